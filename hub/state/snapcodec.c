@@ -1,0 +1,142 @@
+/* snapcodec.c — see snapcodec.h. */
+#include "state/snapcodec.h"
+
+#include <string.h>
+
+void
+ioc_snap_put_u8 (GByteArray *out, guint8 v)
+{
+  g_byte_array_append (out, &v, 1);
+}
+
+void
+ioc_snap_put_u32 (GByteArray *out, guint32 v)
+{
+  guint32 le = GUINT32_TO_LE (v);
+  g_byte_array_append (out, (const guint8 *) &le, 4);
+}
+
+void
+ioc_snap_put_i64 (GByteArray *out, gint64 v)
+{
+  guint64 le = GUINT64_TO_LE ((guint64) v);
+  g_byte_array_append (out, (const guint8 *) &le, 8);
+}
+
+void
+ioc_snap_put_f64 (GByteArray *out, gdouble v)
+{
+  gint64 bits;
+  memcpy (&bits, &v, 8);
+  ioc_snap_put_i64 (out, bits);
+}
+
+void
+ioc_snap_put_str (GByteArray *out, const gchar *s)
+{
+  if (s == NULL)
+    {
+      ioc_snap_put_u32 (out, G_MAXUINT32);
+      return;
+    }
+  gsize len = strlen (s);
+  g_return_if_fail (len < G_MAXUINT32);
+  ioc_snap_put_u32 (out, (guint32) len);
+  g_byte_array_append (out, (const guint8 *) s, (guint) len);
+}
+
+void
+ioc_snap_put_bytes (GByteArray *out, const void *data, guint32 len)
+{
+  ioc_snap_put_u32 (out, len);
+  g_byte_array_append (out, data, len);
+}
+
+void
+ioc_snap_reader_init (IocSnapReader *r, const void *data, gsize len)
+{
+  r->pos = data;
+  r->end = r->pos + len;
+  r->failed = FALSE;
+}
+
+gboolean
+ioc_snap_reader_ok (const IocSnapReader *r)
+{
+  return !r->failed;
+}
+
+gboolean
+ioc_snap_reader_at_end (const IocSnapReader *r)
+{
+  return !r->failed && r->pos == r->end;
+}
+
+static const guint8 *
+take (IocSnapReader *r, gsize n)
+{
+  if (r->failed || (gsize) (r->end - r->pos) < n)
+    {
+      r->failed = TRUE;
+      return NULL;
+    }
+  const guint8 *p = r->pos;
+  r->pos += n;
+  return p;
+}
+
+guint8
+ioc_snap_get_u8 (IocSnapReader *r)
+{
+  const guint8 *p = take (r, 1);
+  return p ? p[0] : 0;
+}
+
+guint32
+ioc_snap_get_u32 (IocSnapReader *r)
+{
+  const guint8 *p = take (r, 4);
+  guint32 v = 0;
+  if (p)
+    memcpy (&v, p, 4);
+  return GUINT32_FROM_LE (v);
+}
+
+gint64
+ioc_snap_get_i64 (IocSnapReader *r)
+{
+  const guint8 *p = take (r, 8);
+  guint64 v = 0;
+  if (p)
+    memcpy (&v, p, 8);
+  return (gint64) GUINT64_FROM_LE (v);
+}
+
+gdouble
+ioc_snap_get_f64 (IocSnapReader *r)
+{
+  gint64 bits = ioc_snap_get_i64 (r);
+  gdouble v;
+  memcpy (&v, &bits, 8);
+  return v;
+}
+
+gchar *
+ioc_snap_get_str (IocSnapReader *r)
+{
+  guint32 len = ioc_snap_get_u32 (r);
+  if (r->failed || len == G_MAXUINT32)
+    return NULL;
+  const guint8 *p = take (r, len);
+  return p ? g_strndup ((const gchar *) p, len) : NULL;
+}
+
+const guint8 *
+ioc_snap_get_bytes (IocSnapReader *r, guint32 *len)
+{
+  *len = ioc_snap_get_u32 (r);
+  const guint8 *p = take (r, *len);
+  if (p == NULL)
+    *len = 0;
+  return p;
+}
