@@ -1,0 +1,71 @@
+/* validate.c — context checks after the envelope decoder (SPEC §3–§4).
+ *
+ * Second stage of ingest, between ioc_decoder_decode() and dedup; runs on
+ * the ingest thread with the registry read-only.  The decoder knows only
+ * the message; here we know our province, the dated unit registry, and the
+ * hub's clock. */
+#include "ingest/validate.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "protocol/ioc-time.h"
+
+IocReject
+ioc_validate (IocRecord *rec, const gchar *province, const IocUnitRegistry *units, gint64 now_us,
+              const gchar **out_detail)
+{
+  /* The detail outlives this call but not the next one on the thread. */
+  static _Thread_local gchar detail[160];
+  gint64 at_us;
+
+  g_return_val_if_fail (rec != NULL, IOC_REJECT_UNKNOWN_UNIT);
+  g_return_val_if_fail (province != NULL, IOC_REJECT_WRONG_PROVINCE);
+  g_return_val_if_fail (units != NULL, IOC_REJECT_UNKNOWN_UNIT);
+
+  if (out_detail != NULL)
+    *out_detail = NULL;
+
+  if (rec->province == NULL || strcmp (rec->province, province) != 0)
+    {
+      snprintf (detail, sizeof detail, "topic: province %s is not ours (%s)",
+                rec->province != NULL ? rec->province : "(none)", province);
+      if (out_detail != NULL)
+        *out_detail = detail;
+      return IOC_REJECT_WRONG_PROVINCE;
+    }
+
+  if (rec->msg_type == IOC_MSG_STATE)
+    {
+      /* SPEC §3: state payloads have no ts; the hub stamps arrival. */
+      rec->ts_us = now_us;
+      at_us = now_us;
+    }
+  else
+    {
+      if (rec->ts_us > now_us + IOC_MAX_FUTURE_US)
+        {
+          gchar ts[IOC_TIME_BUF], now[IOC_TIME_BUF];
+          ioc_time_format (rec->ts_us, ts);
+          ioc_time_format (now_us, now);
+          snprintf (detail, sizeof detail, "ts: %s is more than 5 min after the hub's clock %s", ts,
+                    now);
+          if (out_detail != NULL)
+            *out_detail = detail;
+          return IOC_REJECT_FUTURE_TS;
+        }
+      at_us = rec->ts_us;
+    }
+
+  if (rec->unit == NULL || ioc_units_lookup (units, rec->unit, at_us) == NULL)
+    {
+      gchar at[IOC_TIME_BUF];
+      ioc_time_format (at_us, at);
+      snprintf (detail, sizeof detail, "unit: %s is not in the registry on %.10s",
+                rec->unit != NULL ? rec->unit : "(none)", at);
+      if (out_detail != NULL)
+        *out_detail = detail;
+      return IOC_REJECT_UNKNOWN_UNIT;
+    }
+  return IOC_REJECT_NONE;
+}
