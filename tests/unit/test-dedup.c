@@ -1,0 +1,284 @@
+/* test-dedup.c — each (kind, device, seq) counts once; gaps are loss until
+ * filled; the state survives a snapshot round trip with the same verdicts. */
+#include <string.h>
+
+#include "ingest/dedup.h"
+#include "protocol/ioc-error.h"
+#include "protocol/ioc-stats.h"
+
+#define D IOC_KIND_DESK
+#define K IOC_KIND_KIOSK
+#define P IOC_KIND_PORTAL
+#define NEW IOC_SEQ_NEW
+#define DUP IOC_SEQ_DUPLICATE
+
+typedef struct
+{
+  IocKind kind;
+  const gchar *device;
+  gint64 seq;
+  IocSeqVerdict want;
+} Step;
+
+typedef struct
+{
+  IocKind kind;
+  const gchar *device;
+  gint64 want_last;
+  gint64 want_missing;
+  gint64 want_duplicates;
+} DeviceWant;
+
+typedef struct
+{
+  const gchar *name;
+  Step steps[16];
+  gint64 run_to; /* > 0: before the steps, d1 (desk) sends 1..run_to in order */
+  gint64 want_missing;
+  gint64 want_duplicates;
+  gint64 want_late_fills;
+  DeviceWant devices[3];
+} Case;
+
+static const Case cases[] = {
+  { "in-order", { { D, "d1", 1, NEW }, { D, "d1", 2, NEW }, { D, "d1", 3, NEW }, { D, "d1", 4, NEW } },
+    0, 0, 0, 0, { { D, "d1", 4, 0, 0 } } },
+  /* The hub cannot know what came before it started: no gap. */
+  { "first-message-sets-base", { { D, "d1", 500, NEW }, { D, "d1", 501, NEW } },
+    0, 0, 0, 0, { { D, "d1", 501, 0, 0 } } },
+  { "duplicates", { { D, "d1", 1, NEW }, { D, "d1", 2, NEW }, { D, "d1", 2, DUP }, { D, "d1", 1, DUP },
+                    { D, "d1", 3, NEW }, { D, "d1", 3, DUP } },
+    0, 0, 3, 0, { { D, "d1", 3, 0, 3 } } },
+  { "gap-then-late-fill", { { D, "d1", 1, NEW }, { D, "d1", 5, NEW }, { D, "d1", 3, NEW }, { D, "d1", 3, DUP },
+                            { D, "d1", 2, NEW }, { D, "d1", 5, DUP } },
+    0, 1, 2, 2, { { D, "d1", 5, 1, 2 } } },
+  { "gap-stays-loss", { { K, "k7", 10, NEW }, { K, "k7", 20, NEW }, { K, "k7", 21, NEW } },
+    0, 9, 0, 0, { { K, "k7", 21, 9, 0 } } },
+  /* 2000 - 1000 < 1024 is inside the window; 2000 - 976 = 1024 is not. */
+  { "too-old", { { D, "d1", 1, NEW }, { D, "d1", 2000, NEW }, { D, "d1", 500, DUP }, { D, "d1", 1000, NEW },
+                 { D, "d1", 976, DUP }, { D, "d1", 977, NEW } },
+    0, 1996, 2, 2, { { D, "d1", 2000, 1996, 2 } } },
+  { "jump-beyond-window", { { D, "d1", 3, DUP }, { D, "d1", 5000, NEW }, { D, "d1", 4999, NEW },
+                            { D, "d1", 3000, DUP }, { D, "d1", 3977, NEW }, { D, "d1", 3976, DUP } },
+    3, 4994, 3, 2, { { D, "d1", 5000, 4994, 3 } } },
+  { "long-run-then-old", { { D, "d1", 1500, DUP }, { D, "d1", 477, DUP }, { D, "d1", 1501, NEW } },
+    1500, 0, 2, 0, { { D, "d1", 1501, 0, 2 } } },
+  /* SPEC §4: seq runs per (kind, device), whatever the unit topic. */
+  { "kinds-are-separate", { { D, "x1", 1, NEW }, { K, "x1", 1, NEW }, { P, "x1", 1, NEW }, { D, "x1", 1, DUP },
+                            { K, "x1", 3, NEW }, { D, "x1", 2, NEW } },
+    0, 1, 1, 0, { { D, "x1", 2, 0, 1 }, { K, "x1", 3, 1, 0 }, { P, "x1", 1, 0, 0 } } },
+  { "devices-are-separate", { { D, "a", 1, NEW }, { D, "b", 1, NEW }, { D, "a", 2, NEW }, { D, "b", 2, NEW },
+                              { D, "ab", 2, NEW } },
+    0, 0, 0, 0, { { D, "a", 2, 0, 0 }, { D, "b", 2, 0, 0 }, { D, "ab", 2, 0, 0 } } },
+  /* Reordered just after the hub started: below the base is new, and
+   * was never missing. */
+  { "below-base-at-start", { { D, "d1", 100, NEW }, { D, "d1", 99, NEW }, { D, "d1", 99, DUP },
+                             { D, "d1", 102, NEW }, { D, "d1", 101, NEW } },
+    0, 0, 1, 1, { { D, "d1", 102, 0, 1 } } },
+};
+
+typedef struct
+{
+  GString *out;
+  const Case *c;
+  guint n_checked;
+} Collect;
+
+static void
+collect_cb (IocKind kind, const gchar *device, gint64 last_seq, gint64 missing, gint64 duplicates,
+            gpointer user_data)
+{
+  Collect *col = user_data;
+  g_string_append_printf (col->out, "%s/%s last=%" G_GINT64_FORMAT " missing=%" G_GINT64_FORMAT
+                          " dups=%" G_GINT64_FORMAT "\n",
+                          ioc_kind_name (kind), device, last_seq, missing, duplicates);
+  if (col->c == NULL)
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (col->c->devices) && col->c->devices[i].device; i++)
+    {
+      const DeviceWant *w = &col->c->devices[i];
+      if (w->kind == kind && strcmp (w->device, device) == 0)
+        {
+          g_assert_cmpint (last_seq, ==, w->want_last);
+          g_assert_cmpint (missing, ==, w->want_missing);
+          g_assert_cmpint (duplicates, ==, w->want_duplicates);
+          col->n_checked++;
+        }
+    }
+}
+
+static gchar *
+describe (IocDedup *dd)
+{
+  Collect col = { g_string_new (NULL), NULL, 0 };
+  ioc_dedup_foreach (dd, collect_cb, &col);
+  return g_string_free (col.out, FALSE);
+}
+
+static IocDedup *
+run_case (const Case *c)
+{
+  IocDedup *dd = ioc_dedup_new ();
+  for (gint64 s = 1; s <= c->run_to; s++)
+    g_assert_cmpint (ioc_dedup_check (dd, D, "d1", s), ==, NEW);
+  for (guint i = 0; i < G_N_ELEMENTS (c->steps) && c->steps[i].device; i++)
+    {
+      const Step *st = &c->steps[i];
+      g_test_message ("%s step %u: %s/%s seq %" G_GINT64_FORMAT, c->name, i, ioc_kind_name (st->kind),
+                      st->device, st->seq);
+      g_assert_cmpint (ioc_dedup_check (dd, st->kind, st->device, st->seq), ==, st->want);
+    }
+  return dd;
+}
+
+static void
+test_table (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const Case *c = &cases[i];
+      gint64 late0 = ioc_stats_lookup ("iochub_seq_late_fills_total", NULL);
+      gint64 dups0 = ioc_stats_lookup ("iochub_duplicates_total", NULL);
+      g_autoptr (IocDedup) dd = run_case (c);
+      g_assert_cmpint (ioc_dedup_missing_total (dd), ==, c->want_missing);
+      g_assert_cmpint (ioc_dedup_duplicates_total (dd), ==, c->want_duplicates);
+      g_assert_cmpint (ioc_stats_lookup ("iochub_seq_missing", NULL), ==, c->want_missing);
+      g_assert_cmpint (ioc_stats_lookup ("iochub_duplicates_total", NULL) - dups0, ==, c->want_duplicates);
+      g_assert_cmpint (ioc_stats_lookup ("iochub_seq_late_fills_total", NULL) - late0, ==, c->want_late_fills);
+      Collect col = { g_string_new (NULL), c, 0 };
+      ioc_dedup_foreach (dd, collect_cb, &col);
+      guint n_want = 0;
+      while (n_want < G_N_ELEMENTS (c->devices) && c->devices[n_want].device)
+        n_want++;
+      g_assert_cmpuint (col.n_checked, ==, n_want);
+      g_assert_cmpuint (ioc_dedup_n_devices (dd), ==, n_want);
+      g_string_free (col.out, TRUE);
+    }
+}
+
+/* After a save and a load, the next messages get the same verdicts and the
+ * counts carry on: a restart neither double counts nor forgets loss. */
+static void
+test_save_load_round_trip (void)
+{
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      const Case *c = &cases[i];
+      g_autoptr (IocDedup) a = run_case (c);
+      g_autoptr (GByteArray) bytes = g_byte_array_new ();
+      ioc_dedup_save (a, bytes);
+      g_autoptr (IocDedup) b = ioc_dedup_new ();
+      ioc_dedup_check (b, D, "stale", 1); /* load replaces, not merges */
+      g_autoptr (GError) error = NULL;
+      g_assert_true (ioc_dedup_load (b, bytes->data, bytes->len, &error));
+      g_assert_no_error (error);
+      g_autofree gchar *da = describe (a);
+      g_autofree gchar *db = describe (b);
+      g_assert_cmpstr (da, ==, db);
+      g_assert_cmpint (ioc_dedup_missing_total (b), ==, c->want_missing);
+      g_assert_cmpint (ioc_dedup_duplicates_total (b), ==, c->want_duplicates);
+
+      /* Probe the whole window around every device's last seq. */
+      for (guint d = 0; d < G_N_ELEMENTS (c->devices) && c->devices[d].device; d++)
+        {
+          const DeviceWant *w = &c->devices[d];
+          static const gint64 deltas[] = { -1100, -1024, -1023, -700, -3, -2, -1, 0, 1, 3, 1030 };
+          for (guint k = 0; k < G_N_ELEMENTS (deltas); k++)
+            {
+              gint64 seq = w->want_last + deltas[k];
+              if (seq < 1)
+                continue;
+              g_assert_cmpint (ioc_dedup_check (a, w->kind, w->device, seq), ==,
+                               ioc_dedup_check (b, w->kind, w->device, seq));
+            }
+        }
+      g_assert_cmpint (ioc_dedup_missing_total (a), ==, ioc_dedup_missing_total (b));
+      g_assert_cmpint (ioc_dedup_duplicates_total (a), ==, ioc_dedup_duplicates_total (b));
+    }
+}
+
+static void
+test_load_rejects_damage (void)
+{
+  g_autoptr (IocDedup) a = run_case (&cases[3]);
+  ioc_dedup_check (a, K, "k2", 9);
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  ioc_dedup_save (a, bytes);
+
+  static const struct
+  {
+    const gchar *name;
+    gsize len_minus; /* cut this many bytes off the end */
+    gint poke_at;    /* -1 none */
+    guint8 poke;
+  } damage[] = {
+    { "truncated", 5, -1, 0 },
+    { "header-only", 0, -1, 0 }, /* replaced below by a 6-byte section */
+    { "bad-version", 0, 0, 7 },
+    { "other-window", 0, 5, 0x08 },
+    { "bad-kind", 0, 12, 9 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (damage); i++)
+    {
+      g_autofree guint8 *buf = g_memdup2 (bytes->data, bytes->len);
+      gsize len = bytes->len - damage[i].len_minus;
+      if (i == 1)
+        len = 6;
+      if (damage[i].poke_at >= 0)
+        buf[damage[i].poke_at] = damage[i].poke;
+      g_autoptr (IocDedup) b = ioc_dedup_new ();
+      g_autoptr (GError) error = NULL;
+      g_test_message ("damage %s", damage[i].name);
+      g_assert_false (ioc_dedup_load (b, buf, len, &error));
+      g_assert_error (error, IOC_ERROR, IOC_ERROR_CORRUPT);
+      g_assert_cmpuint (ioc_dedup_n_devices (b), ==, 0);
+      g_assert_cmpint (ioc_dedup_missing_total (b), ==, 0);
+    }
+}
+
+/* Enough devices to grow the table many times; every one keeps its own
+ * counts (a probe collision would merge two devices). */
+static void
+test_many_devices (void)
+{
+  enum { N = 20000 };
+  g_autoptr (IocDedup) dd = ioc_dedup_new ();
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree gchar *dev = g_strdup_printf ("counter-%u", i);
+      g_assert_cmpint (ioc_dedup_check (dd, (IocKind) (i % IOC_KIND_COUNT), dev, 1), ==, NEW);
+    }
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree gchar *dev = g_strdup_printf ("counter-%u", i);
+      IocKind kind = (IocKind) (i % IOC_KIND_COUNT);
+      g_assert_cmpint (ioc_dedup_check (dd, kind, dev, 1), ==, DUP);
+      g_assert_cmpint (ioc_dedup_check (dd, kind, dev, 2 + i % 3), ==, NEW);
+    }
+  g_assert_cmpuint (ioc_dedup_n_devices (dd), ==, N);
+  g_assert_cmpint (ioc_dedup_duplicates_total (dd), ==, N);
+  /* Device i skipped i % 3 seqs. */
+  g_assert_cmpint (ioc_dedup_missing_total (dd), ==, (N / 3) * 3 + (N % 3 == 2 ? 1 : 0));
+
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  ioc_dedup_save (dd, bytes);
+  g_autoptr (IocDedup) back = ioc_dedup_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_dedup_load (back, bytes->data, bytes->len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (ioc_dedup_n_devices (back), ==, N);
+  g_assert_cmpint (ioc_dedup_missing_total (back), ==, ioc_dedup_missing_total (dd));
+  g_assert_cmpint (ioc_dedup_check (back, IOC_KIND_DESK, "counter-0", 2), ==, DUP);
+  g_assert_cmpint (ioc_dedup_check (back, IOC_KIND_KIOSK, "counter-0", 1), ==, NEW);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ioc/dedup/table", test_table);
+  g_test_add_func ("/ioc/dedup/save-load-round-trip", test_save_load_round_trip);
+  g_test_add_func ("/ioc/dedup/load-rejects-damage", test_load_rejects_damage);
+  g_test_add_func ("/ioc/dedup/many-devices", test_many_devices);
+  return g_test_run ();
+}
