@@ -1,0 +1,504 @@
+/* device-health.c — device and connector state for ioc_device (SPEC §5–§6)
+ * and the connectors API.  Sits beside queue-stats after ingest: every
+ * validated record passes through ioc_device_health_record(); the rollup
+ * calls ioc_device_health_sample() when a minute ends.  Main context only.
+ *
+ * A device is a (kind, device) pair, which is also what publishes the
+ * retained state topic, so "connector" and "device" are the same key here.
+ * Cameras are (unit, device, camera): one NVR device reports many.
+ * Statuses carry event time and the latest wins, so a status replayed from
+ * a connector's offline buffer never overwrites a newer one.
+ *
+ * A camera or kiosk whose device is not reporting does not count as online
+ * or recording: its last status is stale, and the ops room must see the
+ * drop rather than a frozen "all fine". */
+#include "aggregate/device-health.h"
+
+#include <string.h>
+
+#include "protocol/ioc-error.h"
+#include "state/snapcodec.h"
+
+#define SNAP_MAGIC 0x31484449u /* "IDH1" */
+
+typedef struct
+{
+  IocKind kind;
+  gchar *device;
+  const gchar *unit; /* interned: the declared unit, else the first seen */
+  gboolean is_declared;
+  IocConnectorState state;
+  gint64 state_ts_us;
+  gint64 last_seen_us;
+  IocTri kiosk_online;
+  gint64 kiosk_ts_us;
+} IocDhDevice;
+
+typedef struct
+{
+  const gchar *unit; /* interned */
+  IocDhDevice *device;
+  gchar *camera;
+  gboolean online;
+  gboolean recording;
+  gint64 ts_us;
+} IocDhCamera;
+
+struct _IocDeviceHealth
+{
+  GHashTable *devices; /* "kind/device" → IocDhDevice* */
+  GHashTable *cameras; /* "unit\x1fdevice\x1fcamera" → IocDhCamera* */
+  const gchar *all_unit;
+};
+
+static void
+dh_device_free (gpointer data)
+{
+  IocDhDevice *d = data;
+  g_free (d->device);
+  g_free (d);
+}
+
+static void
+dh_camera_free (gpointer data)
+{
+  IocDhCamera *c = data;
+  g_free (c->camera);
+  g_free (c);
+}
+
+IocDeviceHealth *
+ioc_device_health_new (void)
+{
+  IocDeviceHealth *self = g_new0 (IocDeviceHealth, 1);
+  self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, dh_device_free);
+  self->cameras = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, dh_camera_free);
+  self->all_unit = ioc_intern ("all");
+  return self;
+}
+
+void
+ioc_device_health_free (IocDeviceHealth *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->devices);
+  g_hash_table_unref (self->cameras);
+  g_free (self);
+}
+
+static IocDhDevice *
+device_get (IocDeviceHealth *self, IocKind kind, const gchar *device, const gchar *unit)
+{
+  g_autofree gchar *key = g_strdup_printf ("%d/%s", (gint) kind, device);
+  IocDhDevice *d = g_hash_table_lookup (self->devices, key);
+  if (d == NULL)
+    {
+      d = g_new0 (IocDhDevice, 1);
+      d->kind = kind;
+      d->device = g_strdup (device);
+      /* A portal connector publishes on many units' topics: its first unit
+       * is kept (unless declared) so that it counts once, somewhere. */
+      d->unit = unit;
+      d->kiosk_online = IOC_TRI_UNSET;
+      g_hash_table_insert (self->devices, g_steal_pointer (&key), d);
+    }
+  return d;
+}
+
+static IocDhCamera *
+camera_get (IocDeviceHealth *self, const gchar *unit, IocDhDevice *dev, const gchar *camera)
+{
+  g_autofree gchar *key = g_strdup_printf ("%s\x1f%s\x1f%s", unit, dev->device, camera);
+  IocDhCamera *c = g_hash_table_lookup (self->cameras, key);
+  if (c == NULL)
+    {
+      c = g_new0 (IocDhCamera, 1);
+      c->unit = unit;
+      c->device = dev;
+      c->camera = g_strdup (camera);
+      c->ts_us = G_MININT64;
+      g_hash_table_insert (self->cameras, g_steal_pointer (&key), c);
+    }
+  return c;
+}
+
+static gboolean
+device_is_reporting (const IocDhDevice *d, gint64 now_us)
+{
+  switch (d->state)
+    {
+    case IOC_CONNECTOR_STATE_ONLINE:
+      return TRUE;
+    case IOC_CONNECTOR_STATE_OFFLINE:
+      return FALSE;
+    default:
+      return d->last_seen_us > 0 && now_us - d->last_seen_us <= IOC_DEVICE_REPORTING_WINDOW_US;
+    }
+}
+
+static void
+camera_event (IocDeviceHealth *self, const IocRecord *rec, const gchar *unit, IocDhDevice *dev)
+{
+  if (rec->camera == NULL)
+    return;
+  IocDhCamera *c = camera_get (self, unit, dev, rec->camera);
+  if (rec->ts_us < c->ts_us)
+    return;
+  switch (rec->type)
+    {
+    case IOC_EV_CAMERA_OFFLINE:
+      c->online = FALSE;
+      break;
+    case IOC_EV_CAMERA_ONLINE:
+      c->online = TRUE;
+      break;
+    case IOC_EV_RECORDING_STOPPED:
+      c->recording = FALSE;
+      break;
+    case IOC_EV_RECORDING_STARTED:
+      c->recording = TRUE;
+      break;
+    default:
+      return; /* video.loss, tamper: alerts, not device state */
+    }
+  c->ts_us = rec->ts_us;
+}
+
+void
+ioc_device_health_record (IocDeviceHealth *self, const IocRecord *rec, const gchar *unit, gint64 now_us)
+{
+  g_return_if_fail (self != NULL && rec != NULL && unit != NULL && rec->device != NULL);
+  g_return_if_fail (rec->kind < IOC_KIND_COUNT);
+
+  IocDhDevice *dev = device_get (self, rec->kind, rec->device, unit);
+  dev->last_seen_us = MAX (dev->last_seen_us, now_us);
+
+  switch (rec->msg_type)
+    {
+    case IOC_MSG_STATE:
+      if (rec->online != IOC_TRI_UNSET && rec->ts_us >= dev->state_ts_us)
+        {
+          dev->state = rec->online == IOC_TRI_TRUE ? IOC_CONNECTOR_STATE_ONLINE : IOC_CONNECTOR_STATE_OFFLINE;
+          dev->state_ts_us = rec->ts_us;
+        }
+      break;
+
+    case IOC_MSG_STATUS:
+      if (rec->kind == IOC_KIND_KIOSK && rec->online != IOC_TRI_UNSET && rec->ts_us >= dev->kiosk_ts_us)
+        {
+          dev->kiosk_online = rec->online;
+          dev->kiosk_ts_us = rec->ts_us;
+        }
+      else if (rec->kind == IOC_KIND_CAMERA)
+        {
+          for (guint i = 0; i < MIN (rec->n_cameras, (guint) IOC_MAX_CAMERAS); i++)
+            {
+              const IocCameraStatus *st = &rec->cameras[i];
+              if (st->camera == NULL)
+                continue;
+              IocDhCamera *c = camera_get (self, unit, dev, st->camera);
+              if (rec->ts_us < c->ts_us)
+                continue;
+              c->online = st->online;
+              if (st->has_recording)
+                c->recording = st->recording;
+              c->ts_us = rec->ts_us;
+            }
+        }
+      break;
+
+    case IOC_MSG_EVENT:
+      if (rec->kind == IOC_KIND_CAMERA)
+        camera_event (self, rec, unit, dev);
+      break;
+
+    default:
+      break;
+    }
+}
+
+void
+ioc_device_health_expect (IocDeviceHealth *self, IocKind kind, const gchar *device, const gchar *unit)
+{
+  g_return_if_fail (self != NULL && kind < IOC_KIND_COUNT && device != NULL && unit != NULL);
+  IocDhDevice *d = device_get (self, kind, device, ioc_intern (unit));
+  d->is_declared = TRUE;
+  d->unit = ioc_intern (unit);
+}
+
+/* Adds the devices and cameras of `unit` (or of every unit when unit is
+ * NULL, or the all-unit) into per-unit summaries (by_unit: interned unit →
+ * IocDeviceSummary*) or into *total. */
+static void
+summarise (IocDeviceHealth *self, gint64 now_us, const gchar *unit, GHashTable *by_unit,
+           IocDeviceSummary *total)
+{
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init (&it, self->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IocDhDevice *d = value;
+      if (unit != NULL && d->unit != unit)
+        continue;
+      IocDeviceSummary *s = total;
+      if (by_unit != NULL && (s = g_hash_table_lookup (by_unit, d->unit)) == NULL)
+        g_hash_table_insert (by_unit, (gpointer) d->unit, (s = g_new0 (IocDeviceSummary, 1)));
+      gboolean reporting = device_is_reporting (d, now_us);
+      s->connectors_expected++;
+      s->connectors_reporting += reporting;
+      if (d->kind == IOC_KIND_KIOSK)
+        {
+          s->kiosks++;
+          s->kiosks_online += reporting && d->kiosk_online == IOC_TRI_TRUE;
+        }
+      s->last_seen_us = MAX (s->last_seen_us, d->last_seen_us);
+    }
+
+  g_hash_table_iter_init (&it, self->cameras);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IocDhCamera *c = value;
+      if (unit != NULL && c->unit != unit)
+        continue;
+      IocDeviceSummary *s = total;
+      if (by_unit != NULL && (s = g_hash_table_lookup (by_unit, c->unit)) == NULL)
+        g_hash_table_insert (by_unit, (gpointer) c->unit, (s = g_new0 (IocDeviceSummary, 1)));
+      gboolean reporting = device_is_reporting (c->device, now_us);
+      s->cameras++;
+      s->cameras_online += reporting && c->online;
+      s->cameras_recording += reporting && c->recording;
+    }
+}
+
+void
+ioc_device_health_sample (IocRollup *rollup, gint64 minute_start_us, gpointer user_data)
+{
+  IocDeviceHealth *self = user_data;
+  g_return_if_fail (rollup != NULL && self != NULL);
+
+  /* Judged as of the minute's end, whenever the tick runs. */
+  gint64 now_us = minute_start_us + IOC_ROLLUP_MINUTE_US;
+  g_autoptr (GHashTable) by_unit = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  summarise (self, now_us, NULL, by_unit, NULL);
+
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, by_unit);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      const IocDeviceSummary *s = value;
+      const gint64 fields[IOC_F_DEVICE_N] = {
+        [IOC_F_DEVICE_CAMERAS] = s->cameras,
+        [IOC_F_DEVICE_CAMERAS_ONLINE] = s->cameras_online,
+        [IOC_F_DEVICE_CAMERAS_RECORDING] = s->cameras_recording,
+        [IOC_F_DEVICE_KIOSKS] = s->kiosks,
+        [IOC_F_DEVICE_KIOSKS_ONLINE] = s->kiosks_online,
+        [IOC_F_DEVICE_CONNECTORS_EXPECTED] = s->connectors_expected,
+        [IOC_F_DEVICE_CONNECTORS_REPORTING] = s->connectors_reporting,
+      };
+      for (guint f = 0; f < IOC_F_DEVICE_N; f++)
+        {
+          IocFact fact = {
+            .measurement = IOC_MEAS_DEVICE, .kind = IOC_FACT_GAUGE, .field = f,
+            .unit = key, .channel = 0, .ts_us = minute_start_us, .delta = fields[f],
+          };
+          ioc_rollup_add (rollup, &fact);
+        }
+    }
+}
+
+gboolean
+ioc_device_health_summary (IocDeviceHealth *self, const gchar *unit, gint64 now_us, IocDeviceSummary *out)
+{
+  g_return_val_if_fail (self != NULL && unit != NULL && out != NULL, FALSE);
+  const gchar *u = ioc_intern (unit);
+  memset (out, 0, sizeof *out);
+  summarise (self, now_us, u == self->all_unit ? NULL : u, NULL, out);
+  return out->connectors_expected > 0 || out->cameras > 0;
+}
+
+static gint
+device_cmp (gconstpointer a, gconstpointer b)
+{
+  const IocDhDevice *da = *(IocDhDevice *const *) a;
+  const IocDhDevice *db = *(IocDhDevice *const *) b;
+  if (da->kind != db->kind)
+    return da->kind < db->kind ? -1 : 1;
+  return strcmp (da->device, db->device);
+}
+
+void
+ioc_device_health_foreach_connector (IocDeviceHealth *self, gint64 now_us, IocConnectorInfoFunc fn,
+                                     gpointer user_data)
+{
+  g_return_if_fail (self != NULL && fn != NULL);
+  g_autoptr (GPtrArray) list = g_ptr_array_sized_new (g_hash_table_size (self->devices));
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    g_ptr_array_add (list, value);
+  g_ptr_array_sort (list, device_cmp);
+  for (guint i = 0; i < list->len; i++)
+    {
+      const IocDhDevice *d = list->pdata[i];
+      IocConnectorInfo info = {
+        .kind = d->kind, .device = d->device, .unit = d->unit, .state = d->state,
+        .is_declared = d->is_declared, .is_reporting = device_is_reporting (d, now_us),
+        .last_seen_us = d->last_seen_us,
+      };
+      fn (&info, user_data);
+    }
+}
+
+void
+ioc_device_health_save (IocDeviceHealth *self, GByteArray *out)
+{
+  g_return_if_fail (self != NULL && out != NULL);
+  GHashTableIter it;
+  gpointer value;
+
+  ioc_snap_put_u32 (out, SNAP_MAGIC);
+  ioc_snap_put_u32 (out, g_hash_table_size (self->devices));
+  g_hash_table_iter_init (&it, self->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      const IocDhDevice *d = value;
+      ioc_snap_put_u8 (out, (guint8) d->kind);
+      ioc_snap_put_str (out, d->device);
+      ioc_snap_put_str (out, d->unit);
+      ioc_snap_put_u8 (out, (guint8) d->state);
+      ioc_snap_put_i64 (out, d->state_ts_us);
+      ioc_snap_put_i64 (out, d->last_seen_us);
+      ioc_snap_put_u8 (out, (guint8) (d->kiosk_online + 1));
+      ioc_snap_put_i64 (out, d->kiosk_ts_us);
+    }
+  ioc_snap_put_u32 (out, g_hash_table_size (self->cameras));
+  g_hash_table_iter_init (&it, self->cameras);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      const IocDhCamera *c = value;
+      ioc_snap_put_str (out, c->unit);
+      ioc_snap_put_str (out, c->device->device);
+      ioc_snap_put_str (out, c->camera);
+      ioc_snap_put_u8 (out, (guint8) c->online);
+      ioc_snap_put_u8 (out, (guint8) c->recording);
+      ioc_snap_put_i64 (out, c->ts_us);
+    }
+}
+
+static gboolean
+dh_corrupt (GError **error, const gchar *what)
+{
+  g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT, "device-health snapshot: %s", what);
+  return FALSE;
+}
+
+/* Reads the section into `into` (a fresh instance). */
+static gboolean
+dh_parse (IocDeviceHealth *into, IocSnapReader *r, GError **error)
+{
+  guint32 magic = ioc_snap_get_u32 (r);
+  guint32 n = ioc_snap_get_u32 (r);
+  if (!ioc_snap_reader_ok (r) || magic != SNAP_MAGIC)
+    return dh_corrupt (error, "bad header");
+  for (guint32 i = 0; i < n; i++)
+    {
+      guint8 kind = ioc_snap_get_u8 (r);
+      g_autofree gchar *device = ioc_snap_get_str (r);
+      g_autofree gchar *unit = ioc_snap_get_str (r);
+      guint8 state = ioc_snap_get_u8 (r);
+      gint64 state_ts = ioc_snap_get_i64 (r);
+      gint64 last_seen = ioc_snap_get_i64 (r);
+      guint8 kiosk_online = ioc_snap_get_u8 (r);
+      gint64 kiosk_ts = ioc_snap_get_i64 (r);
+      if (!ioc_snap_reader_ok (r) || device == NULL || unit == NULL)
+        return dh_corrupt (error, "truncated device");
+      if (kind >= IOC_KIND_COUNT || state > IOC_CONNECTOR_STATE_OFFLINE || kiosk_online > 2)
+        return dh_corrupt (error, "device with an unknown kind or state");
+      IocDhDevice *d = device_get (into, kind, device, ioc_intern (unit));
+      d->state = state;
+      d->state_ts_us = state_ts;
+      d->last_seen_us = last_seen;
+      d->kiosk_online = (IocTri) kiosk_online - 1;
+      d->kiosk_ts_us = kiosk_ts;
+    }
+  n = ioc_snap_get_u32 (r);
+  for (guint32 i = 0; i < n && ioc_snap_reader_ok (r); i++)
+    {
+      g_autofree gchar *unit = ioc_snap_get_str (r);
+      g_autofree gchar *device = ioc_snap_get_str (r);
+      g_autofree gchar *camera = ioc_snap_get_str (r);
+      guint8 online = ioc_snap_get_u8 (r);
+      guint8 recording = ioc_snap_get_u8 (r);
+      gint64 ts = ioc_snap_get_i64 (r);
+      if (!ioc_snap_reader_ok (r) || unit == NULL || device == NULL || camera == NULL)
+        return dh_corrupt (error, "truncated camera");
+      IocDhDevice *d = device_get (into, IOC_KIND_CAMERA, device, ioc_intern (unit));
+      IocDhCamera *c = camera_get (into, ioc_intern (unit), d, camera);
+      c->online = online != 0;
+      c->recording = recording != 0;
+      c->ts_us = ts;
+    }
+  if (!ioc_snap_reader_ok (r) || !ioc_snap_reader_at_end (r))
+    return dh_corrupt (error, "truncated or trailing bytes");
+  return TRUE;
+}
+
+gboolean
+ioc_device_health_load (IocDeviceHealth *self, const guint8 *data, gsize len, GError **error)
+{
+  g_return_val_if_fail (self != NULL && (data != NULL || len == 0), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  g_autoptr (IocDeviceHealth) tmp = ioc_device_health_new ();
+  IocSnapReader r;
+  ioc_snap_reader_init (&r, data, len);
+  if (!dh_parse (tmp, &r, error))
+    return FALSE;
+
+  /* Keep the declarations made from the inventory; observed state comes
+   * from the snapshot.  A device that was only ever declared carries no
+   * observation and is not resurrected if the inventory dropped it. */
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, self->devices);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      IocDhDevice *d = value;
+      if (!d->is_declared)
+        continue;
+      IocDhDevice *t = g_hash_table_lookup (tmp->devices, key);
+      if (t == NULL)
+        t = device_get (tmp, d->kind, d->device, d->unit);
+      t->is_declared = TRUE;
+      t->unit = d->unit;
+    }
+  g_hash_table_iter_init (&it, tmp->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IocDhDevice *t = value;
+      if (!t->is_declared && t->last_seen_us == 0 && t->state == IOC_CONNECTOR_STATE_UNKNOWN)
+        {
+          /* still referenced by a camera? then keep it */
+          gboolean used = FALSE;
+          GHashTableIter ci;
+          gpointer cv;
+          g_hash_table_iter_init (&ci, tmp->cameras);
+          while (!used && g_hash_table_iter_next (&ci, NULL, &cv))
+            used = ((IocDhCamera *) cv)->device == t;
+          if (!used)
+            g_hash_table_iter_remove (&it);
+        }
+    }
+
+  GHashTable *devices = self->devices, *cameras = self->cameras;
+  self->devices = tmp->devices;
+  self->cameras = tmp->cameras;
+  tmp->devices = devices;
+  tmp->cameras = cameras;
+  return TRUE;
+}

@@ -1,0 +1,81 @@
+/* device-health.h — what the province's devices are doing (SPEC §5
+ * devices, §6 ioc_device): cameras online and recording, kiosks online,
+ * connectors reporting versus expected.  Fed with every record; sampled by
+ * the rollup once a minute as an IocGaugeSampler.  Main context only. */
+#pragma once
+
+#include <glib.h>
+
+#include "aggregate/rollup.h"
+#include "model/record.h"
+
+G_BEGIN_DECLS
+
+/* A device that sent no state message counts as reporting while its last
+ * message is at most this old (status comes at least every 60 s). */
+#define IOC_DEVICE_REPORTING_WINDOW_US (3 * G_TIME_SPAN_MINUTE)
+
+typedef struct _IocDeviceHealth IocDeviceHealth;
+
+typedef struct
+{
+  gint64 cameras, cameras_online, cameras_recording;
+  gint64 kiosks, kiosks_online;
+  gint64 connectors_expected, connectors_reporting;
+  gint64 last_seen_us; /* newest message from any device of the unit; 0: none */
+} IocDeviceSummary;
+
+typedef enum
+{
+  IOC_CONNECTOR_STATE_UNKNOWN = 0, /* no retained state message seen */
+  IOC_CONNECTOR_STATE_ONLINE,
+  IOC_CONNECTOR_STATE_OFFLINE,
+} IocConnectorState;
+
+typedef struct
+{
+  IocKind kind;
+  const gchar *device;    /* borrowed, valid during the callback */
+  const gchar *unit;      /* interned */
+  IocConnectorState state;
+  gboolean is_declared;   /* listed in the inventory (ioc_device_health_expect) */
+  gboolean is_reporting;  /* as counted in connectors_reporting */
+  gint64 last_seen_us;    /* hub clock at its last message; 0: never */
+} IocConnectorInfo;
+
+typedef void (*IocConnectorInfoFunc) (const IocConnectorInfo *info, gpointer user_data);
+
+IocDeviceHealth *ioc_device_health_new (void);
+void             ioc_device_health_free (IocDeviceHealth *self);
+
+/* Any record from a device.  unit: the resolved registry code, interned;
+ * now_us: the hub clock at arrival (last seen), not the event time.
+ * Statuses and camera events apply only if not older than what is known. */
+void     ioc_device_health_record (IocDeviceHealth *self, const IocRecord *rec, const gchar *unit,
+                                   gint64 now_us);
+/* Declared inventory: the device is expected even before it is ever seen,
+ * and counts for `unit` wherever it publishes. */
+void     ioc_device_health_expect (IocDeviceHealth *self, IocKind kind, const gchar *device,
+                                   const gchar *unit);
+
+/* An IocGaugeSampler (user_data = the IocDeviceHealth): pushes the seven
+ * ioc_device gauges of every unit with a device, at ts = minute_start_us,
+ * judged as of the minute's end. */
+void     ioc_device_health_sample (IocRollup *rollup, gint64 minute_start_us, gpointer self);
+
+/* unit: a registry code or "all".  FALSE when the unit has no device. */
+gboolean ioc_device_health_summary (IocDeviceHealth *self, const gchar *unit, gint64 now_us,
+                                    IocDeviceSummary *out);
+/* Every connector (kind, device), ordered by kind then device. */
+void     ioc_device_health_foreach_connector (IocDeviceHealth *self, gint64 now_us,
+                                              IocConnectorInfoFunc fn, gpointer user_data);
+
+/* Snapshot section.  The inventory is configuration and is not saved: load
+ * restores what was observed and keeps the declarations already made. */
+void     ioc_device_health_save (IocDeviceHealth *self, GByteArray *out);
+gboolean ioc_device_health_load (IocDeviceHealth *self, const guint8 *data, gsize len,
+                                 GError **error);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocDeviceHealth, ioc_device_health_free)
+
+G_END_DECLS

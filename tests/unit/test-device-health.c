@@ -1,0 +1,248 @@
+/* test-device-health.c — cameras, kiosks and connectors per unit, the
+ * ioc_device gauges pushed through the rollup, and the snapshot. */
+#include <string.h>
+
+#include "aggregate/device-health.h"
+#include "protocol/ioc-error.h"
+
+#define SEC G_USEC_PER_SEC
+#define MINUTE G_TIME_SPAN_MINUTE
+#define T0 ((gint64) 1751356800 * SEC)
+
+typedef struct
+{
+  IocDeviceHealth *dh;
+  IocRecord *rec;
+} Fixture;
+
+static void
+fixture_setup (Fixture *fx, gconstpointer data)
+{
+  fx->dh = ioc_device_health_new ();
+  fx->rec = g_new0 (IocRecord, 1);
+}
+
+static void
+fixture_teardown (Fixture *fx, gconstpointer data)
+{
+  ioc_device_health_free (fx->dh);
+  g_free (fx->rec);
+}
+
+static IocRecord *
+rec_reset (Fixture *fx, IocKind kind, const gchar *device, IocMsgType mt, gint64 ts)
+{
+  memset (fx->rec, 0, sizeof *fx->rec);
+  fx->rec->kind = kind;
+  fx->rec->device = device;
+  fx->rec->msg_type = mt;
+  fx->rec->ts_us = ts;
+  fx->rec->online = IOC_TRI_UNSET;
+  return fx->rec;
+}
+
+static void
+cam_status (Fixture *fx, const gchar *unit, const gchar *nvr, gint64 ts, gint64 now,
+            const gchar *cam, gboolean online, gboolean recording)
+{
+  IocRecord *r = rec_reset (fx, IOC_KIND_CAMERA, nvr, IOC_MSG_STATUS, ts);
+  r->n_cameras = 1;
+  r->cameras[0] = (IocCameraStatus) { cam, online, recording, TRUE, -1, -1 };
+  ioc_device_health_record (fx->dh, r, ioc_intern (unit), now);
+}
+
+static void
+cam_event (Fixture *fx, const gchar *unit, const gchar *nvr, gint64 ts, const gchar *cam, IocEventType t)
+{
+  IocRecord *r = rec_reset (fx, IOC_KIND_CAMERA, nvr, IOC_MSG_EVENT, ts);
+  r->type = t;
+  r->camera = cam;
+  ioc_device_health_record (fx->dh, r, ioc_intern (unit), ts);
+}
+
+static void
+state (Fixture *fx, IocKind kind, const gchar *unit, const gchar *device, gint64 ts, gboolean online)
+{
+  IocRecord *r = rec_reset (fx, kind, device, IOC_MSG_STATE, ts);
+  r->online = online ? IOC_TRI_TRUE : IOC_TRI_FALSE;
+  ioc_device_health_record (fx->dh, r, ioc_intern (unit), ts);
+}
+
+static void
+kiosk_status (Fixture *fx, const gchar *unit, const gchar *device, gint64 ts, gboolean online)
+{
+  IocRecord *r = rec_reset (fx, IOC_KIND_KIOSK, device, IOC_MSG_STATUS, ts);
+  r->online = online ? IOC_TRI_TRUE : IOC_TRI_FALSE;
+  ioc_device_health_record (fx->dh, r, ioc_intern (unit), ts);
+}
+
+/* Latest by event time wins; an older status or event is ignored. */
+static void
+test_camera_latest_wins (Fixture *fx, gconstpointer data)
+{
+  static const struct
+  {
+    const gchar *what;
+    gint64 ts_s;
+    gint kind; /* 0 status, 1 event */
+    gboolean online, recording;
+    IocEventType ev;
+    gint64 want_online, want_recording;
+  } steps[] = {
+    { "status up", 10, 0, TRUE, TRUE, 0, 1, 1 },
+    { "older status down ignored", 5, 0, FALSE, FALSE, 0, 1, 1 },
+    { "recording stopped", 20, 1, 0, 0, IOC_EV_RECORDING_STOPPED, 1, 0 },
+    { "older offline event ignored", 15, 1, 0, 0, IOC_EV_CAMERA_OFFLINE, 1, 0 },
+    { "camera offline", 30, 1, 0, 0, IOC_EV_CAMERA_OFFLINE, 0, 0 },
+    { "tamper changes nothing", 40, 1, 0, 0, IOC_EV_TAMPER, 0, 0 },
+    { "status back", 50, 0, TRUE, TRUE, 0, 1, 1 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (steps); i++)
+    {
+      gint64 ts = T0 + steps[i].ts_s * SEC;
+      if (steps[i].kind == 0)
+        cam_status (fx, "xa-17001", "nvr-1", ts, T0 + 60 * SEC, "c1", steps[i].online, steps[i].recording);
+      else
+        cam_event (fx, "xa-17001", "nvr-1", ts, "c1", steps[i].ev);
+      IocDeviceSummary s;
+      g_assert_true (ioc_device_health_summary (fx->dh, "xa-17001", T0 + 60 * SEC, &s));
+      g_test_message ("%s", steps[i].what);
+      g_assert_cmpint (s.cameras, ==, 1);
+      g_assert_cmpint (s.cameras_online, ==, steps[i].want_online);
+      g_assert_cmpint (s.cameras_recording, ==, steps[i].want_recording);
+    }
+}
+
+static void
+connector_cb (const IocConnectorInfo *i, gpointer user_data)
+{
+  g_string_append_printf (user_data, "%s/%s:%d%d%d ", ioc_kind_name (i->kind), i->device, i->state,
+                          i->is_declared, i->is_reporting);
+}
+
+/* connectors_reporting: state online; or, with no state ever, a message in
+ * the last 3 minutes; state offline = not reporting.  Stale statuses do not
+ * count as online. */
+static void
+test_reporting (Fixture *fx, gconstpointer data)
+{
+  ioc_device_health_expect (fx->dh, IOC_KIND_DESK, "desk-never", "xa-17001");
+  kiosk_status (fx, "xa-17001", "k1", T0, TRUE);                  /* no state, seen at T0 */
+  kiosk_status (fx, "xa-17001", "k2", T0, TRUE);
+  state (fx, IOC_KIND_KIOSK, "xa-17001", "k2", T0 + SEC, FALSE);  /* last will */
+  state (fx, IOC_KIND_PORTAL, "xa-17001", "portal", T0, TRUE);
+  state (fx, IOC_KIND_PORTAL, "xa-17001", "portal", T0 - SEC, FALSE); /* older: ignored */
+
+  static const struct { gint64 now; gint64 reporting, kiosks_online; } cases[] = {
+    { T0 + MINUTE, 2, 1 },            /* k1 by recency, portal by state */
+    { T0 + 3 * MINUTE, 2, 1 },        /* exactly 3 min: still reporting */
+    { T0 + 3 * MINUTE + 1, 1, 0 },    /* k1 silent too long: not reporting, not online */
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      IocDeviceSummary s;
+      g_assert_true (ioc_device_health_summary (fx->dh, "xa-17001", cases[i].now, &s));
+      g_assert_cmpint (s.connectors_expected, ==, 4);
+      g_assert_cmpint (s.connectors_reporting, ==, cases[i].reporting);
+      g_assert_cmpint (s.kiosks, ==, 2);
+      g_assert_cmpint (s.kiosks_online, ==, cases[i].kiosks_online);
+      g_assert_cmpint (s.last_seen_us, ==, T0 + SEC);
+    }
+
+  GString *list = g_string_new (NULL);
+  ioc_device_health_foreach_connector (fx->dh, T0 + MINUTE, connector_cb, list);
+  g_assert_cmpstr (list->str, ==, "desk/desk-never:010 kiosk/k1:001 kiosk/k2:200 portal/portal:101 ");
+  g_string_free (list, TRUE);
+}
+
+typedef struct
+{
+  GArray *points;
+} Collect;
+
+static void
+point_cb (const IocPoint *p, gpointer user_data)
+{
+  g_array_append_val (((Collect *) user_data)->points, *p);
+}
+
+/* The sampler pushes the seven gauges per unit; the rollup sums "all". */
+static void
+test_sampler_through_rollup (Fixture *fx, gconstpointer data)
+{
+  Collect c = { g_array_new (FALSE, TRUE, sizeof (IocPoint)) };
+  g_autoptr (IocRollup) rollup = ioc_rollup_new (NULL, point_cb, &c);
+  ioc_rollup_add_gauge_sampler (rollup, ioc_device_health_sample, fx->dh);
+
+  cam_status (fx, "xa-17001", "nvr-1", T0, T0 + 30 * SEC, "c1", TRUE, TRUE);
+  cam_status (fx, "xa-17001", "nvr-1", T0, T0 + 30 * SEC, "c2", TRUE, FALSE);
+  cam_status (fx, "xa-17002", "nvr-2", T0, T0 + 30 * SEC, "c1", FALSE, FALSE);
+  kiosk_status (fx, "xa-17002", "k9", T0 + 30 * SEC, TRUE);
+  ioc_device_health_expect (fx->dh, IOC_KIND_DESK, "d1", "xa-17002");
+
+  ioc_rollup_tick (rollup, T0 + 30 * SEC); /* samples (and closes) the minute before T0 */
+  g_array_set_size (c.points, 0);
+  for (gint64 t = T0 + MINUTE; t <= T0 + MINUTE + 10 * SEC; t += SEC)
+    ioc_rollup_tick (rollup, t);
+
+  static const struct { const gchar *unit; gint64 v[IOC_F_DEVICE_N]; } want[] = {
+    { "xa-17001", { 2, 2, 1, 0, 0, 1, 1 } },
+    { "xa-17002", { 1, 0, 0, 1, 1, 3, 2 } },
+    { "all", { 3, 2, 1, 1, 1, 4, 3 } },
+  };
+  g_assert_cmpuint (c.points->len, ==, G_N_ELEMENTS (want));
+  for (guint i = 0; i < G_N_ELEMENTS (want); i++)
+    {
+      const IocPoint *p = &g_array_index (c.points, IocPoint, i);
+      g_assert_cmpint (p->measurement, ==, IOC_MEAS_DEVICE);
+      g_assert_cmpstr (p->unit, ==, want[i].unit);
+      g_assert_cmpint (p->ts_us, ==, T0);
+      for (guint f = 0; f < IOC_F_DEVICE_N; f++)
+        g_assert_cmpint (p->ints[f], ==, want[i].v[f]);
+    }
+  g_array_unref (c.points);
+}
+
+static void
+test_save_load (Fixture *fx, gconstpointer data)
+{
+  ioc_device_health_expect (fx->dh, IOC_KIND_DESK, "d1", "xa-17002");
+  ioc_device_health_expect (fx->dh, IOC_KIND_DESK, "dropped", "xa-17002");
+  cam_status (fx, "xa-17001", "nvr-1", T0, T0, "c1", TRUE, TRUE);
+  kiosk_status (fx, "xa-17002", "k9", T0, TRUE);
+  state (fx, IOC_KIND_KIOSK, "xa-17002", "k9", T0, TRUE);
+  g_autoptr (GByteArray) snap = g_byte_array_new ();
+  ioc_device_health_save (fx->dh, snap);
+
+  /* After restart the inventory says d1 only; the snapshot restores what
+   * was observed. */
+  g_autoptr (IocDeviceHealth) back = ioc_device_health_new ();
+  ioc_device_health_expect (back, IOC_KIND_DESK, "d1", "xa-17002");
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_device_health_load (back, snap->data, snap->len, &error));
+  g_assert_no_error (error);
+  IocDeviceSummary a, b;
+  ioc_device_health_summary (fx->dh, "xa-17001", T0 + MINUTE, &a);
+  ioc_device_health_summary (back, "xa-17001", T0 + MINUTE, &b);
+  g_assert_cmpmem (&a, sizeof a, &b, sizeof b);
+  ioc_device_health_summary (back, "all", T0 + MINUTE, &b);
+  g_assert_cmpint (b.connectors_expected, ==, 3); /* nvr-1, k9, d1; not "dropped" */
+  g_assert_cmpint (b.kiosks_online, ==, 1);
+
+  for (guint len = 0; len < snap->len; len += 3)
+    g_assert_false (ioc_device_health_load (back, snap->data, len, NULL));
+  ioc_device_health_summary (back, "all", T0 + MINUTE, &b);
+  g_assert_cmpint (b.connectors_expected, ==, 3);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+#define ADD(path, fn) g_test_add ("/ioc/device-health/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("camera-latest-wins", test_camera_latest_wins);
+  ADD ("reporting", test_reporting);
+  ADD ("sampler-through-rollup", test_sampler_through_rollup);
+  ADD ("save-load", test_save_load);
+  return g_test_run ();
+}
