@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# End-to-end benchmark through a real loopback mosquitto (ops/mosquitto/iochub.conf):
+#   1. the broker's sustained QoS 1 rate into a bare Paho subscriber (MQTTAsync and MQTTClient)
+#   2. the same stream into iochub: zero loss, and the hub's CPU per message as a
+#      multiple of the bare subscriber's (same run, same stream, same machine)
+#   3. a backlog of N messages queued while the hub is down, drained at restart,
+#      against the same backlog drained by the bare subscriber
+# Usage: bench/e2e.sh [N] [BACKLOG]      (build first: ops/setup.sh)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N="${1:-200000}"
+BACKLOG="${2:-1000000}"
+B=build
+work=$(mktemp -d)
+port=$((20000 + RANDOM % 20000))
+http=$((port + 1))
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$work"; }
+trap cleanup EXIT
+
+cat > "$work/mosquitto.conf" <<CONF
+listener $port 127.0.0.1
+allow_anonymous true
+persistence_location $work/
+log_dest none
+$(cat ops/mosquitto/iochub.conf)
+CONF
+mosquitto -c "$work/mosquitto.conf" & pids+=($!)
+broker_pid=$!
+sleep 0.5
+
+cpu_of() {  # pid → user+system seconds
+  awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
+}
+
+load() {  # count, client-id
+  "$B/bench/ioc-load" --url "tcp://127.0.0.1:$port" --units ops/units/nghe-an.csv --rate 0 \
+    --count "$1" --devices 5000 --client-id "$2" --window 2000 | tail -1
+}
+
+echo "# e2e: $N messages, QoS 1 publisher (ioc-load, realistic mix), mosquitto on loopback"
+for api in async client; do
+  for qos in 1 2; do
+    [ "$api" = client ] && [ "$qos" = 2 ] && continue
+    coproc SUB { "$B/bench/bare-sub" --url "tcp://127.0.0.1:$port" --api $api --qos $qos --count "$N" --client-id "bare-$api-$qos"; }
+    read -r ready <&"${SUB[0]}"
+    b0=$(cpu_of "$broker_pid")
+    echo "publisher: $(load "$N" "pub-bare-$api-$qos")"
+    read -r line <&"${SUB[0]}"
+    b1=$(cpu_of "$broker_pid")
+    wait "$SUB_PID" || true
+    echo "$line; broker cpu $(awk -v a="$b0" -v b="$b1" -v n="$N" 'BEGIN{printf "%.2f us/msg", (b-a)*1e6/n}')"
+  done
+done
+
+# The hub, QoS 2 subscription (crash-exact), no InfluxDB (its writes are per minute).
+mkdir -p "$work/hub"
+cat > "$work/hub/hub.conf" <<CONF
+[hub]
+province = 40
+units = $PWD/ops/units/nghe-an.csv
+calendar = $PWD/ops/calendar/vn-2025.conf,$PWD/ops/calendar/vn-2026.conf
+state_dir = $work/hub/state
+[mqtt]
+url = tcp://127.0.0.1:$port
+client_id = iochub-bench
+[http]
+listen = 127.0.0.1:$http
+CONF
+metric() { curl -s "http://127.0.0.1:$http/metrics" | awk -v m="$1" '$1==m {print $2}'; }
+start_hub() {
+  "$B/iochub" --config "$work/hub/hub.conf" >>"$work/hub/hub.log" 2>&1 &
+  hub_pid=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && return 0; sleep 0.1; done
+  echo "hub did not start"; cat "$work/hub/hub.log"; exit 1
+}
+wait_received() {  # count → seconds waited
+  local t0; t0=$(date +%s.%N)
+  for _ in $(seq 1 6000); do
+    r=$(metric iochub_messages_received_total); [ "${r:-0}" -ge "$1" ] && break; sleep 0.05
+  done
+  awk -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN{printf "%.2f", b-a}'
+}
+
+start_hub
+h0=$(cpu_of "$hub_pid"); t0=$(date +%s.%N)
+echo "publisher: $(load "$N" pub-hub)"
+wait_received "$N" >/dev/null
+h1=$(cpu_of "$hub_pid"); t1=$(date +%s.%N)
+got=$(metric iochub_messages_received_total); acc=$(metric iochub_messages_accepted_total)
+echo "iochub qos2: received $got of $N, accepted $acc, cpu $(awk -v a="$h0" -v b="$h1" -v n="$N" 'BEGIN{printf "%.3f s (%.2f us/msg)", b-a, (b-a)*1e6/n}'), wall $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f s", b-a}')"
+
+echo "# backlog: $BACKLOG messages queued while the hub is stopped"
+kill -TERM "$hub_pid"; wait "$hub_pid" || true
+echo "publisher: $(load "$BACKLOG" pub-backlog)"
+start_hub
+t=$(wait_received "$BACKLOG")
+echo "iochub drained backlog of $(metric iochub_messages_received_total) in $t s ($(awk -v n="$BACKLOG" -v t="$t" 'BEGIN{printf "%.0f", n/t}') msg/s)"
+kill -TERM "$hub_pid"; wait "$hub_pid" || true
+
+# The same backlog into the bare subscriber: the broker's own drain rate.
+coproc SUB { "$B/bench/bare-sub" --url "tcp://127.0.0.1:$port" --api async --qos 2 --count "$BACKLOG" --client-id bare-backlog; }
+read -r ready <&"${SUB[0]}"
+kill -TERM "$SUB_PID" 2>/dev/null || true; wait "$SUB_PID" 2>/dev/null || true
+echo "publisher: $(load "$BACKLOG" pub-backlog-bare)"
+coproc SUB { "$B/bench/bare-sub" --url "tcp://127.0.0.1:$port" --api async --qos 2 --count "$BACKLOG" --client-id bare-backlog; }
+read -r ready <&"${SUB[0]}"
+read -r line <&"${SUB[0]}"
+echo "bare backlog drain: $line"

@@ -1,0 +1,64 @@
+/* hub-config.h — hub.conf (SPEC §8) as a plain struct, validated in one go.
+ *
+ * Every key has a default in one table-like function (hub-config.c); every
+ * error names the file, the [group] and key, and what is expected.  Relative
+ * paths are taken relative to the config file's folder.  Main context. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gchar *path; /* the file this came from */
+
+  /* [hub] */
+  gchar *province;  /* 2 digits */
+  gchar *hub_id;    /* tags every point (SPEC §9) */
+  gchar *units_path;
+  gchar **calendar_paths; /* may be empty */
+  gchar *procedures_path; /* may be NULL */
+  gchar *state_dir;
+  gchar *alerts_path;     /* may be NULL */
+  gchar **unit_filters;   /* units this hub owns; NULL → all (topic filter per unit) */
+
+  /* [mqtt] */
+  gchar *mqtt_url;
+  gchar *mqtt_client_id;
+  gchar *mqtt_username;
+  gchar *mqtt_password;
+  gint64 mqtt_qos;
+  gint64 mqtt_keepalive_s;
+
+  /* [influx] */
+  gchar *influx_url; /* NULL or empty: no InfluxDB */
+  gchar *influx_database;
+  gchar *influx_username;
+  gchar *influx_password;
+  guint64 influx_batch_bytes;
+  guint64 spool_max_bytes;
+  gint64 influx_timeout_us;
+  gboolean influx_gzip;
+
+  /* [http] */
+  gchar *http_listen;
+
+  /* [windows] */
+  gint64 live_window_us;
+  gint64 lateness_us;
+  gint64 horizon_us;
+
+  /* [journal] */
+  guint64 journal_segment_bytes;
+  gint64 journal_sync_interval_us;
+  gint64 snapshot_interval_us;
+  guint64 snapshot_journal_bytes; /* also snapshot when this much journal accumulated */
+} IocHubConfig;
+
+IocHubConfig *ioc_hub_config_load (const gchar *path, GError **error);
+void          ioc_hub_config_free (IocHubConfig *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocHubConfig, ioc_hub_config_free)
+
+G_END_DECLS

@@ -1,0 +1,219 @@
+/* deadletter.c — see deadletter.h.  Off the hot path: a rejected message
+ * may allocate. */
+#include "ingest/deadletter.h"
+
+#include <string.h>
+
+#include "protocol/ioc-stats.h"
+
+typedef struct
+{
+  gint64 count;
+  const gchar *last_reason; /* interned */
+} DeviceCount;
+
+typedef struct
+{
+  IocStat *stat; /* process-wide, for /metrics */
+  gint64 count;  /* this instance's */
+} ReasonCount;
+
+struct _IocDeadLetter
+{
+  gchar *province;
+  IocDeadLetterPublishFunc publish;
+  gpointer user_data;
+  GHashTable *by_reason; /* interned reason → IocStat* */
+  GHashTable *by_device; /* "kind/device" → DeviceCount* */
+  gint64 total;
+};
+
+/* Beyond this many distinct devices new ones are folded into "other", so a
+ * flood of forged device ids cannot grow the hub's memory without bound. */
+#define MAX_DEVICES 10000
+
+IocDeadLetter *
+ioc_deadletter_new (const gchar *province, IocDeadLetterPublishFunc publish, gpointer user_data)
+{
+  IocDeadLetter *self = g_new0 (IocDeadLetter, 1);
+  self->province = g_strdup (province);
+  self->publish = publish;
+  self->user_data = user_data;
+  self->by_reason = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  self->by_device = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  return self;
+}
+
+void
+ioc_deadletter_free (IocDeadLetter *self)
+{
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->by_reason);
+  g_hash_table_unref (self->by_device);
+  g_free (self->province);
+  g_free (self);
+}
+
+static void
+json_string (GString *out, const gchar *s, gssize len)
+{
+  g_string_append_c (out, '"');
+  const gchar *end = len < 0 ? s + strlen (s) : s + len;
+  for (const gchar *p = s; p < end; p++)
+    {
+      guchar c = (guchar) *p;
+      switch (c)
+        {
+        case '"': g_string_append (out, "\\\""); break;
+        case '\\': g_string_append (out, "\\\\"); break;
+        case '\n': g_string_append (out, "\\n"); break;
+        case '\r': g_string_append (out, "\\r"); break;
+        case '\t': g_string_append (out, "\\t"); break;
+        default:
+          if (c < 0x20)
+            g_string_append_printf (out, "\\u%04x", c);
+          else
+            g_string_append_c (out, (gchar) c);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+/* The longest prefix of at most max bytes that ends on a character boundary
+ * of valid UTF-8, or -1 when the excerpt is not UTF-8 at all. */
+static gssize
+utf8_excerpt_len (const guint8 *data, gsize len, gsize max)
+{
+  gsize n = MIN (len, max);
+  const gchar *end = NULL;
+  if (g_utf8_validate ((const gchar *) data, (gssize) n, &end))
+    return (gssize) n;
+  gsize valid = (gsize) (end - (const gchar *) data);
+  /* Invalid only because the cut split a character: accept the prefix. */
+  if (n < len && n - valid < 4 && g_utf8_get_char_validated (end, (gssize) (n - valid)) == (gunichar) -2)
+    return (gssize) valid;
+  return -1;
+}
+
+gchar *
+ioc_deadletter_format (const gchar *reason, const gchar *detail, const gchar *topic, gsize topic_len,
+                       const guint8 *payload, gsize len, gint64 arrival_us)
+{
+  GString *out = g_string_sized_new (256 + MIN (len, IOC_DEADLETTER_EXCERPT) * 2);
+  g_string_append (out, "{\"reason\":");
+  json_string (out, reason, -1);
+  g_string_append (out, ",\"detail\":");
+  json_string (out, detail ? detail : "", -1);
+  g_string_append (out, ",\"topic\":");
+  /* Topics from the broker are UTF-8 by MQTT's rules; guard anyway. */
+  if (g_utf8_validate (topic, (gssize) topic_len, NULL))
+    json_string (out, topic, (gssize) topic_len);
+  else
+    g_string_append (out, "\"(not UTF-8)\"");
+  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (arrival_us / G_USEC_PER_SEC);
+  g_autofree gchar *when = dt ? g_date_time_format_iso8601 (dt) : g_strdup ("");
+  g_string_append (out, ",\"received_at\":");
+  json_string (out, when, -1);
+  g_string_append_printf (out, ",\"payload_bytes\":%zu,\"truncated\":%s", len,
+                          len > IOC_DEADLETTER_EXCERPT ? "true" : "false");
+  gssize text_len = utf8_excerpt_len (payload, len, IOC_DEADLETTER_EXCERPT);
+  if (text_len >= 0)
+    {
+      g_string_append (out, ",\"payload\":");
+      json_string (out, (const gchar *) payload, text_len);
+    }
+  else
+    {
+      g_autofree gchar *b64 = g_base64_encode (payload, MIN (len, IOC_DEADLETTER_EXCERPT));
+      g_string_append (out, ",\"payload_base64\":");
+      json_string (out, b64, -1);
+    }
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+static gchar *
+device_key (const gchar *topic, gsize topic_len)
+{
+  /* ioc/v1/<province>/<unit>/<kind>/<device>/<type> */
+  g_autofree gchar *t = g_strndup (topic, topic_len);
+  g_auto (GStrv) parts = g_strsplit (t, "/", 8);
+  if (g_strv_length (parts) == 7 && g_utf8_validate (t, -1, NULL) && strlen (parts[5]) <= 64)
+    return g_strdup_printf ("%s/%s", parts[4], parts[5]);
+  return g_strdup ("unknown/unknown");
+}
+
+void
+ioc_deadletter_reject (IocDeadLetter *self, const gchar *reason, const gchar *detail, const gchar *topic,
+                       gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us)
+{
+  const gchar *r = g_intern_string (reason);
+  ReasonCount *rc = g_hash_table_lookup (self->by_reason, r);
+  if (rc == NULL)
+    {
+      g_autofree gchar *labels = g_strdup_printf ("reason=\"%s\"", r);
+      rc = g_new0 (ReasonCount, 1);
+      rc->stat = ioc_stat ("iochub_deadletters_total", labels, IOC_STAT_COUNTER,
+                           "Messages rejected and published to the dead-letter topic, by reason");
+      g_hash_table_insert (self->by_reason, (gpointer) r, rc);
+    }
+  ioc_stat_add (rc->stat, 1);
+  rc->count++;
+  self->total++;
+
+  g_autofree gchar *key = device_key (topic, topic_len);
+  DeviceCount *dc = g_hash_table_lookup (self->by_device, key);
+  if (dc == NULL)
+    {
+      if (g_hash_table_size (self->by_device) >= MAX_DEVICES)
+        {
+          g_free (key);
+          key = g_strdup ("other/other");
+          dc = g_hash_table_lookup (self->by_device, key);
+        }
+      if (dc == NULL)
+        {
+          dc = g_new0 (DeviceCount, 1);
+          g_hash_table_insert (self->by_device, g_strdup (key), dc);
+        }
+    }
+  dc->count++;
+  dc->last_reason = r;
+
+  if (self->publish != NULL)
+    {
+      g_autofree gchar *json = ioc_deadletter_format (r, detail, topic, topic_len, payload, len, arrival_us);
+      g_autofree gchar *dl_topic = g_strdup_printf ("ioc/v1/%s/deadletter/%s", self->province, r);
+      self->publish (dl_topic, json, strlen (json), self->user_data);
+    }
+}
+
+gint64
+ioc_deadletter_count (IocDeadLetter *self, const gchar *reason)
+{
+  ReasonCount *rc = g_hash_table_lookup (self->by_reason, g_intern_string (reason));
+  return rc ? rc->count : 0;
+}
+
+gint64
+ioc_deadletter_total (IocDeadLetter *self)
+{
+  return self->total;
+}
+
+void
+ioc_deadletter_foreach_device (IocDeadLetter *self, IocDeadLetterDeviceFunc fn, gpointer user_data)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  g_hash_table_iter_init (&iter, self->by_device);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const DeviceCount *dc = value;
+      g_autofree gchar *k = g_strdup (key);
+      gchar *slash = strchr (k, '/');
+      *slash = '\0';
+      fn (k, slash + 1, dc->count, dc->last_reason, user_data);
+    }
+}

@@ -1,0 +1,34 @@
+/* test-hub.h — runs the real iochub binary for an integration test: writes a
+ * hub.conf into a temporary directory, starts the daemon, waits until it is
+ * subscribed (/healthz 200), kills it with SIGKILL or stops it with SIGTERM,
+ * reads its HTTP endpoints.  Its log is printed when the test failed. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _IocTestHub IocTestHub;
+
+/* extra: appended to the generated hub.conf (more groups/keys), may be NULL.
+ * influx_url NULL: no InfluxDB. */
+IocTestHub *ioc_test_hub_new (const gchar *mqtt_url, const gchar *influx_url, const gchar *extra,
+                              GError **error);
+gboolean    ioc_test_hub_start (IocTestHub *self, GError **error);
+void        ioc_test_hub_kill (IocTestHub *self);      /* SIGKILL, reaped */
+gboolean    ioc_test_hub_stop (IocTestHub *self);      /* SIGTERM; TRUE when it exited 0 */
+gboolean    ioc_test_hub_is_running (IocTestHub *self);
+guint       ioc_test_hub_http_port (IocTestHub *self);
+const gchar *ioc_test_hub_dir (IocTestHub *self);
+/* GET http://127.0.0.1:PORT/path: (transfer full) body, or NULL; status in *status. */
+gchar      *ioc_test_hub_get (IocTestHub *self, const gchar *path, glong *status);
+/* The value of one /metrics series, e.g. "iochub_deadletters_total{reason=\"bad_json\"}"; -1 if absent. */
+gdouble     ioc_test_hub_metric (IocTestHub *self, const gchar *series);
+void        ioc_test_hub_free (IocTestHub *self);
+
+/* Removes a directory tree (test temp dirs). */
+void        ioc_test_rm_rf (const gchar *path);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocTestHub, ioc_test_hub_free)
+
+G_END_DECLS

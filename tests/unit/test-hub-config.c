@@ -1,0 +1,82 @@
+/* test-hub-config.c — hub.conf: defaults, and one precise error per kind of
+ * mistake the ops team makes. */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "hub-config.h"
+
+static gchar *
+write_conf (const gchar *dir, const gchar *text)
+{
+  gchar *path = g_build_filename (dir, "hub.conf", NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+  return path;
+}
+
+static void
+test_defaults (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-conf-XXXXXX", NULL);
+  g_autofree gchar *path = write_conf (dir, "[hub]\nprovince = 40\nunits = units.csv\nstate_dir = /var/lib/iochub\n"
+                                            "[mqtt]\nclient_id = iochub-1\n");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocHubConfig) c = ioc_hub_config_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (c->province, ==, "40");
+  g_assert_cmpstr (c->hub_id, ==, "iochub-1");
+  g_assert_cmpstr (c->mqtt_url, ==, "tcp://127.0.0.1:1883");
+  g_assert_cmpint (c->mqtt_qos, ==, 2);
+  g_assert_null (c->influx_url);
+  g_assert_cmpstr (c->influx_database, ==, "ioc");
+  g_assert_cmpstr (c->http_listen, ==, "127.0.0.1:8080");
+  g_assert_cmpint (c->lateness_us, ==, 10 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (c->live_window_us, ==, 10 * G_TIME_SPAN_SECOND);
+  /* Relative paths are relative to the config file. */
+  g_autofree gchar *units = g_build_filename (dir, "units.csv", NULL);
+  g_assert_cmpstr (c->units_path, ==, units);
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
+static void
+test_errors (void)
+{
+  static const struct
+  {
+    const gchar *text;
+    const gchar *want;
+  } cases[] = {
+    { "[hub]\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n", "[hub] province: required key is missing" },
+    { "[hub]\nprovince=4\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n", "[hub] province: expected a 2-digit province code" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\n", "[mqtt] client_id: required key is missing" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nqos=3\n", "[mqtt] qos: expected an integer from 1 to 2, got '3'" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nurl=http://x\n", "[mqtt] url: expected tcp://HOST:PORT" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[influx]\nurl=ftp://x\n", "[influx] url: expected http://HOST:PORT" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[windows]\nlateness=soon\n", "[windows] lateness: expected a duration" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nstatedir=t\n[mqtt]\nclient_id=a\n", "[hub] statedir: unknown key" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[influxdb]\n", "[influxdb]: unknown group" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nid=hub one\n[mqtt]\nclient_id=a\n", "[hub] id: expected letters" },
+  };
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-conf-XXXXXX", NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *path = write_conf (dir, cases[i].text);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (IocHubConfig) c = ioc_hub_config_load (path, &error);
+      g_assert_null (c);
+      g_assert_nonnull (error);
+      if (strstr (error->message, cases[i].want) == NULL || strstr (error->message, path) == NULL)
+        g_error ("case %u: got '%s', want '%s' with the path", i, error->message, cases[i].want);
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ioc/hub-config/defaults", test_defaults);
+  g_test_add_func ("/ioc/hub-config/errors", test_errors);
+  return g_test_run ();
+}
