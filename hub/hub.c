@@ -72,6 +72,10 @@ struct _IocHub
   gboolean stopped;
   gint64 last_message_us; /* atomic: arrival of the newest message (Paho thread) */
 
+  IocHubView view;
+  GArray *tick_observers;  /* Observer */
+  GArray *point_observers; /* Observer */
+
   IocStat *stat_received;
   IocStat *stat_processed;
   IocStat *stat_accepted;
@@ -82,6 +86,12 @@ struct _IocHub
   IocStat *stat_snapshot_failures;
   IocStat *stat_spool_failures;
 };
+
+typedef struct
+{
+  GCallback fn;
+  gpointer user_data;
+} Observer;
 
 /* ---- the pipeline, one message at a time (main context) ---- */
 
@@ -201,6 +211,11 @@ point_cb (const IocPoint *point, gpointer user_data)
   IocHub *self = user_data;
   if (self->spool != NULL)
     ioc_lp_append_point (self->lp_batch, point, self->config->province, self->config->hub_id);
+  for (guint i = 0; i < self->point_observers->len; i++)
+    {
+      Observer *o = &g_array_index (self->point_observers, Observer, i);
+      ((IocPointFunc) o->fn) (point, o->user_data);
+    }
 }
 
 static void
@@ -372,6 +387,11 @@ hub_tick (IocHub *self)
   ioc_dossier_tracker_sweep (self->dossiers, now);
   ioc_rollup_tick (self->rollup, now);
   flush_points (self);
+  for (guint i = 0; i < self->tick_observers->len; i++)
+    {
+      Observer *o = &g_array_index (self->tick_observers, Observer, i);
+      ((IocHubTickFunc) o->fn) (now, o->user_data);
+    }
 
   g_autoptr (GError) error = NULL;
   if (!ioc_journal_sync (self->journal, &error))
@@ -448,6 +468,8 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   if (clock == NULL)
     clock = self->own_clock = ioc_clock_new_real ();
   self->clock = clock;
+  self->tick_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
+  self->point_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
 
   self->stat_received = ioc_stat ("iochub_messages_received_total", NULL, IOC_STAT_COUNTER, "Messages received from the broker and journaled");
   self->stat_processed = ioc_stat ("iochub_messages_processed_total", NULL, IOC_STAT_COUNTER, "Messages run through decode and validation (including replays)");
@@ -529,18 +551,51 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
 
   if (!hub_restore (self, error))
     return NULL;
+
+  /* Listening before start, so consumers can add their routes. */
+  self->http = ioc_http_server_new (config->http_listen, error);
+  if (self->http == NULL)
+    return NULL;
+  ioc_http_server_route (self->http, "/healthz", healthz_cb, self);
+  ioc_prom_metrics_register (self->http);
   return g_steal_pointer (&self);
+}
+
+const IocHubView *
+ioc_hub_view (IocHub *self)
+{
+  self->view.config = self->config;
+  self->view.clock = self->clock;
+  self->view.units = self->units;
+  self->view.calendar = self->calendar;
+  self->view.rollup = self->rollup;
+  self->view.dossiers = self->dossiers;
+  self->view.devices = self->devices;
+  self->view.dedup = self->dedup;
+  self->view.deadletter = self->deadletter;
+  self->view.mqtt = self->mqtt;
+  self->view.http = self->http;
+  return &self->view;
+}
+
+void
+ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data)
+{
+  Observer o = { G_CALLBACK (fn), user_data };
+  g_array_append_val (self->tick_observers, o);
+}
+
+void
+ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data)
+{
+  Observer o = { G_CALLBACK (fn), user_data };
+  g_array_append_val (self->point_observers, o);
 }
 
 gboolean
 ioc_hub_start (IocHub *self, GError **error)
 {
   g_return_val_if_fail (!self->started, FALSE);
-  self->http = ioc_http_server_new (self->config->http_listen, error);
-  if (self->http == NULL)
-    return FALSE;
-  ioc_http_server_route (self->http, "/healthz", healthz_cb, self);
-  ioc_prom_metrics_register (self->http);
 
   if (self->spool != NULL)
     {
@@ -624,6 +679,10 @@ ioc_hub_free (IocHub *self)
     g_string_free (self->lp_batch, TRUE);
   g_clear_pointer (&self->own_clock, ioc_clock_free);
   g_clear_pointer (&self->config, ioc_hub_config_free);
+  if (self->tick_observers != NULL)
+    g_array_unref (self->tick_observers);
+  if (self->point_observers != NULL)
+    g_array_unref (self->point_observers);
   g_free (self);
 }
 

@@ -11,12 +11,43 @@
 
 #include <glib.h>
 
+#include "aggregate/device-health.h"
+#include "aggregate/dossier-tracker.h"
+#include "aggregate/rollup.h"
 #include "hub-config.h"
+#include "ingest/deadletter.h"
+#include "ingest/dedup.h"
+#include "io/http-server.h"
+#include "io/mqtt-client.h"
+#include "model/calendar.h"
 #include "model/clock.h"
+#include "model/units.h"
 
 G_BEGIN_DECLS
 
 typedef struct _IocHub IocHub;
+
+/* What the hub's consumers (HTTP API, live feed, alert engine) may read.
+ * Borrowed pointers, valid while the hub lives; main context only.  The
+ * reference data (units, calendar) can be swapped by a reload: read them
+ * through the view each time, never keep them. */
+typedef struct
+{
+  const IocHubConfig *config;
+  IocClock *clock;
+  IocUnitRegistry *units;
+  IocCalendar *calendar;
+  IocRollup *rollup;
+  IocDossierTracker *dossiers;
+  IocDeviceHealth *devices;
+  IocDedup *dedup;
+  IocDeadLetter *deadletter;
+  IocMqttClient *mqtt;  /* publish alerts/config; NULL after stop */
+  IocHttpServer *http;  /* listening from ioc_hub_new(): add routes before start */
+} IocHubView;
+
+/* Main context: called once per hub tick (1 s) after the rollup ticked. */
+typedef void (*IocHubTickFunc) (gint64 now_us, gpointer user_data);
 
 /* Loads reference data, opens the state directory, restores the last
  * snapshot and replays the journal after it.  Takes ownership of config.
@@ -31,6 +62,11 @@ void     ioc_hub_free (IocHub *self);
 /* SIGHUP: re-reads the config's reference files; all or nothing. */
 gboolean ioc_hub_reload (IocHub *self, GError **error);
 guint    ioc_hub_http_port (IocHub *self);
+const IocHubView *ioc_hub_view (IocHub *self);
+/* Consumers register before ioc_hub_start(). */
+void     ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data);
+/* Every minute point emitted (and re-emitted after late data). */
+void     ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data);
 
 /* Validates a config and every file it names, without starting (--check). */
 gboolean ioc_hub_check (const gchar *config_path, GString *report, GError **error);
