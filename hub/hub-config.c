@@ -7,11 +7,11 @@
 #include "protocol/ioc-keyfile.h"
 
 static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
-                                         "alerts", "units_owned", NULL };
+                                         "alerts", "units_owned", "connectors", NULL };
 static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive", NULL };
 static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
                                             "spool_max", "timeout", "gzip", NULL };
-static const gchar *const http_keys[] = { "listen", NULL };
+static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens", NULL };
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
                                              "snapshot_journal_size", NULL };
@@ -51,6 +51,10 @@ ioc_hub_config_free (IocHubConfig *self)
   g_free (self->influx_username);
   g_free (self->influx_password);
   g_free (self->http_listen);
+  g_free (self->dashboard_dir);
+  g_strfreev (self->display_tokens);
+  g_strfreev (self->operator_tokens);
+  g_free (self->connectors_dir);
   g_free (self);
 }
 
@@ -157,6 +161,8 @@ ioc_hub_config_load (const gchar *path, GError **error)
   c->alerts_path = resolve_path (path, alerts);
   g_autofree gchar *owned = ioc_keyfile_string (kf, "hub", "units_owned", "", FALSE, error);
   c->unit_filters = split_list (owned);
+  g_autofree gchar *connectors = ioc_keyfile_string (kf, "hub", "connectors", "", FALSE, error);
+  c->connectors_dir = resolve_path (path, connectors);
 
   c->mqtt_url = ioc_keyfile_string (kf, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error);
   if (!g_str_has_prefix (c->mqtt_url, "tcp://") && !g_str_has_prefix (c->mqtt_url, "ssl://")
@@ -197,6 +203,12 @@ ioc_hub_config_load (const gchar *path, GError **error)
     return NULL;
 
   c->http_listen = ioc_keyfile_string (kf, "http", "listen", "127.0.0.1:8080", FALSE, error);
+  g_autofree gchar *dashboard = ioc_keyfile_string (kf, "http", "dashboard_dir", "", FALSE, error);
+  c->dashboard_dir = resolve_path (path, dashboard);
+  g_autofree gchar *display = ioc_keyfile_string (kf, "http", "display_tokens", "", FALSE, error);
+  c->display_tokens = split_list (display);
+  g_autofree gchar *operators = ioc_keyfile_string (kf, "http", "operator_tokens", "", FALSE, error);
+  c->operator_tokens = split_list (operators);
 
   if (!ioc_keyfile_duration (kf, "windows", "live", 10 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND, 300 * G_TIME_SPAN_SECOND,
                              &c->live_window_us, error)

@@ -22,6 +22,7 @@ typedef struct
   gchar *state_dir;
   gchar *alerts_path;     /* may be NULL */
   gchar **unit_filters;   /* units this hub owns; NULL → all (topic filter per unit) */
+  gchar *connectors_dir;  /* declared connector configs (the expected inventory); may be NULL */
 
   /* [mqtt] */
   gchar *mqtt_url;
@@ -43,6 +44,9 @@ typedef struct
 
   /* [http] */
   gchar *http_listen;
+  gchar *dashboard_dir;    /* the wall display's files; NULL → none served */
+  gchar **display_tokens;  /* read-only, never expire; revoke by removing */
+  gchar **operator_tokens; /* may also ack and silence */
 
   /* [windows] */
   gint64 live_window_us;

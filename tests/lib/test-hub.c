@@ -108,6 +108,19 @@ ioc_test_hub_is_running (IocTestHub *self)
 }
 
 void
+ioc_test_hub_signal (IocTestHub *self, gint signum)
+{
+  if (self->proc != NULL)
+    g_subprocess_send_signal (self->proc, signum);
+}
+
+const gchar *
+ioc_test_hub_conf_path (IocTestHub *self)
+{
+  return self->conf_path;
+}
+
+void
 ioc_test_hub_kill (IocTestHub *self)
 {
   if (self->proc == NULL)

@@ -18,6 +18,8 @@ gboolean    ioc_test_hub_start (IocTestHub *self, GError **error);
 void        ioc_test_hub_kill (IocTestHub *self);      /* SIGKILL, reaped */
 gboolean    ioc_test_hub_stop (IocTestHub *self);      /* SIGTERM; TRUE when it exited 0 */
 gboolean    ioc_test_hub_is_running (IocTestHub *self);
+void        ioc_test_hub_signal (IocTestHub *self, gint signum); /* e.g. SIGHUP for a reload */
+const gchar *ioc_test_hub_conf_path (IocTestHub *self);           /* to rewrite the config before a reload */
 guint       ioc_test_hub_http_port (IocTestHub *self);
 const gchar *ioc_test_hub_dir (IocTestHub *self);
 /* GET http://127.0.0.1:PORT/path: (transfer full) body, or NULL; status in *status. */

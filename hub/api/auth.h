@@ -1,0 +1,26 @@
+/* auth.h — who may call what on the hub's HTTP side (SPEC §8, issue 5).
+ *
+ * Display tokens are read-only, never expire, and are revoked by removing
+ * them from [http] display_tokens (a reload applies it).  Operator tokens
+ * ([http] operator_tokens) may also change state (ack, silence).  A token
+ * comes as "Authorization: Bearer TOKEN" or "?token=TOKEN" (a wall screen's
+ * URL).  With no tokens configured at all, reads are open (a lab set-up);
+ * writes always need an operator token.  Main context. */
+#pragma once
+
+#include <libsoup/soup.h>
+
+#include "hub-config.h"
+
+G_BEGIN_DECLS
+
+typedef enum
+{
+  IOC_ACCESS_READ,
+  IOC_ACCESS_OPERATE,
+} IocAccess;
+
+/* TRUE when allowed; otherwise replies 401/403 with a JSON error and returns FALSE. */
+gboolean ioc_api_authorize (SoupServerMessage *msg, GHashTable *query, const IocHubConfig *config, IocAccess need);
+
+G_END_DECLS
