@@ -447,7 +447,15 @@ load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **cal
   *units = ioc_units_load (config->units_path, error);
   if (*units == NULL)
     return FALSE;
-  *calendar = ioc_calendar_load ((const gchar *const *) config->calendar_paths, error);
+  if (config->calendar_paths == NULL || config->calendar_paths[0] == NULL)
+    {
+      /* No holidays known: deadlines count weekends only.  Say so once. */
+      static const gchar fallback[] = "[calendar]\nweekend = sat,sun\n";
+      g_warning ("%s: [hub] calendar is empty: deadlines skip weekends but no public holidays", config->path);
+      *calendar = ioc_calendar_load_data ("(built-in weekends-only calendar)", fallback, sizeof fallback - 1, error);
+    }
+  else
+    *calendar = ioc_calendar_load ((const gchar *const *) config->calendar_paths, error);
   if (*calendar == NULL)
     return FALSE;
   *procs = NULL;
@@ -559,6 +567,13 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   ioc_http_server_route (self->http, "/healthz", healthz_cb, self);
   ioc_prom_metrics_register (self->http);
   return g_steal_pointer (&self);
+}
+
+void
+ioc_hub_ingest (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
+                gint64 arrival_us)
+{
+  hub_process (self, topic, topic_len, payload, len, arrival_us);
 }
 
 const IocHubView *

@@ -63,6 +63,10 @@ void     ioc_hub_free (IocHub *self);
 gboolean ioc_hub_reload (IocHub *self, GError **error);
 guint    ioc_hub_http_port (IocHub *self);
 const IocHubView *ioc_hub_view (IocHub *self);
+/* The main-context pipeline for one message, without MQTT and journal:
+ * decode, validate, dedup, aggregate.  For benchmarks and dry runs. */
+void     ioc_hub_ingest (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
+                         gint64 arrival_us);
 /* Consumers register before ioc_hub_start(). */
 void     ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data);
 /* Every minute point emitted (and re-emitted after late data). */

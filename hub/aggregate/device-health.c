@@ -87,10 +87,36 @@ ioc_device_health_free (IocDeviceHealth *self)
   g_free (self);
 }
 
+/* Builds "a<sep>b<sep>c" into buf without printf: this runs for every
+ * message.  Returns FALSE when it does not fit (callers then allocate). */
+static gboolean
+join_key (gchar *buf, gsize size, const gchar *a, const gchar *b, const gchar *c, gchar sep)
+{
+  const gchar *parts[3] = { a, b, c };
+  gsize pos = 0;
+  for (guint i = 0; i < 3 && parts[i] != NULL; i++)
+    {
+      gsize len = strlen (parts[i]);
+      if (pos + len + 2 > size)
+        return FALSE;
+      if (i > 0)
+        buf[pos++] = sep;
+      memcpy (buf + pos, parts[i], len);
+      pos += len;
+    }
+  buf[pos] = '\0';
+  return TRUE;
+}
+
 static IocDhDevice *
 device_get (IocDeviceHealth *self, IocKind kind, const gchar *device, const gchar *unit)
 {
-  g_autofree gchar *key = g_strdup_printf ("%d/%s", (gint) kind, device);
+  gchar stack_key[128];
+  const gchar *kinds[] = { "0", "1", "2", "3" };
+  g_autofree gchar *heap_key = NULL;
+  const gchar *key = stack_key;
+  if (!join_key (stack_key, sizeof stack_key, kinds[kind & 3], device, NULL, '/'))
+    key = heap_key = g_strdup_printf ("%d/%s", (gint) kind, device);
   IocDhDevice *d = g_hash_table_lookup (self->devices, key);
   if (d == NULL)
     {
@@ -101,7 +127,7 @@ device_get (IocDeviceHealth *self, IocKind kind, const gchar *device, const gcha
        * is kept (unless declared) so that it counts once, somewhere. */
       d->unit = unit;
       d->kiosk_online = IOC_TRI_UNSET;
-      g_hash_table_insert (self->devices, g_steal_pointer (&key), d);
+      g_hash_table_insert (self->devices, g_strdup (key), d);
     }
   return d;
 }
@@ -109,7 +135,11 @@ device_get (IocDeviceHealth *self, IocKind kind, const gchar *device, const gcha
 static IocDhCamera *
 camera_get (IocDeviceHealth *self, const gchar *unit, IocDhDevice *dev, const gchar *camera)
 {
-  g_autofree gchar *key = g_strdup_printf ("%s\x1f%s\x1f%s", unit, dev->device, camera);
+  gchar stack_key[256];
+  g_autofree gchar *heap_key = NULL;
+  const gchar *key = stack_key;
+  if (!join_key (stack_key, sizeof stack_key, unit, dev->device, camera, '\x1f'))
+    key = heap_key = g_strdup_printf ("%s\x1f%s\x1f%s", unit, dev->device, camera);
   IocDhCamera *c = g_hash_table_lookup (self->cameras, key);
   if (c == NULL)
     {
@@ -118,7 +148,7 @@ camera_get (IocDeviceHealth *self, const gchar *unit, IocDhDevice *dev, const gc
       c->device = dev;
       c->camera = g_strdup (camera);
       c->ts_us = G_MININT64;
-      g_hash_table_insert (self->cameras, g_steal_pointer (&key), c);
+      g_hash_table_insert (self->cameras, g_strdup (key), c);
     }
   return c;
 }

@@ -18,7 +18,9 @@
 struct _IocMqttClient
 {
   IocMqttOptions opts;
-  MQTTAsync handle;
+  MQTTAsync handle;     /* ingest: persistent session, our persistence, subscribes only */
+  MQTTAsync pub_handle; /* publishes (dead letters, alerts, configs): clean session, no persistence */
+  gchar *pub_client_id;
   MQTTClient_persistence persistence;
   GMainContext *main_context;
   IocMqttMessageFunc on_message;
@@ -235,6 +237,7 @@ store_containskey (void *handle, char *key)
 
 static void schedule_reconnect (IocMqttClient *self);
 static void do_connect (IocMqttClient *self);
+static void start_publisher (IocMqttClient *self);
 
 typedef struct
 {
@@ -422,6 +425,7 @@ ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFunc on_message, 
   self->opts.client_id = g_strdup (opts->client_id);
   self->opts.username = g_strdup (opts->username);
   self->opts.password = g_strdup (opts->password);
+  self->pub_client_id = g_strdup_printf ("%s-pub", opts->client_id);
   if (self->opts.keepalive_s <= 0)
     self->opts.keepalive_s = 20;
   if (self->opts.qos < 0 || self->opts.qos > 2)
@@ -486,6 +490,7 @@ void
 ioc_mqtt_client_start (IocMqttClient *self)
 {
   g_return_if_fail (self->filters->len > 0);
+  start_publisher (self);
   do_connect (self);
 }
 
@@ -495,17 +500,52 @@ ioc_mqtt_client_is_connected (IocMqttClient *self)
   return g_atomic_int_get (&self->connected);
 }
 
+/* The hub publishes on a second connection.  Paho persists the publish
+ * commands of a client that has persistence and reads them back (pget) as
+ * it sends them; keeping the ingest client subscribe-only keeps our
+ * persistence layer down to what it is for: received QoS 2 messages. */
+static void
+start_publisher (IocMqttClient *self)
+{
+  MQTTAsync_createOptions create_opts = MQTTAsync_createOptions_initializer;
+  create_opts.MQTTVersion = MQTTVERSION_3_1_1;
+  create_opts.sendWhileDisconnected = 1;
+  create_opts.maxBufferedMessages = 10000;
+  if (MQTTAsync_createWithOptions (&self->pub_handle, self->opts.url, self->pub_client_id, MQTTCLIENT_PERSISTENCE_NONE,
+                                   NULL, &create_opts) != MQTTASYNC_SUCCESS)
+    {
+      g_warning ("mqtt: cannot create the publishing client for %s", self->opts.url);
+      self->pub_handle = NULL;
+      return;
+    }
+  MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
+  opts.keepAliveInterval = self->opts.keepalive_s;
+  opts.cleansession = 1;
+  opts.MQTTVersion = MQTTVERSION_3_1_1;
+  opts.automaticReconnect = 1;
+  opts.minRetryInterval = 1;
+  opts.maxRetryInterval = 30;
+  opts.username = self->opts.username;
+  opts.password = self->opts.password;
+  MQTTAsync_connect (self->pub_handle, &opts);
+}
+
 gboolean
 ioc_mqtt_client_publish (IocMqttClient *self, const gchar *topic, const void *payload, gsize len, gint qos,
                          gboolean retained)
 {
+  if (self->pub_handle == NULL)
+    {
+      ioc_stat_add (self->stat_publish_failed, 1);
+      return FALSE;
+    }
   MQTTAsync_message msg = MQTTAsync_message_initializer;
   msg.payload = (void *) payload;
   msg.payloadlen = (int) len;
   msg.qos = qos;
   msg.retained = retained;
   MQTTAsync_responseOptions ropts = MQTTAsync_responseOptions_initializer;
-  int rc = MQTTAsync_sendMessage (self->handle, topic, &msg, &ropts);
+  int rc = MQTTAsync_sendMessage (self->pub_handle, topic, &msg, &ropts);
   if (rc != MQTTASYNC_SUCCESS)
     {
       ioc_stat_add (self->stat_publish_failed, 1);
@@ -540,6 +580,16 @@ ioc_mqtt_client_free (IocMqttClient *self)
         }
       MQTTAsync_destroy (&self->handle);
     }
+  if (self->pub_handle != NULL)
+    {
+      MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
+      opts.timeout = 1000;
+      MQTTAsync_disconnect (self->pub_handle, &opts);
+      for (int i = 0; i < 50 && MQTTAsync_isConnected (self->pub_handle); i++)
+        g_usleep (20000);
+      MQTTAsync_destroy (&self->pub_handle);
+    }
+  g_free (self->pub_client_id);
   g_hash_table_unref (self->store);
   g_mutex_clear (&self->store_lock);
   g_ptr_array_unref (self->filters);

@@ -18,6 +18,9 @@
  * still arrives with QoS 0/1 is handed over from messageArrived and counted in
  * iochub_mqtt_unprotected_messages_total.
  *
+ * The hub's own messages (dead letters, alerts, connector configs) go out on
+ * a second connection, "<client_id>-pub", clean session, no persistence.
+ *
  * Threads: the message handler runs on Paho's receive thread.  Everything
  * else in this API is called from the main context; connection callbacks
  * hop back onto it by g_main_context_invoke.
