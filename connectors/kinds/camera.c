@@ -1,0 +1,478 @@
+/* kinds/camera.c: checks each camera of a site the way an NVR would (SPEC
+ * §4, kind "camera"): RTSP OPTIONS then DESCRIBE over TCP (the answer must
+ * be 200 with an SDP that has a video track) and, when configured, an HTTP
+ * snapshot (200 with an image body), each with a timeout.  Debounced: a
+ * camera goes offline after `offline_after` failed rounds in a row and back
+ * online after `online_after` good ones, so one dropped probe is not an
+ * outage.  Publishes camera.offline / camera.online events and a status with
+ * every camera.
+ *
+ * Threads: probes block, so one round runs in a GTask worker thread on a
+ * private copy of the camera list; results come back to the main loop, which
+ * owns all state. */
+#include <gio/gio.h>
+#include <string.h>
+
+#include "kinds/kinds.h"
+#include "protocol/ioc-error.h"
+#include "protocol/ioc-topic.h"
+
+#define CAM_MAX 256
+#define CAM_MAX_HEAD 8192
+#define CAM_MAX_SDP 65536
+#define CAM_MAX_SNAPSHOT (8 * 1024 * 1024)
+
+typedef struct
+{
+  gchar *id;
+  gchar *rtsp;     /* rtsp://host:port/path or NULL */
+  gchar *snapshot; /* http://host:port/path or NULL */
+  gchar *counter;  /* optional SPEC field */
+  /* main loop only */
+  gboolean online;
+  gboolean known;
+  guint fails;
+  guint oks;
+  gchar *last_error;
+} Cam;
+
+typedef struct
+{
+  GPtrArray *cams; /* Cam* */
+  gint64 timeout_us;
+  guint offline_after;
+  guint online_after;
+  IocConnector *conn;
+  GCancellable *cancel;
+  gboolean probing;
+} CameraState;
+
+typedef struct
+{
+  gchar *id, *rtsp, *snapshot;
+  gboolean ok;
+  gchar *error;
+} Probe;
+
+static void
+cam_free (Cam *c)
+{
+  g_free (c->id);
+  g_free (c->rtsp);
+  g_free (c->snapshot);
+  g_free (c->counter);
+  g_free (c->last_error);
+  g_free (c);
+}
+
+static void
+probe_free (Probe *p)
+{
+  g_free (p->id);
+  g_free (p->rtsp);
+  g_free (p->snapshot);
+  g_free (p->error);
+  g_free (p);
+}
+
+static void
+camera_free (gpointer state)
+{
+  CameraState *st = state;
+  if (st->cancel)
+    {
+      g_cancellable_cancel (st->cancel);
+      g_object_unref (st->cancel);
+    }
+  g_ptr_array_unref (st->cams);
+  g_free (st);
+}
+
+static gboolean
+url_ok (const gchar *url, const gchar *scheme)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, NULL);
+  return uri && g_strcmp0 (g_uri_get_scheme (uri), scheme) == 0 && g_uri_get_host (uri);
+}
+
+static gboolean
+camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **error)
+{
+  gint64 n;
+  g_autofree gchar *list = ioc_keyfile_string (kf, group, "cameras", NULL, TRUE, error);
+  if (!list
+      || !ioc_keyfile_duration (kf, group, "probe_timeout", 3 * G_TIME_SPAN_SECOND,
+                                100 * G_TIME_SPAN_MILLISECOND, 60 * G_TIME_SPAN_SECOND,
+                                &st->timeout_us, error)
+      || !ioc_keyfile_int (kf, group, "offline_after", 3, 1, 100, &n, error))
+    return FALSE;
+  st->offline_after = (guint) n;
+  if (!ioc_keyfile_int (kf, group, "online_after", 2, 1, 100, &n, error))
+    return FALSE;
+  st->online_after = (guint) n;
+  g_auto (GStrv) ids = g_strsplit (list, ",", CAM_MAX + 1);
+  for (guint i = 0; ids[i]; i++)
+    {
+      g_strstrip (ids[i]);
+      if (*ids[i] == '\0')
+        continue;
+      if (i >= CAM_MAX || !ioc_topic_is_device_id (ids[i], strlen (ids[i])))
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                       "%s: [%s] cameras: expected at most %d camera ids [a-z0-9_-]{1,64}, got '%s'",
+                       kf->path, group, CAM_MAX, ids[i]);
+          return FALSE;
+        }
+      Cam *c = g_new0 (Cam, 1);
+      c->id = g_strdup (ids[i]);
+      g_ptr_array_add (st->cams, c);
+      g_autofree gchar *k_rtsp = g_strconcat ("rtsp.", c->id, NULL);
+      g_autofree gchar *k_snap = g_strconcat ("snapshot.", c->id, NULL);
+      g_autofree gchar *k_ctr = g_strconcat ("counter.", c->id, NULL);
+      c->rtsp = g_key_file_get_string (kf->kf, group, k_rtsp, NULL);
+      c->snapshot = g_key_file_get_string (kf->kf, group, k_snap, NULL);
+      c->counter = g_key_file_get_string (kf->kf, group, k_ctr, NULL);
+      if (!c->rtsp && !c->snapshot)
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                       "%s: [%s] %s: expected an rtsp:// URL (or snapshot.%s = http://…)",
+                       kf->path, group, k_rtsp, c->id);
+          return FALSE;
+        }
+      if ((c->rtsp && !url_ok (c->rtsp, "rtsp")) || (c->snapshot && !url_ok (c->snapshot, "http")))
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                       "%s: [%s] %s / %s: expected rtsp://HOST:PORT/… and http://HOST:PORT/…",
+                       kf->path, group, k_rtsp, k_snap);
+          return FALSE;
+        }
+    }
+  if (st->cams->len == 0)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s] cameras: expected a comma-separated list of camera ids", kf->path, group);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gpointer
+camera_configure (const IocConnectorConfig *cfg, IocKeyFile *kf, const gchar *group,
+                  GError **error)
+{
+  CameraState *st = g_new0 (CameraState, 1);
+  st->cams = g_ptr_array_new_with_free_func ((GDestroyNotify) cam_free);
+  if (!camera_parse (st, kf, group, error))
+    {
+      camera_free (st);
+      return NULL;
+    }
+  return st;
+}
+
+/* ---- probes: worker thread, blocking sockets with timeouts ---- */
+
+/* Reads until "\r\n\r\n"; the head in *out.  Bounded by CAM_MAX_HEAD. */
+static gboolean
+read_head (GInputStream *in, GString *out, GCancellable *cancel, GError **error)
+{
+  gchar c;
+  for (guint i = 0; i < CAM_MAX_HEAD; i++)
+    {
+      gssize n = g_input_stream_read (in, &c, 1, cancel, error);
+      if (n <= 0)
+        {
+          if (n == 0)
+            g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "connection closed mid-answer");
+          return FALSE;
+        }
+      g_string_append_c (out, c);
+      if (g_str_has_suffix (out->str, "\r\n\r\n"))
+        return TRUE;
+    }
+  g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "answer head over 8 KiB (garbage?)");
+  return FALSE;
+}
+
+static gint64
+header_int (const gchar *head, const gchar *name)
+{
+  g_autofree gchar *lower = g_ascii_strdown (head, -1);
+  g_autofree gchar *key = g_strdup_printf ("\r\n%s:", name);
+  const gchar *p = strstr (lower, key);
+  if (!p)
+    return -1;
+  return g_ascii_strtoll (p + strlen (key), NULL, 10);
+}
+
+static gboolean
+exchange (GIOStream *io, const gchar *request, const gchar *want_status, GString *head,
+          GCancellable *cancel, GError **error)
+{
+  if (!g_output_stream_write_all (g_io_stream_get_output_stream (io), request, strlen (request),
+                                  NULL, cancel, error))
+    return FALSE;
+  g_string_truncate (head, 0);
+  if (!read_head (g_io_stream_get_input_stream (io), head, cancel, error))
+    return FALSE;
+  if (!g_str_has_prefix (head->str, want_status))
+    {
+      g_autofree gchar *first = g_strndup (head->str, strcspn (head->str, "\r\n"));
+      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "answer '%.60s'", first);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+read_body (GIOStream *io, gint64 len, gsize max, GString *body, GCancellable *cancel, GError **error)
+{
+  if (len < 0 || (guint64) len > max)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "body length %" G_GINT64_FORMAT " not in 1…%zu",
+                   len, max);
+      return FALSE;
+    }
+  g_string_set_size (body, (gsize) len);
+  gsize got = 0;
+  if (!g_input_stream_read_all (g_io_stream_get_input_stream (io), body->str, (gsize) len, &got,
+                                cancel, error))
+    return FALSE;
+  if (got != (gsize) len)
+    {
+      g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "body cut short");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static GSocketConnection *
+dial (const gchar *url, guint16 def_port, guint timeout_s, GCancellable *cancel, GUri **out_uri,
+      GError **error)
+{
+  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, error);
+  if (!uri)
+    return NULL;
+  g_autoptr (GSocketClient) client = g_socket_client_new ();
+  g_socket_client_set_timeout (client, timeout_s);
+  gint port = g_uri_get_port (uri);
+  GSocketConnection *c = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
+                                                          port > 0 ? (guint16) port : def_port,
+                                                          cancel, error);
+  if (c)
+    *out_uri = g_steal_pointer (&uri);
+  return c;
+}
+
+static gboolean
+probe_rtsp (const gchar *url, guint timeout_s, GCancellable *cancel, GError **error)
+{
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (GSocketConnection) conn = dial (url, 554, timeout_s, cancel, &uri, error);
+  if (!conn)
+    return FALSE;
+  g_autoptr (GString) head = g_string_new (NULL);
+  g_autofree gchar *opt = g_strdup_printf ("OPTIONS %s RTSP/1.0\r\nCSeq: 1\r\n"
+                                           "User-Agent: ioc-connector\r\n\r\n", url);
+  if (!exchange (G_IO_STREAM (conn), opt, "RTSP/1.0 200", head, cancel, error))
+    return FALSE;
+  gint64 skip = header_int (head->str, "content-length");
+  if (skip > 0)
+    {
+      g_autoptr (GString) junk = g_string_new (NULL);
+      if (!read_body (G_IO_STREAM (conn), skip, CAM_MAX_SDP, junk, cancel, error))
+        return FALSE;
+    }
+  g_autofree gchar *desc = g_strdup_printf ("DESCRIBE %s RTSP/1.0\r\nCSeq: 2\r\n"
+                                            "Accept: application/sdp\r\n"
+                                            "User-Agent: ioc-connector\r\n\r\n", url);
+  if (!exchange (G_IO_STREAM (conn), desc, "RTSP/1.0 200", head, cancel, error))
+    return FALSE;
+  g_autoptr (GString) sdp = g_string_new (NULL);
+  if (!read_body (G_IO_STREAM (conn), header_int (head->str, "content-length"), CAM_MAX_SDP, sdp,
+                  cancel, error))
+    return FALSE;
+  if (!strstr (sdp->str, "m=video"))
+    {
+      g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "DESCRIBE: SDP has no video track");
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+probe_snapshot (const gchar *url, guint timeout_s, GCancellable *cancel, GError **error)
+{
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (GSocketConnection) conn = dial (url, 80, timeout_s, cancel, &uri, error);
+  if (!conn)
+    return FALSE;
+  const gchar *path = g_uri_get_path (uri);
+  g_autofree gchar *req = g_strdup_printf ("GET %s%s%s HTTP/1.0\r\nHost: %s\r\n"
+                                           "User-Agent: ioc-connector\r\n\r\n",
+                                           *path ? path : "/", g_uri_get_query (uri) ? "?" : "",
+                                           g_uri_get_query (uri) ? g_uri_get_query (uri) : "",
+                                           g_uri_get_host (uri));
+  g_autoptr (GString) head = g_string_new (NULL);
+  if (!exchange (G_IO_STREAM (conn), req, "HTTP/1.", head, cancel, error))
+    return FALSE;
+  if (!g_str_has_prefix (head->str + 8, " 200"))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: '%.40s'", head->str);
+      return FALSE;
+    }
+  g_autofree gchar *lower = g_ascii_strdown (head->str, -1);
+  if (!strstr (lower, "\r\ncontent-type: image/"))
+    {
+      g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: not an image");
+      return FALSE;
+    }
+  g_autoptr (GString) body = g_string_new (NULL);
+  gint64 len = header_int (head->str, "content-length");
+  return read_body (G_IO_STREAM (conn), len, CAM_MAX_SNAPSHOT, body, cancel, error)
+         && (len > 0 || (g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "empty snapshot"), FALSE));
+}
+
+static void
+probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+{
+  GPtrArray *probes = data;
+  guint timeout_s = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), "timeout-s"));
+  for (guint i = 0; i < probes->len && !g_cancellable_is_cancelled (cancel); i++)
+    {
+      Probe *p = probes->pdata[i];
+      g_autoptr (GError) error = NULL;
+      p->ok = (!p->rtsp || probe_rtsp (p->rtsp, timeout_s, cancel, &error))
+              && (!p->snapshot || probe_snapshot (p->snapshot, timeout_s, cancel, &error));
+      if (!p->ok)
+        p->error = g_strdup (error ? error->message : "probe failed");
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+/* ---- main loop: debounce and publish ---- */
+
+static void
+emit_change (CameraState *st, Cam *c, const gchar *type)
+{
+  g_autoptr (JsonObject) f = json_object_new ();
+  json_object_set_string_member (f, "camera", c->id);
+  if (c->counter)
+    json_object_set_string_member (f, "counter", c->counter);
+  g_autoptr (GError) error = NULL;
+  if (!ioc_connector_emit (st->conn, NULL, type, g_get_real_time (), f, &error))
+    ioc_connector_reject (st->conn, type, error->message);
+}
+
+static void
+probe_done (GObject *source, GAsyncResult *res, gpointer data)
+{
+  GTask *task = G_TASK (res);
+  GPtrArray *probes = g_task_get_task_data (task);
+  GCancellable *cancel = g_task_get_cancellable (task);
+  if (g_cancellable_is_cancelled (cancel))
+    return; /* the state is gone */
+  CameraState *st = data;
+  st->probing = FALSE;
+  gboolean changed = FALSE;
+  for (guint i = 0; i < probes->len && i < st->cams->len; i++)
+    {
+      Probe *p = probes->pdata[i];
+      Cam *c = st->cams->pdata[i];
+      if (p->ok)
+        {
+          c->fails = 0;
+          c->oks++;
+        }
+      else
+        {
+          c->oks = 0;
+          c->fails++;
+          g_free (c->last_error);
+          c->last_error = g_strdup (p->error);
+          g_debug ("camera %s: %s", c->id, p->error);
+        }
+      /* Debounce: only a run of failures (or successes) changes the state. */
+      if ((!c->known || c->online) && c->fails >= st->offline_after)
+        {
+          g_message ("camera %s offline: %s", c->id, c->last_error);
+          c->online = FALSE;
+          c->known = TRUE;
+          emit_change (st, c, "camera.offline");
+          changed = TRUE;
+        }
+      else if ((!c->known || !c->online) && c->oks >= st->online_after)
+        {
+          if (c->known)
+            g_message ("camera %s back online", c->id);
+          gboolean was_known = c->known;
+          c->online = TRUE;
+          c->known = TRUE;
+          /* the first verdict after start is a status, not an event */
+          if (was_known)
+            emit_change (st, c, "camera.online");
+          changed = TRUE;
+        }
+    }
+  g_autoptr (GError) error = NULL;
+  if (!ioc_connector_commit (st->conn, NULL, &error))
+    g_warning ("camera: %s", error->message);
+  if (changed)
+    ioc_connector_status_now (st->conn);
+}
+
+static void
+camera_poll (IocConnector *conn, gpointer state)
+{
+  CameraState *st = state;
+  if (st->probing)
+    return; /* a slow round is not piled on */
+  GPtrArray *probes = g_ptr_array_new_with_free_func ((GDestroyNotify) probe_free);
+  for (guint i = 0; i < st->cams->len; i++)
+    {
+      Cam *c = st->cams->pdata[i];
+      Probe *p = g_new0 (Probe, 1);
+      p->id = g_strdup (c->id);
+      p->rtsp = g_strdup (c->rtsp);
+      p->snapshot = g_strdup (c->snapshot);
+      g_ptr_array_add (probes, p);
+    }
+  g_autoptr (GTask) task = g_task_new (NULL, st->cancel, probe_done, st);
+  g_task_set_task_data (task, probes, (GDestroyNotify) g_ptr_array_unref);
+  g_object_set_data (G_OBJECT (task), "timeout-s",
+                     GUINT_TO_POINTER ((guint) MAX (1, st->timeout_us / G_TIME_SPAN_SECOND)));
+  st->probing = TRUE;
+  g_task_run_in_thread (task, probe_thread);
+}
+
+static gboolean
+camera_start (IocConnector *conn, gpointer state, GError **error)
+{
+  CameraState *st = state;
+  st->conn = conn;
+  st->cancel = g_cancellable_new ();
+  return TRUE;
+}
+
+static void
+camera_status (IocConnector *conn, gpointer state, JsonObject *fields)
+{
+  CameraState *st = state;
+  g_autoptr (JsonArray) arr = json_array_new ();
+  for (guint i = 0; i < st->cams->len; i++)
+    {
+      Cam *c = st->cams->pdata[i];
+      if (!c->known)
+        continue; /* no verdict yet: say nothing rather than guess */
+      JsonObject *o = json_object_new ();
+      json_object_set_string_member (o, "camera", c->id);
+      json_object_set_boolean_member (o, "online", c->online);
+      json_array_add_object_element (arr, o);
+    }
+  json_object_set_array_member (fields, "cameras", g_steal_pointer (&arr));
+}
+
+const IocConnectorKind ioc_kind_camera = {
+  .name = "camera", .kind = IOC_KIND_CAMERA, .configure = camera_configure,
+  .start = camera_start, .poll = camera_poll, .status = camera_status, .free = camera_free,
+};

@@ -1,0 +1,41 @@
+/* connector-config.h — the [connector] and [mqtt] groups every connector
+ * config has (SPEC §8: GLib key files; every error names file, group, key
+ * and what is expected).  The kind's own group is [<kind>] and is read by
+ * the kind.  Plain data; any thread. */
+#pragma once
+
+#include <glib.h>
+
+#include "model/record.h"
+#include "protocol/ioc-keyfile.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  IocKeyFile *kf; /* the whole file, for the kind's group */
+  gchar *path;
+  gchar *kind_name;
+  IocKind kind;
+  gchar *id;        /* connector id: MQTT client id and config topic */
+  gchar *province;  /* 2 digits */
+  gchar *unit;      /* registry code of the site */
+  gchar *device;    /* SPEC §3 device id; seq runs per (kind, device) */
+  gchar *state_dir; /* seq, disk buffer, cursor */
+  gchar *mqtt_url;
+  gchar *username; /* NULL: anonymous */
+  gchar *password;
+  guint64 buffer_max_bytes;
+  gint64 status_interval_us; /* ≤ 60 s (SPEC §3) */
+  gint64 poll_interval_us;
+  guint seq_block;
+} IocConnectorConfig;
+
+IocConnectorConfig *ioc_connector_config_load (const gchar *path, GError **error);
+IocConnectorConfig *ioc_connector_config_load_data (const gchar *path, const gchar *data,
+                                                    GError **error);
+void                ioc_connector_config_free (IocConnectorConfig *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocConnectorConfig, ioc_connector_config_free)
+
+G_END_DECLS

@@ -1,0 +1,423 @@
+/* connector.c — the connector's core loop (see connector.h): every event a
+ * kind emits gets the next durable seq, becomes a SPEC envelope, goes into
+ * the disk buffer, and is pumped to the broker in seq order, at most
+ * `window` unacknowledged at a time; on every (re)connect the pump restarts
+ * at the oldest unacknowledged message.  Status is retained and repeated on
+ * a timer.  Runs on the main loop only; Paho's threads reach it through
+ * publisher.c's hand-off. */
+#include "lib/connector.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "lib/disk-buffer.h"
+#include "lib/envelope-writer.h"
+#include "lib/publisher.h"
+#include "lib/seq-store.h"
+#include "protocol/ioc-error.h"
+#include "protocol/ioc-topic.h"
+
+#define PUMP_WINDOW 64
+
+struct _IocConnector
+{
+  IocConnectorConfig *cfg;
+  const IocConnectorKind *kind;
+  gpointer kstate;
+  IocSeqStore *seq;
+  IocDiskBuffer *buf;
+  IocPublisher *pub;
+  gchar *status_topic;
+  guint poll_source;
+  guint status_source;
+  guint pump_source;
+  guint retry_source;
+  gboolean dirty; /* appended since the last sync */
+  gboolean started;
+  guint64 rejects;
+  guint64 emitted;
+  guint64 acked;
+};
+
+const IocConnectorKind *
+ioc_connector_find_kind (const IocConnectorKind *const *kinds, const gchar *name)
+{
+  for (guint i = 0; kinds[i]; i++)
+    if (g_strcmp0 (kinds[i]->name, name) == 0)
+      return kinds[i];
+  return NULL;
+}
+
+gboolean
+ioc_connector_check (const gchar *path, const IocConnectorKind *const *kinds, GError **error)
+{
+  g_autoptr (IocConnectorConfig) cfg = ioc_connector_config_load (path, error);
+  if (!cfg)
+    return FALSE;
+  const IocConnectorKind *kind = ioc_connector_find_kind (kinds, cfg->kind_name);
+  if (!kind)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [connector] kind: expected a kind built into this ioc-connector, got '%s'",
+                   path, cfg->kind_name);
+      return FALSE;
+    }
+  gpointer state = kind->configure (cfg, cfg->kf, cfg->kind_name, error);
+  if (!state)
+    return FALSE;
+  kind->free (state);
+  return TRUE;
+}
+
+/* ---- the pump: disk buffer → broker, in seq order ---- */
+
+static gboolean pump_cb (gpointer data);
+static void schedule_pump (IocConnector *self);
+
+static gboolean
+retry_cb (gpointer data)
+{
+  IocConnector *self = data;
+  self->retry_source = 0;
+  schedule_pump (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_pump (IocConnector *self)
+{
+  if (self->pump_source == 0)
+    self->pump_source = g_idle_add (pump_cb, self);
+}
+
+static gboolean
+pump_cb (gpointer data)
+{
+  IocConnector *self = data;
+  self->pump_source = 0;
+  if (self->dirty)
+    {
+      g_autoptr (GError) error = NULL;
+      if (!ioc_connector_commit (self, NULL, &error))
+        g_warning ("disk buffer: %s", error->message);
+    }
+  if (!ioc_publisher_is_connected (self->pub))
+    return G_SOURCE_REMOVE;
+  guint gen = ioc_publisher_gen (self->pub);
+  guint inflight = 0;
+  GQueue *q = ioc_disk_buffer_entries (self->buf);
+  /* Bounded: stops after the window is full; entries past the first unsent
+   * one are all unsent, so the scan is O(window). */
+  for (GList *l = q->head; l && inflight < PUMP_WINDOW; l = l->next)
+    {
+      IocBufEntry *e = l->data;
+      if (e->state == IOC_BUF_ACKED)
+        continue;
+      if (e->state == IOC_BUF_INFLIGHT)
+        {
+          inflight++;
+          continue;
+        }
+      gsize len;
+      const void *p = g_bytes_get_data (e->payload, &len);
+      if (!ioc_publisher_send (self->pub, e->topic, p, len, e->retained, e->seq))
+        {
+          /* Paho refused while connected (its queue is full): try again
+           * shortly, even if no ack is due to wake us. */
+          if (self->retry_source == 0 && ioc_publisher_is_connected (self->pub))
+            self->retry_source = g_timeout_add (100, retry_cb, self);
+          break;
+        }
+      e->state = IOC_BUF_INFLIGHT;
+      e->gen = gen;
+      inflight++;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static void
+reset_inflight (IocConnector *self)
+{
+  GQueue *q = ioc_disk_buffer_entries (self->buf);
+  for (GList *l = q->head; l; l = l->next)
+    {
+      IocBufEntry *e = l->data;
+      if (e->state == IOC_BUF_INFLIGHT)
+        e->state = IOC_BUF_UNSENT;
+      else if (e->state == IOC_BUF_UNSENT)
+        break; /* everything after the first unsent one is unsent */
+    }
+}
+
+static void
+on_connected (gpointer user_data, gboolean is_connected)
+{
+  IocConnector *self = user_data;
+  /* Whatever was in flight on the old connection may or may not have
+   * arrived: send it again, in order (a repeat has the same seq). */
+  reset_inflight (self);
+  if (is_connected)
+    {
+      g_message ("connector %s: connected; %u messages buffered", self->cfg->id,
+                 ioc_disk_buffer_length (self->buf));
+      schedule_pump (self);
+    }
+}
+
+static void
+on_done (gpointer user_data, gint64 seq, guint gen, gboolean ok)
+{
+  IocConnector *self = user_data;
+  IocBufEntry *e = ioc_disk_buffer_lookup (self->buf, seq);
+  if (e == NULL)
+    return;
+  if (ok)
+    {
+      self->acked++;
+      ioc_disk_buffer_ack (self->buf, seq);
+    }
+  else if (e->state == IOC_BUF_INFLIGHT && e->gen == gen)
+    {
+      /* A failure on the live connection: resend from the oldest one so the
+       * broker still sees seq order. */
+      reset_inflight (self);
+    }
+  schedule_pump (self);
+}
+
+/* ---- emit ---- */
+
+static gboolean
+append (IocConnector *self, const gchar *unit, IocMsgType mtype, const gchar *type,
+        gint64 ts_us, JsonObject *fields, gboolean retained, GError **error)
+{
+  /* Size check first with the longest possible seq, so a refused message
+   * never consumes a number (a gap would read as loss at the hub). */
+  g_autofree gchar *trial = ioc_envelope_build (G_MAXINT64, ts_us, type, fields, NULL, error);
+  if (!trial)
+    return FALSE;
+  gint64 seq = ioc_seq_store_next (self->seq, error);
+  if (seq == 0)
+    return FALSE;
+  gsize len = 0;
+  g_autofree gchar *payload = ioc_envelope_build (seq, ts_us, type, fields, &len, error);
+  g_assert (payload != NULL);
+  g_autofree gchar *topic = ioc_topic_build (self->cfg->province, unit ? unit : self->cfg->unit,
+                                             self->cfg->kind, self->cfg->device, mtype);
+  if (!ioc_disk_buffer_append (self->buf, seq, topic, payload, len, retained, error))
+    return FALSE;
+  self->dirty = TRUE;
+  self->emitted++;
+  schedule_pump (self);
+  return TRUE;
+}
+
+gboolean
+ioc_connector_emit (IocConnector *self, const gchar *unit, const gchar *type, gint64 ts_us,
+                    JsonObject *fields, GError **error)
+{
+  g_return_val_if_fail (self->started, FALSE);
+  if (unit && !ioc_topic_is_unit_code (unit, strlen (unit)))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "unit \"%s\" is not a unit code", unit);
+      return FALSE;
+    }
+  if (!ioc_envelope_check_event (self->cfg->kind, type, fields, error))
+    return FALSE;
+  return append (self, unit, IOC_MSG_EVENT, type, ts_us, fields, FALSE, error);
+}
+
+gboolean
+ioc_connector_commit (IocConnector *self, const gchar *cursor, GError **error)
+{
+  if (!self->dirty && (cursor == NULL || g_strcmp0 (cursor, ioc_disk_buffer_cursor (self->buf)) == 0))
+    return TRUE;
+  if (!ioc_disk_buffer_sync (self->buf, cursor, error))
+    return FALSE;
+  self->dirty = FALSE;
+  return TRUE;
+}
+
+const gchar *
+ioc_connector_cursor (IocConnector *self)
+{
+  return ioc_disk_buffer_cursor (self->buf);
+}
+
+void
+ioc_connector_reject (IocConnector *self, const gchar *what, const gchar *detail)
+{
+  self->rejects++;
+  /* Rate-limited: a source spewing garbage must not fill the journal. */
+  if (self->rejects <= 20 || self->rejects % 1000 == 0)
+    g_warning ("connector %s: refused %s: %s (%" G_GUINT64_FORMAT " refused so far)",
+               self->cfg->id, what, detail, self->rejects);
+}
+
+void
+ioc_connector_status_now (IocConnector *self)
+{
+  g_autoptr (JsonObject) fields = json_object_new ();
+  if (self->kind->status)
+    self->kind->status (self, self->kstate, fields);
+  /* Extra fields are ignored by the hub's aggregates (SPEC §4) but show the
+   * connector's own health to whoever reads the retained status. */
+  json_object_set_int_member (fields, "source_rejects", (gint64) self->rejects);
+  json_object_set_int_member (fields, "buffer_dropped",
+                              (gint64) ioc_disk_buffer_dropped (self->buf));
+  json_object_set_int_member (fields, "buffered", ioc_disk_buffer_length (self->buf));
+  g_autoptr (GError) error = NULL;
+  if (!append (self, NULL, IOC_MSG_STATUS, NULL, g_get_real_time (), fields, TRUE, &error))
+    g_warning ("connector %s: status not queued: %s", self->cfg->id, error->message);
+}
+
+static gboolean
+status_cb (gpointer data)
+{
+  ioc_connector_status_now (data);
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+poll_cb (gpointer data)
+{
+  IocConnector *self = data;
+  self->kind->poll (self, self->kstate);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- lifecycle ---- */
+
+IocConnector *
+ioc_connector_new (IocConnectorConfig *cfg, const IocConnectorKind *kind, GError **error)
+{
+  g_autoptr (IocConnector) self = g_new0 (IocConnector, 1);
+  self->cfg = cfg;
+  self->kind = kind;
+  self->kstate = kind->configure (cfg, cfg->kf, cfg->kind_name, error);
+  if (!self->kstate)
+    return NULL;
+  if (g_mkdir_with_parents (cfg->state_dir, 0750) != 0)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: [connector] state_dir: cannot create %s: %s",
+                   cfg->path, cfg->state_dir, g_strerror (errno));
+      return NULL;
+    }
+  g_autofree gchar *seq_path = g_build_filename (cfg->state_dir, "seq", NULL);
+  g_autofree gchar *buf_path = g_build_filename (cfg->state_dir, "buffer.log", NULL);
+  self->seq = ioc_seq_store_open (seq_path, cfg->seq_block, error);
+  if (!self->seq)
+    return NULL;
+  self->buf = ioc_disk_buffer_open (buf_path, cfg->buffer_max_bytes, error);
+  if (!self->buf)
+    return NULL;
+  if (ioc_disk_buffer_last_seq (self->buf) > ioc_seq_store_last (self->seq))
+    {
+      /* Never: the seq file is made durable before the number is used. */
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT,
+                   "%s: buffered seq %" G_GINT64_FORMAT " is above the stored seq %" G_GINT64_FORMAT
+                   "; refusing to reuse numbers", seq_path, ioc_disk_buffer_last_seq (self->buf),
+                   ioc_seq_store_last (self->seq));
+      return NULL;
+    }
+  self->status_topic = ioc_topic_build (cfg->province, cfg->unit, cfg->kind, cfg->device,
+                                        IOC_MSG_STATUS);
+  g_autofree gchar *state_topic = ioc_topic_build (cfg->province, cfg->unit, cfg->kind,
+                                                   cfg->device, IOC_MSG_STATE);
+  IocPublisherOptions po = {
+    .url = cfg->mqtt_url, .client_id = cfg->id, .username = cfg->username,
+    .password = cfg->password, .state_topic = state_topic,
+  };
+  static const IocPublisherFuncs funcs = { .connected = on_connected, .done = on_done };
+  self->pub = ioc_publisher_new (&po, &funcs, self, error);
+  if (!self->pub)
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+gboolean
+ioc_connector_start (IocConnector *self, GError **error)
+{
+  self->started = TRUE;
+  if (self->kind->start && !self->kind->start (self, self->kstate, error))
+    return FALSE;
+  g_message ("connector %s: kind %s, device %s, unit %s; seq continues after %" G_GINT64_FORMAT
+             ", %u messages buffered", self->cfg->id, self->kind->name, self->cfg->device,
+             self->cfg->unit, ioc_seq_store_last (self->seq), ioc_disk_buffer_length (self->buf));
+  ioc_publisher_start (self->pub);
+  ioc_connector_status_now (self);
+  self->status_source = g_timeout_add ((guint) (self->cfg->status_interval_us / 1000), status_cb,
+                                       self);
+  if (self->kind->poll)
+    {
+      self->poll_source = g_timeout_add ((guint) (self->cfg->poll_interval_us / 1000), poll_cb,
+                                         self);
+      self->kind->poll (self, self->kstate);
+    }
+  return TRUE;
+}
+
+gboolean
+ioc_connector_stop (IocConnector *self, guint timeout_ms)
+{
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_handle_id (&self->status_source, g_source_remove);
+  /* Stop taking data first (closes the webhook listener), then drain. */
+  if (self->kstate)
+    g_clear_pointer (&self->kstate, self->kind->free);
+  g_autoptr (GError) error = NULL;
+  if (!ioc_connector_commit (self, NULL, &error))
+    g_warning ("disk buffer: %s", error->message);
+  gint64 deadline = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  GMainContext *ctx = g_main_context_default ();
+  while (ioc_disk_buffer_length (self->buf) > 0 && ioc_publisher_is_connected (self->pub)
+         && g_get_monotonic_time () < deadline)
+    {
+      if (!g_main_context_iteration (ctx, FALSE))
+        g_usleep (1000);
+    }
+  guint left = ioc_disk_buffer_length (self->buf);
+  if (left)
+    g_message ("connector %s: %u messages stay in the disk buffer for the next start",
+               self->cfg->id, left);
+  ioc_publisher_stop (self->pub, 2000);
+  return left == 0;
+}
+
+void
+ioc_connector_free (IocConnector *self)
+{
+  if (self == NULL)
+    return;
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_handle_id (&self->status_source, g_source_remove);
+  g_clear_handle_id (&self->pump_source, g_source_remove);
+  g_clear_handle_id (&self->retry_source, g_source_remove);
+  if (self->kstate)
+    self->kind->free (self->kstate);
+  g_clear_pointer (&self->pub, ioc_publisher_free);
+  g_clear_pointer (&self->buf, ioc_disk_buffer_free);
+  g_clear_pointer (&self->seq, ioc_seq_store_close);
+  g_free (self->status_topic);
+  ioc_connector_config_free (self->cfg);
+  g_free (self);
+}
+
+const IocConnectorConfig *
+ioc_connector_config (IocConnector *self)
+{
+  return self->cfg;
+}
+
+guint64
+ioc_connector_rejects (IocConnector *self)
+{
+  return self->rejects;
+}
+
+guint
+ioc_connector_buffered (IocConnector *self)
+{
+  return ioc_disk_buffer_length (self->buf);
+}

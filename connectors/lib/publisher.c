@@ -1,0 +1,441 @@
+/* publisher.c — MQTTAsync for a connector (see publisher.h).
+ *
+ * Threads: Paho runs its callbacks on its own threads.  They never touch the
+ * publisher: they post a small event to the main context, holding a ref on a
+ * Link whose `pub` the main loop clears on free, so an event that arrives
+ * after free is dropped.  Per-send contexts are tracked under a mutex so that
+ * those Paho never answers (destroy with sends in flight) are still freed.
+ *
+ * Session: clean.  The connector subscribes to nothing, and its durability
+ * is the disk buffer (resent from the oldest unacknowledged message on every
+ * connect), not broker or Paho state. */
+#include "lib/publisher.h"
+
+#include <MQTTAsync.h>
+#include <string.h>
+
+#include "protocol/ioc-backoff.h"
+#include "protocol/ioc-error.h"
+
+typedef struct
+{
+  gint ref;
+  IocPublisher *pub; /* main loop only; NULL once freed */
+} Link;
+
+typedef struct
+{
+  Link *link;
+  gint64 seq; /* 0: the state message */
+  guint gen;
+} SendCtx;
+
+typedef enum
+{
+  EV_CONNECTED,
+  EV_CONNECT_FAILED,
+  EV_LOST,
+  EV_DONE,
+} EvKind;
+
+typedef struct
+{
+  Link *link;
+  EvKind kind;
+  gint64 seq;
+  guint gen;
+  gboolean ok;
+  gchar *detail;
+} Event;
+
+struct _IocPublisher
+{
+  IocPublisherOptions opts; /* strings owned */
+  IocPublisherFuncs funcs;
+  gpointer user_data;
+  GMainContext *ctx;
+  MQTTAsync handle;
+  Link *link;
+  IocBackoff backoff;
+  guint reconnect_source;
+  gboolean connected;
+  gboolean connecting;
+  gboolean stopping;
+  guint gen;
+  struct ConnCtx_ *conn_ctx; /* Paho's context for connect/lost callbacks */
+};
+
+static Link *
+link_ref (Link *l)
+{
+  g_atomic_int_inc (&l->ref);
+  return l;
+}
+
+static void
+link_unref (Link *l)
+{
+  if (g_atomic_int_dec_and_test (&l->ref))
+    g_free (l);
+}
+
+static void
+event_free (gpointer data)
+{
+  Event *ev = data;
+  link_unref (ev->link);
+  g_free (ev->detail);
+  g_free (ev);
+}
+
+static void connect_now (IocPublisher *self);
+
+static gboolean
+reconnect_cb (gpointer data)
+{
+  IocPublisher *self = data;
+  self->reconnect_source = 0;
+  connect_now (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_reconnect (IocPublisher *self)
+{
+  if (self->stopping || self->reconnect_source)
+    return;
+  gint64 delay_us = ioc_backoff_next (&self->backoff);
+  self->reconnect_source = g_timeout_add ((guint) (delay_us / 1000), reconnect_cb, self);
+}
+
+static gboolean
+dispatch_cb (gpointer data)
+{
+  Event *ev = data;
+  IocPublisher *self = ev->link->pub;
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  switch (ev->kind)
+    {
+    case EV_CONNECTED:
+      self->connecting = FALSE;
+      self->connected = TRUE;
+      self->gen++;
+      ioc_backoff_reset (&self->backoff);
+      g_message ("mqtt: connected to %s as %s", self->opts.url, self->opts.client_id);
+      /* SPEC §3: retained online; the will says offline if we vanish. */
+      ioc_publisher_send (self, self->opts.state_topic, "online", 6, TRUE, 0);
+      self->funcs.connected (self->user_data, TRUE);
+      break;
+    case EV_CONNECT_FAILED:
+      self->connecting = FALSE;
+      g_message ("mqtt: connect to %s failed: %s", self->opts.url, ev->detail);
+      schedule_reconnect (self);
+      break;
+    case EV_LOST:
+      if (self->connected)
+        {
+          self->connected = FALSE;
+          g_message ("mqtt: connection lost: %s", ev->detail ? ev->detail : "(no reason)");
+          self->funcs.connected (self->user_data, FALSE);
+        }
+      schedule_reconnect (self);
+      break;
+    case EV_DONE:
+      if (ev->seq > 0)
+        self->funcs.done (self->user_data, ev->seq, ev->gen, ev->ok);
+      break;
+    }
+  return G_SOURCE_REMOVE;
+}
+
+/* Any Paho thread. */
+static void
+post (Link *link, EvKind kind, gint64 seq, guint gen, gboolean ok, const gchar *detail,
+      GMainContext *ctx)
+{
+  Event *ev = g_new0 (Event, 1);
+  ev->link = link_ref (link);
+  ev->kind = kind;
+  ev->seq = seq;
+  ev->gen = gen;
+  ev->ok = ok;
+  ev->detail = g_strdup (detail);
+  g_main_context_invoke_full (ctx, G_PRIORITY_DEFAULT, dispatch_cb, ev, event_free);
+}
+
+typedef struct ConnCtx_
+{
+  Link *link;
+  GMainContext *ctx;
+} ConnCtx;
+
+static void
+on_connect_success (void *context, MQTTAsync_successData *response)
+{
+  ConnCtx *c = context;
+  post (c->link, EV_CONNECTED, 0, 0, TRUE, NULL, c->ctx);
+}
+
+static void
+on_connect_failure (void *context, MQTTAsync_failureData *response)
+{
+  ConnCtx *c = context;
+  g_autofree gchar *detail = g_strdup_printf ("code %d %s", response ? response->code : 0,
+                                              response && response->message ? response->message : "");
+  post (c->link, EV_CONNECT_FAILED, 0, 0, FALSE, detail, c->ctx);
+}
+
+static void
+on_connection_lost (void *context, char *cause)
+{
+  ConnCtx *c = context;
+  post (c->link, EV_LOST, 0, 0, FALSE, cause, c->ctx);
+}
+
+static int
+on_message_arrived (void *context, char *topic, int topic_len, MQTTAsync_message *message)
+{
+  /* Publish-only: nothing is subscribed; drop whatever arrives. */
+  MQTTAsync_freeMessage (&message);
+  MQTTAsync_free (topic);
+  return 1;
+}
+
+/* Send contexts Paho has not answered yet.  A process has one publisher,
+ * but Paho may answer after the publisher is gone, so the set is static:
+ * a context found here is answered exactly once; one missing was already
+ * freed by ioc_publisher_free. */
+static GMutex sends_registry_lock;
+static GHashTable *sends_registry; /* SendCtx* → GMainContext* (borrowed) */
+
+static void
+on_send_done (SendCtx *s, gboolean ok)
+{
+  g_mutex_lock (&sends_registry_lock);
+  GMainContext *ctx = sends_registry ? g_hash_table_lookup (sends_registry, s) : NULL;
+  if (ctx)
+    g_hash_table_remove (sends_registry, s);
+  g_mutex_unlock (&sends_registry_lock);
+  if (ctx == NULL)
+    return; /* freed by ioc_publisher_free */
+  post (s->link, EV_DONE, s->seq, s->gen, ok, NULL, ctx);
+  link_unref (s->link);
+  g_free (s);
+}
+
+static void
+on_send_success (void *context, MQTTAsync_successData *response)
+{
+  on_send_done (context, TRUE);
+}
+
+static void
+on_send_failure (void *context, MQTTAsync_failureData *response)
+{
+  on_send_done (context, FALSE);
+}
+
+IocPublisher *
+ioc_publisher_new (const IocPublisherOptions *opts, const IocPublisherFuncs *funcs,
+                   gpointer user_data, GError **error)
+{
+  IocPublisher *self = g_new0 (IocPublisher, 1);
+  self->opts = *opts;
+  self->opts.url = g_strdup (opts->url);
+  self->opts.client_id = g_strdup (opts->client_id);
+  self->opts.username = g_strdup (opts->username);
+  self->opts.password = g_strdup (opts->password);
+  self->opts.state_topic = g_strdup (opts->state_topic);
+  if (self->opts.keepalive_s == 0)
+    self->opts.keepalive_s = 20;
+  if (self->opts.max_inflight == 0)
+    self->opts.max_inflight = 64;
+  self->funcs = *funcs;
+  self->user_data = user_data;
+  self->ctx = g_main_context_ref_thread_default ();
+  self->link = g_new0 (Link, 1);
+  self->link->ref = 1;
+  self->link->pub = self;
+  ioc_backoff_init (&self->backoff, 200 * G_TIME_SPAN_MILLISECOND, 10 * G_TIME_SPAN_SECOND);
+
+  g_mutex_lock (&sends_registry_lock);
+  if (sends_registry == NULL)
+    sends_registry = g_hash_table_new (NULL, NULL);
+  g_mutex_unlock (&sends_registry_lock);
+
+  MQTTAsync_createOptions copts = MQTTAsync_createOptions_initializer;
+  copts.sendWhileDisconnected = 0;
+  int rc = MQTTAsync_createWithOptions (&self->handle, self->opts.url, self->opts.client_id,
+                                        MQTTCLIENT_PERSISTENCE_NONE, NULL, &copts);
+  if (rc != MQTTASYNC_SUCCESS)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "mqtt: cannot create client for %s: %s",
+                   self->opts.url, MQTTAsync_strerror (rc));
+      self->handle = NULL;
+      ioc_publisher_free (self);
+      return NULL;
+    }
+  self->conn_ctx = g_new0 (ConnCtx, 1);
+  self->conn_ctx->link = link_ref (self->link);
+  self->conn_ctx->ctx = self->ctx;
+  MQTTAsync_setCallbacks (self->handle, self->conn_ctx, on_connection_lost, on_message_arrived,
+                          NULL);
+  return self;
+}
+
+static void
+connect_now (IocPublisher *self)
+{
+  if (self->stopping || self->connected || self->connecting)
+    return;
+  MQTTAsync_willOptions will = MQTTAsync_willOptions_initializer;
+  will.topicName = self->opts.state_topic;
+  will.message = "offline";
+  will.retained = 1;
+  will.qos = 1;
+  MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
+  co.keepAliveInterval = (int) self->opts.keepalive_s;
+  co.cleansession = 1;
+  co.connectTimeout = 5;
+  co.maxInflight = (int) self->opts.max_inflight;
+  co.will = &will;
+  co.username = self->opts.username;
+  co.password = self->opts.password;
+  co.onSuccess = on_connect_success;
+  co.onFailure = on_connect_failure;
+  co.context = self->conn_ctx;
+  self->connecting = TRUE;
+  int rc = MQTTAsync_connect (self->handle, &co);
+  if (rc != MQTTASYNC_SUCCESS)
+    {
+      self->connecting = FALSE;
+      g_message ("mqtt: connect to %s refused locally: %s", self->opts.url, MQTTAsync_strerror (rc));
+      schedule_reconnect (self);
+    }
+}
+
+void
+ioc_publisher_start (IocPublisher *self)
+{
+  connect_now (self);
+}
+
+gboolean
+ioc_publisher_is_connected (IocPublisher *self)
+{
+  return self->connected;
+}
+
+guint
+ioc_publisher_gen (IocPublisher *self)
+{
+  return self->gen;
+}
+
+gboolean
+ioc_publisher_send (IocPublisher *self, const gchar *topic, const void *payload, gsize len,
+                    gboolean retained, gint64 seq)
+{
+  if (!self->connected || self->stopping)
+    return FALSE;
+  SendCtx *s = g_new0 (SendCtx, 1);
+  s->link = link_ref (self->link);
+  s->seq = seq;
+  s->gen = self->gen;
+  g_mutex_lock (&sends_registry_lock);
+  g_hash_table_insert (sends_registry, s, self->ctx);
+  g_mutex_unlock (&sends_registry_lock);
+
+  MQTTAsync_message msg = MQTTAsync_message_initializer;
+  msg.payload = (void *) payload;
+  msg.payloadlen = (int) len;
+  msg.qos = 1;
+  msg.retained = retained ? 1 : 0;
+  MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+  ro.onSuccess = on_send_success;
+  ro.onFailure = on_send_failure;
+  ro.context = s;
+  int rc = MQTTAsync_sendMessage (self->handle, topic, &msg, &ro);
+  if (rc != MQTTASYNC_SUCCESS)
+    {
+      g_mutex_lock (&sends_registry_lock);
+      gboolean mine = g_hash_table_remove (sends_registry, s);
+      g_mutex_unlock (&sends_registry_lock);
+      if (mine)
+        {
+          link_unref (s->link);
+          g_free (s);
+        }
+      return FALSE;
+    }
+  return TRUE;
+}
+
+void
+ioc_publisher_stop (IocPublisher *self, guint timeout_ms)
+{
+  if (self->stopping)
+    return;
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  if (!self->handle || !MQTTAsync_isConnected (self->handle))
+    return;
+  /* A clean stop is an honest offline: the will only covers vanishing. */
+  MQTTAsync_message msg = MQTTAsync_message_initializer;
+  msg.payload = (void *) "offline";
+  msg.payloadlen = 7;
+  msg.qos = 1;
+  msg.retained = 1;
+  MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+  if (MQTTAsync_sendMessage (self->handle, self->opts.state_topic, &msg, &ro) == MQTTASYNC_SUCCESS)
+    MQTTAsync_waitForCompletion (self->handle, ro.token, timeout_ms);
+  /* PEERS lesson 8: DISCONNECT only, never UNSUBSCRIBE. */
+  MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
+  dopts.timeout = (int) timeout_ms;
+  MQTTAsync_disconnect (self->handle, &dopts);
+  for (guint i = 0; i < timeout_ms / 10 + 1 && MQTTAsync_isConnected (self->handle); i++)
+    g_usleep (10 * 1000);
+  self->connected = FALSE;
+}
+
+void
+ioc_publisher_free (IocPublisher *self)
+{
+  if (self == NULL)
+    return;
+  self->stopping = TRUE;
+  g_clear_handle_id (&self->reconnect_source, g_source_remove);
+  if (self->handle)
+    MQTTAsync_destroy (&self->handle);
+  /* Paho will not answer the sends still outstanding: free them here. */
+  g_mutex_lock (&sends_registry_lock);
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, sends_registry);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      SendCtx *s = key;
+      if (s->link == self->link)
+        {
+          g_hash_table_iter_remove (&it);
+          link_unref (s->link);
+          g_free (s);
+        }
+    }
+  g_mutex_unlock (&sends_registry_lock);
+  if (self->conn_ctx)
+    {
+      link_unref (self->conn_ctx->link);
+      g_free (self->conn_ctx);
+    }
+  self->link->pub = NULL;
+  link_unref (self->link);
+  g_main_context_unref (self->ctx);
+  g_free ((gchar *) self->opts.url);
+  g_free ((gchar *) self->opts.client_id);
+  g_free ((gchar *) self->opts.username);
+  g_free ((gchar *) self->opts.password);
+  g_free ((gchar *) self->opts.state_topic);
+  g_free (self);
+}

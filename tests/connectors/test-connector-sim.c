@@ -1,0 +1,161 @@
+/* test-connector-sim.c — ioc-sim as a source for the real connectors: the
+ * same seed serves the same dossiers, and a desk and a portal connector fed
+ * by ioc-sim publish valid SPEC messages with rising seq.  Real processes on
+ * loopback, stopped by PID. */
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+
+#include "connector-harness.h"
+#include "test-broker.h"
+#include "test-hub.h"
+#include "test-influx.h"
+
+static void
+die_with_parent (gpointer data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static GSubprocess *
+start_sim (guint port, gint seed)
+{
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
+  g_autofree gchar *p = g_strdup_printf ("%u", port);
+  g_autofree gchar *sd = g_strdup_printf ("%d", seed);
+  g_autoptr (GError) error = NULL;
+  GSubprocess *sp = g_subprocess_launcher_spawn (l, &error, IOC_SIM_BIN, "--port", p, "--seed", sd,
+                                                 "--speed", "7200", "--start", "07:00", "--sites",
+                                                 "5", NULL);
+  g_assert_no_error (error);
+  return sp;
+}
+
+static void
+stop (GSubprocess *sp)
+{
+  g_subprocess_send_signal (sp, SIGTERM);
+  g_subprocess_wait (sp, NULL, NULL);
+  g_object_unref (sp);
+}
+
+static gchar *
+get (guint port, const gchar *path)
+{
+  g_autoptr (SoupSession) s = soup_session_new_with_options ("timeout", 5, NULL);
+  g_autofree gchar *uri = g_strdup_printf ("http://127.0.0.1:%u%s", port, path);
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", uri);
+  g_autoptr (GBytes) b = soup_session_send_and_read (s, msg, NULL, NULL);
+  if (!b || soup_message_get_status (msg) != 200)
+    return NULL;
+  return g_strndup (g_bytes_get_data (b, NULL), g_bytes_get_size (b));
+}
+
+typedef struct
+{
+  guint port;
+  gchar *body;
+} Fetch;
+
+static gboolean
+has_dossiers (gpointer data)
+{
+  Fetch *f = data;
+  g_free (f->body);
+  f->body = get (f->port, "/api/dossiers/changes?since=0");
+  /* at least 20 items: the first 20 are then fixed */
+  guint n = 0;
+  for (const gchar *p = f->body; p && (p = strstr (p, "\"dossier\":")); p++)
+    n++;
+  return n >= 20;
+}
+
+static gchar *
+first_items (const gchar *body, guint n)
+{
+  const gchar *p = body;
+  for (guint i = 0; i < n && p; i++)
+    p = strstr (p + 1, "{\"id\":");
+  return p ? g_strndup (body, (gsize) (p - body)) : g_strdup (body);
+}
+
+static void
+test_sim_deterministic (void)
+{
+  guint pa = ioc_test_free_port (), pb = ioc_test_free_port ();
+  while (pb == pa || pb == pa + 1)
+    pb = ioc_test_free_port ();
+  GSubprocess *a = start_sim (pa, 7), *b = start_sim (pb, 7);
+  Fetch fa = { pa, NULL }, fb = { pb, NULL };
+  g_assert_true (ioc_test_wait (has_dossiers, &fa, 30 * G_TIME_SPAN_SECOND));
+  g_assert_true (ioc_test_wait (has_dossiers, &fb, 30 * G_TIME_SPAN_SECOND));
+  g_autofree gchar *xa = first_items (fa.body, 20);
+  g_autofree gchar *xb = first_items (fb.body, 20);
+  g_assert_cmpstr (xa, ==, xb);
+  stop (a);
+  stop (b);
+  g_free (fa.body);
+  g_free (fb.body);
+}
+
+typedef struct
+{
+  IocTestCollector *c;
+  guint want;
+} WantEv;
+
+static gboolean
+enough (gpointer data)
+{
+  WantEv *w = data;
+  g_autoptr (GPtrArray) recs = ioc_test_decode_all (w->c);
+  guint n = 0;
+  for (guint i = 0; i < recs->len; i++)
+    n += ((IocTestRecord *) recs->pdata[i])->msg_type == IOC_MSG_EVENT;
+  return n >= w->want;
+}
+
+static void
+test_sim_feeds_connectors (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
+  g_assert_no_error (error);
+  g_autoptr (IocTestCollector) col = ioc_test_collector_new (ioc_test_broker_url (broker), &error);
+  g_assert_no_error (error);
+  guint port = ioc_test_free_port ();
+  GSubprocess *sim = start_sim (port, 3);
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-conn-sim-XXXXXX", NULL);
+  g_autofree gchar *conf = g_strdup_printf (
+    "[connector]\nkind = portal\nprovince = 40\nunit = tinh-40\ndevice = dvc-sim\n"
+    "state_dir = %s/state\npoll_interval = 200ms\n[mqtt]\nurl = %s\n"
+    "[portal]\nurl = http://127.0.0.1:%u/api/dossiers/changes\ncursor_param = since\nunit_field = unit\n",
+    dir, ioc_test_broker_url (broker), port);
+  g_autofree gchar *path = g_build_filename (dir, "portal.conf", NULL);
+  g_assert_true (g_file_set_contents (path, conf, -1, NULL));
+  IocTestConnector conn = { 0 };
+  g_assert_true (ioc_test_connector_start (&conn, path, &error));
+  WantEv w = { col, 30 };
+  gboolean ok = ioc_test_wait (enough, &w, 30 * G_TIME_SPAN_SECOND);
+  if (!ok)
+    ioc_test_connector_dump_log (&conn);
+  g_assert_true (ok);
+  g_autoptr (GPtrArray) recs = ioc_test_decode_all (col); /* every one valid */
+  ioc_test_check_seq (recs, 0);
+  g_assert_cmpint (ioc_test_connector_stop (&conn), ==, 0);
+  ioc_test_connector_clear (&conn);
+  stop (sim);
+  ioc_test_rm_rf (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ioc/connector/sim/deterministic", test_sim_deterministic);
+  g_test_add_func ("/ioc/connector/sim/feeds-portal", test_sim_feeds_connectors);
+  return g_test_run ();
+}
