@@ -41,7 +41,8 @@ typedef struct
   gint64 flap_window_us;
   gboolean working_hours_only; /* evaluated (and so notified) in office hours only */
 
-  /* Which units; NULL = every unit.  Threshold: "all" is the province. */
+  /* Which units (globs such as ca-*); NULL = every unit, and for a
+   * threshold also "all", the province. */
   gchar **units;
 
   /* overdue_spike_unit / overdue_spike_province (DOMAIN §3). */
@@ -74,6 +75,13 @@ typedef struct
 {
   gchar *path;
   GPtrArray *rules; /* IocAlertRule*, in file order */
+
+  /* [alerts]: where notifications go besides MQTT. */
+  gchar *webhook_url;    /* NULL: no webhook */
+  gchar *webhook_token;  /* optional bearer token */
+  gint64 webhook_timeout_us;
+  gint64 webhook_attempts;
+  gint64 retry_min_us, retry_max_us;
 } IocAlertRules;
 
 const gchar *ioc_alert_kind_name (IocAlertKind kind);
@@ -86,7 +94,7 @@ IocAlertRules *ioc_alert_rules_new_empty (void);
 const IocAlertRule *ioc_alert_rules_find (const IocAlertRules *self, const gchar *name);
 void ioc_alert_rules_free (IocAlertRules *self);
 
-/* TRUE when rule applies to unit (registry code). */
+/* TRUE when rule applies to unit (a registry code or "all"). */
 gboolean ioc_alert_rule_has_unit (const IocAlertRule *rule, const gchar *unit);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocAlertRules, ioc_alert_rules_free)

@@ -1,0 +1,209 @@
+/* alert-api.c — HTTP handlers for alerts and silences (see alert-api.h).
+ *
+ * Reads need a display or operator token, writes an operator token
+ * (api/auth.h).  The "by" of an ack or silence is what the operator typed;
+ * the token only proves the right to write.  After a write the store is
+ * saved at once, so an ack survives a SIGKILL a moment later.  Main context. */
+#include "alerts/alert-api.h"
+
+#include <json-glib/json-glib.h>
+#include <string.h>
+
+#include "api/auth.h"
+#include "protocol/ioc-keyfile.h"
+#include "protocol/ioc-time.h"
+
+static void
+reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
+{
+  g_autofree gchar *body = json_to_string (node, TRUE);
+  ioc_http_reply (msg, status, "application/json", body, strlen (body));
+}
+
+static void
+reply_error (SoupServerMessage *msg, guint status, const gchar *text)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  json_builder_add_string_value (b, text);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) n = json_builder_get_root (b);
+  reply_json (msg, status, n);
+}
+
+/* The request body as a JSON object, or NULL (reply sent). */
+static JsonObject *
+body_object (SoupServerMessage *msg, JsonParser *parser)
+{
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  g_autoptr (GBytes) bytes = soup_message_body_flatten (body);
+  gsize len = 0;
+  const gchar *data = g_bytes_get_data (bytes, &len);
+  if (len == 0)
+    data = "{}", len = 2;
+  if (!json_parser_load_from_data (parser, data, (gssize) len, NULL)
+      || !JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "expected a JSON object");
+      return NULL;
+    }
+  return json_node_get_object (json_parser_get_root (parser));
+}
+
+static const gchar *
+member_str (JsonObject *o, const gchar *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
+}
+
+static void
+alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+           gpointer user_data)
+{
+  IocAlertApi *api = user_data;
+  const gchar *method = soup_server_message_get_method (msg);
+  const IocHubConfig *config = api->config (api->data);
+
+  if (g_str_equal (path, "/api/v1/alerts") || g_str_equal (path, "/api/v1/alerts/"))
+    {
+      if (!g_str_equal (method, "GET"))
+        {
+          reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET only");
+          return;
+        }
+      if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_READ))
+        return;
+      gboolean all = query != NULL && g_strcmp0 (g_hash_table_lookup (query, "all"), "1") == 0;
+      g_autoptr (JsonNode) n = ioc_alert_engine_alerts_json (api->engine, all);
+      reply_json (msg, SOUP_STATUS_OK, n);
+      return;
+    }
+
+  /* /api/v1/alerts/{id}/ack */
+  g_auto (GStrv) parts = g_strsplit (path + strlen ("/api/v1/alerts/"), "/", -1);
+  if (g_strv_length (parts) != 2 || !g_str_equal (parts[1], "ack") || *parts[0] == '\0')
+    {
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, "expected /api/v1/alerts/{id}/ack");
+      return;
+    }
+  if (!g_str_equal (method, "POST"))
+    {
+      reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "POST only");
+      return;
+    }
+  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_OPERATE))
+    return;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *o = body_object (msg, parser);
+  if (o == NULL)
+    return;
+  const gchar *by = member_str (o, "by");
+  if (by == NULL || *by == '\0')
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "by: expected the operator's name");
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  if (!ioc_alert_engine_ack (api->engine, parts[0], by, member_str (o, "note"), api->now (api->data),
+                             &error))
+    {
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, error->message);
+      return;
+    }
+  api->changed (api->data);
+  g_autoptr (JsonNode) n = ioc_alert_engine_alerts_json (api->engine, FALSE);
+  reply_json (msg, SOUP_STATUS_OK, n);
+}
+
+static void
+silences_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
+             gpointer user_data)
+{
+  IocAlertApi *api = user_data;
+  const gchar *method = soup_server_message_get_method (msg);
+  const IocHubConfig *config = api->config (api->data);
+  gint64 now = api->now (api->data);
+  gboolean is_root = g_str_equal (path, "/api/v1/silences") || g_str_equal (path, "/api/v1/silences/");
+
+  if (is_root && g_str_equal (method, "GET"))
+    {
+      if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_READ))
+        return;
+      g_autoptr (JsonNode) n = ioc_alert_engine_silences_json (api->engine, now);
+      reply_json (msg, SOUP_STATUS_OK, n);
+      return;
+    }
+  if (!is_root && g_str_equal (method, "DELETE"))
+    {
+      if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_OPERATE))
+        return;
+      g_autoptr (GError) error = NULL;
+      if (!ioc_alert_engine_unsilence (api->engine, path + strlen ("/api/v1/silences/"), &error))
+        {
+          reply_error (msg, SOUP_STATUS_NOT_FOUND, error->message);
+          return;
+        }
+      api->changed (api->data);
+      ioc_http_reply (msg, SOUP_STATUS_NO_CONTENT, NULL, "", 0);
+      return;
+    }
+  if (!is_root || !g_str_equal (method, "POST"))
+    {
+      reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET or POST /api/v1/silences, DELETE /api/v1/silences/{id}");
+      return;
+    }
+  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_OPERATE))
+    return;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *o = body_object (msg, parser);
+  if (o == NULL)
+    return;
+  const gchar *by = member_str (o, "by");
+  const gchar *rule = member_str (o, "rule");
+  const gchar *scope = member_str (o, "scope");
+  const gchar *duration = member_str (o, "duration");
+  const gchar *expires_at = member_str (o, "expires_at");
+  gint64 expires = 0, d = 0;
+  if (by == NULL || *by == '\0')
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "by: expected the operator's name");
+      return;
+    }
+  if (rule == NULL && scope == NULL)
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "rule, scope: expected at least one matcher (glob)");
+      return;
+    }
+  if (duration != NULL && ioc_parse_duration (duration, &d) && d > 0)
+    expires = now + d;
+  else if (expires_at != NULL && ioc_time_parse (expires_at, strlen (expires_at), &expires) && expires > now)
+    ;
+  else
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST,
+                   "duration or expires_at: expected a duration such as \"2h\" or a future RFC 3339 time");
+      return;
+    }
+  g_autofree gchar *id = ioc_alert_engine_silence (api->engine, rule, scope, expires, by,
+                                                   member_str (o, "comment"), now);
+  api->changed (api->data);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "id");
+  json_builder_add_string_value (b, id);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) n = json_builder_get_root (b);
+  reply_json (msg, SOUP_STATUS_CREATED, n);
+}
+
+void
+ioc_alert_api_register (IocHttpServer *http, IocAlertApi *api)
+{
+  /* libsoup routes a path and everything below it to the handler. */
+  ioc_http_server_route (http, "/api/v1/alerts", alerts_cb, api);
+  ioc_http_server_route (http, "/api/v1/silences", silences_cb, api);
+}
