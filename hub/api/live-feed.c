@@ -41,8 +41,10 @@ client_free (gpointer data)
   Client *c = data;
   if (c->msg != NULL)
     {
-      g_signal_handler_disconnect (c->msg, c->wrote_id);
-      g_signal_handler_disconnect (c->msg, c->finished_id);
+      if (c->wrote_id != 0)
+        g_signal_handler_disconnect (c->msg, c->wrote_id);
+      if (c->finished_id != 0)
+        g_signal_handler_disconnect (c->msg, c->finished_id);
       g_object_unref (c->msg);
     }
   g_free (c);
@@ -118,18 +120,16 @@ ioc_live_feed_free (IocLiveFeed *self)
 {
   if (self == NULL)
     return;
-  /* End the streams that are still open; their "finished" would find the
-   * array gone, so disconnect first (client_free does). */
+  /* Only let go of the messages: their connections belong to the server,
+   * which closes them when it goes (the hub frees it before us), and
+   * touching a message whose I/O already ended is an error in libsoup.
+   * The handlers go first, so "finished" cannot reach a freed array. */
   for (guint i = 0; i < self->clients->len; i++)
     {
       Client *c = self->clients->pdata[i];
-      if (!c->finished)
-        {
-          g_signal_handler_disconnect (c->msg, c->finished_id);
-          c->finished_id = g_signal_connect (c->msg, "finished", G_CALLBACK (g_nullify_pointer), NULL);
-          soup_message_body_complete (soup_server_message_get_response_body (c->msg));
-          soup_server_message_unpause (c->msg);
-        }
+      g_signal_handler_disconnect (c->msg, c->wrote_id);
+      g_signal_handler_disconnect (c->msg, c->finished_id);
+      c->wrote_id = c->finished_id = 0;
     }
   g_ptr_array_unref (self->clients);
   ioc_stat_set (self->stat_clients, 0);

@@ -1,0 +1,278 @@
+/* app.js — the wall display's logic (issue 5; PEERS.md lessons 10, 11).
+ *
+ * One EventSource on /api/v1/feed: a full snapshot on (re)connect, then a
+ * delta every second.  Memory stays flat: the unit table is a Map keyed by
+ * the registry's codes (bounded by the registry), alerts are capped, the
+ * chart gets a fixed number of server-downsampled points and is redrawn in
+ * place.  The page heals itself: EventSource reconnects, a watchdog builds a
+ * new one when the stream goes quiet, and reloads the page when that does
+ * not help for minutes.  URL options: token=, lang=vi|en, rotate=SECONDS
+ * (0: off), page=map|trend, indicator=ontime_rate|open_overdue|satisfied_rate|online_rate. */
+'use strict';
+(function () {
+  const params = new URLSearchParams(location.search);
+  const token = params.get('token') || '';
+  const ROTATE_S = Number(params.get('rotate') ?? 30);
+  const QUIET_MS = 6000;          /* no event for this long: stale, reconnect */
+  const RELOAD_AFTER_MS = 5 * 60000; /* still no feed: reload the page */
+  const STALE_MS = 180000;        /* a source silent this long is stale (as the hub's device window) */
+  const MAX_ALERTS = 12;
+
+  const T = {
+    vi: { title: 'Giám sát dịch vụ hành chính công', connecting: 'Đang kết nối…', live: 'Trực tiếp', lost: 'Mất kết nối',
+      received: 'Tiếp nhận hôm nay', completed: 'Đã giải quyết (sớm / đúng / trễ)', open: 'Đang xử lý / quá hạn',
+      due_soon: 'Đến hạn trong 1 ngày làm việc', ontime: 'Tỷ lệ đúng hạn', online: 'Tỷ lệ nộp trực tuyến',
+      satisfaction: 'Hài lòng hôm nay', cameras: 'Camera đang ghi', kiosks: 'Kiosk trực tuyến',
+      connectors: 'Kết nối đang báo / dự kiến', communes: 'Các xã, phường', ranking: 'Xếp hạng đúng hạn',
+      trend: 'Hồ sơ tiếp nhận mỗi giờ (24 giờ qua)', series_received: 'Hồ sơ tiếp nhận', alerts: 'Cảnh báo', no_alerts: 'Không có cảnh báo',
+      channels: ['trực tiếp', 'trực tuyến', 'bưu chính'], overdue: 'quá hạn', ratings: 'lượt đánh giá',
+      no_data: 'chưa có dữ liệu', stale: 'cũ', ago: 'trước', s: 'giây', m: 'phút', h: 'giờ',
+      min_volume: 'tối thiểu {n} hồ sơ', acked: 'đã xác nhận bởi',
+      ind: { ontime_rate: 'Tỷ lệ đúng hạn', open_overdue: 'Hồ sơ quá hạn', satisfied_rate: 'Tỷ lệ hài lòng', online_rate: 'Tỷ lệ trực tuyến' },
+      legend: ['tốt', 'cần chú ý', 'kém', 'chưa có dữ liệu'], lang: 'EN', locale: 'vi-VN' },
+    en: { title: 'Public-service operations', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost',
+      received: 'Received today', completed: 'Completed (early / on time / late)', open: 'Open / overdue',
+      due_soon: 'Due within 1 working day', ontime: 'On-time rate', online: 'Online submission',
+      satisfaction: 'Satisfied today', cameras: 'Cameras recording', kiosks: 'Kiosks online',
+      connectors: 'Connectors reporting / expected', communes: 'Communes and wards', ranking: 'On-time ranking',
+      trend: 'Dossiers received per hour (last 24 h)', series_received: 'Dossiers received', alerts: 'Alerts', no_alerts: 'No alerts',
+      channels: ['in person', 'online', 'postal'], overdue: 'overdue', ratings: 'ratings',
+      no_data: 'no data yet', stale: 'stale', ago: 'ago', s: 's', m: 'min', h: 'h',
+      min_volume: 'at least {n} dossiers', acked: 'acknowledged by',
+      ind: { ontime_rate: 'On-time rate', open_overdue: 'Overdue dossiers', satisfied_rate: 'Satisfaction', online_rate: 'Online share' },
+      legend: ['good', 'watch', 'poor', 'no data'], lang: 'VI', locale: 'en-GB' },
+  };
+  let lang = params.get('lang') || localStorage.getItem('ioc.lang') || 'vi';
+  if (!T[lang]) lang = 'vi';
+  const INDICATORS = ['ontime_rate', 'open_overdue', 'satisfied_rate', 'online_rate'];
+  let indicator = INDICATORS.includes(params.get('indicator')) ? params.get('indicator') : 'ontime_rate';
+
+  /* State: bounded by the registry and MAX_ALERTS. */
+  const units = new Map();
+  let summary = null, ranking = [], alerts = [], minVolume = 30;
+  let clockOffset = 0;      /* server now − local now */
+  let lastEventAt = 0;      /* local ms of the last feed event */
+  let feedOkSince = 0;
+  let es = null;
+
+  const $ = (id) => document.getElementById(id);
+  const tr = () => T[lang];
+  const serverNow = () => Date.now() + clockOffset;
+  const withToken = (path) => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
+
+  function fmtInt(v) { return v == null ? '–' : Number(v).toLocaleString(tr().locale); }
+  function fmtPct(v) { return v == null ? '–' : (v * 100).toLocaleString(tr().locale, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) + ' %'; }
+  function fmtAge(ms) {
+    const t = tr(); const s = Math.max(0, Math.round(ms / 1000));
+    if (s < 120) return s + ' ' + t.s;
+    if (s < 7200) return Math.round(s / 60) + ' ' + t.m;
+    return Math.round(s / 3600) + ' ' + t.h;
+  }
+  function rateClass(v, good, warn) { return v == null ? '' : v >= good ? 'v-ok' : v >= warn ? 'v-warn' : 'v-bad'; }
+
+  function applyLang() {
+    document.documentElement.lang = lang;
+    document.querySelectorAll('[data-i18n]').forEach((el) => { const k = el.dataset.i18n; if (typeof tr()[k] === 'string') el.textContent = tr()[k]; });
+    $('lang').textContent = tr().lang;
+    render();
+  }
+
+  function setTile(key, text, cls) {
+    const el = document.querySelector('[data-v="' + key + '"]');
+    if (!el) return;
+    if (el.textContent !== text) el.textContent = text;
+    el.className = el.className.split(' ').filter((c) => !c.startsWith('v-')).concat(cls ? [cls] : []).join(' ');
+  }
+
+  function renderTiles() {
+    if (!summary) return;
+    const d = summary.today, dev = summary.devices, r = summary.rating_today, t = tr();
+    setTile('received', fmtInt(d.received.total));
+    setTile('received_split', t.channels.map((c, i) => c + ' ' + fmtInt([d.received.in_person, d.received.online, d.received.postal][i])).join(' · '));
+    setTile('completed', fmtInt(d.completed));
+    setTile('completed_split', fmtInt(d.completed_early) + ' / ' + fmtInt(d.completed_ontime) + ' / ' + fmtInt(d.completed_late));
+    setTile('open', fmtInt(d.open));
+    setTile('open_overdue', fmtInt(d.open_overdue) + ' ' + t.overdue, d.open_overdue > 0 ? 'v-bad' : '');
+    setTile('due_soon', fmtInt(d.due_soon), d.due_soon > 0 ? 'v-warn' : '');
+    setTile('ontime_rate', fmtPct(d.ontime_rate), rateClass(d.ontime_rate, 0.95, 0.85));
+    setTile('online_rate', fmtPct(d.online_rate));
+    setTile('satisfied_rate', fmtPct(r.satisfied_rate), rateClass(r.satisfied_rate, 0.9, 0.8));
+    setTile('ratings', fmtInt(r.ratings) + ' ' + t.ratings);
+    setTile('cameras', fmtInt(dev.cameras_recording) + ' / ' + fmtInt(dev.cameras), rateClass(dev.cameras_recording_rate, 0.98, 0.9));
+    setTile('kiosks', fmtInt(dev.kiosks_online) + ' / ' + fmtInt(dev.kiosks), rateClass(dev.kiosks_online_rate, 0.98, 0.9));
+    setTile('connectors', fmtInt(dev.connectors_reporting) + ' / ' + fmtInt(dev.connectors_expected),
+      dev.connectors_expected > 0 ? rateClass(dev.connectors_reporting / dev.connectors_expected, 1, 0.9) : '');
+  }
+
+  /* Staleness: a tile is stale when its source kind went quiet at the hub,
+   * or when the feed itself is quiet (hub gone): then every tile is. */
+  function renderFreshness() {
+    const feedQuiet = Date.now() - lastEventAt > QUIET_MS;
+    const t = tr();
+    document.querySelectorAll('.tile').forEach((tile) => {
+      const badge = tile.querySelector('.fresh');
+      let text, stale;
+      const f = summary && summary.freshness[tile.dataset.src];
+      if (feedQuiet) { stale = true; text = t.lost + (lastEventAt ? ' · ' + fmtAge(Date.now() - lastEventAt) : ''); }
+      else if (!f || f.last_seen_ms == null) { stale = true; text = t.no_data; }
+      else {
+        const age = serverNow() - f.last_seen_ms;
+        stale = age > STALE_MS;
+        text = (stale ? t.stale + ' · ' : '') + fmtAge(age) + ' ' + t.ago;
+      }
+      tile.classList.toggle('stale', stale);
+      tile.dataset.stale = stale ? '1' : '0';
+      if (badge.textContent !== text) badge.textContent = text;
+    });
+    const conn = $('conn');
+    conn.textContent = feedQuiet ? t.lost : t.live;
+    conn.className = 'conn ' + (feedQuiet ? 'conn-down' : 'conn-up');
+    conn.dataset.state = feedQuiet ? 'down' : 'up';
+  }
+
+  function cellClass(u) {
+    const v = u[indicator];
+    if (indicator === 'open_overdue') return u.open > 0 || v > 0 ? (v === 0 ? 'ok' : v <= 2 ? 'warn' : 'bad') : '';
+    if (v == null) return '';
+    if (indicator === 'online_rate') return v >= 0.8 ? 'ok' : v >= 0.5 ? 'warn' : 'bad';
+    return v >= 0.95 ? 'ok' : v >= 0.85 ? 'warn' : 'bad';
+  }
+  function cellValue(u) { const v = u[indicator]; return indicator === 'open_overdue' ? fmtInt(v) : fmtPct(v); }
+
+  /* The grid's cells are created once per unit and updated in place. */
+  function renderGrid() {
+    const grid = $('grid');
+    $('indicator-name').textContent = tr().ind[indicator];
+    for (const u of units.values()) {
+      if (u.kind !== 'xa' && u.kind !== 'phuong') continue;
+      let cell = u._cell;
+      if (!cell) {
+        cell = document.createElement('div');
+        cell.dataset.code = u.code;
+        cell.innerHTML = '<span></span><b></b>';
+        u._cell = cell;
+        grid.appendChild(cell);
+      }
+      const stale = u.last_seen_ms != null && serverNow() - u.last_seen_ms > STALE_MS;
+      cell.className = 'cell ' + cellClass(u) + (stale ? ' stale' : '');
+      const name = u.name.replace(/^(Phường|Xã) /, '');
+      if (cell.firstChild.textContent !== name) cell.firstChild.textContent = name;
+      const val = cellValue(u);
+      if (cell.lastChild.textContent !== val) cell.lastChild.textContent = val;
+    }
+    const L = tr().legend;
+    $('legend').innerHTML = '<span><i style="background:#17693f"></i>' + L[0] + '</span><span><i style="background:#8a6410"></i>' + L[1] +
+      '</span><span><i style="background:#8f2326"></i>' + L[2] + '</span><span><i style="background:#2a3650"></i>' + L[3] + '</span>';
+  }
+
+  function renderRanking() {
+    $('rank-cut').textContent = '(' + tr().min_volume.replace('{n}', minVolume) + ')';
+    const list = ranking.slice(0, 10).concat(ranking.length > 15 ? ranking.slice(-5) : []);
+    const ol = $('rank');
+    const html = list.map((e) => {
+      const u = units.get(e.code);
+      return '<li><span>' + escapeHtml(u ? u.name : e.code) + '</span><span>' + fmtPct(e.value) + '</span></li>';
+    }).join('');
+    if (ol.innerHTML !== html) ol.innerHTML = html;
+  }
+
+  function escapeHtml(s) { return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c])); }
+
+  function renderAlerts() {
+    const ul = $('alerts');
+    const t = tr();
+    const html = alerts.length === 0 ? '<li class="empty">' + t.no_alerts + '</li>' : alerts.slice(0, MAX_ALERTS).map((a) =>
+      '<li class="' + escapeHtml(a.state || '') + '" data-id="' + escapeHtml(a.id || '') + '"><div>' + escapeHtml(a.message || a.rule || '') +
+      '</div><div class="a-meta">' + escapeHtml(a.state || '') + ' · ' + escapeHtml(a.unit || a.scope || '') +
+      (a.since_ms ? ' · ' + fmtAge(serverNow() - a.since_ms) + ' ' + t.ago : '') +
+      (a.acked_by ? ' · ' + t.acked + ' ' + escapeHtml(a.acked_by) : '') + '</div></li>').join('');
+    if (ul.innerHTML !== html) ul.innerHTML = html;
+  }
+
+  function render() { renderTiles(); renderFreshness(); renderGrid(); renderRanking(); renderAlerts(); }
+
+  function apply(ev, full) {
+    clockOffset = ev.now_ms - Date.now();
+    lastEventAt = Date.now();
+    summary = ev.summary;
+    if (full) {
+      for (const u of units.values()) if (u._cell) u._cell.remove();
+      units.clear();
+    }
+    for (const row of ev.units) {
+      const old = units.get(row.code);
+      if (old) row._cell = old._cell;
+      units.set(row.code, row);
+    }
+    ranking = ev.ranking || [];
+    alerts = (ev.alerts || []).slice(0, MAX_ALERTS);
+    render();
+  }
+
+  /* ---- the feed, and what keeps it alive ---- */
+  function connect() {
+    if (es) es.close();
+    es = new EventSource(withToken('/api/v1/feed'));
+    es.addEventListener('snapshot', (e) => { feedOkSince = Date.now(); apply(JSON.parse(e.data), true); });
+    es.addEventListener('delta', (e) => apply(JSON.parse(e.data), false));
+    es.onerror = () => { renderFreshness(); /* EventSource retries by itself; the watchdog covers a closed one */ };
+  }
+
+  let quietSince = 0;
+  function watchdog() {
+    const quiet = Date.now() - lastEventAt > QUIET_MS;
+    if (!quiet) { quietSince = 0; return; }
+    if (!quietSince) quietSince = Date.now();
+    /* A closed or silent stream: start a new one (the hub sends a snapshot). */
+    if (!es || es.readyState === 2 || Date.now() - lastEventAt > 2 * QUIET_MS) connect();
+    /* Still nothing after minutes: the page itself may be wedged. */
+    if (Date.now() - quietSince > RELOAD_AFTER_MS) location.reload();
+  }
+
+  /* ---- the trend chart: 24 hourly points, replaced every minute ---- */
+  let chart = null;
+  async function loadTrend() {
+    try {
+      const r = await fetch(withToken('/api/v1/series?measurement=ioc_dossier&field=received&unit=all&step=3600&minutes=1440'), { cache: 'no-store' });
+      if (!r.ok) return;
+      const s = await r.json();
+      const xs = s.points.map((p) => p[0] / 1000), ys = s.points.map((p) => p[1]);
+      const el = $('chart');
+      if (!chart) {
+        chart = new uPlot({ width: el.clientWidth || 1200, height: el.clientHeight || 600,
+          scales: { x: { time: true } },
+          /* The wall shows Vietnam's time whatever the screen PC's zone. */
+          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Asia/Ho_Chi_Minh'),
+          axes: [{ stroke: '#8da0bd', grid: { stroke: '#22304a' }, font: '16px "Be Vietnam Pro"' },
+                 { stroke: '#8da0bd', grid: { stroke: '#22304a' }, font: '16px "Be Vietnam Pro"' }],
+          series: [{}, { label: tr().series_received, stroke: '#4aa3ff', width: 3, fill: 'rgba(74,163,255,.15)' }] },
+          [xs, ys], el);
+      } else chart.setData([xs, ys]);
+    } catch (e) { /* the next minute tries again */ }
+  }
+
+  /* ---- pages ---- */
+  const pages = params.get('page') ? ['page-' + params.get('page')] : ['page-map', 'page-trend'];
+  let pageIdx = 0;
+  function showPage() {
+    document.querySelectorAll('.page').forEach((p) => p.classList.toggle('active', p.id === pages[pageIdx]));
+    if (pages[pageIdx] === 'page-trend' && chart) chart.setSize({ width: $('chart').clientWidth, height: $('chart').clientHeight });
+  }
+  function rotate() {
+    pageIdx = (pageIdx + 1) % pages.length;
+    if (pageIdx === 0) indicator = INDICATORS[(INDICATORS.indexOf(indicator) + 1) % INDICATORS.length];
+    showPage();
+    renderGrid();
+  }
+
+  $('lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('ioc.lang', lang); applyLang(); });
+  setInterval(() => { $('clock').textContent = new Date().toLocaleTimeString(tr().locale, { hour12: false }); renderFreshness(); }, 1000);
+  setInterval(watchdog, 2000);
+  setInterval(loadTrend, 60000);
+  if (ROTATE_S > 0 && pages.length > 1) setInterval(rotate, ROTATE_S * 1000);
+  showPage();
+  applyLang();
+  connect();
+  loadTrend();
+  window.iocWall = { units, get summary() { return summary; } }; /* for the browser tests */
+})();

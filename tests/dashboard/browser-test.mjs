@@ -1,0 +1,209 @@
+// browser-test.mjs — the wall display in real headless Chromium (Debian's
+// /usr/bin/chromium, driven by playwright-core from dashboards/node_modules),
+// against a real mosquitto and a real iochub started here on free ports.
+//
+//   node browser-test.mjs --iochub BUILD/hub/iochub --source-root SRC --out DIR
+//
+// Checks: the page shows the published numbers; a new event changes the tile
+// within 2 s; SIGKILL of the hub turns the tiles stale; the page recovers by
+// itself when the hub is back; the English switch.  Screenshots go to
+// DIR/screenshots/.  Prints TAP; exits non-zero on any failure (a missing
+// chromium or playwright-core is a failure, not a skip).
+import { spawn, spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const argv = process.argv.slice(2);
+const opt = (name, def) => { const i = argv.indexOf('--' + name); return i >= 0 ? argv[i + 1] : def; };
+const iochub = opt('iochub');
+const src = opt('source-root');
+const out = opt('out', process.cwd());
+const CHROMIUM = process.env.IOC_CHROMIUM || '/usr/bin/chromium';
+const TOKEN = 'wall-test-token';
+
+let n = 0, failed = 0;
+const procs = [];
+function ok(cond, name, detail) {
+  n++;
+  if (cond) console.log(`ok ${n} - ${name}`);
+  else { failed++; console.log(`not ok ${n} - ${name}`); if (detail) console.log('# ' + String(detail).split('\n').join('\n# ')); }
+  return cond;
+}
+function bail(msg) {
+  console.log(`1..${n + 1}`);
+  console.log(`not ok ${n + 1} - ${msg}`);
+  cleanup();
+  process.exit(1);
+}
+function cleanup() { for (const p of procs) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL'); }
+process.on('exit', cleanup);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); });
+    s.on('error', reject);
+  });
+}
+
+async function httpGet(url) {
+  try { const r = await fetch(url); return { status: r.status, body: await r.text() }; }
+  catch { return { status: 0, body: '' }; }
+}
+
+async function waitFor(fn, timeoutMs, stepMs = 100) {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    try { if (await fn()) return Date.now() - t0; } catch { /* not yet */ }
+    await sleep(stepMs);
+  }
+  return -1;
+}
+
+// ---- preconditions: fail loudly, they are part of the product's setup ----
+if (!iochub || !src) bail('usage: --iochub PATH --source-root PATH [--out DIR]');
+if (!fs.existsSync(CHROMIUM)) bail(`${CHROMIUM} is missing: run ops/setup-web.sh (apt-get install chromium)`);
+const require = createRequire(path.join(src, 'dashboards', 'package.json'));
+let chromium;
+try { ({ chromium } = require('playwright-core')); }
+catch { bail('playwright-core is not installed in dashboards/node_modules: run ops/setup-web.sh'); }
+if (!fs.existsSync(path.join(src, 'dashboards', 'www', 'vendor', 'uPlot.iife.min.js')))
+  bail('dashboards/www/vendor is empty: run ops/setup-web.sh');
+
+const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ioc-browser-'));
+const shots = path.join(out, 'screenshots');
+fs.mkdirSync(shots, { recursive: true });
+const mqttPort = await freePort();
+const httpPort = await freePort();
+const base = `http://127.0.0.1:${httpPort}`;
+
+// ---- mosquitto ----
+fs.writeFileSync(path.join(dir, 'mosquitto.conf'),
+  `listener ${mqttPort} 127.0.0.1\nallow_anonymous true\npersistence false\nlog_dest file ${dir}/mosquitto.log\n`);
+const mosq = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdio: 'ignore' });
+procs.push(mosq);
+
+// ---- iochub ----
+fs.writeFileSync(path.join(dir, 'hub.conf'), `[hub]
+province = 40
+id = browser-test
+units = ${src}/ops/units/nghe-an.csv
+calendar = ${src}/ops/calendar/vn-2025.conf,${src}/ops/calendar/vn-2026.conf
+state_dir = ${dir}/state
+[mqtt]
+url = tcp://127.0.0.1:${mqttPort}
+client_id = iochub-browser-test
+[influx]
+url =
+[http]
+listen = 127.0.0.1:${httpPort}
+dashboard_dir = ${src}/dashboards/www
+display_tokens = ${TOKEN}
+[journal]
+snapshot_interval = 2s
+sync_interval = 20ms
+`);
+let hub = null;
+async function startHub() {
+  const log = fs.openSync(path.join(dir, 'hub.log'), 'a');
+  hub = spawn(iochub, ['--config', path.join(dir, 'hub.conf')], { stdio: ['ignore', log, log] });
+  procs.push(hub);
+  return await waitFor(async () => (await httpGet(base + '/healthz')).status === 200, 15000) >= 0;
+}
+function hubLog() { try { return fs.readFileSync(path.join(dir, 'hub.log'), 'utf8').slice(-3000); } catch { return ''; } }
+
+let seq = 0;
+function publish(unit, kind, device, type, payload) {
+  const r = spawnSync('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(mqttPort), '-q', '1',
+    '-t', `ioc/v1/40/${unit}/${kind}/${device}/${type}`, '-m', JSON.stringify(payload)], { timeout: 5000 });
+  if (r.status !== 0) throw new Error('mosquitto_pub failed: ' + (r.stderr || '').toString());
+}
+function dossier(code, channel) {
+  const now = Date.now();
+  publish('xa-16681', 'portal', 'portal-test', 'event', { v: 1, seq: ++seq, ts: now, type: 'dossier', dossier: code,
+    procedure: '1.001234', state: 2, channel, received_at: now, due_at: now + 3 * 86400000 });
+}
+
+const t0 = Date.now();
+if (!(await startHub())) bail('iochub did not answer /healthz within 15 s\n' + hubLog());
+const probe = await httpGet(`${base}/api/v1/summary?token=${TOKEN}`);
+if (probe.status === 404) bail('iochub does not serve /api/v1 (ioc_api_v1_attach missing from hub/main.c)');
+
+// ---- the test proper ----
+dossier('T-0001', 1); dossier('T-0002', 2); dossier('T-0003', 2);
+const udd = fs.mkdtempSync(path.join(os.tmpdir(), 'ioc-chromium-'));
+let ctx;
+try {
+  ctx = await chromium.launchPersistentContext(udd, {
+    executablePath: CHROMIUM, headless: true, viewport: { width: 1920, height: 1080 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+} catch (e) { bail('chromium did not start: ' + e.message); }
+const page = ctx.pages()[0] || await ctx.newPage();
+const consoleErrors = [];
+page.on('console', (m) => { if (m.type() === 'error') consoleErrors.push(m.text()); });
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+const text = (sel) => page.locator(sel).first().textContent();
+try {
+  await page.goto(`${base}/?token=${TOKEN}&rotate=0&page=map`);
+  const shown = await waitFor(async () => (await text('[data-v="received"]')) === '3', 10000);
+  ok(shown >= 0, 'the page shows the 3 published dossiers', 'tile shows ' + (await text('[data-v="received"]')));
+  ok((await text('[data-v="received_split"]')).includes('2'), 'received by channel is split (2 online)', await text('[data-v="received_split"]'));
+  const fontOk = await page.evaluate(async () => { await document.fonts.ready; return document.fonts.check('700 20px "Be Vietnam Pro"', 'Đúng hạn ữ'); });
+  ok(fontOk, 'the Vietnamese font is loaded from the hub');
+  ok(await page.locator('#grid .cell').count() >= 100, 'the tile grid lists the communes', await page.locator('#grid .cell').count());
+  await page.screenshot({ path: path.join(shots, 'wall-map.png') });
+
+  dossier('T-0004', 3);
+  const t = await waitFor(async () => (await text('[data-v="received"]')) === '4', 5000, 50);
+  ok(t >= 0 && t <= 2000, `a new event changes the tile within 2 s (took ${t} ms)`);
+
+  const fresh = await page.locator('[data-testid="tile-received"]').getAttribute('data-stale');
+  ok(fresh === '0', 'the dossier tile is fresh while its source reports', 'data-stale=' + fresh);
+
+  hub.kill('SIGKILL');
+  const staleAfter = await waitFor(async () =>
+    (await page.locator('[data-testid="tile-received"]').getAttribute('data-stale')) === '1'
+    && (await page.locator('#conn').getAttribute('data-state')) === 'down', 12000);
+  ok(staleAfter >= 0, `killing the hub shows stale badges (after ${staleAfter} ms)`);
+  await page.screenshot({ path: path.join(shots, 'wall-stale.png') });
+
+  ok(await startHub(), 'the hub restarts on the same state directory', hubLog());
+  const back = await waitFor(async () =>
+    (await page.locator('#conn').getAttribute('data-state')) === 'up'
+    && (await page.locator('[data-testid="tile-received"]').getAttribute('data-stale')) === '0'
+    && (await text('[data-v="received"]')) === '4', 20000);
+  ok(back >= 0, `the page recovers by itself when the hub returns (after ${back} ms)`,
+     `conn=${await page.locator('#conn').getAttribute('data-state')} received=${await text('[data-v="received"]')}`);
+  await page.screenshot({ path: path.join(shots, 'wall-recovered.png') });
+
+  ok((await text('#alerts')).length > 0, 'the alert rail is shown (empty state)');
+  await page.click('#lang');
+  ok((await text('[data-i18n="title"]')) === 'Public-service operations', 'the English switch works');
+  await page.goto(`${base}/?token=${TOKEN}&rotate=0&page=trend&lang=en`);
+  await page.waitForSelector('#chart canvas', { timeout: 5000 }).catch(() => {});
+  ok(await page.locator('#chart canvas').count() > 0, 'the trend chart (uPlot, served by the hub) draws');
+  await page.screenshot({ path: path.join(shots, 'wall-trend.png') });
+
+  const noToken = await httpGet(`${base}/api/v1/summary`);
+  ok(noToken.status === 401, 'the API refuses a request without a token', noToken.status);
+  ok(consoleErrors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource|EventSource/.test(e)).length === 0,
+     'no script errors on the page', consoleErrors.join('\n'));
+} catch (e) {
+  ok(false, 'browser run', e.stack);
+} finally {
+  await ctx.close().catch(() => {});
+  cleanup();
+  fs.rmSync(udd, { recursive: true, force: true });
+}
+console.log(`1..${n}`);
+console.log(`# ${n - failed}/${n} passed in ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${shots}`);
+if (failed) { console.log('# hub log:\n# ' + hubLog().split('\n').join('\n# ')); process.exit(1); }
+fs.rmSync(dir, { recursive: true, force: true });
+process.exit(0);
