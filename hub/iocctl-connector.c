@@ -54,9 +54,12 @@ ioc_ctl_connector_load (const gchar *path, GError **error)
   if (kf == NULL)
     return NULL;
   if (!(self->kind = ioc_keyfile_string (kf, "connector", "kind", NULL, TRUE, error))
-      || !(self->id = ioc_keyfile_string (kf, "connector", "id", NULL, TRUE, error))
       || !(self->province = ioc_keyfile_string (kf, "connector", "province", NULL, TRUE, error))
       || !(self->device = ioc_keyfile_string (kf, "connector", "device", NULL, TRUE, error)))
+    return NULL;
+  /* The connector's own default (connectors/lib/connector-config.c). */
+  g_autofree gchar *def_id = g_strdup_printf ("%s-%s", self->kind, self->device);
+  if (!(self->id = ioc_keyfile_string (kf, "connector", "id", def_id, FALSE, error)))
     return NULL;
   gboolean portal = g_str_equal (self->kind, "portal");
   if (!g_str_equal (self->kind, "desk") && !g_str_equal (self->kind, "kiosk") && !g_str_equal (self->kind, "camera")

@@ -1,8 +1,8 @@
 /* iocctl-connector.h — the declared connector configs as iocctl reads them.
  *
  * One key file per connector (connectors/, SPEC §8), of which iocctl needs:
- *   [connector] kind (desk|kiosk|camera|portal), id, province, unit (not for
- *               portal), device
+ *   [connector] kind (desk|kiosk|camera|portal), id (default KIND-DEVICE),
+ *               province, unit (a portal may publish under any unit), device
  *   [mqtt]      url, username, password
  * Other groups (the kind's own settings) are the connector's business.
  * Errors read "FILE: [group] key: expected …".  Single-threaded tool code. */
@@ -15,10 +15,10 @@ G_BEGIN_DECLS
 typedef struct
 {
   gchar *path;
-  gchar *id;       /* [a-z0-9_-]{1,64}; the config topic's last segment */
+  gchar *id;       /* [a-z0-9_-]{1,64}, default KIND-DEVICE; the config topic's last segment */
   gchar *kind;     /* desk, kiosk, camera, portal */
   gchar *province; /* 2 digits */
-  gchar *unit;     /* registry code; NULL for a portal connector */
+  gchar *unit;     /* registry code; may be NULL for a portal connector */
   gchar *device;   /* [a-z0-9_-]{1,64} */
   gchar *mqtt_url;
   gchar *username; /* may be NULL: then the broker config cannot include it */

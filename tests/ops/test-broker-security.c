@@ -1,0 +1,341 @@
+/* test-broker-security.c — `iocctl broker-config` against a real mosquitto.
+ *
+ * Generates the password file, ACL and include for the fixture connectors
+ * (a desk, a kiosk, a portal), starts mosquitto with exactly those files on a
+ * free loopback port, and proves with real clients: anonymous and wrong
+ * passwords are refused; a connector cannot publish as another unit, device
+ * or kind, nor read another connector's config topic; the portal may publish
+ * its own device under any unit of its province; the hub reads everything.
+ *
+ * "Never arrives" is proven without sleeping: every forbidden publish is
+ * followed by an allowed one from the same client (QoS 1, acknowledged), and
+ * the observer must see the allowed one with nothing forbidden before it —
+ * mosquitto handles one client's publishes in order.  mosquitto is stopped
+ * by PID; its log is printed when a test fails.  Uses Paho's sync client. */
+#include <MQTTClient.h>
+#include <gio/gio.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#define FIXTURES IOC_SOURCE_ROOT "/tests/ops/fixtures"
+
+static gchar *dir, *url, *log_path;
+static GSubprocess *broker;
+
+static guint
+free_port (void)
+{
+  g_autoptr (GSocket) s = g_socket_new (G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL);
+  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
+  g_autoptr (GSocketAddress) any = g_inet_socket_address_new (lo, 0);
+  g_assert_true (g_socket_bind (s, any, TRUE, NULL));
+  g_autoptr (GSocketAddress) got = g_socket_get_local_address (s, NULL);
+  return g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (got));
+}
+
+static gboolean
+port_open (guint port)
+{
+  g_autoptr (GSocketClient) c = g_socket_client_new ();
+  g_autoptr (GSocketConnection) conn = g_socket_client_connect_to_host (c, "127.0.0.1", port, NULL, NULL);
+  return conn != NULL;
+}
+
+static void
+run_iocctl (const gchar *const *args, gint want_status, gchar **out)
+{
+  g_autoptr (GError) error = NULL;
+  gint status;
+  g_autofree gchar *err = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) args, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("iocctl stderr: %s", err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL) == (want_status == 0));
+  if (want_status != 0)
+    g_assert_cmpint (WEXITSTATUS (status), ==, want_status);
+}
+
+static void
+start_broker (void)
+{
+  dir = g_dir_make_tmp ("iocctl-broker-XXXXXX", NULL);
+  g_autofree gchar *gen = g_build_filename (dir, "generated", NULL);
+  const gchar *args[] = { IOCCTL_BIN, "broker-config", "--connectors", FIXTURES "/connectors-good", "--out", gen,
+                          "--hub-user", "iochub", "--hub-password", "hub-secret", NULL };
+  g_autofree gchar *out = NULL;
+  run_iocctl (args, 0, &out);
+  g_test_message ("%s", out);
+  guint port = free_port ();
+  url = g_strdup_printf ("tcp://127.0.0.1:%u", port);
+  log_path = g_build_filename (dir, "mosquitto.log", NULL);
+  g_autofree gchar *conf_path = g_build_filename (dir, "mosquitto.conf", NULL);
+  /* Debian's layout: the main file includes conf.d, where the generated
+   * include goes. */
+  g_autofree gchar *conf = g_strdup_printf ("%sinclude_dir %s\nlistener %u 127.0.0.1\npersistence false\n"
+                                            "log_dest stderr\nlog_type all\n",
+                                            getuid () == 0 ? "user root\n" : "", gen, port);
+  g_assert_true (g_file_set_contents (conf_path, conf, -1, NULL));
+  g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_subprocess_launcher_set_stderr_file_path (l, log_path);
+  g_autoptr (GError) error = NULL;
+  broker = g_subprocess_launcher_spawn (l, &error, "mosquitto", "-c", conf_path, NULL);
+  g_assert_no_error (error);
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (!port_open (port) && g_get_monotonic_time () < deadline && g_subprocess_get_identifier (broker))
+    g_usleep (20 * 1000); /* waiting for a process to listen, not for an outcome */
+  g_assert_true (port_open (port));
+}
+
+static void
+stop_broker (gboolean failed)
+{
+  if (broker == NULL)
+    return;
+  g_subprocess_send_signal (broker, SIGTERM);
+  g_subprocess_wait (broker, NULL, NULL);
+  g_clear_object (&broker);
+  if (failed)
+    {
+      g_autofree gchar *log = NULL;
+      g_file_get_contents (log_path, &log, NULL, NULL);
+      g_printerr ("---- mosquitto log (%s) ----\n%s\n----\n", log_path, log ? log : "");
+    }
+}
+
+/* (transfer full) a connected client, or NULL with *rc the refusal. */
+static MQTTClient
+connect_as (const gchar *id, const gchar *user, const gchar *password, int *rc)
+{
+  MQTTClient c;
+  g_assert_cmpint (MQTTClient_create (&c, url, id, MQTTCLIENT_PERSISTENCE_NONE, NULL), ==, MQTTCLIENT_SUCCESS);
+  MQTTClient_connectOptions co = MQTTClient_connectOptions_initializer;
+  co.cleansession = 1;
+  co.username = user;
+  co.password = password;
+  *rc = MQTTClient_connect (c, &co);
+  if (*rc != MQTTCLIENT_SUCCESS)
+    {
+      MQTTClient_destroy (&c);
+      return NULL;
+    }
+  return c;
+}
+
+static MQTTClient
+must_connect (const gchar *id, const gchar *user, const gchar *password)
+{
+  int rc;
+  MQTTClient c = connect_as (id, user, password, &rc);
+  g_assert_cmpint (rc, ==, MQTTCLIENT_SUCCESS);
+  return c;
+}
+
+static void
+publish (MQTTClient c, const gchar *topic, const gchar *payload)
+{
+  MQTTClient_deliveryToken tok;
+  g_assert_cmpint (MQTTClient_publish (c, topic, strlen (payload), payload, 1, 0, &tok), ==, MQTTCLIENT_SUCCESS);
+  g_assert_cmpint (MQTTClient_waitForCompletion (c, tok, 5000), ==, MQTTCLIENT_SUCCESS);
+}
+
+static void
+subscribe (MQTTClient c, const gchar *filter)
+{
+  g_assert_cmpint (MQTTClient_subscribe (c, filter, 1), ==, MQTTCLIENT_SUCCESS);
+}
+
+/* Receives until a message with payload sentinel; fails if any payload
+ * starting with "forbidden" comes first.  Returns how many allowed
+ * messages (payload "allowed…") came before, sentinel included. */
+static guint
+expect_until (MQTTClient c, const gchar *sentinel)
+{
+  guint allowed = 0;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  while (g_get_monotonic_time () < deadline)
+    {
+      char *topic = NULL;
+      int tlen;
+      MQTTClient_message *m = NULL;
+      g_assert_cmpint (MQTTClient_receive (c, &topic, &tlen, &m, 1000), ==, MQTTCLIENT_SUCCESS);
+      if (m == NULL)
+        continue;
+      g_autofree gchar *p = g_strndup (m->payload, m->payloadlen);
+      g_test_message ("received %s: %s", topic, p);
+      if (g_str_has_prefix (p, "forbidden"))
+        g_error ("a forbidden message arrived on %s: %s", topic, p);
+      gboolean done = g_str_equal (p, sentinel);
+      allowed += g_str_has_prefix (p, "allowed");
+      MQTTClient_freeMessage (&m);
+      MQTTClient_free (topic);
+      if (done)
+        return allowed;
+    }
+  g_error ("sentinel '%s' never arrived", sentinel);
+  return 0;
+}
+
+static void
+disconnect (MQTTClient c)
+{
+  MQTTClient_disconnect (c, 1000);
+  MQTTClient_destroy (&c);
+}
+
+static void
+test_refused (void)
+{
+  int rc;
+  g_assert_null (connect_as ("anon", NULL, NULL, &rc));
+  g_assert_cmpint (rc, ==, 5); /* not authorised */
+  g_assert_null (connect_as ("wrong", "conn-desk-a", "pw-kiosk-b", &rc));
+  g_assert_cmpint (rc, ==, 5);
+  g_assert_null (connect_as ("nobody", "nobody", "x", &rc));
+  g_assert_cmpint (rc, ==, 5);
+}
+
+static void
+test_publish_only_own_topics (void)
+{
+  MQTTClient hub = must_connect ("hub", "iochub", "hub-secret");
+  subscribe (hub, "ioc/v1/#");
+  MQTTClient desk = must_connect ("desk-a", "conn-desk-a", "pw-desk-a");
+  publish (desk, "ioc/v1/40/xa-16690/desk/desk-a1/event", "forbidden: another unit");
+  publish (desk, "ioc/v1/40/xa-16681/desk/desk-x9/event", "forbidden: another device");
+  publish (desk, "ioc/v1/40/xa-16690/kiosk/kiosk-b1/event", "forbidden: as the kiosk");
+  publish (desk, "ioc/v1/42/xa-16681/desk/desk-a1/event", "forbidden: another province");
+  publish (desk, "ioc/v1/40/xa-16681/kiosk/desk-a1/event", "forbidden: another kind");
+  publish (desk, "ioc/v1/40/config/kiosk-b", "forbidden: a config");
+  publish (desk, "ioc/v1/40/config/kiosk-b/applied", "forbidden: another's answer");
+  publish (desk, "ioc/v1/40/alerts/x/y", "forbidden: an alert");
+  publish (desk, "ioc/v1/40/xa-16681/desk/desk-a1/event", "allowed: own event");
+  publish (desk, "ioc/v1/40/config/desk-a/applied", "allowed: own answer");
+  publish (desk, "ioc/v1/40/xa-16681/desk/desk-a1/status", "allowed: desk done");
+  g_assert_cmpuint (expect_until (hub, "allowed: desk done"), ==, 3);
+
+  MQTTClient portal = must_connect ("portal", "conn-portal", "pw-portal");
+  publish (portal, "ioc/v1/40/xa-16681/portal/other-dvc/event", "forbidden: another portal device");
+  publish (portal, "ioc/v1/42/xa-16681/portal/portal-dvc/event", "forbidden: another province");
+  publish (portal, "ioc/v1/40/xa-16681/desk/portal-dvc/event", "forbidden: as a desk");
+  publish (portal, "ioc/v1/40/xa-16681/portal/portal-dvc/event", "allowed: unit 1");
+  publish (portal, "ioc/v1/40/xa-16690/portal/portal-dvc/event", "allowed: portal done");
+  g_assert_cmpuint (expect_until (hub, "allowed: portal done"), ==, 2);
+  disconnect (portal);
+  disconnect (desk);
+  disconnect (hub);
+}
+
+static void
+test_config_topics (void)
+{
+  MQTTClient desk = must_connect ("desk-a", "conn-desk-a", "pw-desk-a");
+  subscribe (desk, "ioc/v1/40/config/#"); /* asks for more than it may read */
+  MQTTClient kiosk = must_connect ("kiosk-b", "conn-kiosk-b", "pw-kiosk-b");
+  subscribe (kiosk, "ioc/v1/#");
+  MQTTClient hub = must_connect ("hub", "iochub", "hub-secret");
+  publish (hub, "ioc/v1/40/config/kiosk-b", "forbidden for desk: kiosk's config");
+  publish (hub, "ioc/v1/40/config/desk-a", "allowed: desk's config");
+  g_assert_cmpuint (expect_until (desk, "allowed: desk's config"), ==, 1);
+  /* The kiosk got only its own config, not the desk's (nor any event). */
+  publish (kiosk, "ioc/v1/40/xa-16690/kiosk/kiosk-b1/event", "kiosk event (may not read it back)");
+  publish (hub, "ioc/v1/40/config/kiosk-b", "allowed: kiosk done");
+  char *topic = NULL;
+  int tlen;
+  MQTTClient_message *m = NULL;
+  guint got = 0;
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND; g_get_monotonic_time () < deadline;)
+    {
+      g_assert_cmpint (MQTTClient_receive (kiosk, &topic, &tlen, &m, 1000), ==, MQTTCLIENT_SUCCESS);
+      if (m == NULL)
+        continue;
+      g_autofree gchar *p = g_strndup (m->payload, m->payloadlen);
+      g_test_message ("kiosk received %s: %s", topic, p);
+      g_assert_cmpstr (topic, ==, "ioc/v1/40/config/kiosk-b");
+      got++;
+      gboolean done = g_str_equal (p, "allowed: kiosk done");
+      MQTTClient_freeMessage (&m);
+      MQTTClient_free (topic);
+      if (done)
+        break;
+    }
+  g_assert_cmpuint (got, ==, 2);
+  disconnect (hub);
+  disconnect (kiosk);
+  disconnect (desk);
+}
+
+/* Plays the connector: waits for its config, checks it is the file's text,
+ * answers on .../applied (not retained), and returns iocctl's output. */
+static gchar *
+push_and_answer (const gchar *answer, gint want_status)
+{
+  MQTTClient desk = must_connect ("desk-a-push", "conn-desk-a", "pw-desk-a");
+  subscribe (desk, "ioc/v1/40/config/desk-a");
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) ctl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, IOCCTL_BIN, "push-config",
+                                                  "desk-a", "--connectors", FIXTURES "/connectors-good", "--url", url,
+                                                  "--username", "iochub", "--password", "hub-secret", "--timeout",
+                                                  "20", NULL);
+  g_assert_no_error (error);
+  g_autofree gchar *want = NULL;
+  g_assert_true (g_file_get_contents (FIXTURES "/connectors-good/desk-a.conf", &want, NULL, NULL));
+  gboolean got = FALSE;
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND; !got && g_get_monotonic_time () < deadline;)
+    {
+      char *topic = NULL;
+      int tlen;
+      MQTTClient_message *m = NULL;
+      g_assert_cmpint (MQTTClient_receive (desk, &topic, &tlen, &m, 1000), ==, MQTTCLIENT_SUCCESS);
+      if (m == NULL)
+        continue;
+      if (!m->retained) /* a retained one is the previous push */
+        {
+          g_autofree gchar *p = g_strndup (m->payload, m->payloadlen);
+          g_assert_cmpstr (p, ==, want);
+          got = TRUE;
+        }
+      MQTTClient_freeMessage (&m);
+      MQTTClient_free (topic);
+    }
+  g_assert_true (got);
+  publish (desk, "ioc/v1/40/config/desk-a/applied", answer);
+  g_autofree gchar *out = NULL;
+  g_assert_true (g_subprocess_communicate_utf8 (ctl, NULL, NULL, &out, NULL, &error));
+  g_assert_no_error (error);
+  g_test_message ("iocctl push-config: %s", out);
+  g_assert_cmpint (g_subprocess_get_exit_status (ctl), ==, want_status);
+  disconnect (desk);
+  return g_steal_pointer (&out);
+}
+
+static void
+test_push_config (void)
+{
+  g_autofree gchar *ok = push_and_answer ("{\"ok\":true,\"version\":\"abc\"}", 0);
+  g_assert_nonnull (strstr (ok, "desk-a: applied: {\"ok\":true"));
+  g_autofree gchar *bad = push_and_answer ("{\"ok\":false,\"error\":\"[desk] poll: expected a duration\"}", 1);
+  g_assert_nonnull (strstr (bad, "REJECTED"));
+  g_assert_nonnull (strstr (bad, "expected a duration"));
+
+  /* A config that does not validate is never published. */
+  const gchar *args[] = { IOCCTL_BIN, "push-config", "b-bad-kind", "--connectors", FIXTURES "/connectors-bad", "--url",
+                          url, NULL };
+  g_autofree gchar *out = NULL;
+  run_iocctl (args, 1, &out);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  start_broker ();
+  g_test_add_func ("/broker-security/refused", test_refused);
+  g_test_add_func ("/broker-security/publish-only-own-topics", test_publish_only_own_topics);
+  g_test_add_func ("/broker-security/config-topics", test_config_topics);
+  g_test_add_func ("/broker-security/push-config", test_push_config);
+  int rc = g_test_run ();
+  stop_broker (rc != 0);
+  return rc;
+}

@@ -1,0 +1,313 @@
+/* test-iocctl-cli.c — the iocctl binary as scripts use it: exit status,
+ * human and --json output of validate, dry-run and broker-config, on the
+ * shipped ops/ configs and the fixtures.  Spawns iocctl only (no broker). */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <json-glib/json-glib.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#define FIXTURES IOC_SOURCE_ROOT "/tests/ops/fixtures"
+#define HUB_CONF IOC_SOURCE_ROOT "/ops/hub.conf"
+
+/* Runs iocctl with args; returns its exit status and (transfer full) stdout. */
+static gint
+run (gchar **out, ...)
+{
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  g_ptr_array_add (argv, (gpointer) IOCCTL_BIN);
+  va_list ap;
+  va_start (ap, out);
+  const gchar *a;
+  while ((a = va_arg (ap, const gchar *)) != NULL)
+    g_ptr_array_add (argv, (gpointer) a);
+  va_end (ap);
+  g_ptr_array_add (argv, NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *err = NULL;
+  gint status;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err, &status,
+                               &error));
+  g_assert_no_error (error);
+  g_test_message ("stdout: %s\nstderr: %s", *out, err);
+  g_assert_true (WIFEXITED (status));
+  return WEXITSTATUS (status);
+}
+
+static JsonObject *
+parse_object (JsonParser *p, const gchar *text)
+{
+  g_autoptr (GError) error = NULL;
+  g_assert_true (json_parser_load_from_data (p, text, -1, &error));
+  g_assert_no_error (error);
+  return json_node_get_object (json_parser_get_root (p));
+}
+
+static void
+test_validate_shipped (void)
+{
+  g_autofree gchar *out = NULL;
+  g_assert_cmpint (run (&out, "validate", "--config", HUB_CONF, "--connectors", FIXTURES "/connectors-good", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "valid: 0 error(s)"));
+  g_autofree gchar *json = NULL;
+  g_assert_cmpint (run (&json, "validate", "--config", HUB_CONF, "--json", NULL), ==, 0);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonObject *o = parse_object (p, json);
+  g_assert_true (json_object_get_boolean_member (o, "ok"));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (o, "checked")), >=, 4);
+}
+
+static void
+test_validate_errors (void)
+{
+  g_autofree gchar *json = NULL;
+  g_assert_cmpint (run (&json, "validate", "--config", HUB_CONF, "--connectors", FIXTURES "/connectors-bad", "--json",
+                        NULL), ==, 1);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonObject *o = parse_object (p, json);
+  g_assert_false (json_object_get_boolean_member (o, "ok"));
+  JsonArray *errors = json_object_get_array_member (o, "errors");
+  g_assert_cmpuint (json_array_get_length (errors), ==, 6); /* all of them, not the first */
+  g_autoptr (GString) all = g_string_new (NULL);
+  for (guint i = 0; i < json_array_get_length (errors); i++)
+    g_string_append_printf (all, "%s\n", json_array_get_string_element (errors, i));
+  g_assert_nonnull (strstr (all->str, "e-syntax.conf:1:"));                      /* the line */
+  g_assert_nonnull (strstr (all->str, "f-other-province.conf: [connector] province: expected the hub's province 40"));
+  g_assert_nonnull (strstr (all->str, "g-unknown-unit.conf: [connector] unit: expected a unit of the registry"));
+
+  /* A hub config with a typo'd value names the file and key. */
+  g_autofree gchar *dir = g_dir_make_tmp ("iocctl-cli-XXXXXX", NULL);
+  g_autofree gchar *conf = g_build_filename (dir, "hub.conf", NULL);
+  g_assert_true (g_file_set_contents (conf, "[hub]\nprovince = 4O\nunits = nope.csv\nstate_dir = /tmp\n"
+                                            "[mqtt]\nclient_id = x\n", -1, NULL));
+  g_autofree gchar *out = NULL;
+  g_assert_cmpint (run (&out, "validate", "--config", conf, NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "hub.conf"));
+  g_assert_nonnull (strstr (out, "INVALID"));
+  g_unlink (conf);
+  g_rmdir (dir);
+}
+
+/* With ioc-connector at hand, the kind's own group is judged too. */
+static void
+test_validate_with_connector (void)
+{
+#ifdef IOC_CONNECTOR_BIN
+  g_autofree gchar *dir = g_dir_make_tmp ("iocctl-cli-XXXXXX", NULL);
+  g_autofree gchar *conf = g_build_filename (dir, "desk-x.conf", NULL);
+  g_assert_true (g_file_set_contents (conf, "[connector]\nkind = desk\nprovince = 40\nunit = xa-16681\n"
+                                            "device = dx\nstate_dir = /tmp/nonexistent-iocctl\n"
+                                            "[mqtt]\nusername = u\npassword = p\n[desk]\n", -1, NULL));
+  g_autofree gchar *out = NULL;
+  g_assert_cmpint (run (&out, "validate", "--connectors", dir, "--connector-bin", IOC_CONNECTOR_BIN, NULL), ==, 1);
+  g_assert_true (strstr (out, "error  ") && strstr (out, "desk-x.conf: [desk]"));
+  g_autofree gchar *good = NULL;
+  g_assert_cmpint (run (&good, "validate", "--connectors", IOC_SOURCE_ROOT "/ops/connectors", "--connector-bin",
+                        IOC_CONNECTOR_BIN, NULL), ==, 0);
+  g_unlink (conf);
+  g_rmdir (dir);
+#else
+  g_test_skip ("no ioc-connector in this build");
+#endif
+}
+
+static void
+test_usage (void)
+{
+  g_autofree gchar *out = NULL;
+  g_assert_cmpint (run (&out, "frobnicate", NULL), ==, 2);
+  g_autofree gchar *out2 = NULL;
+  g_assert_cmpint (run (&out2, "validate", NULL), ==, 2);
+  g_autofree gchar *out3 = NULL;
+  g_assert_cmpint (run (&out3, "broker-config", "--connectors", FIXTURES "/connectors-bad", "--out", "/nonexistent/x",
+                        NULL), ==, 1); /* errors found: nothing written */
+}
+
+static void
+test_dry_run (void)
+{
+  g_autofree gchar *out = NULL;
+  g_assert_cmpint (run (&out, "dry-run", "--config", HUB_CONF, FIXTURES "/samples.txt", NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "samples.txt:2: accepted"));
+  g_assert_nonnull (strstr (out, "samples.txt:3: duplicate"));
+  g_assert_true (strstr (out, "samples.txt:4: deadletter") && strstr (out, "unknown_unit"));
+  g_assert_true (strstr (out, "samples.txt:5: deadletter") && strstr (out, "out_of_range: level: 6 is above scale 5"));
+  g_assert_true (strstr (out, "samples.txt:6: deadletter") && strstr (out, "bad_json"));
+  g_assert_nonnull (strstr (out, "1 accepted, 3 dead-lettered, 1 duplicate(s)"));
+  g_autofree gchar *json = NULL;
+  run (&json, "dry-run", "--json", "--config", HUB_CONF, FIXTURES "/samples.txt", NULL);
+  g_auto (GStrv) lines = g_strsplit (g_strstrip (json), "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonObject *o = parse_object (p, lines[3]);
+  g_assert_cmpstr (json_object_get_string_member (o, "decision"), ==, "deadletter");
+  g_assert_cmpstr (json_object_get_string_member (o, "reason"), ==, "out_of_range");
+  g_assert_cmpint (json_object_get_int_member (o, "line"), ==, 5);
+}
+
+static void
+test_broker_config_generated_password (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("iocctl-cli-XXXXXX", NULL);
+  g_autofree gchar *out = NULL;
+  g_assert_cmpint (run (&out, "broker-config", "--connectors", FIXTURES "/connectors-good", "--out", dir, "--hub-user",
+                        "iochub", NULL), ==, 0);
+  g_autofree gchar *pw_path = g_build_filename (dir, "hub.password", NULL);
+  g_autofree gchar *pw = NULL;
+  g_assert_true (g_file_get_contents (pw_path, &pw, NULL, NULL));
+  g_assert_cmpuint (strlen (g_strstrip (pw)), >=, 20);
+  GStatBuf st;
+  g_assert_cmpint (g_stat (pw_path, &st), ==, 0);
+  g_assert_cmpint (st.st_mode & 0777, ==, 0600);
+  const gchar *names[] = { "hub.password", "passwd", "acl", "iochub-security.conf" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree gchar *f = g_build_filename (dir, names[i], NULL);
+      g_assert_cmpint (g_unlink (f), ==, 0);
+    }
+  g_rmdir (dir);
+}
+
+/* A stand-in for the hub's HTTP API, answering with the shapes of
+ * hub/api/api-v1.c and hub/alerts/alert-api.c, recording what it got. */
+typedef struct
+{
+  SoupServer *server;
+  guint port;
+  gboolean all_online;
+  GString *requests; /* "METHOD PATH AUTH BODY\n" per request */
+} FakeHub;
+
+static void
+fake_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  FakeHub *f = user_data;
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  const gchar *auth = soup_message_headers_get_one (soup_server_message_get_request_headers (msg), "Authorization");
+  g_string_append_printf (f->requests, "%s %s %s %.*s\n", soup_server_message_get_method (msg), path,
+                          auth ? auth : "-", (int) body->length, body->data ? body->data : "");
+  const gchar *reply = "{\"error\":\"no such resource\"}";
+  guint status = 404;
+  if (g_str_equal (path, "/api/v1/connectors"))
+    {
+      status = 200;
+      reply = f->all_online
+        ? "{\"now_ms\":1,\"connectors\":[{\"kind\":\"desk\",\"device\":\"desk-a1\",\"unit\":\"xa-16681\","
+          "\"state\":\"online\",\"declared\":true,\"reporting\":true,\"last_seen_ms\":1,\"age_s\":1.5,"
+          "\"last_seq\":10,\"missing\":0,\"duplicates\":0,\"deadletters\":2,\"last_reject_reason\":null}]}"
+        : "{\"now_ms\":1,\"connectors\":[{\"kind\":\"desk\",\"device\":\"desk-a1\",\"unit\":\"xa-16681\","
+          "\"state\":\"online\",\"declared\":true,\"reporting\":true,\"last_seen_ms\":1,\"age_s\":1.5,"
+          "\"last_seq\":10,\"missing\":0,\"duplicates\":0,\"deadletters\":2,\"last_reject_reason\":null},"
+          "{\"kind\":\"kiosk\",\"device\":\"kiosk-b1\",\"unit\":\"xa-16690\",\"state\":\"offline\","
+          "\"declared\":true,\"reporting\":false,\"last_seen_ms\":null,\"age_s\":null,\"last_seq\":0,"
+          "\"missing\":3,\"duplicates\":0,\"deadletters\":0,\"last_reject_reason\":null}]}";
+    }
+  else if (g_str_equal (path, "/api/v1/alerts/a-1/ack"))
+    status = 200, reply = "[]";
+  else if (g_str_equal (path, "/api/v1/silences"))
+    status = 201, reply = "{\"id\":\"s-1\"}";
+  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, reply, strlen (reply));
+  soup_server_message_set_status (msg, status, NULL);
+}
+
+static void
+fake_start (FakeHub *f)
+{
+  g_autoptr (GError) error = NULL;
+  f->server = soup_server_new (NULL, NULL);
+  f->requests = g_string_new (NULL);
+  soup_server_add_handler (f->server, NULL, fake_cb, f, NULL);
+  g_assert_true (soup_server_listen_local (f->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
+  g_assert_no_error (error);
+  GSList *uris = soup_server_get_uris (f->server);
+  f->port = g_uri_get_port (uris->data);
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+}
+
+static void
+fake_stop (FakeHub *f)
+{
+  soup_server_disconnect (f->server);
+  g_clear_object (&f->server);
+  g_string_free (f->requests, TRUE);
+}
+
+static void
+exited_cb (GObject *src, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+  gchar **out = user_data;
+  g_assert_true (g_subprocess_communicate_utf8_finish (G_SUBPROCESS (src), res, out, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* Runs iocctl while the main context serves the fake hub. */
+static gint
+run_async (gchar **out, const gchar *const *args)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GSubprocess) p = g_subprocess_newv (args, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  g_assert_no_error (error);
+  *out = NULL;
+  g_subprocess_communicate_utf8_async (p, NULL, NULL, exited_cb, out);
+  while (*out == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_subprocess_wait (p, NULL, NULL);
+  g_test_message ("%s", *out);
+  return g_subprocess_get_exit_status (p);
+}
+
+static void
+test_http_commands (void)
+{
+  FakeHub f = { 0 };
+  fake_start (&f);
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", f.port);
+
+  /* One declared connector offline, one the hub never heard of: exit 1. */
+  const gchar *list[] = { IOCCTL_BIN, "connectors", "--url", url, "--connectors", FIXTURES "/connectors-good", NULL };
+  g_autofree gchar *out = NULL;
+  g_assert_cmpint (run_async (&out, list), ==, 1);
+  g_assert_nonnull (strstr (out, "desk-a1"));
+  g_assert_true (strstr (out, "kiosk-b1") && strstr (out, "offline"));
+  g_assert_true (strstr (out, "portal-dvc") && strstr (out, "unknown to the hub"));
+  g_assert_nonnull (strstr (out, "2 connector(s) down"));
+
+  f.all_online = TRUE;
+  const gchar *one[] = { IOCCTL_BIN, "connectors", "--url", url, "--json", NULL };
+  g_autofree gchar *json = NULL;
+  g_assert_cmpint (run_async (&json, one), ==, 0);
+  g_autoptr (JsonParser) p = json_parser_new ();
+  JsonObject *o = parse_object (p, json);
+  g_assert_cmpstr (json_object_get_string_member (o, "source"), ==, "api");
+  g_assert_cmpint (json_object_get_int_member (o, "down"), ==, 0);
+
+  const gchar *ack[] = { IOCCTL_BIN, "ack", "a-1", "--url", url, "--token", "op", "--by", "lan", "--note", "on it", NULL };
+  g_autofree gchar *ack_out = NULL;
+  g_assert_cmpint (run_async (&ack_out, ack), ==, 0);
+  g_assert_nonnull (strstr (f.requests->str, "POST /api/v1/alerts/a-1/ack Bearer op {\"by\":\"lan\",\"note\":\"on it\"}"));
+  const gchar *silence[] = { IOCCTL_BIN, "silence", "--url", url, "--token", "op", "--by", "lan", "--rule", "dead_*",
+                             "--scope", "xa-16681", "--for", "2h", NULL };
+  g_autofree gchar *s_out = NULL;
+  g_assert_cmpint (run_async (&s_out, silence), ==, 0);
+  g_assert_nonnull (strstr (f.requests->str, "POST /api/v1/silences Bearer op {\"rule\":\"dead_*\",\"scope\":\"xa-16681\","
+                                             "\"duration\":\"2h\",\"by\":\"lan\"}"));
+  const gchar *unknown[] = { IOCCTL_BIN, "ack", "a-2", "--url", url, "--token", "op", NULL };
+  g_autofree gchar *u_out = NULL;
+  g_assert_cmpint (run_async (&u_out, unknown), ==, 1);
+  fake_stop (&f);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/iocctl-cli/validate-shipped", test_validate_shipped);
+  g_test_add_func ("/iocctl-cli/validate-errors", test_validate_errors);
+  g_test_add_func ("/iocctl-cli/validate-with-connector", test_validate_with_connector);
+  g_test_add_func ("/iocctl-cli/usage", test_usage);
+  g_test_add_func ("/iocctl-cli/dry-run", test_dry_run);
+  g_test_add_func ("/iocctl-cli/broker-config-generated-password", test_broker_config_generated_password);
+  g_test_add_func ("/iocctl-cli/http-commands", test_http_commands);
+  return g_test_run ();
+}
