@@ -5,7 +5,7 @@
  *   bare-sub --url tcp://127.0.0.1:PORT --topic 'ioc/v1/40/#' --count N
  *            [--api async|client] [--qos 1|2] [--client-id ID]
  *
- * It connects with a persistent session (like the hub), prints "ready" once
+ * It connects (clean session unless --persistent), prints "ready" once
  * subscribed, and exits after N messages, printing the CPU seconds it used
  * (user + system, from getrusage) and the wall time since the first message.
  * --api client uses the synchronous MQTTClient with its receive loop on the
@@ -17,6 +17,7 @@
 #include <string.h>
 #include <sys/resource.h>
 
+static gboolean persistent;
 static volatile gint received;
 static volatile gint subscribed;
 static gint64 first_us;
@@ -68,7 +69,7 @@ run_async (const gchar *url, const gchar *client_id, const gchar *topic, gint qo
   MQTTAsync_create (&ctx.handle, url, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL);
   MQTTAsync_setCallbacks (ctx.handle, &ctx, NULL, on_arrived, NULL);
   MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
-  opts.cleansession = 0;
+  opts.cleansession = !persistent;
   opts.keepAliveInterval = 20;
   opts.onSuccess = on_connected;
   opts.context = &ctx;
@@ -96,7 +97,7 @@ run_client (const gchar *url, const gchar *client_id, const gchar *topic, gint q
   MQTTClient handle;
   MQTTClient_create (&handle, url, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL);
   MQTTClient_connectOptions opts = MQTTClient_connectOptions_initializer;
-  opts.cleansession = 0;
+  opts.cleansession = !persistent;
   opts.keepAliveInterval = 20;
   if (MQTTClient_connect (handle, &opts) != MQTTCLIENT_SUCCESS || MQTTClient_subscribe (handle, topic, qos) != MQTTCLIENT_SUCCESS)
     {
@@ -143,6 +144,7 @@ main (int argc, char **argv)
     { "client-id", 0, 0, G_OPTION_ARG_STRING, &client_id, "Client id", "ID" },
     { "qos", 0, 0, G_OPTION_ARG_INT, &qos, "Subscription QoS", "N" },
     { "count", 0, 0, G_OPTION_ARG_INT, &count, "Messages to receive", "N" },
+    { "persistent", 0, 0, G_OPTION_ARG_NONE, &persistent, "Persistent session (to receive a backlog queued while away)", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- count messages (benchmark baseline)");

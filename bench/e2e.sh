@@ -12,6 +12,7 @@ N="${1:-200000}"
 BACKLOG="${2:-1000000}"
 B=build
 work=$(mktemp -d)
+chmod 0777 "$work"   # mosquitto run as root drops to its own user and must write its database here
 port=$((20000 + RANDOM % 20000))
 http=$((port + 1))
 pids=()
@@ -29,6 +30,18 @@ mosquitto -c "$work/mosquitto.conf" & pids+=($!)
 broker_pid=$!
 sleep 0.5
 
+start_sub() {  # args for bare-sub → sets sub_pid, sub_out; returns once subscribed
+  sub_out="$work/sub.$RANDOM.out"
+  "$B/bench/bare-sub" --url "tcp://127.0.0.1:$port" "$@" >"$sub_out" 2>&1 &
+  sub_pid=$!
+  for _ in $(seq 1 200); do grep -q ready "$sub_out" 2>/dev/null && return 0; sleep 0.05; done
+  echo "bare-sub did not subscribe"; cat "$sub_out"; exit 1
+}
+finish_sub() {  # waits (bounded) for the subscriber to count everything → its result line
+  for _ in $(seq 1 3000); do grep -q "^bare-sub" "$sub_out" && break; sleep 0.1; done
+  grep "^bare-sub" "$sub_out" || { echo "bare-sub did not receive everything:"; cat "$sub_out"; kill "$sub_pid"; }
+}
+
 cpu_of() {  # pid → user+system seconds
   awk -v hz="$(getconf CLK_TCK)" '{ print ($14 + $15) / hz }' "/proc/$1/stat"
 }
@@ -42,13 +55,11 @@ echo "# e2e: $N messages, QoS 1 publisher (ioc-load, realistic mix), mosquitto o
 for api in async client; do
   for qos in 1 2; do
     [ "$api" = client ] && [ "$qos" = 2 ] && continue
-    coproc SUB { "$B/bench/bare-sub" --url "tcp://127.0.0.1:$port" --api $api --qos $qos --count "$N" --client-id "bare-$api-$qos"; }
-    read -r ready <&"${SUB[0]}"
+    start_sub --api $api --qos $qos --count "$N" --client-id "bare-$api-$qos"
     b0=$(cpu_of "$broker_pid")
     echo "publisher: $(load "$N" "pub-bare-$api-$qos")"
-    read -r line <&"${SUB[0]}"
+    line=$(finish_sub)
     b1=$(cpu_of "$broker_pid")
-    wait "$SUB_PID" || true
     echo "$line; broker cpu $(awk -v a="$b0" -v b="$b1" -v n="$N" 'BEGIN{printf "%.2f us/msg", (b-a)*1e6/n}')"
   done
 done
@@ -69,7 +80,7 @@ listen = 127.0.0.1:$http
 CONF
 metric() { curl -s "http://127.0.0.1:$http/metrics" | awk -v m="$1" '$1==m {print $2}'; }
 start_hub() {
-  "$B/iochub" --config "$work/hub/hub.conf" >>"$work/hub/hub.log" 2>&1 &
+  "$B/hub/iochub" --config "$work/hub/hub.conf" >>"$work/hub/hub.log" 2>&1 &
   hub_pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$http/healthz" >/dev/null && return 0; sleep 0.1; done
   echo "hub did not start"; cat "$work/hub/hub.log"; exit 1
@@ -99,11 +110,8 @@ echo "iochub drained backlog of $(metric iochub_messages_received_total) in $t s
 kill -TERM "$hub_pid"; wait "$hub_pid" || true
 
 # The same backlog into the bare subscriber: the broker's own drain rate.
-coproc SUB { "$B/bench/bare-sub" --url "tcp://127.0.0.1:$port" --api async --qos 2 --count "$BACKLOG" --client-id bare-backlog; }
-read -r ready <&"${SUB[0]}"
-kill -TERM "$SUB_PID" 2>/dev/null || true; wait "$SUB_PID" 2>/dev/null || true
+start_sub --api async --qos 2 --count "$BACKLOG" --client-id bare-backlog --persistent
+kill -TERM "$sub_pid" 2>/dev/null || true; wait "$sub_pid" 2>/dev/null || true
 echo "publisher: $(load "$BACKLOG" pub-backlog-bare)"
-coproc SUB { "$B/bench/bare-sub" --url "tcp://127.0.0.1:$port" --api async --qos 2 --count "$BACKLOG" --client-id bare-backlog; }
-read -r ready <&"${SUB[0]}"
-read -r line <&"${SUB[0]}"
-echo "bare backlog drain: $line"
+start_sub --api async --qos 2 --count "$BACKLOG" --client-id bare-backlog --persistent
+echo "bare backlog drain: $(finish_sub)"

@@ -6,6 +6,9 @@
 #include <locale.h>
 #include <stdlib.h>
 
+#include "alerts/alert-attach.h"
+#include "api/api-v1.h"
+#include "alerts/alert-test.h"
 #include "hub.h"
 
 static gboolean
@@ -16,12 +19,22 @@ quit_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+typedef struct
+{
+  IocHub *hub;
+  IocAlerts *alerts;
+} Running;
+
 static gboolean
 reload_cb (gpointer data)
 {
+  Running *r = data;
   g_autoptr (GError) error = NULL;
-  if (!ioc_hub_reload (data, &error))
+  if (!ioc_hub_reload (r->hub, &error))
     g_warning ("reload refused, running configuration unchanged: %s", error->message);
+  g_clear_error (&error);
+  if (!ioc_alerts_reload (r->alerts, &error))
+    g_warning ("alert rules: reload refused, old rules kept: %s", error->message);
   return G_SOURCE_CONTINUE;
 }
 
@@ -31,10 +44,12 @@ main (int argc, char **argv)
   g_autofree gchar *config_path = NULL;
   gboolean check = FALSE;
   gboolean version = FALSE;
+  g_autofree gchar *test_rules = NULL;
   GOptionEntry entries[] = {
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Hub configuration file", "FILE" },
     { "check", 0, 0, G_OPTION_ARG_NONE, &check, "Validate the configuration and the files it names, then exit", NULL },
     { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { "test-rules", 0, 0, G_OPTION_ARG_FILENAME, &test_rules, "Run the alert rule tests in FILE, then exit", "FILE" },
     { NULL }
   };
   setlocale (LC_ALL, "");
@@ -49,6 +64,18 @@ main (int argc, char **argv)
   if (version)
     {
       g_print ("iochub %s\n", IOC_VERSION);
+      return 0;
+    }
+  if (test_rules != NULL)
+    {
+      g_autoptr (GString) report = g_string_new (NULL);
+      gboolean ok = ioc_alert_test_rules (test_rules, report, &error);
+      g_print ("%s", report->str);
+      if (!ok)
+        {
+          g_printerr ("iochub: %s\n", error->message);
+          return 1;
+        }
       return 0;
     }
   if (config_path == NULL)
@@ -75,15 +102,30 @@ main (int argc, char **argv)
       return 1;
     }
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  /* alerts before hub: g_autoptr frees in reverse, so the hub (whose stop
+   * ticks once more) goes first and the alerts after it. */
+  g_autoptr (IocApiV1) api = NULL;
+  g_autoptr (IocAlerts) alerts = NULL;
   g_autoptr (IocHub) hub = ioc_hub_new (config, NULL, &error);
-  if (hub == NULL || !ioc_hub_start (hub, &error))
+  if (hub != NULL)
+    {
+      /* The alert routes (ack, silence) are added after the API's, so
+       * they take /api/v1/alerts; the wall rail gets the same alerts
+       * through the live feed. */
+      api = ioc_api_v1_attach (hub);
+      alerts = ioc_alerts_attach (hub, &error);
+      if (alerts != NULL)
+        ioc_api_v1_set_alerts_source (api, ioc_alerts_add_api_json, alerts);
+    }
+  if (hub == NULL || alerts == NULL || !ioc_hub_start (hub, &error))
     {
       g_printerr ("iochub: %s\n", error->message);
       return 1;
     }
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGINT, quit_cb, loop);
-  g_unix_signal_add (SIGHUP, reload_cb, hub);
+  Running running = { hub, alerts };
+  g_unix_signal_add (SIGHUP, reload_cb, &running);
   g_main_loop_run (loop);
   ioc_hub_stop (hub);
   return 0;

@@ -15,6 +15,8 @@ RATE="${RATE:-100}"
 DEVICES="${DEVICES:-1500}"
 run="$PWD/.run"
 mkdir -p "$run/mosquitto" "$run/influxdb" "$run/hub"
+# Started as root, mosquitto drops to its own user, which must write here.
+chmod 0777 "$run/mosquitto"
 
 pids=()
 cleanup() {

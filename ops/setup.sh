@@ -21,6 +21,10 @@ if [ "${#missing[@]}" -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# The wall display's npm packages (chart library, font, the browser-test driver)
+# and Debian's chromium for the browser tests.
+bash ops/setup-web.sh
+
 build="${BUILD_DIR:-build}"
 if [ ! -f "$build/build.ninja" ]; then
   meson setup "$build" --buildtype=debugoptimized >/dev/null

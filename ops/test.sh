@@ -24,7 +24,7 @@ run_suites() {  # build-dir, then meson test arguments
 }
 
 echo "== normal build =="
-run_suites build --suite unit --suite integration --suite fuzz
+run_suites build --suite unit --suite integration --suite fuzz --suite browser
 
 echo "== AddressSanitizer + UBSan build =="
 if [ ! -f build-asan/build.ninja ]; then

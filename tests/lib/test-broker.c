@@ -2,6 +2,7 @@
 #include "test-broker.h"
 
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
 
@@ -64,6 +65,10 @@ ioc_test_broker_start (GError **error)
       g_free (self);
       return NULL;
     }
+  /* Started as root, mosquitto drops to its own user: that user must be
+   * able to write its persistence file here, or sessions and queued
+   * messages silently do not survive a restart. */
+  g_chmod (self->dir, 0777);
   self->port = ioc_test_free_port ();
   self->url = g_strdup_printf ("tcp://127.0.0.1:%u", self->port);
   self->conf_path = g_build_filename (self->dir, "mosquitto.conf", NULL);
