@@ -68,6 +68,7 @@ units = $PWD/ops/units/nghe-an.csv
 calendar = $PWD/ops/calendar/vn-2025.conf,$PWD/ops/calendar/vn-2026.conf
 procedures = $PWD/ops/procedures.conf
 state_dir = $run/hub/state
+alerts = $PWD/ops/alerts.conf
 [mqtt]
 url = tcp://127.0.0.1:$MQTT_PORT
 client_id = iochub-demo
@@ -76,9 +77,10 @@ url = http://127.0.0.1:$INFLUX_PORT
 database = ioc
 [http]
 listen = 127.0.0.1:$HTTP_PORT
+dashboard_dir = $PWD/dashboards/www
 CONF
-build/iochub --check --config "$run/hub/hub.conf"
-build/iochub --config "$run/hub/hub.conf" >"$run/hub/hub.log" 2>&1 & pids+=($!)
+build/hub/iochub --check --config "$run/hub/hub.conf"
+build/hub/iochub --config "$run/hub/hub.conf" >"$run/hub/hub.log" 2>&1 & pids+=($!)
 wait_port "$HTTP_PORT" iochub
 
 build/bench/ioc-load --url "tcp://127.0.0.1:$MQTT_PORT" --units ops/units/nghe-an.csv \
@@ -87,6 +89,7 @@ build/bench/ioc-load --url "tcp://127.0.0.1:$MQTT_PORT" --units ops/units/nghe-a
 cat <<TXT
 
 iochub is running with a simulated Nghệ An ($DEVICES devices, $RATE msg/s):
+  wall display  http://127.0.0.1:$HTTP_PORT/
   health        http://127.0.0.1:$HTTP_PORT/healthz
   metrics       http://127.0.0.1:$HTTP_PORT/metrics
   InfluxDB      curl -G http://127.0.0.1:$INFLUX_PORT/query --data-urlencode db=ioc \\
