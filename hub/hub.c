@@ -446,7 +446,10 @@ load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **cal
 {
   *units = ioc_units_load (config->units_path, error);
   if (*units == NULL)
-    return FALSE;
+    {
+      g_prefix_error (error, "%s: [hub] units: ", config->path);
+      return FALSE;
+    }
   if (config->calendar_paths == NULL || config->calendar_paths[0] == NULL)
     {
       /* No holidays known: deadlines count weekends only.  Say so once. */
@@ -457,13 +460,19 @@ load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **cal
   else
     *calendar = ioc_calendar_load ((const gchar *const *) config->calendar_paths, error);
   if (*calendar == NULL)
-    return FALSE;
+    {
+      g_prefix_error (error, "%s: [hub] calendar: ", config->path);
+      return FALSE;
+    }
   *procs = NULL;
   if (config->procedures_path != NULL)
     {
       *procs = ioc_procedures_load (config->procedures_path, error);
       if (*procs == NULL)
-        return FALSE;
+        {
+          g_prefix_error (error, "%s: [hub] procedures: ", config->path);
+          return FALSE;
+        }
     }
   return TRUE;
 }

@@ -70,7 +70,7 @@ main (int argc, char **argv)
     {
       g_autoptr (GString) report = g_string_new (NULL);
       gboolean ok = ioc_alert_test_rules (test_rules, report, &error);
-      g_print ("%s", report->str);
+      g_print ("%s%s", report->str, g_str_has_suffix (report->str, "\n") ? "" : "\n");
       if (!ok)
         {
           g_printerr ("iochub: %s\n", error->message);
