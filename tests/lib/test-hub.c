@@ -18,28 +18,6 @@ struct _IocTestHub
   GSubprocess *proc;
 };
 
-void
-ioc_test_rm_rf (const gchar *path)
-{
-  g_autoptr (GFile) file = g_file_new_for_path (path);
-  g_autoptr (GFileEnumerator) en = g_file_enumerate_children (file, G_FILE_ATTRIBUTE_STANDARD_NAME "," G_FILE_ATTRIBUTE_STANDARD_TYPE,
-                                                              G_FILE_QUERY_INFO_NOFOLLOW_SYMLINKS, NULL, NULL);
-  if (en != NULL)
-    {
-      GFileInfo *info;
-      while ((info = g_file_enumerator_next_file (en, NULL, NULL)) != NULL)
-        {
-          g_autofree gchar *child = g_build_filename (path, g_file_info_get_name (info), NULL);
-          if (g_file_info_get_file_type (info) == G_FILE_TYPE_DIRECTORY)
-            ioc_test_rm_rf (child);
-          else
-            g_unlink (child);
-          g_object_unref (info);
-        }
-    }
-  g_rmdir (path);
-}
-
 IocTestHub *
 ioc_test_hub_new (const gchar *mqtt_url, const gchar *influx_url, const gchar *extra, GError **error)
 {

@@ -6,6 +6,8 @@
 
 #include <glib.h>
 
+#include "test-util.h"
+
 G_BEGIN_DECLS
 
 typedef struct _IocTestHub IocTestHub;
@@ -28,8 +30,6 @@ gchar      *ioc_test_hub_get (IocTestHub *self, const gchar *path, glong *status
 gdouble     ioc_test_hub_metric (IocTestHub *self, const gchar *series);
 void        ioc_test_hub_free (IocTestHub *self);
 
-/* Removes a directory tree (test temp dirs). */
-void        ioc_test_rm_rf (const gchar *path);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocTestHub, ioc_test_hub_free)
 

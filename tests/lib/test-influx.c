@@ -3,6 +3,7 @@
  * Runs on the test's main thread; the only waits are bounded polling
  * loops on a real process (start-up, shutdown). */
 #include "tests/lib/test-influx.h"
+#include "tests/lib/test-util.h"
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
@@ -57,28 +58,6 @@ ioc_test_free_port (void)
   return port;
 }
 
-/* Private: test-hub.c exports ioc_test_rm_rf(), and this file must not
- * depend on it (nor define it twice in the same library). */
-static void
-ioc_test_influx_rm_rf (const gchar *path)
-{
-  struct stat st;
-  if (path == NULL || g_lstat (path, &st) != 0)
-    return;
-  if (S_ISDIR (st.st_mode))
-    {
-      g_autoptr(GDir) d = g_dir_open (path, 0, NULL);
-      const gchar *name;
-      while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree gchar *child = g_build_filename (path, name, NULL);
-          ioc_test_influx_rm_rf (child);
-        }
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static void
 ioc_test_curl_init (void)
@@ -277,7 +256,7 @@ ioc_test_influx_free (IocTestInflux *self)
   ioc_test_influx_stop (self);
   if (g_test_failed ())
     ioc_test_influx_dump_log (self);
-  ioc_test_influx_rm_rf (self->dir);
+  ioc_test_rm_rf (self->dir);
   g_free (self->dir);
   g_free (self->config_path);
   g_free (self->log_path);

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "test-util.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
 #include "state/journal.h"
@@ -36,24 +37,6 @@ log_cb (const gchar *domain, GLogLevelFlags level, const gchar *message, gpointe
     g_assert_not_reached ();
 }
 
-static void
-rm_rf (const gchar *path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  if (d != NULL)
-    {
-      const gchar *name;
-      while ((name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree gchar *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_dir_close (d);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -66,7 +49,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->dir);
+  ioc_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 

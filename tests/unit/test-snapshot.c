@@ -4,6 +4,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "test-util.h"
 #include "protocol/ioc-error.h"
 #include "state/snapshot.h"
 
@@ -12,24 +13,6 @@ typedef struct
   gchar *dir;
 } Fixture;
 
-static void
-rm_rf (const gchar *path)
-{
-  GDir *d = g_dir_open (path, 0, NULL);
-  if (d != NULL)
-    {
-      const gchar *name;
-      while ((name = g_dir_read_name (d)) != NULL)
-        {
-          g_autofree gchar *child = g_build_filename (path, name, NULL);
-          rm_rf (child);
-        }
-      g_dir_close (d);
-      g_rmdir (path);
-    }
-  else
-    g_unlink (path);
-}
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -42,7 +25,7 @@ fixture_setup (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->dir);
+  ioc_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
@@ -168,7 +151,7 @@ test_failed_save_keeps_old (Fixture *f, gconstpointer data)
   g_assert_error (error, IOC_ERROR, IOC_ERROR_IO);
 
   /* A stale temporary file (crash during a save) is ignored and replaced. */
-  rm_rf (tmp_path);
+  ioc_test_rm_rf (tmp_path);
   g_assert_true (g_file_set_contents (tmp_path, "half a snapsh", -1, NULL));
   g_clear_error (&error);
   g_autoptr (IocSnapshot) again = ioc_snapshot_load (f->dir, &error);
