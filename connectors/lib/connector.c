@@ -3,8 +3,10 @@
  * the disk buffer, and is pumped to the broker in seq order, at most
  * `window` unacknowledged at a time; on every (re)connect the pump restarts
  * at the oldest unacknowledged message.  Status is retained and repeated on
- * a timer.  Runs on the main loop only; Paho's threads reach it through
- * publisher.c's hand-off. */
+ * a timer.  A config pushed on the config topic (remote-config.h) is applied
+ * here live: the kind's state is swapped, seq and the disk buffer stay.
+ * Runs on the main loop only; Paho's threads reach it through publisher.c's
+ * hand-off. */
 #include "lib/connector.h"
 
 #include <errno.h>
@@ -14,6 +16,7 @@
 #include "lib/disk-buffer.h"
 #include "lib/envelope-writer.h"
 #include "lib/publisher.h"
+#include "lib/remote-config.h"
 #include "lib/seq-store.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-topic.h"
@@ -29,12 +32,16 @@ struct _IocConnector
   IocDiskBuffer *buf;
   IocPublisher *pub;
   gchar *status_topic;
+  gchar *applied_topic;
+  gchar *config_version; /* of the config running now; NULL: unknown */
+  gchar *refused_version; /* the last pushed config refused */
   guint poll_source;
   guint status_source;
   guint pump_source;
   guint retry_source;
   gboolean dirty; /* appended since the last sync */
   gboolean started;
+  gboolean stopping; /* a pushed config must not restart the kind now */
   guint64 rejects;
   guint64 emitted;
   guint64 acked;
@@ -259,7 +266,7 @@ void
 ioc_connector_status_now (IocConnector *self)
 {
   g_autoptr (JsonObject) fields = json_object_new ();
-  if (self->kind->status)
+  if (self->kind->status && self->kstate)
     self->kind->status (self, self->kstate, fields);
   /* Extra fields are ignored by the hub's aggregates (SPEC §4) but show the
    * connector's own health to whoever reads the retained status. */
@@ -283,8 +290,103 @@ static gboolean
 poll_cb (gpointer data)
 {
   IocConnector *self = data;
-  self->kind->poll (self, self->kstate);
+  if (self->kstate) /* NULL only if a failed reconfigure could not restore */
+    self->kind->poll (self, self->kstate);
   return G_SOURCE_CONTINUE;
+}
+
+/* ---- a pushed config (remote-config.h) ---- */
+
+static void
+start_timers (IocConnector *self)
+{
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  g_clear_handle_id (&self->status_source, g_source_remove);
+  self->status_source = g_timeout_add ((guint) (self->cfg->status_interval_us / 1000), status_cb,
+                                       self);
+  if (self->kind->poll)
+    self->poll_source = g_timeout_add ((guint) (self->cfg->poll_interval_us / 1000), poll_cb,
+                                       self);
+}
+
+/* Swaps in a checked config and its kind state.  The old state is freed
+ * first because it may hold what the new one needs (the webhook's port); if
+ * the new one does not start, the old config is configured and started
+ * again, so the connector never ends up with no kind running. */
+static gboolean
+apply (IocConnector *self, IocConnectorConfig *cfg, gpointer kstate, GError **error)
+{
+  g_clear_handle_id (&self->poll_source, g_source_remove);
+  if (self->kstate)
+    g_clear_pointer (&self->kstate, self->kind->free);
+  IocConnectorConfig *old = self->cfg;
+  self->cfg = cfg;
+  self->kstate = kstate;
+  if (self->kind->start && !self->kind->start (self, self->kstate, error))
+    {
+      g_clear_pointer (&self->kstate, self->kind->free);
+      self->cfg = old;
+      ioc_connector_config_free (cfg);
+      g_autoptr (GError) again = NULL;
+      self->kstate = self->kind->configure (old, old->kf, old->kind_name, &again);
+      if (self->kstate && self->kind->start && !self->kind->start (self, self->kstate, &again))
+        g_clear_pointer (&self->kstate, self->kind->free);
+      if (!self->kstate)
+        g_warning ("connector %s: the old config does not start again either: %s",
+                   self->cfg->id, again->message);
+      start_timers (self);
+      return FALSE;
+    }
+  ioc_connector_config_free (old);
+  start_timers (self);
+  if (self->kind->poll && self->kstate)
+    self->kind->poll (self, self->kstate);
+  return TRUE;
+}
+
+static void
+on_config (gpointer user_data, const gchar *topic, GBytes *payload, gboolean retained)
+{
+  IocConnector *self = user_data;
+  gsize len = 0;
+  const void *data = g_bytes_get_data (payload, &len);
+  if (self->stopping)
+    return; /* the kind is stopped for good; the retained config waits */
+  if (len == 0)
+    return; /* a cleared retained config: nothing to apply, nobody waits */
+  g_autofree gchar *version = ioc_remote_config_version (data, len);
+  /* The retained copy comes back on every reconnect: the one we run is not
+   * news.  A fresh push of it is answered, since iocctl waits for it. */
+  if ((g_strcmp0 (version, self->config_version) == 0
+       || g_strcmp0 (version, self->refused_version) == 0) && retained)
+    return;
+  g_autoptr (GError) error = NULL;
+  if (g_strcmp0 (version, self->config_version) != 0)
+    {
+      gpointer kstate = NULL;
+      IocConnectorConfig *cfg = ioc_remote_config_check (self->cfg, self->kind, data, len,
+                                                         &kstate, &error);
+      if (cfg && apply (self, cfg, kstate, &error))
+        {
+          g_free (self->config_version);
+          self->config_version = g_strdup (version);
+          g_message ("connector %s: applied pushed config %s", self->cfg->id, version);
+          ioc_connector_status_now (self);
+        }
+    }
+  if (error)
+    {
+      g_warning ("connector %s: pushed config %s rejected, keeping the old one: %s",
+                 self->cfg->id, version, error->message);
+      g_free (self->refused_version);
+      self->refused_version = g_strdup (version);
+    }
+  gsize alen = 0;
+  g_autofree gchar *answer = ioc_remote_config_answer (error ? NULL : version, error, &alen);
+  /* Not retained (iocctl must tell a fresh answer from an old one), and
+   * seq 0: answers are not part of the event stream or the disk buffer. */
+  if (!ioc_publisher_send (self->pub, self->applied_topic, answer, alen, FALSE, 0))
+    g_message ("connector %s: config answer not sent (not connected): %s", self->cfg->id, answer);
 }
 
 /* ---- lifecycle ---- */
@@ -325,11 +427,16 @@ ioc_connector_new (IocConnectorConfig *cfg, const IocConnectorKind *kind, GError
                                         IOC_MSG_STATUS);
   g_autofree gchar *state_topic = ioc_topic_build (cfg->province, cfg->unit, cfg->kind,
                                                    cfg->device, IOC_MSG_STATE);
+  g_autofree gchar *config_topic = ioc_remote_config_topic (cfg);
+  self->applied_topic = ioc_remote_config_applied_topic (cfg);
+  self->config_version = ioc_remote_config_file_version (cfg->path);
   IocPublisherOptions po = {
     .url = cfg->mqtt_url, .client_id = cfg->id, .username = cfg->username,
-    .password = cfg->password, .state_topic = state_topic,
+    .password = cfg->password, .state_topic = state_topic, .subscribe_topic = config_topic,
   };
-  static const IocPublisherFuncs funcs = { .connected = on_connected, .done = on_done };
+  static const IocPublisherFuncs funcs = {
+    .connected = on_connected, .done = on_done, .message = on_config,
+  };
   self->pub = ioc_publisher_new (&po, &funcs, self, error);
   if (!self->pub)
     return NULL;
@@ -347,20 +454,16 @@ ioc_connector_start (IocConnector *self, GError **error)
              self->cfg->unit, ioc_seq_store_last (self->seq), ioc_disk_buffer_length (self->buf));
   ioc_publisher_start (self->pub);
   ioc_connector_status_now (self);
-  self->status_source = g_timeout_add ((guint) (self->cfg->status_interval_us / 1000), status_cb,
-                                       self);
+  start_timers (self);
   if (self->kind->poll)
-    {
-      self->poll_source = g_timeout_add ((guint) (self->cfg->poll_interval_us / 1000), poll_cb,
-                                         self);
-      self->kind->poll (self, self->kstate);
-    }
+    self->kind->poll (self, self->kstate);
   return TRUE;
 }
 
 gboolean
 ioc_connector_stop (IocConnector *self, guint timeout_ms)
 {
+  self->stopping = TRUE;
   g_clear_handle_id (&self->poll_source, g_source_remove);
   g_clear_handle_id (&self->status_source, g_source_remove);
   /* Stop taking data first (closes the webhook listener), then drain. */
@@ -400,6 +503,9 @@ ioc_connector_free (IocConnector *self)
   g_clear_pointer (&self->buf, ioc_disk_buffer_free);
   g_clear_pointer (&self->seq, ioc_seq_store_close);
   g_free (self->status_topic);
+  g_free (self->applied_topic);
+  g_free (self->config_version);
+  g_free (self->refused_version);
   ioc_connector_config_free (self->cfg);
   g_free (self);
 }

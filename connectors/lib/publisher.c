@@ -6,9 +6,11 @@
  * after free is dropped.  Per-send contexts are tracked under a mutex so that
  * those Paho never answers (destroy with sends in flight) are still freed.
  *
- * Session: clean.  The connector subscribes to nothing, and its durability
- * is the disk buffer (resent from the oldest unacknowledged message on every
- * connect), not broker or Paho state. */
+ * Session: clean.  The connector subscribes to one topic, its config topic,
+ * again on every connect (the retained config comes back each time, which
+ * remote-config handles as "identical, ignore"); its durability is the disk
+ * buffer (resent from the oldest unacknowledged message on every connect),
+ * not broker or Paho state. */
 #include "lib/publisher.h"
 
 #include <MQTTAsync.h>
@@ -36,6 +38,7 @@ typedef enum
   EV_CONNECT_FAILED,
   EV_LOST,
   EV_DONE,
+  EV_MESSAGE,
 } EvKind;
 
 typedef struct
@@ -45,7 +48,9 @@ typedef struct
   gint64 seq;
   guint gen;
   gboolean ok;
-  gchar *detail;
+  gchar *detail; /* EV_MESSAGE: the topic */
+  GBytes *payload;  /* EV_MESSAGE */
+  gboolean retained; /* EV_MESSAGE: the broker's stored copy */
 } Event;
 
 struct _IocPublisher
@@ -85,6 +90,7 @@ event_free (gpointer data)
   Event *ev = data;
   link_unref (ev->link);
   g_free (ev->detail);
+  g_clear_pointer (&ev->payload, g_bytes_unref);
   g_free (ev);
 }
 
@@ -108,6 +114,29 @@ schedule_reconnect (IocPublisher *self)
   self->reconnect_source = g_timeout_add ((guint) (delay_us / 1000), reconnect_cb, self);
 }
 
+/* Paho thread. */
+static void
+on_subscribe_failure (void *context, MQTTAsync_failureData *response)
+{
+  /* Not fatal: publishing goes on; the next reconnect subscribes again. */
+  g_warning ("mqtt: subscribing to the config topic failed: code %d %s",
+             response ? response->code : 0,
+             response && response->message ? response->message : "");
+}
+
+static void
+subscribe_now (IocPublisher *self)
+{
+  if (self->opts.subscribe_topic == NULL)
+    return;
+  MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+  ro.onFailure = on_subscribe_failure;
+  int rc = MQTTAsync_subscribe (self->handle, self->opts.subscribe_topic, 1, &ro);
+  if (rc != MQTTASYNC_SUCCESS)
+    g_warning ("mqtt: cannot subscribe to %s: %s", self->opts.subscribe_topic,
+               MQTTAsync_strerror (rc));
+}
+
 static gboolean
 dispatch_cb (gpointer data)
 {
@@ -125,6 +154,7 @@ dispatch_cb (gpointer data)
       g_message ("mqtt: connected to %s as %s", self->opts.url, self->opts.client_id);
       /* SPEC §3: retained online; the will says offline if we vanish. */
       ioc_publisher_send (self, self->opts.state_topic, "online", 6, TRUE, 0);
+      subscribe_now (self);
       self->funcs.connected (self->user_data, TRUE);
       break;
     case EV_CONNECT_FAILED:
@@ -144,6 +174,10 @@ dispatch_cb (gpointer data)
     case EV_DONE:
       if (ev->seq > 0)
         self->funcs.done (self->user_data, ev->seq, ev->gen, ev->ok);
+      break;
+    case EV_MESSAGE:
+      if (self->funcs.message && !self->stopping)
+        self->funcs.message (self->user_data, ev->detail, ev->payload, ev->retained);
       break;
     }
   return G_SOURCE_REMOVE;
@@ -196,7 +230,14 @@ on_connection_lost (void *context, char *cause)
 static int
 on_message_arrived (void *context, char *topic, int topic_len, MQTTAsync_message *message)
 {
-  /* Publish-only: nothing is subscribed; drop whatever arrives. */
+  ConnCtx *c = context;
+  Event *ev = g_new0 (Event, 1);
+  ev->link = link_ref (c->link);
+  ev->kind = EV_MESSAGE;
+  ev->retained = message->retained != 0;
+  ev->detail = topic_len > 0 ? g_strndup (topic, (gsize) topic_len) : g_strdup (topic);
+  ev->payload = g_bytes_new (message->payload, (gsize) MAX (0, message->payloadlen));
+  g_main_context_invoke_full (c->ctx, G_PRIORITY_DEFAULT, dispatch_cb, ev, event_free);
   MQTTAsync_freeMessage (&message);
   MQTTAsync_free (topic);
   return 1;
@@ -247,6 +288,7 @@ ioc_publisher_new (const IocPublisherOptions *opts, const IocPublisherFuncs *fun
   self->opts.username = g_strdup (opts->username);
   self->opts.password = g_strdup (opts->password);
   self->opts.state_topic = g_strdup (opts->state_topic);
+  self->opts.subscribe_topic = g_strdup (opts->subscribe_topic);
   if (self->opts.keepalive_s == 0)
     self->opts.keepalive_s = 20;
   if (self->opts.max_inflight == 0)
@@ -437,5 +479,6 @@ ioc_publisher_free (IocPublisher *self)
   g_free ((gchar *) self->opts.username);
   g_free ((gchar *) self->opts.password);
   g_free ((gchar *) self->opts.state_topic);
+  g_free ((gchar *) self->opts.subscribe_topic);
   g_free (self);
 }

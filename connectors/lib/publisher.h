@@ -1,4 +1,4 @@
-/* publisher.h — the connector's one MQTTAsync connection, publish-only:
+/* publisher.h — the connector's one MQTTAsync connection: publishes
  * QoS 1, retained state "online" with "offline" as last will, reconnect with
  * capped backoff.  It keeps no messages itself: the connector's disk buffer
  * is the queue, and the publisher only reports each send's outcome.
@@ -21,6 +21,9 @@ typedef struct
   const gchar *username; /* NULL: anonymous */
   const gchar *password;
   const gchar *state_topic; /* will: "offline" retained; "online" on every connect */
+  /* Subscribed QoS 1 on every connect (the session is clean); NULL: none.
+   * The connector's config topic (remote-config.h). */
+  const gchar *subscribe_topic;
   guint keepalive_s;
   guint max_inflight;
 } IocPublisherOptions;
@@ -30,6 +33,9 @@ typedef struct
   void (*connected) (gpointer user_data, gboolean is_connected);
   /* ok: the broker acknowledged (PUBACK); otherwise the send failed. */
   void (*done) (gpointer user_data, gint64 seq, guint gen, gboolean ok);
+  /* A message on subscribe_topic; retained: the broker's stored copy (sent
+   * on subscribe), not a fresh publish.  NULL: dropped. */
+  void (*message) (gpointer user_data, const gchar *topic, GBytes *payload, gboolean retained);
 } IocPublisherFuncs;
 
 IocPublisher *ioc_publisher_new (const IocPublisherOptions *opts, const IocPublisherFuncs *funcs,

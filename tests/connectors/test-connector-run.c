@@ -5,9 +5,12 @@
  * message is decoded with the hub's decoder; seq must rise without gaps
  * through a 10 s broker outage, and continue without reuse after SIGKILL.
  * Hostile sources (bad JSON, huge bodies, a slow client, RTSP garbage) are
- * counted, never published, and the connector keeps running.
+ * counted, never published, and the connector keeps running.  A config
+ * pushed on ioc/v1/<p>/config/<id> is applied live (or refused with the
+ * reason, keeping the old one) and answered on .../applied.
  *
  * Single-threaded except the RTSP responder thread of the camera test. */
+#include <MQTTAsync.h>
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -63,14 +66,21 @@ fixture_teardown (Fixture *f, gconstpointer data)
 }
 
 static gchar *
-write_conf (Fixture *f, const gchar *kind, const gchar *unit, const gchar *device,
-            const gchar *kind_group)
+conf_text (Fixture *f, const gchar *kind, const gchar *unit, const gchar *device,
+           const gchar *kind_group)
 {
-  g_autofree gchar *conf = g_strdup_printf (
+  return g_strdup_printf (
     "[connector]\nkind = %s\nprovince = 40\nunit = %s\ndevice = %s\nstate_dir = %s/state\n"
     "status_interval = 1s\npoll_interval = 200ms\nseq_block = 100\n"
     "[mqtt]\nurl = %s\n[%s]\n%s",
     kind, unit, device, f->dir, ioc_test_broker_url (f->broker), kind, kind_group);
+}
+
+static gchar *
+write_conf (Fixture *f, const gchar *kind, const gchar *unit, const gchar *device,
+            const gchar *kind_group)
+{
+  g_autofree gchar *conf = conf_text (f, kind, unit, device, kind_group);
   gchar *path = g_build_filename (f->dir, "connector.conf", NULL);
   g_assert_true (g_file_set_contents (path, conf, -1, NULL));
   return path;
@@ -123,8 +133,9 @@ add_desk_event (Fixture *f)
   guint n = f->events->len + 1;
   g_ptr_array_add (f->events,
                    g_strdup_printf ("{\"id\":%u,\"event\":\"CALL\",\"time\":%" G_GINT64_FORMAT
-                                    ",\"ticket_no\":%u,\"quay\":\"q%u\",\"wait_seconds\":%u}",
-                                    n, g_get_real_time () / 1000, 1000 + n, n % 4, 30 + n));
+                                    ",\"ticket_no\":%u,\"quay\":\"q%u\",\"window\":\"w%u\",\"wait_seconds\":%u}",
+                                    n, g_get_real_time () / 1000, 1000 + n, n % 4, n % 4,
+                                    30 + n));
 }
 
 typedef struct
@@ -516,12 +527,173 @@ test_camera (Fixture *f, gconstpointer data)
   g_object_unref (r.cancel);
 }
 
+/* ---- a pushed config (SPEC §3 config/<id>, OPERATIONS "Pushing a config") ---- */
+
+/* Publishes data QoS 1 retained on topic, as `iocctl push-config` does. */
+static void
+push_config (Fixture *f, const gchar *topic, const gchar *data)
+{
+  MQTTAsync h = NULL;
+  g_assert_cmpint (MQTTAsync_create (&h, ioc_test_broker_url (f->broker), "test-push-config",
+                                     MQTTCLIENT_PERSISTENCE_NONE, NULL), ==, MQTTASYNC_SUCCESS);
+  MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
+  co.cleansession = 1;
+  g_assert_cmpint (MQTTAsync_connect (h, &co), ==, MQTTASYNC_SUCCESS);
+  for (gint64 end = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+       !MQTTAsync_isConnected (h) && g_get_monotonic_time () < end;)
+    g_usleep (10000);
+  g_assert_true (MQTTAsync_isConnected (h));
+  MQTTAsync_message msg = MQTTAsync_message_initializer;
+  msg.payload = (void *) data;
+  msg.payloadlen = (int) strlen (data);
+  msg.qos = 1;
+  msg.retained = 1;
+  MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+  g_assert_cmpint (MQTTAsync_sendMessage (h, topic, &msg, &ro), ==, MQTTASYNC_SUCCESS);
+  g_assert_cmpint (MQTTAsync_waitForCompletion (h, ro.token, 5000), ==, MQTTASYNC_SUCCESS);
+  MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
+  dopts.timeout = 2000;
+  MQTTAsync_disconnect (h, &dopts);
+  for (gint i = 0; i < 200 && MQTTAsync_isConnected (h); i++)
+    g_usleep (10000);
+  MQTTAsync_destroy (&h);
+}
+
+typedef struct
+{
+  Fixture *f;
+  guint want; /* the want-th answer (1-based) */
+  gchar *answer;
+} WantAnswer;
+
+static gboolean
+have_answer (gpointer data)
+{
+  WantAnswer *w = data;
+  g_autoptr (GPtrArray) msgs = ioc_test_collector_messages (w->f->collector);
+  guint n = 0;
+  for (guint i = 0; i < msgs->len; i++)
+    {
+      IocTestMsg *m = msgs->pdata[i];
+      if (g_strcmp0 (m->topic, "ioc/v1/40/config/desk-q-xa-16681/applied") == 0 && ++n == w->want)
+        {
+          g_free (w->answer);
+          w->answer = g_strdup (m->payload);
+          return TRUE;
+        }
+    }
+  return FALSE;
+}
+
+/* Tickets published with a counter from the "window" field (the pushed
+ * mapping) rather than "quay" (the original one). */
+static guint
+count_window_tickets (Fixture *f)
+{
+  g_autoptr (GPtrArray) recs = ioc_test_decode_all (f->collector);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  for (guint i = 0; i < recs->len; i++)
+    {
+      IocTestRecord *r = recs->pdata[i];
+      if (g_strcmp0 (r->type, "ticket.called") == 0 && strstr (r->payload, "\"counter\":\"w"))
+        g_hash_table_add (seen, r->key);
+    }
+  return g_hash_table_size (seen);
+}
+
+typedef struct
+{
+  Fixture *f;
+  guint want;
+} WantWindow;
+
+static gboolean
+have_window_tickets (gpointer data)
+{
+  WantWindow *w = data;
+  return count_window_tickets (w->f) >= w->want;
+}
+
+static void
+test_desk_push_config (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  const gchar *topic = "ioc/v1/40/config/desk-q-xa-16681";
+  start_source (f);
+  for (gint i = 0; i < 5; i++)
+    add_desk_event (f);
+  g_autofree gchar *group = g_strdup_printf (desk_group, f->source_port);
+  g_autofree gchar *conf = write_conf (f, "desk", "xa-16681", "q-xa-16681", group);
+  g_assert_true (ioc_test_connector_start (&f->conn, conf, &error));
+  WantKeys wk = { f, "ticket.called", 5 };
+  g_assert_true (ioc_test_wait (have_keys, &wk, 20 * G_TIME_SPAN_SECOND));
+  g_assert_cmpuint (count_window_tickets (f), ==, 0);
+
+  /* 1. A changed mapping (counter from "window"): ok with the version, and
+   *    the next tickets follow it, in the same process. */
+  g_autofree gchar *group2 = g_strdup_printf (
+    "url = http://127.0.0.1:%u/api/queue/events\ncursor_param = after\n"
+    "type_field = event\nts_field = time\ntype.CALL = ticket.called\n"
+    "map.ticket = ticket_no\nmap.counter = window\nmap.wait_s = wait_seconds\n",
+    f->source_port);
+  g_autofree gchar *good = conf_text (f, "desk", "xa-16681", "q-xa-16681", group2);
+  push_config (f, topic, good);
+  WantAnswer wa = { f, 1, NULL };
+  g_assert_true (ioc_test_wait (have_answer, &wa, 10 * G_TIME_SPAN_SECOND));
+  g_autofree gchar *hex = g_compute_checksum_for_string (G_CHECKSUM_SHA256, good, -1);
+  g_autofree gchar *want_ok = g_strdup_printf ("{\"ok\":true,\"version\":\"%.12s\"}", hex);
+  g_assert_cmpstr (wa.answer, ==, want_ok);
+  for (gint i = 0; i < 5; i++)
+    add_desk_event (f);
+  WantWindow ww = { f, 5 };
+  g_assert_true (ioc_test_wait (have_window_tickets, &ww, 15 * G_TIME_SPAN_SECOND));
+
+  /* 2. An invalid kind setting: refused with file, group, key and what is
+   *    expected; the config pushed before keeps running. */
+  g_autofree gchar *bad_group = g_strconcat (group2, "type.SERVE = camera.offline\n", NULL);
+  g_autofree gchar *bad = conf_text (f, "desk", "xa-16681", "q-xa-16681", bad_group);
+  push_config (f, topic, bad);
+  wa.want = 2;
+  g_assert_true (ioc_test_wait (have_answer, &wa, 10 * G_TIME_SPAN_SECOND));
+  g_test_message ("rejected: %s", wa.answer);
+  g_assert_true (g_str_has_prefix (wa.answer, "{\"ok\":false,\"error\":\""));
+  g_assert_nonnull (strstr (wa.answer, "connector.conf: [desk] type.SERVE: expected"));
+
+  /* 3. Identity may not change remotely. */
+  g_autofree gchar *moved = conf_text (f, "desk", "xa-99999", "q-xa-16681", group2);
+  push_config (f, topic, moved);
+  wa.want = 3;
+  g_assert_true (ioc_test_wait (have_answer, &wa, 10 * G_TIME_SPAN_SECOND));
+  g_test_message ("rejected: %s", wa.answer);
+  g_assert_nonnull (strstr (wa.answer, "\"ok\":false"));
+  g_assert_nonnull (strstr (wa.answer, "[connector] unit: expected"));
+  g_free (wa.answer);
+
+  for (gint i = 0; i < 5; i++)
+    add_desk_event (f);
+  ww.want = 10;
+  g_assert_true (ioc_test_wait (have_window_tickets, &ww, 15 * G_TIME_SPAN_SECOND));
+  g_assert_true (ioc_test_connector_alive (&f->conn));
+  wk.want = 15;
+  g_assert_true (ioc_test_wait (have_keys, &wk, 5 * G_TIME_SPAN_SECOND));
+  {
+    /* seq kept rising through the swap and the refusals: no gap, no reuse. */
+    g_autoptr (GPtrArray) recs = ioc_test_decode_all (f->collector);
+    ioc_test_check_seq (recs, 0);
+    for (guint i = 0; i < recs->len; i++)
+      g_assert_cmpstr (((IocTestRecord *) recs->pdata[i])->unit, ==, "xa-16681");
+  }
+  g_assert_cmpint (ioc_test_connector_stop (&f->conn), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add ("/ioc/connector/desk/poll-outage-kill", Fixture, NULL, fixture_setup, test_desk_poll,
               fixture_teardown);
+  g_test_add ("/ioc/connector/desk/push-config", Fixture, NULL, fixture_setup,
+              test_desk_push_config, fixture_teardown);
   g_test_add ("/ioc/connector/kiosk/webhook-hostile", Fixture, NULL, fixture_setup,
               test_kiosk_webhook_hostile, fixture_teardown);
   g_test_add ("/ioc/connector/portal/units", Fixture, NULL, fixture_setup, test_portal,
