@@ -753,6 +753,44 @@ save_series (const IocRollupSeries *s, GByteArray *out)
     }
 }
 
+/* Every series that exists, the province totals first, then each unit's,
+ * for the walks that only read them (snapshot, memory accounting). */
+typedef void (*IocRollupSeriesFunc) (IocRollup *self, IocRollupSeries *s, gpointer user_data);
+
+static void
+foreach_series (IocRollup *self, IocRollupSeriesFunc fn, gpointer user_data)
+{
+  for (guint m = 0; m < IOC_MEAS_COUNT; m++)
+    for (guint c = 0; c < N_CHANNELS; c++)
+      if (self->all_series[m][c] != NULL)
+        fn (self, self->all_series[m][c], user_data);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->units);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IocRollupUnit *u = value;
+      for (guint m = 0; m < IOC_MEAS_COUNT; m++)
+        for (guint c = 0; c < N_CHANNELS; c++)
+          if (u->series[m][c] != NULL)
+            fn (self, u->series[m][c], user_data);
+    }
+}
+
+typedef struct
+{
+  GByteArray *out;
+  guint written;
+} SaveWalk;
+
+static void
+save_one_cb (IocRollup *self, IocRollupSeries *s, gpointer user_data)
+{
+  SaveWalk *walk = user_data;
+  save_series (s, walk->out);
+  walk->written++;
+}
+
 void
 ioc_rollup_save (IocRollup *self, GByteArray *out)
 {
@@ -763,28 +801,9 @@ ioc_rollup_save (IocRollup *self, GByteArray *out)
   ioc_snap_put_i64 (out, self->last_sampled);
   ioc_snap_put_u32 (out, self->n_series);
 
-  guint written = 0;
-  for (guint m = 0; m < IOC_MEAS_COUNT; m++)
-    for (guint c = 0; c < N_CHANNELS; c++)
-      if (self->all_series[m][c] != NULL)
-        {
-          save_series (self->all_series[m][c], out);
-          written++;
-        }
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init (&it, self->units);
-  while (g_hash_table_iter_next (&it, NULL, &value))
-    {
-      IocRollupUnit *u = value;
-      for (guint m = 0; m < IOC_MEAS_COUNT; m++)
-        for (guint c = 0; c < N_CHANNELS; c++)
-          if (u->series[m][c] != NULL)
-            {
-              save_series (u->series[m][c], out);
-              written++;
-            }
-    }
+  SaveWalk walk = { out, 0 };
+  foreach_series (self, save_one_cb, &walk);
+  guint written = walk.written;
   g_assert (written == self->n_series);
 }
 
@@ -903,6 +922,12 @@ series_memory (const IocRollup *self, const IocRollupSeries *s)
   return n;
 }
 
+static void
+add_memory_cb (IocRollup *self, IocRollupSeries *s, gpointer user_data)
+{
+  *(gsize *) user_data += series_memory (self, s);
+}
+
 gsize
 ioc_rollup_memory (IocRollup *self)
 {
@@ -911,21 +936,7 @@ ioc_rollup_memory (IocRollup *self)
   gsize n = sizeof (IocRollup)
             + g_hash_table_size (self->units) * (sizeof (IocRollupUnit) + 2 * (2 * sizeof (gpointer) + sizeof (guint)))
             + self->n_pending * sizeof (IocRollupPending);
-  for (guint m = 0; m < IOC_MEAS_COUNT; m++)
-    for (guint c = 0; c < N_CHANNELS; c++)
-      if (self->all_series[m][c] != NULL)
-        n += series_memory (self, self->all_series[m][c]);
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init (&it, self->units);
-  while (g_hash_table_iter_next (&it, NULL, &value))
-    {
-      IocRollupUnit *u = value;
-      for (guint m = 0; m < IOC_MEAS_COUNT; m++)
-        for (guint c = 0; c < N_CHANNELS; c++)
-          if (u->series[m][c] != NULL)
-            n += series_memory (self, u->series[m][c]);
-    }
+  foreach_series (self, add_memory_cb, &n);
   return n;
 }
 
