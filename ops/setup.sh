@@ -8,7 +8,7 @@ cd "$(dirname "$0")/.."
 packages=(
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libglib2.0-dev libjson-glib-dev libcurl4-openssl-dev libsoup-3.0-dev zlib1g-dev
-  libpaho-mqtt-dev mosquitto mosquitto-clients influxdb curl ca-certificates
+  libpaho-mqtt-dev mosquitto mosquitto-clients influxdb victoria-metrics curl ca-certificates
 )
 missing=()
 for p in "${packages[@]}"; do
