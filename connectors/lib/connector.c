@@ -274,6 +274,8 @@ ioc_connector_status_now (IocConnector *self)
   json_object_set_int_member (fields, "buffer_dropped",
                               (gint64) ioc_disk_buffer_dropped (self->buf));
   json_object_set_int_member (fields, "buffered", ioc_disk_buffer_length (self->buf));
+  if (self->config_version)
+    json_object_set_string_member (fields, "config_version", self->config_version);
   g_autoptr (GError) error = NULL;
   if (!append (self, NULL, IOC_MSG_STATUS, NULL, g_get_real_time (), fields, TRUE, &error))
     g_warning ("connector %s: status not queued: %s", self->cfg->id, error->message);
@@ -371,6 +373,10 @@ on_config (gpointer user_data, const gchar *topic, GBytes *payload, gboolean ret
           g_free (self->config_version);
           self->config_version = g_strdup (version);
           g_message ("connector %s: applied pushed config %s", self->cfg->id, version);
+          g_autoptr (GError) perr = NULL;
+          if (!ioc_remote_config_persist (self->cfg, data, len, version, &perr))
+            g_warning ("connector %s: pushed config %s runs but a restart would lose it: %s",
+                       self->cfg->id, version, perr->message);
           ioc_connector_status_now (self);
         }
     }
@@ -397,7 +403,16 @@ ioc_connector_new (IocConnectorConfig *cfg, const IocConnectorKind *kind, GError
   g_autoptr (IocConnector) self = g_new0 (IocConnector, 1);
   self->cfg = cfg;
   self->kind = kind;
-  self->kstate = kind->configure (cfg, cfg->kf, cfg->kind_name, error);
+  /* A pushed config applied before a restart outranks the unchanged file. */
+  IocConnectorConfig *pushed = ioc_remote_config_restore (cfg, kind, &self->kstate,
+                                                          &self->config_version);
+  if (pushed)
+    {
+      ioc_connector_config_free (cfg);
+      self->cfg = cfg = pushed;
+    }
+  else
+    self->kstate = kind->configure (cfg, cfg->kf, cfg->kind_name, error);
   if (!self->kstate)
     return NULL;
   if (g_mkdir_with_parents (cfg->state_dir, 0750) != 0)
@@ -429,7 +444,8 @@ ioc_connector_new (IocConnectorConfig *cfg, const IocConnectorKind *kind, GError
                                                    cfg->device, IOC_MSG_STATE);
   g_autofree gchar *config_topic = ioc_remote_config_topic (cfg);
   self->applied_topic = ioc_remote_config_applied_topic (cfg);
-  self->config_version = ioc_remote_config_file_version (cfg->path);
+  if (!self->config_version)
+    self->config_version = ioc_remote_config_file_version (cfg->path);
   IocPublisherOptions po = {
     .url = cfg->mqtt_url, .client_id = cfg->id, .username = cfg->username,
     .password = cfg->password, .state_topic = state_topic, .subscribe_topic = config_topic,

@@ -5,8 +5,12 @@
  * Main loop only; nothing here blocks except reading the startup file once. */
 #include "lib/remote-config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "protocol/ioc-error.h"
 
@@ -123,4 +127,150 @@ ioc_remote_config_answer (const gchar *version, const GError *rejection, gsize *
   if (len)
     *len = strlen (out);
   return out;
+}
+
+/* ---- persistence of an applied push ---- */
+
+static gboolean
+write_all (int fd, const gchar *data, gsize len)
+{
+  while (len > 0)
+    {
+      ssize_t n = write (fd, data, len);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        return FALSE;
+      data += n;
+      len -= (gsize) n;
+    }
+  return TRUE;
+}
+
+static gboolean
+io_error (GError **error, const gchar *what, const gchar *path)
+{
+  int saved = errno;
+  g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s %s: %s", what, path, g_strerror (saved));
+  return FALSE;
+}
+
+gboolean
+ioc_remote_config_persist (const IocConnectorConfig *applied, const void *data, gsize len,
+                           const gchar *version, GError **error)
+{
+  g_autofree gchar *file_version = ioc_remote_config_file_version (applied->path);
+  g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
+  g_autofree gchar *at = g_date_time_format_iso8601 (now);
+  g_autofree gchar *text = g_strndup (data, len);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_string_value (b, version);
+  /* What "newer than the file" is judged by at the next start. */
+  json_builder_set_member_name (b, "file");
+  json_builder_add_string_value (b, applied->path);
+  json_builder_set_member_name (b, "file_version");
+  if (file_version)
+    json_builder_add_string_value (b, file_version);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "applied_at");
+  json_builder_add_string_value (b, at);
+  json_builder_set_member_name (b, "config");
+  json_builder_add_string_value (b, text);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree gchar *json = json_to_string (root, TRUE);
+
+  g_autofree gchar *path = g_build_filename (applied->state_dir, IOC_REMOTE_CONFIG_FILE, NULL);
+  g_autofree gchar *tmp = g_strconcat (path, ".tmp", NULL);
+  int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return io_error (error, "cannot create", tmp);
+  if (!write_all (fd, json, strlen (json)) || fsync (fd) != 0)
+    {
+      io_error (error, "cannot write", tmp);
+      close (fd);
+      g_unlink (tmp);
+      return FALSE;
+    }
+  if (close (fd) != 0)
+    {
+      io_error (error, "cannot write", tmp);
+      g_unlink (tmp);
+      return FALSE;
+    }
+  if (g_rename (tmp, path) != 0)
+    {
+      io_error (error, "cannot rename into", path);
+      g_unlink (tmp);
+      return FALSE;
+    }
+  /* The rename itself is durable only once the directory is. */
+  int dfd = open (applied->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return io_error (error, "cannot open", applied->state_dir);
+  gboolean ok = fsync (dfd) == 0;
+  if (!ok)
+    io_error (error, "cannot sync", applied->state_dir);
+  close (dfd);
+  return ok;
+}
+
+IocConnectorConfig *
+ioc_remote_config_restore (const IocConnectorConfig *file_cfg, const IocConnectorKind *kind,
+                           gpointer *kstate, gchar **version)
+{
+  *kstate = NULL;
+  *version = NULL;
+  g_autofree gchar *path = g_build_filename (file_cfg->state_dir, IOC_REMOTE_CONFIG_FILE, NULL);
+  g_autofree gchar *json = NULL;
+  g_autoptr (GError) error = NULL;
+  if (!g_file_get_contents (path, &json, NULL, &error))
+    {
+      if (!g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        g_warning ("connector %s: %s; running %s", file_cfg->id, error->message, file_cfg->path);
+      return NULL;
+    }
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  JsonObject *o = NULL;
+  if (json_parser_load_from_data (parser, json, -1, NULL)
+      && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (parser)))
+    o = json_node_get_object (json_parser_get_root (parser));
+  const gchar *kept_version = o ? json_object_get_string_member_with_default (o, "version", NULL) : NULL;
+  const gchar *over = o ? json_object_get_string_member_with_default (o, "file_version", NULL) : NULL;
+  const gchar *at = o ? json_object_get_string_member_with_default (o, "applied_at", "?") : "?";
+  const gchar *text = o ? json_object_get_string_member_with_default (o, "config", NULL) : NULL;
+  if (kept_version == NULL || text == NULL)
+    {
+      g_warning ("connector %s: %s: expected {\"version\", \"file_version\", \"config\"} as written "
+                 "after a push; ignored, running %s", file_cfg->id, path, file_cfg->path);
+      return NULL;
+    }
+  g_autofree gchar *file_version = ioc_remote_config_file_version (file_cfg->path);
+  if (g_strcmp0 (kept_version, file_version) == 0)
+    return NULL; /* the file says the same */
+  if (g_strcmp0 (over, file_version) != 0)
+    {
+      /* Someone edited the file after the push: the file is newer. */
+      g_message ("connector %s: %s changed after the config %s was pushed (applied %s): running "
+                 "the file (version %s) and removing %s", file_cfg->id, file_cfg->path,
+                 kept_version, at, file_version ? file_version : "?", path);
+      g_unlink (path);
+      return NULL;
+    }
+  IocConnectorConfig *cfg = ioc_remote_config_check (file_cfg, kind, text, strlen (text), kstate,
+                                                     &error);
+  if (cfg == NULL)
+    {
+      g_warning ("connector %s: the pushed config %s kept in %s no longer passes the checks (%s); "
+                 "running %s", file_cfg->id, kept_version, path, error->message, file_cfg->path);
+      return NULL;
+    }
+  g_message ("connector %s: starting with the pushed config %s (applied %s, kept in %s), which is "
+             "newer than %s (version %s, unchanged since that push); no broker needed for this",
+             file_cfg->id, kept_version, at, path, file_cfg->path, file_version ? file_version : "?");
+  *version = g_strdup (kept_version);
+  return cfg;
 }

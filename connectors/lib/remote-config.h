@@ -40,4 +40,26 @@ IocConnectorConfig *ioc_remote_config_check (const IocConnectorConfig *running,
 /* The JSON answer: ok with version, or the rejection's reason. */
 gchar *ioc_remote_config_answer (const gchar *version, const GError *rejection, gsize *len);
 
+/* A pushed config survives a restart (docs/OPERATIONS.md "Pushing a
+ * config"): once applied, it is kept in <state_dir>/pushed-config.json
+ * with its version and the version of the config file it overrides.  A
+ * rejected config is never kept. */
+#define IOC_REMOTE_CONFIG_FILE "pushed-config.json"
+
+/* Writes data (the applied config's bytes) atomically into applied's
+ * state_dir: temporary file, fsync, rename, fsync of the directory. */
+gboolean ioc_remote_config_persist (const IocConnectorConfig *applied, const void *data, gsize len,
+                                    const gchar *version, GError **error);
+
+/* At start, before connecting: when state_dir holds a pushed config that
+ * was applied over the very file file_cfg was loaded from (the file has not
+ * changed since, so the push is newer), checks it like a push and returns
+ * it (transfer full) with the kind's state and its version, and says so in
+ * the log.  Otherwise NULL and the file runs: a file edited after the push
+ * wins (the kept copy is removed), a kept copy that no longer passes the
+ * checks is reported and ignored. */
+IocConnectorConfig *ioc_remote_config_restore (const IocConnectorConfig *file_cfg,
+                                               const IocConnectorKind *kind, gpointer *kstate,
+                                               gchar **version);
+
 G_END_DECLS
