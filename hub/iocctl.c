@@ -572,8 +572,8 @@ cmd_connectors (int argc, char **argv)
   guint n_down = 0;
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (!opt_json)
-    g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s  %s\n", "KIND", "DEVICE", "UNIT", "STATE", "REPORTING",
-             "AGE S", "LAST SEQ", "MISSING", "DEAD", "CONNECTOR");
+    g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %-12s  %s\n", "KIND", "DEVICE", "UNIT", "STATE",
+             "REPORTING", "AGE S", "LAST SEQ", "MISSING", "DEAD", "CONFIG", "CONNECTOR");
   for (guint i = 0; i < json_array_get_length (arr); i++)
     {
       JsonObject *o = json_array_get_object_element (arr, i);
@@ -592,12 +592,21 @@ cmd_connectors (int argc, char **argv)
       const gchar *device = member_string (o, k_dev, b[1], sizeof b[1]);
       g_autofree gchar *key = g_strconcat (kind, "/", device, NULL);
       const gchar *id = "";
+      g_autofree gchar *declared_version = NULL;
       for (guint j = 0; declared && j < declared->len; j++)
         {
           IocCtlConnector *c = declared->pdata[j];
           if (g_str_equal (c->kind, kind) && g_str_equal (c->device, device))
-            id = c->id;
+            {
+              id = c->id;
+              /* The version push-config would publish (SPEC §3 config topic). */
+              g_autofree gchar *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) c->raw,
+                                                                   c->raw_len);
+              g_clear_pointer (&declared_version, g_free);
+              declared_version = g_strndup (hex, 12);
+            }
         }
+      const gchar *config_version = json_object_get_string_member_with_default (o, "config_version", NULL);
       gboolean down = entry_is_down (o);
       n_down += down;
       g_hash_table_add (seen, g_steal_pointer (&key));
@@ -607,11 +616,14 @@ cmd_connectors (int argc, char **argv)
           JsonNode *an = json_object_get_member (o, "age_s");
           if (an != NULL && JSON_NODE_HOLDS_VALUE (an))
             g_snprintf (age, sizeof age, "%.0f", json_node_get_double (an));
-          g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s  %s%s\n", kind, device,
+          g_autofree gchar *differs = NULL;
+          if (declared_version != NULL && config_version != NULL && !g_str_equal (declared_version, config_version))
+            differs = g_strdup_printf ("   (config in %s: %s)", connectors_dir, declared_version);
+          g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %-12s  %s%s%s\n", kind, device,
                    member_string (o, k_unit, b[2], sizeof b[2]), member_string (o, k_state, b[3], sizeof b[3]),
                    member_string (o, k_rep, b[4], sizeof b[4]), age, member_string (o, k_seq, b[6], sizeof b[6]),
-                   member_string (o, k_gaps, b[7], sizeof b[7]), member_string (o, k_dead, b[8], sizeof b[8]), id,
-                   down ? "   DOWN" : "");
+                   member_string (o, k_gaps, b[7], sizeof b[7]), member_string (o, k_dead, b[8], sizeof b[8]),
+                   config_version ? config_version : "-", id, down ? "   DOWN" : "", differs ? differs : "");
         }
     }
   g_autoptr (GPtrArray) unknown = g_ptr_array_new ();

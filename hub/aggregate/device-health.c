@@ -19,7 +19,10 @@
 #include "protocol/ioc-error.h"
 #include "state/snapcodec.h"
 
-#define SNAP_MAGIC 0x31484449u /* "IDH1" */
+#define SNAP_MAGIC_V1 0x31484449u /* "IDH1": before config versions */
+#define SNAP_MAGIC 0x32484449u    /* "IDH2" */
+/* A version is 12 hex digits today; anything longer is cut, not refused. */
+#define CONFIG_VERSION_MAX 64
 
 typedef struct
 {
@@ -32,6 +35,8 @@ typedef struct
   gint64 last_seen_us;
   IocTri kiosk_online;
   gint64 kiosk_ts_us;
+  gchar *config_version; /* from its statuses; NULL: never said */
+  gint64 config_ts_us;
 } IocDhDevice;
 
 typedef struct
@@ -56,6 +61,7 @@ dh_device_free (gpointer data)
 {
   IocDhDevice *d = data;
   g_free (d->device);
+  g_free (d->config_version);
   g_free (d);
 }
 
@@ -215,6 +221,15 @@ ioc_device_health_record (IocDeviceHealth *self, const IocRecord *rec, const gch
       break;
 
     case IOC_MSG_STATUS:
+      if (rec->config_version != NULL && rec->ts_us >= dev->config_ts_us)
+        {
+          if (g_strcmp0 (dev->config_version, rec->config_version) != 0)
+            {
+              g_free (dev->config_version);
+              dev->config_version = g_strndup (rec->config_version, CONFIG_VERSION_MAX);
+            }
+          dev->config_ts_us = rec->ts_us;
+        }
       if (rec->kind == IOC_KIND_KIOSK && rec->online != IOC_TRI_UNSET && rec->ts_us >= dev->kiosk_ts_us)
         {
           dev->kiosk_online = rec->online;
@@ -378,7 +393,7 @@ ioc_device_health_foreach_connector (IocDeviceHealth *self, gint64 now_us, IocCo
       IocConnectorInfo info = {
         .kind = d->kind, .device = d->device, .unit = d->unit, .state = d->state,
         .is_declared = d->is_declared, .is_reporting = device_is_reporting (d, now_us),
-        .last_seen_us = d->last_seen_us,
+        .last_seen_us = d->last_seen_us, .config_version = d->config_version,
       };
       fn (&info, user_data);
     }
@@ -405,6 +420,8 @@ ioc_device_health_save (IocDeviceHealth *self, GByteArray *out)
       ioc_snap_put_i64 (out, d->last_seen_us);
       ioc_snap_put_u8 (out, (guint8) (d->kiosk_online + 1));
       ioc_snap_put_i64 (out, d->kiosk_ts_us);
+      ioc_snap_put_str (out, d->config_version);
+      ioc_snap_put_i64 (out, d->config_ts_us);
     }
   ioc_snap_put_u32 (out, g_hash_table_size (self->cameras));
   g_hash_table_iter_init (&it, self->cameras);
@@ -433,7 +450,7 @@ dh_parse (IocDeviceHealth *into, IocSnapReader *r, GError **error)
 {
   guint32 magic = ioc_snap_get_u32 (r);
   guint32 n = ioc_snap_get_u32 (r);
-  if (!ioc_snap_reader_ok (r) || magic != SNAP_MAGIC)
+  if (!ioc_snap_reader_ok (r) || (magic != SNAP_MAGIC && magic != SNAP_MAGIC_V1))
     return dh_corrupt (error, "bad header");
   for (guint32 i = 0; i < n; i++)
     {
@@ -445,6 +462,13 @@ dh_parse (IocDeviceHealth *into, IocSnapReader *r, GError **error)
       gint64 last_seen = ioc_snap_get_i64 (r);
       guint8 kiosk_online = ioc_snap_get_u8 (r);
       gint64 kiosk_ts = ioc_snap_get_i64 (r);
+      g_autofree gchar *config_version = NULL;
+      gint64 config_ts = 0;
+      if (magic == SNAP_MAGIC)
+        {
+          config_version = ioc_snap_get_str (r);
+          config_ts = ioc_snap_get_i64 (r);
+        }
       if (!ioc_snap_reader_ok (r) || device == NULL || unit == NULL)
         return dh_corrupt (error, "truncated device");
       if (kind >= IOC_KIND_COUNT || state > IOC_CONNECTOR_STATE_OFFLINE || kiosk_online > 2)
@@ -455,6 +479,9 @@ dh_parse (IocDeviceHealth *into, IocSnapReader *r, GError **error)
       d->last_seen_us = last_seen;
       d->kiosk_online = (IocTri) kiosk_online - 1;
       d->kiosk_ts_us = kiosk_ts;
+      g_free (d->config_version);
+      d->config_version = config_version && *config_version ? g_strndup (config_version, CONFIG_VERSION_MAX) : NULL;
+      d->config_ts_us = config_ts;
     }
   n = ioc_snap_get_u32 (r);
   for (guint32 i = 0; i < n && ioc_snap_reader_ok (r); i++)

@@ -41,6 +41,8 @@ typedef struct
   gboolean is_declared;   /* listed in the inventory (ioc_device_health_expect) */
   gboolean is_reporting;  /* as counted in connectors_reporting */
   gint64 last_seen_us;    /* hub clock at its last message; 0: never */
+  const gchar *config_version; /* of the config it runs, from its newest status
+                                * carrying one; borrowed; NULL: never said */
 } IocConnectorInfo;
 
 typedef void (*IocConnectorInfoFunc) (const IocConnectorInfo *info, gpointer user_data);

@@ -778,7 +778,8 @@ typedef struct
 
 static void
 add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gchar *unit, const gchar *state,
-               gboolean declared, gboolean reporting, gint64 last_seen_us, const DeviceCounts *c, gint64 now_us)
+               gboolean declared, gboolean reporting, gint64 last_seen_us, const gchar *config_version,
+               const DeviceCounts *c, gint64 now_us)
 {
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "kind");
@@ -809,6 +810,9 @@ add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gch
   add_int (b, "deadletters", c ? c->dead : 0);
   json_builder_set_member_name (b, "last_reject_reason");
   json_builder_add_string_value (b, c ? c->last_reason : NULL);
+  /* The config it says it runs (its status), to check a push took. */
+  json_builder_set_member_name (b, "config_version");
+  json_builder_add_string_value (b, config_version);
   json_builder_end_object (b);
 }
 
@@ -823,7 +827,7 @@ connector_cb (const IocConnectorInfo *info, gpointer user_data)
   if (c != NULL)
     c->listed = TRUE;
   add_connector (w->b, kind, info->device, info->unit, states[MIN ((guint) info->state, 2u)], info->is_declared,
-                 info->is_reporting, info->last_seen_us, c, w->now_us);
+                 info->is_reporting, info->last_seen_us, info->config_version, c, w->now_us);
 }
 
 static void
@@ -856,7 +860,7 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       if (c->listed)
         continue;
       g_auto (GStrv) kd = g_strsplit (k, "/", 2);
-      add_connector (b, kd[0], kd[1], NULL, "unknown", FALSE, FALSE, 0, c, now);
+      add_connector (b, kd[0], kd[1], NULL, "unknown", FALSE, FALSE, 0, NULL, c, now);
     }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "totals");

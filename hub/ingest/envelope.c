@@ -104,6 +104,7 @@ typedef enum
   F_RECORDING,
   F_FPS,
   F_BITRATE_KBPS,
+  F_CONFIG_VERSION,
   F_COUNT,
   F_UNKNOWN = F_COUNT
 } FieldId;
@@ -147,6 +148,7 @@ static const gchar *const field_names[F_COUNT] = {
   [F_RECORDING] = "recording",
   [F_FPS] = "fps",
   [F_BITRATE_KBPS] = "bitrate_kbps",
+  [F_CONFIG_VERSION] = "config_version",
 };
 G_STATIC_ASSERT (F_COUNT <= 64);
 
@@ -1192,6 +1194,15 @@ decode_status (IocDecoder *self)
       break;
     default:
       g_assert_not_reached ();
+    }
+  /* An extra field, never aggregated: the version of the config the
+   * connector runs, for the connectors API.  Like any unknown field, a
+   * value of another type does not make the status bad; it is ignored. */
+  if (has (self, self->top, self->seen, F_CONFIG_VERSION) && self->top[F_CONFIG_VERSION].type == J_STRING)
+    {
+      gboolean has_nul;
+      const gchar *s = arena_string (self, &self->top[F_CONFIG_VERSION], &has_nul);
+      rec->config_version = has_nul ? NULL : s;
     }
   return IOC_REJECT_NONE;
 }

@@ -149,6 +149,7 @@ typedef struct
   gint64 open;          /* portal */
   gint64 open_overdue;  /* portal */
   gint64 sync_lag_s;    /* portal */
+  const gchar *config_version; /* any status: the connector's running config (extra field); NULL absent */
   guint n_cameras;      /* camera status: entries in cameras[] */
   IocCameraStatus cameras[IOC_MAX_CAMERAS];
 } IocRecord;
