@@ -86,7 +86,7 @@ main (int argc, char **argv)
   if (check)
     {
       g_autoptr (GString) report = g_string_new (NULL);
-      if (!ioc_hub_check (config_path, report, &error))
+      if (!ioc_hub_check (config_path, report, &error) || !ioc_alerts_check (config_path, report, &error))
         {
           g_printerr ("iochub: %s\n", error->message);
           return 1;

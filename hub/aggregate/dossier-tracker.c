@@ -242,6 +242,8 @@ struct _IocDossierTracker
   const IocProcedures *procs;
   IocFactFunc emit;
   gpointer user_data;
+  IocDossierOverdueFunc overdue_fn;
+  gpointer overdue_data;
   gint64 finished_keep_us;
   gint64 tombstone_keep_us;
 
@@ -694,6 +696,13 @@ refresh (IocDossierTracker *self, guint32 idx, gint64 now_us)
       if (!dv.finished)
         want.stock = STOCK_OPEN | (dv.over_us ? STOCK_OVERDUE : 0) | (dv.soon ? STOCK_SOON : 0);
     }
+  if (self->overdue_fn != NULL && (d->em.over_ts != want.over_ts || d->em.unit != want.unit))
+    {
+      if (d->em.over_ts != 0 && d->em.unit != NULL)
+        self->overdue_fn (d->id, d->em.unit, d->em.over_ts, -1, self->overdue_data);
+      if (want.over_ts != 0 && want.unit != NULL)
+        self->overdue_fn (d->id, want.unit, want.over_ts, +1, self->overdue_data);
+    }
   emitted_update (self, &d->em, &want);
 
   gint64 want_due = (dv.received && !dv.finished && !dv.paused && dv.over_us == 0) ? dv.due_us : 0;
@@ -731,6 +740,13 @@ set_min_day (IocDossierTracker *self, gint64 now_us)
   ioc_calendar_day_to_date (today, &y, NULL, NULL);
   self->last_day = today;
   self->min_day = ioc_calendar_date_to_day (y - 1, 1, 1);
+}
+
+void
+ioc_dossier_tracker_set_overdue_func (IocDossierTracker *self, IocDossierOverdueFunc fn, gpointer user_data)
+{
+  self->overdue_fn = fn;
+  self->overdue_data = user_data;
 }
 
 IocDossierTracker *

@@ -85,6 +85,14 @@ gboolean ioc_dossier_tracker_indicators (IocDossierTracker *self, const gchar *u
 /* Units that have dossier counts (not "all"). */
 void ioc_dossier_tracker_foreach_unit (IocDossierTracker *self,
                                        void (*fn) (const gchar *unit, gpointer), gpointer user_data);
+/* Told when a dossier enters overdue (sign +1) and when that is retracted
+ * (sign -1: a late event showed it finished in time), with its id, for
+ * consumers that need the dossier itself (zero-tolerance alerts).  One
+ * observer; NULL removes it.  Not called while a snapshot is loaded. */
+typedef void (*IocDossierOverdueFunc) (const gchar *dossier, const gchar *unit, gint64 overdue_us, gint sign,
+                                       gpointer user_data);
+void ioc_dossier_tracker_set_overdue_func (IocDossierTracker *self, IocDossierOverdueFunc fn,
+                                           gpointer user_data);
 /* FALSE when the dossier is not in memory.  Strings are interned. */
 gboolean ioc_dossier_tracker_lookup (IocDossierTracker *self, const gchar *dossier,
                                      IocDossierInfo *out);

@@ -128,6 +128,13 @@ connector_cb (const IocConnectorInfo *info, gpointer data)
 }
 
 static void
+overdue_cb (const gchar *dossier, const gchar *unit, gint64 overdue_us, gint sign, gpointer data)
+{
+  IocAlerts *self = data;
+  ioc_alert_engine_dossier_overdue (self->engine, unit, dossier, overdue_us, sign);
+}
+
+static void
 tick_cb (gint64 now_us, gpointer data)
 {
   IocAlerts *self = data;
@@ -235,9 +242,29 @@ ioc_alerts_attach (IocHub *hub, GError **error)
   ioc_alert_api_register (v->http, &self->api);
   ioc_hub_add_tick_observer (hub, tick_cb, self);
   ioc_hub_add_point_observer (hub, point_cb, self);
+  ioc_dossier_tracker_set_overdue_func (v->dossiers, overdue_cb, self);
   g_info ("alerts: %u rules from %s", self->rules->rules->len,
           v->config->alerts_path ? v->config->alerts_path : "(none)");
   return self;
+}
+
+gboolean
+ioc_alerts_check (const gchar *config_path, GString *report, GError **error)
+{
+  g_autoptr (IocHubConfig) config = ioc_hub_config_load (config_path, error);
+  if (config == NULL)
+    return FALSE;
+  if (config->alerts_path == NULL || *config->alerts_path == '\0')
+    {
+      g_string_append_printf (report, "%s: no [hub] alerts: no alert rules\n", config_path);
+      return TRUE;
+    }
+  g_autoptr (IocAlertRules) rules = load_rules (config, error);
+  if (rules == NULL)
+    return FALSE;
+  g_string_append_printf (report, "%s: OK (%u alert rules%s)\n", config->alerts_path, rules->rules->len,
+                          rules->webhook_url != NULL ? ", webhook" : "");
+  return TRUE;
 }
 
 gboolean

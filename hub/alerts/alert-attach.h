@@ -20,6 +20,9 @@ typedef struct _IocAlerts IocAlerts;
  * restores state_dir/alerts.json, registers the HTTP routes and the hub's
  * tick and point observers.  Errors name the rule file, [group] and key. */
 IocAlerts *ioc_alerts_attach (IocHub *hub, GError **error);
+/* --check: loads the config and the rule file its [hub] alerts names; one
+ * report line, or an error naming the config, the rule file, [group] and key. */
+gboolean   ioc_alerts_check (const gchar *config_path, GString *report, GError **error);
 /* SIGHUP: re-reads the rule file; on error the old rules stay. */
 gboolean   ioc_alerts_reload (IocAlerts *self, GError **error);
 /* The current alerts as wall-display objects (docs/API.md "alerts") into an

@@ -84,6 +84,14 @@ typedef struct
   gdouble value;
 } Sample;
 
+/* A dossier that went overdue today in a unit some zero-tolerance rule
+ * lists (key "unit/dossier-id"). */
+typedef struct
+{
+  gchar *unit, *dossier;
+  gint64 overdue_us;
+} Overdue;
+
 struct _IocAlertEngine
 {
   const IocAlertRules *rules;
@@ -107,6 +115,7 @@ struct _IocAlertEngine
   gint64 cur_hour;          /* day*24+hour being counted; 0: none */
   GHashTable *sources;      /* "kind/device" → Source* */
   GHashTable *values;       /* "metric|unit" → Sample* */
+  GHashTable *overdue;      /* "unit/dossier" → Overdue*: today's, zero-tolerance units only */
   gboolean dirty;
   gint64 last_eval_us;
 };
@@ -165,6 +174,14 @@ silence_free (Silence *s)
 }
 
 static void
+overdue_free (Overdue *o)
+{
+  g_free (o->unit);
+  g_free (o->dossier);
+  g_free (o);
+}
+
+static void
 source_free (Source *s)
 {
   g_free (s->kind);
@@ -204,6 +221,7 @@ ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64
   self->hours = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) source_free);
   self->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->overdue = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) overdue_free);
   return self;
 }
 
@@ -223,6 +241,7 @@ ioc_alert_engine_free (IocAlertEngine *self)
   g_hash_table_unref (self->hours);
   g_hash_table_unref (self->sources);
   g_hash_table_unref (self->values);
+  g_hash_table_unref (self->overdue);
   g_free (self);
 }
 
@@ -272,14 +291,6 @@ hour_key (gint64 us)
   gint mod = 0;
   ioc_time_local_date (us, NULL, NULL, NULL, NULL, &mod);
   return (gint64) ioc_calendar_day_of (us) * 24 + mod / 60;
-}
-
-static void
-day_label (gint32 day, gchar buf[16])
-{
-  gint y, m, d;
-  ioc_calendar_day_to_date (day, &y, &m, &d);
-  g_snprintf (buf, 16, "%04d-%02d-%02d", y, m, d);
 }
 
 /* ---- history ---- */
@@ -399,6 +410,74 @@ ioc_alert_engine_value (IocAlertEngine *self, const gchar *metric, const gchar *
     return; /* an older minute re-emitted after late data: keep the newest */
   s->ts_us = ts_us;
   s->value = value;
+}
+
+static gboolean
+wants_zero_tolerance (IocAlertEngine *self, const gchar *unit)
+{
+  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
+    {
+      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
+      if (r->kind == IOC_ALERT_KIND_ZERO_TOLERANCE && ioc_alert_rule_has_unit (r, unit))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* A dossier id as one MQTT topic level: '/', '+', '#' and anything outside
+ * printable ASCII would break the topic or the scope. */
+static gchar *
+topic_safe (const gchar *id)
+{
+  gchar *out = g_strdup (id);
+  for (gchar *c = out; *c; c++)
+    if (!(g_ascii_isalnum (*c) || *c == '.' || *c == '-' || *c == '_'))
+      *c = '_';
+  return out;
+}
+
+static void
+add_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier, gint64 overdue_us)
+{
+  g_autofree gchar *safe = topic_safe (dossier);
+  g_autofree gchar *key = g_strdup_printf ("%s/%s", unit, safe);
+  if (g_hash_table_contains (self->overdue, key))
+    return;
+  /* A mass failure raises one alert per dossier up to the cap; the spike
+   * rules speak for the rest. */
+  guint n = 0;
+  gint32 day = ioc_calendar_day_of (overdue_us);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, self->overdue);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (g_str_equal (((Overdue *) v)->unit, unit) && ioc_calendar_day_of (((Overdue *) v)->overdue_us) == day)
+      n++;
+  if (n >= IOC_ALERT_ZERO_TOLERANCE_MAX)
+    return;
+  Overdue *o = g_new0 (Overdue, 1);
+  o->unit = g_strdup (unit);
+  o->dossier = g_strdup (dossier);
+  o->overdue_us = overdue_us;
+  g_hash_table_insert (self->overdue, g_steal_pointer (&key), o);
+  self->dirty = TRUE;
+}
+
+void
+ioc_alert_engine_dossier_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier,
+                                  gint64 overdue_us, gint sign)
+{
+  if (unit == NULL || dossier == NULL || !wants_zero_tolerance (self, unit))
+    return;
+  if (sign > 0)
+    {
+      add_overdue (self, unit, dossier, overdue_us);
+      return;
+    }
+  g_autofree gchar *safe = topic_safe (dossier);
+  g_autofree gchar *key = g_strdup_printf ("%s/%s", unit, safe);
+  if (g_hash_table_remove (self->overdue, key))
+    self->dirty = TRUE;
 }
 
 /* ---- statistics ---- */
@@ -952,31 +1031,25 @@ eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
     }
 }
 
-/* One alert per dossier that went overdue today in a listed unit. */
+/* One alert per dossier that went overdue today in a listed unit (scope
+ * "UNIT/DOSSIER-ID"); it resolves when the day ends, or at once when the
+ * tracker retracts the overdue (a late event showed the dossier in time). */
 static void
 eval_zero_tolerance (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
   gint32 today = ioc_calendar_day_of (now_us);
-  gchar day[16];
-  day_label (today, day);
-  g_autoptr (GPtrArray) keys = sorted_keys (self->today);
+  g_autoptr (GPtrArray) keys = sorted_keys (self->overdue);
   for (guint q = 0; q < keys->len; q++)
     {
-      gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->today, k);
-      (void) v;
-      const gchar *unit = k;
-      UnitDay *ud = v;
-      if (!ioc_alert_rule_has_unit (r, unit) || ud->day != today)
+      const gchar *scope = g_ptr_array_index (keys, q);
+      Overdue *o = g_hash_table_lookup (self->overdue, scope);
+      if (!ioc_alert_rule_has_unit (r, o->unit) || ioc_calendar_day_of (o->overdue_us) != today)
         continue;
-      for (gint64 n = 1; n <= MIN (ud->overdue, IOC_ALERT_ZERO_TOLERANCE_MAX); n++)
-        {
-          g_autofree gchar *scope = g_strdup_printf ("%s/%s/%" G_GINT64_FORMAT, unit, day, n);
-          g_autofree gchar *detail = g_strdup_printf ("dossier %" G_GINT64_FORMAT " of today overdue in a "
-                                                      "zero-tolerance unit",
-                                                      n);
-          step (self, r, scope, COND_TRUE, (gdouble) n, 1, detail, now_us);
-        }
+      gchar when[IOC_TIME_BUF];
+      ioc_time_format (o->overdue_us, when);
+      g_autofree gchar *detail = g_strdup_printf ("dossier %s overdue since %s in a zero-tolerance unit",
+                                                  o->dossier, when);
+      step (self, r, scope, COND_TRUE, 1, 0, detail, now_us);
     }
 }
 
@@ -1163,6 +1236,15 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
           s->missing_day_start = s->missing;
         }
     }
+
+  /* Zero-tolerance dossiers are today's: yesterday's alerts resolve. */
+  g_hash_table_iter_init (&it, self->overdue);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (ioc_calendar_day_of (((Overdue *) v)->overdue_us) != today)
+      {
+        g_hash_table_iter_remove (&it);
+        self->dirty = TRUE;
+      }
 
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
@@ -1598,6 +1680,22 @@ ioc_alert_engine_save (IocAlertEngine *self)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "hour");
   json_builder_add_int_value (b, self->cur_hour);
+
+  /* The tracker does not tell again after a restart which dossiers went
+   * overdue today: keep them, or their alerts would resolve at start. */
+  json_builder_set_member_name (b, "overdue_dossiers");
+  json_builder_begin_array (b);
+  g_hash_table_iter_init (&it, self->overdue);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      Overdue *o = v;
+      json_builder_begin_array (b);
+      json_builder_add_string_value (b, o->unit);
+      json_builder_add_string_value (b, o->dossier);
+      json_builder_add_int_value (b, o->overdue_us);
+      json_builder_end_array (b);
+    }
+  json_builder_end_array (b);
   json_builder_end_object (b);
 
   g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -1773,5 +1871,16 @@ ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GErro
                             GSIZE_TO_POINTER ((gsize) (json_array_get_int_element (a, i + 1) + 1)));
     }
   self->cur_hour = json_object_get_int_member_with_default (root, "hour", 0);
+  a = json_object_get_array_member (root, "overdue_dossiers");
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    {
+      JsonArray *oa = json_array_get_array_element (a, i);
+      if (oa == NULL || json_array_get_length (oa) != 3)
+        continue;
+      const gchar *unit = json_array_get_string_element (oa, 0);
+      const gchar *dossier = json_array_get_string_element (oa, 1);
+      if (unit != NULL && dossier != NULL)
+        add_overdue (self, unit, dossier, json_array_get_int_element (oa, 2));
+    }
   return TRUE;
 }

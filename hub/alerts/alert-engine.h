@@ -93,6 +93,11 @@ void ioc_alert_engine_source (IocAlertEngine *self, const IocAlertSource *src);
 void ioc_alert_engine_value (IocAlertEngine *self, const gchar *metric, const gchar *unit,
                              gint64 ts_us, gdouble value);
 gboolean ioc_alert_engine_wants_metric (IocAlertEngine *self, const gchar *metric);
+/* A dossier went overdue (sign +1) or that was retracted (-1: a late event
+ * showed it finished in time).  Kept only for units a zero_tolerance rule
+ * lists, for the local day of overdue_us. */
+void ioc_alert_engine_dossier_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier,
+                                       gint64 overdue_us, gint sign);
 
 /* Runs every rule as of now_us; notifies state changes.  Returns TRUE when
  * the persistent state changed (the caller saves it). */

@@ -6,8 +6,9 @@
  *   eval_interval = 10m             the engine is evaluated this often (and at every input)
  *   [series NAME]
  *   unit = xa-17001                 overdue_entered / due / open_overdue: today's running count
- *   metric = overdue_entered | due | open_overdue | source | seq_gaps | ioc_device.cameras …
+ *   metric = overdue_entered | due | open_overdue | overdue_dossier | source | seq_gaps | ioc_device.cameras …
  *   kind = portal  device = portal-1  serves_all = false   (source, seq_gaps)
+ *   dossier = ID                    (overdue_dossier: 1 = went overdue then, 0 = retracted)
  *   start = 2026-03-02T16:00:00+07:00
  *   step = 1d
  *   values = 3 2 _ 4x5              _ = no sample; AxN = A repeated N times;
@@ -40,6 +41,7 @@ typedef enum
   EV_SOURCE,
   EV_GAPS,
   EV_VALUE,
+  EV_DOSSIER,
 } EvKind;
 
 typedef struct
@@ -49,6 +51,7 @@ typedef struct
   const gchar *unit;   /* borrowed from the series */
   const gchar *metric;
   const gchar *src_kind, *device;
+  const gchar *dossier;
   gboolean serves_all;
   gdouble value;
   guint order;         /* file order, for a stable sort */
@@ -64,7 +67,7 @@ typedef struct
 
 typedef struct
 {
-  gchar *unit, *metric, *kind, *device;
+  gchar *unit, *metric, *kind, *device, *dossier;
   gboolean serves_all;
 } Series;
 
@@ -87,6 +90,7 @@ series_free (Series *s)
   g_free (s->metric);
   g_free (s->kind);
   g_free (s->device);
+  g_free (s->dossier);
   g_free (s);
 }
 
@@ -202,8 +206,8 @@ parse_values (IocKeyFile *kf, const gchar *group, GArray *values, GError **error
 static gboolean
 parse_series (IocKeyFile *kf, const gchar *group, GPtrArray *series, GArray *events, GError **error)
 {
-  static const gchar *const keys[] = { "unit", "metric", "kind", "device", "serves_all", "start", "step",
-                                       "values", NULL };
+  static const gchar *const keys[] = { "unit", "metric", "kind", "device", "serves_all", "dossier", "start",
+                                       "step", "values", NULL };
   if (!ioc_keyfile_check_keys (kf, group, keys, error))
     return FALSE;
   Series *s = g_new0 (Series, 1);
@@ -218,6 +222,8 @@ parse_series (IocKeyFile *kf, const gchar *group, GPtrArray *series, GArray *eve
     kind = EV_DUE;
   else if (g_str_equal (s->metric, "open_overdue"))
     kind = EV_STOCK;
+  else if (g_str_equal (s->metric, "overdue_dossier"))
+    kind = EV_DOSSIER;
   else if (g_str_equal (s->metric, "source"))
     kind = EV_SOURCE;
   else if (g_str_equal (s->metric, "seq_gaps"))
@@ -227,7 +233,7 @@ parse_series (IocKeyFile *kf, const gchar *group, GPtrArray *series, GArray *eve
   else
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                   "%s: [%s] metric: expected overdue_entered, due, open_overdue, source, seq_gaps or "
+                   "%s: [%s] metric: expected overdue_entered, due, open_overdue, overdue_dossier, source, seq_gaps or "
                    "MEASUREMENT.FIELD, got '%s'",
                    kf->path, group, s->metric);
       return FALSE;
@@ -247,6 +253,8 @@ parse_series (IocKeyFile *kf, const gchar *group, GPtrArray *series, GArray *eve
       if (!ioc_keyfile_bool (kf, group, "serves_all", FALSE, &s->serves_all, error))
         return FALSE;
     }
+  if (kind == EV_DOSSIER && (s->dossier = ioc_keyfile_string (kf, group, "dossier", NULL, TRUE, error)) == NULL)
+    return FALSE;
   gint64 start, step;
   if (!get_time (kf, group, "start", &start, error)
       || !ioc_keyfile_duration (kf, group, "step", G_TIME_SPAN_DAY, G_USEC_PER_SEC, 366 * G_TIME_SPAN_DAY,
@@ -261,7 +269,8 @@ parse_series (IocKeyFile *kf, const gchar *group, GPtrArray *series, GArray *eve
       if (isnan (v))
         continue;
       Event e = { .at_us = start + (gint64) i * step, .kind = kind, .unit = s->unit, .metric = s->metric,
-                  .src_kind = s->kind, .device = s->device, .serves_all = s->serves_all, .value = v,
+                  .src_kind = s->kind, .device = s->device, .dossier = s->dossier,
+                  .serves_all = s->serves_all, .value = v,
                   .order = events->len };
       g_array_append_val (events, e);
     }
@@ -274,6 +283,11 @@ apply (IocAlertEngine *engine, const Event *e, GHashTable *units, GHashTable *so
   if (e->kind == EV_VALUE)
     {
       ioc_alert_engine_value (engine, e->metric, e->unit, e->at_us, e->value);
+      return;
+    }
+  if (e->kind == EV_DOSSIER)
+    {
+      ioc_alert_engine_dossier_overdue (engine, e->unit, e->dossier, e->at_us, e->value != 0 ? +1 : -1);
       return;
     }
   if (e->kind == EV_SOURCE || e->kind == EV_GAPS)

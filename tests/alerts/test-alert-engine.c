@@ -246,6 +246,55 @@ test_stale_guard (void)
   capture_clear (&c);
 }
 
+/* Zero tolerance: one alert per overdue dossier of a listed unit, its id in
+ * the scope (made topic-safe); a retraction resolves it, the day's end
+ * resolves the rest; the list survives a restart of the engine. */
+static void
+test_zero_tolerance_per_dossier (void)
+{
+  g_autoptr (IocAlertRules) r = rules ("[rule zt]\nkind = zero_tolerance\nseverity = info\nunits = ca-*\n");
+  Capture c;
+  capture_init (&c);
+  g_autoptr (IocAlertEngine) e = ioc_alert_engine_new (r, NULL, at (-1, 0, 0), capture_cb, &c);
+  ioc_alert_engine_dossier_overdue (e, "ca-1", "H40.1-0001", at (0, 10, 0), +1);
+  ioc_alert_engine_dossier_overdue (e, "ca-1", "H40/1#2", at (0, 10, 0), +1);
+  ioc_alert_engine_dossier_overdue (e, "xa-1", "H40.9-0001", at (0, 10, 0), +1); /* not listed */
+  ioc_alert_engine_dossier_overdue (e, "ca-1", "H40.1-0001", at (0, 10, 0), +1); /* told twice: one alert */
+  ioc_alert_engine_evaluate (e, at (0, 10, 0));
+  g_autofree gchar *s1 = joined (&c);
+  g_assert_cmpstr (s1, ==, "firing zt/ca-1/H40.1-0001 page; firing zt/ca-1/H40_1_2 page");
+
+  /* A restart keeps today's overdue dossiers: nothing resolves. */
+  g_autofree gchar *saved = ioc_alert_engine_save (e);
+  g_autoptr (IocAlertEngine) e2 = ioc_alert_engine_new (r, NULL, at (-1, 0, 0), capture_cb, &c);
+  g_assert_true (ioc_alert_engine_load (e2, saved, strlen (saved), NULL));
+  ioc_alert_engine_evaluate (e2, at (0, 10, 1));
+  g_assert_cmpuint (c.log->len, ==, 2);
+
+  /* A late event showed H40/1#2 finished in time: it resolves at once. */
+  ioc_alert_engine_dossier_overdue (e2, "ca-1", "H40/1#2", at (0, 10, 0), -1);
+  ioc_alert_engine_evaluate (e2, at (0, 11, 0));
+  g_assert_cmpuint (c.log->len, ==, 3);
+  g_assert_cmpstr (g_ptr_array_index (c.log, 2), ==, "resolved zt/ca-1/H40_1_2 page");
+  /* The day ends: the other resolves; the next day starts empty. */
+  ioc_alert_engine_evaluate (e2, at (1, 0, 1));
+  g_assert_cmpuint (c.log->len, ==, 4);
+  g_assert_cmpstr (g_ptr_array_index (c.log, 3), ==, "resolved zt/ca-1/H40.1-0001 page");
+  g_autoptr (GPtrArray) k = ioc_alert_engine_active_keys (e2);
+  g_assert_cmpuint (k->len, ==, 0);
+
+  /* At most 50 a unit a day: the spike rules speak for a mass failure. */
+  for (guint i = 0; i < 60; i++)
+    {
+      g_autofree gchar *id = g_strdup_printf ("H40.2-%04u", i);
+      ioc_alert_engine_dossier_overdue (e2, "ca-2", id, at (1, 9, 0), +1);
+    }
+  ioc_alert_engine_evaluate (e2, at (1, 9, 0));
+  g_autoptr (GPtrArray) k2 = ioc_alert_engine_active_keys (e2);
+  g_assert_cmpuint (k2->len, ==, 50);
+  capture_clear (&c);
+}
+
 static void
 test_province_grouping (void)
 {
@@ -399,6 +448,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/alert-engine/flap", test_flap);
   g_test_add_func ("/ioc/alert-engine/stale-guard", test_stale_guard);
   g_test_add_func ("/ioc/alert-engine/province-grouping", test_province_grouping);
+  g_test_add_func ("/ioc/alert-engine/zero-tolerance-per-dossier", test_zero_tolerance_per_dossier);
   g_test_add_func ("/ioc/alert-engine/ack-silence-store", test_ack_silence_store);
   g_test_add_func ("/ioc/alert-engine/baseline-persists", test_baseline_persists);
   g_test_add_func ("/ioc/alert-engine/working-hours-mute", test_working_hours_mute);

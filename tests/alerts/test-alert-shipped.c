@@ -34,7 +34,8 @@ test_failure_has_diff (void)
   g_autofree gchar *path = g_build_filename (dir, "wrong.conf", NULL);
   g_autofree gchar *text = g_strdup_printf (
     "[test]\nrules = %s/ops/alerts.conf\n"
-    "[series x]\nunit = ca-1\nmetric = overdue_entered\nstart = 2026-04-21T10:00:00+07:00\nvalues = 1\n"
+    "[series x]\nunit = ca-1\nmetric = overdue_dossier\ndossier = H40/1+2\nstart = 2026-04-21T10:00:00+07:00\n"
+    "values = 1\n"
     "[expect wrong]\nat = 2026-04-21T10:05:00+07:00\nfiring = connector-down/desk/nothing\n",
     IOC_SOURCE_ROOT);
   g_assert_true (g_file_set_contents (path, text, -1, NULL));
@@ -44,7 +45,7 @@ test_failure_has_diff (void)
   g_assert_error (error, IOC_ERROR, IOC_ERROR_FAILED);
   g_assert_nonnull (strstr (report->str, "FAIL [expect wrong]"));
   g_assert_nonnull (strstr (report->str, "- firing connector-down/desk/nothing"));
-  g_assert_nonnull (strstr (report->str, "+ firing zero-tolerance-police/ca-1/2026-04-21/1"));
+  g_assert_nonnull (strstr (report->str, "+ firing zero-tolerance-police/ca-1/H40_1_2"));
   g_unlink (path);
   g_rmdir (dir);
 }
