@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "alerts/alert-attach.h"
+#include "api/api-history.h"
 #include "api/api-v1.h"
 #include "alerts/alert-test.h"
 #include "hub.h"
@@ -105,6 +106,7 @@ main (int argc, char **argv)
   /* alerts before hub: g_autoptr frees in reverse, so the hub (whose stop
    * ticks once more) goes first and the alerts after it. */
   g_autoptr (IocApiV1) api = NULL;
+  g_autoptr (IocApiHistory) history = NULL;
   g_autoptr (IocAlerts) alerts = NULL;
   g_autoptr (IocHub) hub = ioc_hub_new (config, NULL, &error);
   if (hub != NULL)
@@ -113,6 +115,7 @@ main (int argc, char **argv)
        * they take /api/v1/alerts; the wall rail gets the same alerts
        * through the live feed. */
       api = ioc_api_v1_attach (hub);
+      history = ioc_api_history_attach (hub);
       alerts = ioc_alerts_attach (hub, &error);
       if (alerts != NULL)
         ioc_api_v1_set_alerts_source (api, ioc_alerts_add_api_json, alerts);

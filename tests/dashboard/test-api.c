@@ -291,6 +291,24 @@ test_connectors_alerts_series (void)
   g_assert_cmpint (status, ==, 400);
 }
 
+/* This hub has no InfluxDB: the history endpoint says so (the page then
+ * writes "no history" instead of drawing an empty line as if it were 0). */
+static void
+test_history_without_influx (void)
+{
+  if (skip_unwired ())
+    return;
+  glong status = 0;
+  g_autofree gchar *body = http ("GET", "/api/v1/history?field=received&days=30", DISPLAY, &status, NULL, NULL);
+  g_assert_cmpint (status, ==, 503);
+  g_autoptr (JsonNode) root = json_from_string (body, NULL);
+  g_assert_nonnull (root);
+  g_assert_false (json_object_get_boolean_member (json_node_get_object (root), "history"));
+  g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (root), "error"), "no history"));
+  g_autofree gchar *anon = http ("GET", "/api/v1/history", NULL, &status, NULL, NULL);
+  g_assert_cmpint (status, ==, 401);
+}
+
 static void
 test_auth (void)
 {
@@ -398,6 +416,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/units", test_units);
   g_test_add_func ("/api/connectors-alerts-series", test_connectors_alerts_series);
   g_test_add_func ("/api/auth", test_auth);
+  g_test_add_func ("/api/history-without-influx", test_history_without_influx);
   g_test_add_func ("/api/static", test_static);
   g_test_add_func ("/api/feed", test_feed);
   int rc = g_test_run ();
