@@ -7,7 +7,7 @@
  * place.  The page heals itself: EventSource reconnects, a watchdog builds a
  * new one when the stream goes quiet, and reloads the page when that does
  * not help for minutes.  URL options: token=, lang=vi|en, rotate=SECONDS
- * (0: off), page=map|trend, indicator=ontime_rate|open_overdue|satisfied_rate|online_rate. */
+ * (0: off), page=map|trend, indicator=ontime_rate|open_overdue|satisfied_rate|online_rate|received. */
 'use strict';
 (function () {
   const params = new URLSearchParams(location.search);
@@ -24,28 +24,33 @@
       due_soon: 'Đến hạn trong 1 ngày làm việc', ontime: 'Tỷ lệ đúng hạn', online: 'Tỷ lệ nộp trực tuyến',
       satisfaction: 'Hài lòng hôm nay', cameras: 'Camera đang ghi', kiosks: 'Kiosk trực tuyến',
       connectors: 'Kết nối đang báo / dự kiến', communes: 'Các xã, phường', ranking: 'Xếp hạng đúng hạn',
-      trend: 'Hồ sơ tiếp nhận mỗi giờ (24 giờ qua)', series_received: 'Hồ sơ tiếp nhận', alerts: 'Cảnh báo', no_alerts: 'Không có cảnh báo',
+      trend_today: 'Hồ sơ tiếp nhận hôm nay theo giờ', trend_30d: 'Hồ sơ tiếp nhận 30 ngày qua', series_received: 'Hồ sơ tiếp nhận',
+      series_today: 'Hôm nay', series_usual: 'Ngày thường (cùng thứ, 8 tuần)', usual_note: 'so với trung vị cùng thứ trong 8 tuần',
+      usual_none: 'chưa có lịch sử để so sánh', no_history: 'Chưa có lịch sử', alerts: 'Cảnh báo', no_alerts: 'Không có cảnh báo',
       channels: ['trực tiếp', 'trực tuyến', 'bưu chính'], overdue: 'quá hạn', ratings: 'lượt đánh giá',
       no_data: 'chưa có dữ liệu', stale: 'cũ', ago: 'trước', s: 'giây', m: 'phút', h: 'giờ',
       min_volume: 'tối thiểu {n} hồ sơ', acked: 'đã xác nhận bởi',
-      ind: { ontime_rate: 'Tỷ lệ đúng hạn', open_overdue: 'Hồ sơ quá hạn', satisfied_rate: 'Tỷ lệ hài lòng', online_rate: 'Tỷ lệ trực tuyến' },
+      ind: { ontime_rate: 'Tỷ lệ đúng hạn', open_overdue: 'Hồ sơ quá hạn', satisfied_rate: 'Tỷ lệ hài lòng', online_rate: 'Tỷ lệ trực tuyến', received: 'Hồ sơ tiếp nhận hôm nay' },
       legend: ['tốt', 'cần chú ý', 'kém', 'chưa có dữ liệu'], lang: 'EN', locale: 'vi-VN' },
     en: { title: 'Public-service operations', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost',
       received: 'Received today', completed: 'Completed (early / on time / late)', open: 'Open / overdue',
       due_soon: 'Due within 1 working day', ontime: 'On-time rate', online: 'Online submission',
       satisfaction: 'Satisfied today', cameras: 'Cameras recording', kiosks: 'Kiosks online',
       connectors: 'Connectors reporting / expected', communes: 'Communes and wards', ranking: 'On-time ranking',
-      trend: 'Dossiers received per hour (last 24 h)', series_received: 'Dossiers received', alerts: 'Alerts', no_alerts: 'No alerts',
+      trend_today: 'Dossiers received today by hour', trend_30d: 'Dossiers received, last 30 days', series_received: 'Dossiers received',
+      series_today: 'Today', series_usual: 'Usual (same weekday, 8 weeks)', usual_note: 'against the median of the same weekday over 8 weeks',
+      usual_none: 'no history to compare with', no_history: 'No history', alerts: 'Alerts', no_alerts: 'No alerts',
       channels: ['in person', 'online', 'postal'], overdue: 'overdue', ratings: 'ratings',
       no_data: 'no data yet', stale: 'stale', ago: 'ago', s: 's', m: 'min', h: 'h',
       min_volume: 'at least {n} dossiers', acked: 'acknowledged by',
-      ind: { ontime_rate: 'On-time rate', open_overdue: 'Overdue dossiers', satisfied_rate: 'Satisfaction', online_rate: 'Online share' },
+      ind: { ontime_rate: 'On-time rate', open_overdue: 'Overdue dossiers', satisfied_rate: 'Satisfaction', online_rate: 'Online share', received: 'Dossiers received today' },
       legend: ['good', 'watch', 'poor', 'no data'], lang: 'VI', locale: 'en-GB' },
   };
   let lang = params.get('lang') || localStorage.getItem('ioc.lang') || 'vi';
   if (!T[lang]) lang = 'vi';
   const INDICATORS = ['ontime_rate', 'open_overdue', 'satisfied_rate', 'online_rate'];
-  let indicator = INDICATORS.includes(params.get('indicator')) ? params.get('indicator') : 'ontime_rate';
+  /* "received" (today's volume per commune) is not in the rotation; a screen can pin it. */
+  let indicator = INDICATORS.concat(['received']).includes(params.get('indicator')) ? params.get('indicator') : 'ontime_rate';
 
   /* State: bounded by the registry and MAX_ALERTS. */
   const units = new Map();
@@ -132,12 +137,13 @@
 
   function cellClass(u) {
     const v = u[indicator];
+    if (indicator === 'received') return v > 0 ? 'vol' : '';
     if (indicator === 'open_overdue') return u.open > 0 || v > 0 ? (v === 0 ? 'ok' : v <= 2 ? 'warn' : 'bad') : '';
     if (v == null) return '';
     if (indicator === 'online_rate') return v >= 0.8 ? 'ok' : v >= 0.5 ? 'warn' : 'bad';
     return v >= 0.95 ? 'ok' : v >= 0.85 ? 'warn' : 'bad';
   }
-  function cellValue(u) { const v = u[indicator]; return indicator === 'open_overdue' ? fmtInt(v) : fmtPct(v); }
+  function cellValue(u) { const v = u[indicator]; return indicator === 'open_overdue' || indicator === 'received' ? fmtInt(v) : fmtPct(v); }
 
   /* The grid's cells are created once per unit and updated in place. */
   function renderGrid() {
@@ -229,26 +235,95 @@
     if (Date.now() - quietSince > RELOAD_AFTER_MS) location.reload();
   }
 
-  /* ---- the trend chart: 24 hourly points, replaced every minute ---- */
-  let chart = null;
-  async function loadTrend() {
+  /* ---- the trend charts: fixed-size, server-downsampled, redrawn in place ----
+   * Today by hour (the hub's memory) against the usual curve of this weekday
+   * (median of the same weekday over the last 8 weeks), and the last 30 days,
+   * both from /api/v1/history (InfluxDB).  Without history the charts say so
+   * rather than draw a line of zeros. */
+  const HOUR_MS = 3600e3, DAY_MS = 86400e3, LOCAL_OFFSET_MS = 7 * HOUR_MS; /* Vietnam: UTC+7, no DST */
+  const localDayStart = (ms) => ms - ((ms + LOCAL_OFFSET_MS) % DAY_MS);
+  const history = { today: new Array(24).fill(null), usual: new Array(24).fill(null), usualOk: false,
+    d30x: [], d30y: [], d30Ok: false, d30Error: '' };
+  let chart = null, chart30 = null;
+
+  async function getJson(path) {
+    const r = await fetch(withToken(path), { cache: 'no-store' });
+    let body = null;
+    try { body = await r.json(); } catch (e) { /* not JSON: treated as no answer */ }
+    return { ok: r.ok, status: r.status, body };
+  }
+  function chartSize(el) { return { width: el.clientWidth || 900, height: Math.max(200, (el.clientHeight || 600) - 50) }; }
+  function makeChart(el, series, data, xFormat) {
+    const font = '16px "Be Vietnam Pro"';
+    const axis = { stroke: '#8da0bd', grid: { stroke: '#22304a' }, font };
+    const x = xFormat ? Object.assign({ values: xFormat }, axis) : axis;
+    return new uPlot(Object.assign(chartSize(el), {
+      scales: { x: { time: true } },
+      /* The wall shows Vietnam's time whatever the screen PC's zone. */
+      tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Asia/Ho_Chi_Minh'),
+      axes: [x, axis], series: [{}].concat(series) }), data, el);
+  }
+
+  async function loadToday() {
+    const t = tr(), now = serverNow(), start = localDayStart(now);
+    const minutes = Math.max(1, Math.min(1440, Math.ceil((now - start) / 60000)));
+    const today = new Array(24).fill(null);
     try {
-      const r = await fetch(withToken('/api/v1/series?measurement=ioc_dossier&field=received&unit=all&step=3600&minutes=1440'), { cache: 'no-store' });
-      if (!r.ok) return;
-      const s = await r.json();
-      const xs = s.points.map((p) => p[0] / 1000), ys = s.points.map((p) => p[1]);
-      const el = $('chart');
-      if (!chart) {
-        chart = new uPlot({ width: el.clientWidth || 1200, height: el.clientHeight || 600,
-          scales: { x: { time: true } },
-          /* The wall shows Vietnam's time whatever the screen PC's zone. */
-          tzDate: (ts) => uPlot.tzDate(new Date(ts * 1e3), 'Asia/Ho_Chi_Minh'),
-          axes: [{ stroke: '#8da0bd', grid: { stroke: '#22304a' }, font: '16px "Be Vietnam Pro"' },
-                 { stroke: '#8da0bd', grid: { stroke: '#22304a' }, font: '16px "Be Vietnam Pro"' }],
-          series: [{}, { label: tr().series_received, stroke: '#4aa3ff', width: 3, fill: 'rgba(74,163,255,.15)' }] },
-          [xs, ys], el);
-      } else chart.setData([xs, ys]);
-    } catch (e) { /* the next minute tries again */ }
+      const r = await getJson('/api/v1/series?measurement=ioc_dossier&field=received&unit=all&step=3600&minutes=' + minutes);
+      if (r.ok) for (const [ms, v] of r.body.points) {
+        const h = Math.round((ms - start) / HOUR_MS);
+        if (h >= 0 && h < 24) today[h] = v;
+      }
+    } catch (e) { /* the next round tries again */ }
+    /* After a restart the hub's memory starts empty: the hours it lacks come
+     * from InfluxDB when there is one (cached by the hub). */
+    if (today.some((v, h) => v == null && start + h * HOUR_MS < now)) {
+      try {
+        const r = await getJson('/api/v1/history?measurement=ioc_dossier&field=received&unit=all&step=3600&days=1');
+        if (r.ok) for (const [ms, v] of r.body.points) {
+          const h = Math.round((ms - start) / HOUR_MS);
+          if (h >= 0 && h < 24 && today[h] == null) today[h] = v;
+        }
+      } catch (e) { /* memory alone, then */ }
+    }
+    history.today = today;
+    const xs = today.map((_, h) => (start + h * HOUR_MS) / 1000);
+    const data = [xs, history.today, history.usual];
+    const el = $('chart');
+    const hourFmt = (u, splits) => splits.map((x) => uPlot.tzDate(new Date(x * 1e3), 'Asia/Ho_Chi_Minh').getHours() + ':00');
+    if (!chart) chart = makeChart(el, [
+      { label: t.series_today, stroke: '#4aa3ff', width: 3, fill: 'rgba(74,163,255,.15)' },
+      { label: t.series_usual, stroke: '#f2b632', width: 2, dash: [10, 6] }], data, hourFmt);
+    else chart.setData(data);
+    $('usual-note').textContent = history.usualOk ? '· ' + t.usual_note : '· ' + t.usual_none;
+  }
+
+  async function loadHistory() {
+    const t = tr();
+    try {
+      const r = await getJson('/api/v1/history?measurement=ioc_dossier&field=received&unit=all&profile=weekday&weeks=8&step=3600');
+      history.usualOk = r.ok && r.body.weeks_with_data > 0;
+      history.usual = history.usualOk ? r.body.points.map((p) => p[1]) : new Array(24).fill(null);
+    } catch (e) { history.usualOk = false; history.usual = new Array(24).fill(null); }
+    try {
+      const r = await getJson('/api/v1/history?measurement=ioc_dossier&field=received&unit=all&step=86400&days=30');
+      history.d30Ok = r.ok && r.body.points.some((p) => p[1] != null);
+      history.d30Error = r.ok ? '' : (r.body && r.body.error) || ('HTTP ' + r.status);
+      history.d30x = history.d30Ok ? r.body.points.map((p) => p[0] / 1000) : [];
+      history.d30y = history.d30Ok ? r.body.points.map((p) => p[1]) : [];
+    } catch (e) { history.d30Ok = false; history.d30Error = String(e); }
+    const el = $('chart30');
+    el.classList.toggle('no-data', !history.d30Ok);
+    el.dataset.points = String(history.d30y.filter((v) => v != null).length);
+    el.title = history.d30Error;
+    if (history.d30Ok) {
+      const data = [history.d30x, history.d30y];
+      const dayFmt = (u, splits) => splits.map((s) => uPlot.tzDate(new Date(s * 1e3), 'Asia/Ho_Chi_Minh').toLocaleDateString(tr().locale, { day: 'numeric', month: 'numeric' }));
+      if (!chart30) chart30 = makeChart(el, [{ label: t.series_received, stroke: '#4aa3ff', width: 3,
+        points: { show: true, size: 8 }, fill: 'rgba(74,163,255,.15)' }], data, dayFmt);
+      else chart30.setData(data);
+    }
+    loadToday();
   }
 
   /* ---- pages ---- */
@@ -256,11 +331,14 @@
   let pageIdx = 0;
   function showPage() {
     document.querySelectorAll('.page').forEach((p) => p.classList.toggle('active', p.id === pages[pageIdx]));
-    if (pages[pageIdx] === 'page-trend' && chart) chart.setSize({ width: $('chart').clientWidth, height: $('chart').clientHeight });
+    if (pages[pageIdx] === 'page-trend') {
+      if (chart) chart.setSize(chartSize($('chart')));
+      if (chart30) chart30.setSize(chartSize($('chart30')));
+    }
   }
   function rotate() {
     pageIdx = (pageIdx + 1) % pages.length;
-    if (pageIdx === 0) indicator = INDICATORS[(INDICATORS.indexOf(indicator) + 1) % INDICATORS.length];
+    if (pageIdx === 0 && INDICATORS.includes(indicator)) indicator = INDICATORS[(INDICATORS.indexOf(indicator) + 1) % INDICATORS.length];
     showPage();
     renderGrid();
   }
@@ -268,11 +346,12 @@
   $('lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('ioc.lang', lang); applyLang(); });
   setInterval(() => { $('clock').textContent = new Date().toLocaleTimeString(tr().locale, { hour12: false }); renderFreshness(); }, 1000);
   setInterval(watchdog, 2000);
-  setInterval(loadTrend, 60000);
+  setInterval(loadToday, 60000);
+  setInterval(loadHistory, 5 * 60000); /* the hub caches it a minute; days change slowly */
   if (ROTATE_S > 0 && pages.length > 1) setInterval(rotate, ROTATE_S * 1000);
   showPage();
   applyLang();
   connect();
-  loadTrend();
-  window.iocWall = { units, get summary() { return summary; } }; /* for the browser tests */
+  loadHistory();
+  window.iocWall = { units, history, get summary() { return summary; } }; /* for the browser tests */
 })();

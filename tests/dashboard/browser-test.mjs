@@ -88,7 +88,7 @@ const mosq = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdi
 procs.push(mosq);
 
 // ---- iochub ----
-fs.writeFileSync(path.join(dir, 'hub.conf'), `[hub]
+const hubConf = (influx) => `[hub]
 province = 40
 id = browser-test
 units = ${src}/ops/units/nghe-an.csv
@@ -98,7 +98,7 @@ state_dir = ${dir}/state
 url = tcp://127.0.0.1:${mqttPort}
 client_id = iochub-browser-test
 [influx]
-url =
+url = ${influx}
 [http]
 listen = 127.0.0.1:${httpPort}
 dashboard_dir = ${src}/dashboards/www
@@ -106,7 +106,8 @@ display_tokens = ${TOKEN}
 [journal]
 snapshot_interval = 2s
 sync_interval = 20ms
-`);
+`;
+fs.writeFileSync(path.join(dir, 'hub.conf'), hubConf(''));
 let hub = null;
 async function startHub() {
   const log = fs.openSync(path.join(dir, 'hub.log'), 'a');
@@ -114,6 +115,43 @@ async function startHub() {
   procs.push(hub);
   return await waitFor(async () => (await httpGet(base + '/healthz')).status === 200, 15000) >= 0;
 }
+// ---- influxd (for the history charts), started only for the last part ----
+const INFLUXD = process.env.IOC_TEST_INFLUXD || '/usr/bin/influxd';
+let influxUrl = null;
+async function startInflux() {
+  const rpc = await freePort(), port = await freePort();
+  const idir = path.join(dir, 'influx');
+  fs.mkdirSync(idir, { recursive: true });
+  fs.writeFileSync(path.join(idir, 'influxdb.conf'), `reporting-disabled = true
+bind-address = "127.0.0.1:${rpc}"
+[meta]
+  dir = "${idir}/meta"
+[data]
+  dir = "${idir}/data"
+  wal-dir = "${idir}/wal"
+  query-log-enabled = false
+[http]
+  enabled = true
+  bind-address = "127.0.0.1:${port}"
+  log-enabled = false
+[monitor]
+  store-enabled = false
+[continuous_queries]
+  enabled = false
+[subscriber]
+  enabled = false
+`);
+  const log = fs.openSync(path.join(idir, 'influxd.log'), 'a');
+  procs.push(spawn(INFLUXD, ['-config', path.join(idir, 'influxdb.conf')], { stdio: ['ignore', log, log] }));
+  influxUrl = `http://127.0.0.1:${port}`;
+  return await waitFor(async () => (await httpGet(influxUrl + '/ping')).status === 204, 30000) >= 0;
+}
+async function influxPost(pathAndQuery, body) {
+  const r = await fetch(influxUrl + pathAndQuery, { method: 'POST', body,
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' } });
+  return r.status;
+}
+
 function hubLog() { try { return fs.readFileSync(path.join(dir, 'hub.log'), 'utf8').slice(-3000); } catch { return ''; } }
 
 let seq = 0;
@@ -188,7 +226,46 @@ try {
   ok((await text('[data-i18n="title"]')) === 'Public-service operations', 'the English switch works');
   await page.goto(`${base}/?token=${TOKEN}&rotate=0&page=trend&lang=en`);
   await page.waitForSelector('#chart canvas', { timeout: 5000 }).catch(() => {});
-  ok(await page.locator('#chart canvas').count() > 0, 'the trend chart (uPlot, served by the hub) draws');
+  ok(await page.locator('#chart canvas').count() > 0, 'the today-by-hour chart (uPlot, served by the hub) draws');
+  const noHist = await waitFor(async () => (await page.locator('#chart30').getAttribute('class')).includes('no-data'), 5000);
+  ok(noHist >= 0 && await page.locator('#chart30 .no-history').isVisible()
+     && (await text('#chart30 .no-history')) === 'No history',
+     'without InfluxDB the 30-day chart says "No history" instead of drawing zeros');
+  ok((await text('#usual-note')).includes('no history'), 'and the usual-weekday curve says it has no history', await text('#usual-note'));
+  await page.screenshot({ path: path.join(shots, 'wall-trend-no-history.png') });
+
+  // ---- history from InfluxDB: 29 known past days, then the page ----
+  if (!fs.existsSync(INFLUXD)) throw new Error(`${INFLUXD} is missing: run ops/setup.sh`);
+  ok(await startInflux(), 'influxd answers /ping');
+  ok(await influxPost('/query', 'q=CREATE DATABASE ioc') === 200, 'database ioc created');
+  const DAY = 86400, nowS = Math.floor(Date.now() / 1000);
+  const todayS = nowS - ((nowS + 7 * 3600) % DAY);
+  const lines = [];
+  const want = new Map(); // day start (ms) -> dossiers received that day
+  for (let k = 1; k <= 29; k++) {
+    const day = todayS - k * DAY;
+    lines.push(`ioc_dossier,channel=1,hub=old,province=40,unit=all received=${100 + k}i ${day + 9 * 3600}`);
+    lines.push(`ioc_dossier,channel=2,hub=old,province=40,unit=all received=${k}i ${day + 14 * 3600}`);
+    want.set(day * 1000, 100 + 2 * k);
+  }
+  ok(await influxPost('/write?db=ioc&precision=s', lines.join('\n') + '\n') === 204, 'known history written to InfluxDB');
+  hub.kill('SIGTERM');
+  await waitFor(async () => hub.exitCode !== null || hub.signalCode !== null, 10000);
+  fs.writeFileSync(path.join(dir, 'hub.conf'), hubConf(influxUrl));
+  ok(await startHub(), 'the hub restarts with InfluxDB configured', hubLog());
+  await page.goto(`${base}/?token=${TOKEN}&rotate=0&page=trend&lang=en`);
+  const drawn = await waitFor(async () => Number(await page.locator('#chart30').getAttribute('data-points')) >= 29, 10000);
+  ok(drawn >= 0, 'the 30-day chart has the points from InfluxDB', await page.locator('#chart30').getAttribute('data-points'));
+  const d30 = await page.evaluate(() => ({ x: window.iocWall.history.d30x, y: window.iocWall.history.d30y }));
+  const mismatches = [];
+  for (const [ms, v] of want) {
+    const i = d30.x.indexOf(ms / 1000);
+    if (i < 0 || d30.y[i] !== v) mismatches.push(`${new Date(ms).toISOString()}: want ${v}, got ${i < 0 ? 'no point' : d30.y[i]}`);
+  }
+  ok(d30.x.length === 30 && mismatches.length === 0, 'every one of the 29 past days shows its InfluxDB total, at local midnight',
+     `${d30.x.length} points; ` + mismatches.join('; '));
+  ok(!(await page.locator('#chart30 .no-history').isVisible()) && await page.locator('#chart30 canvas').count() > 0,
+     'the 30-day chart is drawn (no "No history" notice)');
   await page.screenshot({ path: path.join(shots, 'wall-trend.png') });
 
   const noToken = await httpGet(`${base}/api/v1/summary`);
