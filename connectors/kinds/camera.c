@@ -7,6 +7,16 @@
  * outage.  Publishes camera.offline / camera.online events and a status with
  * every camera.
  *
+ * What only the recorder knows (is it recording, has the picture gone,
+ * was the camera covered or turned) comes from the NVR's own channel status
+ * endpoint, polled in the same round (`nvr_status`): one JSON object per
+ * channel, its field names mapped in config (`nvr_recording = record` …).
+ * A change of `recording` becomes recording.stopped / recording.started, a
+ * rising video-loss or tamper flag becomes video.loss / tamper.  The NVR
+ * debounces these itself, so they are taken as they come; the first round
+ * after start only sets the status.  A camera with no RTSP or snapshot URL
+ * takes the NVR's `online` as its probe result.
+ *
  * Threads: probes block, so one round runs in a GTask worker thread on a
  * private copy of the camera list; results come back to the main loop, which
  * owns all state. */
@@ -21,6 +31,22 @@
 #define CAM_MAX_HEAD 8192
 #define CAM_MAX_SDP 65536
 #define CAM_MAX_SNAPSHOT (8 * 1024 * 1024)
+#define CAM_MAX_NVR_BODY (1024 * 1024)
+
+/* A flag read from the NVR: unknown until it said something. */
+typedef enum
+{
+  TRI_UNSET = 0,
+  TRI_FALSE,
+  TRI_TRUE,
+} Tri;
+
+typedef struct
+{
+  gboolean seen; /* the NVR listed this channel */
+  Tri online, recording, video_loss, tamper;
+  gint64 fps, bitrate_kbps; /* -1 unknown */
+} NvrChan;
 
 typedef struct
 {
@@ -28,12 +54,14 @@ typedef struct
   gchar *rtsp;     /* rtsp://host:port/path or NULL */
   gchar *snapshot; /* http://host:port/path or NULL */
   gchar *counter;  /* optional SPEC field */
+  gchar *channel;  /* the NVR's channel id of this camera, or NULL */
   /* main loop only */
   gboolean online;
   gboolean known;
   guint fails;
   guint oks;
   gchar *last_error;
+  NvrChan nvr; /* last NVR verdict */
 } Cam;
 
 typedef struct
@@ -45,14 +73,27 @@ typedef struct
   IocConnector *conn;
   GCancellable *cancel;
   gboolean probing;
+  /* NVR status endpoint and its field names ("" = the NVR has no such field) */
+  gchar *nvr_url;
+  gchar *nvr_items, *nvr_channel, *nvr_online, *nvr_recording, *nvr_video_loss, *nvr_tamper,
+    *nvr_fps, *nvr_bitrate;
 } CameraState;
 
 typedef struct
 {
-  gchar *id, *rtsp, *snapshot;
+  gchar *id, *rtsp, *snapshot, *channel;
   gboolean ok;
   gchar *error;
+  NvrChan nvr;
 } Probe;
+
+/* What a probe round reads of the NVR; the worker thread's private copy. */
+typedef struct
+{
+  gchar *url, *items, *channel, *online, *recording, *video_loss, *tamper, *fps, *bitrate;
+  gboolean ok;
+  gchar *error;
+} NvrRead;
 
 static void
 cam_free (Cam *c)
@@ -61,6 +102,7 @@ cam_free (Cam *c)
   g_free (c->rtsp);
   g_free (c->snapshot);
   g_free (c->counter);
+  g_free (c->channel);
   g_free (c->last_error);
   g_free (c);
 }
@@ -71,6 +113,7 @@ probe_free (Probe *p)
   g_free (p->id);
   g_free (p->rtsp);
   g_free (p->snapshot);
+  g_free (p->channel);
   g_free (p->error);
   g_free (p);
 }
@@ -85,6 +128,15 @@ camera_free (gpointer state)
       g_object_unref (st->cancel);
     }
   g_ptr_array_unref (st->cams);
+  g_free (st->nvr_url);
+  g_free (st->nvr_items);
+  g_free (st->nvr_channel);
+  g_free (st->nvr_online);
+  g_free (st->nvr_recording);
+  g_free (st->nvr_video_loss);
+  g_free (st->nvr_tamper);
+  g_free (st->nvr_fps);
+  g_free (st->nvr_bitrate);
   g_free (st);
 }
 
@@ -110,6 +162,38 @@ camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **erro
   if (!ioc_keyfile_int (kf, group, "online_after", 2, 1, 100, &n, error))
     return FALSE;
   st->online_after = (guint) n;
+  struct
+  {
+    const gchar *key, *def;
+    gchar **out;
+  } nvr_keys[] = {
+    { "nvr_status", NULL, &st->nvr_url },         { "nvr_items", "ChanStatus", &st->nvr_items },
+    { "nvr_channel", "chanNo", &st->nvr_channel }, { "nvr_online", "online", &st->nvr_online },
+    { "nvr_recording", "record", &st->nvr_recording },
+    { "nvr_video_loss", "signal", &st->nvr_video_loss },
+    { "nvr_tamper", "tamper", &st->nvr_tamper },  { "nvr_fps", "fps", &st->nvr_fps },
+    { "nvr_bitrate", "bitRate", &st->nvr_bitrate },
+  };
+  for (gsize i = 0; i < G_N_ELEMENTS (nvr_keys); i++)
+    {
+      g_autoptr (GError) local = NULL;
+      *nvr_keys[i].out = ioc_keyfile_string (kf, group, nvr_keys[i].key, nvr_keys[i].def, FALSE,
+                                             &local);
+      if (local)
+        {
+          g_propagate_error (error, g_steal_pointer (&local));
+          return FALSE;
+        }
+    }
+  if (st->nvr_url && *st->nvr_url == '\0')
+    g_clear_pointer (&st->nvr_url, g_free);
+  if (st->nvr_url && !url_ok (st->nvr_url, "http"))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s] nvr_status: expected http://HOST:PORT/… (the NVR's channel status), got '%s'",
+                   kf->path, group, st->nvr_url);
+      return FALSE;
+    }
   g_auto (GStrv) ids = g_strsplit (list, ",", CAM_MAX + 1);
   for (guint i = 0; ids[i]; i++)
     {
@@ -129,14 +213,25 @@ camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **erro
       g_autofree gchar *k_rtsp = g_strconcat ("rtsp.", c->id, NULL);
       g_autofree gchar *k_snap = g_strconcat ("snapshot.", c->id, NULL);
       g_autofree gchar *k_ctr = g_strconcat ("counter.", c->id, NULL);
+      g_autofree gchar *k_chan = g_strconcat ("channel.", c->id, NULL);
       c->rtsp = g_key_file_get_string (kf->kf, group, k_rtsp, NULL);
       c->snapshot = g_key_file_get_string (kf->kf, group, k_snap, NULL);
       c->counter = g_key_file_get_string (kf->kf, group, k_ctr, NULL);
-      if (!c->rtsp && !c->snapshot)
+      c->channel = g_key_file_get_string (kf->kf, group, k_chan, NULL);
+      if (c->channel)
+        g_strstrip (c->channel);
+      if (c->channel && (!st->nvr_url || *c->channel == '\0'))
         {
           g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                       "%s: [%s] %s: expected an rtsp:// URL (or snapshot.%s = http://…)",
-                       kf->path, group, k_rtsp, c->id);
+                       "%s: [%s] %s: expected an NVR channel id, and nvr_status = http://… set, got '%s'",
+                       kf->path, group, k_chan, c->channel);
+          return FALSE;
+        }
+      if (!c->rtsp && !c->snapshot && !c->channel)
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                       "%s: [%s] %s: expected an rtsp:// URL (or snapshot.%s = http://…, "
+                       "or channel.%s with nvr_status)", kf->path, group, k_rtsp, c->id, c->id);
           return FALSE;
         }
       if ((c->rtsp && !url_ok (c->rtsp, "rtsp")) || (c->snapshot && !url_ok (c->snapshot, "http")))
@@ -333,17 +428,229 @@ probe_snapshot (const gchar *url, guint timeout_s, GCancellable *cancel, GError 
          && (len > 0 || (g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "empty snapshot"), FALSE));
 }
 
+/* GET url; the body (≤ max) in *body.  HTTP/1.0, so the answer ends with
+ * Content-Length or at the close. */
+static gboolean
+http_get (const gchar *url, guint timeout_s, gsize max, GCancellable *cancel, GString *body,
+          GError **error)
+{
+  g_autoptr (GUri) uri = NULL;
+  g_autoptr (GSocketConnection) conn = dial (url, 80, timeout_s, cancel, &uri, error);
+  if (!conn)
+    return FALSE;
+  const gchar *path = g_uri_get_path (uri);
+  g_autofree gchar *req = g_strdup_printf ("GET %s%s%s HTTP/1.0\r\nHost: %s\r\n"
+                                           "Accept: application/json\r\n"
+                                           "User-Agent: ioc-connector\r\n\r\n",
+                                           *path ? path : "/", g_uri_get_query (uri) ? "?" : "",
+                                           g_uri_get_query (uri) ? g_uri_get_query (uri) : "",
+                                           g_uri_get_host (uri));
+  g_autoptr (GString) head = g_string_new (NULL);
+  if (!exchange (G_IO_STREAM (conn), req, "HTTP/1.", head, cancel, error))
+    return FALSE;
+  if (!g_str_has_prefix (head->str + 8, " 200"))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "'%.40s'", head->str);
+      return FALSE;
+    }
+  gint64 len = header_int (head->str, "content-length");
+  if (len >= 0)
+    return read_body (G_IO_STREAM (conn), len, max, body, cancel, error);
+  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
+  gchar buf[8192];
+  for (;;)
+    {
+      gssize n = g_input_stream_read (in, buf, sizeof buf, cancel, error);
+      if (n < 0)
+        return FALSE;
+      if (n == 0)
+        return TRUE;
+      if (body->len + (gsize) n > max)
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "body over %zu bytes", max);
+          return FALSE;
+        }
+      g_string_append_len (body, buf, n);
+    }
+}
+
+static JsonNode *
+json_path (JsonNode *node, const gchar *path)
+{
+  if (path == NULL || *path == '\0')
+    return node;
+  g_auto (GStrv) parts = g_strsplit (path, ".", 8);
+  for (guint i = 0; parts[i] && node; i++)
+    {
+      if (!JSON_NODE_HOLDS_OBJECT (node) || !json_object_has_member (json_node_get_object (node), parts[i]))
+        return NULL;
+      node = json_object_get_member (json_node_get_object (node), parts[i]);
+    }
+  return node;
+}
+
+/* NVRs say a flag as true/false, 1/0 or "true"/"1"/"yes"/"on". */
+static Tri
+tri_of (JsonObject *o, const gchar *field)
+{
+  if (!field || !*field || !json_object_has_member (o, field))
+    return TRI_UNSET;
+  JsonNode *n = json_object_get_member (o, field);
+  if (!JSON_NODE_HOLDS_VALUE (n))
+    return TRI_UNSET;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_BOOLEAN)
+    return json_node_get_boolean (n) ? TRI_TRUE : TRI_FALSE;
+  if (t == G_TYPE_INT64)
+    return json_node_get_int (n) != 0 ? TRI_TRUE : TRI_FALSE;
+  if (t == G_TYPE_STRING)
+    {
+      const gchar *v = json_node_get_string (n);
+      if (!g_ascii_strcasecmp (v, "true") || !strcmp (v, "1") || !g_ascii_strcasecmp (v, "yes")
+          || !g_ascii_strcasecmp (v, "on"))
+        return TRI_TRUE;
+      if (!g_ascii_strcasecmp (v, "false") || !strcmp (v, "0") || !g_ascii_strcasecmp (v, "no")
+          || !g_ascii_strcasecmp (v, "off"))
+        return TRI_FALSE;
+    }
+  return TRI_UNSET;
+}
+
+static gint64
+int_of (JsonObject *o, const gchar *field)
+{
+  if (!field || !*field || !json_object_has_member (o, field))
+    return -1;
+  JsonNode *n = json_object_get_member (o, field);
+  if (!JSON_NODE_HOLDS_VALUE (n))
+    return -1;
+  GType t = json_node_get_value_type (n);
+  if (t == G_TYPE_INT64)
+    return json_node_get_int (n) >= 0 ? json_node_get_int (n) : -1;
+  if (t == G_TYPE_DOUBLE)
+    return json_node_get_double (n) >= 0 ? (gint64) json_node_get_double (n) : -1;
+  return -1;
+}
+
+static gchar *
+text_of (JsonObject *o, const gchar *field)
+{
+  if (!json_object_has_member (o, field))
+    return NULL;
+  JsonNode *n = json_object_get_member (o, field);
+  if (!JSON_NODE_HOLDS_VALUE (n))
+    return NULL;
+  if (json_node_get_value_type (n) == G_TYPE_INT64)
+    return g_strdup_printf ("%" G_GINT64_FORMAT, json_node_get_int (n));
+  if (json_node_get_value_type (n) == G_TYPE_STRING)
+    return g_strdup (json_node_get_string (n));
+  return NULL;
+}
+
+/* Worker thread: one read of the NVR's channel status into the probes. */
+static gboolean
+nvr_read (NvrRead *nr, GPtrArray *probes, guint timeout_s, GCancellable *cancel, GError **error)
+{
+  g_autoptr (GString) body = g_string_new (NULL);
+  if (!http_get (nr->url, timeout_s, CAM_MAX_NVR_BODY, cancel, body, error))
+    return FALSE;
+  g_autoptr (JsonParser) parser = json_parser_new ();
+  if (!json_parser_load_from_data (parser, body->str, (gssize) body->len, error))
+    return FALSE;
+  JsonNode *items = json_path (json_parser_get_root (parser), nr->items);
+  if (!items || !JSON_NODE_HOLDS_ARRAY (items))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "no array at '%s'", nr->items);
+      return FALSE;
+    }
+  JsonArray *arr = json_node_get_array (items);
+  for (guint i = 0; i < json_array_get_length (arr) && i < 4096; i++)
+    {
+      JsonNode *el = json_array_get_element (arr, i);
+      if (!JSON_NODE_HOLDS_OBJECT (el))
+        continue;
+      JsonObject *o = json_node_get_object (el);
+      g_autofree gchar *chan = text_of (o, nr->channel);
+      if (!chan)
+        continue;
+      for (guint j = 0; j < probes->len; j++)
+        {
+          Probe *p = probes->pdata[j];
+          if (g_strcmp0 (p->channel, chan) != 0)
+            continue;
+          p->nvr.seen = TRUE;
+          p->nvr.online = tri_of (o, nr->online);
+          p->nvr.recording = tri_of (o, nr->recording);
+          p->nvr.video_loss = tri_of (o, nr->video_loss);
+          p->nvr.tamper = tri_of (o, nr->tamper);
+          p->nvr.fps = int_of (o, nr->fps);
+          p->nvr.bitrate_kbps = int_of (o, nr->bitrate);
+        }
+    }
+  return TRUE;
+}
+
+static void
+nvr_read_free (NvrRead *nr)
+{
+  if (!nr)
+    return;
+  g_free (nr->url);
+  g_free (nr->items);
+  g_free (nr->channel);
+  g_free (nr->online);
+  g_free (nr->recording);
+  g_free (nr->video_loss);
+  g_free (nr->tamper);
+  g_free (nr->fps);
+  g_free (nr->bitrate);
+  g_free (nr->error);
+  g_free (nr);
+}
+
+typedef struct
+{
+  GPtrArray *probes;
+  NvrRead *nvr; /* NULL: no NVR configured */
+  guint timeout_s;
+} Round;
+
+static void
+round_free (Round *r)
+{
+  g_ptr_array_unref (r->probes);
+  nvr_read_free (r->nvr);
+  g_free (r);
+}
+
 static void
 probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
 {
-  GPtrArray *probes = data;
-  guint timeout_s = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (task), "timeout-s"));
+  Round *round = data;
+  GPtrArray *probes = round->probes;
+  if (round->nvr)
+    {
+      g_autoptr (GError) error = NULL;
+      round->nvr->ok = nvr_read (round->nvr, probes, round->timeout_s, cancel, &error);
+      if (!round->nvr->ok)
+        round->nvr->error = g_strdup (error ? error->message : "failed");
+    }
   for (guint i = 0; i < probes->len && !g_cancellable_is_cancelled (cancel); i++)
     {
       Probe *p = probes->pdata[i];
       g_autoptr (GError) error = NULL;
-      p->ok = (!p->rtsp || probe_rtsp (p->rtsp, timeout_s, cancel, &error))
-              && (!p->snapshot || probe_snapshot (p->snapshot, timeout_s, cancel, &error));
+      if (!p->rtsp && !p->snapshot)
+        {
+          /* only the NVR knows this camera */
+          p->ok = p->nvr.online == TRI_TRUE;
+          if (!p->ok)
+            p->error = g_strdup (!round->nvr || !round->nvr->ok ? "NVR status unavailable"
+                                 : !p->nvr.seen ? "channel not in the NVR status"
+                                                : "NVR says offline");
+          continue;
+        }
+      p->ok = (!p->rtsp || probe_rtsp (p->rtsp, round->timeout_s, cancel, &error))
+              && (!p->snapshot || probe_snapshot (p->snapshot, round->timeout_s, cancel, &error));
       if (!p->ok)
         p->error = g_strdup (error ? error->message : "probe failed");
     }
@@ -364,21 +671,49 @@ emit_change (CameraState *st, Cam *c, const gchar *type)
     ioc_connector_reject (st->conn, type, error->message);
 }
 
+/* The NVR's flags: an edge is an event, except on the first reading. */
+static gboolean
+nvr_update (CameraState *st, Cam *c, const NvrChan *now)
+{
+  if (!now->seen)
+    return FALSE;
+  NvrChan old = c->nvr;
+  c->nvr = *now;
+  gboolean changed = old.recording != now->recording || old.video_loss != now->video_loss
+                     || old.tamper != now->tamper;
+  if (old.recording == TRI_TRUE && now->recording == TRI_FALSE)
+    emit_change (st, c, "recording.stopped");
+  else if (old.recording == TRI_FALSE && now->recording == TRI_TRUE)
+    emit_change (st, c, "recording.started");
+  if (old.video_loss == TRI_FALSE && now->video_loss == TRI_TRUE)
+    emit_change (st, c, "video.loss");
+  if (old.tamper == TRI_FALSE && now->tamper == TRI_TRUE)
+    emit_change (st, c, "tamper");
+  return changed;
+}
+
 static void
 probe_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   GTask *task = G_TASK (res);
-  GPtrArray *probes = g_task_get_task_data (task);
+  Round *round = g_task_get_task_data (task);
+  GPtrArray *probes = round->probes;
   GCancellable *cancel = g_task_get_cancellable (task);
   if (g_cancellable_is_cancelled (cancel))
     return; /* the state is gone */
   CameraState *st = data;
   st->probing = FALSE;
   gboolean changed = FALSE;
+  if (round->nvr && !round->nvr->ok)
+    {
+      g_autofree gchar *why = g_strdup_printf ("%s: %s", round->nvr->url, round->nvr->error);
+      ioc_connector_reject (st->conn, "NVR status", why);
+    }
   for (guint i = 0; i < probes->len && i < st->cams->len; i++)
     {
       Probe *p = probes->pdata[i];
       Cam *c = st->cams->pdata[i];
+      changed |= nvr_update (st, c, &p->nvr);
       if (p->ok)
         {
           c->fails = 0;
@@ -427,7 +762,9 @@ camera_poll (IocConnector *conn, gpointer state)
   CameraState *st = state;
   if (st->probing)
     return; /* a slow round is not piled on */
-  GPtrArray *probes = g_ptr_array_new_with_free_func ((GDestroyNotify) probe_free);
+  Round *round = g_new0 (Round, 1);
+  round->probes = g_ptr_array_new_with_free_func ((GDestroyNotify) probe_free);
+  round->timeout_s = (guint) MAX (1, st->timeout_us / G_TIME_SPAN_SECOND);
   for (guint i = 0; i < st->cams->len; i++)
     {
       Cam *c = st->cams->pdata[i];
@@ -435,12 +772,25 @@ camera_poll (IocConnector *conn, gpointer state)
       p->id = g_strdup (c->id);
       p->rtsp = g_strdup (c->rtsp);
       p->snapshot = g_strdup (c->snapshot);
-      g_ptr_array_add (probes, p);
+      p->channel = g_strdup (c->channel);
+      g_ptr_array_add (round->probes, p);
+    }
+  if (st->nvr_url)
+    {
+      NvrRead *nr = g_new0 (NvrRead, 1);
+      nr->url = g_strdup (st->nvr_url);
+      nr->items = g_strdup (st->nvr_items);
+      nr->channel = g_strdup (st->nvr_channel);
+      nr->online = g_strdup (st->nvr_online);
+      nr->recording = g_strdup (st->nvr_recording);
+      nr->video_loss = g_strdup (st->nvr_video_loss);
+      nr->tamper = g_strdup (st->nvr_tamper);
+      nr->fps = g_strdup (st->nvr_fps);
+      nr->bitrate = g_strdup (st->nvr_bitrate);
+      round->nvr = nr;
     }
   g_autoptr (GTask) task = g_task_new (NULL, st->cancel, probe_done, st);
-  g_task_set_task_data (task, probes, (GDestroyNotify) g_ptr_array_unref);
-  g_object_set_data (G_OBJECT (task), "timeout-s",
-                     GUINT_TO_POINTER ((guint) MAX (1, st->timeout_us / G_TIME_SPAN_SECOND)));
+  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
   st->probing = TRUE;
   g_task_run_in_thread (task, probe_thread);
 }
@@ -467,6 +817,15 @@ camera_status (IocConnector *conn, gpointer state, JsonObject *fields)
       JsonObject *o = json_object_new ();
       json_object_set_string_member (o, "camera", c->id);
       json_object_set_boolean_member (o, "online", c->online);
+      /* recording: the NVR's word; an offline camera records nothing */
+      if (c->nvr.recording != TRI_UNSET)
+        json_object_set_boolean_member (o, "recording", c->online && c->nvr.recording == TRI_TRUE);
+      else if (!c->online)
+        json_object_set_boolean_member (o, "recording", FALSE);
+      if (c->nvr.fps >= 0)
+        json_object_set_int_member (o, "fps", c->nvr.fps);
+      if (c->nvr.bitrate_kbps >= 0)
+        json_object_set_int_member (o, "bitrate_kbps", c->nvr.bitrate_kbps);
       json_array_add_object_element (arr, o);
     }
   json_object_set_array_member (fields, "cameras", g_steal_pointer (&arr));
