@@ -7,5 +7,6 @@ const IocConnectorKind *const ioc_connector_kinds[] = {
   &ioc_kind_kiosk,
   &ioc_kind_portal,
   &ioc_kind_camera,
+  &ioc_kind_jsonl,
   NULL,
 };

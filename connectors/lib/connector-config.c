@@ -62,8 +62,21 @@ finish (IocKeyFile *kf, GError **error)
   if (!self->kind_name)
     return NULL;
   if (!ioc_kind_from_string (self->kind_name, strlen (self->kind_name), &self->kind))
-    return bad (error, p, "connector", "kind", "desk, kiosk, camera or portal", self->kind_name),
-           NULL;
+    {
+      /* A connector kind that is not a SPEC kind (jsonl) says which SPEC
+       * kind it publishes as: that names the topics and checks the events. */
+      g_autofree gchar *as = NULL;
+      if (is_id (self->kind_name) && g_key_file_has_group (kf->kf, self->kind_name))
+        as = g_key_file_get_string (kf->kf, self->kind_name, "publish_as", NULL);
+      if (!as)
+        return bad (error, p, "connector", "kind",
+                    "desk, kiosk, camera, portal, or jsonl with [jsonl] publish_as", self->kind_name),
+               NULL;
+      g_strstrip (as);
+      if (!ioc_kind_from_string (as, strlen (as), &self->kind))
+        return bad (error, p, self->kind_name, "publish_as", "desk, kiosk, camera or portal", as),
+               NULL;
+    }
   self->province = ioc_keyfile_string (kf, "connector", "province", NULL, TRUE, error);
   if (!self->province)
     return NULL;

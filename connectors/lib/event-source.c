@@ -123,9 +123,9 @@ parse_listen (const gchar *listen, guint *port)
   return TRUE;
 }
 
-IocEventSource *
-ioc_event_source_configure (const IocConnectorConfig *cfg, IocKeyFile *kf, const gchar *group,
-                            GError **error)
+static IocEventSource *
+configure (const IocConnectorConfig *cfg, IocKeyFile *kf, const gchar *group,
+           gboolean intake, const gchar *const *own_keys, GError **error)
 {
   g_autoptr (IocEventSource) self = g_new0 (IocEventSource, 1);
   self->cfg_path = g_strdup (kf->path);
@@ -164,7 +164,11 @@ ioc_event_source_configure (const IocConnectorConfig *cfg, IocKeyFile *kf, const
       if (*strs[i].out && **strs[i].out == '\0' && strs[i].def == NULL)
         g_clear_pointer (strs[i].out, g_free);
     }
-  if (!self->url && !self->listen)
+  if (!intake && (self->url || self->listen))
+    return cfg_error (error, self, self->url ? "url" : "listen",
+                      "nothing (this kind reads its own source; see its sample)",
+                      self->url ? self->url : self->listen), NULL;
+  if (intake && !self->url && !self->listen)
     return cfg_error (error, self, "url", "an http:// URL to poll, or listen = 127.0.0.1:PORT "
                       "for a webhook (or both)", ""), NULL;
   if (self->url && !g_str_has_prefix (self->url, "http://") && !g_str_has_prefix (self->url, "https://"))
@@ -230,11 +234,26 @@ ioc_event_source_configure (const IocConnectorConfig *cfg, IocKeyFile *kf, const
           g_hash_table_replace (self->values, g_strdup_printf ("%s\n%s", field, dot + 1),
                                 json_node_copy (json_parser_get_root (jp)));
         }
-      else if (!g_strv_contains (plain_keys, k))
+      else if (!g_strv_contains (plain_keys, k) && !(own_keys && g_strv_contains (own_keys, k)))
         return cfg_error (error, self, k, "a known key (url, listen, map.*, type.*, value.* …; "
                           "see connectors/samples)", k), NULL;
     }
   return g_steal_pointer (&self);
+}
+
+IocEventSource *
+ioc_event_source_configure (const IocConnectorConfig *cfg, IocKeyFile *kf, const gchar *group,
+                            GError **error)
+{
+  return configure (cfg, kf, group, TRUE, NULL, error);
+}
+
+IocEventSource *
+ioc_event_source_configure_mapping (const IocConnectorConfig *cfg, IocKeyFile *kf,
+                                    const gchar *group, const gchar *const *own_keys,
+                                    GError **error)
+{
+  return configure (cfg, kf, group, FALSE, own_keys, error);
 }
 
 /* ---- mapping ---- */
@@ -383,6 +402,21 @@ ioc_event_source_map (IocEventSource *self, JsonObject *item, gchar **out_unit, 
   *out_type = g_steal_pointer (&type);
   *out_ts_us = ts_us;
   *out_fields = g_steal_pointer (&fields);
+  return TRUE;
+}
+
+gboolean
+ioc_event_source_emit (IocEventSource *self, IocConnector *conn, JsonObject *item,
+                       IocEventSeenFunc seen, gpointer kind_state, GError **error)
+{
+  g_autofree gchar *unit = NULL, *type = NULL;
+  gint64 ts_us;
+  g_autoptr (JsonObject) fields = NULL;
+  if (!ioc_event_source_map (self, item, &unit, &type, &ts_us, &fields, error)
+      || !ioc_connector_emit (conn, unit, type, ts_us, fields, error))
+    return FALSE;
+  if (seen)
+    seen (kind_state, unit, type, ts_us, fields);
   return TRUE;
 }
 

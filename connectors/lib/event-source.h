@@ -33,7 +33,17 @@ typedef void (*IocEventSeenFunc) (gpointer kind_state, const gchar *unit, const 
 
 IocEventSource *ioc_event_source_configure (const IocConnectorConfig *cfg, IocKeyFile *kf,
                                             const gchar *group, GError **error);
+/* The mapping keys only (type_field, ts_field, unit_field, type, map.*,
+ * type.*, value.*) for a kind that reads its source itself (jsonl):
+ * url/listen are refused; own_keys (NULL-terminated) are the kind's. */
+IocEventSource *ioc_event_source_configure_mapping (const IocConnectorConfig *cfg, IocKeyFile *kf,
+                                                    const gchar *group,
+                                                    const gchar *const *own_keys, GError **error);
 void     ioc_event_source_free (IocEventSource *self);
+/* Maps one source item and emits it on conn; FALSE (nothing emitted, no
+ * seq used) with the reason in error.  The caller counts the reject. */
+gboolean ioc_event_source_emit (IocEventSource *self, IocConnector *conn, JsonObject *item,
+                                IocEventSeenFunc seen, gpointer kind_state, GError **error);
 gboolean ioc_event_source_start (IocEventSource *self, IocConnector *conn, IocEventSeenFunc seen,
                                  gpointer kind_state, GError **error);
 void     ioc_event_source_poll (IocEventSource *self);
