@@ -116,6 +116,9 @@ struct _IocAlertEngine
   GHashTable *sources;      /* "kind/device" → Source* */
   GHashTable *values;       /* "metric|unit" → Sample* */
   GHashTable *overdue;      /* "unit/dossier" → Overdue*: today's, zero-tolerance units only */
+  /* Unit spikes that fired this round, announced after the province rules
+   * ran: if they complete a group they go out under it, not one by one. */
+  GPtrArray *fired_units;   /* keys */
   gboolean dirty;
   gint64 last_eval_us;
 };
@@ -222,6 +225,7 @@ ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64
   self->sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) source_free);
   self->values = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->overdue = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) overdue_free);
+  self->fired_units = g_ptr_array_new_with_free_func (g_free);
   return self;
 }
 
@@ -242,6 +246,7 @@ ioc_alert_engine_free (IocAlertEngine *self)
   g_hash_table_unref (self->sources);
   g_hash_table_unref (self->values);
   g_hash_table_unref (self->overdue);
+  g_ptr_array_unref (self->fired_units);
   g_free (self);
 }
 
@@ -722,7 +727,14 @@ step (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope, Cond cond
           i->fired_us = now_us;
           if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT && i->group == NULL)
             i->group = g_strdup (open_group (self, r));
-          transition (self, r, i, now_us);
+          if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT && i->group == NULL)
+            {
+              /* Told after the province rules: it may complete a group. */
+              g_ptr_array_add (self->fired_units, g_strdup (i->key));
+              self->dirty = TRUE;
+            }
+          else
+            transition (self, r, i, now_us);
         }
       else if (i->state == IOC_ALERT_STATE_FIRING && r->reminder_us > 0
                && now_us - i->last_notified_us >= r->reminder_us)
@@ -973,11 +985,14 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
     for (guint m = 0; m < members->len; m++)
       {
         Inst *i = g_ptr_array_index (members, m);
-        if (i->group == NULL)
-          {
-            i->group = g_strdup (p->id);
-            self->dirty = TRUE;
-          }
+        if (i->group != NULL)
+          continue;
+        i->group = g_strdup (p->id);
+        self->dirty = TRUE;
+        /* Already announced alone: its retained state now names the group
+         * (not paged again).  One fired this round is announced below. */
+        if (!g_ptr_array_find_with_equal_func (self->fired_units, i->key, g_str_equal, NULL))
+          notify (self, i, i->state, now_us, FALSE, TRUE);
       }
 }
 
@@ -1278,6 +1293,16 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
           }
         finish_rule (self, r, now_us);
       }
+
+  /* Unit spikes fired this round: under their group if one opened. */
+  for (guint k = 0; k < self->fired_units->len; k++)
+    {
+      Inst *i = g_hash_table_lookup (self->insts, g_ptr_array_index (self->fired_units, k));
+      const IocAlertRule *r = i != NULL ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
+      if (r != NULL && i->state == IOC_ALERT_STATE_FIRING)
+        transition (self, r, i, now_us);
+    }
+  g_ptr_array_set_size (self->fired_units, 0);
 
   /* Alerts of rules removed by a reload resolve. */
   g_autoptr (GPtrArray) orphans = g_ptr_array_new ();

@@ -49,7 +49,7 @@ typedef struct
   const gchar *ack_note;
   gboolean is_silenced;
   gboolean is_reminder;
-  gboolean is_ack_update;   /* state unchanged, only the ack (wall display) */
+  gboolean is_ack_update;   /* state unchanged: only the ack or the group (wall display, MQTT) */
 } IocAlert;
 
 /* Called for every notification.  The MQTT retained state should always be

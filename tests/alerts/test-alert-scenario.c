@@ -156,8 +156,9 @@ test_scenario (void)
     "11:00 firing overdue-spike-unit/xa-17001",
     "13:00 firing overdue-spike-unit/xa-17002",
     "14:30 firing overdue-spike-province/hourly",
-    "15:00 firing overdue-spike-unit/xa-17003", /* unit rules run before province rules */
+    /* A unit spike is told after the province rules ran (it might complete a group). */
     "15:00 resolved overdue-spike-province/hourly",
+    "15:00 firing overdue-spike-unit/xa-17003",
     /* 17:00 the office closes: connector-down is muted (no change) overnight. */
     "01:00 resolved overdue-spike-unit/xa-17001",
     "01:00 resolved overdue-spike-unit/xa-17002",
