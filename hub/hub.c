@@ -123,7 +123,8 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
 
   /* "now" for validation is the arrival time from the journal, so that a
    * replay after a crash takes exactly the decisions the live run took. */
-  r = ioc_validate (record, self->config->province, self->units, arrival_us, &detail);
+  const IocUnit *unit_entry = NULL;
+  r = ioc_validate_unit (record, self->config->province, self->units, arrival_us, &unit_entry, &detail);
   if (r != IOC_REJECT_NONE)
     {
       reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
@@ -134,9 +135,7 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
 
   /* SPEC §2: history under a code that merged away is reported under the
    * commune that absorbed it. */
-  const gchar *unit = ioc_units_resolve (self->units, record->unit, record->ts_us);
-  if (unit == NULL)
-    unit = ioc_intern (record->unit);
+  const gchar *unit = ioc_units_resolve_unit (self->units, unit_entry);
 
   ioc_device_health_record (self->devices, record, unit, arrival_us);
   if (record->msg_type == IOC_MSG_EVENT)

@@ -15,6 +15,14 @@ IocReject
 ioc_validate (IocRecord *rec, const gchar *province, const IocUnitRegistry *units, gint64 now_us,
               const gchar **out_detail)
 {
+  const IocUnit *unit;
+  return ioc_validate_unit (rec, province, units, now_us, &unit, out_detail);
+}
+
+IocReject
+ioc_validate_unit (IocRecord *rec, const gchar *province, const IocUnitRegistry *units, gint64 now_us,
+                   const IocUnit **out_unit, const gchar **out_detail)
+{
   /* The detail outlives this call but not the next one on the thread. */
   static _Thread_local gchar detail[160];
   gint64 at_us;
@@ -25,6 +33,7 @@ ioc_validate (IocRecord *rec, const gchar *province, const IocUnitRegistry *unit
 
   if (out_detail != NULL)
     *out_detail = NULL;
+  *out_unit = NULL;
 
   if (rec->province == NULL || strcmp (rec->province, province) != 0)
     {
@@ -57,7 +66,7 @@ ioc_validate (IocRecord *rec, const gchar *province, const IocUnitRegistry *unit
       at_us = rec->ts_us;
     }
 
-  if (rec->unit == NULL || ioc_units_lookup (units, rec->unit, at_us) == NULL)
+  if (rec->unit == NULL || (*out_unit = ioc_units_lookup (units, rec->unit, at_us)) == NULL)
     {
       gchar at[IOC_TIME_BUF];
       ioc_time_format (at_us, at);

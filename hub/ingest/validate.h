@@ -20,5 +20,9 @@ G_BEGIN_DECLS
  * stamped here with now_us (rec->ts_us), and its unit looked up at now_us. */
 IocReject ioc_validate (IocRecord *rec, const gchar *province, const IocUnitRegistry *units,
                         gint64 now_us, const gchar **out_detail);
+/* The same, and on success the registry entry of rec->unit at the record's
+ * time in *out_unit, for ioc_units_resolve_unit(). */
+IocReject ioc_validate_unit (IocRecord *rec, const gchar *province, const IocUnitRegistry *units,
+                             gint64 now_us, const IocUnit **out_unit, const gchar **out_detail);
 
 G_END_DECLS

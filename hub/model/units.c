@@ -430,15 +430,13 @@ ioc_units_lookup (const IocUnitRegistry *self, const gchar *code, gint64 ts_us)
 }
 
 const gchar *
-ioc_units_resolve (const IocUnitRegistry *self, const gchar *code, gint64 ts_us)
+ioc_units_resolve_unit (const IocUnitRegistry *self, const IocUnit *unit)
 {
-  const UnitEntry *e;
   g_return_val_if_fail (self != NULL, NULL);
-  g_return_val_if_fail (code != NULL, NULL);
+  g_return_val_if_fail (unit != NULL, NULL);
 
-  e = find_entry (self, code, ts_us);
-  if (e == NULL)
-    return NULL;
+  /* Every IocUnit handed out is the head of its UnitEntry. */
+  const UnitEntry *e = (const UnitEntry *) unit;
   /* check_links() proved every chain ends within MAX_SUCCESSOR_HOPS. */
   for (guint hops = 0; e->unit.successor != NULL && hops < MAX_SUCCESSOR_HOPS; hops++)
     {
@@ -448,6 +446,16 @@ ioc_units_resolve (const IocUnitRegistry *self, const gchar *code, gint64 ts_us)
       e = next;
     }
   return e->unit.code;
+}
+
+const gchar *
+ioc_units_resolve (const IocUnitRegistry *self, const gchar *code, gint64 ts_us)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (code != NULL, NULL);
+
+  const UnitEntry *e = find_entry (self, code, ts_us);
+  return e != NULL ? ioc_units_resolve_unit (self, &e->unit) : NULL;
 }
 
 static gint

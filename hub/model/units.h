@@ -38,6 +38,9 @@ const IocUnit *ioc_units_lookup (const IocUnitRegistry *self, const gchar *code,
  * valid at ts_us, then its successors in turn.  NULL if code is unknown at
  * ts_us. */
 const gchar *ioc_units_resolve (const IocUnitRegistry *self, const gchar *code, gint64 ts_us);
+/* The same, from an entry ioc_units_lookup() returned: saves the hot path
+ * a second lookup of a unit it has just validated. */
+const gchar *ioc_units_resolve_unit (const IocUnitRegistry *self, const IocUnit *unit);
 /* (transfer container) IocUnit* valid at now_us, sorted by code. */
 GPtrArray *ioc_units_current (const IocUnitRegistry *self, gint64 now_us);
 /* Number of rows (dated entries). */
