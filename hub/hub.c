@@ -584,6 +584,12 @@ ioc_hub_ingest (IocHub *self, const gchar *topic, gsize topic_len, const guint8 
   hub_process (self, topic, topic_len, payload, len, arrival_us);
 }
 
+void
+ioc_hub_tick (IocHub *self)
+{
+  hub_tick (self);
+}
+
 const IocHubView *
 ioc_hub_view (IocHub *self)
 {

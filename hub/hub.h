@@ -67,6 +67,9 @@ const IocHubView *ioc_hub_view (IocHub *self);
  * decode, validate, dedup, aggregate.  For benchmarks and dry runs. */
 void     ioc_hub_ingest (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
                          gint64 arrival_us);
+/* One tick at the clock's now, as the 1 s timer does once started: for
+ * offline runs (iocctl dry-run) that move a manual clock by hand. */
+void     ioc_hub_tick (IocHub *self);
 /* Consumers register before ioc_hub_start(). */
 void     ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data);
 /* Every minute point emitted (and re-emitted after late data). */

@@ -6,19 +6,20 @@
  *   iocctl push-config NAME --connectors DIR [--url tcp://broker:1883] [--timeout 10]
  *   iocctl ack ID [--note TEXT] [--by NAME]       (operator token: --token or IOCCTL_TOKEN)
  *   iocctl silence --rule GLOB [--scope GLOB] --for 2h [--note TEXT]
- *   iocctl dry-run --config hub.conf FILE…   (lines: TOPIC<space>JSON)
+ *   iocctl dry-run --config hub.conf [--until TIME] FILE…   (iocctl-dry-run.h)
  *
  * Human output by default, --json for scripts.  Exit status: 0 good, 1 a
  * check failed (an error found, a connector down, a config rejected), 2 the
  * command line or a file could not be used.  A one-shot, single-threaded
- * program; Paho's synchronous client runs its own thread only inside
- * push-config's blocking calls. */
+ * program; Paho's threads run only inside push-config, which waits on
+ * them. */
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
-#include <MQTTClient.h>
+#include <MQTTAsync.h>
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
 
@@ -27,6 +28,7 @@
 #include "hub-config.h"
 #include "iocctl-broker.h"
 #include "iocctl-connector.h"
+#include "iocctl-dry-run.h"
 #include "ingest/envelope.h"
 #include "ingest/validate.h"
 #include "model/calendar.h"
@@ -788,6 +790,81 @@ cmd_silence (int argc, char **argv)
 
 /* ───────────────────────── push-config ───────────────────────── */
 
+/* iocctl links the hub's own stages (dry-run), hence Paho's asynchronous
+ * library, the hub's one: the push waits on its callbacks. */
+typedef struct
+{
+  GMutex lock;
+  GCond cond;
+  gint connect_state; /* 0 pending, 1 connected, -1 refused or failed */
+  gint connect_code;
+  GQueue answers; /* gchar*: fresh (not retained) messages on .../applied */
+} PushWait;
+
+static void
+push_connected_cb (void *context, MQTTAsync_successData *response)
+{
+  PushWait *w = context;
+  g_mutex_lock (&w->lock);
+  w->connect_state = 1;
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+}
+
+static void
+push_connect_failed_cb (void *context, MQTTAsync_failureData *response)
+{
+  PushWait *w = context;
+  g_mutex_lock (&w->lock);
+  w->connect_state = -1;
+  w->connect_code = response ? response->code : -1;
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+}
+
+static int
+push_message_cb (void *context, char *topic, int topic_len, MQTTAsync_message *m)
+{
+  PushWait *w = context;
+  /* A retained answer is the connector's reply to an earlier push. */
+  if (!m->retained)
+    {
+      g_mutex_lock (&w->lock);
+      g_queue_push_tail (&w->answers, g_strndup (m->payload, (gsize) m->payloadlen));
+      g_cond_broadcast (&w->cond);
+      g_mutex_unlock (&w->lock);
+    }
+  MQTTAsync_freeMessage (&m);
+  MQTTAsync_free (topic);
+  return 1;
+}
+
+/* Prints the connector's answer; the exit status it means. */
+static int
+report_answer (const IocCtlConnector *c, const gchar *answer)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  gboolean ok = TRUE;
+  if (json_parser_load_from_data (p, answer, -1, NULL) && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+    {
+      JsonObject *o = json_node_get_object (json_parser_get_root (p));
+      if (json_object_has_member (o, "ok"))
+        ok = json_object_get_boolean_member_with_default (o, "ok", FALSE);
+      const gchar *st = json_object_get_string_member_with_default (o, "status", NULL);
+      if (st == NULL)
+        st = json_object_get_string_member_with_default (o, "result", NULL);
+      if (st != NULL && (g_str_equal (st, "rejected") || g_str_equal (st, "error")))
+        ok = FALSE;
+    }
+  else if (g_str_has_prefix (answer, "rejected") || g_str_has_prefix (answer, "error"))
+    ok = FALSE;
+  if (opt_json)
+    g_print ("%s\n", answer);
+  else
+    g_print ("%s: %s: %s\n", c->id, ok ? "applied" : "REJECTED (the connector keeps its old config)", answer);
+  return ok ? EXIT_GOOD : EXIT_CHECK;
+}
+
 static int
 cmd_push_config (int argc, char **argv)
 {
@@ -835,198 +912,95 @@ cmd_push_config (int argc, char **argv)
   g_autofree gchar *applied = g_strconcat (topic, "/applied", NULL);
   g_autofree gchar *client_id = g_strdup_printf ("iocctl-%d", (int) getpid ());
 
-  MQTTClient client;
-  if (MQTTClient_create (&client, url, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL) != MQTTCLIENT_SUCCESS)
+  MQTTAsync client = NULL;
+  if (MQTTAsync_create (&client, url, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL) != MQTTASYNC_SUCCESS)
     {
       g_printerr ("iocctl push-config: %s: expected a broker URL such as tcp://127.0.0.1:1883\n", url);
       return EXIT_USAGE;
     }
-  MQTTClient_connectOptions co = MQTTClient_connectOptions_initializer;
+  PushWait w = { 0 };
+  g_mutex_init (&w.lock);
+  g_cond_init (&w.cond);
+  g_queue_init (&w.answers);
+  MQTTAsync_setCallbacks (client, &w, NULL, push_message_cb, NULL);
+  MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
   co.keepAliveInterval = 20;
   co.cleansession = 1;
   co.username = username;
   co.password = password;
-  int rc = MQTTClient_connect (client, &co);
+  co.connectTimeout = 10;
+  co.onSuccess = push_connected_cb;
+  co.onFailure = push_connect_failed_cb;
+  co.context = &w;
   int result = EXIT_CHECK;
-  if (rc != MQTTCLIENT_SUCCESS)
+  g_autofree gchar *answer = NULL;
+  gint64 connect_deadline = g_get_monotonic_time () + 12 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&w.lock);
+  if (MQTTAsync_connect (client, &co) != MQTTASYNC_SUCCESS)
+    w.connect_state = -1, w.connect_code = -1;
+  while (w.connect_state == 0 && g_cond_wait_until (&w.cond, &w.lock, connect_deadline))
+    ;
+  gint connected = w.connect_state;
+  gint code = w.connect_code;
+  g_mutex_unlock (&w.lock);
+  if (connected != 1)
     {
-      g_printerr ("iocctl push-config: %s: connect refused or failed (%d)%s\n", url, rc,
-                  rc == 5 ? ": not authorised (give --username/--password of an account that may write config topics)" : "");
-      MQTTClient_destroy (&client);
-      return EXIT_CHECK;
+      g_printerr ("iocctl push-config: %s: connect refused or failed (%d)%s\n", url, connected == 0 ? -1 : code,
+                  code == 5 ? ": not authorised (give --username/--password of an account that may write config topics)"
+                            : "");
+      goto out;
     }
-  MQTTClient_subscribe (client, applied, 1);
-  MQTTClient_deliveryToken tok;
-  rc = MQTTClient_publish (client, topic, (int) c->raw_len, c->raw, 1, 1, &tok);
-  if (rc == MQTTCLIENT_SUCCESS)
-    rc = MQTTClient_waitForCompletion (client, tok, 10000);
-  if (rc != MQTTCLIENT_SUCCESS)
-    g_printerr ("iocctl push-config: publishing on %s failed (%d)\n", topic, rc);
-  else
+  MQTTAsync_responseOptions sub = MQTTAsync_responseOptions_initializer;
+  int rc = MQTTAsync_subscribe (client, applied, 1, &sub);
+  if (rc == MQTTASYNC_SUCCESS)
+    rc = MQTTAsync_waitForCompletion (client, sub.token, 10000);
+  if (rc != MQTTASYNC_SUCCESS)
     {
-      if (!opt_json)
-        g_print ("%s: published retained on %s (%zu bytes); waiting %d s for %s\n", c->path, topic, c->raw_len,
-                 timeout_s, applied);
-      gint64 deadline = g_get_monotonic_time () + (gint64) timeout_s * G_USEC_PER_SEC;
-      gboolean answered = FALSE;
-      while (!answered && g_get_monotonic_time () < deadline)
-        {
-          char *rtopic = NULL;
-          int rlen = 0;
-          MQTTClient_message *m = NULL;
-          if (MQTTClient_receive (client, &rtopic, &rlen, &m, 500) != MQTTCLIENT_SUCCESS)
-            break;
-          if (m == NULL)
-            continue;
-          /* A retained answer is the connector's reply to an earlier push. */
-          if (!m->retained)
-            {
-              g_autofree gchar *answer = g_strndup (m->payload, m->payloadlen);
-              answered = TRUE;
-              g_autoptr (JsonParser) p = json_parser_new ();
-              gboolean ok = TRUE;
-              if (json_parser_load_from_data (p, answer, -1, NULL) && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
-                {
-                  JsonObject *o = json_node_get_object (json_parser_get_root (p));
-                  if (json_object_has_member (o, "ok"))
-                    ok = json_object_get_boolean_member_with_default (o, "ok", FALSE);
-                  const gchar *st = json_object_get_string_member_with_default (o, "status", NULL);
-                  if (st == NULL)
-                    st = json_object_get_string_member_with_default (o, "result", NULL);
-                  if (st != NULL && (g_str_equal (st, "rejected") || g_str_equal (st, "error")))
-                    ok = FALSE;
-                }
-              else if (g_str_has_prefix (answer, "rejected") || g_str_has_prefix (answer, "error"))
-                ok = FALSE;
-              if (opt_json)
-                g_print ("%s\n", answer);
-              else
-                g_print ("%s: %s: %s\n", c->id, ok ? "applied" : "REJECTED (the connector keeps its old config)",
-                         answer);
-              result = ok ? EXIT_GOOD : EXIT_CHECK;
-            }
-          MQTTClient_freeMessage (&m);
-          MQTTClient_free (rtopic);
-        }
-      if (!answered)
-        g_printerr ("iocctl push-config: no answer on %s within %d s; the config stays retained and the connector "
-                    "gets it when it connects\n", applied, timeout_s);
+      g_printerr ("iocctl push-config: subscribing to %s failed (%d)\n", applied, rc);
+      goto out;
     }
-  MQTTClient_disconnect (client, 2000);
-  MQTTClient_destroy (&client);
-  return result;
-}
-
-/* ───────────────────────── dry-run ───────────────────────── */
-
-static int
-cmd_dry_run (int argc, char **argv)
-{
-  g_autofree gchar *config_path = NULL;
-  GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Hub configuration (province, unit registry)", "FILE" },
-    { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "One JSON object per message", NULL },
-    { NULL }
-  };
-  if (!parse_options ("dry-run", "FILE…", entries, &argc, &argv))
-    return EXIT_USAGE;
-  if (config_path == NULL || argc < 2)
+  MQTTAsync_message msg = MQTTAsync_message_initializer;
+  msg.payload = c->raw;
+  msg.payloadlen = (int) c->raw_len;
+  msg.qos = 1;
+  msg.retained = 1;
+  MQTTAsync_responseOptions pub = MQTTAsync_responseOptions_initializer;
+  rc = MQTTAsync_sendMessage (client, topic, &msg, &pub);
+  if (rc == MQTTASYNC_SUCCESS)
+    rc = MQTTAsync_waitForCompletion (client, pub.token, 10000);
+  if (rc != MQTTASYNC_SUCCESS)
     {
-      g_printerr ("iocctl dry-run: expected --config FILE and sample files (lines: TOPIC JSON)\n");
-      return EXIT_USAGE;
-    }
-  g_autoptr (GError) error = NULL;
-  g_autoptr (IocHubConfig) config = ioc_hub_config_load (config_path, &error);
-  g_autoptr (IocUnitRegistry) units = config ? ioc_units_load (config->units_path, &error) : NULL;
-  if (units == NULL)
-    {
-      g_printerr ("iocctl dry-run: %s\n", error->message);
-      return EXIT_USAGE;
-    }
-  g_autoptr (IocDecoder) dec = ioc_decoder_new ();
-  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  guint accepted = 0, rejected = 0, duplicates = 0;
-  gint64 now = g_get_real_time ();
-  for (int f = 1; f < argc; f++)
-    {
-      g_autofree gchar *text = NULL;
-      if (!g_file_get_contents (argv[f], &text, NULL, &error))
-        {
-          g_printerr ("iocctl dry-run: %s\n", error->message);
-          return EXIT_USAGE;
-        }
-      g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-      for (guint ln = 0; lines[ln]; ln++)
-        {
-          gchar *line = g_strstrip (lines[ln]);
-          if (*line == '\0' || *line == '#')
-            continue;
-          gchar *sp = strchr (line, ' ');
-          const gchar *topic = line, *payload = "";
-          if (sp != NULL)
-            *sp = '\0', payload = sp + 1;
-          const IocRecord *rec = NULL;
-          const gchar *detail = NULL;
-          IocReject r = ioc_decoder_decode (dec, topic, strlen (topic), (const guint8 *) payload, strlen (payload),
-                                            &rec, &detail);
-          if (r == IOC_REJECT_NONE)
-            r = ioc_validate ((IocRecord *) rec, config->province, units, now, &detail);
-          const gchar *decision = "accepted";
-          g_autofree gchar *why = NULL;
-          if (r != IOC_REJECT_NONE)
-            {
-              decision = "deadletter";
-              why = g_strdup_printf ("%s: %s (published on ioc/v1/%s/deadletter/%s)", ioc_reject_name (r),
-                                     detail ? detail : "", config->province, ioc_reject_name (r));
-              rejected++;
-            }
-          else if (rec->seq > 0)
-            {
-              g_autofree gchar *key = g_strdup_printf ("%s/%s/%" G_GINT64_FORMAT, ioc_kind_name (rec->kind),
-                                                       rec->device, rec->seq);
-              if (!g_hash_table_add (seen, g_steal_pointer (&key)))
-                decision = "duplicate", why = g_strdup ("(kind, device, seq) seen before: counted once"), duplicates++;
-              else
-                accepted++;
-            }
-          else
-            accepted++;
-          if (r == IOC_REJECT_NONE && why == NULL)
-            why = g_strdup_printf ("%s %s unit %s device %s%s%s", ioc_kind_name (rec->kind),
-                                   ioc_msg_type_name (rec->msg_type), rec->unit, rec->device,
-                                   rec->msg_type == IOC_MSG_EVENT ? " type " : "",
-                                   rec->msg_type == IOC_MSG_EVENT ? ioc_event_type_name (rec->type) : "");
-          if (opt_json)
-            {
-              g_autoptr (JsonBuilder) b = json_builder_new ();
-              json_builder_begin_object (b);
-              json_builder_set_member_name (b, "file");
-              json_builder_add_string_value (b, argv[f]);
-              json_builder_set_member_name (b, "line");
-              json_builder_add_int_value (b, ln + 1);
-              json_builder_set_member_name (b, "topic");
-              json_builder_add_string_value (b, topic);
-              json_builder_set_member_name (b, "decision");
-              json_builder_add_string_value (b, decision);
-              json_builder_set_member_name (b, r != IOC_REJECT_NONE ? "reason" : "detail");
-              json_builder_add_string_value (b, r != IOC_REJECT_NONE ? ioc_reject_name (r) : why);
-              if (r != IOC_REJECT_NONE)
-                {
-                  json_builder_set_member_name (b, "detail");
-                  json_builder_add_string_value (b, detail ? detail : "");
-                }
-              json_builder_end_object (b);
-              g_autoptr (JsonNode) root = json_builder_get_root (b);
-              g_autofree gchar *s = json_to_string (root, FALSE);
-              g_print ("%s\n", s);
-            }
-          else
-            g_print ("%s:%u: %-10s %s  %s\n", argv[f], ln + 1, decision, topic, why);
-        }
+      g_printerr ("iocctl push-config: publishing on %s failed (%d)\n", topic, rc);
+      goto out;
     }
   if (!opt_json)
-    g_print ("%u accepted, %u dead-lettered, %u duplicate(s)\n", accepted, rejected, duplicates);
-  return rejected > 0 ? EXIT_CHECK : EXIT_GOOD;
+    g_print ("%s: published retained on %s (%zu bytes); waiting %d s for %s\n", c->path, topic, c->raw_len,
+             timeout_s, applied);
+  gint64 deadline = g_get_monotonic_time () + (gint64) MAX (timeout_s, 0) * G_USEC_PER_SEC;
+  g_mutex_lock (&w.lock);
+  while (g_queue_is_empty (&w.answers) && g_cond_wait_until (&w.cond, &w.lock, deadline))
+    ;
+  answer = g_queue_pop_head (&w.answers);
+  g_mutex_unlock (&w.lock);
+  if (answer != NULL)
+    result = report_answer (c, answer);
+  else
+    g_printerr ("iocctl push-config: no answer on %s within %d s; the config stays retained and the connector "
+                "gets it when it connects\n", applied, timeout_s);
+out:
+  if (MQTTAsync_isConnected (client))
+    {
+      MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
+      dopts.timeout = 2000;
+      MQTTAsync_disconnect (client, &dopts);
+      for (gint i = 0; i < 100 && MQTTAsync_isConnected (client); i++)
+        g_usleep (20000);
+    }
+  MQTTAsync_destroy (&client);
+  g_queue_clear_full (&w.answers, g_free);
+  g_mutex_clear (&w.lock);
+  g_cond_clear (&w.cond);
+  return result;
 }
 
 /* ───────────────────────── main ───────────────────────── */
@@ -1040,7 +1014,8 @@ usage (void)
               "  connectors     list connectors and their health from the hub; exit 1 when any is down\n"
               "  push-config    publish a connector's config on its config topic and wait for its answer\n"
               "  ack, silence   acknowledge or silence an alert (operator token)\n"
-              "  dry-run        run sample messages (TOPIC JSON per line) through decode and validation\n");
+              "  dry-run        run sample messages through the hub's stages offline: what it would publish "
+              "and write\n");
 }
 
 int
@@ -1075,7 +1050,7 @@ main (int argc, char **argv)
   else if (g_str_equal (cmd, "silence"))
     rc = cmd_silence (argc, argv);
   else if (g_str_equal (cmd, "dry-run"))
-    rc = cmd_dry_run (argc, argv);
+    rc = ioc_ctl_dry_run (argc, argv);
   else
     {
       g_printerr ("iocctl: unknown command '%s'\n", cmd);

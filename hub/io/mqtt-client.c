@@ -45,6 +45,9 @@ struct _IocMqttClient
   IocStat *stat_unprotected;
   IocStat *stat_refused;
   IocStat *stat_publish_failed;
+
+  IocMqttCaptureFunc capture; /* offline: publishes go here */
+  gpointer capture_data;
 };
 
 /* ---- persistence: the hook that makes QoS 2 ingest durable before PUBREC ---- */
@@ -497,7 +500,14 @@ ioc_mqtt_client_start (IocMqttClient *self)
 gboolean
 ioc_mqtt_client_is_connected (IocMqttClient *self)
 {
-  return g_atomic_int_get (&self->connected);
+  return self->capture != NULL || g_atomic_int_get (&self->connected);
+}
+
+void
+ioc_mqtt_client_capture (IocMqttClient *self, IocMqttCaptureFunc fn, gpointer user_data)
+{
+  self->capture = fn;
+  self->capture_data = user_data;
 }
 
 /* The hub publishes on a second connection.  Paho persists the publish
@@ -534,6 +544,11 @@ gboolean
 ioc_mqtt_client_publish (IocMqttClient *self, const gchar *topic, const void *payload, gsize len, gint qos,
                          gboolean retained)
 {
+  if (self->capture != NULL)
+    {
+      self->capture (topic, payload, len, qos, retained, self->capture_data);
+      return TRUE;
+    }
   if (self->pub_handle == NULL)
     {
       ioc_stat_add (self->stat_publish_failed, 1);

@@ -61,6 +61,12 @@ gboolean ioc_mqtt_client_is_connected (IocMqttClient *self);
 /* Any thread.  Returns FALSE (and counts it) when Paho would not take it. */
 gboolean ioc_mqtt_client_publish (IocMqttClient *self, const gchar *topic, const void *payload,
                                   gsize len, gint qos, gboolean retained);
+/* Offline runs (iocctl dry-run): every publish goes to fn instead of a
+ * broker, and the client reads as connected.  Call before start, and never
+ * start it then.  Main context. */
+typedef void (*IocMqttCaptureFunc) (const gchar *topic, const void *payload, gsize len, gint qos,
+                                    gboolean retained, gpointer user_data);
+void     ioc_mqtt_client_capture (IocMqttClient *self, IocMqttCaptureFunc fn, gpointer user_data);
 /* Sends DISCONNECT (waiting up to timeout_ms for in-flight publishes), no UNSUBSCRIBE. */
 void     ioc_mqtt_client_free (IocMqttClient *self);
 

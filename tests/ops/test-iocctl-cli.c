@@ -10,28 +10,48 @@
 #define FIXTURES IOC_SOURCE_ROOT "/tests/ops/fixtures"
 #define HUB_CONF IOC_SOURCE_ROOT "/ops/hub.conf"
 
-/* Runs iocctl with args; returns its exit status and (transfer full) stdout. */
+/* Runs iocctl with args in cwd (NULL: ours); returns its exit status,
+ * (transfer full) stdout and, if err is not NULL, stderr. */
 static gint
-run (gchar **out, ...)
+run_va (const gchar *cwd, gchar **out, gchar **err_out, va_list ap)
 {
   g_autoptr (GPtrArray) argv = g_ptr_array_new ();
   g_ptr_array_add (argv, (gpointer) IOCCTL_BIN);
-  va_list ap;
-  va_start (ap, out);
   const gchar *a;
   while ((a = va_arg (ap, const gchar *)) != NULL)
     g_ptr_array_add (argv, (gpointer) a);
-  va_end (ap);
   g_ptr_array_add (argv, NULL);
   g_autoptr (GError) error = NULL;
   g_autofree gchar *err = NULL;
   gint status;
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err, &status,
+  g_assert_true (g_spawn_sync (cwd, (gchar **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL, out, &err, &status,
                                &error));
   g_assert_no_error (error);
   g_test_message ("stdout: %s\nstderr: %s", *out, err);
   g_assert_true (WIFEXITED (status));
+  if (err_out != NULL)
+    *err_out = g_steal_pointer (&err);
   return WEXITSTATUS (status);
+}
+
+static gint
+run (gchar **out, ...)
+{
+  va_list ap;
+  va_start (ap, out);
+  gint status = run_va (NULL, out, NULL, ap);
+  va_end (ap);
+  return status;
+}
+
+static gint
+run_in (const gchar *cwd, gchar **out, gchar **err, ...)
+{
+  va_list ap;
+  va_start (ap, err);
+  gint status = run_va (cwd, out, err, ap);
+  va_end (ap);
+  return status;
 }
 
 static JsonObject *
@@ -123,26 +143,121 @@ test_usage (void)
                         NULL), ==, 1); /* errors found: nothing written */
 }
 
+/* The short form (TOPIC PAYLOAD): each message's fate and what it costs. */
 static void
-test_dry_run (void)
+test_dry_run_short_form (void)
 {
   g_autofree gchar *out = NULL;
   g_assert_cmpint (run (&out, "dry-run", "--config", HUB_CONF, FIXTURES "/samples.txt", NULL), ==, 1);
-  g_assert_nonnull (strstr (out, "samples.txt:2: accepted"));
-  g_assert_nonnull (strstr (out, "samples.txt:3: duplicate"));
-  g_assert_true (strstr (out, "samples.txt:4: deadletter") && strstr (out, "unknown_unit"));
-  g_assert_true (strstr (out, "samples.txt:5: deadletter") && strstr (out, "out_of_range: level: 6 is above scale 5"));
-  g_assert_true (strstr (out, "samples.txt:6: deadletter") && strstr (out, "bad_json"));
-  g_assert_nonnull (strstr (out, "1 accepted, 3 dead-lettered, 1 duplicate(s)"));
+  g_assert_nonnull (strstr (out, "samples.txt:2  accepted   ioc/v1/40/xa-16681/kiosk/kiosk-b1/event\n"));
+  g_assert_nonnull (strstr (out, "samples.txt:3  duplicate  ioc/v1/40/xa-16681/kiosk/kiosk-b1/event\n"));
+  g_assert_nonnull (strstr (out, "samples.txt:4  deadletter ioc/v1/40/xa-99999/kiosk/kiosk-b1/event  unknown_unit: "));
+  g_assert_nonnull (strstr (out, "samples.txt:5  deadletter ioc/v1/40/xa-16681/kiosk/kiosk-b1/event  out_of_range: "
+                                 "level: 6 is above scale 5\n"));
+  g_assert_nonnull (strstr (out, "samples.txt:6  deadletter ioc/v1/40/xa-16681/kiosk/kiosk-b1/event  bad_json: "));
+  g_assert_nonnull (strstr (out, "  publish ioc/v1/40/deadletter/bad_json  {\"reason\":\"bad_json\""));
+  g_assert_nonnull (strstr (out, "5 message(s): 1 accepted, 3 dead-lettered, 1 duplicate(s); published 0 alert "
+                                 "update(s), 3 dead letter(s); 4 line(s) for InfluxDB\n"));
+}
+
+/* A queue minute, a bad message, a police unit's dossier going overdue
+ * (fixtures/dry-run): every line the hub would publish and write, exactly,
+ * in the events' time. */
+static void
+test_dry_run_exact (void)
+{
+  const gchar *dir = FIXTURES "/dry-run";
+  g_autofree gchar *out = NULL;
+  g_assert_cmpint (run_in (dir, &out, NULL, "dry-run", "--config", "hub.conf", "--until", "2026-03-02T08:05:00+07:00",
+                           "samples.jsonl", NULL), ==, 1);
+  g_autofree gchar *expected = NULL;
+  g_assert_true (g_file_get_contents (FIXTURES "/dry-run/expected.txt", &expected, NULL, NULL));
+  g_auto (GStrv) got_lines = g_strsplit (out, "\n", -1);
+  g_auto (GStrv) want_lines = g_strsplit (expected, "\n", -1);
+  for (guint i = 0; want_lines[i] != NULL && got_lines[i] != NULL; i++)
+    g_assert_cmpstr (got_lines[i], ==, want_lines[i]);
+  g_assert_cmpuint (g_strv_length (got_lines), ==, g_strv_length (want_lines));
+
+  /* The same run for scripts: one JSON object per line. */
   g_autofree gchar *json = NULL;
-  run (&json, "dry-run", "--json", "--config", HUB_CONF, FIXTURES "/samples.txt", NULL);
+  g_assert_cmpint (run_in (dir, &json, NULL, "dry-run", "--json", "--config", "hub.conf", "--until",
+                           "2026-03-02T08:05:00+07:00", "samples.jsonl", NULL), ==, 1);
   g_auto (GStrv) lines = g_strsplit (g_strstrip (json), "\n", -1);
-  g_assert_cmpuint (g_strv_length (lines), ==, 5);
-  g_autoptr (JsonParser) p = json_parser_new ();
-  JsonObject *o = parse_object (p, lines[3]);
-  g_assert_cmpstr (json_object_get_string_member (o, "decision"), ==, "deadletter");
-  g_assert_cmpstr (json_object_get_string_member (o, "reason"), ==, "out_of_range");
-  g_assert_cmpint (json_object_get_int_member (o, "line"), ==, 5);
+  guint writes = 0, messages = 0;
+  gboolean alert = FALSE, deadletter = FALSE;
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      g_autoptr (JsonParser) p = json_parser_new ();
+      JsonObject *o = parse_object (p, lines[i]);
+      const gchar *what = json_object_get_string_member (o, "what");
+      if (g_str_equal (what, "write"))
+        writes++;
+      else if (g_str_equal (what, "message"))
+        {
+          messages++;
+          if (json_object_get_int_member (o, "line") == 10)
+            {
+              g_assert_cmpstr (json_object_get_string_member (o, "decision"), ==, "deadletter");
+              g_assert_cmpstr (json_object_get_string_member (o, "reason"), ==, "out_of_range");
+              g_assert_cmpstr (json_object_get_string_member (o, "detail"), ==, "level: 6 is above scale 5");
+            }
+        }
+      else if (g_str_equal (what, "publish"))
+        {
+          JsonObject *payload = json_object_get_object_member (o, "payload");
+          const gchar *topic = json_object_get_string_member (o, "topic");
+          if (g_str_has_prefix (topic, "ioc/v1/40/alerts/"))
+            {
+              alert = TRUE;
+              g_assert_cmpstr (topic, ==, "ioc/v1/40/alerts/zero-tolerance-police/ca-16681/H40.1-260302-0001");
+              g_assert_true (json_object_get_boolean_member (o, "retained"));
+              g_assert_cmpstr (json_object_get_string_member (payload, "state"), ==, "firing");
+              g_assert_cmpstr (json_object_get_string_member (o, "at"), ==, "2026-03-02T08:03:01.000+07:00");
+            }
+          else
+            {
+              deadletter = TRUE;
+              g_assert_cmpstr (topic, ==, "ioc/v1/40/deadletter/out_of_range");
+              g_assert_cmpstr (json_object_get_string_member (payload, "received_at"), ==, "2026-03-02T01:00:40Z");
+            }
+        }
+      else
+        {
+          g_assert_cmpstr (what, ==, "summary");
+          g_assert_null (lines[i + 1]);
+          g_assert_cmpint (json_object_get_int_member (o, "lines"), ==, 22);
+          g_assert_cmpint (json_object_get_int_member (o, "duplicates"), ==, 1);
+        }
+    }
+  g_assert_cmpuint (writes, ==, 22);
+  g_assert_cmpuint (messages, ==, 7);
+  g_assert_true (alert && deadletter);
+}
+
+/* A sample file it cannot use: FILE:LINE and what is expected, exit 2. */
+static void
+test_dry_run_bad_samples (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("iocctl-dry-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *path = g_build_filename (dir, "bad.jsonl", NULL);
+  g_assert_true (g_file_set_contents (path, "# one good, one without a topic\n"
+                                      "{\"topic\":\"ioc/v1/40/xa-16681/kiosk/k/state\",\"payload\":\"online\","
+                                      "\"received\":1772413200000}\n"
+                                      "{\"payload\":{\"v\":1}}\n", -1, NULL));
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_assert_cmpint (run_in (dir, &out, &err, "dry-run", "--config", HUB_CONF, "bad.jsonl", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "bad.jsonl:3: topic: expected the MQTT topic"));
+  g_assert_cmpstr (out, ==, "");
+  g_assert_true (g_file_set_contents (path, "{\"topic\":\"ioc/v1/40/xa-16681/kiosk/k/state\",\"payload\":\"online\"}\n",
+                                      -1, NULL));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (run_in (dir, &out, &err, "dry-run", "--config", HUB_CONF, "bad.jsonl", NULL), ==, 2);
+  g_assert_nonnull (strstr (err, "bad.jsonl:1: received: expected a time"));
+  g_unlink (path);
+  g_rmdir (dir);
 }
 
 static void
@@ -306,7 +421,9 @@ main (int argc, char **argv)
   g_test_add_func ("/iocctl-cli/validate-errors", test_validate_errors);
   g_test_add_func ("/iocctl-cli/validate-with-connector", test_validate_with_connector);
   g_test_add_func ("/iocctl-cli/usage", test_usage);
-  g_test_add_func ("/iocctl-cli/dry-run", test_dry_run);
+  g_test_add_func ("/iocctl-cli/dry-run-short-form", test_dry_run_short_form);
+  g_test_add_func ("/iocctl-cli/dry-run-exact", test_dry_run_exact);
+  g_test_add_func ("/iocctl-cli/dry-run-bad-samples", test_dry_run_bad_samples);
   g_test_add_func ("/iocctl-cli/broker-config-generated-password", test_broker_config_generated_password);
   g_test_add_func ("/iocctl-cli/http-commands", test_http_commands);
   return g_test_run ();
