@@ -2,8 +2,8 @@
  * thread to the main context.
  *
  * A bounded FIFO.  The producer (Paho thread) pushes and, when the consumer
- * has no drain pending, schedules one on the main context; the drain takes
- * every queued item in one batch.  When the queue is full the producer blocks
+ * has no drain pending, schedules one on the main context about a
+ * millisecond later; the drain takes every queued item in one batch.  When the queue is full the producer blocks
  * (up to a bound, then waits again): the broker then holds the backlog, which
  * is what a persistent session is for.  Nothing is ever dropped here. */
 #pragma once
