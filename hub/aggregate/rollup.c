@@ -70,6 +70,9 @@ struct _IocRollupSeries
   const gchar *unit;    /* interned; "all" for the province */
   IocRollupSeries *all; /* the province series; NULL for that one itself */
   IocRollupWindow **windows; /* sorted by start_us */
+  /* starts[i] == windows[i]->start_us: finding a window reads one small
+   * array instead of a cache line per window visited. */
+  gint64 *starts;
   guint32 n_windows;
   guint32 cap_windows;
   gint64 *live; /* n_live × (1 + n_ints): second, then counters; lazily */
@@ -191,6 +194,7 @@ series_free (IocRollup *self, IocRollupSeries *s)
   self->n_windows -= s->n_windows;
   self->n_series--;
   g_free (s->windows);
+  g_free (s->starts);
   g_free (s->live);
   g_free (s);
 }
@@ -257,31 +261,35 @@ static IocRollupWindow *
 series_window (IocRollup *self, IocRollupSeries *s, gint64 start_us)
 {
   guint32 n = s->n_windows;
-  if (n > 0 && s->windows[n - 1]->start_us == start_us)
+  const gint64 *starts = s->starts;
+  if (n > 0 && starts[n - 1] == start_us)
     return s->windows[n - 1];
 
   guint32 lo = 0, hi = n;
-  if (n > 0 && s->windows[n - 1]->start_us < start_us)
+  if (n > 0 && starts[n - 1] < start_us)
     lo = n;
   while (lo < hi)
     {
       guint32 mid = lo + (hi - lo) / 2;
-      if (s->windows[mid]->start_us < start_us)
+      if (starts[mid] < start_us)
         lo = mid + 1;
       else
         hi = mid;
     }
-  if (lo < n && s->windows[lo]->start_us == start_us)
+  if (lo < n && starts[lo] == start_us)
     return s->windows[lo];
 
   if (n == s->cap_windows)
     {
       s->cap_windows = s->cap_windows ? s->cap_windows * 2 : 4;
       s->windows = g_renew (IocRollupWindow *, s->windows, s->cap_windows);
+      s->starts = g_renew (gint64, s->starts, s->cap_windows);
     }
   memmove (&s->windows[lo + 1], &s->windows[lo], (n - lo) * sizeof (IocRollupWindow *));
+  memmove (&s->starts[lo + 1], &s->starts[lo], (n - lo) * sizeof (gint64));
   IocRollupWindow *w = window_new (s->n_ints, start_us);
   s->windows[lo] = w;
+  s->starts[lo] = start_us;
   s->n_windows++;
   self->n_windows++;
   return w;
@@ -613,6 +621,7 @@ series_drop_before (IocRollup *self, IocRollupSeries *s, gint64 before)
   if (n == 0)
     return;
   memmove (s->windows, &s->windows[n], (s->n_windows - n) * sizeof (IocRollupWindow *));
+  memmove (s->starts, &s->starts[n], (s->n_windows - n) * sizeof (gint64));
   s->n_windows -= n;
   self->n_windows -= n;
 }
@@ -914,7 +923,7 @@ ioc_rollup_load (IocRollup *self, const guint8 *data, gsize len, GError **error)
 static gsize
 series_memory (const IocRollup *self, const IocRollupSeries *s)
 {
-  gsize n = sizeof (IocRollupSeries) + s->cap_windows * sizeof (IocRollupWindow *);
+  gsize n = sizeof (IocRollupSeries) + s->cap_windows * (sizeof (IocRollupWindow *) + sizeof (gint64));
   if (s->live != NULL)
     n += self->n_live * (1 + s->n_ints) * sizeof (gint64);
   for (guint32 i = 0; i < s->n_windows; i++)
