@@ -20,7 +20,9 @@
 #include <libsoup/soup.h>
 #include <string.h>
 
+#include "aggregate/device-health.h"
 #include "connector-harness.h"
+#include "ingest/envelope.h"
 #include "kinds/kinds.h"
 #include "lib/connector.h"
 #include "lib/remote-config.h"
@@ -133,6 +135,62 @@ test_persist_restore (void)
   g_assert_false (g_file_test (kept, G_FILE_TEST_EXISTS));
 
   ioc_test_rm_rf (dir);
+}
+
+/* ───────────── unit: the hub keeps each connector's version ───────────── */
+
+static void
+record_status (IocDecoder *dec, IocDeviceHealth *dh, const gchar *payload)
+{
+  const gchar *topic = "ioc/v1/40/xa-16681/desk/q-xa-16681/status";
+  const IocRecord *rec = NULL;
+  const gchar *detail = NULL;
+  IocReject r = ioc_decoder_decode (dec, topic, strlen (topic), (const guint8 *) payload, strlen (payload), &rec,
+                                    &detail);
+  g_assert_cmpint (r, ==, IOC_REJECT_NONE);
+  ioc_device_health_record (dh, rec, "xa-16681", rec->ts_us);
+}
+
+static void
+version_cb (const IocConnectorInfo *info, gpointer data)
+{
+  g_free (*(gchar **) data);
+  *(gchar **) data = g_strdup (info->config_version ? info->config_version : "(none)");
+}
+
+static gchar *
+health_version (IocDeviceHealth *dh)
+{
+  gchar *v = NULL;
+  ioc_device_health_foreach_connector (dh, 0, version_cb, &v);
+  return v;
+}
+
+static void
+test_health_keeps_version (void)
+{
+  g_autoptr (IocDecoder) dec = ioc_decoder_new ();
+  g_autoptr (IocDeviceHealth) dh = ioc_device_health_new ();
+  record_status (dec, dh, "{\"v\":1,\"seq\":1,\"ts\":1772413200000,\"counters_open\":2}");
+  g_autofree gchar *none = health_version (dh);
+  g_assert_cmpstr (none, ==, "(none)");
+  record_status (dec, dh, "{\"v\":1,\"seq\":2,\"ts\":1772413260000,\"config_version\":\"3fa0d0e84f43\"}");
+  /* An older status replayed from a connector's buffer does not win; a
+   * version of another type is ignored like any unknown field. */
+  record_status (dec, dh, "{\"v\":1,\"seq\":3,\"ts\":1772413000000,\"config_version\":\"000000000000\"}");
+  record_status (dec, dh, "{\"v\":1,\"seq\":4,\"ts\":1772413300000,\"config_version\":7}");
+  g_autofree gchar *v = health_version (dh);
+  g_assert_cmpstr (v, ==, "3fa0d0e84f43");
+
+  /* Through the hub's snapshot section. */
+  g_autoptr (GByteArray) snap = g_byte_array_new ();
+  ioc_device_health_save (dh, snap);
+  g_autoptr (IocDeviceHealth) restored = ioc_device_health_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_device_health_load (restored, snap->data, snap->len, &error));
+  g_assert_no_error (error);
+  g_autofree gchar *rv = health_version (restored);
+  g_assert_cmpstr (rv, ==, "3fa0d0e84f43");
 }
 
 /* ───────────── integration: push, kill, broker away, restart ───────────── */
@@ -463,6 +521,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ioc/remote-config/persist-restore", test_persist_restore);
+  g_test_add_func ("/ioc/remote-config/health-keeps-version", test_health_keeps_version);
   g_test_add ("/ioc/remote-config/push-kill-restart", Fixture, NULL, fixture_setup, test_push_kill_restart,
               fixture_teardown);
   return g_test_run ();
