@@ -3,7 +3,9 @@
  * becomes a default.  Runs wherever it is called (main, --check, tests). */
 #include "lib/connector-config.h"
 
+#include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-topic.h"
@@ -12,7 +14,8 @@ static const gchar *const connector_keys[] = {
   "kind", "id", "province", "unit", "device", "state_dir", "buffer_max", "status_interval",
   "poll_interval", "seq_block", NULL,
 };
-static const gchar *const mqtt_keys[] = { "url", "username", "password", NULL };
+static const gchar *const mqtt_keys[] = { "url", "username", "password", "ca_file", "cert_file",
+                                          "key_file", "verify", NULL };
 
 void
 ioc_connector_config_free (IocConnectorConfig *self)
@@ -30,6 +33,9 @@ ioc_connector_config_free (IocConnectorConfig *self)
   g_free (self->mqtt_url);
   g_free (self->username);
   g_free (self->password);
+  g_free (self->ca_file);
+  g_free (self->cert_file);
+  g_free (self->key_file);
   g_free (self);
 }
 
@@ -46,6 +52,31 @@ static gboolean
 is_id (const gchar *s)
 {
   return ioc_topic_is_device_id (s, strlen (s));
+}
+
+/* A TLS file must be there and readable now, not at the first connect. */
+static gboolean
+tls_file (IocKeyFile *kf, const gchar *key, gchar **out, GError **error)
+{
+  g_autoptr (GError) local = NULL;
+  *out = ioc_keyfile_string (kf, "mqtt", key, NULL, FALSE, &local);
+  if (local)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (*out && **out == '\0')
+    g_clear_pointer (out, g_free);
+  if (!*out)
+    return TRUE;
+  if (!g_file_test (*out, G_FILE_TEST_IS_REGULAR) || g_access (*out, R_OK) != 0)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [mqtt] %s: expected a readable PEM file, got '%s' (%s)", kf->path, key,
+                   *out, g_file_test (*out, G_FILE_TEST_EXISTS) ? "not readable" : "no such file");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static IocConnectorConfig *
@@ -136,6 +167,18 @@ finish (IocKeyFile *kf, GError **error)
     g_clear_pointer (&self->username, g_free);
   if (self->password && !self->username)
     return bad (error, p, "mqtt", "username", "a username when a password is set", ""), NULL;
+  self->tls = g_str_has_prefix (self->mqtt_url, "ssl://") || g_str_has_prefix (self->mqtt_url, "mqtts://");
+  if (!tls_file (kf, "ca_file", &self->ca_file, error)
+      || !tls_file (kf, "cert_file", &self->cert_file, error)
+      || !tls_file (kf, "key_file", &self->key_file, error)
+      || !ioc_keyfile_bool (kf, "mqtt", "verify", TRUE, &self->verify, error))
+    return NULL;
+  if (!self->tls && (self->ca_file || self->cert_file || self->key_file))
+    return bad (error, p, "mqtt", "url", "ssl://HOST:PORT or mqtts://HOST:PORT when TLS files are set",
+                self->mqtt_url), NULL;
+  if (!self->cert_file != !self->key_file)
+    return bad (error, p, "mqtt", self->cert_file ? "key_file" : "cert_file",
+                "cert_file and key_file together (a client certificate and its key)", ""), NULL;
   if (!g_key_file_has_group (kf->kf, self->kind_name))
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s]: expected the group of kind %s",

@@ -25,6 +25,12 @@ typedef struct
   gchar *mqtt_url;
   gchar *username; /* NULL: anonymous */
   gchar *password;
+  /* TLS (url ssl:// or mqtts://): PEM files; NULL = not set */
+  gboolean tls;
+  gchar *ca_file;   /* trust these CAs instead of the system's */
+  gchar *cert_file; /* client certificate, with key_file */
+  gchar *key_file;
+  gboolean verify;  /* check the broker's certificate and host name (default true) */
   guint64 buffer_max_bytes;
   gint64 status_interval_us; /* ≤ 60 s (SPEC §3) */
   gint64 poll_interval_us;

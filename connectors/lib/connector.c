@@ -449,6 +449,8 @@ ioc_connector_new (IocConnectorConfig *cfg, const IocConnectorKind *kind, GError
   IocPublisherOptions po = {
     .url = cfg->mqtt_url, .client_id = cfg->id, .username = cfg->username,
     .password = cfg->password, .state_topic = state_topic, .subscribe_topic = config_topic,
+    .ca_file = cfg->ca_file, .cert_file = cfg->cert_file, .key_file = cfg->key_file,
+    .verify = cfg->verify,
   };
   static const IocPublisherFuncs funcs = {
     .connected = on_connected, .done = on_done, .message = on_config,

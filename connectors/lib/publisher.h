@@ -26,6 +26,11 @@ typedef struct
   const gchar *subscribe_topic;
   guint keepalive_s;
   guint max_inflight;
+  /* TLS when url is ssl:// or mqtts://; PEM paths, NULL = not set */
+  const gchar *ca_file;
+  const gchar *cert_file;
+  const gchar *key_file;
+  gboolean verify; /* the broker's certificate chain and host name */
 } IocPublisherOptions;
 
 typedef struct
