@@ -98,7 +98,7 @@ finish (IocKeyFile *kf, GError **error)
        * kind it publishes as: that names the topics and checks the events. */
       g_autofree gchar *as = NULL;
       if (is_id (self->kind_name) && g_key_file_has_group (kf->kf, self->kind_name))
-        as = g_key_file_get_string (kf->kf, self->kind_name, "publish_as", NULL);
+        as = ioc_keyfile_string (kf, self->kind_name, "publish_as", NULL, FALSE, NULL);
       if (!as)
         return bad (error, p, "connector", "kind",
                     "desk, kiosk, camera, portal, or jsonl with [jsonl] publish_as", self->kind_name),
