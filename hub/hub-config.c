@@ -15,7 +15,8 @@ static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_to
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
                                              "snapshot_journal_size", NULL };
-static const gchar *const known_groups[] = { "hub", "mqtt", "influx", "http", "windows", "journal", NULL };
+static const gchar *const federation_keys[] = { "enabled", "national", "publish_interval", NULL };
+static const gchar *const known_groups[] = { "hub", "mqtt", "influx", "http", "windows", "journal", "federation", NULL };
 
 static gchar *
 resolve_path (const gchar *config_path, const gchar *value)
@@ -66,7 +67,8 @@ check_groups (IocKeyFile *kf, GError **error)
     if (!g_strv_contains (known_groups, groups[i]))
       {
         g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                     "%s: [%s]: unknown group (expected hub, mqtt, influx, http, windows, journal)", kf->path,
+                     "%s: [%s]: unknown group (expected hub, mqtt, influx, http, windows, journal, federation)",
+                     kf->path,
                      groups[i]);
         return FALSE;
       }
@@ -74,7 +76,8 @@ check_groups (IocKeyFile *kf, GError **error)
          && ioc_keyfile_check_keys (kf, "influx", influx_keys, error)
          && ioc_keyfile_check_keys (kf, "http", http_keys, error)
          && ioc_keyfile_check_keys (kf, "windows", windows_keys, error)
-         && ioc_keyfile_check_keys (kf, "journal", journal_keys, error);
+         && ioc_keyfile_check_keys (kf, "journal", journal_keys, error)
+         && ioc_keyfile_check_keys (kf, "federation", federation_keys, error);
 }
 
 static gchar **
@@ -227,6 +230,19 @@ ioc_hub_config_load (const gchar *path, GError **error)
       || !ioc_keyfile_size (kf, "journal", "snapshot_journal_size", 256 * 1024 * 1024, 64 * 1024,
                             64ull * 1024 * 1024 * 1024, &c->snapshot_journal_bytes, error))
     return NULL;
+
+  if (!ioc_keyfile_bool (kf, "federation", "enabled", FALSE, &c->federation, error)
+      || !ioc_keyfile_bool (kf, "federation", "national", FALSE, &c->national, error)
+      || !ioc_keyfile_duration (kf, "federation", "publish_interval", 5 * G_TIME_SPAN_SECOND,
+                                G_TIME_SPAN_SECOND, 3600 * G_TIME_SPAN_SECOND, &c->federation_interval_us, error))
+    return NULL;
+  if (c->national && !c->federation)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [federation] national: a national hub merges rollups, so it needs [federation] enabled = true",
+                   path);
+      return NULL;
+    }
 
   return g_steal_pointer (&c);
 }

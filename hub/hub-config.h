@@ -58,6 +58,11 @@ typedef struct
   gint64 journal_sync_interval_us;
   gint64 snapshot_interval_us;
   guint64 snapshot_journal_bytes; /* also snapshot when this much journal accumulated */
+
+  /* [federation] (SPEC §9; hub/federation/) */
+  gboolean federation;           /* publish our rollup, merge the other hubs' */
+  gboolean national;             /* merge every province's rollups (a national hub) */
+  gint64 federation_interval_us; /* how often our rollup is published */
 } IocHubConfig;
 
 IocHubConfig *ioc_hub_config_load (const gchar *path, GError **error);

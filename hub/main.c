@@ -10,6 +10,7 @@
 #include "api/api-history.h"
 #include "api/api-v1.h"
 #include "alerts/alert-test.h"
+#include "federation/federation.h"
 #include "hub.h"
 
 static gboolean
@@ -108,6 +109,7 @@ main (int argc, char **argv)
   g_autoptr (IocApiV1) api = NULL;
   g_autoptr (IocApiHistory) history = NULL;
   g_autoptr (IocAlerts) alerts = NULL;
+  g_autoptr (IocFederation) federation = NULL; /* freed after the hub: saves its ledger last */
   g_autoptr (IocHub) hub = ioc_hub_new (config, NULL, &error);
   if (hub != NULL)
     {
@@ -119,8 +121,10 @@ main (int argc, char **argv)
       alerts = ioc_alerts_attach (hub, &error);
       if (alerts != NULL)
         ioc_api_v1_set_alerts_source (api, ioc_alerts_add_api_json, alerts);
+      if (alerts != NULL) /* NULL without error when [federation] is off */
+        federation = ioc_federation_attach (hub, &error);
     }
-  if (hub == NULL || alerts == NULL || !ioc_hub_start (hub, &error))
+  if (hub == NULL || alerts == NULL || error != NULL || !ioc_hub_start (hub, &error))
     {
       g_printerr ("iochub: %s\n", error->message);
       return 1;
