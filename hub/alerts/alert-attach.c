@@ -20,6 +20,10 @@
 #include "alerts/alert-rules.h"
 #include "alerts/alert-store.h"
 #include "protocol/ioc-error.h"
+#include "sinks/influx-query.h"
+
+/* A cold start waits at most this long per InfluxDB query (two queries). */
+#define IOC_ALERTS_INFLUX_TIMEOUT_US (10 * G_USEC_PER_SEC)
 
 /* Saving is an fsync'd rewrite: at most this often for automatic changes
  * (an operator's ack or silence is saved at once). */
@@ -205,6 +209,86 @@ load_rules (const IocHubConfig *config, GError **error)
   return rules;
 }
 
+/* ---- baselines from InfluxDB on a cold start ---- */
+
+typedef struct
+{
+  IocAlertEngine *engine;
+  gint64 now_us;
+  gboolean hourly;
+  guint days, hours;
+} Import;
+
+static void
+import_row_cb (const gchar *measurement, GHashTable *tags, JsonArray *columns, JsonArray *row, gpointer data)
+{
+  Import *im = data;
+  if (json_array_get_length (row) < 2 || json_node_is_null (json_array_get_element (row, 1)))
+    return;
+  gint64 t_us = json_array_get_int_element (row, 0) * G_USEC_PER_SEC;
+  gint64 count = json_array_get_int_element (row, 1);
+  if (im->hourly)
+    {
+      im->hours += ioc_alert_engine_import_hour (im->engine, t_us, count, im->now_us);
+      return;
+    }
+  const gchar *unit = g_hash_table_lookup (tags, "unit");
+  if (unit == NULL)
+    return;
+  /* The province series only says that the hub wrote on that day. */
+  im->days += ioc_alert_engine_import_day (im->engine, g_str_equal (unit, "all") ? NULL : unit, t_us, count,
+                                           im->now_us);
+}
+
+/* The hub's own history is short (first start, state lost): read the daily
+ * newly-overdue count per unit and the province's hourly count of the last
+ * weeks from the minute points this hub wrote (SPEC §6: ioc_dossier,
+ * summed over the channel series; tags province and hub).  Blocking, at
+ * start-up only; on any failure the rules state their fallback. */
+static void
+import_influx_baselines (IocAlerts *self, const IocHubConfig *config, gint64 now_us)
+{
+  gint64 weeks = ioc_alert_engine_history_weeks (self->engine, now_us);
+  if (weeks == 0 || config->influx_url == NULL || *config->influx_url == '\0')
+    return;
+  g_autoptr (IocInfluxQuery) q = ioc_influx_query_new (config->influx_url, config->influx_database,
+                                                       config->influx_username, config->influx_password);
+  ioc_influx_query_set_timeout (q, IOC_ALERTS_INFLUX_TIMEOUT_US);
+  gint64 today_start = ioc_calendar_day_start (ioc_calendar_day_of (now_us));
+  gint64 from_s = (today_start - weeks * 7 * G_TIME_SPAN_DAY) / G_USEC_PER_SEC;
+  gint64 to_s = today_start / G_USEC_PER_SEC;
+  g_autofree gchar *province = ioc_influx_query_quote (config->province);
+  g_autofree gchar *hub_id = ioc_influx_query_quote (config->hub_id);
+  /* Local days: Vietnam has no DST, its midnight is 17:00 UTC. */
+  g_autofree gchar *daily = g_strdup_printf (
+      "SELECT sum(\"overdue_entered\") FROM \"ioc_dossier\" WHERE \"province\" = %s AND \"hub\" = %s "
+      "AND time >= %" G_GINT64_FORMAT "s AND time < %" G_GINT64_FORMAT "s "
+      "GROUP BY time(1d, 17h), \"unit\" fill(none)",
+      province, hub_id, from_s, to_s);
+  g_autofree gchar *hourly = g_strdup_printf (
+      "SELECT sum(\"overdue_entered\") FROM \"ioc_dossier\" WHERE \"province\" = %s AND \"hub\" = %s "
+      "AND \"unit\" = 'all' AND time >= %" G_GINT64_FORMAT "s AND time < %" G_GINT64_FORMAT "s "
+      "GROUP BY time(1h) fill(none)",
+      province, hub_id, from_s, to_s);
+  Import im = { .engine = self->engine, .now_us = now_us };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) days = ioc_influx_query_run (q, daily, &error);
+  if (days == NULL || !ioc_influx_query_foreach_row (days, import_row_cb, &im, &error))
+    {
+      g_warning ("alerts: baselines from InfluxDB %s: %s; rules use their own history or the fallback",
+                 config->influx_url, error->message);
+      return;
+    }
+  im.hourly = TRUE;
+  g_autoptr (JsonNode) hours = ioc_influx_query_run (q, hourly, &error);
+  if (hours == NULL || !ioc_influx_query_foreach_row (hours, import_row_cb, &im, &error))
+    g_warning ("alerts: hourly baselines from InfluxDB %s: %s", config->influx_url, error->message);
+  g_message ("alerts: too little history of its own; %u unit-days and %u hours of the last %" G_GINT64_FORMAT
+             " weeks taken from InfluxDB",
+             im.days, im.hours, weeks);
+  self->dirty = TRUE;
+}
+
 IocAlerts *
 ioc_alerts_attach (IocHub *hub, GError **error)
 {
@@ -236,6 +320,7 @@ ioc_alerts_attach (IocHub *hub, GError **error)
   if (!ioc_alert_store_load (self->engine, self->store_path, &local))
     g_warning ("alerts: %s; starting without alert history", local->message);
   self->last_save_us = now;
+  import_influx_baselines (self, v->config, now);
 
   self->api = (IocAlertApi){ .engine = self->engine, .config = api_config, .now = api_now,
                              .changed = api_changed, .data = self };

@@ -109,6 +109,7 @@ struct _IocAlertEngine
 
   GHashTable *today;        /* unit → UnitDay* */
   GHashTable *observed_days; /* day → 1: the engine saw that day (absent units count 0) */
+  GHashTable *influx_days;  /* day → 1: of those, days whose counts came from InfluxDB */
   GHashTable *unit_daily;   /* unit → (day → count+1) */
   GHashTable *unit_stock;   /* unit → (day → stock+1) at the end of the day */
   GHashTable *hours;        /* day*24+hour → count+1 (province, newly overdue) */
@@ -217,6 +218,7 @@ ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64
   self->silences = g_ptr_array_new_with_free_func ((GDestroyNotify) silence_free);
   self->today = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->observed_days = day_table ();
+  self->influx_days = day_table ();
   self->unit_daily = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_hash_table_unref);
   self->unit_stock = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -240,6 +242,7 @@ ioc_alert_engine_free (IocAlertEngine *self)
   g_ptr_array_unref (self->silences);
   g_hash_table_unref (self->today);
   g_hash_table_unref (self->observed_days);
+  g_hash_table_unref (self->influx_days);
   g_hash_table_unref (self->unit_daily);
   g_hash_table_unref (self->unit_stock);
   g_hash_table_unref (self->hours);
@@ -822,19 +825,31 @@ sorted_keys (GHashTable *t)
 /* Same-weekday samples of a unit over the last `weeks` weeks; days the
  * engine did not observe are not samples (the hub was not running). */
 static guint
-unit_samples (IocAlertEngine *self, const gchar *unit, gint32 day, gint64 weeks, gdouble *out)
+unit_samples (IocAlertEngine *self, const gchar *unit, gint32 day, gint64 weeks, gdouble *out, guint *n_influx)
 {
   guint n = 0;
+  *n_influx = 0;
   for (gint64 k = 1; k <= weeks; k++)
     {
       gint32 d = day - (gint32) (7 * k);
       if (!g_hash_table_contains (self->observed_days, GINT_TO_POINTER (d)) || !is_working_day (self, d))
         continue;
       gint64 c = 0;
-      table_get (self->unit_daily, unit, d, &c);
-      out[n++] = (gdouble) c;
+      if (unit != NULL)
+        table_get (self->unit_daily, unit, d, &c);
+      if (out != NULL)
+        out[n] = (gdouble) c;
+      n++;
+      *n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER (d));
     }
   return n;
+}
+
+/* Where a baseline of n samples, n_influx of them imported, came from. */
+static const gchar *
+baseline_source (guint n, guint n_influx)
+{
+  return n_influx == 0 ? "own history" : n_influx == n ? "influxdb" : "own history + influxdb";
 }
 
 /* DOMAIN §3.4: N ≥ max(floor, median + k·max(MAD, 1)) and N / due ≥ share. */
@@ -862,7 +877,8 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
           continue;
         }
       gdouble samples[52];
-      guint n = unit_samples (self, unit, today, r->baseline_weeks, samples);
+      guint n_influx = 0;
+      guint n = unit_samples (self, unit, today, r->baseline_weeks, samples, &n_influx);
       gdouble thr;
       g_autofree gchar *base = NULL;
       if (n < (guint) r->min_history)
@@ -878,7 +894,8 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
           gdouble med, mad;
           median_mad (samples, n, &med, &mad);
           thr = MAX ((gdouble) r->min_count, med + r->mad_factor * MAX (mad, 1.0));
-          base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u days", med, mad, n);
+          base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u days from %s", med, mad, n,
+                                  baseline_source (n, n_influx));
         }
       gdouble due = (gdouble) MAX (ud->due, ud->overdue);
       gdouble share = due > 0 ? ud->overdue / due : 0.0;
@@ -925,13 +942,15 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       count += MAX (ud->overdue - ud->hour_base, 0);
     }
   gdouble samples[52];
-  guint n = 0;
+  guint n = 0, n_influx = 0;
   for (gint64 w = 1; w <= r->baseline_weeks; w++)
     {
       gint64 key = hk - w * 7 * 24;
       gpointer c = g_hash_table_lookup (self->hours, &key);
-      if (c != NULL)
-        samples[n++] = (gdouble) (GPOINTER_TO_SIZE (c) - 1);
+      if (c == NULL)
+        continue;
+      samples[n++] = (gdouble) (GPOINTER_TO_SIZE (c) - 1);
+      n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER ((gint) (key / 24)));
     }
   gdouble thr;
   g_autofree gchar *base = NULL;
@@ -947,7 +966,8 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       gdouble med, mad;
       median_mad (samples, n, &med, &mad);
       thr = MAX ((gdouble) r->min_count, med + r->mad_factor * mad);
-      base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u weeks", med, mad, n);
+      base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u weeks from %s", med, mad, n,
+                              baseline_source (n, n_influx));
     }
   g_autofree gchar *detail = g_strdup_printf ("%" G_GINT64_FORMAT " newly overdue this hour ≥ %.1f "
                                               "(%u stale units left out); %s",
@@ -1210,6 +1230,10 @@ prune_history (IocAlertEngine *self, gint64 now_us)
   while (g_hash_table_iter_next (&it, &k, NULL))
     if (GPOINTER_TO_INT (k) < oldest)
       g_hash_table_iter_remove (&it);
+  g_hash_table_iter_init (&it, self->influx_days);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    if (GPOINTER_TO_INT (k) < oldest)
+      g_hash_table_iter_remove (&it);
   GHashTable *outers[] = { self->unit_daily, self->unit_stock };
   for (guint o = 0; o < G_N_ELEMENTS (outers); o++)
     {
@@ -1330,6 +1354,133 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
   gboolean dirty = self->dirty;
   self->dirty = FALSE;
   return dirty;
+}
+
+/* ---- baselines from elsewhere (InfluxDB on a cold start) ---- */
+
+static gint64
+longest_baseline_weeks (IocAlertEngine *self)
+{
+  gint64 weeks = 0;
+  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
+    {
+      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
+      if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT || r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE)
+        weeks = MAX (weeks, r->baseline_weeks);
+    }
+  return weeks;
+}
+
+gint64
+ioc_alert_engine_history_weeks (IocAlertEngine *self, gint64 now_us)
+{
+  gint32 today = ioc_calendar_day_of (now_us);
+  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
+    {
+      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
+      if (r->kind != IOC_ALERT_KIND_SPIKE_UNIT && r->kind != IOC_ALERT_KIND_SPIKE_PROVINCE)
+        continue;
+      /* Any working weekday of the coming week short of min_history samples. */
+      for (gint32 d = today; d < today + 7; d++)
+        {
+          guint n_influx;
+          if (is_working_day (self, d) && unit_samples (self, NULL, d, r->baseline_weeks, NULL, &n_influx)
+                                              < (guint) r->min_history)
+            return longest_baseline_weeks (self);
+        }
+    }
+  return 0;
+}
+
+/* An imported day is taken only where the engine has no day of its own. */
+static gboolean
+importable (IocAlertEngine *self, gint32 day, gint32 today)
+{
+  if (day >= today)
+    return FALSE;
+  return !g_hash_table_contains (self->observed_days, GINT_TO_POINTER (day))
+         || g_hash_table_contains (self->influx_days, GINT_TO_POINTER (day));
+}
+
+gboolean
+ioc_alert_engine_import_day (IocAlertEngine *self, const gchar *unit, gint64 day_us, gint64 overdue_entered,
+                             gint64 now_us)
+{
+  gint32 day = ioc_calendar_day_of (day_us);
+  if (!importable (self, day, ioc_calendar_day_of (now_us)))
+    return FALSE;
+  if (!g_hash_table_contains (self->influx_days, GINT_TO_POINTER (day)))
+    {
+      g_hash_table_add (self->observed_days, GINT_TO_POINTER (day));
+      g_hash_table_add (self->influx_days, GINT_TO_POINTER (day));
+      /* The hub counts every hour of a day it saw; an hour without points
+       * had nothing newly overdue. */
+      for (gint64 h = 0; h < 24; h++)
+        {
+          gint64 *key = g_new (gint64, 1);
+          *key = (gint64) day * 24 + h;
+          g_hash_table_replace (self->hours, key, GSIZE_TO_POINTER ((gsize) 1));
+        }
+    }
+  if (unit != NULL)
+    table_set (self->unit_daily, unit, day, overdue_entered);
+  self->dirty = TRUE;
+  return TRUE;
+}
+
+gboolean
+ioc_alert_engine_import_hour (IocAlertEngine *self, gint64 hour_us, gint64 overdue_entered, gint64 now_us)
+{
+  gint32 day = ioc_calendar_day_of (hour_us);
+  if (!importable (self, day, ioc_calendar_day_of (now_us)))
+    return FALSE;
+  ioc_alert_engine_import_day (self, NULL, hour_us, 0, now_us);
+  gint64 *key = g_new (gint64, 1);
+  *key = hour_key (hour_us);
+  g_hash_table_replace (self->hours, key, GSIZE_TO_POINTER ((gsize) (overdue_entered + 1)));
+  self->dirty = TRUE;
+  return TRUE;
+}
+
+/* Per spike rule, for today's weekday: how many samples and where from. */
+static void
+build_baselines (JsonBuilder *b, IocAlertEngine *self, gint64 now_us)
+{
+  gint32 today = ioc_calendar_day_of (now_us);
+  gint64 hk = hour_key (now_us);
+  json_builder_begin_array (b);
+  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
+    {
+      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
+      guint n = 0, n_influx = 0;
+      if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT)
+        n = unit_samples (self, NULL, today, r->baseline_weeks, NULL, &n_influx);
+      else if (r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE)
+        for (gint64 w = 1; w <= r->baseline_weeks; w++)
+          {
+            gint64 key = hk - w * 7 * 24;
+            if (g_hash_table_contains (self->hours, &key))
+              {
+                n++;
+                n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER ((gint) (key / 24)));
+              }
+          }
+      else
+        continue;
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "rule");
+      json_builder_add_string_value (b, r->name);
+      json_builder_set_member_name (b, "source");
+      json_builder_add_string_value (b, n < (guint) r->min_history ? "fallback" : baseline_source (n, n_influx));
+      json_builder_set_member_name (b, "samples");
+      json_builder_add_int_value (b, n);
+      json_builder_set_member_name (b, "from_influxdb");
+      json_builder_add_int_value (b, n_influx);
+      json_builder_set_member_name (b, "min_history");
+      json_builder_add_int_value (b, r->min_history);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 }
 
 /* ---- operators ---- */
@@ -1503,6 +1654,8 @@ ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved)
     if (ioc_alert_engine_unit_is_stale (self, l->data))
       json_builder_add_string_value (b, l->data);
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "baselines");
+  build_baselines (b, self, MAX (self->last_eval_us, self->started_us));
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -1688,6 +1841,12 @@ ioc_alert_engine_save (IocAlertEngine *self)
   json_builder_set_member_name (b, "observed_days");
   json_builder_begin_array (b);
   g_hash_table_iter_init (&it, self->observed_days);
+  while (g_hash_table_iter_next (&it, &k, NULL))
+    json_builder_add_int_value (b, GPOINTER_TO_INT (k));
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "influx_days");
+  json_builder_begin_array (b);
+  g_hash_table_iter_init (&it, self->influx_days);
   while (g_hash_table_iter_next (&it, &k, NULL))
     json_builder_add_int_value (b, GPOINTER_TO_INT (k));
   json_builder_end_array (b);
@@ -1885,6 +2044,9 @@ ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GErro
   a = json_object_get_array_member (root, "observed_days");
   for (guint i = 0; a && i < json_array_get_length (a); i++)
     g_hash_table_add (self->observed_days, GINT_TO_POINTER ((gint) json_array_get_int_element (a, i)));
+  a = json_object_get_array_member (root, "influx_days");
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    g_hash_table_add (self->influx_days, GINT_TO_POINTER ((gint) json_array_get_int_element (a, i)));
   load_days (root, "unit_daily", self->unit_daily);
   load_days (root, "unit_stock", self->unit_stock);
   a = json_object_get_array_member (root, "hours");

@@ -112,6 +112,21 @@ gchar   *ioc_alert_engine_silence (IocAlertEngine *self, const gchar *rule, cons
                                    gint64 now_us);
 gboolean ioc_alert_engine_unsilence (IocAlertEngine *self, const gchar *id, GError **error);
 
+/* Baselines from elsewhere (InfluxDB on a cold start).  history_weeks: 0
+ * when the engine's own history is enough; else how many weeks back the
+ * spike rules look (the caller imports that much).  import_day: a unit's
+ * newly overdue count of the local day containing day_us (unit NULL: the
+ * day was seen, with nothing overdue for units not imported); import_hour:
+ * the province's count of that clock hour.  A day the engine saw itself,
+ * and today, are never replaced: FALSE.  Imported days are marked, and a
+ * baseline says where it came from ("own history", "influxdb", both, or
+ * the fallback) in the alert's detail and in alerts_json "baselines". */
+gint64   ioc_alert_engine_history_weeks (IocAlertEngine *self, gint64 now_us);
+gboolean ioc_alert_engine_import_day (IocAlertEngine *self, const gchar *unit, gint64 day_us,
+                                      gint64 overdue_entered, gint64 now_us);
+gboolean ioc_alert_engine_import_hour (IocAlertEngine *self, gint64 hour_us, gint64 overdue_entered,
+                                       gint64 now_us);
+
 /* Views for the API and the rule tests. */
 JsonNode *ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved);
 JsonNode *ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us);

@@ -113,6 +113,63 @@ test_spike_vs_baseline (void)
   capture_clear (&c);
 }
 
+static gchar *
+baselines_of (IocAlertEngine *e)
+{
+  g_autoptr (JsonNode) n = ioc_alert_engine_alerts_json (e, FALSE);
+  JsonNode *b = json_object_get_member (json_node_get_object (n), "baselines");
+  return json_to_string (b, FALSE);
+}
+
+/* A cold start: the engine asks for history, takes imported days (never
+ * over its own, never today), and says where the baseline came from. */
+static void
+test_imported_baseline (void)
+{
+  g_autoptr (IocAlertRules) r = rules ("[rule spike]\nkind = overdue_spike_unit\n"
+                                       "[rule prov]\nkind = overdue_spike_province\nunits_in_spike = 0\n");
+  Capture c;
+  capture_init (&c);
+  g_autoptr (IocAlertEngine) e = ioc_alert_engine_new (r, NULL, at (0, 8, 0), capture_cb, &c);
+  ioc_alert_engine_evaluate (e, at (0, 8, 0));
+  g_assert_cmpint (ioc_alert_engine_history_weeks (e, at (0, 8, 0)), ==, 8);
+  g_autofree gchar *b0 = baselines_of (e);
+  g_assert_nonnull (strstr (b0, "\"rule\":\"spike\",\"source\":\"fallback\",\"samples\":0"));
+
+  /* Eight weeks of InfluxDB days: xa-1 usually 2; today is not taken. */
+  for (gint d = -56; d < 0; d++)
+    {
+      g_assert_true (ioc_alert_engine_import_day (e, "xa-1", ioc_calendar_day_start (ioc_calendar_day_of (at (d, 12, 0))),
+                                                  2, at (0, 8, 0)));
+      g_assert_true (ioc_alert_engine_import_hour (e, at (d, 10, 0), 1, at (0, 8, 0)));
+    }
+  g_assert_false (ioc_alert_engine_import_day (e, "xa-1", at (0, 0, 0), 50, at (0, 8, 0)));
+  g_assert_cmpint (ioc_alert_engine_history_weeks (e, at (0, 8, 0)), ==, 0);
+  ioc_alert_engine_evaluate (e, at (0, 9, 0));
+  g_autofree gchar *b1 = baselines_of (e);
+  g_assert_nonnull (strstr (b1, "\"rule\":\"spike\",\"source\":\"influxdb\",\"samples\":8,\"from_influxdb\":8"));
+
+  ioc_alert_engine_unit_day (e, "xa-1", at (0, 10, 0), 5, 40, 0);
+  ioc_alert_engine_evaluate (e, at (0, 10, 0));
+  g_autofree gchar *s = joined (&c);
+  g_assert_cmpstr (s, ==, "firing spike/xa-1 page");
+  g_autoptr (JsonNode) n = ioc_alert_engine_alerts_json (e, FALSE);
+  g_autofree gchar *js = json_to_string (n, FALSE);
+  g_assert_nonnull (strstr (js, "median 2.0, MAD 0.0 over 8 days from influxdb"));
+
+  /* The engine's own day wins over an import; the mix is stated. */
+  ioc_alert_engine_evaluate (e, at (1, 0, 1)); /* today closes: an own day */
+  g_assert_false (ioc_alert_engine_import_day (e, "xa-1", at (0, 0, 0), 50, at (1, 8, 0)));
+  g_autofree gchar *saved = ioc_alert_engine_save (e);
+  g_autoptr (IocAlertEngine) e2 = ioc_alert_engine_new (r, NULL, at (7, 8, 0), NULL, NULL);
+  g_assert_true (ioc_alert_engine_load (e2, saved, strlen (saved), NULL));
+  ioc_alert_engine_evaluate (e2, at (7, 9, 0));
+  g_autofree gchar *b2 = baselines_of (e2);
+  g_assert_nonnull (strstr (b2, "\"rule\":\"spike\",\"source\":\"own history + influxdb\",\"samples\":8,"
+                                "\"from_influxdb\":7"));
+  capture_clear (&c);
+}
+
 static void
 test_fallback_and_guards (void)
 {
@@ -452,6 +509,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/alert-engine/stale-guard", test_stale_guard);
   g_test_add_func ("/ioc/alert-engine/province-grouping", test_province_grouping);
   g_test_add_func ("/ioc/alert-engine/zero-tolerance-per-dossier", test_zero_tolerance_per_dossier);
+  g_test_add_func ("/ioc/alert-engine/imported-baseline", test_imported_baseline);
   g_test_add_func ("/ioc/alert-engine/ack-silence-store", test_ack_silence_store);
   g_test_add_func ("/ioc/alert-engine/baseline-persists", test_baseline_persists);
   g_test_add_func ("/ioc/alert-engine/working-hours-mute", test_working_hours_mute);
