@@ -61,10 +61,29 @@ ioc_ctl_connector_load (const gchar *path, GError **error)
   g_autofree gchar *def_id = g_strdup_printf ("%s-%s", self->kind, self->device);
   if (!(self->id = ioc_keyfile_string (kf, "connector", "id", def_id, FALSE, error)))
     return NULL;
+  static const gchar *const spec_kinds[] = { "desk", "kiosk", "camera", "portal", NULL };
+  if (!g_strv_contains (spec_kinds, self->kind))
+    {
+      /* A connector kind that is not a SPEC kind (jsonl) publishes as one:
+       * that is the kind of its topics, its ACL and its (kind, device). */
+      gchar *as = NULL;
+      if (ioc_topic_is_device_id (self->kind, strlen (self->kind)) && g_key_file_has_group (kf->kf, self->kind))
+        as = ioc_keyfile_string (kf, self->kind, "publish_as", NULL, FALSE, NULL);
+      if (as == NULL)
+        return bad_value (error, path, "connector", "kind", "one of desk, kiosk, camera, portal, or jsonl with "
+                          "[jsonl] publish_as", self->kind), NULL;
+      g_strstrip (as);
+      if (!g_strv_contains (spec_kinds, as))
+        {
+          g_autofree gchar *group = g_strdup (self->kind);
+          bad_value (error, path, group, "publish_as", "one of desk, kiosk, camera, portal", as);
+          g_free (as);
+          return NULL;
+        }
+      g_free (self->kind);
+      self->kind = as;
+    }
   gboolean portal = g_str_equal (self->kind, "portal");
-  if (!g_str_equal (self->kind, "desk") && !g_str_equal (self->kind, "kiosk") && !g_str_equal (self->kind, "camera")
-      && !portal)
-    return bad_value (error, path, "connector", "kind", "one of desk, kiosk, camera, portal", self->kind), NULL;
   if (!ioc_topic_is_device_id (self->id, strlen (self->id)))
     return bad_value (error, path, "connector", "id", "[a-z0-9_-]{1,64}", self->id), NULL;
   if (!is_province (self->province))

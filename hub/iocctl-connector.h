@@ -1,7 +1,8 @@
 /* iocctl-connector.h — the declared connector configs as iocctl reads them.
  *
  * One key file per connector (connectors/, SPEC §8), of which iocctl needs:
- *   [connector] kind (desk|kiosk|camera|portal), id (default KIND-DEVICE),
+ *   [connector] kind (desk|kiosk|camera|portal, or jsonl with [jsonl] publish_as),
+ *               id (default KIND-DEVICE),
  *               province, unit (a portal may publish under any unit), device
  *   [mqtt]      url, username, password
  * Other groups (the kind's own settings) are the connector's business.
@@ -16,7 +17,7 @@ typedef struct
 {
   gchar *path;
   gchar *id;       /* [a-z0-9_-]{1,64}, default KIND-DEVICE; the config topic's last segment */
-  gchar *kind;     /* desk, kiosk, camera, portal */
+  gchar *kind;     /* the SPEC kind: desk, kiosk, camera, portal (a jsonl connector: its publish_as) */
   gchar *province; /* 2 digits */
   gchar *unit;     /* registry code; may be NULL for a portal connector */
   gchar *device;   /* [a-z0-9_-]{1,64} */
