@@ -1072,12 +1072,15 @@ main (int argc, char **argv)
   gint64 count = 0;
   g_autofree gchar *units_path = g_strdup (IOC_DEFAULT_UNITS);
   g_autofree gchar *start = g_strdup ("07:30");
+  g_autofree gchar *date = NULL;
   g_autofree gchar *mqtt = NULL;
   g_auto (GStrv) post_to = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "N" },
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &speed, "Simulated seconds per wall second (default 60)", "X" },
     { "start", 0, 0, G_OPTION_ARG_STRING, &start, "Simulated start, local HH:MM today (default 07:30)", "HH:MM" },
+    { "date", 0, 0, G_OPTION_ARG_STRING, &date,
+      "Play this past day instead of today (a working day at any hour; benchmarks)", "YYYY-MM-DD" },
     { "port", 0, 0, G_OPTION_ARG_INT, &port, "HTTP port on 127.0.0.1; RTSP on PORT+1 (default 8081)", "P" },
     { "sites", 0, 0, G_OPTION_ARG_INT, &sites, "Commune sites to play (default 20)", "N" },
     { "list-sites", 0, 0, G_OPTION_ARG_NONE, &list_sites, "Print the sites' unit codes and exit", NULL },
@@ -1184,9 +1187,21 @@ main (int argc, char **argv)
     }
   gint y, mo, d;
   ioc_time_local_date (g_get_real_time (), &y, &mo, &d, NULL, NULL);
+  if (date && (sscanf (date, "%d-%d-%d", &y, &mo, &d) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31))
+    {
+      g_printerr ("ioc-sim: --date %s: expected YYYY-MM-DD\n", date);
+      return 2;
+    }
   s.sim_start_us = ioc_time_from_local (y, mo, d, hh, mm);
   if (s.sim_start_us > g_get_real_time ())
-    s.sim_start_us -= G_TIME_SPAN_DAY; /* before dawn: replay yesterday */
+    {
+      if (date)
+        {
+          g_printerr ("ioc-sim: --date %s --start %s is in the future\n", date, start);
+          return 2;
+        }
+      s.sim_start_us -= G_TIME_SPAN_DAY; /* before dawn: replay yesterday */
+    }
   s.sim_us = s.sim_start_us;
   s.wall_start_us = g_get_real_time ();
 
