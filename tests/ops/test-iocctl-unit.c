@@ -65,7 +65,7 @@ test_load_bad (void)
   for (guint i = 0; i < errors->len; i++)
     g_test_message ("%s", (gchar *) errors->pdata[i]);
   g_assert_true (has_error (errors, "a-no-unit.conf", "[connector] unit"));
-  g_assert_true (has_error (errors, "b-bad-kind.conf", "expected one of desk, kiosk, camera, portal, got 'printer'"));
+  g_assert_true (has_error (errors, "b-bad-kind.conf", "expected one of desk, kiosk, camera, portal, or jsonl with [jsonl] publish_as, got 'printer'"));
   g_assert_true (has_error (errors, "d-dup.conf", "[connector] id: expected an id unique"));
   g_assert_true (has_error (errors, "e-syntax.conf", "e-syntax.conf"));
   g_assert_cmpuint (errors->len, ==, 4);
