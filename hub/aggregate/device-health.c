@@ -18,6 +18,7 @@
 
 #include "protocol/ioc-error.h"
 #include "state/snapcodec.h"
+#include "protocol/ioc-hash.h"
 
 #define SNAP_MAGIC_V1 0x31484449u /* "IDH1": before config versions */
 #define SNAP_MAGIC 0x32484449u    /* "IDH2" */
@@ -77,8 +78,8 @@ IocDeviceHealth *
 ioc_device_health_new (void)
 {
   IocDeviceHealth *self = g_new0 (IocDeviceHealth, 1);
-  self->devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, dh_device_free);
-  self->cameras = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, dh_camera_free);
+  self->devices = g_hash_table_new_full (ioc_str_hash, g_str_equal, g_free, dh_device_free);
+  self->cameras = g_hash_table_new_full (ioc_str_hash, g_str_equal, g_free, dh_camera_free);
   self->all_unit = ioc_intern ("all");
   return self;
 }

@@ -23,6 +23,7 @@
 #include "protocol/ioc-keyfile.h"
 #include "protocol/ioc-stats.h"
 #include "state/snapcodec.h"
+#include "protocol/ioc-hash.h"
 
 #define DAY_US (G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC)
 #define HOUR_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
@@ -85,7 +86,7 @@ ioc_procedures_load_data (const gchar *path_for_errors, const gchar *data, gsize
     return NULL;
   g_autoptr (IocProcedures) self = g_new0 (IocProcedures, 1);
   self->def = builtin_default;
-  self->by_code = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->by_code = g_hash_table_new_full (ioc_str_hash, g_str_equal, g_free, g_free);
   g_auto (GStrv) groups = g_key_file_get_groups (kf->kf, NULL);
   for (guint i = 0; groups[i] != NULL; i++)
     if (g_strcmp0 (groups[i], "procedures") != 0)
@@ -763,9 +764,9 @@ ioc_dossier_tracker_new (const IocCalendar *cal, const IocProcedures *procs, Ioc
   self->tombstone_keep_us = 40 * DAY_US;
   self->slots = g_array_new (FALSE, TRUE, sizeof (Dossier));
   self->free_slots = g_array_new (FALSE, FALSE, sizeof (guint32));
-  self->ids = g_hash_table_new (g_str_hash, g_str_equal);
+  self->ids = g_hash_table_new (ioc_str_hash, g_str_equal);
   self->tombs = g_hash_table_new (g_direct_hash, g_direct_equal);
-  self->units = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, unit_state_free);
+  self->units = g_hash_table_new_full (ioc_str_hash, g_str_equal, NULL, unit_state_free);
   self->all = unit_get (self, "all");
   self->min_day = G_MININT32;
   self->last_day = G_MININT32;

@@ -154,9 +154,16 @@ G_STATIC_ASSERT (F_COUNT <= 64);
 
 /* Key lookup: candidates bucketed by key length, built once. */
 #define MAX_KEY_LEN 17
-#define MAX_PER_LEN 8
-static guint8 keys_by_len[MAX_KEY_LEN + 1][MAX_PER_LEN];
-static guint8 n_keys_by_len[MAX_KEY_LEN + 1];
+/* Known keys by a hash of length, first and last byte (open addressing,
+ * 0 = empty, else id + 1): one probe for almost every key on the hot path. */
+#define KEY_SLOTS 256
+static guint8 key_slots[KEY_SLOTS];
+static guint8 key_lens[F_COUNT];
+static inline guint
+key_slot_hash (const guint8 *p, gsize len)
+{
+  return ((guint) len * 37u + (guint) p[0] * 7u + (guint) p[len - 1]) & (KEY_SLOTS - 1);
+}
 
 struct _IocDecoder
 {
@@ -184,8 +191,12 @@ init_tables_cb (gpointer data)
   for (guint i = 0; i < F_COUNT; i++)
     {
       gsize len = strlen (field_names[i]);
-      g_assert (len <= MAX_KEY_LEN && n_keys_by_len[len] < MAX_PER_LEN);
-      keys_by_len[len][n_keys_by_len[len]++] = (guint8) i;
+      g_assert (len >= 1 && len <= MAX_KEY_LEN);
+      key_lens[i] = (guint8) len;
+      guint h = key_slot_hash ((const guint8 *) field_names[i], len);
+      while (key_slots[h] != 0)
+        h = (h + 1) & (KEY_SLOTS - 1);
+      key_slots[h] = (guint8) (i + 1);
     }
   absent_record.wait_s = -1;
   absent_record.service_s = -1;
@@ -296,10 +307,49 @@ utf8_check (const guint8 *s, gsize len)
 
 /* ---- pass 1: grammar -------------------------------------------------- */
 
+/* The bytes of a string that need no attention: anything but '"', '\\' and
+ * control characters.  Strings are most of an envelope's bytes, so they are
+ * skipped 8 at a time: a word is plain when none of its bytes equals '"' or
+ * '\\' and none is below 0x20 (the classic has-zero-byte / has-less-than
+ * tests; neither reports a byte that is not there, and bytes ≥ 0x80 never
+ * count as below 0x20).  The first word that is not plain is finished byte
+ * by byte. */
+#define SWAR_ONES G_GUINT64_CONSTANT (0x0101010101010101)
+#define SWAR_HIGH G_GUINT64_CONSTANT (0x8080808080808080)
+static inline const guint8 *
+skip_plain_string_bytes (const guint8 *p, const guint8 *end)
+{
+  while (end - p >= 8)
+    {
+      guint64 w, q, b;
+      memcpy (&w, p, 8);
+      q = w ^ (SWAR_ONES * '"');
+      b = w ^ (SWAR_ONES * '\\');
+      guint64 special = (((q - SWAR_ONES) & ~q) | ((b - SWAR_ONES) & ~b) | ((w - SWAR_ONES * 0x20) & ~w)) & SWAR_HIGH;
+      if (special)
+        {
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+          /* The lowest flagged byte is always a real one (a borrow only
+           * flags bytes above a real match), so it is the first to stop at. */
+          return p + (__builtin_ctzll (special) >> 3);
+#else
+          break;
+#endif
+        }
+      p += 8;
+    }
+  while (p < end && *p != '"' && *p != '\\' && *p >= 0x20)
+    p++;
+  return p;
+}
+
 static inline void
 skip_ws (IocDecoder *self)
 {
   const guint8 *p = self->p;
+  /* Connectors mostly send compact JSON: no whitespace at all. */
+  if (G_LIKELY (p < self->end && *p > ' '))
+    return;
   while (p < self->end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t'))
     p++;
   self->p = p;
@@ -342,8 +392,9 @@ offset_text (IocDecoder *self, const guint8 *start, gchar buf[32])
 }
 
 /* self->p is at the opening quote; leaves it after the closing one. */
-static gboolean
-scan_string (IocDecoder *self, JVal *v)
+/* Strings with escapes, and every malformed string. */
+static G_NO_INLINE gboolean
+scan_string_slow (IocDecoder *self, JVal *v)
 {
   const guint8 *p = self->p + 1;
   const guint8 *end = self->end;
@@ -352,8 +403,7 @@ scan_string (IocDecoder *self, JVal *v)
   v->p = p;
   for (;;)
     {
-      while (p < end && *p != '"' && *p != '\\' && *p >= 0x20)
-        p++;
+      p = skip_plain_string_bytes (p, end);
       if (p >= end)
         {
           self->p = p;
@@ -419,6 +469,24 @@ scan_string (IocDecoder *self, JVal *v)
   v->has_escape = has_escape;
   self->p = p + 1;
   return TRUE;
+}
+
+/* The usual string: plain bytes up to its closing quote. */
+static inline gboolean
+scan_string (IocDecoder *self, JVal *v)
+{
+  const guint8 *start = self->p + 1;
+  const guint8 *p = skip_plain_string_bytes (start, self->end);
+  if (G_LIKELY (p < self->end && *p == '"'))
+    {
+      v->p = start;
+      v->end = p;
+      v->type = J_STRING;
+      v->has_escape = FALSE;
+      self->p = p + 1;
+      return TRUE;
+    }
+  return scan_string_slow (self, v);
 }
 
 /* JSON number grammar exactly: -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
@@ -632,13 +700,20 @@ lookup_key (const guint8 *p, gsize len)
 {
   if (len == 0 || len > MAX_KEY_LEN)
     return F_UNKNOWN;
-  for (guint i = 0; i < n_keys_by_len[len]; i++)
+  for (guint h = key_slot_hash (p, len);; h = (h + 1) & (KEY_SLOTS - 1))
     {
-      guint id = keys_by_len[len][i];
-      if (memcmp (field_names[id], p, len) == 0)
-        return (FieldId) id;
+      guint slot = key_slots[h];
+      if (slot == 0)
+        return F_UNKNOWN;
+      if (key_lens[slot - 1] != len)
+        continue;
+      const gchar *name = field_names[slot - 1];
+      gsize i = 0;
+      while (i < len && name[i] == (gchar) p[i])
+        i++;
+      if (i == len)
+        return (FieldId) (slot - 1);
     }
-  return F_UNKNOWN;
 }
 
 static FieldId
@@ -799,6 +874,38 @@ number_value (IocDecoder *self, const JVal *v)
       for (p += neg; p < v->end; p++)
         x = x * 10 + (*p - '0');
       return neg ? (gdouble) -x : (gdouble) x;
+    }
+  /* Short decimals ("12.5", wait and service times) exactly too: digits
+   * d < 2^53 and 10^k ≤ 10^22 are both exact doubles, so d / 10^k is one
+   * correctly rounded division, the same double strtod returns. */
+  if (n <= 17)
+    {
+      static const gdouble pow10[] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+                                       1e12, 1e13, 1e14, 1e15, 1e16 };
+      const guint8 *p = v->p;
+      gboolean neg = *p == '-';
+      gint64 x = 0;
+      gint frac = -1; /* digits after the point; -1 before it */
+      guint digits = 0;
+      for (p += neg; p < v->end; p++)
+        {
+          if (*p == '.')
+            frac = 0;
+          else if (*p >= '0' && *p <= '9')
+            {
+              x = x * 10 + (*p - '0');
+              digits++;
+              if (frac >= 0)
+                frac++;
+            }
+          else
+            break; /* an exponent: strtod */
+        }
+      if (p == v->end && digits <= 15 && frac >= 0)
+        {
+          gdouble d = (gdouble) x / pow10[frac];
+          return neg ? -d : d;
+        }
     }
   memcpy (self->scratch, v->p, n);
   self->scratch[n] = '\0';

@@ -15,6 +15,7 @@
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-time.h"
 #include "protocol/ioc-topic.h"
+#include "protocol/ioc-hash.h"
 
 #define N_COLUMNS 7
 static const gchar *const column_names[N_COLUMNS] = {
@@ -365,7 +366,7 @@ ioc_units_load_data (const gchar *path_for_errors, const gchar *data, gsize len,
 
   self = g_new0 (IocUnitRegistry, 1);
   self->entries = g_ptr_array_new_with_free_func (g_free);
-  self->by_code = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
+  self->by_code = g_hash_table_new_full (ioc_str_hash, g_str_equal, NULL,
                                          (GDestroyNotify) g_ptr_array_unref);
   self->strings = g_string_chunk_new (4096);
 

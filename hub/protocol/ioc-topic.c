@@ -14,21 +14,38 @@
 static const gchar *const kind_names[IOC_KIND_COUNT] = { "desk", "kiosk", "camera", "portal" };
 static const gchar *const type_names[IOC_MSG_COUNT] = { "event", "status", "state" };
 
-/* [a-z0-9-] plus, for devices, '_'. */
-static inline gboolean
-is_id_char (guchar c, gboolean allow_underscore)
+/* Byte classes of topic identifiers: unit codes are [a-z0-9-], device ids
+ * [a-z0-9_-].  A table, because every message's topic goes through here. */
+enum
 {
-  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-         (allow_underscore && c == '_');
-}
+  C_UNIT = 1,
+  C_DEVICE = 2,
+  C_DIGIT = 4,
+};
+
+static const guint8 id_class[256] = {
+  ['-'] = C_UNIT | C_DEVICE,
+  ['_'] = C_DEVICE,
+  ['0'] = C_UNIT | C_DEVICE | C_DIGIT, ['1'] = C_UNIT | C_DEVICE | C_DIGIT, ['2'] = C_UNIT | C_DEVICE | C_DIGIT,
+  ['3'] = C_UNIT | C_DEVICE | C_DIGIT, ['4'] = C_UNIT | C_DEVICE | C_DIGIT, ['5'] = C_UNIT | C_DEVICE | C_DIGIT,
+  ['6'] = C_UNIT | C_DEVICE | C_DIGIT, ['7'] = C_UNIT | C_DEVICE | C_DIGIT, ['8'] = C_UNIT | C_DEVICE | C_DIGIT,
+  ['9'] = C_UNIT | C_DEVICE | C_DIGIT,
+  ['a'] = C_UNIT | C_DEVICE, ['b'] = C_UNIT | C_DEVICE, ['c'] = C_UNIT | C_DEVICE, ['d'] = C_UNIT | C_DEVICE,
+  ['e'] = C_UNIT | C_DEVICE, ['f'] = C_UNIT | C_DEVICE, ['g'] = C_UNIT | C_DEVICE, ['h'] = C_UNIT | C_DEVICE,
+  ['i'] = C_UNIT | C_DEVICE, ['j'] = C_UNIT | C_DEVICE, ['k'] = C_UNIT | C_DEVICE, ['l'] = C_UNIT | C_DEVICE,
+  ['m'] = C_UNIT | C_DEVICE, ['n'] = C_UNIT | C_DEVICE, ['o'] = C_UNIT | C_DEVICE, ['p'] = C_UNIT | C_DEVICE,
+  ['q'] = C_UNIT | C_DEVICE, ['r'] = C_UNIT | C_DEVICE, ['s'] = C_UNIT | C_DEVICE, ['t'] = C_UNIT | C_DEVICE,
+  ['u'] = C_UNIT | C_DEVICE, ['v'] = C_UNIT | C_DEVICE, ['w'] = C_UNIT | C_DEVICE, ['x'] = C_UNIT | C_DEVICE,
+  ['y'] = C_UNIT | C_DEVICE, ['z'] = C_UNIT | C_DEVICE,
+};
 
 static gboolean
-is_id (const gchar *s, gsize len, gsize max, gboolean allow_underscore)
+is_id (const gchar *s, gsize len, gsize max, guint8 cls)
 {
   if (len == 0 || len > max)
     return FALSE;
   for (gsize i = 0; i < len; i++)
-    if (!is_id_char ((guchar) s[i], allow_underscore))
+    if (!(id_class[(guchar) s[i]] & cls))
       return FALSE;
   return TRUE;
 }
@@ -36,20 +53,23 @@ is_id (const gchar *s, gsize len, gsize max, gboolean allow_underscore)
 gboolean
 ioc_topic_is_unit_code (const gchar *s, gsize len)
 {
-  return is_id (s, len, IOC_MAX_UNIT_LEN, FALSE);
+  return is_id (s, len, IOC_MAX_UNIT_LEN, C_UNIT);
 }
 
 gboolean
 ioc_topic_is_device_id (const gchar *s, gsize len)
 {
-  return is_id (s, len, IOC_MAX_DEVICE_LEN, TRUE);
+  return is_id (s, len, IOC_MAX_DEVICE_LEN, C_DEVICE);
 }
 
 static gboolean
 match_name (const gchar *const *names, guint n, IocSlice s, guint *out)
 {
+  /* Every kind and type name is under 9 bytes. */
+  if (s.len == 0 || s.len > 8)
+    return FALSE;
   for (guint i = 0; i < n; i++)
-    if (strlen (names[i]) == s.len && memcmp (names[i], s.p, s.len) == 0)
+    if (names[i][0] == s.p[0] && strnlen (names[i], 9) == s.len && memcmp (names[i], s.p, s.len) == 0)
       {
         *out = i;
         return TRUE;
@@ -61,6 +81,7 @@ IocReject
 ioc_topic_parse (const gchar *topic, gsize len, IocTopic *out)
 {
   IocSlice seg[5];
+  guint8 cls[5];
   const gchar *p, *end;
   guint id;
 
@@ -71,20 +92,24 @@ ioc_topic_parse (const gchar *topic, gsize len, IocTopic *out)
     return IOC_REJECT_BAD_TOPIC;
   p = topic + PREFIX_LEN;
   end = topic + len;
+  /* One pass: split at '/' and, per level, the classes all its bytes share. */
   for (guint i = 0; i < 5; i++)
     {
-      const gchar *slash = memchr (p, '/', (gsize) (end - p));
-      if (i < 4 && slash == NULL)
-        return IOC_REJECT_BAD_TOPIC;
-      if (i == 4)
+      const gchar *start = p;
+      guint8 all = C_UNIT | C_DEVICE | C_DIGIT;
+      while (p < end && *p != '/')
+        all &= id_class[(guchar) *p++];
+      seg[i].p = start;
+      seg[i].len = (gsize) (p - start);
+      cls[i] = all;
+      if (i < 4)
         {
-          if (slash != NULL)
-            return IOC_REJECT_BAD_TOPIC; /* more than 7 levels */
-          slash = end;
+          if (p >= end)
+            return IOC_REJECT_BAD_TOPIC;
+          p++;
         }
-      seg[i].p = p;
-      seg[i].len = (gsize) (slash - p);
-      p = slash + 1;
+      else if (p < end)
+        return IOC_REJECT_BAD_TOPIC; /* more than 7 levels */
     }
   out->province = seg[0];
   out->unit = seg[1];
@@ -92,11 +117,11 @@ ioc_topic_parse (const gchar *topic, gsize len, IocTopic *out)
   out->device = seg[3];
   out->type = seg[4];
 
-  if (seg[0].len != 2 || !g_ascii_isdigit (seg[0].p[0]) || !g_ascii_isdigit (seg[0].p[1]))
+  if (seg[0].len != 2 || !(cls[0] & C_DIGIT))
     return IOC_REJECT_BAD_TOPIC;
-  if (!ioc_topic_is_unit_code (seg[1].p, seg[1].len))
+  if (seg[1].len == 0 || seg[1].len > IOC_MAX_UNIT_LEN || !(cls[1] & C_UNIT))
     return IOC_REJECT_BAD_TOPIC;
-  if (!ioc_topic_is_device_id (seg[3].p, seg[3].len))
+  if (seg[3].len == 0 || seg[3].len > IOC_MAX_DEVICE_LEN || !(cls[3] & C_DEVICE))
     return IOC_REJECT_BAD_TOPIC;
   if (!match_name (type_names, IOC_MSG_COUNT, seg[4], &id))
     return IOC_REJECT_BAD_TOPIC;

@@ -585,6 +585,51 @@ test_validate (void)
     }
 }
 
+/* Decimal numbers come out as the very double strtod makes of them,
+ * whichever path the decoder takes (short decimals skip strtod). */
+static void
+test_numbers_exact (void)
+{
+  g_autoptr (IocDecoder) dec = ioc_decoder_new ();
+  g_autoptr (GRand) rng = g_rand_new_with_seed (766);
+  static const gchar *const fixed[] = { "0", "0.0", "12.5", "0.1", "0.3", "1.7976931348623157", "123456789012345",
+                                        "1234567890123456", "12345678901234567", "9007199254740993",
+                                        "0.000000000000001", "3.14159265358979", "2.5e1", "1E2", "100.000" };
+  for (guint i = 0; i < G_N_ELEMENTS (fixed) + 20000; i++)
+    {
+      gchar num[64];
+      if (i < G_N_ELEMENTS (fixed))
+        g_strlcpy (num, fixed[i], sizeof num);
+      else
+        {
+          /* Up to 17 digits with the point anywhere. */
+          guint n = (guint) g_rand_int_range (rng, 1, 18);
+          guint point = (guint) g_rand_int_range (rng, 0, (gint) n);
+          gchar *d = num;
+          for (guint k = 0; k < n; k++)
+            {
+              /* JSON: no leading zero except in "0.x". */
+              gboolean lead = k == 0 && n > 1 && point != 1;
+              *d++ = (gchar) ('0' + g_rand_int_range (rng, lead ? 1 : 0, 10));
+              if (point > 0 && k + 1 == point)
+                *d++ = '.';
+            }
+          if (d[-1] == '.')
+            *d++ = '5';
+          *d = '\0';
+        }
+      g_autofree gchar *payload = g_strdup_printf ("{" ENV ",\"type\":\"ticket.called\",\"ticket\":\"A1\","
+                                                   "\"counter\":\"1\",\"wait_s\":%s}", num);
+      const IocRecord *rec = NULL;
+      const gchar *detail = NULL;
+      if (decode (dec, T_DESK_EV, payload, &rec, &detail) != IOC_REJECT_NONE)
+        g_error ("wait_s %s: rejected: %s", num, detail);
+      gdouble want = g_ascii_strtod (num, NULL);
+      if (memcmp (&rec->wait_s, &want, sizeof want) != 0)
+        g_error ("wait_s %s: decoded %.17g, strtod %.17g", num, rec->wait_s, want);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -601,6 +646,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/envelope/escapes", test_escapes);
   g_test_add_func ("/ioc/envelope/ts-forms", test_ts_forms);
   g_test_add_func ("/ioc/envelope/reset-between-messages", test_reset_between_messages);
+  g_test_add_func ("/ioc/envelope/numbers-exact", test_numbers_exact);
   g_test_add_func ("/ioc/validate/context", test_validate);
   return g_test_run ();
 }
