@@ -53,6 +53,12 @@ spawn (IocTestBroker *self, GError **error)
 IocTestBroker *
 ioc_test_broker_start (GError **error)
 {
+  return ioc_test_broker_start_with (NULL, error);
+}
+
+IocTestBroker *
+ioc_test_broker_start_with (const gchar *extra, GError **error)
+{
   g_autofree gchar *ops_conf = g_build_filename (IOC_SOURCE_ROOT, "ops", "mosquitto", "iochub.conf", NULL);
   g_autofree gchar *shipped = NULL;
   if (!g_file_get_contents (ops_conf, &shipped, NULL, error))
@@ -78,8 +84,8 @@ ioc_test_broker_start (GError **error)
                                             "persistence_location %s/\n"
                                             "log_dest stderr\n"
                                             "log_type error\nlog_type warning\nlog_type notice\n"
-                                            "%s\n",
-                                            self->port, self->dir, shipped);
+                                            "%s\n%s",
+                                            self->port, self->dir, shipped, extra ? extra : "");
   if (!g_file_set_contents (self->conf_path, conf, -1, error) || !spawn (self, error))
     {
       ioc_test_broker_free (self);

@@ -11,6 +11,8 @@ G_BEGIN_DECLS
 typedef struct _IocTestBroker IocTestBroker;
 
 IocTestBroker *ioc_test_broker_start (GError **error);
+/* extra: appended to the generated mosquitto.conf (e.g. a bridge), may be NULL. */
+IocTestBroker *ioc_test_broker_start_with (const gchar *extra, GError **error);
 /* Stops (SIGTERM, then SIGKILL after a bound) and keeps the data dir. */
 void           ioc_test_broker_stop (IocTestBroker *self);
 /* Starts again on the same port with the same persistence file. */
