@@ -9,6 +9,7 @@ packages=(
   meson ninja-build pkg-config gcc clang libclang-rt-14-dev
   libglib2.0-dev libjson-glib-dev libcurl4-openssl-dev libsoup-3.0-dev zlib1g-dev
   libpaho-mqtt-dev mosquitto mosquitto-clients influxdb victoria-metrics curl ca-certificates
+  jq  # bench/national.sh compares JSON totals
 )
 missing=()
 for p in "${packages[@]}"; do
