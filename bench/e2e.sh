@@ -11,7 +11,7 @@
 # from other jobs hits baseline and candidate alike), HUB_QOS="2 1" (which hub
 # modes), HUB_BINS="a b" (hub binaries to compare, default the build's),
 # BARE=0 (skip the bare subscribers), PERF=dir (perf record -g each hub run
-# into dir), BACKLOG=0 skips 3.
+# into dir), KEEP_LOG=file (copy of the last hub run's log), BACKLOG=0 skips 3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N="${1:-200000}"
@@ -143,6 +143,10 @@ hub_round() {  # qos
   got=$(metric iochub_messages_received_total); acc=$(metric iochub_messages_accepted_total)
   echo "iochub qos$1 ($hub_bin): received $((got - r0)) of $N (+$r0 retained), accepted $acc, cpu $(awk -v a="$h0" -v b="$h1" -v n="$((got - r0))" 'BEGIN{printf "%.3f s (%.2f us/msg)", b-a, (b-a)*1e6/n}'), wall $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f s", b-a}')"
   kill -TERM "$hub_pid"; wait "$hub_pid" || true
+  # A lost connection (keepalive under CPU starvation) is part of the story.
+  echo "hub log: $(grep -c 'connection to .* lost' "$work/hub/hub.log" || true) connection(s) lost; $(grep -c 'reconnecting in' "$work/hub/hub.log" || true) reconnect(s)"
+  [ -n "${KEEP_LOG:-}" ] && cp "$work/hub/hub.log" "$KEEP_LOG"
+  : > "$work/hub/hub.log"
   forget_session "$hub_id"
 }
 

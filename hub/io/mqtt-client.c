@@ -12,6 +12,16 @@
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
 
+/* Paho keeps every received QoS 2 message in a linked list until its PUBREL
+ * and, for each new PUBLISH, searches that whole list by packet id.  While
+ * the hub keeps up the broker has at most max_inflight_messages (20) of them
+ * unreleased; when the hub was starved of CPU (bench/e2e.sh with the hub
+ * niced on a busy core) mosquitto 2.0.11 held back PUBRELs for thousands
+ * while it went on sending new PUBLISHes: 11,008 waiting, 600-800 us of CPU
+ * per message instead of 25-35 us.  iochub_mqtt_awaiting_pubrel shows that
+ * list's length so that operators see it coming (docs/OPERATIONS.md).  A
+ * reconnect does not empty it (tried: the waiting count stayed at ~1,000). */
+
 /* Most messages are a few hundred bytes: assemble them on the stack. */
 #define IOC_MQTT_STACK_PACKET 2048
 
@@ -38,6 +48,10 @@ struct _IocMqttClient
    * MQTTCLIENT_PERSISTENCE_NONE.  Guarded by store_lock (Paho threads). */
   GMutex store_lock;
   GHashTable *store; /* key → GBytes; NULL value for journaled "r-" keys */
+
+  /* Received QoS 2 messages whose PUBREL has not come yet ("r-" keys). */
+  gint awaiting_pubrel; /* atomic */
+  IocStat *stat_awaiting_pubrel;
 
   IocStat *stat_connected;
   IocStat *stat_reconnects;
@@ -140,8 +154,12 @@ store_put (void *handle, char *key, int bufcount, char *buffers[], int buflens[]
           return MQTTCLIENT_PERSISTENCE_ERROR;
         }
       g_mutex_lock (&self->store_lock);
-      g_hash_table_replace (self->store, g_strdup (key), NULL);
+      gboolean is_new = g_hash_table_replace (self->store, g_strdup (key), NULL);
       g_mutex_unlock (&self->store_lock);
+      if (is_new)
+        {
+          ioc_stat_set (self->stat_awaiting_pubrel, g_atomic_int_add (&self->awaiting_pubrel, 1) + 1);
+        }
       return 0;
     }
 
@@ -182,8 +200,10 @@ store_remove (void *handle, char *key)
 {
   IocMqttClient *self = handle;
   g_mutex_lock (&self->store_lock);
-  g_hash_table_remove (self->store, key);
+  gboolean removed = g_hash_table_remove (self->store, key);
   g_mutex_unlock (&self->store_lock);
+  if (removed && g_str_has_prefix (key, "r-"))
+    ioc_stat_set (self->stat_awaiting_pubrel, g_atomic_int_add (&self->awaiting_pubrel, -1) - 1);
   return 0;
 }
 
@@ -223,6 +243,8 @@ store_clear (void *handle)
   g_mutex_lock (&self->store_lock);
   g_hash_table_remove_all (self->store);
   g_mutex_unlock (&self->store_lock);
+  g_atomic_int_set (&self->awaiting_pubrel, 0);
+  ioc_stat_set (self->stat_awaiting_pubrel, 0);
   return 0;
 }
 
@@ -450,6 +472,8 @@ ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFunc on_message, 
                                      "Messages delivered with QoS < 2, acknowledged by Paho before the journal write");
   self->stat_refused = ioc_stat ("iochub_mqtt_refused_messages_total", NULL, IOC_STAT_COUNTER, "Messages the journal could not take (redelivered later)");
   self->stat_publish_failed = ioc_stat ("iochub_mqtt_publish_failures_total", NULL, IOC_STAT_COUNTER, "Publishes Paho refused");
+  self->stat_awaiting_pubrel = ioc_stat ("iochub_mqtt_awaiting_pubrel", NULL, IOC_STAT_GAUGE,
+                                         "Received QoS 2 messages (journaled) whose PUBREL has not come yet");
 
   self->persistence.context = self;
   self->persistence.popen = store_open;
