@@ -516,6 +516,10 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
 
   self->decoder = ioc_decoder_new ();
   self->dedup = ioc_dedup_new ();
+  /* A hub that owns some units sees a portal connector's messages for
+   * those units only: the other seqs are not lost, they are another hub's. */
+  if (config->unit_filters != NULL)
+    ioc_dedup_set_gapless (self->dedup, IOC_KIND_PORTAL, TRUE);
   self->deadletter = ioc_deadletter_new (config->province, publish_deadletter_cb, self);
   IocRollupOptions ropts = { 0 };
   ropts.live_window_us = config->live_window_us;

@@ -54,6 +54,7 @@ struct _IocDedup
   GStringChunk *names;
   gint64 missing_total;
   gint64 duplicates_total;
+  guint32 gapless_kinds; /* bit per IocKind: skipped seqs are not loss */
   IocStat *st_duplicates;
   IocStat *st_missing;
   IocStat *st_late_fills;
@@ -256,7 +257,7 @@ ioc_dedup_check (IocDedup *self, IocKind kind, const gchar *device, gint64 seq)
           bit_clear (d, s);
       bit_set (d, seq);
       d->last_seq = seq;
-      if (G_UNLIKELY (advance > 1))
+      if (G_UNLIKELY (advance > 1) && !(self->gapless_kinds & (1u << kind)))
         add_missing (self, d, advance - 1);
       return IOC_SEQ_NEW;
     }
@@ -264,12 +265,22 @@ ioc_dedup_check (IocDedup *self, IocKind kind, const gchar *device, gint64 seq)
     return duplicate (self, d);
   bit_set (d, seq);
   /* Below the base it was never counted missing (reordering at start). */
-  if (seq > d->base_seq)
+  if (seq > d->base_seq && !(self->gapless_kinds & (1u << kind)))
     {
       add_missing (self, d, -1);
       ioc_stat_add (self->st_late_fills, 1);
     }
   return IOC_SEQ_NEW;
+}
+
+void
+ioc_dedup_set_gapless (IocDedup *self, IocKind kind, gboolean gapless)
+{
+  g_return_if_fail (self != NULL && (guint) kind < IOC_KIND_COUNT);
+  if (gapless)
+    self->gapless_kinds |= 1u << kind;
+  else
+    self->gapless_kinds &= ~(1u << kind);
 }
 
 void

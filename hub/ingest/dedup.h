@@ -42,6 +42,11 @@ void          ioc_dedup_free (IocDedup *self);
  * online/offline, seq 0) do not come here.  device is borrowed; it is
  * copied only the first time the device is seen. */
 IocSeqVerdict ioc_dedup_check (IocDedup *self, IocKind kind, const gchar *device, gint64 seq);
+/* For devices of `kind`, seqs skipped are not counted missing; duplicates
+ * are still found.  For a hub that owns some of the units: a portal
+ * connector numbers its messages across every unit it publishes under, so
+ * such a hub sees only part of its seq, and the rest is another hub's. */
+void          ioc_dedup_set_gapless (IocDedup *self, IocKind kind, gboolean gapless);
 /* In first-seen order. */
 void          ioc_dedup_foreach (IocDedup *self, IocDedupDeviceFunc func, gpointer user_data);
 gint64        ioc_dedup_missing_total (IocDedup *self);

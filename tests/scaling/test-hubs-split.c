@@ -229,6 +229,37 @@ test_split_exact (Fixture *f, gconstpointer data)
   g_thread_join (thread);
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
   assert_totals (f, n, n_devices);
+
+  /* A portal connector numbers its messages across every unit it publishes
+   * under: each split hub sees a third of its seqs, and that is not loss. */
+  const guint n_portal = 3 * N_UNITS;
+  gdouble accepted_before[N_PARTS];
+  for (guint p = 0; p < N_PARTS; p++)
+    accepted_before[p] = ioc_test_hub_metric (f->parts[p], "iochub_messages_accepted_total");
+  for (guint i = 0; i < n_portal; i++)
+    {
+      g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/portal/dvc-split/status", units[i % N_UNITS]);
+      g_autofree gchar *payload = g_strdup_printf ("{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT
+                                                   ",\"open\":10,\"open_overdue\":0,\"sync_lag_s\":5}",
+                                                   i + 1, f->base_ms);
+      ioc_test_publisher_send (pub, topic, payload, FALSE);
+    }
+  g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
+  gint64 deadline = g_get_monotonic_time () + 30 * G_TIME_SPAN_SECOND;
+  gdouble got = 0;
+  while (g_get_monotonic_time () < deadline)
+    {
+      got = 0;
+      for (guint p = 0; p < N_PARTS; p++)
+        got += ioc_test_hub_metric (f->parts[p], "iochub_messages_accepted_total") - accepted_before[p];
+      if (got >= n_portal)
+        break;
+      g_usleep (100 * 1000);
+    }
+  g_assert_cmpfloat (got, ==, n_portal);
+  for (guint p = 0; p < N_PARTS; p++)
+    g_assert_cmpfloat (ioc_test_hub_metric (f->parts[p], "iochub_seq_missing"), ==, 0);
+  g_assert_cmpfloat (ioc_test_hub_metric (f->solo, "iochub_seq_missing"), ==, 0);
 }
 
 int

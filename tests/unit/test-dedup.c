@@ -272,6 +272,29 @@ test_many_devices (void)
   g_assert_cmpint (ioc_dedup_check (back, IOC_KIND_KIOSK, "counter-0", 1), ==, NEW);
 }
 
+/* A hub owning some units sees every other seq of a portal connector: no
+ * loss counted for portals, still for desks, and duplicates still dropped. */
+static void
+test_gapless_kind (void)
+{
+  g_autoptr (IocDedup) d = ioc_dedup_new ();
+  ioc_dedup_set_gapless (d, IOC_KIND_PORTAL, TRUE);
+  for (gint64 seq = 1; seq <= 100; seq += 3)
+    {
+      g_assert_cmpint (ioc_dedup_check (d, IOC_KIND_PORTAL, "dvc", seq), ==, IOC_SEQ_NEW);
+      g_assert_cmpint (ioc_dedup_check (d, IOC_KIND_DESK, "q1", seq), ==, IOC_SEQ_NEW);
+    }
+  g_assert_cmpint (ioc_dedup_check (d, IOC_KIND_PORTAL, "dvc", 40), ==, IOC_SEQ_DUPLICATE);
+  /* A skipped seq arriving late is new, and was never counted missing. */
+  g_assert_cmpint (ioc_dedup_check (d, IOC_KIND_PORTAL, "dvc", 41), ==, IOC_SEQ_NEW);
+  g_assert_cmpint (ioc_dedup_check (d, IOC_KIND_PORTAL, "dvc", 41), ==, IOC_SEQ_DUPLICATE);
+  /* The desk skipped 2 of every 3 from 1 to 100: 66 missing; the portal none. */
+  g_assert_cmpint (ioc_dedup_missing_total (d), ==, 66);
+  ioc_dedup_set_gapless (d, IOC_KIND_PORTAL, FALSE);
+  g_assert_cmpint (ioc_dedup_check (d, IOC_KIND_PORTAL, "dvc", 110), ==, IOC_SEQ_NEW);
+  g_assert_cmpint (ioc_dedup_missing_total (d), ==, 66 + 9);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -280,5 +303,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/dedup/save-load-round-trip", test_save_load_round_trip);
   g_test_add_func ("/ioc/dedup/load-rejects-damage", test_load_rejects_damage);
   g_test_add_func ("/ioc/dedup/many-devices", test_many_devices);
+  g_test_add_func ("/ioc/dedup/gapless-kind", test_gapless_kind);
   return g_test_run ();
 }
