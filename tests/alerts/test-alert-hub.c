@@ -7,8 +7,7 @@
  * silences its rule; the hub is SIGKILLed and restarted: the ack, the alert
  * id and the silence are still there.  The connector comes back → the
  * retained topic is cleared to "resolved", and the silenced resolve is not
- * paged.  Needs main.c to call ioc_alerts_attach(); skipped (with a message)
- * while the hub binary has no /api/v1/alerts route. */
+ * paged.  Fails (not skips) when the hub binary serves no /api/v1/alerts. */
 #include <MQTTAsync.h>
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
