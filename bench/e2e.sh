@@ -169,8 +169,10 @@ sleep 0.5
 kill -TERM "$hub_pid"; wait "$hub_pid" || true
 echo "publisher: $(load "$BACKLOG" pub-backlog)"
 start_hub
+c0=$(cpu_of "$hub_pid")
 t=$(wait_received "$BACKLOG")
-echo "iochub drained backlog of $(metric iochub_messages_received_total) in $t s ($(awk -v n="$BACKLOG" -v t="$t" 'BEGIN{printf "%.0f", n/t}') msg/s)"
+c1=$(cpu_of "$hub_pid")
+echo "iochub drained backlog of $(metric iochub_messages_received_total) in $t s ($(awk -v n="$BACKLOG" -v t="$t" 'BEGIN{printf "%.0f", n/t}') msg/s), cpu $(awk -v a="$c0" -v b="$c1" -v n="$BACKLOG" 'BEGIN{printf "%.2f us/msg", (b-a)*1e6/n}'), awaiting PUBREL at the end: $(metric iochub_mqtt_awaiting_pubrel)"
 kill -TERM "$hub_pid"; wait "$hub_pid" || true
 
 # The same backlog into the bare subscriber: the broker's own drain rate.
