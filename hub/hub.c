@@ -567,6 +567,8 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
             ioc_mqtt_client_add_subscription (self->mqtt, filter);
           }
     }
+  g_autofree gchar *record = g_build_filename (config->state_dir, "mqtt-subscriptions.txt", NULL);
+  ioc_mqtt_client_record_subscriptions (self->mqtt, record);
   self->inbox = ioc_inbox_new (65536, inbox_drain_cb, self);
 
   if (!hub_restore (self, error))

@@ -37,6 +37,12 @@ struct _IocMqttClient
   IocMqttStateFunc on_state;
   gpointer user_data;
   GPtrArray *filters; /* gchar* */
+  /* The filters subscribed last time (a file under state_dir): those no
+   * longer configured are unsubscribed on connect, or a persistent session
+   * would go on delivering them (a hub given fewer units_owned would still
+   * count the units it gave away). */
+  gchar *record_path;
+  GPtrArray *stale_filters; /* gchar*; read at start, emptied once unsubscribed */
 
   IocBackoff backoff;
   guint reconnect_source; /* main context */
@@ -264,6 +270,18 @@ static void schedule_reconnect (IocMqttClient *self);
 static void do_connect (IocMqttClient *self);
 static void start_publisher (IocMqttClient *self);
 
+/* Main context, once subscribed: what the broker now delivers to us. */
+static void
+write_record (IocMqttClient *self)
+{
+  g_autoptr (GString) text = g_string_new ("# MQTT topic filters this hub is subscribed to (written by iochub)\n");
+  for (guint i = 0; i < self->filters->len; i++)
+    g_string_append_printf (text, "%s\n", (const gchar *) self->filters->pdata[i]);
+  g_autoptr (GError) error = NULL;
+  if (!g_file_set_contents (self->record_path, text->str, (gssize) text->len, &error))
+    g_warning ("mqtt: %s", error->message);
+}
+
 typedef struct
 {
   IocMqttClient *self;
@@ -277,6 +295,8 @@ state_change_cb (gpointer data)
   IocMqttClient *self = change->self;
   if (!g_atomic_int_get (&self->stopping))
     {
+      if (change->connected && self->record_path != NULL)
+        write_record (self);
       if (self->on_state != NULL)
         self->on_state (change->connected, self->user_data);
       if (!change->connected)
@@ -336,12 +356,54 @@ subscribe_all (IocMqttClient *self)
 }
 
 static void
+on_unsubscribe_success (void *context, MQTTAsync_successData *response)
+{
+  IocMqttClient *self = context;
+  g_message ("mqtt: unsubscribed from %u filter(s) no longer configured", self->stale_filters->len);
+  g_ptr_array_set_size (self->stale_filters, 0);
+  subscribe_all (self);
+}
+
+static void
+on_unsubscribe_failure (void *context, MQTTAsync_failureData *response)
+{
+  IocMqttClient *self = context;
+  g_warning ("mqtt: unsubscribe failed (code %d); reconnecting", response ? response->code : 0);
+  MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
+  MQTTAsync_disconnect (self->handle, &opts);
+  post_state (self, FALSE);
+}
+
+static void
+unsubscribe_stale (IocMqttClient *self)
+{
+  MQTTAsync_responseOptions ropts = MQTTAsync_responseOptions_initializer;
+  ropts.onSuccess = on_unsubscribe_success;
+  ropts.onFailure = on_unsubscribe_failure;
+  ropts.context = self;
+  int rc = MQTTAsync_unsubscribeMany (self->handle, (int) self->stale_filters->len,
+                                      (char *const *) self->stale_filters->pdata, &ropts);
+  if (rc != MQTTASYNC_SUCCESS)
+    {
+      g_warning ("mqtt: unsubscribe request failed (code %d)", rc);
+      post_state (self, FALSE);
+    }
+}
+
+static void
 on_connect_success (void *context, MQTTAsync_successData *response)
 {
   IocMqttClient *self = context;
   ioc_backoff_reset (&self->backoff);
   gboolean session_present = response != NULL && response->alt.connect.sessionPresent;
-  if (session_present)
+  if (session_present && self->stale_filters->len > 0)
+    {
+      /* Then subscribe anew: a filter given back may be under a wider one. */
+      g_message ("mqtt: connected to %s, session present: dropping %u filter(s) no longer configured",
+                 self->opts.url, self->stale_filters->len);
+      unsubscribe_stale (self);
+    }
+  else if (session_present)
     {
       g_message ("mqtt: connected to %s, session present: subscriptions kept by the broker", self->opts.url);
       post_state (self, TRUE);
@@ -351,6 +413,7 @@ on_connect_success (void *context, MQTTAsync_successData *response)
       /* PEERS.md lesson 1: a broker that lost our session also lost our
        * subscriptions; without this the hub would look connected and hear nothing. */
       g_message ("mqtt: connected to %s, no session on the broker: subscribing", self->opts.url);
+      g_ptr_array_set_size (self->stale_filters, 0); /* the broker forgot those too */
       ioc_stat_add (self->stat_session_lost, 1);
       subscribe_all (self);
     }
@@ -462,6 +525,7 @@ ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFunc on_message, 
   self->on_state = on_state;
   self->user_data = user_data;
   self->filters = g_ptr_array_new_with_free_func (g_free);
+  self->stale_filters = g_ptr_array_new_with_free_func (g_free);
   g_mutex_init (&self->store_lock);
   self->store = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_bytes_unref);
 
@@ -511,6 +575,30 @@ void
 ioc_mqtt_client_add_subscription (IocMqttClient *self, const gchar *filter)
 {
   g_ptr_array_add (self->filters, g_strdup (filter));
+}
+
+void
+ioc_mqtt_client_record_subscriptions (IocMqttClient *self, const gchar *path)
+{
+  g_return_if_fail (self != NULL && path != NULL);
+  g_free (self->record_path);
+  self->record_path = g_strdup (path);
+  g_ptr_array_set_size (self->stale_filters, 0);
+  g_autofree gchar *text = NULL;
+  if (!g_file_get_contents (path, &text, NULL, NULL))
+    return; /* first start: nothing subscribed before */
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const gchar *line = g_strstrip (lines[i]);
+      if (line[0] == '\0' || line[0] == '#')
+        continue;
+      gboolean still = FALSE;
+      for (guint f = 0; f < self->filters->len && !still; f++)
+        still = g_str_equal (line, self->filters->pdata[f]);
+      if (!still)
+        g_ptr_array_add (self->stale_filters, g_strdup (line));
+    }
 }
 
 void
@@ -632,6 +720,8 @@ ioc_mqtt_client_free (IocMqttClient *self)
   g_hash_table_unref (self->store);
   g_mutex_clear (&self->store_lock);
   g_ptr_array_unref (self->filters);
+  g_ptr_array_unref (self->stale_filters);
+  g_free (self->record_path);
   g_main_context_unref (self->main_context);
   g_free (self->opts.url);
   g_free (self->opts.client_id);

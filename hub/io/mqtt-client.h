@@ -56,6 +56,11 @@ IocMqttClient *ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFu
                                     IocMqttStateFunc on_state, gpointer user_data, GError **error);
 /* Adds a topic filter to subscribe on connect; before start only. */
 void     ioc_mqtt_client_add_subscription (IocMqttClient *self, const gchar *filter);
+/* Keeps the subscribed filters in path (under state_dir) and, on connect,
+ * unsubscribes those recorded there that are no longer added: a persistent
+ * session keeps a broker delivering what it was once asked for.  After the
+ * subscriptions, before start. */
+void     ioc_mqtt_client_record_subscriptions (IocMqttClient *self, const gchar *path);
 void     ioc_mqtt_client_start (IocMqttClient *self);
 gboolean ioc_mqtt_client_is_connected (IocMqttClient *self);
 /* Any thread.  Returns FALSE (and counts it) when Paho would not take it. */

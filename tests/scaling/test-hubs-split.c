@@ -262,6 +262,76 @@ test_split_exact (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (ioc_test_hub_metric (f->solo, "iochub_seq_missing"), ==, 0);
 }
 
+/* A hub that gives units away keeps its persistent session: the broker must
+ * stop delivering those units to it, or it would count them beside the hub
+ * that now owns them.  One hub, no InfluxDB: owns everything, then xa-16681. */
+static gboolean
+accepted_reaches (IocTestHub *hub, gdouble want)
+{
+  gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+  while (g_get_monotonic_time () < deadline)
+    {
+      if (ioc_test_hub_metric (hub, "iochub_messages_accepted_total") >= want)
+        return TRUE;
+      g_usleep (50 * 1000);
+    }
+  return FALSE;
+}
+
+static void
+test_units_given_away (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
+  g_assert_no_error (error);
+  g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL,
+                                                 "[hub]\nid = giver\n[mqtt]\nclient_id = iochub-giver\n", &error);
+  g_assert_no_error (error);
+  g_assert_true (ioc_test_hub_start (hub, &error));
+  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (broker), "giver-pub", &error);
+  g_assert_no_error (error);
+  guint seq = 0;
+  const gchar *both[] = { "xa-16681", "xa-16690" };
+  for (guint i = 0; i < G_N_ELEMENTS (both); i++)
+    {
+      g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/kiosk/k-%u/event", both[i], i);
+      g_autofree gchar *payload = g_strdup_printf ("{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT
+                                                   ",\"type\":\"ticket.issued\",\"ticket\":\"A-%u\"}",
+                                                   seq + 1, g_get_real_time () / 1000, seq + 1);
+      seq++;
+      ioc_test_publisher_send (pub, topic, payload, FALSE);
+    }
+  g_assert_true (ioc_test_publisher_flush (pub, 10 * G_TIME_SPAN_SECOND));
+  g_assert_true (accepted_reaches (hub, 2));
+  g_assert_true (ioc_test_hub_stop (hub));
+
+  /* Now it owns xa-16681 only (a later [hub] group's key wins). */
+  g_autofree gchar *conf = NULL;
+  g_assert_true (g_file_get_contents (ioc_test_hub_conf_path (hub), &conf, NULL, NULL));
+  g_autofree gchar *conf2 = g_strconcat (conf, "\n[hub]\nunits_owned = xa-16681\n", NULL);
+  g_assert_true (g_file_set_contents (ioc_test_hub_conf_path (hub), conf2, -1, NULL));
+  g_assert_true (ioc_test_hub_start (hub, &error));
+  g_assert_no_error (error);
+  gdouble before = ioc_test_hub_metric (hub, "iochub_messages_received_total");
+  for (guint i = 0; i < G_N_ELEMENTS (both); i++)
+    {
+      g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/kiosk/k-%u/event", both[1 - i], 1 - i);
+      g_autofree gchar *payload = g_strdup_printf ("{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT
+                                                   ",\"type\":\"ticket.issued\",\"ticket\":\"B-%u\"}",
+                                                   seq + 1, g_get_real_time () / 1000, seq + 1);
+      seq++;
+      ioc_test_publisher_send (pub, topic, payload, FALSE);
+    }
+  g_assert_true (ioc_test_publisher_flush (pub, 10 * G_TIME_SPAN_SECOND));
+  /* xa-16690's message went first: once xa-16681's is in, the other would have been too. */
+  gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
+  while (g_get_monotonic_time () < deadline && ioc_test_hub_metric (hub, "iochub_messages_received_total") < before + 1)
+    g_usleep (50 * 1000);
+  g_usleep (500 * 1000);
+  g_assert_cmpfloat (ioc_test_hub_metric (hub, "iochub_messages_received_total"), ==, before + 1);
+  g_assert_true (ioc_test_hub_stop (hub));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -271,5 +341,6 @@ main (int argc, char **argv)
               test_split_exact, fixture_teardown);
   g_test_add ("/ioc/scaling/hubs-split/one-of-three-sigkilled-exact", Fixture, GINT_TO_POINTER (TRUE),
               fixture_setup, test_split_exact, fixture_teardown);
+  g_test_add_func ("/ioc/scaling/hubs-split/units-given-away-after-restart", test_units_given_away);
   return g_test_run ();
 }
