@@ -31,7 +31,8 @@
       no_data: 'chưa có dữ liệu', stale: 'cũ', ago: 'trước', s: 'giây', m: 'phút', h: 'giờ',
       min_volume: 'tối thiểu {n} hồ sơ', acked: 'đã xác nhận bởi',
       ind: { ontime_rate: 'Tỷ lệ đúng hạn', open_overdue: 'Hồ sơ quá hạn', satisfied_rate: 'Tỷ lệ hài lòng', online_rate: 'Tỷ lệ trực tuyến', received: 'Hồ sơ tiếp nhận hôm nay' },
-      legend: ['tốt', 'cần chú ý', 'kém', 'chưa có dữ liệu'], lang: 'EN', locale: 'vi-VN' },
+      legend: ['tốt', 'cần chú ý', 'kém', 'chưa có dữ liệu'], lang: 'EN', locale: 'vi-VN',
+      hubs_note: (n) => 'Tổng tỉnh từ ' + n + ' hub', this_hub: 'chỉ các xã của hub này' },
     en: { title: 'Public-service operations', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost',
       received: 'Received today', completed: 'Completed (early / on time / late)', open: 'Open / overdue',
       due_soon: 'Due within 1 working day', ontime: 'On-time rate', online: 'Online submission',
@@ -44,7 +45,8 @@
       no_data: 'no data yet', stale: 'stale', ago: 'ago', s: 's', m: 'min', h: 'h',
       min_volume: 'at least {n} dossiers', acked: 'acknowledged by',
       ind: { ontime_rate: 'On-time rate', open_overdue: 'Overdue dossiers', satisfied_rate: 'Satisfaction', online_rate: 'Online share', received: 'Dossiers received today' },
-      legend: ['good', 'watch', 'poor', 'no data'], lang: 'VI', locale: 'en-GB' },
+      legend: ['good', 'watch', 'poor', 'no data'], lang: 'VI', locale: 'en-GB',
+      hubs_note: (n) => 'Province total of ' + n + ' hubs', this_hub: "this hub's communes only" },
   };
   let lang = params.get('lang') || localStorage.getItem('ioc.lang') || 'vi';
   if (!T[lang]) lang = 'vi';
@@ -89,9 +91,60 @@
     el.className = el.className.split(' ').filter((c) => !c.startsWith('v-')).concat(cls ? [cls] : []).join(' ');
   }
 
+  /* Several hubs splitting the province ([hub] units_owned, SPEC §9): the
+   * tiles show the province, i.e. this hub's live figures plus the other
+   * hubs' latest rollups from /api/v1/federation (at most a minute behind).
+   * What the rollups cannot add up (the channel split, the online rate,
+   * dossiers due soon) stays this hub's and says so.  peers: null with one
+   * hub or without [federation]; else { n, today } with today the other
+   * current hubs' summed totals. */
+  let peers = null, peersOff = false;
+  const addTotals = (a, b) => { for (const m in b) { a[m] = a[m] || {}; for (const f in b[m]) a[m][f] = (a[m][f] || 0) + b[m][f]; } return a; };
+  async function loadPeers() {
+    if (peersOff) return;
+    try {
+      const r = await getJson('/api/v1/federation');
+      if (r.status === 404) { peersOff = true; peers = null; return; } /* no [federation] on this hub */
+      if (!r.ok || !r.body || r.body.mode !== 'province' || !summary) return;
+      const p = r.body.provinces.find((x) => x.hubs.some((h) => h.hub === r.body.hub));
+      const others = p ? p.hubs.filter((h) => h.hub !== r.body.hub) : [];
+      peers = others.length === 0 ? null
+        : { n: others.length + 1, today: others.filter((h) => h.current && h.today).reduce((a, h) => addTotals(a, h.today), {}) };
+      renderTiles();
+    } catch (e) { /* the feed's watchdog reports a lost hub */ }
+  }
+  /* This hub's summary with the other hubs' rollups added (SPEC §6 fields). */
+  function provinceView() {
+    const d = summary.today, dev = summary.devices, r = summary.rating_today;
+    if (!peers) return { d, dev, r };
+    const o = peers.today, od = o.ioc_dossier || {}, orr = o.ioc_rating || {}, odev = o.ioc_device || {};
+    const add = (x, k) => (x || 0) + (k || 0);
+    const dd = Object.assign({}, d, {
+      received: Object.assign({}, d.received, { total: add(d.received.total, od.received) }),
+      completed_early: add(d.completed_early, od.completed_early), completed_ontime: add(d.completed_ontime, od.completed_ontime),
+      completed_late: add(d.completed_late, od.completed_late), open: add(d.open, od.open), open_overdue: add(d.open_overdue, od.open_overdue) });
+    dd.completed = dd.completed_early + dd.completed_ontime + dd.completed_late;
+    /* As on the national wall: open dossiers are on time until their deadline passes. */
+    const den = dd.completed + dd.open;
+    dd.ontime_rate = den > 0 ? (dd.completed_early + dd.completed_ontime + Math.max(0, dd.open - dd.open_overdue)) / den : null;
+    const ratings = add(r.ratings, orr.ratings), satisfied = add(r.satisfied, orr.satisfied);
+    const rr = { ratings, satisfied, satisfied_rate: ratings > 0 ? satisfied / ratings : null };
+    const dv = {};
+    for (const k of ['cameras', 'cameras_recording', 'kiosks', 'kiosks_online', 'connectors_expected', 'connectors_reporting']) dv[k] = add(dev[k], odev[k]);
+    dv.cameras_recording_rate = dv.cameras > 0 ? dv.cameras_recording / dv.cameras : null;
+    dv.kiosks_online_rate = dv.kiosks > 0 ? dv.kiosks_online / dv.kiosks : null;
+    return { d: dd, dev: dv, r: rr };
+  }
+
   function renderTiles() {
     if (!summary) return;
-    const d = summary.today, dev = summary.devices, r = summary.rating_today, t = tr();
+    const { d, dev, r } = provinceView(), t = tr();
+    const hubs = $('hubs');
+    if (hubs) {
+      hubs.hidden = !peers;
+      hubs.textContent = peers ? t.hubs_note(peers.n) : '';
+      document.querySelectorAll('[data-local-only]').forEach((el) => { el.title = peers ? t.this_hub : ''; el.classList.toggle('local-only', !!peers); });
+    }
     setTile('received', fmtInt(d.received.total));
     setTile('received_split', t.channels.map((c, i) => c + ' ' + fmtInt([d.received.in_person, d.received.online, d.received.postal][i])).join(' · '));
     setTile('completed', fmtInt(d.completed));
@@ -353,6 +406,8 @@
   applyLang();
   connect();
   loadHistory();
+  loadPeers();
+  setInterval(loadPeers, 5000);
   /* For the browser tests and bench/display-bench.mjs (refresh: the heap bench calls it faster than the timers). */
-  window.iocWall = { units, history, refresh: loadHistory, get summary() { return summary; } };
+  window.iocWall = { units, history, refresh: loadHistory, get summary() { return summary; }, get peers() { return peers; } };
 })();

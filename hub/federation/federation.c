@@ -337,8 +337,10 @@ remote_cmp (gconstpointer a, gconstpointer b)
   return c != 0 ? c : strcmp (x->hub, y->hub);
 }
 
+/* A hub's own totals too: the province wall of a hub that owns some units
+ * adds the other hubs' to its own live figures (dashboards/www/app.js). */
 static void
-add_hub (JsonBuilder *b, const gchar *hub, gdouble age_s, gboolean current)
+add_hub (JsonBuilder *b, const gchar *hub, gdouble age_s, gboolean current, const IocFedTotals *today)
 {
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "hub");
@@ -347,6 +349,11 @@ add_hub (JsonBuilder *b, const gchar *hub, gdouble age_s, gboolean current)
   json_builder_add_double_value (b, age_s);
   json_builder_set_member_name (b, "current");
   json_builder_add_boolean_value (b, current);
+  if (current)
+    {
+      json_builder_set_member_name (b, "today");
+      ioc_fed_totals_to_json (today, b);
+    }
   json_builder_end_object (b);
 }
 
@@ -399,6 +406,8 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "now_ms");
   json_builder_add_int_value (b, now / 1000);
+  json_builder_set_member_name (b, "hub");
+  json_builder_add_string_value (b, view->config->hub_id);
   json_builder_set_member_name (b, "mode");
   json_builder_add_string_value (b, view->config->national ? "national" : "province");
   json_builder_set_member_name (b, "day_start_ms");
@@ -424,7 +433,7 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
         }
       /* Yesterday's totals of a hub that has not spoken today count for nothing today. */
       gboolean current = r->day_start_us == day;
-      add_hub (b, r->hub, (mono - r->received_us) / 1e6, current);
+      add_hub (b, r->hub, (mono - r->received_us) / 1e6, current, &r->today);
       if (current)
         {
           ioc_fed_totals_add (&province, &r->today);

@@ -88,6 +88,7 @@ const mosq = spawn('mosquitto', ['-c', path.join(dir, 'mosquitto.conf')], { stdi
 procs.push(mosq);
 
 // ---- iochub ----
+let federationConf = ''; /* [federation] and [windows], for the last part */
 const hubConf = (influx) => `[hub]
 province = 40
 id = browser-test
@@ -106,7 +107,7 @@ display_tokens = ${TOKEN}
 [journal]
 snapshot_interval = 2s
 sync_interval = 20ms
-`;
+${federationConf}`;
 fs.writeFileSync(path.join(dir, 'hub.conf'), hubConf(''));
 let hub = null;
 async function startHub() {
@@ -267,6 +268,49 @@ try {
   ok(!(await page.locator('#chart30 .no-history').isVisible()) && await page.locator('#chart30 canvas').count() > 0,
      'the 30-day chart is drawn (no "No history" notice)');
   await page.screenshot({ path: path.join(shots, 'wall-trend.png') });
+
+  // ---- two hubs splitting the province: the wall shows the province ----
+  // This hub now owns xa-16681 (its 4 dossiers), a peer hub xa-16690; both
+  // publish their rollups (SPEC §9) and the wall adds the peer's to its own.
+  const peerHttp = await freePort();
+  const peerDir = path.join(dir, 'peer');
+  fs.mkdirSync(peerDir, { recursive: true });
+  const fed = () => '[federation]\nenabled = true\npublish_interval = 1s\n[windows]\nlateness = 1s\n';
+  fs.writeFileSync(path.join(peerDir, 'hub.conf'), `[hub]
+province = 40
+id = browser-peer
+units = ${src}/ops/units/nghe-an.csv
+calendar = ${src}/ops/calendar/vn-2025.conf,${src}/ops/calendar/vn-2026.conf
+state_dir = ${peerDir}/state
+units_owned = xa-16690
+[mqtt]
+url = tcp://127.0.0.1:${mqttPort}
+client_id = iochub-browser-peer
+[http]
+listen = 127.0.0.1:${peerHttp}
+${fed()}`);
+  const peerLog = fs.openSync(path.join(peerDir, 'hub.log'), 'a');
+  procs.push(spawn(iochub, ['--config', path.join(peerDir, 'hub.conf')], { stdio: ['ignore', peerLog, peerLog] }));
+  ok(await waitFor(async () => (await httpGet(`http://127.0.0.1:${peerHttp}/healthz`)).status === 200, 15000) >= 0,
+     'a peer hub owning xa-16690 starts');
+  hub.kill('SIGTERM');
+  await waitFor(async () => hub.exitCode !== null || hub.signalCode !== null, 10000);
+  federationConf = fed();
+  fs.writeFileSync(path.join(dir, 'hub.conf'), hubConf(influxUrl).replace('[mqtt]', 'units_owned = xa-16681\n[mqtt]'));
+  ok(await startHub(), 'this hub restarts owning xa-16681 only, with [federation]', hubLog());
+  const now = Date.now();
+  for (const code of ['P-0001', 'P-0002'])
+    publish('xa-16690', 'portal', 'portal-peer', 'event', { v: 1, seq: ++seq, ts: now, type: 'dossier', dossier: code,
+      procedure: '1.001234', state: 2, channel: 2, received_at: now, due_at: now + 3 * 86400000 });
+  await page.goto(`${base}/?token=${TOKEN}&rotate=0&page=map`);
+  const summed = await waitFor(async () => (await text('[data-v="received"]')) === '6', 100000, 250);
+  ok(summed >= 0, `the received tile shows the province, 4 here + 2 on the peer (after ${summed} ms)`,
+     'tile shows ' + (await text('[data-v="received"]')) + '; peers ' + JSON.stringify(await page.evaluate(() => window.iocWall.peers)));
+  ok(await page.locator('#hubs').isVisible() && (await text('#hubs')).includes('2'), 'the header says the totals are of 2 hubs',
+     await text('#hubs'));
+  ok(await page.locator('[data-testid="tile-online"]').evaluate((el) => el.classList.contains('local-only')),
+     'the online-rate tile, which rollups cannot add up, is marked as this hub\'s only');
+  await page.screenshot({ path: path.join(shots, 'wall-two-hubs.png') });
 
   const noToken = await httpGet(`${base}/api/v1/summary`);
   ok(noToken.status === 401, 'the API refuses a request without a token', noToken.status);
