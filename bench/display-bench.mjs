@@ -9,14 +9,18 @@
 //            dossiers are published on that one (xa-16681) through a long-
 //            lived `mosquitto_pub -l`, 1–2 s apart at random (so they do not
 //            lock to the hub's 1 s feed tick).  The page pins the grid to
-//            indicator=received; a MutationObserver on that commune's cell
-//            stamps Date.now() in the first animation frame after the text
-//            changes.  Latency = that stamp − the time the marker line was
-//            handed to mosquitto_pub.  --samples N (default 200).
+//            indicator=received; a MutationObserver on the grid stamps
+//            Date.now() when that commune's text changed, in a task queued
+//            from the next animation frame (i.e. after that frame's paint).
+//            Latency = that stamp − the time the marker line was handed to
+//            mosquitto_pub; split at the hub's now_ms of the feed event that
+//            carried it (publish → feed tick, tick → pixels).
+//            --samples N (default 200).
 //   screens  the hub's CPU (utime+stime from /proc/PID/stat) at the same
 //            load with 0, 1 and --screens N (50) raw SSE clients on
 //            /api/v1/feed, plus --pages P (2) real chromium pages in the N
-//            phase; windows of --window S seconds, interleaved, --rounds R.
+//            phase; windows of --window S seconds, interleaved (0,1,N then
+//            N,1,0), --rounds R.
 //   heap     JS heap of one page under accelerated traffic: --rate 1000
 //            msg/s (10× nominal), page rotation every 2 s (15× the default
 //            30 s), chart data refreshed every 5 s (12× / 60× the page's
@@ -155,16 +159,44 @@ async function benchLatency() {
   procs.push(pub);
   const browser = await launchChromium();
   const page = browser.ctx.pages()[0] || await browser.ctx.newPage();
+  /* Where the time goes: every feed event's arrival in the page and the
+   * hub's now_ms in it (our listener is added first, so it runs before the
+   * page's own).  Bounded: the last 2,000 events. */
+  await page.addInitScript(() => {
+    const Orig = window.EventSource;
+    window.__feed = [];
+    window.EventSource = function (url, init) {
+      const es = new Orig(url, init);
+      const note = (e) => {
+        const m = /"now_ms":(\d+)/.exec(e.data.slice(0, 64));
+        window.__feed.push({ at: Date.now(), now_ms: m ? Number(m[1]) : null, bytes: e.data.length });
+        if (window.__feed.length > 2000) window.__feed.shift();
+      };
+      es.addEventListener('snapshot', note);
+      es.addEventListener('delta', note);
+      return es;
+    };
+    window.EventSource.prototype = Orig.prototype;
+    Object.assign(window.EventSource, { CONNECTING: 0, OPEN: 1, CLOSED: 2 });
+  });
   await page.goto(`${s.base}/?token=${TOKEN}&rotate=0&page=map&indicator=received`);
   const sel = `#grid [data-code="${MARKER_UNIT}"] b`;
   if (!await waitFor(async () => (await page.locator(sel).count()) > 0, 15000)) die('the marker commune has no cell on the page');
   await page.evaluate((sel) => {
     window.__marks = [];
-    const target = document.querySelector(sel).parentNode;
+    /* Observe the whole grid, not the cell: a snapshot after a reconnect
+     * replaces the cells, and an observer on the old one would go deaf. */
+    let last = document.querySelector(sel).textContent;
     new MutationObserver(() => {
-      const text = document.querySelector(sel).textContent;
-      requestAnimationFrame(() => window.__marks.push({ text, t: Date.now() }));
-    }).observe(target, { subtree: true, childList: true, characterData: true });
+      const el = document.querySelector(sel);
+      const text = el ? el.textContent : last;
+      if (text === last) return;
+      last = text;
+      /* The frame that shows the change: rAF runs before that frame's paint;
+       * a task queued from it runs after the paint, so the stamp is when the
+       * pixels were produced, not just scheduled. */
+      requestAnimationFrame(() => setTimeout(() => window.__marks.push({ text, t: Date.now() }), 0));
+    }).observe(document.getElementById('grid'), { subtree: true, childList: true, characterData: true });
   }, sel);
   const start = Number((await page.locator(sel).textContent()).replace(/\D/g, '')) || 0;
   log(`# latency: ${samples} markers on ${MARKER_UNIT}, background ${rate} msg/s from ioc-load on every other unit`);
@@ -181,17 +213,25 @@ async function benchLatency() {
   }
   await sleep(3000);
   const marks = await page.evaluate(() => window.__marks);
-  const lat = [];
+  const feed = await page.evaluate(() => window.__feed);
+  const lat = [], toTick = [], afterTick = [];
   let missing = 0;
   for (let k = 1; k <= samples; k++) {
     const m = marks.find((x) => Number(x.text.replace(/\D/g, '')) >= start + k);
     if (!m) { missing++; continue; }
     lat.push(m.t - sent[k - 1]);
+    /* the feed event that carried it: the last one that arrived before the stamp */
+    const ev = feed.filter((e) => e.at <= m.t).pop();
+    if (ev && ev.now_ms != null) { toTick.push(ev.now_ms - sent[k - 1]); afterTick.push(m.t - ev.now_ms); }
   }
-  lat.sort((a, b) => a - b);
   const fmt = (v) => `${v} ms`;
-  log(`latency samples=${lat.length} missing=${missing} min=${fmt(lat[0])} p50=${fmt(percentile(lat, 50))} ` +
-      `p90=${fmt(percentile(lat, 90))} p99=${fmt(percentile(lat, 99))} max=${fmt(lat[lat.length - 1])}`);
+  const dist = (a) => { a.sort((x, y) => x - y); return `min=${fmt(a[0])} p50=${fmt(percentile(a, 50))} ` +
+      `p90=${fmt(percentile(a, 90))} p99=${fmt(percentile(a, 99))} max=${fmt(a[a.length - 1])}`; };
+  log(`latency samples=${lat.length} missing=${missing} ${dist(lat)}`);
+  log(`  publish → the hub's feed tick (now_ms of the event that carried it): ${dist(toTick)}`);
+  log(`  feed tick → pixels (SSE, parse, render, paint): ${dist(afterTick)}`);
+  const gaps = feed.slice(1).map((e, i) => e.now_ms - feed[i].now_ms).filter((g) => g > 0);
+  log(`  feed events: ${feed.length}, tick spacing ${dist(gaps)}, mean ${(feed.reduce((a, e) => a + e.bytes, 0) / feed.length).toFixed(0)} B`);
   log(`hub: ${fs.readFileSync(`/proc/${s.hub.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]} kB RSS`);
   pub.stdin.end();
   await browser.close();
@@ -221,7 +261,9 @@ async function benchScreens() {
   await sleep(5000); // let the load settle
   const result = { 0: [], 1: [], [n]: [] };
   for (let r = 0; r < rounds; r++) {
-    for (const k of [0, 1, n]) {
+    /* 0, 1, N then N, 1, 0: a drift of the machine's load (or of the hub's
+     * state) over the run weighs on every phase alike. */
+    for (const k of r % 2 ? [n, 1, 0] : [0, 1, n]) {
       const sse = openSse(s.base, k);
       const open = [];
       if (k === n && browser)
@@ -246,7 +288,9 @@ async function benchScreens() {
   const mean = (a) => a.reduce((x, y) => x + y, 0) / a.length;
   const base0 = mean(result[0]);
   log(`summary: 0 screens ${base0.toFixed(2)} %, 1 screen ${mean(result[1]).toFixed(2)} %, ${n} screens ${mean(result[n]).toFixed(2)} % of a core; ` +
-      `cost of ${n} screens: ${(mean(result[n]) - base0).toFixed(2)} % of a core (target < 5)`);
+      `cost of ${n} screens: ${(mean(result[n]) - base0).toFixed(2)} % of a core (target < 5); ` +
+      `of which the first screen ${(mean(result[1]) - base0).toFixed(2)} %, the other ${n - 1} ${(mean(result[n]) - mean(result[1])).toFixed(2)} %; ` +
+      `per round: ${result[0].map((v, i) => (result[n][i] - v).toFixed(2)).join(', ')} %`);
   if (browser) await browser.close();
   stopStack(s);
   return mean(result[n]) - base0 < 5;
@@ -269,26 +313,40 @@ async function benchHeap() {
   log(`# heap: ${minutes} min at ${rate} msg/s, rotation every 2 s, chart refresh every 5 s; baseline at ${baseline} min`);
   const refresher = setInterval(() => { page.evaluate(() => window.iocWall && window.iocWall.refresh()).catch(() => {}); }, 5000);
   const t0 = Date.now();
-  let base = null, last = null;
+  let base = null, last = null, baseDom = null, lastDom = null;
+  const all = [];
   const sample = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     const h = await cdp.send('Runtime.getHeapUsage');
     const d = await cdp.send('Memory.getDOMCounters');
-    const units = await page.evaluate(() => window.iocWall.units.size);
+    /* received today (province) proves the feed is still flowing into the page */
+    const w = await page.evaluate(() => ({ units: window.iocWall.units.size,
+      received: window.iocWall.summary ? window.iocWall.summary.today.received.total : null,
+      timings: performance.getEntriesByType('resource').length }));
+    const rss = fs.readFileSync(`/proc/${s.hub.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1];
     const m = (Date.now() - t0) / 60000;
     log(`t=${m.toFixed(1)} min heap_used=${(h.usedSize / 1024).toFixed(0)} KiB heap_total=${(h.totalSize / 1024).toFixed(0)} KiB ` +
-        `dom_nodes=${d.nodes} listeners=${d.jsEventListeners} units=${units}`);
+        (h.embedderHeapUsedSize != null ? `embedder_used=${(h.embedderHeapUsedSize / 1024).toFixed(0)} KiB ` : '') +
+        `dom_nodes=${d.nodes} listeners=${d.jsEventListeners} resource_timings=${w.timings} units=${w.units} ` +
+        `received_today=${w.received} hub_rss=${rss} kB`);
+    lastDom = d.nodes;
     return h.usedSize;
   };
   for (let m = 1; m <= minutes; m++) {
     await sleep(t0 + m * 60000 - Date.now());
     last = await sample();
-    if (m === baseline) base = last;
+    all.push(last);
+    if (m === baseline) { base = last; baseDom = lastDom; }
   }
   clearInterval(refresher);
   const ratio = last / base;
+  /* One sample against one sample is at the mercy of what the page shows at
+   * that minute; the median of the last 5 samples is reported beside it. */
+  const tail = all.slice(-5).sort((a, b) => a - b), med = tail[Math.floor(tail.length / 2)];
   log(`summary: heap after ${minutes} min ${(last / 1024).toFixed(0)} KiB vs ${(base / 1024).toFixed(0)} KiB at ${baseline} min: ` +
-      `${((ratio - 1) * 100).toFixed(1)} % (target within ±10 %); page errors: ${errors.length}`);
+      `${((ratio - 1) * 100).toFixed(1)} % (target within ±10 %); median of the last ${tail.length} samples ` +
+      `${(med / 1024).toFixed(0)} KiB: ${((med / base - 1) * 100).toFixed(1)} %; max ${(Math.max(...all) / 1024).toFixed(0)} KiB; ` +
+      `DOM nodes ${baseDom} → ${lastDom}${baseDom !== lastDom ? ' (the page shows more or less than at the baseline)' : ''}; page errors: ${errors.length}`);
   log(`hub: ${fs.readFileSync(`/proc/${s.hub.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]} kB RSS; ioc-load still running: ${s.load.exitCode === null}`);
   await browser.close();
   stopStack(s);
