@@ -223,6 +223,9 @@ typedef struct
 {
   const gchar *unit;
   GHashTable *days; /* GINT_TO_POINTER (day) → gint64[B_N] */
+  /* The day last counted into: an event touches the same day 4-5 times. */
+  gint32 cached_day;
+  gint64 *cached_counts; /* NULL: none */
   gint64 open[4], overdue[4], soon; /* [0] total, [1..3] channel */
   guint8 sampled; /* bit ch: the last gauge written for ch was non-zero */
 } UnitState;
@@ -244,6 +247,7 @@ struct _IocDossierTracker
   IocFactFunc emit;
   gpointer user_data;
   IocDossierOverdueFunc overdue_fn;
+  UnitState *last_unit; /* unit_get's one-entry cache; NULL when the units were dropped */
   gpointer overdue_data;
   gint64 finished_keep_us;
   gint64 tombstone_keep_us;
@@ -357,6 +361,9 @@ unit_state_free (gpointer p)
 static UnitState *
 unit_get (IocDossierTracker *self, const gchar *unit)
 {
+  /* Consecutive calls are mostly for one unit (one event's buckets). */
+  if (self->last_unit != NULL && strcmp (unit, self->last_unit->unit) == 0)
+    return self->last_unit;
   UnitState *u = g_hash_table_lookup (self->units, unit);
   if (u == NULL)
     {
@@ -365,17 +372,25 @@ unit_get (IocDossierTracker *self, const gchar *unit)
       u->days = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
       g_hash_table_insert (self->units, (gpointer) u->unit, u);
     }
+  self->last_unit = u;
   return u;
 }
 
 static gint64 *
 unit_day (UnitState *u, gint32 day, gboolean create)
 {
+  if (u->cached_counts != NULL && u->cached_day == day)
+    return u->cached_counts;
   gint64 *c = g_hash_table_lookup (u->days, GINT_TO_POINTER (day));
   if (c == NULL && create)
     {
       c = g_new0 (gint64, B_N);
       g_hash_table_insert (u->days, GINT_TO_POINTER (day), c);
+    }
+  if (c != NULL)
+    {
+      u->cached_day = day;
+      u->cached_counts = c;
     }
   return c;
 }
@@ -796,6 +811,7 @@ tracker_clear (IocDossierTracker *self)
   g_array_set_size (self->free_slots, 0);
   g_hash_table_remove_all (self->ids);
   g_hash_table_remove_all (self->tombs);
+  self->last_unit = NULL;
   g_hash_table_remove_all (self->units);
   self->all = unit_get (self, "all");
   self->deadlines.n = self->soon.n = self->drops.n = 0;
@@ -1022,6 +1038,8 @@ prune (IocDossierTracker *self, gint64 now_us)
       while (g_hash_table_iter_next (&dit, &dk, NULL))
         if (GPOINTER_TO_INT (dk) < self->min_day)
           g_hash_table_iter_remove (&dit);
+      if (u->cached_counts != NULL && u->cached_day < self->min_day)
+        u->cached_counts = NULL;
     }
   gint32 oldest = self->last_day - (gint32) (self->tombstone_keep_us / DAY_US);
   g_hash_table_iter_init (&it, self->tombs);
