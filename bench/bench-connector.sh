@@ -18,13 +18,14 @@
 #    parallel as the reference for what the broker takes from more than one
 #    publisher.
 #
-#   BUILD_DIR=build [ROUNDS=2] bash bench/bench-connector.sh [WINDOW_SECONDS=60] [MESSAGES=100000]
+#   BUILD_DIR=build [ROUNDS=2] [STAGES="1 2"] bash bench/bench-connector.sh [WINDOW_SECONDS=60] [MESSAGES=100000]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B="${BUILD_DIR:-build}"
 window="${1:-60}"
 count="${2:-100000}"
 rounds="${ROUNDS:-2}"
+stages="${STAGES:-1 2}"
 for bin in connectors/ioc-connector connectors/ioc-sim bench/ioc-load; do
   [ -x "$B/$bin" ] || { echo "bench-connector: $B/$bin missing (ninja -C $B)"; exit 1; }
 done
@@ -73,6 +74,7 @@ day=$(date -d yesterday +%F)
 while [ "$(date -d "$day" +%u)" -gt 5 ]; do day=$(date -d "$day - 1 day" +%F); done
 for round in $(seq 1 "$rounds"); do
 for speed in 1 30 300; do
+  [[ " $stages " == *" 1 "* ]] || continue
   start_broker
   sim_port=$(free_port)
   kiosk_port=$(free_port)
@@ -183,9 +185,12 @@ publish() {  # who, seed, client id
     out=$(/usr/bin/time -f 'cpu %U %S' -o "$tmp/time-$3" "$B/bench/ioc-load" --url "tcp://127.0.0.1:$mqtt_port" \
             --units ops/units/nghe-an.csv --rate 0 --count "$count" --devices 3000 --window 1000 --seed "$2" \
             --client-id "$3" 2>/dev/null | tail -1)
-  else
+  else  # ioc-sim or ioc-sim-N: N connections
+    local conns=1
+    [[ "$1" == ioc-sim-* ]] && conns=${1#ioc-sim-}
     out=$(/usr/bin/time -f 'cpu %U %S' -o "$tmp/time-$3" "$B/connectors/ioc-sim" --mqtt "tcp://127.0.0.1:$mqtt_port" \
-            --connectors 3000 --rate 0 --count "$count" --window 1000 --seed "$2" 2>/dev/null | tail -1)
+            --connectors 3000 --rate 0 --count "$count" --window 1000 --seed "$2" --connections "$conns" \
+            2>/dev/null | tail -1)
   fi
   cpu=$(awk '/^cpu / { print $2 + $3 }' "$tmp/time-$3")
   echo "$out" | sed -E 's/.*: ([0-9]+) sent, ([0-9]+) acknowledged in .* \(([0-9]+) msg\/s\).*/\1 \2 \3/' | tr '\n' ' '
@@ -202,7 +207,7 @@ row() {  # label, run, t0, t1, m0, m1, then "sent acked rate cpu" per publisher
       100 * cpu / w, 1e6 * cpu / sent, 100 * m / hz / w }'
 }
 for run in 1 2; do
-  for who in ioc-load ioc-sim; do
+  for who in ioc-load ioc-sim ioc-sim-4; do
     m0=$(ticks "$broker_pid"); t0=$(date +%s.%N)
     res=$(publish "$who" "$run" "bench-$who-$run")
     m1=$(ticks "$broker_pid"); t1=$(date +%s.%N)

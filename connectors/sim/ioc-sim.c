@@ -4,7 +4,7 @@
  *
  *   ioc-sim --seed 1 --speed 60 --port 8081 [--sites 20] [--surge]
  *           [--post-to URL | --post-to UNIT=URL …] [--list-sites]
- *   ioc-sim --mqtt tcp://127.0.0.1:1883 --connectors 3000 --rate 100 --seed 1 [--count N]
+ *   ioc-sim --mqtt tcp://127.0.0.1:1883 --connectors 3000 --rate 100 --seed 1 [--count N] [--connections N]
  *
  * Source mode serves on 127.0.0.1:PORT
  *   GET /api/queue/events?unit=CODE&after=N     desk events of one site (SPEC names)
@@ -657,13 +657,13 @@ load_on_failed (void *ctx, MQTTAsync_failureData *r)
 static void
 load_on_connected (void *ctx, char *cause)
 {
-  g_atomic_int_set (&load_connected, 1);
+  g_atomic_int_inc (&load_connected);
 }
 
 static void
 load_on_lost (void *ctx, char *cause)
 {
-  g_atomic_int_set (&load_connected, 0);
+  g_atomic_int_add (&load_connected, -1);
 }
 
 static int
@@ -928,9 +928,31 @@ load_next (Load *l, gint64 now_ms)
     load_camera_step (l, &l->sites[g_rand_int_range (l->rand, 0, (gint) l->n_sites)], now_ms);
 }
 
+/* A device's messages go out on one connection, so the broker keeps their
+ * seq order: the connection is chosen by (kind, device), the 5th and 6th
+ * topic levels. */
+static guint
+load_connection_of (const gchar *topic, guint n)
+{
+  if (n == 1)
+    return 0;
+  const gchar *p = topic;
+  for (guint slashes = 0; *p != '\0' && slashes < 4; p++)
+    if (*p == '/')
+      slashes++;
+  guint h = 5381;
+  for (guint slashes = 0; *p != '\0' && *p != '\n'; p++)
+    {
+      if (*p == '/' && ++slashes == 2)
+        break;
+      h = h * 33 + (guchar) *p;
+    }
+  return h % n;
+}
+
 static int
 run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gint seed,
-          gint64 count, gdouble late_share, gint window)
+          gint64 count, gdouble late_share, gint window, gint n_conn)
 {
   Load l = { 0 };
   l.rand = g_rand_new_with_seed ((guint32) seed);
@@ -940,26 +962,32 @@ run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gin
   g_queue_init (&l.pending);
   load_build (&l, units, (guint) connectors);
 
-  MQTTAsync handle;
-  MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
-  g_autofree gchar *id = g_strdup_printf ("ioc-sim-%d", seed);
-  if (MQTTAsync_createWithOptions (&handle, url, id, MQTTCLIENT_PERSISTENCE_NONE, NULL, &co)
-      != MQTTASYNC_SUCCESS)
+  /* One connection cannot reach the broker's limit here (docs/BENCHMARKS.md
+   * §6.2): --connections spreads the devices over several. */
+  g_autofree MQTTAsync *handles = g_new0 (MQTTAsync, n_conn);
+  for (gint k = 0; k < n_conn; k++)
     {
-      g_printerr ("ioc-sim: --mqtt %s: not a broker URL\n", url);
-      return 2;
+      MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
+      g_autofree gchar *id = n_conn == 1 ? g_strdup_printf ("ioc-sim-%d", seed) : g_strdup_printf ("ioc-sim-%d-%d", seed, k);
+      if (MQTTAsync_createWithOptions (&handles[k], url, id, MQTTCLIENT_PERSISTENCE_NONE, NULL, &co)
+          != MQTTASYNC_SUCCESS)
+        {
+          g_printerr ("ioc-sim: --mqtt %s: not a broker URL\n", url);
+          return 2;
+        }
+      MQTTAsync_setCallbacks (handles[k], NULL, load_on_lost, load_on_arrived, NULL);
+      MQTTAsync_setConnected (handles[k], NULL, load_on_connected);
+      MQTTAsync_connectOptions c = MQTTAsync_connectOptions_initializer;
+      c.cleansession = 1;
+      c.maxInflight = window;
+      c.automaticReconnect = 1;
+      c.keepAliveInterval = 20;
+      MQTTAsync_connect (handles[k], &c);
     }
-  MQTTAsync_setCallbacks (handle, NULL, load_on_lost, load_on_arrived, NULL);
-  MQTTAsync_setConnected (handle, NULL, load_on_connected);
-  MQTTAsync_connectOptions c = MQTTAsync_connectOptions_initializer;
-  c.cleansession = 1;
-  c.maxInflight = window;
-  c.automaticReconnect = 1;
-  c.keepAliveInterval = 20;
-  MQTTAsync_connect (handle, &c);
-  for (int i = 0; i < 200 && !g_atomic_int_get (&load_connected); i++)
+  /* load_connected counts connections up (a lost one counts down). */
+  for (int i = 0; i < 200 && g_atomic_int_get (&load_connected) < n_conn; i++)
     g_usleep (50 * 1000);
-  if (!g_atomic_int_get (&load_connected))
+  if (g_atomic_int_get (&load_connected) < n_conn)
     {
       g_printerr ("ioc-sim: cannot connect to %s\n", url);
       return 1;
@@ -984,7 +1012,7 @@ run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gin
               continue;
             }
         }
-      if (g_atomic_int_get (&load_inflight) >= window || !g_atomic_int_get (&load_connected))
+      if (g_atomic_int_get (&load_inflight) >= window * n_conn || g_atomic_int_get (&load_connected) < n_conn)
         {
           g_usleep (200);
           continue;
@@ -1004,7 +1032,7 @@ run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gin
       ro.onSuccess = load_on_sent;
       ro.onFailure = load_on_failed;
       g_atomic_int_inc (&load_inflight);
-      if (MQTTAsync_sendMessage (handle, m, &msg, &ro) != MQTTASYNC_SUCCESS)
+      if (MQTTAsync_sendMessage (handles[load_connection_of (m, (guint) n_conn)], m, &msg, &ro) != MQTTASYNC_SUCCESS)
         {
           /* not queued: put it back so seq order holds */
           g_atomic_int_add (&load_inflight, -1);
@@ -1028,10 +1056,14 @@ run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gin
   printf ("ioc-sim: %" G_GINT64_FORMAT " sent, %d acknowledged in %.2f s (%.0f msg/s)\n", sent,
           g_atomic_int_get (&load_acked), secs, (gdouble) sent / secs);
   fflush (stdout);
-  MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
-  MQTTAsync_disconnect (handle, &d);
+  for (gint k = 0; k < n_conn; k++)
+    {
+      MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
+      MQTTAsync_disconnect (handles[k], &d);
+    }
   g_usleep (100000);
-  MQTTAsync_destroy (&handle);
+  for (gint k = 0; k < n_conn; k++)
+    MQTTAsync_destroy (&handles[k]);
   g_queue_clear_full (&l.pending, g_free);
   for (guint i = 0; i < l.n_sites; i++)
     {
@@ -1065,7 +1097,7 @@ site_free (Site *site)
 int
 main (int argc, char **argv)
 {
-  gint seed = 1, port = 8081, sites = 20, window = 1000;
+  gint seed = 1, port = 8081, sites = 20, window = 1000, n_conn = 1;
   gdouble speed = 60, late_share = 0.05, rate = 100;
   gboolean surge = FALSE, list_sites = FALSE;
   gint connectors = 3000;
@@ -1093,7 +1125,9 @@ main (int argc, char **argv)
     { "connectors", 0, 0, G_OPTION_ARG_INT, &connectors, "MQTT mode: devices to play (3000)", "N" },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate, "MQTT mode: messages per second, 0 = the broker's limit (100)", "R" },
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "MQTT mode: stop after N messages (0: until SIGTERM)", "N" },
-    { "window", 0, 0, G_OPTION_ARG_INT, &window, "MQTT mode: unacknowledged messages at most (1000)", "N" },
+    { "window", 0, 0, G_OPTION_ARG_INT, &window, "MQTT mode: unacknowledged messages at most, per connection (1000)", "N" },
+    { "connections", 0, 0, G_OPTION_ARG_INT, &n_conn,
+      "MQTT mode: broker connections, each device on one of them (1)", "N" },
     { NULL },
   };
   g_autoptr (GOptionContext) octx = g_option_context_new ("— play a province for iochub");
@@ -1105,10 +1139,10 @@ main (int argc, char **argv)
       return 2;
     }
   if (sites < 1 || sites > 5000 || speed <= 0 || connectors < 10 || connectors > 1000000 || rate < 0
-      || port < 1 || port > 65534 || window < 1 || window > 65535 || count < 0)
+      || port < 1 || port > 65534 || window < 1 || window > 65535 || count < 0 || n_conn < 1 || n_conn > 64)
     {
       g_printerr ("ioc-sim: --sites 1…5000, --speed > 0, --connectors 10…1000000, --rate ≥ 0, "
-                  "--port 1…65534, --window 1…65535, --count ≥ 0\n");
+                  "--port 1…65534, --window 1…65535, --count ≥ 0, --connections 1…64\n");
       return 2;
     }
   g_autoptr (GPtrArray) units = load_units (units_path, mqtt ? 100000 : (guint) sites, !mqtt, &error);
@@ -1124,7 +1158,7 @@ main (int argc, char **argv)
       return 0;
     }
   if (mqtt)
-    return run_mqtt (mqtt, units, connectors, rate, seed, count, late_share, window);
+    return run_mqtt (mqtt, units, connectors, rate, seed, count, late_share, window, n_conn);
 
   Sim s = { 0 };
   s.rand = g_rand_new_with_seed ((guint32) seed);
