@@ -180,11 +180,72 @@ test_sim_feeds_connectors (void)
   ioc_test_rm_rf (dir);
 }
 
+/* MQTT mode over several connections: every message arrives valid, and each
+ * device's seq still arrives 1, 2, 3, ... with none missing (each device is
+ * kept on one connection, and the broker keeps a client's order). */
+typedef struct
+{
+  IocTestCollector *c;
+  guint want;
+} WantAll;
+
+static gboolean
+all_arrived (gpointer data)
+{
+  WantAll *w = data;
+  g_autoptr (GPtrArray) msgs = ioc_test_collector_messages (w->c);
+  guint n = 0;
+  for (guint i = 0; i < msgs->len; i++)
+    n += !g_str_has_suffix (((IocTestMsg *) msgs->pdata[i])->topic, "/state");
+  return n >= w->want;
+}
+
+static void
+test_sim_mqtt_connections_keep_order (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
+  g_assert_no_error (error);
+  g_autoptr (IocTestCollector) col = ioc_test_collector_new (ioc_test_broker_url (broker), &error);
+  g_assert_no_error (error);
+  const guint count = 3000;
+  const gchar *argv[] = { IOC_SIM_BIN, "--mqtt", ioc_test_broker_url (broker), "--connectors", "60",
+                          "--rate", "0", "--count", "3000", "--connections", "3", "--seed", "5", NULL };
+  gint status = -1;
+  g_autofree gchar *out = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  g_assert_nonnull (strstr (out, "3000 sent, 3000 acknowledged"));
+  WantAll w = { col, count };
+  g_assert_true (ioc_test_wait (all_arrived, &w, 30 * G_TIME_SPAN_SECOND));
+
+  g_autoptr (GPtrArray) recs = ioc_test_decode_all (col); /* every one valid */
+  g_autoptr (GHashTable) last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n = 0;
+  for (guint i = 0; i < recs->len; i++)
+    {
+      IocTestRecord *r = recs->pdata[i];
+      g_auto (GStrv) level = g_strsplit (r->topic, "/", -1);
+      g_assert_cmpuint (g_strv_length (level), ==, 7);
+      g_autofree gchar *device = g_strdup_printf ("%s/%s", level[4], level[5]);
+      gint64 prev = GPOINTER_TO_SIZE (g_hash_table_lookup (last, device));
+      if (prev != 0 && r->seq != prev + 1)
+        g_error ("%s: seq %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT, device, r->seq, prev);
+      g_hash_table_replace (last, g_strdup (device), GSIZE_TO_POINTER ((gsize) r->seq));
+      n++;
+    }
+  g_assert_cmpuint (n, ==, count);
+  g_assert_cmpuint (g_hash_table_size (last), >, 10);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ioc/connector/sim/deterministic", test_sim_deterministic);
   g_test_add_func ("/ioc/connector/sim/feeds-portal", test_sim_feeds_connectors);
+  g_test_add_func ("/ioc/connector/sim/mqtt-connections-keep-order", test_sim_mqtt_connections_keep_order);
   return g_test_run ();
 }
