@@ -183,16 +183,10 @@ test_sim_feeds_connectors (void)
 /* MQTT mode over several connections: every message arrives valid, and each
  * device's seq still arrives 1, 2, 3, ... with none missing (each device is
  * kept on one connection, and the broker keeps a client's order). */
-typedef struct
-{
-  IocTestCollector *c;
-  guint want;
-} WantAll;
-
 static gboolean
 all_arrived (gpointer data)
 {
-  WantAll *w = data;
+  WantEv *w = data;
   g_autoptr (GPtrArray) msgs = ioc_test_collector_messages (w->c);
   guint n = 0;
   for (guint i = 0; i < msgs->len; i++)
@@ -218,7 +212,7 @@ test_sim_mqtt_connections_keep_order (void)
   g_assert_no_error (error);
   g_assert_cmpint (status, ==, 0);
   g_assert_nonnull (strstr (out, "3000 sent, 3000 acknowledged"));
-  WantAll w = { col, count };
+  WantEv w = { col, count };
   g_assert_true (ioc_test_wait (all_arrived, &w, 30 * G_TIME_SPAN_SECOND));
 
   g_autoptr (GPtrArray) recs = ioc_test_decode_all (col); /* every one valid */

@@ -51,6 +51,19 @@ ioc_test_hub_new (const gchar *mqtt_url, const gchar *influx_url, const gchar *e
   return self;
 }
 
+IocTestHub *
+ioc_test_hub_new_started (const gchar *mqtt_url, const gchar *influx_url, const gchar *extra)
+{
+  g_autoptr (GError) error = NULL;
+  IocTestHub *hub = ioc_test_hub_new (mqtt_url, influx_url, extra, &error);
+  g_assert_no_error (error);
+  if (hub == NULL)
+    return NULL;
+  ioc_test_hub_start (hub, &error);
+  g_assert_no_error (error);
+  return hub;
+}
+
 gboolean
 ioc_test_hub_start (IocTestHub *self, GError **error)
 {

@@ -17,6 +17,8 @@ typedef struct _IocTestHub IocTestHub;
 IocTestHub *ioc_test_hub_new (const gchar *mqtt_url, const gchar *influx_url, const gchar *extra,
                               GError **error);
 gboolean    ioc_test_hub_start (IocTestHub *self, GError **error);
+/* new + start, failing the test on an error; NULL when it could not start. */
+IocTestHub *ioc_test_hub_new_started (const gchar *mqtt_url, const gchar *influx_url, const gchar *extra);
 void        ioc_test_hub_kill (IocTestHub *self);      /* SIGKILL, reaped */
 gboolean    ioc_test_hub_stop (IocTestHub *self);      /* SIGTERM; TRUE when it exited 0 */
 gboolean    ioc_test_hub_is_running (IocTestHub *self);

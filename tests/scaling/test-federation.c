@@ -33,17 +33,10 @@ typedef struct
 static IocTestHub *
 start_hub (Fixture *f, const gchar *id, const gchar *units_owned)
 {
-  g_autoptr (GError) error = NULL;
   g_autofree gchar *extra = g_strdup_printf ("[hub]\nid = %s\nunits_owned = %s\n[mqtt]\nclient_id = iochub-%s\n"
                                              "[federation]\nenabled = true\npublish_interval = 1s\n",
                                              id, units_owned, id);
-  IocTestHub *hub = ioc_test_hub_new (ioc_test_broker_url (f->broker), NULL, extra, &error);
-  g_assert_no_error (error);
-  if (hub == NULL)
-    return NULL;
-  ioc_test_hub_start (hub, &error);
-  g_assert_no_error (error);
-  return hub;
+  return ioc_test_hub_new_started (ioc_test_broker_url (f->broker), NULL, extra);
 }
 
 static void

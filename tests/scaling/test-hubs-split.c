@@ -32,19 +32,12 @@ typedef struct
 static IocTestHub *
 start_hub (Fixture *f, const gchar *id, const gchar *units_owned)
 {
-  g_autoptr (GError) error = NULL;
   /* The [hub] and [mqtt] groups again: their keys override the helper's
    * defaults (GKeyFile keeps the last value of a key). */
   g_autofree gchar *extra = g_strdup_printf ("[hub]\nid = %s\n%s%s%s[mqtt]\nclient_id = iochub-%s\n", id,
                                              units_owned ? "units_owned = " : "", units_owned ? units_owned : "",
                                              units_owned ? "\n" : "", id);
-  IocTestHub *hub = ioc_test_hub_new (ioc_test_broker_url (f->broker), ioc_test_influx_url (f->influx), extra, &error);
-  g_assert_no_error (error);
-  if (hub == NULL)
-    return NULL;
-  ioc_test_hub_start (hub, &error);
-  g_assert_no_error (error);
-  return hub;
+  return ioc_test_hub_new_started (ioc_test_broker_url (f->broker), ioc_test_influx_url (f->influx), extra);
 }
 
 static void
@@ -278,6 +271,17 @@ accepted_reaches (IocTestHub *hub, gdouble want)
   return FALSE;
 }
 
+/* A ticket on kiosk k-DEVICE of unit, numbered seq (its ticket is T-seq). */
+static void
+send_ticket (IocTestPublisher *pub, const gchar *unit, guint device, guint seq)
+{
+  g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/kiosk/k-%u/event", unit, device);
+  g_autofree gchar *payload = g_strdup_printf ("{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT
+                                               ",\"type\":\"ticket.issued\",\"ticket\":\"T-%u\"}",
+                                               seq, g_get_real_time () / 1000, seq);
+  ioc_test_publisher_send (pub, topic, payload, FALSE);
+}
+
 static void
 test_units_given_away (void)
 {
@@ -293,14 +297,7 @@ test_units_given_away (void)
   guint seq = 0;
   const gchar *both[] = { "xa-16681", "xa-16690" };
   for (guint i = 0; i < G_N_ELEMENTS (both); i++)
-    {
-      g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/kiosk/k-%u/event", both[i], i);
-      g_autofree gchar *payload = g_strdup_printf ("{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT
-                                                   ",\"type\":\"ticket.issued\",\"ticket\":\"A-%u\"}",
-                                                   seq + 1, g_get_real_time () / 1000, seq + 1);
-      seq++;
-      ioc_test_publisher_send (pub, topic, payload, FALSE);
-    }
+    send_ticket (pub, both[i], i, ++seq);
   g_assert_true (ioc_test_publisher_flush (pub, 10 * G_TIME_SPAN_SECOND));
   g_assert_true (accepted_reaches (hub, 2));
   g_assert_true (ioc_test_hub_stop (hub));
@@ -314,14 +311,7 @@ test_units_given_away (void)
   g_assert_no_error (error);
   gdouble before = ioc_test_hub_metric (hub, "iochub_messages_received_total");
   for (guint i = 0; i < G_N_ELEMENTS (both); i++)
-    {
-      g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/kiosk/k-%u/event", both[1 - i], 1 - i);
-      g_autofree gchar *payload = g_strdup_printf ("{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT
-                                                   ",\"type\":\"ticket.issued\",\"ticket\":\"B-%u\"}",
-                                                   seq + 1, g_get_real_time () / 1000, seq + 1);
-      seq++;
-      ioc_test_publisher_send (pub, topic, payload, FALSE);
-    }
+    send_ticket (pub, both[1 - i], 1 - i, ++seq);
   g_assert_true (ioc_test_publisher_flush (pub, 10 * G_TIME_SPAN_SECOND));
   /* xa-16690's message went first: once xa-16681's is in, the other would have been too. */
   gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;

@@ -66,19 +66,6 @@ bridge_conf (const gchar *province, guint16 national_port, GError **error)
   return g_string_free (g_steal_pointer (&conf), FALSE);
 }
 
-static IocTestHub *
-start_hub (const gchar *mqtt_url, const gchar *extra)
-{
-  g_autoptr (GError) error = NULL;
-  IocTestHub *hub = ioc_test_hub_new (mqtt_url, NULL, extra, &error);
-  g_assert_no_error (error);
-  if (hub == NULL)
-    return NULL;
-  ioc_test_hub_start (hub, &error);
-  g_assert_no_error (error);
-  return hub;
-}
-
 static gboolean
 start_province (Fixture *f, Province *p)
 {
@@ -104,7 +91,7 @@ start_province (Fixture *f, Province *p)
                                              "[mqtt]\nclient_id = iochub-%s\n"
                                              "[federation]\nenabled = true\npublish_interval = 1s\n",
                                              p->code, p->code, units, p->code);
-  p->hub = start_hub (ioc_test_broker_url (p->broker), extra);
+  p->hub = ioc_test_hub_new_started (ioc_test_broker_url (p->broker), NULL, extra);
   return p->hub != NULL;
 }
 
@@ -120,9 +107,9 @@ fixture_setup (Fixture *f, gconstpointer data)
     return;
   /* The national hub needs a province and a registry like any hub; it has
    * no traffic of its own on the national broker. */
-  f->national = start_hub (ioc_test_broker_url (f->national_broker),
-                           "[hub]\nid = national\n[mqtt]\nclient_id = iochub-national\n"
-                           "[federation]\nenabled = true\nnational = true\n");
+  f->national = ioc_test_hub_new_started (ioc_test_broker_url (f->national_broker), NULL,
+                                          "[hub]\nid = national\n[mqtt]\nclient_id = iochub-national\n"
+                                          "[federation]\nenabled = true\nnational = true\n");
   if (f->national == NULL)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (f->prov); i++)
