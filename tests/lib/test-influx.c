@@ -177,7 +177,9 @@ ioc_test_influx_start (GError **error)
   if (self->dir == NULL)
     return NULL;
   self->http_port = ioc_test_free_port ();
-  self->rpc_port = ioc_test_free_port ();
+  /* The kernel may hand out the port it just freed again: ask anew. */
+  for (int i = 0; i < 20 && (self->rpc_port == 0 || self->rpc_port == self->http_port); i++)
+    self->rpc_port = ioc_test_free_port ();
   if (self->http_port == 0 || self->rpc_port == 0 || self->http_port == self->rpc_port)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "no free loopback ports");
