@@ -75,6 +75,7 @@ struct _IocHub
   IocHubView view;
   GArray *tick_observers;  /* Observer */
   GArray *point_observers; /* Observer */
+  GArray *batch_observers; /* Observer */
 
   IocStat *stat_received;
   IocStat *stat_processed;
@@ -103,7 +104,8 @@ reject (IocHub *self, IocReject reason, const gchar *detail, const gchar *topic,
                          arrival_us);
 }
 
-static void
+/* TRUE when the message was accepted (it changed what the hub knows). */
+static gboolean
 hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
              gint64 arrival_us)
 {
@@ -115,7 +117,7 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
   if (r != IOC_REJECT_NONE)
     {
       reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
-      return;
+      return FALSE;
     }
   IocRecord *record = (IocRecord *) rec;
   if (record->msg_type == IOC_MSG_STATE)
@@ -128,10 +130,10 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
   if (r != IOC_REJECT_NONE)
     {
       reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
-      return;
+      return FALSE;
     }
   if (record->seq > 0 && ioc_dedup_check (self->dedup, record->kind, record->device, record->seq) == IOC_SEQ_DUPLICATE)
-    return;
+    return FALSE;
 
   /* SPEC §2: history under a code that merged away is reported under the
    * commune that absorbed it. */
@@ -146,19 +148,26 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
         ioc_queue_stats_record (self->queue_stats, record, unit);
     }
   ioc_stat_add (self->stat_accepted, 1);
+  return TRUE;
 }
 
 static void
 inbox_drain_cb (IocInboxItem *const *items, guint n, gpointer user_data)
 {
   IocHub *self = user_data;
+  guint accepted = 0;
   for (guint i = 0; i < n; i++)
     {
       const IocInboxItem *item = items[i];
-      hub_process (self, ioc_inbox_item_topic (item), item->topic_len, ioc_inbox_item_payload (item),
+      accepted += hub_process (self, ioc_inbox_item_topic (item), item->topic_len, ioc_inbox_item_payload (item),
                    item->payload_len, item->arrival_us);
       self->processed_pos.segment = item->journal_segment;
       self->processed_pos.offset = item->journal_offset;
+    }
+  for (guint i = 0; accepted > 0 && i < self->batch_observers->len; i++)
+    {
+      Observer *o = &g_array_index (self->batch_observers, Observer, i);
+      ((IocHubBatchFunc) o->fn) (accepted, o->user_data);
     }
 }
 
@@ -486,6 +495,7 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->clock = clock;
   self->tick_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
   self->point_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
+  self->batch_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
 
   self->stat_received = ioc_stat ("iochub_messages_received_total", NULL, IOC_STAT_COUNTER, "Messages received from the broker and journaled");
   self->stat_processed = ioc_stat ("iochub_messages_processed_total", NULL, IOC_STAT_COUNTER, "Messages run through decode and validation (including replays)");
@@ -621,6 +631,13 @@ ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data)
 }
 
 void
+ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data)
+{
+  Observer o = { G_CALLBACK (fn), user_data };
+  g_array_append_val (self->batch_observers, o);
+}
+
+void
 ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data)
 {
   Observer o = { G_CALLBACK (fn), user_data };
@@ -718,6 +735,8 @@ ioc_hub_free (IocHub *self)
     g_array_unref (self->tick_observers);
   if (self->point_observers != NULL)
     g_array_unref (self->point_observers);
+  if (self->batch_observers != NULL)
+    g_array_unref (self->batch_observers);
   g_free (self);
 }
 

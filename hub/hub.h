@@ -49,6 +49,12 @@ typedef struct
 /* Main context: called once per hub tick (1 s) after the rollup ticked. */
 typedef void (*IocHubTickFunc) (gint64 now_us, gpointer user_data);
 
+/* Main context: called after each batch of messages the hub took in (one
+ * wake of the main loop, at most every few milliseconds under load), when
+ * at least one of them was accepted.  For consumers that push changes as
+ * they happen (the live feed) rather than on the 1 s tick. */
+typedef void (*IocHubBatchFunc) (guint n_accepted, gpointer user_data);
+
 /* Loads reference data, opens the state directory, restores the last
  * snapshot and replays the journal after it.  Takes ownership of config.
  * clock may be NULL (real time); the hub borrows it otherwise. */
@@ -72,6 +78,7 @@ void     ioc_hub_ingest (IocHub *self, const gchar *topic, gsize topic_len, cons
 void     ioc_hub_tick (IocHub *self);
 /* Consumers register before ioc_hub_start(). */
 void     ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data);
+void     ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data);
 /* Every minute point emitted (and re-emitted after late data). */
 void     ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data);
 

@@ -1,7 +1,9 @@
 /* app.js — the wall display's logic (issue 5; PEERS.md lessons 10, 11).
  *
- * One EventSource on /api/v1/feed: a full snapshot on (re)connect, then a
- * delta every second.  Memory stays flat: the unit table is a Map keyed by
+ * One EventSource on /api/v1/feed: a full snapshot on (re)connect, then
+ * deltas as things change (at most 4 a second, at least one every 2 s),
+ * each with only what changed: the rows that moved, and the summary,
+ * ranking and alerts when they are new.  Memory stays flat: the unit table is a Map keyed by
  * the registry's codes (bounded by the registry), alerts are capped, the
  * chart gets a fixed number of server-downsampled points and is redrawn in
  * place.  The page heals itself: EventSource reconnects, a watchdog builds a
@@ -212,7 +214,9 @@
         u._cell = cell;
         grid.appendChild(cell);
       }
-      const stale = u.last_seen_ms != null && serverNow() - u.last_seen_ms > STALE_MS;
+      /* The hub judges a commune's staleness (its row carries "stale");
+       * a commune never heard from is "no data", not stale. */
+      const stale = u.last_seen_ms != null && u.stale === true;
       cell.className = 'cell ' + cellClass(u) + (stale ? ' stale' : '');
       const name = u.name.replace(/^(Phường|Xã) /, '');
       if (cell.firstChild.textContent !== name) cell.firstChild.textContent = name;
@@ -253,7 +257,8 @@
   function apply(ev, full) {
     clockOffset = ev.now_ms - Date.now();
     lastEventAt = Date.now();
-    summary = ev.summary;
+    /* A delta carries the summary, ranking and alerts only when they changed. */
+    if (ev.summary) summary = ev.summary;
     if (full) {
       for (const u of units.values()) if (u._cell) u._cell.remove();
       units.clear();
@@ -263,8 +268,8 @@
       if (old) row._cell = old._cell;
       units.set(row.code, row);
     }
-    ranking = ev.ranking || [];
-    alerts = (ev.alerts || []).slice(0, MAX_ALERTS);
+    if (ev.ranking) ranking = ev.ranking;
+    if (ev.alerts) alerts = ev.alerts.slice(0, MAX_ALERTS);
     render();
   }
 
@@ -298,6 +303,12 @@
   const history = { today: new Array(24).fill(null), usual: new Array(24).fill(null), usualOk: false,
     d30x: [], d30y: [], d30Ok: false, d30Error: '' };
   let chart = null, chart30 = null;
+  /* A hub without InfluxDB says so (503, "history": false); the page then
+   * asks again only every half hour, not at every refresh. */
+  const HISTORY_OFF_RETRY_MS = 30 * 60000;
+  let historyOffUntil = 0;
+  const historyOff = () => Date.now() < historyOffUntil;
+  function noteHistoryAnswer(r) { if (r.status === 503 && r.body && r.body.history === false) historyOffUntil = Date.now() + HISTORY_OFF_RETRY_MS; }
 
   async function getJson(path) {
     const r = await fetch(withToken(path), { cache: 'no-store' });
@@ -330,9 +341,10 @@
     } catch (e) { /* the next round tries again */ }
     /* After a restart the hub's memory starts empty: the hours it lacks come
      * from InfluxDB when there is one (cached by the hub). */
-    if (today.some((v, h) => v == null && start + h * HOUR_MS < now)) {
+    if (!historyOff() && today.some((v, h) => v == null && start + h * HOUR_MS < now)) {
       try {
         const r = await getJson('/api/v1/history?measurement=ioc_dossier&field=received&unit=all&step=3600&days=1');
+        noteHistoryAnswer(r);
         if (r.ok) for (const [ms, v] of r.body.points) {
           const h = Math.round((ms - start) / HOUR_MS);
           if (h >= 0 && h < 24 && today[h] == null) today[h] = v;
@@ -353,8 +365,10 @@
 
   async function loadHistory() {
     const t = tr();
+    if (historyOff()) { loadToday(); return; }
     try {
       const r = await getJson('/api/v1/history?measurement=ioc_dossier&field=received&unit=all&profile=weekday&weeks=8&step=3600');
+      noteHistoryAnswer(r);
       history.usualOk = r.ok && r.body.weeks_with_data > 0;
       history.usual = history.usualOk ? r.body.points.map((p) => p[1]) : new Array(24).fill(null);
     } catch (e) { history.usualOk = false; history.usual = new Array(24).fill(null); }
@@ -402,6 +416,12 @@
   setInterval(loadToday, 60000);
   setInterval(loadHistory, 5 * 60000); /* the hub caches it a minute; days change slowly */
   if (ROTATE_S > 0 && pages.length > 1) setInterval(rotate, ROTATE_S * 1000);
+  /* The browser keeps a record of every request for the Resource Timing API;
+   * nobody reads it here, so it is kept short and emptied when full. */
+  if (performance.setResourceTimingBufferSize) {
+    performance.setResourceTimingBufferSize(100);
+    performance.addEventListener('resourcetimingbufferfull', () => performance.clearResourceTimings());
+  }
   showPage();
   applyLang();
   connect();

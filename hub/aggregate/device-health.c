@@ -301,6 +301,8 @@ summarise (IocDeviceHealth *self, gint64 now_us, const gchar *unit, GHashTable *
           s->kiosks_online += reporting && d->kiosk_online == IOC_TRI_TRUE;
         }
       s->last_seen_us = MAX (s->last_seen_us, d->last_seen_us);
+      if ((guint) d->kind < IOC_KIND_COUNT)
+        s->last_seen_by_kind_us[d->kind] = MAX (s->last_seen_by_kind_us[d->kind], d->last_seen_us);
     }
 
   g_hash_table_iter_init (&it, self->cameras);
@@ -364,6 +366,15 @@ ioc_device_health_summary (IocDeviceHealth *self, const gchar *unit, gint64 now_
   memset (out, 0, sizeof *out);
   summarise (self, now_us, u == self->all_unit ? NULL : u, NULL, out);
   return out->connectors_expected > 0 || out->cameras > 0;
+}
+
+GHashTable *
+ioc_device_health_summaries (IocDeviceHealth *self, gint64 now_us)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  GHashTable *by_unit = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  summarise (self, now_us, NULL, by_unit, NULL);
+  return by_unit;
 }
 
 static gint

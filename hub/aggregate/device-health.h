@@ -23,6 +23,7 @@ typedef struct
   gint64 kiosks, kiosks_online;
   gint64 connectors_expected, connectors_reporting;
   gint64 last_seen_us; /* newest message from any device of the unit; 0: none */
+  gint64 last_seen_by_kind_us[IOC_KIND_COUNT]; /* the same, per connector kind */
 } IocDeviceSummary;
 
 typedef enum
@@ -68,6 +69,11 @@ void     ioc_device_health_sample (IocRollup *rollup, gint64 minute_start_us, gp
 /* unit: a registry code or "all".  FALSE when the unit has no device. */
 gboolean ioc_device_health_summary (IocDeviceHealth *self, const gchar *unit, gint64 now_us,
                                     IocDeviceSummary *out);
+/* Every unit's summary in one pass over the devices (what a wall needs
+ * for all its communes at once; the per-unit call would walk every device
+ * once per unit): interned unit code → IocDeviceSummary*, owned by the
+ * table.  Units without a device are absent. */
+GHashTable *ioc_device_health_summaries (IocDeviceHealth *self, gint64 now_us);
 /* Every connector (kind, device), ordered by kind then device. */
 void     ioc_device_health_foreach_connector (IocDeviceHealth *self, gint64 now_us,
                                               IocConnectorInfoFunc fn, gpointer user_data);

@@ -22,18 +22,45 @@
 
 #define LOCAL_OFFSET_US (7 * G_TIME_SPAN_HOUR) /* Vietnam: UTC+7, no DST */
 #define STALE_AFTER_US IOC_DEVICE_REPORTING_WINDOW_US
-#define FEED_HEARTBEAT_TICKS 10
 #define DEFAULT_MIN_VOLUME 30
 
+/* The live feed pushes changes as they happen, coalesced: the first change
+ * after a quiet spell goes out FEED_COALESCE_MS later (so a burst travels
+ * as one event), and two events are at least FEED_MIN_INTERVAL_MS apart (so
+ * a busy province costs the hub at most 4 deltas a second).  With nothing
+ * new, an empty delta goes out on the first 1 s tick FEED_KEEPALIVE_US after
+ * the last event, so a screen hears from the hub at least every 2 s and can
+ * tell a quiet province from a dead hub. */
+#define FEED_COALESCE_MS 50
+#define FEED_MIN_INTERVAL_MS 250
+#define FEED_KEEPALIVE_US (1500 * G_TIME_SPAN_MILLISECOND)
+#define FEED_HEARTBEAT_US (10 * G_TIME_SPAN_SECOND)
+/* A row's last_seen_ms alone is sent again only once it moved this far (or
+ * the row turned stale or fresh): otherwise every status message would
+ * resend its commune's row.  The page shows ages, not milliseconds. */
+#define FEED_ROW_SEEN_STEP_US (30 * G_TIME_SPAN_SECOND)
+/* The summary's freshness goes out floored to this step, for the same
+ * reason: the province hears a device every few milliseconds. */
+#define FEED_FRESH_STEP_MS 5000
+
 /* One series: minute slot i holds the point of the minute whose index
- * (ts / 1 min) ≡ i mod IOC_API_SERIES_MINUTES, if minute[i] says so. */
+ * (ts / 1 min) ≡ i mod IOC_API_SERIES_MINUTES, if minute[i] says so.
+ * Today's sums are cached: a wall asks for every commune's every second,
+ * and most series did not change in between. */
 typedef struct
 {
   IocMeasurement m;
   guint n;                                  /* int fields of m */
+  guint64 version;                          /* bumped by every point */
+  guint64 sums_version;                     /* of sums[]; 0: none */
+  gint32 sums_from, sums_to;                /* minutes summed */
+  gint64 sums[IOC_MAX_INT_FIELDS];
   gint32 minute[IOC_API_SERIES_MINUTES];    /* minute index since the epoch; 0: empty */
   gint32 vals[];                            /* IOC_API_SERIES_MINUTES × n */
 } Ring;
+
+/* What a screen was last sent of one unit's row. */
+typedef struct _UnitRow UnitRow;
 
 struct _IocApiV1
 {
@@ -41,12 +68,19 @@ struct _IocApiV1
   IocLiveFeed *feed;
   IocStaticFiles *files;
   GHashTable *rings;     /* "m|unit|channel" → Ring* */
-  GHashTable *last_rows; /* unit code → its row as last broadcast (JSON text) */
   IocApiAlertsFunc alerts_fn;
   gpointer alerts_data;
-  guint ticks;
+
+  /* The feed: what the screens were last sent, to send only what changed. */
+  GHashTable *sent_rows; /* interned unit code → UnitRow* */
+  gchar *sent_summary, *sent_ranking, *sent_alerts;
+  gint64 feed_last_event_us;     /* monotonic */
+  gint64 feed_last_heartbeat_us; /* monotonic */
+  guint feed_flush_source;       /* a coalesced flush pending; 0: none */
+
   IocStat *stat_requests;
   IocStat *stat_series_full;
+  IocStat *stat_feed_rows;
 };
 
 static const gchar *const kind_names[IOC_KIND_COUNT] = { "desk", "kiosk", "camera", "portal" };
@@ -168,7 +202,9 @@ resolve_unit (const IocHubView *view, const gchar *code, gint64 now_us, const Io
 static Ring *
 ring_get (IocApiV1 *self, IocMeasurement m, const gchar *unit, guint channel, gboolean create)
 {
-  g_autofree gchar *key = g_strdup_printf ("%d|%s|%u", (gint) m, unit, channel);
+  gchar key[160];
+  if (g_snprintf (key, sizeof key, "%d|%s|%u", (gint) m, unit, channel) >= (gint) sizeof key)
+    return NULL; /* registry codes are short; such a code has no series */
   Ring *r = g_hash_table_lookup (self->rings, key);
   if (r != NULL || !create)
     return r;
@@ -181,7 +217,8 @@ ring_get (IocApiV1 *self, IocMeasurement m, const gchar *unit, guint channel, gb
   r = g_malloc0 (sizeof (Ring) + sizeof (gint32) * IOC_API_SERIES_MINUTES * n);
   r->m = m;
   r->n = n;
-  g_hash_table_insert (self->rings, g_steal_pointer (&key), r);
+  r->version = 1;
+  g_hash_table_insert (self->rings, g_strdup (key), r);
   return r;
 }
 
@@ -201,6 +238,7 @@ point_cb (const IocPoint *point, gpointer user_data)
   r->minute[slot] = minute;
   for (guint f = 0; f < r->n; f++)
     r->vals[slot * r->n + f] = (gint32) CLAMP (point->ints[f], G_MININT32, G_MAXINT32);
+  r->version++;
 }
 
 /* Value of field f in minute `minute` summed over the channels asked for
@@ -228,83 +266,70 @@ ring_value (IocApiV1 *self, IocMeasurement m, const gchar *unit, gint channel, g
   return any;
 }
 
-/* Sum of a counter over the closed minutes of today (local day). */
-static gint64
-ring_sum_today (IocApiV1 *self, IocMeasurement m, const gchar *unit, guint f, gint64 now_us)
+/* Every counter of m summed over the closed minutes of today (local day)
+ * and all channels, into out[0 .. n ints of m). */
+static void
+ring_sums_today (IocApiV1 *self, IocMeasurement m, const gchar *unit, gint64 now_us, gint64 *out)
 {
-  gint64 total = 0;
+  guint n = ioc_measurement_n_ints (m);
+  memset (out, 0, sizeof (gint64) * n);
   gint32 from = (gint32) (local_day_start (now_us) / G_TIME_SPAN_MINUTE);
   gint32 to = (gint32) (now_us / G_TIME_SPAN_MINUTE);
   for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
     {
       Ring *r = ring_get (self, m, unit, ch, FALSE);
-      if (r == NULL || f >= r->n)
+      if (r == NULL)
         continue;
-      for (guint s = 0; s < IOC_API_SERIES_MINUTES; s++)
-        if (r->minute[s] >= from && r->minute[s] <= to)
-          total += r->vals[s * r->n + f];
+      if (r->sums_version != r->version || r->sums_from != from || r->sums_to != to)
+        {
+          memset (r->sums, 0, sizeof r->sums);
+          for (guint s = 0; s < IOC_API_SERIES_MINUTES; s++)
+            if (r->minute[s] >= from && r->minute[s] <= to)
+              for (guint f = 0; f < r->n; f++)
+                r->sums[f] += r->vals[s * r->n + f];
+          r->sums_version = r->version;
+          r->sums_from = from;
+          r->sums_to = to;
+        }
+      for (guint f = 0; f < n && f < r->n; f++)
+        out[f] += r->sums[f];
     }
-  return total;
 }
 
 /* ---- freshness: newest message per unit and kind ---- */
 
-typedef struct
-{
-  gint64 last[IOC_KIND_COUNT];
-} Fresh;
-
+/* for_feed: last_seen_ms floored to FEED_FRESH_STEP_MS and no age_s (the
+ * page computes ages from the event's now_ms), so the text changes only
+ * when a screen would show something new. */
 static void
-fresh_cb (const IocConnectorInfo *info, gpointer user_data)
-{
-  GHashTable *by_unit = user_data;
-  if (info->last_seen_us <= 0 || info->unit == NULL || (guint) info->kind >= IOC_KIND_COUNT)
-    return;
-  const gchar *keys[] = { info->unit, "all" };
-  for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    {
-      Fresh *f = g_hash_table_lookup (by_unit, keys[i]);
-      if (f == NULL)
-        {
-          f = g_new0 (Fresh, 1);
-          g_hash_table_insert (by_unit, (gpointer) keys[i], f);
-        }
-      f->last[info->kind] = MAX (f->last[info->kind], info->last_seen_us);
-    }
-}
-
-/* unit (interned or "all") → Fresh*.  Keys are borrowed (interned). */
-static GHashTable *
-freshness_table (const IocHubView *view, gint64 now_us)
-{
-  GHashTable *t = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  ioc_device_health_foreach_connector (view->devices, now_us, fresh_cb, t);
-  return t;
-}
-
-static void
-add_freshness (JsonBuilder *b, const Fresh *f, gint64 now_us)
+add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolean for_feed)
 {
   json_builder_set_member_name (b, "freshness");
   json_builder_begin_object (b);
   gint64 newest = 0;
   for (guint k = 0; k <= IOC_KIND_COUNT; k++)
     {
-      gint64 last = k < IOC_KIND_COUNT ? (f ? f->last[k] : 0) : newest;
+      gint64 last = k < IOC_KIND_COUNT ? (s != NULL ? s->last_seen_by_kind_us[k] : 0) : newest;
       if (k < IOC_KIND_COUNT)
         newest = MAX (newest, last);
       json_builder_set_member_name (b, k < IOC_KIND_COUNT ? kind_names[k] : "any");
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "last_seen_ms");
+      gint64 ms = last / 1000;
+      if (for_feed)
+        ms -= ms % FEED_FRESH_STEP_MS;
       if (last > 0)
-        json_builder_add_int_value (b, last / 1000);
+        json_builder_add_int_value (b, ms);
       else
         json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "age_s");
-      if (last > 0)
-        json_builder_add_double_value (b, (now_us - last) / 1e6);
-      else
-        json_builder_add_null_value (b);
+      if (!for_feed)
+        {
+          json_builder_set_member_name (b, "age_s");
+          if (last > 0)
+            json_builder_add_double_value (b, (now_us - last) / 1e6);
+          else
+            json_builder_add_null_value (b);
+        }
       json_builder_set_member_name (b, "stale");
       json_builder_add_boolean_value (b, last <= 0 || now_us - last > STALE_AFTER_US);
       json_builder_end_object (b);
@@ -385,10 +410,11 @@ add_live (JsonBuilder *b, const IocHubView *view, const gchar *unit, gint64 now_
   json_builder_end_object (b);
 }
 
-/* The object of GET /api/v1/summary, also the feed's "summary". */
+/* The object of GET /api/v1/summary, also the feed's "summary" (for_feed:
+ * without now_ms, the event has it, and with the feed's freshness). */
 static void
-build_summary (IocApiV1 *self, JsonBuilder *b, const gchar *unit, const IocUnit *u, GHashTable *fresh,
-               gint64 now_us)
+build_summary (IocApiV1 *self, JsonBuilder *b, const gchar *unit, const IocUnit *u, gint64 now_us,
+               gboolean for_feed)
 {
   const IocHubView *view = ioc_hub_view (self->hub);
   json_builder_begin_object (b);
@@ -396,7 +422,8 @@ build_summary (IocApiV1 *self, JsonBuilder *b, const gchar *unit, const IocUnit 
   json_builder_add_string_value (b, unit);
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, u != NULL ? u->name : NULL);
-  add_int (b, "now_ms", now_us / 1000);
+  if (!for_feed)
+    add_int (b, "now_ms", now_us / 1000);
 
   static const struct { IocPeriod p; const gchar *name; } periods[] = {
     { IOC_PERIOD_DAY, "today" }, { IOC_PERIOD_MONTH, "month" }, { IOC_PERIOD_YEAR, "ytd" } };
@@ -408,18 +435,19 @@ build_summary (IocApiV1 *self, JsonBuilder *b, const gchar *unit, const IocUnit 
     }
 
   /* Queue and ratings of today: closed minutes from the ring. */
+  gint64 sums[IOC_MAX_INT_FIELDS];
+  ring_sums_today (self, IOC_MEAS_QUEUE, unit, now_us, sums);
   json_builder_set_member_name (b, "queue_today");
   json_builder_begin_object (b);
   for (guint f = 0; f < IOC_F_QUEUE_N; f++)
-    add_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), ring_sum_today (self, IOC_MEAS_QUEUE, unit, f, now_us));
+    add_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), sums[f]);
   json_builder_end_object (b);
-  gint64 ratings = ring_sum_today (self, IOC_MEAS_RATING, unit, IOC_F_RATING_RATINGS, now_us);
-  gint64 satisfied = ring_sum_today (self, IOC_MEAS_RATING, unit, IOC_F_RATING_SATISFIED, now_us);
+  ring_sums_today (self, IOC_MEAS_RATING, unit, now_us, sums);
   json_builder_set_member_name (b, "rating_today");
   json_builder_begin_object (b);
-  add_int (b, "ratings", ratings);
-  add_int (b, "satisfied", satisfied);
-  add_rate (b, "satisfied_rate", satisfied, ratings);
+  add_int (b, "ratings", sums[IOC_F_RATING_RATINGS]);
+  add_int (b, "satisfied", sums[IOC_F_RATING_SATISFIED]);
+  add_rate (b, "satisfied_rate", sums[IOC_F_RATING_SATISFIED], sums[IOC_F_RATING_RATINGS]);
   json_builder_end_object (b);
 
   add_live (b, view, unit, now_us);
@@ -427,7 +455,109 @@ build_summary (IocApiV1 *self, JsonBuilder *b, const gchar *unit, const IocUnit 
   if (!ioc_device_health_summary (view->devices, unit, now_us, &s))
     memset (&s, 0, sizeof s);
   add_devices (b, &s);
-  add_freshness (b, g_hash_table_lookup (fresh, unit), now_us);
+  add_freshness (b, &s, now_us, for_feed);
+  json_builder_end_object (b);
+}
+
+/* ---- the unit table: GET /api/v1/units and the feed's rows ---- */
+
+/* The numbers of one unit's row, compared member by member to tell whether
+ * a screen needs the row again. */
+struct _UnitRow
+{
+  gint64 received, completed, completed_late, open, open_overdue, due_soon;
+  gint64 ontime_num, ontime_den, online_num, online_den;
+  gint64 ratings, satisfied;
+  gint64 cameras, cameras_recording, kiosks, kiosks_online;
+  gint64 last_seen_us; /* newest message from any device of the unit; 0: none */
+  gboolean stale;      /* no device heard within the reporting window */
+};
+
+typedef struct
+{
+  const IocUnit *unit;
+  UnitRow row;
+} UnitEntry;
+
+/* Every current unit's row, in registry order: one pass over the devices,
+ * one lookup per unit in the dossier tracker and the minute rings. */
+static GArray *
+collect_rows (IocApiV1 *self, IocPeriod period, gint64 now_us)
+{
+  const IocHubView *view = ioc_hub_view (self->hub);
+  g_autoptr (GPtrArray) units = ioc_units_current (view->units, now_us);
+  g_autoptr (GHashTable) devices = ioc_device_health_summaries (view->devices, now_us);
+  GArray *rows = g_array_sized_new (FALSE, TRUE, sizeof (UnitEntry), units->len);
+  for (guint i = 0; i < units->len; i++)
+    {
+      const IocUnit *u = units->pdata[i];
+      UnitEntry e = { .unit = u };
+      UnitRow *r = &e.row;
+      IocDossierIndicators d;
+      ioc_dossier_tracker_indicators (view->dossiers, u->code, period, now_us, &d);
+      r->received = d.received[0];
+      r->completed = d.completed_early + d.completed_ontime + d.completed_late;
+      r->completed_late = d.completed_late;
+      r->open = d.open;
+      r->open_overdue = d.open_overdue;
+      r->due_soon = d.due_soon;
+      r->ontime_num = d.ontime_num;
+      r->ontime_den = d.ontime_den;
+      r->online_num = d.online_num;
+      r->online_den = d.online_den;
+      gint64 sums[IOC_MAX_INT_FIELDS];
+      ring_sums_today (self, IOC_MEAS_RATING, u->code, now_us, sums);
+      r->ratings = sums[IOC_F_RATING_RATINGS];
+      r->satisfied = sums[IOC_F_RATING_SATISFIED];
+      /* u->code is interned, as the devices' units are. */
+      const IocDeviceSummary *s = g_hash_table_lookup (devices, u->code);
+      if (s != NULL)
+        {
+          r->cameras = s->cameras;
+          r->cameras_recording = s->cameras_recording;
+          r->kiosks = s->kiosks;
+          r->kiosks_online = s->kiosks_online;
+          r->last_seen_us = s->last_seen_us;
+        }
+      r->stale = r->last_seen_us <= 0 || now_us - r->last_seen_us > STALE_AFTER_US;
+      g_array_append_val (rows, e);
+    }
+  return rows;
+}
+
+static void
+write_row (JsonBuilder *b, const IocUnit *u, const UnitRow *r)
+{
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, u->code);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, u->name);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, u->kind);
+  json_builder_set_member_name (b, "parent");
+  json_builder_add_string_value (b, u->parent);
+  add_int (b, "received", r->received);
+  add_int (b, "completed", r->completed);
+  add_int (b, "completed_late", r->completed_late);
+  add_int (b, "open", r->open);
+  add_int (b, "open_overdue", r->open_overdue);
+  add_int (b, "due_soon", r->due_soon);
+  add_rate (b, "ontime_rate", r->ontime_num, r->ontime_den);
+  add_rate (b, "online_rate", r->online_num, r->online_den);
+  add_int (b, "ratings", r->ratings);
+  add_rate (b, "satisfied_rate", r->satisfied, r->ratings);
+  add_int (b, "cameras", r->cameras);
+  add_int (b, "cameras_recording", r->cameras_recording);
+  add_int (b, "kiosks", r->kiosks);
+  add_int (b, "kiosks_online", r->kiosks_online);
+  json_builder_set_member_name (b, "last_seen_ms");
+  if (r->last_seen_us > 0)
+    json_builder_add_int_value (b, r->last_seen_us / 1000);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "stale");
+  json_builder_add_boolean_value (b, r->stale);
   json_builder_end_object (b);
 }
 
@@ -446,57 +576,38 @@ rank_cmp (gconstpointer a, gconstpointer b)
   return strcmp (x->code, y->code);
 }
 
-/* One row of GET /api/v1/units; its volume and sort value come back. */
+/* The ranking: units with at least min_volume dossiers received in the
+ * period and a defined rate, best first; ties by code. */
 static void
-build_unit_row (IocApiV1 *self, JsonBuilder *b, const IocUnit *u, IocPeriod period, GHashTable *fresh,
-                gint64 now_us, gint64 *volume, gdouble *ontime, gdouble *satisfaction)
+write_ranking (JsonBuilder *b, const GArray *rows, gint64 min_volume, const gchar *sort)
 {
-  const IocHubView *view = ioc_hub_view (self->hub);
-  IocDossierIndicators d;
-  ioc_dossier_tracker_indicators (view->dossiers, u->code, period, now_us, &d);
-  IocDeviceSummary s;
-  if (!ioc_device_health_summary (view->devices, u->code, now_us, &s))
-    memset (&s, 0, sizeof s);
-  gint64 ratings = ring_sum_today (self, IOC_MEAS_RATING, u->code, IOC_F_RATING_RATINGS, now_us);
-  gint64 satisfied = ring_sum_today (self, IOC_MEAS_RATING, u->code, IOC_F_RATING_SATISFIED, now_us);
-  const Fresh *f = g_hash_table_lookup (fresh, u->code);
-  gint64 last = 0;
-  for (guint k = 0; f != NULL && k < IOC_KIND_COUNT; k++)
-    last = MAX (last, f->last[k]);
-
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "code");
-  json_builder_add_string_value (b, u->code);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, u->name);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, u->kind);
-  json_builder_set_member_name (b, "parent");
-  json_builder_add_string_value (b, u->parent);
-  add_int (b, "received", d.received[0]);
-  add_int (b, "completed", d.completed_early + d.completed_ontime + d.completed_late);
-  add_int (b, "completed_late", d.completed_late);
-  add_int (b, "open", d.open);
-  add_int (b, "open_overdue", d.open_overdue);
-  add_int (b, "due_soon", d.due_soon);
-  add_rate (b, "ontime_rate", d.ontime_num, d.ontime_den);
-  add_rate (b, "online_rate", d.online_num, d.online_den);
-  add_int (b, "ratings", ratings);
-  add_rate (b, "satisfied_rate", satisfied, ratings);
-  add_int (b, "cameras", s.cameras);
-  add_int (b, "cameras_recording", s.cameras_recording);
-  add_int (b, "kiosks", s.kiosks);
-  add_int (b, "kiosks_online", s.kiosks_online);
-  json_builder_set_member_name (b, "last_seen_ms");
-  if (last > 0)
-    json_builder_add_int_value (b, last / 1000);
-  else
-    json_builder_add_null_value (b);
-  json_builder_end_object (b);
-
-  *volume = d.received[0];
-  *ontime = d.ontime_den > 0 ? (gdouble) d.ontime_num / d.ontime_den : -1;
-  *satisfaction = ratings > 0 ? (gdouble) satisfied / ratings : -1;
+  gboolean by_satisfaction = g_strcmp0 (sort, "satisfied_rate") == 0;
+  g_autoptr (GArray) rank = g_array_new (FALSE, FALSE, sizeof (RankEntry));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const UnitEntry *e = &g_array_index (rows, UnitEntry, i);
+      const UnitRow *r = &e->row;
+      gint64 num = by_satisfaction ? r->satisfied : r->ontime_num;
+      gint64 den = by_satisfaction ? r->ratings : r->ontime_den;
+      if (r->received >= min_volume && den > 0)
+        {
+          RankEntry x = { e->unit->code, (gdouble) num / (gdouble) den };
+          g_array_append_val (rank, x);
+        }
+    }
+  g_array_sort (rank, rank_cmp);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rank->len; i++)
+    {
+      RankEntry *e = &g_array_index (rank, RankEntry, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "code");
+      json_builder_add_string_value (b, e->code);
+      json_builder_set_member_name (b, "value");
+      json_builder_add_double_value (b, e->value);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
 }
 
 static gboolean
@@ -511,46 +622,6 @@ parse_period (const gchar *s, IocPeriod *out)
   else
     return FALSE;
   return TRUE;
-}
-
-/* Members "units" (array of rows) and "ranking" of GET /api/v1/units. */
-static void
-build_units (IocApiV1 *self, JsonBuilder *b, IocPeriod period, gint64 min_volume, const gchar *sort,
-             GHashTable *fresh, gint64 now_us)
-{
-  const IocHubView *view = ioc_hub_view (self->hub);
-  g_autoptr (GPtrArray) units = ioc_units_current (view->units, now_us);
-  g_autoptr (GArray) rank = g_array_new (FALSE, FALSE, sizeof (RankEntry));
-  json_builder_set_member_name (b, "units");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < units->len; i++)
-    {
-      const IocUnit *u = units->pdata[i];
-      gint64 volume;
-      gdouble ontime, satisfaction;
-      build_unit_row (self, b, u, period, fresh, now_us, &volume, &ontime, &satisfaction);
-      gdouble v = g_strcmp0 (sort, "satisfied_rate") == 0 ? satisfaction : ontime;
-      if (volume >= min_volume && v >= 0)
-        {
-          RankEntry e = { u->code, v };
-          g_array_append_val (rank, e);
-        }
-    }
-  json_builder_end_array (b);
-  g_array_sort (rank, rank_cmp);
-  json_builder_set_member_name (b, "ranking");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < rank->len; i++)
-    {
-      RankEntry *e = &g_array_index (rank, RankEntry, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "code");
-      json_builder_add_string_value (b, e->code);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_double_value (b, e->value);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
 }
 
 static void
@@ -580,9 +651,8 @@ summary_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
       reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)");
       return;
     }
-  g_autoptr (GHashTable) fresh = freshness_table (view, now);
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  build_summary (self, b, unit, u, fresh, now);
+  build_summary (self, b, unit, u, now, FALSE);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   reply_json (msg, 200, root);
 }
@@ -613,7 +683,7 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
       reply_error (msg, 400, "sort: expected ontime_rate or satisfied_rate");
       return;
     }
-  g_autoptr (GHashTable) fresh = freshness_table (view, now);
+  g_autoptr (GArray) rows = collect_rows (self, period, now);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   add_int (b, "now_ms", now / 1000);
@@ -622,7 +692,16 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   add_int (b, "min_volume", min_volume);
   json_builder_set_member_name (b, "sort");
   json_builder_add_string_value (b, sort);
-  build_units (self, b, period, min_volume, sort, fresh, now);
+  json_builder_set_member_name (b, "units");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const UnitEntry *e = &g_array_index (rows, UnitEntry, i);
+      write_row (b, e->unit, &e->row);
+    }
+  json_builder_end_array (b);
+  json_builder_set_member_name (b, "ranking");
+  write_ranking (b, rows, min_volume, sort);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   reply_json (msg, 200, root);
@@ -899,45 +978,185 @@ not_found_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
   reply_error (msg, 404, "no such resource (docs/API.md lists them)");
 }
 
-/* ---- the live feed ---- */
+/* ---- the live feed ----
+ *
+ * A snapshot when a screen connects; then deltas pushed as the hub takes
+ * messages in (a batch observer), coalesced and spaced (FEED_*), and on the
+ * 1 s tick for what time alone changes (deadlines passing, minutes
+ * closing, devices going quiet).  A delta holds only what changed since
+ * the previous event: the unit rows whose numbers moved, and the summary,
+ * ranking and alerts when their text differs from what was sent.  Every
+ * screen gets the same events, so one record of what was sent serves all;
+ * a screen that connects later starts from its own snapshot. */
 
-/* The feed's event: the province summary, the unit rows (all of them, or
- * only those changed since the last broadcast) and the alerts. */
+static gchar *
+summary_text (IocApiV1 *self, gint64 now_us)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  build_summary (self, b, "all", NULL, now_us, TRUE);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return node_to_string (root);
+}
+
+static gchar *
+ranking_text (const GArray *rows)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  write_ranking (b, rows, DEFAULT_MIN_VOLUME, "ontime_rate");
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return node_to_string (root);
+}
+
+static gchar *
+alerts_text (IocApiV1 *self, gint64 now_us)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_array (b);
+  if (self->alerts_fn != NULL)
+    self->alerts_fn (b, now_us, self->alerts_data);
+  json_builder_end_array (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  return node_to_string (root);
+}
+
+/* Whether a screen holding `sent` needs `now` again. */
+static gboolean
+row_changed (const UnitRow *sent, const UnitRow *now)
+{
+  UnitRow a = *sent, b = *now;
+  if (a.stale != b.stale || b.last_seen_us - a.last_seen_us >= FEED_ROW_SEEN_STEP_US
+      || b.last_seen_us < a.last_seen_us)
+    return TRUE;
+  a.last_seen_us = b.last_seen_us = 0;
+  return memcmp (&a, &b, sizeof a) != 0;
+}
+
+/* Replaces *slot with text when they differ; TRUE then. */
+static gboolean
+remember_text (gchar **slot, gchar *text)
+{
+  if (g_strcmp0 (*slot, text) == 0)
+    {
+      g_free (text);
+      return FALSE;
+    }
+  g_free (*slot);
+  *slot = text;
+  return TRUE;
+}
+
+static void
+append_member (GString *out, const gchar *name, const gchar *json)
+{
+  g_string_append_printf (out, ",\"%s\":%s", name, json);
+}
+
+/* The event's JSON text: everything (full) or only what changed since the
+ * last event; NULL when a delta would carry nothing.  Either way the record
+ * of what was sent moves to now: a snapshot goes to one new screen only,
+ * but it matches what the others hold after this delta anyway. */
 static gchar *
 build_feed_event (IocApiV1 *self, gboolean full, gint64 now_us)
 {
-  const IocHubView *view = ioc_hub_view (self->hub);
-  g_autoptr (GHashTable) fresh = freshness_table (view, now_us);
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  add_int (b, "now_ms", now_us / 1000);
-  json_builder_set_member_name (b, "full");
-  json_builder_add_boolean_value (b, full);
-  json_builder_set_member_name (b, "summary");
-  build_summary (self, b, "all", NULL, fresh, now_us);
-  build_units (self, b, IOC_PERIOD_DAY, DEFAULT_MIN_VOLUME, "ontime_rate", fresh, now_us);
-  build_alerts (self, b, now_us);
-  json_builder_end_object (b);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autoptr (GArray) rows = collect_rows (self, IOC_PERIOD_DAY, now_us);
+  gboolean summary_new = remember_text (&self->sent_summary, summary_text (self, now_us));
+  gboolean ranking_new = remember_text (&self->sent_ranking, ranking_text (rows));
+  gboolean alerts_new = remember_text (&self->sent_alerts, alerts_text (self, now_us));
 
-  if (!full)
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_array (b);
+  guint n_rows = 0;
+  for (guint i = 0; i < rows->len; i++)
     {
-      /* Keep only the rows that changed: a screen then costs a few hundred
-       * bytes a second, not the whole province. */
-      JsonArray *rows = json_object_get_array_member (json_node_get_object (root), "units");
-      for (guint i = json_array_get_length (rows); i-- > 0;)
+      const UnitEntry *e = &g_array_index (rows, UnitEntry, i);
+      UnitRow *sent = g_hash_table_lookup (self->sent_rows, e->unit->code);
+      gboolean changed = sent == NULL || row_changed (sent, &e->row);
+      if (changed)
         {
-          JsonObject *row = json_array_get_object_element (rows, i);
-          const gchar *code = json_object_get_string_member (row, "code");
-          g_autofree gchar *text = node_to_string (json_array_get_element (rows, i));
-          const gchar *prev = g_hash_table_lookup (self->last_rows, code);
-          if (g_strcmp0 (prev, text) == 0)
-            json_array_remove_element (rows, i);
-          else
-            g_hash_table_replace (self->last_rows, g_strdup (code), g_steal_pointer (&text));
+          if (sent == NULL)
+            g_hash_table_insert (self->sent_rows, (gpointer) e->unit->code, (sent = g_new (UnitRow, 1)));
+          *sent = e->row;
+        }
+      if (changed || full)
+        {
+          write_row (b, e->unit, &e->row);
+          n_rows++;
         }
     }
-  return node_to_string (root);
+  json_builder_end_array (b);
+  if (!full && n_rows == 0 && !summary_new && !ranking_new && !alerts_new)
+    return NULL;
+  ioc_stat_add (self->stat_feed_rows, full ? 0 : n_rows);
+
+  g_autoptr (JsonNode) rows_node = json_builder_get_root (b);
+  g_autofree gchar *rows_json = node_to_string (rows_node);
+  GString *out = g_string_sized_new (strlen (rows_json) + 256);
+  g_string_append_printf (out, "{\"now_ms\":%" G_GINT64_FORMAT ",\"full\":%s", now_us / 1000, full ? "true" : "false");
+  if (full || summary_new)
+    append_member (out, "summary", self->sent_summary);
+  append_member (out, "units", rows_json);
+  if (full || ranking_new)
+    append_member (out, "ranking", self->sent_ranking);
+  if (full || alerts_new)
+    append_member (out, "alerts", self->sent_alerts);
+  g_string_append_c (out, '}');
+  return g_string_free (out, FALSE);
+}
+
+static void
+feed_forget (IocApiV1 *self)
+{
+  g_hash_table_remove_all (self->sent_rows);
+  g_clear_pointer (&self->sent_summary, g_free);
+  g_clear_pointer (&self->sent_ranking, g_free);
+  g_clear_pointer (&self->sent_alerts, g_free);
+}
+
+static void
+feed_flush (IocApiV1 *self)
+{
+  gint64 mono = g_get_monotonic_time ();
+  if (ioc_live_feed_n_clients (self->feed) == 0)
+    {
+      /* Nobody watching: the next screen starts from a snapshot anyway. */
+      feed_forget (self);
+      return;
+    }
+  gint64 now = ioc_clock_now (ioc_hub_view (self->hub)->clock);
+  g_autofree gchar *delta = build_feed_event (self, FALSE, now);
+  if (delta == NULL && mono - self->feed_last_event_us >= FEED_KEEPALIVE_US)
+    delta = g_strdup_printf ("{\"now_ms\":%" G_GINT64_FORMAT ",\"full\":false,\"units\":[]}", now / 1000);
+  if (delta != NULL)
+    {
+      ioc_live_feed_broadcast (self->feed, "delta", delta);
+      self->feed_last_event_us = mono;
+    }
+  if (mono - self->feed_last_heartbeat_us >= FEED_HEARTBEAT_US)
+    {
+      ioc_live_feed_heartbeat (self->feed);
+      self->feed_last_heartbeat_us = mono;
+    }
+}
+
+static gboolean
+feed_flush_cb (gpointer user_data)
+{
+  IocApiV1 *self = user_data;
+  self->feed_flush_source = 0;
+  feed_flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* Something may have changed: flush soon, but not sooner than the spacing
+ * allows; a flush already pending covers this change too. */
+static void
+feed_request_flush (IocApiV1 *self)
+{
+  if (self->feed_flush_source != 0 || ioc_live_feed_n_clients (self->feed) == 0)
+    return;
+  gint64 since_ms = (g_get_monotonic_time () - self->feed_last_event_us) / 1000;
+  gint64 delay_ms = MAX (FEED_COALESCE_MS, FEED_MIN_INTERVAL_MS - since_ms);
+  self->feed_flush_source = g_timeout_add ((guint) delay_ms, feed_flush_cb, self);
 }
 
 static void
@@ -947,27 +1166,37 @@ feed_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   if (!authorize_read (self, msg, query))
     return;
   gint64 now = ioc_clock_now (ioc_hub_view (self->hub)->clock);
+  /* What changed for the others goes to them first, so the snapshot and
+   * the record of what was sent agree. */
+  if (ioc_live_feed_n_clients (self->feed) > 0)
+    {
+      g_autofree gchar *delta = build_feed_event (self, FALSE, now);
+      if (delta != NULL)
+        {
+          ioc_live_feed_broadcast (self->feed, "delta", delta);
+          self->feed_last_event_us = g_get_monotonic_time ();
+        }
+    }
+  else
+    feed_forget (self);
   g_autofree gchar *snapshot = build_feed_event (self, TRUE, now);
   ioc_live_feed_add_client (self->feed, msg, snapshot);
+}
+
+static void
+batch_cb (guint n_accepted, gpointer user_data)
+{
+  feed_request_flush (user_data);
 }
 
 static void
 tick_cb (gint64 now_us, gpointer user_data)
 {
   IocApiV1 *self = user_data;
-  self->ticks++;
   if (ioc_live_feed_n_clients (self->feed) == 0)
-    {
-      /* Nobody watching: forget what was sent, the next screen starts
-       * from a snapshot anyway. */
-      g_hash_table_remove_all (self->last_rows);
-      return;
-    }
-  /* Every tick (1 s): changes reach the wall within 2 s of arrival. */
-  g_autofree gchar *delta = build_feed_event (self, FALSE, now_us);
-  ioc_live_feed_broadcast (self->feed, "delta", delta);
-  if (self->ticks % FEED_HEARTBEAT_TICKS == 0)
-    ioc_live_feed_heartbeat (self->feed);
+    feed_forget (self);
+  else
+    feed_request_flush (self);
 }
 
 /* ---- life cycle ---- */
@@ -980,10 +1209,12 @@ ioc_api_v1_attach (IocHub *hub)
   self->hub = hub;
   self->feed = ioc_live_feed_new (0);
   self->rings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->last_rows = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->sent_rows = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->stat_requests = ioc_stat ("iochub_api_requests_total", NULL, IOC_STAT_COUNTER, "Requests to /api/v1/");
   self->stat_series_full = ioc_stat ("iochub_api_series_full_total", NULL, IOC_STAT_COUNTER,
                                      "Minute points not kept for charts because the series table is full");
+  self->stat_feed_rows = ioc_stat ("iochub_feed_rows_total", NULL, IOC_STAT_COUNTER,
+                                   "Unit rows sent in live-feed deltas (changed rows only)");
 
   ioc_http_server_route (view->http, "/api/v1/summary", summary_cb, self);
   ioc_http_server_route (view->http, "/api/v1/units", units_cb, self);
@@ -1005,6 +1236,7 @@ ioc_api_v1_attach (IocHub *hub)
 
   ioc_hub_add_point_observer (hub, point_cb, self);
   ioc_hub_add_tick_observer (hub, tick_cb, self);
+  ioc_hub_add_batch_observer (hub, batch_cb, self);
   return self;
 }
 
@@ -1020,9 +1252,13 @@ ioc_api_v1_free (IocApiV1 *self)
 {
   if (self == NULL)
     return;
+  g_clear_handle_id (&self->feed_flush_source, g_source_remove);
   g_clear_pointer (&self->feed, ioc_live_feed_free);
   g_clear_pointer (&self->files, ioc_static_files_free);
   g_clear_pointer (&self->rings, g_hash_table_unref);
-  g_clear_pointer (&self->last_rows, g_hash_table_unref);
+  g_clear_pointer (&self->sent_rows, g_hash_table_unref);
+  g_clear_pointer (&self->sent_summary, g_free);
+  g_clear_pointer (&self->sent_ranking, g_free);
+  g_clear_pointer (&self->sent_alerts, g_free);
   g_free (self);
 }

@@ -89,9 +89,19 @@ procs.push(mosq);
 
 // ---- iochub ----
 let federationConf = ''; /* [federation] and [windows], for the last part */
+/* One zero-tolerance rule on a commune the other checks do not count, so a
+ * dossier going overdue there puts one alert on the rail. */
+const ALERT_UNIT = 'xa-16702';
+fs.writeFileSync(path.join(dir, 'alerts.conf'), `[rule zero-tolerance-test]
+kind = zero_tolerance
+severity = info
+summary = Hồ sơ trễ hẹn tại đơn vị thử nghiệm
+units = ${ALERT_UNIT}
+`);
 const hubConf = (influx) => `[hub]
 province = 40
 id = browser-test
+alerts = ${dir}/alerts.conf
 units = ${src}/ops/units/nghe-an.csv
 calendar = ${src}/ops/calendar/vn-2025.conf,${src}/ops/calendar/vn-2026.conf
 state_dir = ${dir}/state
@@ -222,7 +232,19 @@ try {
      `conn=${await page.locator('#conn').getAttribute('data-state')} received=${await text('[data-v="received"]')}`);
   await page.screenshot({ path: path.join(shots, 'wall-recovered.png') });
 
-  ok((await text('#alerts')).length > 0, 'the alert rail is shown (empty state)');
+  ok((await text('#alerts')).length > 0 && await page.locator('#alerts li.empty').count() === 1,
+     'the alert rail is shown (empty state)', await text('#alerts'));
+  /* A dossier due in 2 s in the zero-tolerance commune: once its deadline
+   * passes the hub fires, and the rail shows it without a reload. */
+  const dueNow = Date.now();
+  publish(ALERT_UNIT, 'portal', 'portal-alert', 'event', { v: 1, seq: 1, ts: dueNow, type: 'dossier', dossier: 'T-ALERT-1',
+    procedure: '1.001234', state: 2, channel: 1, received_at: dueNow, due_at: dueNow + 2000 });
+  const alerted = await waitFor(async () => (await page.locator('#alerts li.firing').count()) === 1
+    && (await text('#alerts li.firing')).includes('Hồ sơ trễ hẹn tại đơn vị thử nghiệm')
+    && (await text('#alerts li.firing')).includes(ALERT_UNIT), 20000);
+  ok(alerted >= 0, `a new alert appears on the rail, firing, with its unit (${Date.now() - dueNow} ms after publishing a dossier due in 2 s)`,
+     await text('#alerts') + '\n' + hubLog());
+  await page.screenshot({ path: path.join(shots, 'wall-alert.png') });
   await page.click('#lang');
   ok((await text('[data-i18n="title"]')) === 'Public-service operations', 'the English switch works');
   await page.goto(`${base}/?token=${TOKEN}&rotate=0&page=trend&lang=en`);
@@ -270,8 +292,10 @@ try {
   await page.screenshot({ path: path.join(shots, 'wall-trend.png') });
 
   // ---- two hubs splitting the province: the wall shows the province ----
-  // This hub now owns xa-16681 (its 4 dossiers), a peer hub xa-16690; both
-  // publish their rollups (SPEC §9) and the wall adds the peer's to its own.
+  // This hub now owns xa-16681, a peer hub xa-16690; both publish their
+  // rollups (SPEC §9) and the wall adds the peer's to its own.  This hub
+  // keeps today's 5 dossiers (4 on xa-16681, 1 on the alert commune, taken
+  // in before the split); the peer gets 2.
   const peerHttp = await freePort();
   const peerDir = path.join(dir, 'peer');
   fs.mkdirSync(peerDir, { recursive: true });
@@ -303,8 +327,8 @@ ${fed()}`);
     publish('xa-16690', 'portal', 'portal-peer', 'event', { v: 1, seq: ++seq, ts: now, type: 'dossier', dossier: code,
       procedure: '1.001234', state: 2, channel: 2, received_at: now, due_at: now + 3 * 86400000 });
   await page.goto(`${base}/?token=${TOKEN}&rotate=0&page=map`);
-  const summed = await waitFor(async () => (await text('[data-v="received"]')) === '6', 100000, 250);
-  ok(summed >= 0, `the received tile shows the province, 4 here + 2 on the peer (after ${summed} ms)`,
+  const summed = await waitFor(async () => (await text('[data-v="received"]')) === '7', 100000, 250);
+  ok(summed >= 0, `the received tile shows the province, 5 here + 2 on the peer (after ${summed} ms)`,
      'tile shows ' + (await text('[data-v="received"]')) + '; peers ' + JSON.stringify(await page.evaluate(() => window.iocWall.peers)));
   ok(await page.locator('#hubs').isVisible() && (await text('#hubs')).includes('2'), 'the header says the totals are of 2 hubs',
      await text('#hubs'));

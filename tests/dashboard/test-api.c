@@ -31,12 +31,41 @@ static Fixture fx;
 
 /* ---- a small HTTP client (libcurl): method, header, status, body ---- */
 
+/* A Server-Sent Events reader: called with each complete event's name and
+ * data; returns FALSE to hang up. */
+typedef gboolean (*SseFunc) (const gchar *event, const gchar *data, gpointer user_data);
+
 typedef struct
 {
   GString *body;
-  gsize stop_after; /* abort the transfer once this much arrived (streams) */
   const gchar *stop_marker;
+  SseFunc on_event;
+  gpointer on_event_data;
+  gsize parsed; /* bytes of body already split into events */
 } Sink;
+
+static gboolean
+sink_parse_events (Sink *s)
+{
+  for (;;)
+    {
+      const gchar *start = s->body->str + s->parsed;
+      const gchar *end = strstr (start, "\n\n");
+      if (end == NULL)
+        return TRUE;
+      s->parsed = (gsize) (end + 2 - s->body->str);
+      g_autofree gchar *block = g_strndup (start, (gsize) (end - start));
+      const gchar *event = NULL, *data = NULL;
+      g_auto (GStrv) lines = g_strsplit (block, "\n", -1);
+      for (guint i = 0; lines[i] != NULL; i++)
+        if (g_str_has_prefix (lines[i], "event: "))
+          event = lines[i] + strlen ("event: ");
+        else if (g_str_has_prefix (lines[i], "data: "))
+          data = lines[i] + strlen ("data: ");
+      if (event != NULL && data != NULL && !s->on_event (event, data, s->on_event_data))
+        return FALSE;
+    }
+}
 
 static size_t
 sink_write (char *data, size_t size, size_t nmemb, void *user)
@@ -45,12 +74,14 @@ sink_write (char *data, size_t size, size_t nmemb, void *user)
   g_string_append_len (s->body, data, (gssize) (size * nmemb));
   if (s->stop_marker != NULL && strstr (s->body->str, s->stop_marker) != NULL)
     return 0; /* enough: ends a stream */
+  if (s->on_event != NULL && !sink_parse_events (s))
+    return 0;
   return size * nmemb;
 }
 
 static gchar *
-http (const gchar *method, const gchar *path, const gchar *bearer, glong *status, gchar **content_type,
-      const gchar *stop_marker)
+http_full (const gchar *method, const gchar *path, const gchar *bearer, glong *status, gchar **content_type,
+           const gchar *stop_marker, SseFunc on_event, gpointer on_event_data, glong timeout_s)
 {
   g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", ioc_test_hub_http_port (fx.hub), path);
   CURL *c = curl_easy_init ();
@@ -60,13 +91,13 @@ http (const gchar *method, const gchar *path, const gchar *bearer, glong *status
       g_autofree gchar *line = g_strdup_printf ("Authorization: Bearer %s", bearer);
       h = curl_slist_append (h, line);
     }
-  Sink s = { g_string_new (NULL), 0, stop_marker };
+  Sink s = { g_string_new (NULL), stop_marker, on_event, on_event_data, 0 };
   curl_easy_setopt (c, CURLOPT_URL, url);
   curl_easy_setopt (c, CURLOPT_CUSTOMREQUEST, method);
   curl_easy_setopt (c, CURLOPT_HTTPHEADER, h);
   curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, sink_write);
   curl_easy_setopt (c, CURLOPT_WRITEDATA, &s);
-  curl_easy_setopt (c, CURLOPT_TIMEOUT, 10L);
+  curl_easy_setopt (c, CURLOPT_TIMEOUT, timeout_s);
   curl_easy_setopt (c, CURLOPT_PATH_AS_IS, 1L);
   if (g_strcmp0 (method, "POST") == 0)
     curl_easy_setopt (c, CURLOPT_POSTFIELDS, "{}");
@@ -84,6 +115,13 @@ http (const gchar *method, const gchar *path, const gchar *bearer, glong *status
   curl_slist_free_all (h);
   curl_easy_cleanup (c);
   return g_string_free (s.body, FALSE);
+}
+
+static gchar *
+http (const gchar *method, const gchar *path, const gchar *bearer, glong *status, gchar **content_type,
+      const gchar *stop_marker)
+{
+  return http_full (method, path, bearer, status, content_type, stop_marker, NULL, NULL, 10L);
 }
 
 static JsonNode *
@@ -386,6 +424,115 @@ test_feed (void)
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (root), "units")), >, 100);
 }
 
+/* ---- the feed's deltas: only what changed, at least every 2 s ---- */
+
+#define OTHER_UNIT "xa-16702"
+
+typedef struct
+{
+  JsonNode *snapshot;
+  gboolean published;
+  JsonNode *hit;          /* the delta with OTHER_UNIT's new row */
+  guint deltas, rows_before_hit, empty_deltas;
+  gint64 last_now_ms, max_gap_ms;
+  guint after_hit;
+} FeedWatch;
+
+static JsonObject *
+find_row (JsonNode *event, const gchar *code)
+{
+  JsonArray *rows = json_object_get_array_member (json_node_get_object (event), "units");
+  for (guint i = 0; rows != NULL && i < json_array_get_length (rows); i++)
+    {
+      JsonObject *row = json_array_get_object_element (rows, i);
+      if (g_strcmp0 (json_object_get_string_member (row, "code"), code) == 0)
+        return row;
+    }
+  return NULL;
+}
+
+static gboolean
+feed_watch_cb (const gchar *event, const gchar *data, gpointer user_data)
+{
+  FeedWatch *w = user_data;
+  g_autoptr (JsonNode) ev = json_from_string (data, NULL);
+  g_assert_nonnull (ev);
+  JsonObject *o = json_node_get_object (ev);
+  gint64 now_ms = json_object_get_int_member (o, "now_ms");
+  if (w->last_now_ms > 0)
+    w->max_gap_ms = MAX (w->max_gap_ms, now_ms - w->last_now_ms);
+  w->last_now_ms = now_ms;
+  if (g_strcmp0 (event, "snapshot") == 0)
+    {
+      w->snapshot = json_node_ref (ev);
+      return TRUE;
+    }
+  w->deltas++;
+  g_assert_false (json_object_get_boolean_member (o, "full"));
+  guint n_rows = json_array_get_length (json_object_get_array_member (o, "units"));
+  if (n_rows == 0 && !json_object_has_member (o, "summary") && !json_object_has_member (o, "ranking")
+      && !json_object_has_member (o, "alerts"))
+    w->empty_deltas++;
+  if (w->hit != NULL)
+    return ++w->after_hit < 3; /* a few more, for the spacing */
+  if (!w->published)
+    {
+      /* One dossier on a commune that had none, once the stream runs. */
+      g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/portal/portal-b/event", OTHER_UNIT);
+      g_autofree gchar *p = dossier (1, fx.now_ms, "000.00.40.H40-FEED-0001", 2, 2, fx.now_ms);
+      ioc_test_publisher_send (fx.pub, topic, p, FALSE);
+      g_assert_true (ioc_test_publisher_flush (fx.pub, 10 * G_USEC_PER_SEC));
+      w->published = TRUE;
+      return TRUE;
+    }
+  if (find_row (ev, OTHER_UNIT) != NULL)
+    w->hit = json_node_ref (ev);
+  else
+    w->rows_before_hit += n_rows;
+  return TRUE;
+}
+
+static void
+test_feed_delta (void)
+{
+  if (skip_unwired ())
+    return;
+  g_assert_true (wait_received ("/api/v1/summary?unit=all", 5));
+  FeedWatch w = { 0 };
+  glong status = 0;
+  g_autofree gchar *stream = http_full ("GET", "/api/v1/feed?token=" DISPLAY, NULL, &status, NULL, NULL,
+                                        feed_watch_cb, &w, 30L);
+  g_assert_cmpint (status, ==, 200);
+  g_assert_nonnull (w.snapshot);
+  g_assert_nonnull (w.hit);
+  g_test_message ("feed: %u deltas, %u empty, %u rows before the change, largest gap %" G_GINT64_FORMAT " ms",
+                  w.deltas, w.empty_deltas, w.rows_before_hit, w.max_gap_ms);
+  if (w.snapshot == NULL || w.hit == NULL)
+    return;
+  gint64 before = path_int (w.snapshot, "$.summary.today.received.total");
+  JsonObject *snap_row = find_row (w.snapshot, OTHER_UNIT);
+  g_assert_nonnull (snap_row);
+  g_assert_cmpint (json_object_get_int_member (snap_row, "received"), ==, 0);
+
+  /* The delta that carries the change: the commune's new row, the new
+   * province total, and not the rows that did not move. */
+  JsonObject *row = find_row (w.hit, OTHER_UNIT);
+  g_assert_cmpint (json_object_get_int_member (row, "received"), ==, 1);
+  g_assert_false (json_object_get_boolean_member (row, "stale"));
+  g_assert_null (find_row (w.hit, UNIT));
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (w.hit), "units")), <=, 2);
+  g_assert_true (json_object_has_member (json_node_get_object (w.hit), "summary"));
+  g_assert_cmpint (path_int (w.hit, "$.summary.today.received.total"), ==, before + 1);
+  /* Nothing else was published: the deltas before it carried (almost) no
+   * rows, where resending the province would be 260. */
+  g_assert_cmpuint (w.rows_before_hit, <=, 2);
+  /* A quiet stream still speaks often enough for the page's 6 s watchdog. */
+  g_assert_cmpint (w.max_gap_ms, <, 6000);
+  g_assert_cmpuint (w.empty_deltas, >, 0);
+  json_node_unref (w.snapshot);
+  json_node_unref (w.hit);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -419,6 +566,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/history-without-influx", test_history_without_influx);
   g_test_add_func ("/api/static", test_static);
   g_test_add_func ("/api/feed", test_feed);
+  g_test_add_func ("/api/feed-delta", test_feed_delta);
   int rc = g_test_run ();
 
   ioc_test_publisher_free (fx.pub);

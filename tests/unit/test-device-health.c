@@ -235,6 +235,45 @@ test_save_load (Fixture *fx, gconstpointer data)
   g_assert_cmpint (b.connectors_expected, ==, 3);
 }
 
+/* The wall's one-pass table agrees with the per-unit summary for every
+ * unit, and tells when each kind of source was last heard. */
+static void
+test_summaries_table (Fixture *fx, gconstpointer data)
+{
+  const gchar *units[] = { "xa-17001", "xa-17002", "xa-17003" };
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    {
+      g_autofree gchar *nvr = g_strdup_printf ("nvr-%u", i);
+      g_autofree gchar *kiosk = g_strdup_printf ("kiosk-%u", i);
+      cam_status (fx, units[i], nvr, T0 + (10 + i) * SEC, T0 + (10 + i) * SEC, "c1", TRUE, i != 1);
+      cam_status (fx, units[i], nvr, T0 + (10 + i) * SEC, T0 + (10 + i) * SEC, "c2", TRUE, TRUE);
+      if (i != 2)
+        kiosk_status (fx, units[i], kiosk, T0 + (20 + i) * SEC, TRUE);
+    }
+  gint64 now = T0 + MINUTE;
+  g_autoptr (GHashTable) table = ioc_device_health_summaries (fx->dh, now);
+  g_assert_cmpuint (g_hash_table_size (table), ==, G_N_ELEMENTS (units));
+  for (guint i = 0; i < G_N_ELEMENTS (units); i++)
+    {
+      IocDeviceSummary one;
+      g_assert_true (ioc_device_health_summary (fx->dh, units[i], now, &one));
+      const IocDeviceSummary *row = g_hash_table_lookup (table, ioc_intern (units[i]));
+      g_assert_nonnull (row);
+      g_assert_cmpmem (row, sizeof *row, &one, sizeof one);
+      g_assert_cmpint (row->cameras, ==, 2);
+      g_assert_cmpint (row->cameras_recording, ==, i == 1 ? 1 : 2);
+      g_assert_cmpint (row->kiosks, ==, i == 2 ? 0 : 1);
+      g_assert_cmpint (row->last_seen_by_kind_us[IOC_KIND_CAMERA], ==, T0 + (10 + i) * SEC);
+      g_assert_cmpint (row->last_seen_by_kind_us[IOC_KIND_KIOSK], ==, i == 2 ? 0 : T0 + (20 + i) * SEC);
+      g_assert_cmpint (row->last_seen_by_kind_us[IOC_KIND_PORTAL], ==, 0);
+      g_assert_cmpint (row->last_seen_us, ==, i == 2 ? T0 + 12 * SEC : T0 + (20 + i) * SEC);
+    }
+  IocDeviceSummary all;
+  g_assert_true (ioc_device_health_summary (fx->dh, "all", now, &all));
+  g_assert_cmpint (all.cameras, ==, 6);
+  g_assert_cmpint (all.last_seen_by_kind_us[IOC_KIND_KIOSK], ==, T0 + 21 * SEC);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -244,5 +283,6 @@ main (int argc, char **argv)
   ADD ("reporting", test_reporting);
   ADD ("sampler-through-rollup", test_sampler_through_rollup);
   ADD ("save-load", test_save_load);
+  ADD ("summaries-table", test_summaries_table);
   return g_test_run ();
 }
