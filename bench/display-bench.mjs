@@ -8,13 +8,13 @@
 //            (--rate 100 msg/s, 5,000 devices) on every unit but one; marker
 //            dossiers are published on that one (xa-16681) through a long-
 //            lived `mosquitto_pub -l`, 1–2 s apart at random (so they do not
-//            lock to the hub's 1 s feed tick).  The page pins the grid to
+//            lock to the hub's 1 s tick or the feed's spacing).  The page pins the grid to
 //            indicator=received; a MutationObserver on the grid stamps
 //            Date.now() when that commune's text changed, in a task queued
 //            from the next animation frame (i.e. after that frame's paint).
 //            Latency = that stamp − the time the marker line was handed to
 //            mosquitto_pub; split at the hub's now_ms of the feed event that
-//            carried it (publish → feed tick, tick → pixels).
+//            carried it (publish → feed event, event → pixels).
 //            --samples N (default 200).
 //   screens  the hub's CPU (utime+stime from /proc/PID/stat) at the same
 //            load with 0, 1 and --screens N (50) raw SSE clients on
@@ -27,7 +27,10 @@
 //            timers); heap used after a forced GC (CDP HeapProfiler.
 //            collectGarbage + Runtime.getHeapUsage) every minute; compares
 //            the end with the sample at --baseline minutes.  Default: 60 min,
-//            baseline at 5.  --short: 6 min, baseline at 1.
+//            baseline at 5.  --short: 6 min, baseline at 1.  --warmup M: the
+//            load runs M minutes before the page opens, so the page starts
+//            with a day's content (communes past the ranking's minimum)
+//            rather than growing into it during the measurement.
 //
 //   node bench/display-bench.mjs latency|screens|heap [--build build] [options]
 //
@@ -228,10 +231,10 @@ async function benchLatency() {
   const dist = (a) => { a.sort((x, y) => x - y); return `min=${fmt(a[0])} p50=${fmt(percentile(a, 50))} ` +
       `p90=${fmt(percentile(a, 90))} p99=${fmt(percentile(a, 99))} max=${fmt(a[a.length - 1])}`; };
   log(`latency samples=${lat.length} missing=${missing} ${dist(lat)}`);
-  log(`  publish → the hub's feed tick (now_ms of the event that carried it): ${dist(toTick)}`);
-  log(`  feed tick → pixels (SSE, parse, render, paint): ${dist(afterTick)}`);
+  log(`  publish → the hub's feed event (now_ms of the event that carried it): ${dist(toTick)}`);
+  log(`  feed event → pixels (SSE, parse, render, paint): ${dist(afterTick)}`);
   const gaps = feed.slice(1).map((e, i) => e.now_ms - feed[i].now_ms).filter((g) => g > 0);
-  log(`  feed events: ${feed.length}, tick spacing ${dist(gaps)}, mean ${(feed.reduce((a, e) => a + e.bytes, 0) / feed.length).toFixed(0)} B`);
+  log(`  feed events: ${feed.length}, spacing ${dist(gaps)}, mean ${(feed.reduce((a, e) => a + e.bytes, 0) / feed.length).toFixed(0)} B`);
   log(`hub: ${fs.readFileSync(`/proc/${s.hub.pid}/status`, 'utf8').match(/VmRSS:\s+(\d+)/)[1]} kB RSS`);
   pub.stdin.end();
   await browser.close();
@@ -302,7 +305,9 @@ async function benchHeap() {
   const minutes = Number(opt('minutes', short ? 6 : 60));
   const baseline = Number(opt('baseline', short ? 1 : 5));
   const rate = Number(opt('rate', 1000));
+  const warmup = Number(opt('warmup', 0));
   const s = await startStack({ rate });
+  if (warmup > 0) { log(`# warm-up: ${warmup} min of load before the page opens`); await sleep(warmup * 60000); }
   const browser = await launchChromium();
   const page = browser.ctx.pages()[0] || await browser.ctx.newPage();
   const errors = [];
