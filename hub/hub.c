@@ -76,6 +76,7 @@ struct _IocHub
   GArray *tick_observers;  /* Observer */
   GArray *point_observers; /* Observer */
   GArray *batch_observers; /* Observer */
+  GArray *reload_observers; /* Observer */
 
   IocStat *stat_received;
   IocStat *stat_processed;
@@ -496,6 +497,7 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->tick_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
   self->point_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
   self->batch_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
+  self->reload_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
 
   self->stat_received = ioc_stat ("iochub_messages_received_total", NULL, IOC_STAT_COUNTER, "Messages received from the broker and journaled");
   self->stat_processed = ioc_stat ("iochub_messages_processed_total", NULL, IOC_STAT_COUNTER, "Messages run through decode and validation (including replays)");
@@ -638,6 +640,13 @@ ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data
 }
 
 void
+ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data)
+{
+  Observer o = { G_CALLBACK (fn), user_data };
+  g_array_append_val (self->reload_observers, o);
+}
+
+void
 ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data)
 {
   Observer o = { G_CALLBACK (fn), user_data };
@@ -737,6 +746,8 @@ ioc_hub_free (IocHub *self)
     g_array_unref (self->point_observers);
   if (self->batch_observers != NULL)
     g_array_unref (self->batch_observers);
+  if (self->reload_observers != NULL)
+    g_array_unref (self->reload_observers);
   g_free (self);
 }
 
@@ -766,7 +777,23 @@ ioc_hub_reload (IocHub *self, GError **error)
   self->units = units;
   self->calendar = calendar;
   self->procedures = procs;
-  g_message ("reload: %s: %u units, calendar and procedures reloaded", fresh->path, ioc_units_size (units));
+  /* Tokens are revocable in the config (issue 5): the lists are swapped in
+   * place, so every reader of the config sees the new ones from now on. */
+  guint n_display = fresh->display_tokens ? g_strv_length (fresh->display_tokens) : 0;
+  guint n_operator = fresh->operator_tokens ? g_strv_length (fresh->operator_tokens) : 0;
+  gchar **old = self->config->display_tokens;
+  self->config->display_tokens = g_steal_pointer (&fresh->display_tokens);
+  fresh->display_tokens = old;
+  old = self->config->operator_tokens;
+  self->config->operator_tokens = g_steal_pointer (&fresh->operator_tokens);
+  fresh->operator_tokens = old;
+  g_message ("reload: %s: %u units, calendar and procedures reloaded; %u display and %u operator token(s)",
+             fresh->path, ioc_units_size (units), n_display, n_operator);
+  for (guint i = 0; i < self->reload_observers->len; i++)
+    {
+      Observer *o = &g_array_index (self->reload_observers, Observer, i);
+      ((IocHubReloadFunc) o->fn) (o->user_data);
+    }
   return TRUE;
 }
 

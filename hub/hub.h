@@ -55,6 +55,9 @@ typedef void (*IocHubTickFunc) (gint64 now_us, gpointer user_data);
  * they happen (the live feed) rather than on the 1 s tick. */
 typedef void (*IocHubBatchFunc) (guint n_accepted, gpointer user_data);
 
+/* Main context: called after a reload took effect (SIGHUP). */
+typedef void (*IocHubReloadFunc) (gpointer user_data);
+
 /* Loads reference data, opens the state directory, restores the last
  * snapshot and replays the journal after it.  Takes ownership of config.
  * clock may be NULL (real time); the hub borrows it otherwise. */
@@ -65,7 +68,9 @@ gboolean ioc_hub_start (IocHub *self, GError **error);
  * close due windows, save a snapshot.  Safe to call once before free. */
 void     ioc_hub_stop (IocHub *self);
 void     ioc_hub_free (IocHub *self);
-/* SIGHUP: re-reads the config's reference files; all or nothing. */
+/* SIGHUP: re-reads the config's reference files and the HTTP tokens
+ * ([http] display_tokens, operator_tokens: revoking a token needs no
+ * restart); all or nothing. */
 gboolean ioc_hub_reload (IocHub *self, GError **error);
 guint    ioc_hub_http_port (IocHub *self);
 const IocHubView *ioc_hub_view (IocHub *self);
@@ -79,6 +84,7 @@ void     ioc_hub_tick (IocHub *self);
 /* Consumers register before ioc_hub_start(). */
 void     ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data);
 void     ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data);
+void     ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data);
 /* Every minute point emitted (and re-emitted after late data). */
 void     ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data);
 

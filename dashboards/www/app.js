@@ -22,6 +22,7 @@
 
   const T = {
     vi: { title: 'Giám sát dịch vụ hành chính công', connecting: 'Đang kết nối…', live: 'Trực tiếp', lost: 'Mất kết nối',
+      denied: 'Mã màn hình không còn hiệu lực',
       received: 'Tiếp nhận hôm nay', completed: 'Đã giải quyết (sớm / đúng / trễ)', open: 'Đang xử lý / quá hạn',
       due_soon: 'Đến hạn trong 1 ngày làm việc', ontime: 'Tỷ lệ đúng hạn', online: 'Tỷ lệ nộp trực tuyến',
       satisfaction: 'Hài lòng hôm nay', cameras: 'Camera đang ghi', kiosks: 'Kiosk trực tuyến',
@@ -32,10 +33,12 @@
       channels: ['trực tiếp', 'trực tuyến', 'bưu chính'], overdue: 'quá hạn', ratings: 'lượt đánh giá',
       no_data: 'chưa có dữ liệu', stale: 'cũ', ago: 'trước', s: 'giây', m: 'phút', h: 'giờ',
       min_volume: 'tối thiểu {n} hồ sơ', acked: 'đã xác nhận bởi',
+      states: { pending: 'chờ xác định', firing: 'đang cảnh báo', resolved: 'đã hết' },
       ind: { ontime_rate: 'Tỷ lệ đúng hạn', open_overdue: 'Hồ sơ quá hạn', satisfied_rate: 'Tỷ lệ hài lòng', online_rate: 'Tỷ lệ trực tuyến', received: 'Hồ sơ tiếp nhận hôm nay' },
       legend: ['tốt', 'cần chú ý', 'kém', 'chưa có dữ liệu'], lang: 'EN', locale: 'vi-VN',
       hubs_note: (n) => 'Tổng tỉnh từ ' + n + ' hub', this_hub: 'chỉ các xã của hub này' },
     en: { title: 'Public-service operations', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost',
+      denied: 'Screen token no longer valid',
       received: 'Received today', completed: 'Completed (early / on time / late)', open: 'Open / overdue',
       due_soon: 'Due within 1 working day', ontime: 'On-time rate', online: 'Online submission',
       satisfaction: 'Satisfied today', cameras: 'Cameras recording', kiosks: 'Kiosks online',
@@ -46,6 +49,7 @@
       channels: ['in person', 'online', 'postal'], overdue: 'overdue', ratings: 'ratings',
       no_data: 'no data yet', stale: 'stale', ago: 'ago', s: 's', m: 'min', h: 'h',
       min_volume: 'at least {n} dossiers', acked: 'acknowledged by',
+      states: { pending: 'pending', firing: 'firing', resolved: 'resolved' },
       ind: { ontime_rate: 'On-time rate', open_overdue: 'Overdue dossiers', satisfied_rate: 'Satisfaction', online_rate: 'Online share', received: 'Dossiers received today' },
       legend: ['good', 'watch', 'poor', 'no data'], lang: 'VI', locale: 'en-GB',
       hubs_note: (n) => 'Province total of ' + n + ' hubs', this_hub: "this hub's communes only" },
@@ -61,6 +65,9 @@
   let summary = null, ranking = [], alerts = [], minVolume = 30;
   let clockOffset = 0;      /* server now − local now */
   let lastEventAt = 0;      /* local ms of the last feed event */
+  /* The hub refuses this screen's token (revoked in its config): the page
+   * says so rather than "connection lost", so nobody hunts a network fault. */
+  let denied = false;
   let feedOkSince = 0;
   let es = null;
 
@@ -185,9 +192,9 @@
       if (badge.textContent !== text) badge.textContent = text;
     });
     const conn = $('conn');
-    conn.textContent = feedQuiet ? t.lost : t.live;
+    conn.textContent = feedQuiet ? (denied ? t.denied : t.lost) : t.live;
     conn.className = 'conn ' + (feedQuiet ? 'conn-down' : 'conn-up');
-    conn.dataset.state = feedQuiet ? 'down' : 'up';
+    conn.dataset.state = feedQuiet ? (denied ? 'denied' : 'down') : 'up';
   }
 
   function cellClass(u) {
@@ -246,7 +253,7 @@
     const t = tr();
     const html = alerts.length === 0 ? '<li class="empty">' + t.no_alerts + '</li>' : alerts.slice(0, MAX_ALERTS).map((a) =>
       '<li class="' + escapeHtml(a.state || '') + '" data-id="' + escapeHtml(a.id || '') + '"><div>' + escapeHtml(a.message || a.rule || '') +
-      '</div><div class="a-meta">' + escapeHtml(a.state || '') + ' · ' + escapeHtml(a.unit || a.scope || '') +
+      '</div><div class="a-meta">' + escapeHtml(t.states[a.state] || a.state || '') + ' · ' + escapeHtml(a.unit || a.scope || '') +
       (a.since_ms ? ' · ' + fmtAge(serverNow() - a.since_ms) + ' ' + t.ago : '') +
       (a.acked_by ? ' · ' + t.acked + ' ' + escapeHtml(a.acked_by) : '') + '</div></li>').join('');
     if (ul.innerHTML !== html) ul.innerHTML = html;
@@ -283,10 +290,16 @@
   }
 
   let quietSince = 0;
+  async function checkDenied() {
+    try { const r = await fetch(withToken('/api/v1/summary'), { cache: 'no-store' }); denied = r.status === 401 || r.status === 403; }
+    catch (e) { denied = false; /* the hub is not there at all */ }
+    renderFreshness();
+  }
   function watchdog() {
     const quiet = Date.now() - lastEventAt > QUIET_MS;
-    if (!quiet) { quietSince = 0; return; }
+    if (!quiet) { quietSince = 0; denied = false; return; }
     if (!quietSince) quietSince = Date.now();
+    checkDenied();
     /* A closed or silent stream: start a new one (the hub sends a snapshot). */
     if (!es || es.readyState === 2 || Date.now() - lastEventAt > 2 * QUIET_MS) connect();
     /* Still nothing after minutes: the page itself may be wedged. */

@@ -1180,7 +1180,23 @@ feed_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   else
     feed_forget (self);
   g_autofree gchar *snapshot = build_feed_event (self, TRUE, now);
-  ioc_live_feed_add_client (self->feed, msg, snapshot);
+  ioc_live_feed_add_client (self->feed, msg, snapshot, ioc_api_request_token (msg, query));
+}
+
+static gboolean
+token_still_allowed (const gchar *token, gpointer user_data)
+{
+  IocApiV1 *self = user_data;
+  return ioc_api_token_allows (ioc_hub_view (self->hub)->config, token, IOC_ACCESS_READ);
+}
+
+/* A reload may have revoked a token: a screen that opened its stream with
+ * it stops getting data now, not at its next reconnection. */
+static void
+reload_cb (gpointer user_data)
+{
+  IocApiV1 *self = user_data;
+  ioc_live_feed_revoke (self->feed, token_still_allowed, self);
 }
 
 static void
@@ -1237,6 +1253,7 @@ ioc_api_v1_attach (IocHub *hub)
   ioc_hub_add_point_observer (hub, point_cb, self);
   ioc_hub_add_tick_observer (hub, tick_cb, self);
   ioc_hub_add_batch_observer (hub, batch_cb, self);
+  ioc_hub_add_reload_observer (hub, reload_cb, self);
   return self;
 }
 

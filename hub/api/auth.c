@@ -5,8 +5,8 @@
 
 #include "io/http-server.h"
 
-static const gchar *
-request_token (SoupServerMessage *msg, GHashTable *query)
+const gchar *
+ioc_api_request_token (SoupServerMessage *msg, GHashTable *query)
 {
   SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   const gchar *auth = soup_message_headers_get_one (headers, "Authorization");
@@ -33,14 +33,20 @@ token_in (const gchar *token, gchar **list)
 }
 
 gboolean
-ioc_api_authorize (SoupServerMessage *msg, GHashTable *query, const IocHubConfig *config, IocAccess need)
+ioc_api_token_allows (const IocHubConfig *config, const gchar *token, IocAccess need)
 {
-  const gchar *token = request_token (msg, query);
   gboolean any_tokens = (config->display_tokens && config->display_tokens[0])
                         || (config->operator_tokens && config->operator_tokens[0]);
   gboolean is_operator = token != NULL && token_in (token, config->operator_tokens);
   gboolean is_display = token != NULL && token_in (token, config->display_tokens);
-  if (need == IOC_ACCESS_OPERATE ? is_operator : (is_operator || is_display || !any_tokens))
+  return need == IOC_ACCESS_OPERATE ? is_operator : (is_operator || is_display || !any_tokens);
+}
+
+gboolean
+ioc_api_authorize (SoupServerMessage *msg, GHashTable *query, const IocHubConfig *config, IocAccess need)
+{
+  const gchar *token = ioc_api_request_token (msg, query);
+  if (ioc_api_token_allows (config, token, need))
     return TRUE;
   const gchar *body = token == NULL ? "{\"error\":\"a token is required (Authorization: Bearer TOKEN)\"}\n"
                                     : "{\"error\":\"this token may not do that\"}\n";

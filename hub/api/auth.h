@@ -22,5 +22,10 @@ typedef enum
 
 /* TRUE when allowed; otherwise replies 401/403 with a JSON error and returns FALSE. */
 gboolean ioc_api_authorize (SoupServerMessage *msg, GHashTable *query, const IocHubConfig *config, IocAccess need);
+/* The token a request carries, or NULL; borrowed from msg or query. */
+const gchar *ioc_api_request_token (SoupServerMessage *msg, GHashTable *query);
+/* Whether token (NULL: none) may do `need` under config's lists now: for
+ * what outlives its request (a live-feed stream) after a reload. */
+gboolean ioc_api_token_allows (const IocHubConfig *config, const gchar *token, IocAccess need);
 
 G_END_DECLS

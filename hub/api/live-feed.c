@@ -22,6 +22,7 @@ typedef struct
   guint64 appended;
   guint64 written;
   gboolean finished;      /* libsoup is done with it: no more I/O calls */
+  gchar *credential;      /* the token it was opened with, or NULL */
   gulong wrote_id, finished_id;
 } Client;
 
@@ -47,6 +48,7 @@ client_free (gpointer data)
         g_signal_handler_disconnect (c->msg, c->finished_id);
       g_object_unref (c->msg);
     }
+  g_free (c->credential);
   g_free (c);
 }
 
@@ -86,8 +88,19 @@ client_send (Client *c, const gchar *text, gsize len)
   soup_server_message_unpause (c->msg);
 }
 
-/* Ends a stream that cannot keep up.  Closing the socket makes libsoup fail
- * the pending write and emit "finished", which removes the client. */
+/* Ends a stream.  Closing the socket makes libsoup fail the pending write
+ * and emit "finished", which removes the client. */
+static void
+client_end (Client *c)
+{
+  GSocket *sock = soup_server_message_get_socket (c->msg);
+  if (sock != NULL)
+    g_socket_shutdown (sock, TRUE, TRUE, NULL);
+  soup_message_body_complete (soup_server_message_get_response_body (c->msg));
+  soup_server_message_unpause (c->msg);
+}
+
+/* A stream that cannot keep up. */
 static void
 client_drop (IocLiveFeed *self, Client *c)
 {
@@ -95,11 +108,7 @@ client_drop (IocLiveFeed *self, Client *c)
   ioc_stat_add (self->stat_dropped, 1);
   g_message ("feed: dropping a screen %" G_GUINT64_FORMAT " bytes behind (it will reconnect)",
              c->appended - c->written);
-  GSocket *sock = soup_server_message_get_socket (c->msg);
-  if (sock != NULL)
-    g_socket_shutdown (sock, TRUE, TRUE, NULL);
-  soup_message_body_complete (soup_server_message_get_response_body (c->msg));
-  soup_server_message_unpause (c->msg);
+  client_end (c);
 }
 
 IocLiveFeed *
@@ -137,7 +146,8 @@ ioc_live_feed_free (IocLiveFeed *self)
 }
 
 void
-ioc_live_feed_add_client (IocLiveFeed *self, SoupServerMessage *msg, const gchar *snapshot_json)
+ioc_live_feed_add_client (IocLiveFeed *self, SoupServerMessage *msg, const gchar *snapshot_json,
+                          const gchar *credential)
 {
   SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
   soup_message_headers_set_content_type (h, "text/event-stream", NULL);
@@ -151,6 +161,7 @@ ioc_live_feed_add_client (IocLiveFeed *self, SoupServerMessage *msg, const gchar
   Client *c = g_new0 (Client, 1);
   c->feed = self;
   c->msg = g_object_ref (msg);
+  c->credential = g_strdup (credential);
   c->wrote_id = g_signal_connect (msg, "wrote-body-data", G_CALLBACK (wrote_body_data_cb), c);
   c->finished_id = g_signal_connect (msg, "finished", G_CALLBACK (finished_cb), c);
   g_ptr_array_add (self->clients, c);
@@ -159,6 +170,19 @@ ioc_live_feed_add_client (IocLiveFeed *self, SoupServerMessage *msg, const gchar
   g_autoptr (GString) first = g_string_new ("retry: 2000\n\n");
   g_string_append_printf (first, "event: snapshot\ndata: %s\n\n", snapshot_json);
   client_send (c, first->str, first->len);
+}
+
+/* The client of msg, if it is still there and running. */
+static Client *
+client_of (IocLiveFeed *self, SoupServerMessage *msg)
+{
+  for (guint k = 0; k < self->clients->len; k++)
+    {
+      Client *c = self->clients->pdata[k];
+      if (c->msg == msg && !c->finished)
+        return c;
+    }
+  return NULL;
 }
 
 static void
@@ -178,15 +202,33 @@ send_all (IocLiveFeed *self, const gchar *text, gsize len)
         client_send (c, text, len);
     }
   for (guint i = 0; i < laggards->len; i++)
-    for (guint k = 0; k < self->clients->len; k++)
-      {
-        Client *c = self->clients->pdata[k];
-        if (c->msg == laggards->pdata[i] && !c->finished)
-          {
-            client_drop (self, c);
-            break;
-          }
-      }
+    {
+      Client *c = client_of (self, laggards->pdata[i]);
+      if (c != NULL)
+        client_drop (self, c);
+    }
+}
+
+guint
+ioc_live_feed_revoke (IocLiveFeed *self, IocLiveFeedKeepFunc keep, gpointer user_data)
+{
+  /* As in send_all: ending a stream may edit the array. */
+  g_autoptr (GPtrArray) revoked = g_ptr_array_new ();
+  for (guint i = 0; i < self->clients->len; i++)
+    {
+      Client *c = self->clients->pdata[i];
+      if (!c->finished && !keep (c->credential, user_data))
+        g_ptr_array_add (revoked, c->msg);
+    }
+  for (guint i = 0; i < revoked->len; i++)
+    {
+      Client *c = client_of (self, revoked->pdata[i]);
+      if (c != NULL)
+        client_end (c);
+    }
+  if (revoked->len > 0)
+    g_message ("feed: ended %u stream(s) whose token is no longer configured", revoked->len);
+  return revoked->len;
 }
 
 void

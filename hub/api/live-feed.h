@@ -25,8 +25,14 @@ void         ioc_live_feed_free (IocLiveFeed *self);
 
 /* Turns msg into an open text/event-stream and sends `event: snapshot`
  * with snapshot_json as its data.  msg must come from a SoupServer handler
- * running now (the feed takes a reference). */
-void         ioc_live_feed_add_client (IocLiveFeed *self, SoupServerMessage *msg, const gchar *snapshot_json);
+ * running now (the feed takes a reference).  credential (copied; may be
+ * NULL) is what the stream was opened with, for ioc_live_feed_revoke(). */
+void         ioc_live_feed_add_client (IocLiveFeed *self, SoupServerMessage *msg, const gchar *snapshot_json,
+                                       const gchar *credential);
+/* Ends every stream whose credential keep() no longer accepts (a token
+ * removed from the config); returns how many were ended. */
+typedef gboolean (*IocLiveFeedKeepFunc) (const gchar *credential, gpointer user_data);
+guint        ioc_live_feed_revoke (IocLiveFeed *self, IocLiveFeedKeepFunc keep, gpointer user_data);
 /* Sends `event: EVENT\ndata: JSON` to every client; json has no newline
  * (json-glib's compact output). */
 void         ioc_live_feed_broadcast (IocLiveFeed *self, const gchar *event, const gchar *json);

@@ -241,7 +241,8 @@ try {
     procedure: '1.001234', state: 2, channel: 1, received_at: dueNow, due_at: dueNow + 2000 });
   const alerted = await waitFor(async () => (await page.locator('#alerts li.firing').count()) === 1
     && (await text('#alerts li.firing')).includes('Hồ sơ trễ hẹn tại đơn vị thử nghiệm')
-    && (await text('#alerts li.firing')).includes(ALERT_UNIT), 20000);
+    && (await text('#alerts li.firing')).includes(ALERT_UNIT)
+    && (await text('#alerts li.firing')).includes('đang cảnh báo'), 20000);
   ok(alerted >= 0, `a new alert appears on the rail, firing, with its unit (${Date.now() - dueNow} ms after publishing a dossier due in 2 s)`,
      await text('#alerts') + '\n' + hubLog());
   await page.screenshot({ path: path.join(shots, 'wall-alert.png') });
@@ -340,6 +341,17 @@ ${fed()}`);
   ok(noToken.status === 401, 'the API refuses a request without a token', noToken.status);
   ok(consoleErrors.filter((e) => !/ERR_CONNECTION_REFUSED|Failed to load resource|EventSource/.test(e)).length === 0,
      'no script errors on the page', consoleErrors.join('\n'));
+
+  // ---- the screen's token revoked in the config: a reload (SIGHUP) ends its
+  // stream, and the page says why instead of "connection lost" ----
+  fs.writeFileSync(path.join(dir, 'hub.conf'), fs.readFileSync(path.join(dir, 'hub.conf'), 'utf8')
+    .replace(`display_tokens = ${TOKEN}`, 'display_tokens = another-screen'));
+  hub.kill('SIGHUP');
+  const deniedAfter = await waitFor(async () => (await page.locator('#conn').getAttribute('data-state')) === 'denied'
+    && ['Mã màn hình không còn hiệu lực', 'Screen token no longer valid'].includes(await text('#conn')), 20000);
+  ok(deniedAfter >= 0, `a revoked screen token shows as such on the page (after ${deniedAfter} ms)`,
+     `conn=${await page.locator('#conn').getAttribute('data-state')} ${await text('#conn')}\n${hubLog()}`);
+  await page.screenshot({ path: path.join(shots, 'wall-token-revoked.png') });
 } catch (e) {
   ok(false, 'browser run', e.stack);
 } finally {

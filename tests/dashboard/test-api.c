@@ -8,6 +8,7 @@
  * hub/main.c yet. */
 #include <curl/curl.h>
 #include <json-glib/json-glib.h>
+#include <signal.h>
 #include <string.h>
 
 #include "test-broker.h"
@@ -15,6 +16,7 @@
 #include "test-publisher.h"
 
 #define DISPLAY "disp-token"
+#define DISPLAY_REVOKED "disp-to-revoke" /* removed from the config by /api/token-revoked */
 #define OPERATOR "op-token"
 #define UNIT "xa-16681"
 
@@ -533,6 +535,71 @@ test_feed_delta (void)
   json_node_unref (w.hit);
 }
 
+/* ---- a revoked display token: its open stream ends on the reload ---- */
+
+typedef struct
+{
+  guint deltas;
+  gboolean reloaded;
+  gint64 reloaded_at;
+  guint events_after_reload;
+} RevokeWatch;
+
+static gboolean
+revoke_watch_cb (const gchar *event, const gchar *data, gpointer user_data)
+{
+  RevokeWatch *w = user_data;
+  if (g_strcmp0 (event, "delta") != 0)
+    return TRUE;
+  if (w->reloaded)
+    {
+      w->events_after_reload++;
+      return TRUE;
+    }
+  if (++w->deltas < 2)
+    return TRUE;
+  /* The stream runs: take the token out of the config and reload. */
+  const gchar *path = ioc_test_hub_conf_path (fx.hub);
+  g_autofree gchar *conf = NULL;
+  g_assert_true (g_file_get_contents (path, &conf, NULL, NULL));
+  g_autofree gchar *from = g_strdup_printf ("display_tokens = %s, %s", DISPLAY, DISPLAY_REVOKED);
+  g_autofree gchar *to = g_strdup_printf ("display_tokens = %s", DISPLAY);
+  g_autoptr (GString) edited = g_string_new (conf);
+  g_assert_cmpuint (g_string_replace (edited, from, to, 1), ==, 1);
+  g_assert_true (g_file_set_contents (path, edited->str, (gssize) edited->len, NULL));
+  ioc_test_hub_signal (fx.hub, SIGHUP);
+  w->reloaded = TRUE;
+  w->reloaded_at = g_get_monotonic_time ();
+  return TRUE;
+}
+
+static void
+test_token_revoked (void)
+{
+  if (skip_unwired ())
+    return;
+  glong status = 0;
+  g_autofree gchar *before = http ("GET", "/api/v1/summary", DISPLAY_REVOKED, &status, NULL, NULL);
+  g_assert_cmpint (status, ==, 200);
+
+  RevokeWatch w = { 0 };
+  g_autofree gchar *stream = http_full ("GET", "/api/v1/feed?token=" DISPLAY_REVOKED, NULL, &status, NULL, NULL,
+                                        revoke_watch_cb, &w, 40L);
+  g_assert_true (w.reloaded);
+  gint64 ended_after_ms = (g_get_monotonic_time () - w.reloaded_at) / 1000;
+  g_test_message ("stream ended %" G_GINT64_FORMAT " ms after the reload, %u event(s) in between", ended_after_ms,
+                  w.events_after_reload);
+  /* Ended by the hub (the transfer's limit is 40 s), and promptly. */
+  g_assert_cmpint (ended_after_ms, <, 15000);
+
+  g_autofree gchar *after = http ("GET", "/api/v1/summary", DISPLAY_REVOKED, &status, NULL, NULL);
+  g_assert_cmpint (status, ==, 403);
+  g_autofree gchar *feed = http ("GET", "/api/v1/feed", DISPLAY_REVOKED, &status, NULL, NULL);
+  g_assert_cmpint (status, ==, 403);
+  g_autofree gchar *kept = http ("GET", "/api/v1/summary", DISPLAY, &status, NULL, NULL);
+  g_assert_cmpint (status, ==, 200);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -543,7 +610,7 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   fx.broker = ioc_test_broker_start (&error);
   g_assert_no_error (error);
-  g_autofree gchar *extra = g_strdup_printf ("[http]\ndisplay_tokens = " DISPLAY "\noperator_tokens = " OPERATOR
+  g_autofree gchar *extra = g_strdup_printf ("[http]\ndisplay_tokens = " DISPLAY ", " DISPLAY_REVOKED "\noperator_tokens = " OPERATOR
                                              "\ndashboard_dir = %s/dashboards/www\n", IOC_SOURCE_ROOT);
   fx.hub = ioc_test_hub_new (ioc_test_broker_url (fx.broker), NULL, extra, &error);
   g_assert_no_error (error);
@@ -567,6 +634,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/static", test_static);
   g_test_add_func ("/api/feed", test_feed);
   g_test_add_func ("/api/feed-delta", test_feed_delta);
+  g_test_add_func ("/api/token-revoked", test_token_revoked);
   int rc = g_test_run ();
 
   ioc_test_publisher_free (fx.pub);
