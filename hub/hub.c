@@ -625,32 +625,35 @@ ioc_hub_view (IocHub *self)
   return &self->view;
 }
 
+static void
+add_observer (GArray *list, GCallback fn, gpointer user_data)
+{
+  Observer o = { fn, user_data };
+  g_array_append_val (list, o);
+}
+
 void
 ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data)
 {
-  Observer o = { G_CALLBACK (fn), user_data };
-  g_array_append_val (self->tick_observers, o);
+  add_observer (self->tick_observers, G_CALLBACK (fn), user_data);
 }
 
 void
 ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data)
 {
-  Observer o = { G_CALLBACK (fn), user_data };
-  g_array_append_val (self->batch_observers, o);
+  add_observer (self->batch_observers, G_CALLBACK (fn), user_data);
 }
 
 void
 ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data)
 {
-  Observer o = { G_CALLBACK (fn), user_data };
-  g_array_append_val (self->reload_observers, o);
+  add_observer (self->reload_observers, G_CALLBACK (fn), user_data);
 }
 
 void
 ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data)
 {
-  Observer o = { G_CALLBACK (fn), user_data };
-  g_array_append_val (self->point_observers, o);
+  add_observer (self->point_observers, G_CALLBACK (fn), user_data);
 }
 
 gboolean
