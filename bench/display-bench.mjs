@@ -32,7 +32,12 @@
 //            with a day's content (communes past the ranking's minimum)
 //            rather than growing into it during the measurement.
 //
-//   node bench/display-bench.mjs latency|screens|heap [--build build] [options]
+//   heapdiff where a page's heap grows: the heap bench's load and page, V8
+//            heap snapshots (after a forced GC) at --from and --to minutes
+//            (default 3 and 15), compared by (node type, constructor): the
+//            --top N (25) groups whose self size grew most.
+//
+//   node bench/display-bench.mjs latency|screens|heap|heapdiff [--build build] [options]
 //
 // Prints one line per sample and a summary; kills everything it started by PID.
 import { spawn } from 'node:child_process';
@@ -358,7 +363,58 @@ async function benchHeap() {
   return Math.abs(ratio - 1) <= 0.10 && errors.length === 0;
 }
 
-const benches = { latency: benchLatency, screens: benchScreens, heap: benchHeap };
+// ---- heapdiff: what grows in the page's heap ----
+async function heapSnapshot(cdp) {
+  const chunks = [];
+  const onChunk = (e) => chunks.push(e.chunk);
+  cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  await cdp.send('HeapProfiler.collectGarbage');
+  await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false });
+  cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk);
+  const snap = JSON.parse(chunks.join(''));
+  const f = snap.snapshot.meta.node_fields, types = snap.snapshot.meta.node_types[0];
+  const iType = f.indexOf('type'), iName = f.indexOf('name'), iSize = f.indexOf('self_size'), w = f.length;
+  const groups = new Map();
+  for (let i = 0; i < snap.nodes.length; i += w) {
+    const type = types[snap.nodes[i + iType]];
+    /* Strings, code and arrays are named by content or address: group by type alone. */
+    const key = ['object', 'closure', 'native'].includes(type) ? type + ' ' + snap.strings[snap.nodes[i + iName]].slice(0, 60) : type;
+    const g = groups.get(key) || { count: 0, size: 0 };
+    g.count++; g.size += snap.nodes[i + iSize];
+    groups.set(key, g);
+  }
+  return groups;
+}
+async function benchHeapDiff() {
+  const from = Number(opt('from', 3)), to = Number(opt('to', 15)), top = Number(opt('top', 25));
+  const rate = Number(opt('rate', 1000));
+  const s = await startStack({ rate });
+  const browser = await launchChromium();
+  const page = browser.ctx.pages()[0] || await browser.ctx.newPage();
+  await page.goto(`${s.base}/?token=${TOKEN}&rotate=2`);
+  const cdp = await browser.ctx.newCDPSession(page);
+  await cdp.send('HeapProfiler.enable');
+  const refresher = setInterval(() => { page.evaluate(() => window.iocWall && window.iocWall.refresh()).catch(() => {}); }, 5000);
+  const t0 = Date.now();
+  await sleep(t0 + from * 60000 - Date.now());
+  const a = await heapSnapshot(cdp);
+  await sleep(t0 + to * 60000 - Date.now());
+  const b = await heapSnapshot(cdp);
+  clearInterval(refresher);
+  const total = (g) => [...g.values()].reduce((x, y) => x + y.size, 0);
+  log(`# heapdiff: ${rate} msg/s, snapshots at ${from} and ${to} min: ${(total(a) / 1024).toFixed(0)} → ${(total(b) / 1024).toFixed(0)} KiB`);
+  const rows = [...new Set([...a.keys(), ...b.keys()])].map((k) => {
+    const x = a.get(k) || { count: 0, size: 0 }, y = b.get(k) || { count: 0, size: 0 };
+    return { k, dc: y.count - x.count, ds: y.size - x.size, size: y.size };
+  }).sort((p, q) => q.ds - p.ds);
+  for (const r of rows.slice(0, top))
+    log(`${(r.ds >= 0 ? '+' : '') + (r.ds / 1024).toFixed(1)} KiB\t${(r.dc >= 0 ? '+' : '') + r.dc} objects\t(now ${(r.size / 1024).toFixed(1)} KiB)\t${r.k}`);
+  await browser.close();
+  stopStack(s);
+  return true;
+}
+
+const benches = { latency: benchLatency, screens: benchScreens, heap: benchHeap, heapdiff: benchHeapDiff };
 if (!benches[mode]) die('usage: display-bench.mjs latency|screens|heap [--build DIR] [--short] [--samples N] [--screens N] [--rate N]');
 if (!fs.existsSync(path.join(build, 'hub', 'iochub'))) die(`${build}/hub/iochub missing: build first (--build DIR)`);
 const started = Date.now();

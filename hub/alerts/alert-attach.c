@@ -395,7 +395,7 @@ void
 ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
 {
   IocAlerts *self = user_data;
-  g_autoptr (JsonNode) root = ioc_alert_engine_alerts_json (self->engine, FALSE);
+  g_autoptr (JsonNode) root = ioc_alert_engine_active_alerts_json (self->engine);
   JsonArray *list = json_object_get_array_member (json_node_get_object (root), "alerts");
   for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
     {

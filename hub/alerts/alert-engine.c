@@ -1619,8 +1619,8 @@ cmp_inst_id (gconstpointer a, gconstpointer b)
   return p < q ? 1 : p > q ? -1 : 0; /* newest first */
 }
 
-JsonNode *
-ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved)
+static JsonNode *
+alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnostics)
 {
   g_autoptr (GPtrArray) all = g_ptr_array_new ();
   GHashTableIter it;
@@ -1646,6 +1646,11 @@ ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved)
       build_alert (b, &a);
     }
   json_builder_end_array (b);
+  if (!with_diagnostics)
+    {
+      json_builder_end_object (b);
+      return json_builder_get_root (b);
+    }
   json_builder_set_member_name (b, "stale_units");
   json_builder_begin_array (b);
   g_autoptr (GList) units = g_hash_table_get_keys (self->today);
@@ -1658,6 +1663,18 @@ ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved)
   build_baselines (b, self, MAX (self->last_eval_us, self->started_us));
   json_builder_end_object (b);
   return json_builder_get_root (b);
+}
+
+JsonNode *
+ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved)
+{
+  return alerts_json (self, with_resolved, TRUE);
+}
+
+JsonNode *
+ioc_alert_engine_active_alerts_json (IocAlertEngine *self)
+{
+  return alerts_json (self, FALSE, FALSE);
 }
 
 JsonNode *

@@ -127,8 +127,11 @@ gboolean ioc_alert_engine_import_day (IocAlertEngine *self, const gchar *unit, g
 gboolean ioc_alert_engine_import_hour (IocAlertEngine *self, gint64 hour_us, gint64 overdue_entered,
                                        gint64 now_us);
 
-/* Views for the API and the rule tests. */
+/* Views for the API and the rule tests: {"alerts", "stale_units", "baselines"}. */
 JsonNode *ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved);
+/* Only {"alerts"}: for the wall's live feed, which asks several times a
+ * second (the stale-unit list walks every source for every unit). */
+JsonNode *ioc_alert_engine_active_alerts_json (IocAlertEngine *self);
 JsonNode *ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us);
 JsonNode *ioc_alert_alert_to_json (const IocAlert *a);
 /* Active (pending or firing) alerts as "rule/scope:state" strings, sorted. */
