@@ -37,6 +37,7 @@ static gboolean hook;
 static gint mqtt_version = 3;
 static gint receive_max;
 static gint timeout_s;
+static gboolean by_kind;
 static volatile gint received;
 static volatile gint subscribed;
 static gint64 first_us;
@@ -237,14 +238,19 @@ on_connect_failed5 (void *context, MQTTAsync_failureData5 *response)
   fprintf (stderr, "bare-sub: connect failed (code %d)\n", response ? response->code : 0);
 }
 
-/* The hub's stable hash of a unit code (FNV-1a, 32 bits): the same unit
- * always lands on the same session, on every machine. */
+/* The hub's stable hash of a unit code (ioc_mqtt_session_for_key: FNV-1a,
+ * then MurmurHash3's finalizer): the same unit lands on the same session. */
 static guint32
 unit_hash (const gchar *s)
 {
   guint32 h = 2166136261u;
   for (; *s; s++)
     h = (h ^ (guint8) *s) * 16777619u;
+  h ^= h >> 16;
+  h *= 0x85ebca6bu;
+  h ^= h >> 13;
+  h *= 0xc2b2ae35u;
+  h ^= h >> 16;
   return h;
 }
 
@@ -281,7 +287,17 @@ run_async (const gchar *url, const gchar *client_id, const gchar *topic, gint qo
       sessions[i].filters = g_ptr_array_new_with_free_func (g_free);
       sessions[i].qos = qos;
     }
-  if (units_path == NULL)
+  if (by_kind)
+    {
+      /* One session per kind (desk, kiosk, camera, portal), every unit. */
+      const gchar *kinds[] = { "desk", "kiosk", "camera", "portal" };
+      for (guint k = 0; k < G_N_ELEMENTS (kinds); k++)
+        for (guint t = 0; t < 2; t++)
+          g_ptr_array_add (sessions[k % (guint) nsessions].filters,
+                           g_strdup_printf ("ioc/v1/%s/+/%s/+/%s", province, kinds[k], t ? "status" : "event"));
+      g_ptr_array_add (sessions[0].filters, g_strdup_printf ("ioc/v1/%s/+/+/+/state", province));
+    }
+  else if (units_path == NULL)
     g_ptr_array_add (sessions[0].filters, g_strdup (topic));
   else
     {
@@ -460,6 +476,7 @@ main (int argc, char **argv)
     { "units", 0, 0, G_OPTION_ARG_FILENAME, &units, "Unit registry CSV: subscribe per unit instead of --topic", "CSV" },
     { "province", 0, 0, G_OPTION_ARG_STRING, &province, "Province code for --units", "NN" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s, "Give up after S seconds, printing what arrived (async only)", "S" },
+    { "by-kind", 0, 0, G_OPTION_ARG_NONE, &by_kind, "Spread the kinds (desk, kiosk, camera, portal) over the sessions instead of units", NULL },
     { "hook", 0, 0, G_OPTION_ARG_NONE, &hook, "Count QoS 2 messages in the persistence put(), before PUBREC", NULL },
     { NULL }
   };
@@ -471,7 +488,7 @@ main (int argc, char **argv)
       fprintf (stderr, "bare-sub: %s\n", error->message);
       return 2;
     }
-  if (nsessions < 1 || (nsessions > 1 && units == NULL) || (mqtt_version != 3 && mqtt_version != 5))
+  if (nsessions < 1 || (nsessions > 1 && units == NULL && !by_kind) || (mqtt_version != 3 && mqtt_version != 5))
     {
       fprintf (stderr, "bare-sub: --sessions > 1 needs --units; --mqtt is 3 or 5\n");
       return 2;

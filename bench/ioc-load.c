@@ -216,6 +216,7 @@ main (int argc, char **argv)
   g_autofree gchar *client_id = g_strdup ("ioc-load");
   gint rate = 100, devices = 500, seed = 1, qos = 1, window = 1000;
   gint64 count = 0;
+  gboolean tally = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Broker URL", "URL" },
     { "units", 0, 0, G_OPTION_ARG_FILENAME, &units_path, "Unit registry CSV (current units get devices)", "FILE" },
@@ -227,6 +228,7 @@ main (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed", "N" },
     { "qos", 0, 0, G_OPTION_ARG_INT, &qos, "QoS (connectors publish 1)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "Unacknowledged messages in flight at most", "N" },
+    { "tally", 0, 0, G_OPTION_ARG_NONE, &tally, "At the end, print how many messages of each type were sent (to check totals downstream)", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- publish SPEC §4 traffic for demos and benchmarks");
@@ -280,6 +282,7 @@ main (int argc, char **argv)
 
   g_autoptr (GString) topic = g_string_new (NULL);
   g_autoptr (GString) payload = g_string_new (NULL);
+  g_autoptr (GHashTable) types = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gint64 start = g_get_monotonic_time ();
   gint64 sent = 0;
   gint64 last_report = start;
@@ -315,6 +318,18 @@ main (int argc, char **argv)
           continue;
         }
       sent++;
+      if (tally)
+        {
+          /* An event's "type", or the topic's last level (status). */
+          g_autofree gchar *type = NULL;
+          const gchar *t = strstr (payload->str, "\"type\":\"");
+          if (t != NULL)
+            type = g_strndup (t + 8, strcspn (t + 8, "\""));
+          else
+            type = g_strdup (strrchr (topic->str, '/') + 1);
+          gpointer n = g_hash_table_lookup (types, type);
+          g_hash_table_replace (types, g_steal_pointer (&type), GSIZE_TO_POINTER (GPOINTER_TO_SIZE (n) + 1));
+        }
       gint64 now = g_get_monotonic_time ();
       if (now - last_report > 10 * G_TIME_SPAN_SECOND)
         {
@@ -325,6 +340,14 @@ main (int argc, char **argv)
   for (int i = 0; i < 600 && g_atomic_int_get (&in_flight) > 0; i++)
     g_usleep (50 * 1000);
   gdouble secs = (g_get_monotonic_time () - start) / 1e6;
+  if (tally)
+    {
+      g_autoptr (GList) keys = g_list_sort (g_hash_table_get_keys (types), (GCompareFunc) g_strcmp0);
+      printf ("ioc-load tally:");
+      for (GList *k = keys; k != NULL; k = k->next)
+        printf (" %s=%" G_GSIZE_FORMAT, (const gchar *) k->data, GPOINTER_TO_SIZE (g_hash_table_lookup (types, k->data)));
+      printf ("\n");
+    }
   printf ("ioc-load: %" G_GINT64_FORMAT " sent, %d acknowledged in %.2f s (%.0f msg/s)\n", sent, g_atomic_int_get (&acked),
           secs, sent / secs);
   MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
