@@ -38,6 +38,7 @@ static gint mqtt_version = 3;
 static gint receive_max;
 static gint timeout_s;
 static gboolean by_kind;
+static gint64 session_expiry = 0x7FFFFFFF; /* not 0xFFFFFFFF: mosquitto 2.0.11 expired those (hub/io/mqtt-client.c) */
 static volatile gint received;
 static volatile gint subscribed;
 static gint64 first_us;
@@ -347,7 +348,7 @@ run_async (const gchar *url, const gchar *client_id, const gchar *topic, gint qo
           if (persistent)
             {
               p.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL;
-              p.value.integer4 = 0xFFFFFFFFu;
+              p.value.integer4 = (unsigned int) session_expiry;
               MQTTProperties_add (&props, &p);
             }
           if (receive_max > 0)
@@ -476,6 +477,7 @@ main (int argc, char **argv)
     { "units", 0, 0, G_OPTION_ARG_FILENAME, &units, "Unit registry CSV: subscribe per unit instead of --topic", "CSV" },
     { "province", 0, 0, G_OPTION_ARG_STRING, &province, "Province code for --units", "NN" },
     { "timeout", 0, 0, G_OPTION_ARG_INT, &timeout_s, "Give up after S seconds, printing what arrived (async only)", "S" },
+    { "session-expiry", 0, 0, G_OPTION_ARG_INT64, &session_expiry, "MQTT 5 Session Expiry Interval with --persistent (default 2147483647)", "S" },
     { "by-kind", 0, 0, G_OPTION_ARG_NONE, &by_kind, "Spread the kinds (desk, kiosk, camera, portal) over the sessions instead of units", NULL },
     { "hook", 0, 0, G_OPTION_ARG_NONE, &hook, "Count QoS 2 messages in the persistence put(), before PUBREC", NULL },
     { NULL }

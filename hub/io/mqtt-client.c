@@ -887,7 +887,11 @@ do_connect (Session *s)
       MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer5;
       MQTTProperties props = MQTTProperties_initializer;
       MQTTProperty p = { .identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL };
-      p.value.integer4 = 0xFFFFFFFFu; /* as a 3.1.1 persistent session: the broker's expiry applies */
+      /* 68 years: the broker's persistent_client_expiration caps it, as for a
+       * 3.1.1 persistent session.  Not 0xFFFFFFFF ("never"): mosquitto 2.0.11
+       * expired such MQTT 5 sessions after ~256 s offline here, with their
+       * queued messages (tested: 0x7FFFFFFF, 30 d and 1 d kept). */
+      p.value.integer4 = 0x7FFFFFFFu;
       MQTTProperties_add (&props, &p);
       p = (MQTTProperty) { .identifier = MQTTPROPERTY_CODE_RECEIVE_MAXIMUM };
       p.value.integer2 = (unsigned short) self->opts.receive_maximum;
