@@ -162,8 +162,8 @@ inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
       const IocHandoffMessage *item = items[i];
       accepted += hub_process (self, ioc_handoff_message_topic (item), item->topic_len, ioc_handoff_message_payload (item),
                    item->payload_len, item->arrival_us);
-      self->processed_pos.segment = item->journal_segment;
-      self->processed_pos.offset = item->journal_offset;
+      self->processed_pos.segment = item->pos_segment;
+      self->processed_pos.offset = item->pos_offset;
     }
   for (guint i = 0; accepted > 0 && i < self->batch_observers->len; i++)
     {
@@ -250,7 +250,7 @@ typedef struct
   gchar *why;
 } RejectedLine;
 
-static gboolean
+static void
 influx_reject_main_cb (gpointer data)
 {
   RejectedLine *rl = data;
@@ -258,7 +258,6 @@ influx_reject_main_cb (gpointer data)
                                              rl->hub->config->hub_id);
   ioc_deadletter_reject (rl->hub->deadletter, "influx_rejected", rl->why, topic, strlen (topic),
                          (const guint8 *) rl->line, strlen (rl->line), g_get_real_time ());
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -278,7 +277,7 @@ on_influx_reject (const gchar *line, gsize len, const gchar *influx_error, gpoin
   rl->hub = user_data;
   rl->line = g_strndup (line, len);
   rl->why = g_strdup (influx_error ? influx_error : "rejected by InfluxDB");
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, influx_reject_main_cb, rl, rejected_line_free);
+  ioc_handoff_call (rl->hub->inbox, influx_reject_main_cb, rl, rejected_line_free);
 }
 
 static void
@@ -581,7 +580,7 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
     }
   g_autofree gchar *record = g_build_filename (config->state_dir, "mqtt-subscriptions.txt", NULL);
   ioc_mqtt_client_record_subscriptions (self->mqtt, record);
-  self->inbox = ioc_handoff_new (65536, inbox_drain_cb, self);
+  self->inbox = ioc_handoff_new_inbox (65536, inbox_drain_cb, self);
 
   if (!hub_restore (self, error))
     return NULL;
@@ -724,8 +723,11 @@ ioc_hub_free (IocHub *self)
   if (self->tick_source != 0)
     g_source_remove (self->tick_source);
   g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
-  g_clear_pointer (&self->inbox, ioc_handoff_free);
   g_clear_pointer (&self->writer, ioc_influx_writer_free);
+  /* After every producer (Paho, the writer thread) is gone. */
+  if (self->inbox != NULL)
+    ioc_handoff_close (self->inbox);
+  g_clear_pointer (&self->inbox, ioc_handoff_unref);
   g_clear_pointer (&self->http, ioc_http_server_free);
   g_clear_pointer (&self->spool, ioc_spool_free);
   g_clear_pointer (&self->dossiers, ioc_dossier_tracker_free);

@@ -7,20 +7,13 @@
 
 #include "api/auth.h"
 #include "federation/fed-ledger.h"
+#include "io/handoff.h"
 #include "io/http-server.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
 
 #define FED_MAX_PAYLOAD (64 * 1024)
-
-/* What Paho's threads may still reach after free: a main-context hop holds
- * a reference, and finds fed == NULL once the federation is gone. */
-typedef struct
-{
-  gint ref;
-  IocFederation *fed;
-} Box;
 
 /* The latest rollup of one other hub. */
 typedef struct
@@ -36,7 +29,7 @@ typedef struct
 struct _IocFederation
 {
   IocHub *hub;
-  Box *box;
+  IocHandoff *handoff; /* Paho's threads → main context; closed before free */
   IocFedLedger *ledger;
   gchar *ledger_path;
   gboolean ledger_dirty;
@@ -50,14 +43,6 @@ struct _IocFederation
   IocStat *stat_rejected;
   IocStat *stat_hubs;
 };
-
-static void
-box_unref (gpointer data)
-{
-  Box *box = data;
-  if (g_atomic_int_dec_and_test (&box->ref))
-    g_free (box);
-}
 
 static void
 remote_free (gpointer data)
@@ -221,7 +206,7 @@ merge_message (IocFederation *self, const gchar *topic, const gchar *payload, gs
 
 typedef struct
 {
-  Box *box;
+  IocFederation *fed; /* valid whenever the call runs: the hand-off is closed before free */
   gchar *topic;
   gchar *payload;
   gsize len;
@@ -231,19 +216,16 @@ static void
 inbound_free (gpointer data)
 {
   Inbound *in = data;
-  box_unref (in->box);
   g_free (in->topic);
   g_free (in->payload);
   g_free (in);
 }
 
-static gboolean
+static void
 inbound_main_cb (gpointer data)
 {
   Inbound *in = data;
-  IocFederation *self = in->box->fed;
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
+  IocFederation *self = in->fed;
   const gchar *why = NULL;
   if (merge_message (self, in->topic, in->payload, in->len, &why))
     ioc_stat_add (self->stat_received, 1);
@@ -252,21 +234,19 @@ inbound_main_cb (gpointer data)
       ioc_stat_add (self->stat_rejected, 1);
       g_warning ("federation: %s: ignored: %s", in->topic, why);
     }
-  return G_SOURCE_REMOVE;
 }
 
 /* Paho thread. */
 static int
 on_arrived (void *context, char *topic, int topic_len, MQTTAsync_message *msg)
 {
-  Box *box = context;
+  IocFederation *self = context;
   Inbound *in = g_new0 (Inbound, 1);
-  in->box = box;
-  g_atomic_int_inc (&box->ref);
+  in->fed = self;
   in->topic = topic_len > 0 ? g_strndup (topic, (gsize) topic_len) : g_strdup (topic);
   in->len = (gsize) MAX (msg->payloadlen, 0);
   in->payload = g_strndup (msg->payload, in->len);
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, inbound_main_cb, in, inbound_free);
+  ioc_handoff_call (self->handoff, inbound_main_cb, in, inbound_free);
   MQTTAsync_freeMessage (&msg);
   MQTTAsync_free (topic);
   return 1;
@@ -311,7 +291,7 @@ start_merger (IocFederation *self, const IocHubConfig *c, GError **error)
                    c->path, c->mqtt_url, rc);
       return FALSE;
     }
-  MQTTAsync_setCallbacks (self->client, self->box, on_lost, on_arrived, NULL);
+  MQTTAsync_setCallbacks (self->client, self, on_lost, on_arrived, NULL);
   MQTTAsync_setConnected (self->client, self, on_connected);
   MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
   opts.keepAliveInterval = (int) c->mqtt_keepalive_s;
@@ -466,9 +446,7 @@ ioc_federation_attach (IocHub *hub, GError **error)
     return NULL;
   g_autoptr (IocFederation) self = g_new0 (IocFederation, 1);
   self->hub = hub;
-  self->box = g_new0 (Box, 1);
-  self->box->ref = 1;
-  self->box->fed = self;
+  self->handoff = ioc_handoff_new ();
   self->ledger = ioc_fed_ledger_new ();
   self->ledger_path = g_build_filename (c->state_dir, "federation-ledger.txt", NULL);
   self->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, remote_free);
@@ -514,11 +492,10 @@ ioc_federation_free (IocFederation *self)
       if (!ioc_fed_ledger_save (self->ledger, self->ledger_path, &error))
         g_warning ("federation: cannot save %s at shutdown: %s", self->ledger_path, error->message);
     }
-  if (self->box != NULL)
-    {
-      self->box->fed = NULL;
-      box_unref (self->box);
-    }
+  /* Paho is gone: a rollup it handed over but not yet merged is dropped. */
+  if (self->handoff != NULL)
+    ioc_handoff_close (self->handoff);
+  g_clear_pointer (&self->handoff, ioc_handoff_unref);
   g_clear_pointer (&self->ledger, ioc_fed_ledger_free);
   g_clear_pointer (&self->remotes, g_hash_table_unref);
   g_free (self->ledger_path);

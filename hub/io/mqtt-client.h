@@ -23,7 +23,7 @@
  *
  * Threads: the message handler runs on Paho's receive thread.  Everything
  * else in this API is called from the main context; connection callbacks
- * hop back onto it by g_main_context_invoke.
+ * hop back onto it through an IocHandoff (io/handoff.h).
  */
 #pragma once
 
