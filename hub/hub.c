@@ -1,8 +1,7 @@
 /* hub.c — see hub.h.  The wiring of the pipeline and its timers.
  *
  * Threads: on_mqtt_message() runs on Paho's receive thread and touches only
- * the journal and the inbox (both thread-safe).  on_influx_reject() runs on
- * the writer thread and hops to the main context.  Everything else here runs
+ * the journal and the inbox (both thread-safe).  Everything else here runs
  * on the main context. */
 #include "hub.h"
 
@@ -26,9 +25,7 @@
 #include "model/units.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
-#include "sinks/influx-writer.h"
-#include "sinks/line-protocol.h"
-#include "sinks/spool.h"
+#include "sinks/influx-sink.h"
 #include "state/journal.h"
 #include "state/snapshot.h"
 
@@ -58,10 +55,9 @@ struct _IocHub
   IocDossierTracker *dossiers;
   IocRollup *rollup;
 
-  /* sinks */
-  IocSpool *spool;
-  IocInfluxWriter *writer;
-  GString *lp_batch;
+  /* sinks, in the order they were added: InfluxDB first */
+  GArray *sinks; /* Sink */
+  IocInfluxSink *influx; /* NULL without [influx] url; also in sinks */
 
   /* io */
   IocMqttClient *mqtt;
@@ -73,10 +69,6 @@ struct _IocHub
   gint64 last_message_us; /* atomic: arrival of the newest message (Paho thread) */
 
   IocHubView view;
-  GArray *tick_observers;  /* Observer */
-  GArray *point_observers; /* Observer */
-  GArray *batch_observers; /* Observer */
-  GArray *reload_observers; /* Observer */
 
   IocStat *stat_received;
   IocStat *stat_processed;
@@ -86,14 +78,16 @@ struct _IocHub
   IocStat *stat_journal_bytes;
   IocStat *stat_snapshots;
   IocStat *stat_snapshot_failures;
-  IocStat *stat_spool_failures;
 };
 
 typedef struct
 {
-  GCallback fn;
-  gpointer user_data;
-} Observer;
+  const IocSinkVTable *vt;
+  gpointer self;
+} Sink;
+
+#define FOREACH_SINK(hub, sink) \
+  for (Sink *sink = (Sink *) (hub)->sinks->data; sink < (Sink *) (hub)->sinks->data + (hub)->sinks->len; sink++)
 
 /* ---- the pipeline, one message at a time (main context) ---- */
 
@@ -165,11 +159,10 @@ inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
       self->processed_pos.segment = item->pos_segment;
       self->processed_pos.offset = item->pos_offset;
     }
-  for (guint i = 0; accepted > 0 && i < self->batch_observers->len; i++)
-    {
-      Observer *o = &g_array_index (self->batch_observers, Observer, i);
-      ((IocHubBatchFunc) o->fn) (accepted, o->user_data);
-    }
+  if (accepted > 0)
+    FOREACH_SINK (self, sink)
+      if (sink->vt->batch != NULL)
+        sink->vt->batch (sink->self, accepted);
 }
 
 /* Paho receive thread: make the message durable, then queue it. */
@@ -218,66 +211,18 @@ static void
 point_cb (const IocPoint *point, gpointer user_data)
 {
   IocHub *self = user_data;
-  if (self->spool != NULL)
-    ioc_lp_append_point (self->lp_batch, point, self->config->province, self->config->hub_id);
-  for (guint i = 0; i < self->point_observers->len; i++)
-    {
-      Observer *o = &g_array_index (self->point_observers, Observer, i);
-      ((IocPointFunc) o->fn) (point, o->user_data);
-    }
+  FOREACH_SINK (self, sink)
+    if (sink->vt->point != NULL)
+      sink->vt->point (sink->self, point);
 }
 
+/* InfluxDB refused a line alone: a dead letter, like a refused message. */
 static void
-flush_points (IocHub *self)
+influx_reject_cb (const gchar *topic, const gchar *line, const gchar *why, gpointer user_data)
 {
-  if (self->spool == NULL || self->lp_batch->len == 0)
-    return;
-  g_autoptr (GError) error = NULL;
-  if (!ioc_spool_append (self->spool, self->lp_batch->str, self->lp_batch->len, &error))
-    {
-      /* Not dropped silently: counted, logged; the points are re-emitted
-       * after a restart because the snapshot still says "not written". */
-      ioc_stat_add (self->stat_spool_failures, 1);
-      g_warning ("spool: cannot store %zu bytes of points: %s", self->lp_batch->len, error->message);
-    }
-  g_string_truncate (self->lp_batch, 0);
-}
-
-typedef struct
-{
-  IocHub *hub;
-  gchar *line;
-  gchar *why;
-} RejectedLine;
-
-static void
-influx_reject_main_cb (gpointer data)
-{
-  RejectedLine *rl = data;
-  g_autofree gchar *topic = g_strdup_printf ("ioc/v1/%s/hub/%s/influx", rl->hub->config->province,
-                                             rl->hub->config->hub_id);
-  ioc_deadletter_reject (rl->hub->deadletter, "influx_rejected", rl->why, topic, strlen (topic),
-                         (const guint8 *) rl->line, strlen (rl->line), g_get_real_time ());
-}
-
-static void
-rejected_line_free (gpointer data)
-{
-  RejectedLine *rl = data;
-  g_free (rl->line);
-  g_free (rl->why);
-  g_free (rl);
-}
-
-/* Writer thread. */
-static void
-on_influx_reject (const gchar *line, gsize len, const gchar *influx_error, gpointer user_data)
-{
-  RejectedLine *rl = g_new0 (RejectedLine, 1);
-  rl->hub = user_data;
-  rl->line = g_strndup (line, len);
-  rl->why = g_strdup (influx_error ? influx_error : "rejected by InfluxDB");
-  ioc_handoff_call (rl->hub->inbox, influx_reject_main_cb, rl, rejected_line_free);
+  IocHub *self = user_data;
+  ioc_deadletter_reject (self->deadletter, "influx_rejected", why, topic, strlen (topic), (const guint8 *) line,
+                         strlen (line), g_get_real_time ());
 }
 
 static void
@@ -394,12 +339,9 @@ hub_tick (IocHub *self)
   gint64 now = ioc_clock_now (self->clock);
   ioc_dossier_tracker_sweep (self->dossiers, now);
   ioc_rollup_tick (self->rollup, now);
-  flush_points (self);
-  for (guint i = 0; i < self->tick_observers->len; i++)
-    {
-      Observer *o = &g_array_index (self->tick_observers, Observer, i);
-      ((IocHubTickFunc) o->fn) (now, o->user_data);
-    }
+  FOREACH_SINK (self, sink)
+    if (sink->vt->tick != NULL)
+      sink->vt->tick (sink->self, now);
 
   g_autoptr (GError) error = NULL;
   if (!ioc_journal_sync (self->journal, &error))
@@ -435,14 +377,14 @@ healthz_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 {
   IocHub *self = user_data;
   gboolean mqtt_ok = self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
-  gboolean influx_ok = self->writer == NULL || ioc_influx_writer_is_healthy (self->writer);
+  gboolean influx_ok = self->influx == NULL || ioc_influx_sink_is_healthy (self->influx);
   gint64 last = __atomic_load_n (&self->last_message_us, __ATOMIC_RELAXED);
   g_autofree gchar *body = g_strdup_printf (
       "{\"status\":\"%s\",\"mqtt_connected\":%s,\"influx_healthy\":%s,\"last_message_age_s\":%.1f,"
       "\"spool_bytes\":%" G_GUINT64_FORMAT ",\"journal_bytes\":%" G_GUINT64_FORMAT "}\n",
       mqtt_ok ? (influx_ok ? "ok" : "degraded") : "down", mqtt_ok ? "true" : "false",
       influx_ok ? "true" : "false", last > 0 ? (g_get_real_time () - last) / 1e6 : -1.0,
-      self->spool ? ioc_spool_pending_bytes (self->spool) : 0, ioc_journal_disk_bytes (self->journal));
+      self->influx ? ioc_influx_sink_pending_bytes (self->influx) : 0, ioc_journal_disk_bytes (self->journal));
   ioc_http_reply (msg, mqtt_ok ? 200 : 503, "application/json", body, strlen (body));
 }
 
@@ -493,10 +435,7 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   if (clock == NULL)
     clock = self->own_clock = ioc_clock_new_real ();
   self->clock = clock;
-  self->tick_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
-  self->point_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
-  self->batch_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
-  self->reload_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
+  self->sinks = g_array_new (FALSE, FALSE, sizeof (Sink));
 
   self->stat_received = ioc_stat ("iochub_messages_received_total", NULL, IOC_STAT_COUNTER, "Messages received from the broker and journaled");
   self->stat_processed = ioc_stat ("iochub_messages_processed_total", NULL, IOC_STAT_COUNTER, "Messages run through decode and validation (including replays)");
@@ -506,7 +445,6 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->stat_journal_bytes = ioc_stat ("iochub_journal_disk_bytes", NULL, IOC_STAT_GAUGE, "Bytes of journal on disk");
   self->stat_snapshots = ioc_stat ("iochub_snapshots_total", NULL, IOC_STAT_COUNTER, "Snapshots saved");
   self->stat_snapshot_failures = ioc_stat ("iochub_snapshot_failures_total", NULL, IOC_STAT_COUNTER, "Snapshots that failed to save");
-  self->stat_spool_failures = ioc_stat ("iochub_spool_append_failures_total", NULL, IOC_STAT_COUNTER, "Point batches the spool could not store");
 
   if (!load_reference (config, &self->units, &self->calendar, &self->procedures, error))
     return NULL;
@@ -542,14 +480,28 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
   ioc_rollup_add_gauge_sampler (self->rollup, ioc_device_health_sample, self->devices);
   ioc_rollup_add_gauge_sampler (self->rollup, dossier_sampler_cb, self);
-  self->lp_batch = g_string_sized_new (64 * 1024);
 
   if (config->influx_url != NULL)
     {
       g_autofree gchar *spool_dir = g_build_filename (config->state_dir, "spool", NULL);
-      self->spool = ioc_spool_open (spool_dir, config->spool_max_bytes, error);
-      if (self->spool == NULL)
+      IocInfluxSinkOptions o = { 0 };
+      o.province = config->province;
+      o.hub_id = config->hub_id;
+      o.spool_dir = spool_dir;
+      o.spool_max_bytes = config->spool_max_bytes;
+      o.writer.url = config->influx_url;
+      o.writer.database = config->influx_database;
+      o.writer.username = config->influx_username;
+      o.writer.password = config->influx_password;
+      o.writer.max_batch_bytes = config->influx_batch_bytes;
+      o.writer.timeout_us = config->influx_timeout_us;
+      o.writer.retry_initial_us = 200 * G_TIME_SPAN_MILLISECOND;
+      o.writer.retry_max_us = 30 * G_TIME_SPAN_SECOND;
+      o.writer.gzip = config->influx_gzip;
+      self->influx = ioc_influx_sink_new (&o, influx_reject_cb, self, error);
+      if (self->influx == NULL)
         return NULL;
+      ioc_hub_add_sink (self, ioc_influx_sink_vtable (), self->influx);
     }
 
   IocMqttOptions mopts = { 0 };
@@ -624,35 +576,86 @@ ioc_hub_view (IocHub *self)
   return &self->view;
 }
 
-static void
-add_observer (GArray *list, GCallback fn, gpointer user_data)
+void
+ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink)
 {
-  Observer o = { fn, user_data };
-  g_array_append_val (list, o);
+  g_return_if_fail (!self->started && vtable != NULL);
+  Sink entry = { vtable, sink };
+  g_array_append_val (self->sinks, entry);
 }
+
+/* The observer functions of before the sinks: each one a sink of one
+ * function that the hub owns. */
+typedef struct
+{
+  GCallback fn;
+  gpointer user_data;
+} Observer;
+
+static Observer *
+observer_new (GCallback fn, gpointer user_data)
+{
+  Observer *o = g_new (Observer, 1);
+  o->fn = fn;
+  o->user_data = user_data;
+  return o;
+}
+
+static void
+observer_tick (gpointer self, gint64 now_us)
+{
+  Observer *o = self;
+  ((IocHubTickFunc) o->fn) (now_us, o->user_data);
+}
+
+static void
+observer_batch (gpointer self, guint n_accepted)
+{
+  Observer *o = self;
+  ((IocHubBatchFunc) o->fn) (n_accepted, o->user_data);
+}
+
+static void
+observer_reload (gpointer self)
+{
+  Observer *o = self;
+  ((IocHubReloadFunc) o->fn) (o->user_data);
+}
+
+static void
+observer_point (gpointer self, const IocPoint *point)
+{
+  Observer *o = self;
+  ((IocPointFunc) o->fn) (point, o->user_data);
+}
+
+static const IocSinkVTable tick_observer = { .name = "tick observer", .tick = observer_tick, .free = g_free };
+static const IocSinkVTable batch_observer = { .name = "batch observer", .batch = observer_batch, .free = g_free };
+static const IocSinkVTable reload_observer = { .name = "reload observer", .reload = observer_reload, .free = g_free };
+static const IocSinkVTable point_observer = { .name = "point observer", .point = observer_point, .free = g_free };
 
 void
 ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data)
 {
-  add_observer (self->tick_observers, G_CALLBACK (fn), user_data);
+  ioc_hub_add_sink (self, &tick_observer, observer_new (G_CALLBACK (fn), user_data));
 }
 
 void
 ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data)
 {
-  add_observer (self->batch_observers, G_CALLBACK (fn), user_data);
+  ioc_hub_add_sink (self, &batch_observer, observer_new (G_CALLBACK (fn), user_data));
 }
 
 void
 ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data)
 {
-  add_observer (self->reload_observers, G_CALLBACK (fn), user_data);
+  ioc_hub_add_sink (self, &reload_observer, observer_new (G_CALLBACK (fn), user_data));
 }
 
 void
 ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data)
 {
-  add_observer (self->point_observers, G_CALLBACK (fn), user_data);
+  ioc_hub_add_sink (self, &point_observer, observer_new (G_CALLBACK (fn), user_data));
 }
 
 gboolean
@@ -660,23 +663,12 @@ ioc_hub_start (IocHub *self, GError **error)
 {
   g_return_val_if_fail (!self->started, FALSE);
 
-  if (self->spool != NULL)
-    {
-      IocInfluxOptions iopts = { 0 };
-      iopts.url = self->config->influx_url;
-      iopts.database = self->config->influx_database;
-      iopts.username = self->config->influx_username;
-      iopts.password = self->config->influx_password;
-      iopts.max_batch_bytes = self->config->influx_batch_bytes;
-      iopts.timeout_us = self->config->influx_timeout_us;
-      iopts.retry_initial_us = 200 * G_TIME_SPAN_MILLISECOND;
-      iopts.retry_max_us = 30 * G_TIME_SPAN_SECOND;
-      iopts.gzip = self->config->influx_gzip;
-      self->writer = ioc_influx_writer_new (&iopts, self->spool, on_influx_reject, self, error);
-      if (self->writer == NULL)
+  FOREACH_SINK (self, sink)
+    if (sink->vt->start != NULL && !sink->vt->start (sink->self, error))
+      {
+        g_prefix_error (error, "%s: ", sink->vt->name);
         return FALSE;
-      ioc_influx_writer_start (self->writer);
-    }
+      }
 
   hub_tick (self);
   self->tick_source = g_timeout_add (1000, tick_cb, self);
@@ -684,7 +676,7 @@ ioc_hub_start (IocHub *self, GError **error)
   self->started = TRUE;
   g_message ("hub %s: province %s, %u units, http on port %u, %s", self->config->hub_id, self->config->province,
              ioc_units_size (self->units), ioc_http_server_port (self->http),
-             self->spool ? "writing to InfluxDB" : "no InfluxDB configured");
+             self->influx ? "writing to InfluxDB" : "no InfluxDB configured");
   return TRUE;
 }
 
@@ -706,7 +698,9 @@ ioc_hub_stop (IocHub *self)
   if (self->started)
     {
       ioc_rollup_tick (self->rollup, ioc_clock_now (self->clock));
-      flush_points (self);
+      FOREACH_SINK (self, sink)
+        if (sink->vt->stop != NULL)
+          sink->vt->stop (sink->self);
     }
   g_autoptr (GError) error = NULL;
   if (!hub_save_snapshot (self, &error))
@@ -723,13 +717,20 @@ ioc_hub_free (IocHub *self)
   if (self->tick_source != 0)
     g_source_remove (self->tick_source);
   g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
-  g_clear_pointer (&self->writer, ioc_influx_writer_free);
-  /* After every producer (Paho, the writer thread) is gone. */
+  /* After Paho is gone, the inbox's only producer. */
   if (self->inbox != NULL)
     ioc_handoff_close (self->inbox);
   g_clear_pointer (&self->inbox, ioc_handoff_unref);
+  if (self->sinks != NULL)
+    {
+      FOREACH_SINK (self, sink)
+        if (sink->vt->free != NULL)
+          sink->vt->free (sink->self);
+      g_array_unref (self->sinks);
+      self->sinks = NULL;
+      self->influx = NULL;
+    }
   g_clear_pointer (&self->http, ioc_http_server_free);
-  g_clear_pointer (&self->spool, ioc_spool_free);
   g_clear_pointer (&self->dossiers, ioc_dossier_tracker_free);
   g_clear_pointer (&self->devices, ioc_device_health_free);
   g_clear_pointer (&self->queue_stats, ioc_queue_stats_free);
@@ -741,18 +742,8 @@ ioc_hub_free (IocHub *self)
   g_clear_pointer (&self->procedures, ioc_procedures_free);
   g_clear_pointer (&self->calendar, ioc_calendar_free);
   g_clear_pointer (&self->units, ioc_units_free);
-  if (self->lp_batch != NULL)
-    g_string_free (self->lp_batch, TRUE);
   g_clear_pointer (&self->own_clock, ioc_clock_free);
   g_clear_pointer (&self->config, ioc_hub_config_free);
-  if (self->tick_observers != NULL)
-    g_array_unref (self->tick_observers);
-  if (self->point_observers != NULL)
-    g_array_unref (self->point_observers);
-  if (self->batch_observers != NULL)
-    g_array_unref (self->batch_observers);
-  if (self->reload_observers != NULL)
-    g_array_unref (self->reload_observers);
   g_free (self);
 }
 
@@ -794,11 +785,9 @@ ioc_hub_reload (IocHub *self, GError **error)
   fresh->operator_tokens = old;
   g_message ("reload: %s: %u units, calendar and procedures reloaded; %u display and %u operator token(s)",
              fresh->path, ioc_units_size (units), n_display, n_operator);
-  for (guint i = 0; i < self->reload_observers->len; i++)
-    {
-      Observer *o = &g_array_index (self->reload_observers, Observer, i);
-      ((IocHubReloadFunc) o->fn) (o->user_data);
-    }
+  FOREACH_SINK (self, sink)
+    if (sink->vt->reload != NULL)
+      sink->vt->reload (sink->self);
   return TRUE;
 }
 

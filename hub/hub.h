@@ -1,7 +1,8 @@
 /* hub.h — IocHub: builds the stages in pipeline order and wires them.
  *
  *   MQTT (Paho thread) ─► journal ─► inbox ─► [main] decode → validate → dedup
- *     → queue-stats / device-health / dossier-tracker → rollup → spool → InfluxDB
+ *     → queue-stats / device-health / dossier-tracker → rollup → sinks:
+ *       InfluxDB (spool, writer), and whatever registered (API, alerts, federation)
  *                                  └► dead letters (MQTT)
  *
  * hub.c is the only file that knows every stage; it holds no business rules
@@ -22,6 +23,7 @@
 #include "model/calendar.h"
 #include "model/clock.h"
 #include "model/units.h"
+#include "sinks/sink.h"
 
 G_BEGIN_DECLS
 
@@ -46,16 +48,9 @@ typedef struct
   IocHttpServer *http;  /* listening from ioc_hub_new(): add routes before start */
 } IocHubView;
 
-/* Main context: called once per hub tick (1 s) after the rollup ticked. */
+/* The deprecated observer functions: IocSinkVTable's tick, batch, reload. */
 typedef void (*IocHubTickFunc) (gint64 now_us, gpointer user_data);
-
-/* Main context: called after each batch of messages the hub took in (one
- * wake of the main loop, at most every few milliseconds under load), when
- * at least one of them was accepted.  For consumers that push changes as
- * they happen (the live feed) rather than on the 1 s tick. */
 typedef void (*IocHubBatchFunc) (guint n_accepted, gpointer user_data);
-
-/* Main context: called after a reload took effect (SIGHUP). */
 typedef void (*IocHubReloadFunc) (gpointer user_data);
 
 /* Loads reference data, opens the state directory, restores the last
@@ -81,11 +76,16 @@ void     ioc_hub_ingest (IocHub *self, const gchar *topic, gsize topic_len, cons
 /* One tick at the clock's now, as the 1 s timer does once started: for
  * offline runs (iocctl dry-run) that move a manual clock by hand. */
 void     ioc_hub_tick (IocHub *self);
-/* Consumers register before ioc_hub_start(). */
+/* Consumers of the hub's output register as sinks (sinks/sink.h) before
+ * ioc_hub_start(); the hub calls them in the order added (the InfluxDB sink,
+ * when configured, first).  With vtable->free set the hub owns sink and
+ * frees it in ioc_hub_free(). */
+void     ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink);
+/* Deprecated: one-function sinks, kept while api/ and alerts/ move to
+ * ioc_hub_add_sink(). */
 void     ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data);
 void     ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data);
 void     ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data);
-/* Every minute point emitted (and re-emitted after late data). */
 void     ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data);
 
 /* Validates a config and every file it names, without starting (--check). */

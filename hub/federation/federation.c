@@ -55,10 +55,11 @@ remote_free (gpointer data)
 
 /* ---- publisher (main context) ---- */
 
+/* The ledger is the federation's sink: every "all" minute point. */
 static void
-point_cb (const IocPoint *point, gpointer user_data)
+sink_point (gpointer data, const IocPoint *point)
 {
-  IocFederation *self = user_data;
+  IocFederation *self = data;
   if (ioc_fed_ledger_record (self->ledger, point))
     self->ledger_dirty = TRUE;
 }
@@ -91,10 +92,12 @@ own_message (IocFederation *self, gint64 now_us, gsize *len)
   return json_generator_to_data (gen, len);
 }
 
+/* Every tick: the ledger saved when it changed, and this hub's rollup
+ * published every publish_interval. */
 static void
-tick_cb (gint64 now_us, gpointer user_data)
+sink_tick (gpointer data, gint64 now_us)
 {
-  IocFederation *self = user_data;
+  IocFederation *self = data;
   const IocHubView *view = ioc_hub_view (self->hub);
   if (self->ledger_dirty)
     {
@@ -464,8 +467,10 @@ ioc_federation_attach (IocHub *hub, GError **error)
     }
   if (!start_merger (self, c, error))
     return NULL;
-  ioc_hub_add_point_observer (hub, point_cb, self);
-  ioc_hub_add_tick_observer (hub, tick_cb, self);
+  /* No free: main.c frees the federation after the hub, so that the ledger
+   * is saved with the points of the hub's last tick. */
+  static const IocSinkVTable sink = { .name = "federation", .point = sink_point, .tick = sink_tick };
+  ioc_hub_add_sink (hub, &sink, self);
   ioc_http_server_route (view->http, "/api/v1/federation", federation_cb, self);
   g_message ("federation: %s mode, merging %s%s", c->national ? "national" : "province", self->filter,
              c->national ? "" : ", publishing this hub's rollup");
