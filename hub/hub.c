@@ -576,6 +576,140 @@ ioc_hub_view (IocHub *self)
   return &self->view;
 }
 
+const IocHubConfig *
+ioc_hub_config (IocHub *self)
+{
+  return self->config;
+}
+
+gint64
+ioc_hub_now (IocHub *self)
+{
+  return ioc_clock_now (self->clock);
+}
+
+const IocCalendar *
+ioc_hub_calendar (IocHub *self)
+{
+  return self->calendar;
+}
+
+const IocUnit *
+ioc_hub_unit_lookup (IocHub *self, const gchar *code, gint64 at_us)
+{
+  return ioc_units_lookup (self->units, code, at_us);
+}
+
+GPtrArray *
+ioc_hub_units_current (IocHub *self, gint64 now_us)
+{
+  return ioc_units_current (self->units, now_us);
+}
+
+gboolean
+ioc_hub_live (IocHub *self, IocMeasurement m, const gchar *unit, guint8 channel, gint64 now_us, IocPoint *out)
+{
+  return ioc_rollup_live (self->rollup, m, unit, channel, now_us, out);
+}
+
+gboolean
+ioc_hub_dossier_indicators (IocHub *self, const gchar *unit, IocPeriod period, gint64 now_us,
+                            IocDossierIndicators *out)
+{
+  return ioc_dossier_tracker_indicators (self->dossiers, unit, period, now_us, out);
+}
+
+void
+ioc_hub_foreach_dossier_unit (IocHub *self, void (*fn) (const gchar *unit, gpointer), gpointer user_data)
+{
+  ioc_dossier_tracker_foreach_unit (self->dossiers, fn, user_data);
+}
+
+void
+ioc_hub_set_overdue_func (IocHub *self, IocDossierOverdueFunc fn, gpointer user_data)
+{
+  ioc_dossier_tracker_set_overdue_func (self->dossiers, fn, user_data);
+}
+
+gboolean
+ioc_hub_device_summary (IocHub *self, const gchar *unit, gint64 now_us, IocDeviceSummary *out)
+{
+  return ioc_device_health_summary (self->devices, unit, now_us, out);
+}
+
+GHashTable *
+ioc_hub_device_summaries (IocHub *self, gint64 now_us)
+{
+  return ioc_device_health_summaries (self->devices, now_us);
+}
+
+void
+ioc_hub_foreach_connector (IocHub *self, gint64 now_us, IocConnectorInfoFunc fn, gpointer user_data)
+{
+  ioc_device_health_foreach_connector (self->devices, now_us, fn, user_data);
+}
+
+void
+ioc_hub_foreach_dedup_device (IocHub *self, IocDedupDeviceFunc fn, gpointer user_data)
+{
+  ioc_dedup_foreach (self->dedup, fn, user_data);
+}
+
+gint64
+ioc_hub_dedup_missing_total (IocHub *self)
+{
+  return ioc_dedup_missing_total (self->dedup);
+}
+
+gint64
+ioc_hub_dedup_duplicates_total (IocHub *self)
+{
+  return ioc_dedup_duplicates_total (self->dedup);
+}
+
+void
+ioc_hub_foreach_deadletter_device (IocHub *self, IocDeadLetterDeviceFunc fn, gpointer user_data)
+{
+  ioc_deadletter_foreach_device (self->deadletter, fn, user_data);
+}
+
+gint64
+ioc_hub_deadletter_total (IocHub *self)
+{
+  return ioc_deadletter_total (self->deadletter);
+}
+
+gboolean
+ioc_hub_mqtt_is_connected (IocHub *self)
+{
+  return self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
+}
+
+gboolean
+ioc_hub_publish (IocHub *self, const gchar *topic, const void *payload, gsize len, gint qos, gboolean retained)
+{
+  return self->mqtt != NULL && ioc_mqtt_client_publish (self->mqtt, topic, payload, len, qos, retained);
+}
+
+void
+ioc_hub_capture_publishes (IocHub *self, IocMqttCaptureFunc fn, gpointer user_data)
+{
+  g_return_if_fail (!self->started && self->mqtt != NULL);
+  ioc_mqtt_client_capture (self->mqtt, fn, user_data);
+}
+
+void
+ioc_hub_add_route (IocHub *self, const gchar *path, SoupServerCallback handler, gpointer user_data)
+{
+  ioc_http_server_route (self->http, path, handler, user_data);
+}
+
+IocHttpServer *
+ioc_hub_http_server (IocHub *self)
+{
+  return self->http;
+}
+
 void
 ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink)
 {

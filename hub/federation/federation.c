@@ -67,7 +67,7 @@ sink_point (gpointer data, const IocPoint *point)
 static gchar *
 own_message (IocFederation *self, gint64 now_us, gsize *len)
 {
-  const IocHubView *view = ioc_hub_view (self->hub);
+  const IocHubConfig *config = ioc_hub_config (self->hub);
   gint64 day = ioc_time_local_day_start (now_us);
   IocFedTotals today;
   ioc_fed_ledger_totals (self->ledger, day, G_MAXINT64, &today);
@@ -76,9 +76,9 @@ own_message (IocFederation *self, gint64 now_us, gsize *len)
   json_builder_set_member_name (b, "v");
   json_builder_add_int_value (b, 1);
   json_builder_set_member_name (b, "province");
-  json_builder_add_string_value (b, view->config->province);
+  json_builder_add_string_value (b, config->province);
   json_builder_set_member_name (b, "hub");
-  json_builder_add_string_value (b, view->config->hub_id);
+  json_builder_add_string_value (b, config->hub_id);
   json_builder_set_member_name (b, "sent_ms");
   json_builder_add_int_value (b, g_get_real_time () / 1000);
   json_builder_set_member_name (b, "day_start_ms");
@@ -98,7 +98,7 @@ static void
 sink_tick (gpointer data, gint64 now_us)
 {
   IocFederation *self = data;
-  const IocHubView *view = ioc_hub_view (self->hub);
+  const IocHubConfig *config = ioc_hub_config (self->hub);
   if (self->ledger_dirty)
     {
       /* Yesterday is kept while today starts: late minutes still land there. */
@@ -110,15 +110,15 @@ sink_tick (gpointer data, gint64 now_us)
         g_warning ("federation: cannot save %s (will retry): %s", self->ledger_path, error->message);
     }
   /* A national hub has no province of its own to publish. */
-  if (view->config->national || view->mqtt == NULL)
+  if (config->national)
     return;
   gint64 mono = g_get_monotonic_time ();
-  if (self->last_publish_us != 0 && mono - self->last_publish_us < view->config->federation_interval_us)
+  if (self->last_publish_us != 0 && mono - self->last_publish_us < config->federation_interval_us)
     return;
   gsize len = 0;
   g_autofree gchar *json = own_message (self, now_us, &len);
-  g_autofree gchar *topic = g_strdup_printf ("ioc/v1/%s/rollup/%s", view->config->province, view->config->hub_id);
-  if (ioc_mqtt_client_publish (view->mqtt, topic, json, len, 1, TRUE))
+  g_autofree gchar *topic = g_strdup_printf ("ioc/v1/%s/rollup/%s", config->province, config->hub_id);
+  if (ioc_hub_publish (self->hub, topic, json, len, 1, TRUE))
     {
       ioc_stat_add (self->stat_published, 1);
       self->last_publish_us = mono;
@@ -353,13 +353,13 @@ static void
 federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
   IocFederation *self = user_data;
-  const IocHubView *view = ioc_hub_view (self->hub);
-  if (!ioc_api_authorize (msg, query, view->config, IOC_ACCESS_READ))
+  const IocHubConfig *config = ioc_hub_config (self->hub);
+  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_READ))
     return;
-  gint64 now = ioc_clock_now (view->clock);
+  gint64 now = ioc_hub_now (self->hub);
   gint64 day = ioc_time_local_day_start (now);
   gint64 mono = g_get_monotonic_time ();
-  const gchar *own_province = view->config->national ? NULL : view->config->province;
+  const gchar *own_province = config->national ? NULL : config->province;
 
   /* Every hub in province order; this hub's own totals come from its ledger. */
   g_autoptr (GPtrArray) list = g_ptr_array_new ();
@@ -369,7 +369,7 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   while (g_hash_table_iter_next (&it, NULL, &value))
     {
       Remote *r = value;
-      if (own_province != NULL && strcmp (r->province, own_province) == 0 && strcmp (r->hub, view->config->hub_id) == 0)
+      if (own_province != NULL && strcmp (r->province, own_province) == 0 && strcmp (r->hub, config->hub_id) == 0)
         continue;
       g_ptr_array_add (list, r);
     }
@@ -377,7 +377,7 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   if (own_province != NULL)
     {
       own.province = (gchar *) own_province;
-      own.hub = view->config->hub_id;
+      own.hub = config->hub_id;
       own.day_start_us = day;
       own.received_us = mono;
       ioc_fed_ledger_totals (self->ledger, day, G_MAXINT64, &own.today);
@@ -390,9 +390,9 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   json_builder_set_member_name (b, "now_ms");
   json_builder_add_int_value (b, now / 1000);
   json_builder_set_member_name (b, "hub");
-  json_builder_add_string_value (b, view->config->hub_id);
+  json_builder_add_string_value (b, config->hub_id);
   json_builder_set_member_name (b, "mode");
-  json_builder_add_string_value (b, view->config->national ? "national" : "province");
+  json_builder_add_string_value (b, config->national ? "national" : "province");
   json_builder_set_member_name (b, "day_start_ms");
   json_builder_add_int_value (b, day / 1000);
   json_builder_set_member_name (b, "provinces");
@@ -443,8 +443,7 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 IocFederation *
 ioc_federation_attach (IocHub *hub, GError **error)
 {
-  const IocHubView *view = ioc_hub_view (hub);
-  const IocHubConfig *c = view->config;
+  const IocHubConfig *c = ioc_hub_config (hub);
   if (!c->federation)
     return NULL;
   g_autoptr (IocFederation) self = g_new0 (IocFederation, 1);
@@ -471,7 +470,7 @@ ioc_federation_attach (IocHub *hub, GError **error)
    * is saved with the points of the hub's last tick. */
   static const IocSinkVTable sink = { .name = "federation", .point = sink_point, .tick = sink_tick };
   ioc_hub_add_sink (hub, &sink, self);
-  ioc_http_server_route (view->http, "/api/v1/federation", federation_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/federation", federation_cb, self);
   g_message ("federation: %s mode, merging %s%s", c->national ? "national" : "province", self->filter,
              c->national ? "" : ", publishing this hub's rollup");
   return g_steal_pointer (&self);

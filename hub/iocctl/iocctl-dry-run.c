@@ -313,8 +313,9 @@ capture_cb (const gchar *topic, const void *payload, gsize len, gint qos, gboole
   g_print ("%s  publish%s %s  %s\n", when, retained ? " retained" : "", topic, text);
 }
 
+/* The dry run's sink: every minute point, printed as the line InfluxDB would get. */
 static void
-point_cb (const IocPoint *point, gpointer user_data)
+sink_point (gpointer user_data, const IocPoint *point)
 {
   DryRun *d = user_data;
   g_string_truncate (d->lines, 0);
@@ -384,8 +385,7 @@ advance_to (DryRun *d, gint64 target_us)
 static void
 feed (DryRun *d, const Sample *s)
 {
-  const IocHubView *v = ioc_hub_view (d->hub);
-  gint64 dups = ioc_dedup_duplicates_total (v->dedup);
+  gint64 dups = ioc_hub_dedup_duplicates_total (d->hub);
   d->in_message = TRUE;
   ioc_hub_ingest (d->hub, s->topic, strlen (s->topic), (const guint8 *) s->payload, s->payload_len,
                   ioc_clock_now (d->clock));
@@ -412,7 +412,7 @@ feed (DryRun *d, const Sample *s)
         }
       g_ptr_array_set_size (d->pending_dl, 0);
     }
-  else if (ioc_dedup_duplicates_total (v->dedup) > dups)
+  else if (ioc_hub_dedup_duplicates_total (d->hub) > dups)
     {
       d->duplicates++;
       print_message (d, s, "duplicate", NULL, NULL);
@@ -573,17 +573,17 @@ ioc_ctl_dry_run (int argc, char **argv)
       goto out;
     }
   d.hub = hub;
-  const IocHubView *v = ioc_hub_view (hub);
-  d.province = v->config->province;
-  d.hub_id = v->config->hub_id;
-  ioc_mqtt_client_capture (v->mqtt, capture_cb, &d);
+  d.province = ioc_hub_config (hub)->province;
+  d.hub_id = ioc_hub_config (hub)->hub_id;
+  ioc_hub_capture_publishes (hub, capture_cb, &d);
   alerts = ioc_alerts_attach (hub, &error);
   if (alerts == NULL)
     {
       g_printerr ("iocctl dry-run: %s\n", error->message);
       goto out;
     }
-  ioc_hub_add_point_observer (hub, point_cb, &d);
+  static const IocSinkVTable sink = { .name = "dry-run", .point = sink_point };
+  ioc_hub_add_sink (hub, &sink, &d);
 
   ioc_hub_tick (hub); /* as ioc_hub_start() does */
   for (guint i = 0; i < samples->len; i++)
