@@ -13,7 +13,6 @@
 #include "aggregate/dossier-tracker.h"
 #include "aggregate/queue-stats.h"
 #include "aggregate/rollup.h"
-#include "api/prom-metrics.h"
 #include "ingest/deadletter.h"
 #include "ingest/dedup.h"
 #include "ingest/envelope.h"
@@ -542,7 +541,6 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   if (self->http == NULL)
     return NULL;
   ioc_http_server_route (self->http, "/healthz", healthz_cb, self);
-  ioc_prom_metrics_register (self->http);
   return g_steal_pointer (&self);
 }
 
