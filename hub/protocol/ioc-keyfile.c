@@ -29,10 +29,37 @@ bad_line (const gchar *data, gsize len)
 /* The line of every group header and key, read the way GKeyFile reads them:
  * leading blanks skipped, a header runs to the last ']', a key to the first
  * '=' less trailing blanks.  Groups: the first header; keys: the last line. */
+typedef struct
+{
+  guint line, first;
+  gchar *group, *key; /* key NULL: the group header */
+} Repeat;
+
+static void
+repeat_free (gpointer p)
+{
+  Repeat *r = p;
+  g_free (r->group);
+  g_free (r->key);
+  g_free (r);
+}
+
+static void
+add_repeat (GPtrArray *repeats, guint line, guint first, const gchar *group, const gchar *key)
+{
+  Repeat *r = g_new0 (Repeat, 1);
+  r->line = line;
+  r->first = first;
+  r->group = g_strdup (group);
+  r->key = g_strdup (key);
+  g_ptr_array_add (repeats, r);
+}
+
 static GHashTable *
-index_lines (const gchar *data, gsize len)
+index_lines (const gchar *data, gsize len, GPtrArray *repeats)
 {
   GHashTable *lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) first_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autofree gchar *copy = g_strndup (data, len);
   g_auto (GStrv) text = g_strsplit (copy, "\n", -1);
   g_autofree gchar *group = NULL;
@@ -51,8 +78,11 @@ index_lines (const gchar *data, gsize len)
             continue;
           g_free (group);
           group = g_strndup (l + 1, (gsize) (close - l - 1));
-          if (!g_hash_table_contains (lines, group))
+          guint first = GPOINTER_TO_UINT (g_hash_table_lookup (lines, group));
+          if (first == 0)
             g_hash_table_insert (lines, g_strdup (group), GUINT_TO_POINTER (i + 1));
+          else
+            add_repeat (repeats, i + 1, first, group, NULL);
           continue;
         }
       gchar *eq = strchr (l, '=');
@@ -62,7 +92,13 @@ index_lines (const gchar *data, gsize len)
       while (klen > 0 && (l[klen - 1] == ' ' || l[klen - 1] == '\t'))
         klen--;
       g_autofree gchar *key = g_strndup (l, klen);
-      g_hash_table_replace (lines, g_strconcat (group, "\n", key, NULL), GUINT_TO_POINTER (i + 1));
+      gchar *k = g_strconcat (group, "\n", key, NULL);
+      guint first = GPOINTER_TO_UINT (g_hash_table_lookup (first_key, k));
+      if (first != 0)
+        add_repeat (repeats, i + 1, first, group, key);
+      else
+        g_hash_table_insert (first_key, g_strdup (k), GUINT_TO_POINTER (i + 1));
+      g_hash_table_replace (lines, k, GUINT_TO_POINTER (i + 1));
     }
   return lines;
 }
@@ -84,7 +120,8 @@ ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError *
   IocKeyFile *self = g_new0 (IocKeyFile, 1);
   self->kf = g_steal_pointer (&kf);
   self->path = g_strdup (path);
-  self->lines = index_lines (data, len);
+  self->repeats = g_ptr_array_new_with_free_func (repeat_free);
+  self->lines = index_lines (data, len, self->repeats);
   return self;
 }
 
@@ -113,6 +150,8 @@ ioc_keyfile_free (IocKeyFile *self)
     g_hash_table_unref (self->lines);
   if (self->problems != NULL)
     g_ptr_array_unref (self->problems);
+  if (self->repeats != NULL)
+    g_ptr_array_unref (self->repeats);
   g_free (self);
 }
 
@@ -567,6 +606,23 @@ ioc_keyfile_check_keys (IocKeyFile *self, const gchar *group, const gchar *const
 }
 
 gboolean
+ioc_keyfile_collect_repeats (IocKeyFile *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  for (guint i = 0; self->repeats != NULL && i < self->repeats->len; i++)
+    {
+      const Repeat *r = g_ptr_array_index (self->repeats, i);
+      if (r->key == NULL)
+        ioc_keyfile_problem_at (self, r->line, "[%s]: group written again (first on line %u); give each its own name",
+                                r->group, r->first);
+      else
+        ioc_keyfile_problem_at (self, r->line, "[%s] %s: key written again (first on line %u); only the last would count",
+                                r->group, r->key, r->first);
+    }
+  return self->repeats == NULL || self->repeats->len == 0;
+}
+
+gboolean
 ioc_keyfile_collect_keys (IocKeyFile *self, const gchar *group, const gchar *const *known)
 {
   g_return_val_if_fail (self != NULL && group != NULL && known != NULL, FALSE);
@@ -575,7 +631,7 @@ ioc_keyfile_collect_keys (IocKeyFile *self, const gchar *group, const gchar *con
   gboolean ok = TRUE;
   g_auto (GStrv) keys = g_key_file_get_keys (self->kf, group, NULL, NULL);
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
-    if (!g_strv_contains (known, keys[i]))
+    if (!g_strv_contains (known, keys[i]) && !g_strv_contains ((const gchar *const *) keys + i + 1, keys[i]))
       {
         g_autofree gchar *msg = unknown_key_message (keys[i], known);
         ioc_keyfile_problem (self, group, keys[i], "%s", msg);

@@ -24,6 +24,7 @@ typedef struct
   gchar *path;
   GHashTable *lines;   /* "group" / "group\nkey" → line (1-based); NULL: no index */
   GPtrArray *problems; /* collected "FILE:LINE: …" lines; NULL: none yet */
+  GPtrArray *repeats;  /* internal: groups and keys written more than once */
 } IocKeyFile;
 
 /* Loads path; a syntax error names the file and line (GKeyFile's message). */
@@ -83,6 +84,11 @@ gboolean ioc_keyfile_collect_bool (IocKeyFile *self, const gchar *group, const g
                                    gboolean *out);
 gboolean ioc_keyfile_collect_duration (IocKeyFile *self, const gchar *group, const gchar *key,
                                        gint64 def_us, gint64 min_us, gint64 max_us, gint64 *out_us);
+/* Records a problem for every group header and every key written twice:
+ * GKeyFile silently merges such groups and keeps the last value, so a copied
+ * block whose name was not changed would overwrite another.  FALSE when
+ * there was one. */
+gboolean ioc_keyfile_collect_repeats (IocKeyFile *self);
 /* Records every unknown key of group, each with "did you mean" when a known
  * key is close; FALSE when there was one. */
 gboolean ioc_keyfile_collect_keys (IocKeyFile *self, const gchar *group, const gchar *const *known);

@@ -209,6 +209,25 @@ test_check_keys_suggests (void)
   g_assert_cmpstr (error->message, ==, "test.conf: [mqtt] clinet_id: unknown key; did you mean 'client_id'?");
 }
 
+static void
+test_repeats (void)
+{
+  g_autoptr (IocKeyFile) kf = load ("[a]\nx = 1\n[b]\ny = 1\n[a]\nx = 2\nwho = 1\nwho = 2\nwho = 3\n");
+  g_assert_false (ioc_keyfile_collect_repeats (kf));
+  const gchar *known[] = { "x", "y", NULL };
+  g_assert_false (ioc_keyfile_collect_keys (kf, "a", known)); /* `who` once, not three times */
+  g_autoptr (GError) error = NULL;
+  g_assert_false (ioc_keyfile_problems_error (kf, &error));
+  g_assert_cmpstr (error->message, ==,
+                   "test.conf:5: [a]: group written again (first on line 1); give each its own name\n"
+                   "test.conf:6: [a] x: key written again (first on line 2); only the last would count\n"
+                   "test.conf:8: [a] who: key written again (first on line 7); only the last would count\n"
+                   "test.conf:9: [a] who: key written again (first on line 7); only the last would count\n"
+                   "test.conf:9: [a] who: unknown key (known keys: x, y)");
+  g_autoptr (IocKeyFile) clean = load ("[a]\nx = 1\n[b]\nx = 1\n");
+  g_assert_true (ioc_keyfile_collect_repeats (clean));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -222,5 +241,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/keyfile/problem-forms", test_problem_forms);
   g_test_add_func ("/ioc/keyfile/suggest", test_suggest);
   g_test_add_func ("/ioc/keyfile/check-keys-suggests", test_check_keys_suggests);
+  g_test_add_func ("/ioc/keyfile/repeats", test_repeats);
   return g_test_run ();
 }
