@@ -6,17 +6,10 @@
 #include <glib.h>
 
 #include "model/calendar.h"
+#include "model/procedures.h"
 #include "model/record.h"
 
 G_BEGIN_DECLS
-
-/* Statutory processing times per procedure (ops/procedures.conf). */
-typedef struct _IocProcedures IocProcedures;
-
-IocProcedures *ioc_procedures_load (const gchar *path, GError **error);
-IocProcedures *ioc_procedures_load_data (const gchar *path_for_errors, const gchar *data, gsize len,
-                                         GError **error);
-void           ioc_procedures_free (IocProcedures *self);
 
 typedef enum
 {
@@ -110,7 +103,6 @@ void     ioc_dossier_tracker_save (IocDossierTracker *self, GByteArray *out);
 gboolean ioc_dossier_tracker_load (IocDossierTracker *self, const guint8 *data, gsize len,
                                    GError **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocProcedures, ioc_procedures_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocDossierTracker, ioc_dossier_tracker_free)
 
 G_END_DECLS

@@ -666,29 +666,6 @@ test_reload_calendar (Fx *fx, gconstpointer data)
   ioc_dossier_tracker_set_calendar (fx->t, fx->cal, fx->procs);
 }
 
-static void
-test_procedure_errors (void)
-{
-  static const struct
-  {
-    const gchar *data, *want;
-  } cases[] = {
-    { "[procedures]\n1.001 = 5 days\n", "p.conf: [procedures] 1.001: expected a statutory time" },
-    { "[procedures]\ndefault = -3wd\n", "p.conf: [procedures] default: expected" },
-    { "[procedures]\nX = 0h\n", "[procedures] X: expected" },
-    { "[procedure]\nX = 1h\n", "p.conf: [procedure]: expected only the group [procedures]" },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (IocProcedures) p = ioc_procedures_load_data ("p.conf", cases[i].data, strlen (cases[i].data), &error);
-      g_assert_null (p);
-      g_assert_error (error, IOC_ERROR, IOC_ERROR_CONFIG);
-      if (strstr (error->message, cases[i].want) == NULL)
-        g_error ("case %u: '%s'", i, error->message);
-    }
-}
-
 /* Any range of days (a past month, a quarter): counts by the day they
  * belong to; the open stock is the stock now, whatever the range. */
 static void
@@ -757,6 +734,5 @@ main (int argc, char **argv)
   ADD ("retention", test_retention);
   ADD ("save-load", test_save_load);
   ADD ("reload-calendar", test_reload_calendar);
-  g_test_add_func ("/ioc/dossier-tracker/procedure-errors", test_procedure_errors);
   return g_test_run ();
 }
