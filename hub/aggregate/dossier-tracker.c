@@ -994,24 +994,46 @@ ioc_dossier_tracker_indicators (IocDossierTracker *self, const gchar *unit, IocP
                                 gint64 now_us, IocDossierIndicators *out)
 {
   g_return_val_if_fail (self != NULL && unit != NULL && out != NULL, FALSE);
-  memset (out, 0, sizeof *out);
-  UnitState *u = g_strcmp0 (unit, "all") == 0 ? self->all : g_hash_table_lookup (self->units, unit);
-  if (u == NULL)
-    return FALSE;
   gint32 today = ioc_calendar_day_of (now_us);
   gint y, m, d;
   ioc_calendar_day_to_date (today, &y, &m, &d);
   gint32 first = period == IOC_PERIOD_DAY     ? today
                  : period == IOC_PERIOD_MONTH ? ioc_calendar_date_to_day (y, m, 1)
                                               : ioc_calendar_date_to_day (y, 1, 1);
+  return ioc_dossier_tracker_indicators_range (self, unit, first, today, out);
+}
+
+gboolean
+ioc_dossier_tracker_indicators_range (IocDossierTracker *self, const gchar *unit, gint32 first_day,
+                                      gint32 last_day, IocDossierIndicators *out)
+{
+  g_return_val_if_fail (self != NULL && unit != NULL && out != NULL, FALSE);
+  memset (out, 0, sizeof *out);
+  UnitState *u = g_strcmp0 (unit, "all") == 0 ? self->all : g_hash_table_lookup (self->units, unit);
+  if (u == NULL)
+    return FALSE;
   gint64 c[B_N] = { 0 };
-  for (gint32 day = first; day <= today; day++)
+  /* One lookup per day of the range, or one pass over the unit's days when
+   * that is shorter (a wide range). */
+  gint64 span = (gint64) last_day - (gint64) first_day + 1;
+  if (span > (gint64) g_hash_table_size (u->days))
     {
-      const gint64 *b = unit_day (u, day, FALSE);
-      if (b != NULL)
-        for (guint i = 0; i < B_N; i++)
-          c[i] += b[i];
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, u->days);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (GPOINTER_TO_INT (k) >= first_day && GPOINTER_TO_INT (k) <= last_day)
+          for (guint i = 0; i < B_N; i++)
+            c[i] += ((const gint64 *) v)[i];
     }
+  else
+    for (gint32 day = first_day; day <= last_day; day++)
+      {
+        const gint64 *b = unit_day (u, day, FALSE);
+        if (b != NULL)
+          for (guint i = 0; i < B_N; i++)
+            c[i] += b[i];
+      }
   for (guint i = 0; i < 4; i++)
     out->received[i] = c[B_RECV0 + i];
   out->completed_early = c[B_EARLY];

@@ -13,7 +13,7 @@ includes a header with exactly those flags, and check the outcome:
     other error).
 
 Layers (hub/meson.build): protocol <- model <- state <- {ingest, aggregate};
-protocol <- io; model, io <- sinks; all of those <- core (hub.h) <- api <-
+aggregate <- score; protocol <- io; model, io <- sinks; all of those <- core (hub.h) <- api <-
 {alerts, federation}.  The connector library sees protocol, model, io.
 
 Usage: test-layering.py SOURCE_ROOT BUILD_ROOT   (TAP on stdout)
@@ -56,6 +56,11 @@ CASES = [
     ("libiocaggregate", "ingest/dedup.h", False),
     ("libiocaggregate", "sinks/spool.h", False),
     ("libiocaggregate", "hub.h", False),
+    ("libiocaggregate", "score/scorecard.h", False),
+    ("libiocscore", "aggregate/dossier-tracker.h", True),
+    ("libiocscore", "sinks/sink.h", False),
+    ("libiocscore", "ingest/dedup.h", False),
+    ("libiocscore", "hub.h", False),
     ("libiocsinks", "io/handoff.h", True),
     ("libiocsinks", "model/record.h", True),
     ("libiocsinks", "ingest/deadletter.h", False),
@@ -65,6 +70,7 @@ CASES = [
     ("libiochub-core", "sinks/sink.h", True),
     ("libiochub-core", "ingest/dedup.h", True),
     ("libiochub-core", "aggregate/rollup.h", True),
+    ("libiochub-core", "score/scorecard.h", True),
     ("libiochub-core", "api/auth.h", False),
     ("libiochub-core", "alerts/alert-rules.h", False),
     ("libiochub-core", "federation/federation.h", False),
