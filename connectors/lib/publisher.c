@@ -451,7 +451,7 @@ ioc_publisher_stop (IocPublisher *self, guint timeout_ms)
   MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
   if (MQTTAsync_sendMessage (self->handle, self->opts.state_topic, &msg, &ro) == MQTTASYNC_SUCCESS)
     MQTTAsync_waitForCompletion (self->handle, ro.token, timeout_ms);
-  /* PEERS lesson 8: DISCONNECT only, never UNSUBSCRIBE. */
+  /* DISCONNECT only, never UNSUBSCRIBE: the broker keeps our queue. */
   MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
   dopts.timeout = (int) timeout_ms;
   MQTTAsync_disconnect (self->handle, &dopts);

@@ -127,7 +127,8 @@ ioc_hub_config_load (const gchar *path, GError **error)
     return NULL;
   if (c->mqtt_client_id[0] == '\0' || strlen (c->mqtt_client_id) > 64)
     {
-      /* PEERS.md lesson 3: a persistent session needs a stable, explicit id. */
+      /* A persistent session needs a stable, explicit id: a random one
+       * silently makes every connect a new session. */
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s: [mqtt] client_id: expected a stable id of 1 to 64 characters (the broker keeps the "
                    "hub's session under it)", path);

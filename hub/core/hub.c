@@ -882,8 +882,9 @@ ioc_hub_free (IocHub *self)
 gboolean
 ioc_hub_reload (IocHub *self, GError **error)
 {
-  /* Parse and validate everything first; swap only when all of it is good
-   * (PEERS.md lesson 7).  Journal, windows, dossiers and alerts are kept. */
+  /* Parse and validate everything first; swap only when all of it is good:
+   * a reload never throws state away.  Journal, windows, dossiers and alerts
+   * are kept. */
   g_autoptr (IocHubConfig) fresh = ioc_hub_config_load (self->config->path, error);
   if (fresh == NULL)
     return FALSE;
@@ -905,8 +906,9 @@ ioc_hub_reload (IocHub *self, GError **error)
   self->units = units;
   self->calendar = calendar;
   self->procedures = procs;
-  /* Tokens are revocable in the config (issue 5): the lists are swapped in
-   * place, so every reader of the config sees the new ones from now on. */
+  /* Screen and operator tokens are revocable in the config: the lists are
+   * swapped in place, so every reader of the config sees the new ones from
+   * now on. */
   guint n_display = fresh->display_tokens ? g_strv_length (fresh->display_tokens) : 0;
   guint n_operator = fresh->operator_tokens ? g_strv_length (fresh->operator_tokens) : 0;
   gchar **old = self->config->display_tokens;

@@ -411,8 +411,9 @@ on_connect_success (void *context, MQTTAsync_successData *response)
     }
   else
     {
-      /* PEERS.md lesson 1: a broker that lost our session also lost our
-       * subscriptions; without this the hub would look connected and hear nothing. */
+      /* A broker that lost our session (restart without persistence) also
+       * lost our subscriptions; without this the hub would look connected
+       * and hear nothing. */
       g_message ("mqtt: connected to %s, no session on the broker: subscribing", self->opts.url);
       g_ptr_array_set_size (self->stale_filters, 0); /* the broker forgot those too */
       ioc_stat_add (self->stat_session_lost, 1);
@@ -700,7 +701,7 @@ ioc_mqtt_client_free (IocMqttClient *self)
       if (MQTTAsync_isConnected (self->handle))
         {
           /* DISCONNECT only: an UNSUBSCRIBE would make the broker drop what it
-           * queues for us while we are down (PEERS.md lesson 8). */
+           * queues for us while we are down. */
           MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
           opts.timeout = 2000;
           MQTTAsync_disconnect (self->handle, &opts);

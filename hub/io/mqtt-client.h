@@ -4,7 +4,7 @@
  * jittered backoff driven from the main context; subscribes again whenever
  * the broker reports that it kept no session (CONNACK session present = 0).
  * On shutdown it sends DISCONNECT only, never UNSUBSCRIBE, so the broker keeps
- * queueing for us (PEERS.md lesson 8).
+ * queueing for us (clients that unsubscribe on close lose what was queued).
  *
  * Exactly once across SIGKILL.  Paho sends a QoS 1 PUBACK *before* it calls
  * the application, so a message acknowledged that way can be lost by a crash

@@ -320,7 +320,7 @@ test_outage (Fixture *f, gconstpointer data)
   g_assert_true (ioc_influx_writer_is_healthy (f->writer));
 }
 
-/* PEERS lesson 5: one bad point must not poison a batch. */
+/* One bad point must not poison a batch. */
 static void
 test_bad_lines (Fixture *f, gconstpointer data)
 {
