@@ -41,6 +41,8 @@ reload_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Long on purpose: the daemon's life from options to exit, in order:
+ * --version, --test-rules, --check, then build, attach, run, stop. */
 int
 main (int argc, char **argv)
 {

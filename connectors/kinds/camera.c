@@ -156,6 +156,8 @@ url_ok (const gchar *url, const gchar *scheme)
   return uri && g_strcmp0 (g_uri_get_scheme (uri), scheme) == 0 && g_uri_get_host (uri);
 }
 
+/* Long on purpose: the [camera] keys in the order docs/CONNECTORS.md lists
+ * them, then each camera's, each refused where it is read. */
 static gboolean
 camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **error)
 {

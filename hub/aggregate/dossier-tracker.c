@@ -445,7 +445,9 @@ due_base (IocDossierTracker *self, const Dossier *d)
 }
 
 /* The rules of indicator 2.1 (docs/DOSSIERS.md), applied to the sorted history.
- * Pure: depends only on the dossier, the calendar and now. */
+ * Pure: depends only on the dossier, the calendar and now.
+ * Long on purpose: the rules read top to bottom as docs/DOSSIERS.md
+ * states them; split, they would have to pass the half-derived state around. */
 static void
 derive (IocDossierTracker *self, const Dossier *d, gint64 now_us, Derived *out)
 {
@@ -1200,6 +1202,8 @@ corrupt (GError **error, const gchar *what)
   return FALSE;
 }
 
+/* Long on purpose: the section is read in the order ioc_dossier_tracker_save
+ * wrote it, field by field, so the two can be compared side by side. */
 gboolean
 ioc_dossier_tracker_load (IocDossierTracker *self, const guint8 *data, gsize len, GError **error)
 {

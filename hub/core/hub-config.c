@@ -100,6 +100,9 @@ split_list (const gchar *value)
   return (gchar **) g_ptr_array_free (out, FALSE);
 }
 
+/* Long on purpose: one key after another in file order ([hub], [mqtt],
+ * [influx], [http], [windows], [journal], [federation]), each checked and
+ * refused where it is read, so the first error is the first in the file. */
 IocHubConfig *
 ioc_hub_config_load (const gchar *path, GError **error)
 {

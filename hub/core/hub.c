@@ -426,16 +426,9 @@ load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **cal
   return TRUE;
 }
 
-IocHub *
-ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
+static void
+hub_register_stats (IocHub *self)
 {
-  g_autoptr (IocHub) self = g_new0 (IocHub, 1);
-  self->config = config;
-  if (clock == NULL)
-    clock = self->own_clock = ioc_clock_new_real ();
-  self->clock = clock;
-  self->sinks = g_array_new (FALSE, FALSE, sizeof (Sink));
-
   self->stat_received = ioc_stat ("iochub_messages_received_total", NULL, IOC_STAT_COUNTER, "Messages received from the broker and journaled");
   self->stat_processed = ioc_stat ("iochub_messages_processed_total", NULL, IOC_STAT_COUNTER, "Messages run through decode and validation (including replays)");
   self->stat_accepted = ioc_stat ("iochub_messages_accepted_total", NULL, IOC_STAT_COUNTER, "Messages that passed validation and de-duplication");
@@ -444,24 +437,31 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->stat_journal_bytes = ioc_stat ("iochub_journal_disk_bytes", NULL, IOC_STAT_GAUGE, "Bytes of journal on disk");
   self->stat_snapshots = ioc_stat ("iochub_snapshots_total", NULL, IOC_STAT_COUNTER, "Snapshots saved");
   self->stat_snapshot_failures = ioc_stat ("iochub_snapshot_failures_total", NULL, IOC_STAT_COUNTER, "Snapshots that failed to save");
+}
 
-  if (!load_reference (config, &self->units, &self->calendar, &self->procedures, error))
-    return NULL;
-
+static gboolean
+hub_open_journal (IocHub *self, const IocHubConfig *config, GError **error)
+{
   if (g_mkdir_with_parents (config->state_dir, 0750) != 0)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: [hub] state_dir: cannot create %s: %s", config->path,
                    config->state_dir, g_strerror (errno));
-      return NULL;
+      return FALSE;
     }
   g_autofree gchar *journal_dir = g_build_filename (config->state_dir, "journal", NULL);
   IocJournalOptions jopts = { 0 };
   jopts.segment_bytes = config->journal_segment_bytes;
   jopts.sync_interval_us = config->journal_sync_interval_us;
   self->journal = ioc_journal_open (journal_dir, &jopts, error);
-  if (self->journal == NULL)
-    return NULL;
+  return self->journal != NULL;
+}
 
+/* The stages in pipeline order, each wired to the next by its emit
+ * callback: decoder → dedup → device health, queue stats, dossier tracker
+ * → rollup → the sinks. */
+static void
+hub_build_stages (IocHub *self, const IocHubConfig *config)
+{
   self->decoder = ioc_decoder_new ();
   self->dedup = ioc_dedup_new ();
   /* A hub that owns some units sees a portal connector's messages for
@@ -479,30 +479,41 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
   ioc_rollup_add_gauge_sampler (self->rollup, ioc_device_health_sample, self->devices);
   ioc_rollup_add_gauge_sampler (self->rollup, dossier_sampler_cb, self);
+}
 
-  if (config->influx_url != NULL)
-    {
-      g_autofree gchar *spool_dir = g_build_filename (config->state_dir, "spool", NULL);
-      IocInfluxSinkOptions o = { 0 };
-      o.province = config->province;
-      o.hub_id = config->hub_id;
-      o.spool_dir = spool_dir;
-      o.spool_max_bytes = config->spool_max_bytes;
-      o.writer.url = config->influx_url;
-      o.writer.database = config->influx_database;
-      o.writer.username = config->influx_username;
-      o.writer.password = config->influx_password;
-      o.writer.max_batch_bytes = config->influx_batch_bytes;
-      o.writer.timeout_us = config->influx_timeout_us;
-      o.writer.retry_initial_us = 200 * G_TIME_SPAN_MILLISECOND;
-      o.writer.retry_max_us = 30 * G_TIME_SPAN_SECOND;
-      o.writer.gzip = config->influx_gzip;
-      self->influx = ioc_influx_sink_new (&o, influx_reject_cb, self, error);
-      if (self->influx == NULL)
-        return NULL;
-      ioc_hub_add_sink (self, ioc_influx_sink_vtable (), self->influx);
-    }
+/* The InfluxDB sink, the first of the sinks, when [influx] url is set. */
+static gboolean
+hub_add_influx (IocHub *self, const IocHubConfig *config, GError **error)
+{
+  if (config->influx_url == NULL)
+    return TRUE;
+  g_autofree gchar *spool_dir = g_build_filename (config->state_dir, "spool", NULL);
+  IocInfluxSinkOptions o = { 0 };
+  o.province = config->province;
+  o.hub_id = config->hub_id;
+  o.spool_dir = spool_dir;
+  o.spool_max_bytes = config->spool_max_bytes;
+  o.writer.url = config->influx_url;
+  o.writer.database = config->influx_database;
+  o.writer.username = config->influx_username;
+  o.writer.password = config->influx_password;
+  o.writer.max_batch_bytes = config->influx_batch_bytes;
+  o.writer.timeout_us = config->influx_timeout_us;
+  o.writer.retry_initial_us = 200 * G_TIME_SPAN_MILLISECOND;
+  o.writer.retry_max_us = 30 * G_TIME_SPAN_SECOND;
+  o.writer.gzip = config->influx_gzip;
+  self->influx = ioc_influx_sink_new (&o, influx_reject_cb, self, error);
+  if (self->influx == NULL)
+    return FALSE;
+  ioc_hub_add_sink (self, ioc_influx_sink_vtable (), self->influx);
+  return TRUE;
+}
 
+/* The MQTT client with the hub's subscriptions (the province, or the units
+ * this hub owns), and the inbox its messages cross to the main context by. */
+static gboolean
+hub_open_mqtt (IocHub *self, const IocHubConfig *config, GError **error)
+{
   IocMqttOptions mopts = { 0 };
   mopts.url = config->mqtt_url;
   mopts.client_id = config->mqtt_client_id;
@@ -512,7 +523,7 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   mopts.qos = (gint) config->mqtt_qos;
   self->mqtt = ioc_mqtt_client_new (&mopts, on_mqtt_message, on_mqtt_state, self, error);
   if (self->mqtt == NULL)
-    return NULL;
+    return FALSE;
   const gchar *types[] = { "event", "status", "state" };
   for (guint t = 0; t < G_N_ELEMENTS (types); t++)
     {
@@ -532,8 +543,25 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   g_autofree gchar *record = g_build_filename (config->state_dir, "mqtt-subscriptions.txt", NULL);
   ioc_mqtt_client_record_subscriptions (self->mqtt, record);
   self->inbox = ioc_handoff_new_inbox (65536, inbox_drain_cb, self);
+  return TRUE;
+}
 
-  if (!hub_restore (self, error))
+IocHub *
+ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
+{
+  g_autoptr (IocHub) self = g_new0 (IocHub, 1);
+  self->config = config;
+  if (clock == NULL)
+    clock = self->own_clock = ioc_clock_new_real ();
+  self->clock = clock;
+  self->sinks = g_array_new (FALSE, FALSE, sizeof (Sink));
+  hub_register_stats (self);
+
+  if (!load_reference (config, &self->units, &self->calendar, &self->procedures, error)
+      || !hub_open_journal (self, config, error))
+    return NULL;
+  hub_build_stages (self, config);
+  if (!hub_add_influx (self, config, error) || !hub_open_mqtt (self, config, error) || !hub_restore (self, error))
     return NULL;
 
   /* Listening before start, so consumers can add their routes. */

@@ -349,20 +349,14 @@ end_province (JsonBuilder *b, const IocFedTotals *t)
   json_builder_end_object (b);
 }
 
-static void
-federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+/* Every hub of the answer, sorted by province then hub: the others' latest
+ * rollups, and this hub's own totals from its ledger (own, filled here)
+ * rather than its echo through the broker.  (transfer container) */
+static GPtrArray *
+hubs_of_answer (IocFederation *self, const IocHubConfig *config, gint64 day, gint64 mono, Remote *own)
 {
-  IocFederation *self = user_data;
-  const IocHubConfig *config = ioc_hub_config (self->hub);
-  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_READ))
-    return;
-  gint64 now = ioc_hub_now (self->hub);
-  gint64 day = ioc_time_local_day_start (now);
-  gint64 mono = g_get_monotonic_time ();
   const gchar *own_province = config->national ? NULL : config->province;
-
-  /* Every hub in province order; this hub's own totals come from its ledger. */
-  g_autoptr (GPtrArray) list = g_ptr_array_new ();
+  GPtrArray *list = g_ptr_array_new ();
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init (&it, self->remotes);
@@ -373,32 +367,27 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
         continue;
       g_ptr_array_add (list, r);
     }
-  Remote own = { 0 };
   if (own_province != NULL)
     {
-      own.province = (gchar *) own_province;
-      own.hub = config->hub_id;
-      own.day_start_us = day;
-      own.received_us = mono;
-      ioc_fed_ledger_totals (self->ledger, day, G_MAXINT64, &own.today);
-      g_ptr_array_add (list, &own);
+      own->province = (gchar *) own_province;
+      own->hub = config->hub_id;
+      own->day_start_us = day;
+      own->received_us = mono;
+      ioc_fed_ledger_totals (self->ledger, day, G_MAXINT64, &own->today);
+      g_ptr_array_add (list, own);
     }
   g_ptr_array_sort (list, remote_cmp);
+  return list;
+}
 
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "now_ms");
-  json_builder_add_int_value (b, now / 1000);
-  json_builder_set_member_name (b, "hub");
-  json_builder_add_string_value (b, config->hub_id);
-  json_builder_set_member_name (b, "mode");
-  json_builder_add_string_value (b, config->national ? "national" : "province");
-  json_builder_set_member_name (b, "day_start_ms");
-  json_builder_add_int_value (b, day / 1000);
+/* "provinces": per province its hubs and their sum; the sum of all in *total. */
+static void
+add_provinces (JsonBuilder *b, GPtrArray *list, gint64 day, gint64 mono, IocFedTotals *total)
+{
+  IocFedTotals province = { 0 };
+  const gchar *current_province = NULL;
   json_builder_set_member_name (b, "provinces");
   json_builder_begin_array (b);
-  IocFedTotals total = { 0 }, province = { 0 };
-  const gchar *current_province = NULL;
   for (guint i = 0; i < list->len; i++)
     {
       Remote *r = g_ptr_array_index (list, i);
@@ -420,12 +409,39 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       if (current)
         {
           ioc_fed_totals_add (&province, &r->today);
-          ioc_fed_totals_add (&total, &r->today);
+          ioc_fed_totals_add (total, &r->today);
         }
     }
   if (current_province != NULL)
     end_province (b, &province);
   json_builder_end_array (b);
+}
+
+static void
+federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  IocFederation *self = user_data;
+  const IocHubConfig *config = ioc_hub_config (self->hub);
+  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_READ))
+    return;
+  gint64 now = ioc_hub_now (self->hub);
+  gint64 day = ioc_time_local_day_start (now);
+  gint64 mono = g_get_monotonic_time ();
+  Remote own = { 0 };
+  g_autoptr (GPtrArray) list = hubs_of_answer (self, config, day, mono, &own);
+
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "now_ms");
+  json_builder_add_int_value (b, now / 1000);
+  json_builder_set_member_name (b, "hub");
+  json_builder_add_string_value (b, config->hub_id);
+  json_builder_set_member_name (b, "mode");
+  json_builder_add_string_value (b, config->national ? "national" : "province");
+  json_builder_set_member_name (b, "day_start_ms");
+  json_builder_add_int_value (b, day / 1000);
+  IocFedTotals total = { 0 };
+  add_provinces (b, list, day, mono, &total);
   json_builder_set_member_name (b, "total");
   ioc_fed_totals_to_json (&total, b);
   json_builder_end_object (b);

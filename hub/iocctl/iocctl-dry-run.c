@@ -472,6 +472,61 @@ parse_time_arg (const gchar *text, gint64 *out_us)
   return ioc_time_parse (text, strlen (text), out_us);
 }
 
+/* Nothing of the real hub's is touched: its own state folder, no
+ * InfluxDB, an HTTP port of its own that nobody is told about, alert rules
+ * without their webhooks. */
+static gboolean
+make_offline (IocHubConfig *config, const gchar *state, GError **error)
+{
+  g_free (config->state_dir);
+  config->state_dir = g_build_filename (state, "state", NULL);
+  g_clear_pointer (&config->influx_url, g_free);
+  g_free (config->http_listen);
+  config->http_listen = g_strdup ("127.0.0.1:0");
+  if (config->alerts_path != NULL && *config->alerts_path != '\0')
+    {
+      gchar *copy = rules_without_webhook (config->alerts_path, state, error);
+      if (copy == NULL)
+        {
+          g_prefix_error (error, "%s: [hub] alerts: ", config->path);
+          return FALSE;
+        }
+      g_free (config->alerts_path);
+      config->alerts_path = copy;
+    }
+  return TRUE;
+}
+
+static void
+print_summary (DryRun *d, guint n_samples)
+{
+  if (!d->json)
+    {
+      g_print ("%u message(s): %u accepted, %u dead-lettered, %u duplicate(s); published %u alert update(s), "
+               "%u dead letter(s); %u line(s) for InfluxDB\n",
+               n_samples, d->accepted, d->deadlettered, d->duplicates, d->n_alerts, d->n_deadletters, d->n_lines);
+      return;
+    }
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  begin_entry (b, "summary", ioc_clock_now (d->clock));
+  json_builder_set_member_name (b, "accepted");
+  json_builder_add_int_value (b, d->accepted);
+  json_builder_set_member_name (b, "deadlettered");
+  json_builder_add_int_value (b, d->deadlettered);
+  json_builder_set_member_name (b, "duplicates");
+  json_builder_add_int_value (b, d->duplicates);
+  json_builder_set_member_name (b, "alert_publishes");
+  json_builder_add_int_value (b, d->n_alerts);
+  json_builder_set_member_name (b, "deadletter_publishes");
+  json_builder_add_int_value (b, d->n_deadletters);
+  json_builder_set_member_name (b, "lines");
+  json_builder_add_int_value (b, d->n_lines);
+  json_builder_end_object (b);
+  print_object (b);
+}
+
+/* Long on purpose: options, samples, an offline hub, the clock walked over
+ * the samples, the summary; each step is a call, in the order of a run. */
 int
 ioc_ctl_dry_run (int argc, char **argv)
 {
@@ -524,31 +579,12 @@ ioc_ctl_dry_run (int argc, char **argv)
       g_printerr ("iocctl dry-run: %s\n", error->message);
       return EXIT_USAGE;
     }
-  /* Nothing of the real hub's is touched: its own state folder, no
-   * InfluxDB, an HTTP port of its own that nobody is told about. */
   g_autofree gchar *state = g_dir_make_tmp ("iocctl-dry-run-XXXXXX", &error);
-  if (state == NULL)
+  if (state == NULL || !make_offline (config, state, &error))
     {
       g_printerr ("iocctl dry-run: %s\n", error->message);
       ioc_hub_config_free (config);
       return EXIT_USAGE;
-    }
-  g_free (config->state_dir);
-  config->state_dir = g_build_filename (state, "state", NULL);
-  g_clear_pointer (&config->influx_url, g_free);
-  g_free (config->http_listen);
-  config->http_listen = g_strdup ("127.0.0.1:0");
-  if (config->alerts_path != NULL && *config->alerts_path != '\0')
-    {
-      gchar *copy = rules_without_webhook (config->alerts_path, state, &error);
-      if (copy == NULL)
-        {
-          g_printerr ("iocctl dry-run: %s: [hub] alerts: %s\n", config_path, error->message);
-          ioc_hub_config_free (config);
-          return EXIT_USAGE;
-        }
-      g_free (config->alerts_path);
-      config->alerts_path = copy;
     }
 
   const Sample *first = samples->pdata[0];
@@ -595,29 +631,7 @@ ioc_ctl_dry_run (int argc, char **argv)
   gint64 end = ioc_time_minute_start (last->received_us) + G_TIME_SPAN_MINUTE + lateness + G_USEC_PER_SEC;
   advance_to (&d, until != NULL ? MAX (until_us, ioc_clock_now (clock)) : end);
 
-  if (json)
-    {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      begin_entry (b, "summary", ioc_clock_now (clock));
-      json_builder_set_member_name (b, "accepted");
-      json_builder_add_int_value (b, d.accepted);
-      json_builder_set_member_name (b, "deadlettered");
-      json_builder_add_int_value (b, d.deadlettered);
-      json_builder_set_member_name (b, "duplicates");
-      json_builder_add_int_value (b, d.duplicates);
-      json_builder_set_member_name (b, "alert_publishes");
-      json_builder_add_int_value (b, d.n_alerts);
-      json_builder_set_member_name (b, "deadletter_publishes");
-      json_builder_add_int_value (b, d.n_deadletters);
-      json_builder_set_member_name (b, "lines");
-      json_builder_add_int_value (b, d.n_lines);
-      json_builder_end_object (b);
-      print_object (b);
-    }
-  else
-    g_print ("%u message(s): %u accepted, %u dead-lettered, %u duplicate(s); published %u alert update(s), "
-             "%u dead letter(s); %u line(s) for InfluxDB\n",
-             samples->len, d.accepted, d.deadlettered, d.duplicates, d.n_alerts, d.n_deadletters, d.n_lines);
+  print_summary (&d, samples->len);
   rc = d.deadlettered > 0 ? EXIT_CHECK : EXIT_GOOD;
 
 out:

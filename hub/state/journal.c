@@ -477,6 +477,8 @@ cmp_u64 (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* Long on purpose: list, sort, check and open the segments in one place,
+ * so the repair rules at start-up read top to bottom. */
 static gboolean
 load_segments (IocJournal *self, GError **error)
 {
@@ -659,6 +661,8 @@ ioc_journal_free (IocJournal *self)
   g_free (self);
 }
 
+/* Long on purpose: the whole durable append (frame, write, rotate, sync)
+ * under one lock, in the order the crash analysis relies on. */
 gboolean
 ioc_journal_append (IocJournal *self,
                     const gchar *topic,
@@ -856,6 +860,9 @@ ioc_journal_end (IocJournal *self)
   return pos;
 }
 
+/* Long on purpose: one pass over segments and records with every way a
+ * torn or corrupt tail is told apart, kept together so the rules are seen
+ * at once. */
 gboolean
 ioc_journal_replay (IocJournal *self,
                     IocJournalPos from,
