@@ -24,6 +24,7 @@ typedef struct
   gint64 sent_us;
   gint64 received_us; /* monotonic */
   IocFedTotals today;
+  gchar key[]; /* "province/hub", then province and hub: one allocation */
 } Remote;
 
 struct _IocFederation
@@ -44,13 +45,30 @@ struct _IocFederation
   IocStat *stat_hubs;
 };
 
-static void
-remote_free (gpointer data)
+/* Freed with g_free; the hash table's key is r->key. */
+static Remote *
+remote_new (const gchar *province, const gchar *hub)
 {
-  Remote *r = data;
-  g_free (r->province);
-  g_free (r->hub);
-  g_free (r);
+  gsize p = strlen (province), h = strlen (hub);
+  Remote *r = g_malloc0 (sizeof *r + 2 * (p + 1 + h + 1));
+  memcpy (r->key, province, p);
+  r->key[p] = '/';
+  memcpy (r->key + p + 1, hub, h + 1);
+  r->province = r->key + p + 1 + h + 1;
+  memcpy (r->province, province, p + 1);
+  r->hub = r->province + p + 1;
+  memcpy (r->hub, hub, h + 1);
+  return r;
+}
+
+/* (transfer full) The builder's document, compact. */
+static gchar *
+builder_to_data (JsonBuilder *b, gsize *len)
+{
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, len);
 }
 
 /* ---- publisher (main context) ---- */
@@ -86,10 +104,7 @@ own_message (IocFederation *self, gint64 now_us, gsize *len)
   json_builder_set_member_name (b, "today");
   ioc_fed_totals_to_json (&today, b);
   json_builder_end_object (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, len);
+  return builder_to_data (b, len);
 }
 
 /* Every tick: the ledger saved when it changed, and this hub's rollup
@@ -194,10 +209,8 @@ merge_message (IocFederation *self, const gchar *topic, const gchar *payload, gs
     return TRUE;
   if (r == NULL)
     {
-      r = g_new0 (Remote, 1);
-      r->province = g_strdup (province);
-      r->hub = g_strdup (hub);
-      g_hash_table_insert (self->remotes, g_steal_pointer (&key), r);
+      r = remote_new (province, hub);
+      g_hash_table_insert (self->remotes, r->key, r);
     }
   r->sent_us = fresh.sent_us;
   r->day_start_us = fresh.day_start_us;
@@ -207,22 +220,14 @@ merge_message (IocFederation *self, const gchar *topic, const gchar *payload, gs
   return TRUE;
 }
 
+/* A rollup on its way from Paho's thread: one allocation, freed with g_free. */
 typedef struct
 {
   IocFederation *fed; /* valid whenever the call runs: the hand-off is closed before free */
-  gchar *topic;
-  gchar *payload;
   gsize len;
+  gchar *payload; /* into topic[], after the topic */
+  gchar topic[];
 } Inbound;
-
-static void
-inbound_free (gpointer data)
-{
-  Inbound *in = data;
-  g_free (in->topic);
-  g_free (in->payload);
-  g_free (in);
-}
 
 static void
 inbound_main_cb (gpointer data)
@@ -244,12 +249,17 @@ static int
 on_arrived (void *context, char *topic, int topic_len, MQTTAsync_message *msg)
 {
   IocFederation *self = context;
-  Inbound *in = g_new0 (Inbound, 1);
+  gsize tlen = topic_len > 0 ? (gsize) topic_len : strlen (topic);
+  gsize len = (gsize) MAX (msg->payloadlen, 0);
+  Inbound *in = g_malloc (sizeof *in + tlen + 1 + len + 1);
   in->fed = self;
-  in->topic = topic_len > 0 ? g_strndup (topic, (gsize) topic_len) : g_strdup (topic);
-  in->len = (gsize) MAX (msg->payloadlen, 0);
-  in->payload = g_strndup (msg->payload, in->len);
-  ioc_handoff_call (self->handoff, inbound_main_cb, in, inbound_free);
+  in->len = len;
+  memcpy (in->topic, topic, tlen);
+  in->topic[tlen] = '\0';
+  in->payload = in->topic + tlen + 1;
+  memcpy (in->payload, msg->payload, len);
+  in->payload[len] = '\0';
+  ioc_handoff_call (self->handoff, inbound_main_cb, in, g_free);
   MQTTAsync_freeMessage (&msg);
   MQTTAsync_free (topic);
   return 1;
@@ -445,12 +455,8 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   json_builder_set_member_name (b, "total");
   ioc_fed_totals_to_json (&total, b);
   json_builder_end_object (b);
-
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
   gsize len = 0;
-  g_autofree gchar *body = json_generator_to_data (gen, &len);
+  g_autofree gchar *body = builder_to_data (b, &len);
   ioc_http_reply (msg, 200, "application/json", body, len);
 }
 
@@ -467,7 +473,7 @@ ioc_federation_attach (IocHub *hub, GError **error)
   self->handoff = ioc_handoff_new ();
   self->ledger = ioc_fed_ledger_new ();
   self->ledger_path = g_build_filename (c->state_dir, "federation-ledger.txt", NULL);
-  self->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, remote_free);
+  self->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   self->stat_published = ioc_stat ("iochub_federation_published_total", NULL, IOC_STAT_COUNTER,
                                    "Rollups this hub published for the other hubs");
   self->stat_received = ioc_stat ("iochub_federation_received_total", NULL, IOC_STAT_COUNTER,

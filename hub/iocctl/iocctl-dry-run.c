@@ -507,20 +507,22 @@ print_summary (DryRun *d, guint n_samples)
                n_samples, d->accepted, d->deadlettered, d->duplicates, d->n_alerts, d->n_deadletters, d->n_lines);
       return;
     }
+  const struct
+  {
+    const gchar *name;
+    guint value;
+  } counts[] = {
+    { "accepted", d->accepted },           { "deadlettered", d->deadlettered },
+    { "duplicates", d->duplicates },       { "alert_publishes", d->n_alerts },
+    { "deadletter_publishes", d->n_deadletters }, { "lines", d->n_lines },
+  };
   g_autoptr (JsonBuilder) b = json_builder_new ();
   begin_entry (b, "summary", ioc_clock_now (d->clock));
-  json_builder_set_member_name (b, "accepted");
-  json_builder_add_int_value (b, d->accepted);
-  json_builder_set_member_name (b, "deadlettered");
-  json_builder_add_int_value (b, d->deadlettered);
-  json_builder_set_member_name (b, "duplicates");
-  json_builder_add_int_value (b, d->duplicates);
-  json_builder_set_member_name (b, "alert_publishes");
-  json_builder_add_int_value (b, d->n_alerts);
-  json_builder_set_member_name (b, "deadletter_publishes");
-  json_builder_add_int_value (b, d->n_deadletters);
-  json_builder_set_member_name (b, "lines");
-  json_builder_add_int_value (b, d->n_lines);
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    {
+      json_builder_set_member_name (b, counts[i].name);
+      json_builder_add_int_value (b, counts[i].value);
+    }
   json_builder_end_object (b);
   print_object (b);
 }

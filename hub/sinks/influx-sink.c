@@ -24,21 +24,14 @@ struct _IocInfluxSink
   IocStat *stat_spool_failures;
 };
 
+/* A refused line on its way from the writer thread: one allocation, freed
+ * with g_free. */
 typedef struct
 {
   IocInfluxSink *sink; /* valid when the call runs: the hand-off is closed before free */
-  gchar *line;
-  gchar *why;
+  gchar *why;          /* into line[], after the line */
+  gchar line[];
 } RejectedLine;
-
-static void
-rejected_line_free (gpointer data)
-{
-  RejectedLine *rl = data;
-  g_free (rl->line);
-  g_free (rl->why);
-  g_free (rl);
-}
 
 static void
 rejected_line_cb (gpointer data)
@@ -54,11 +47,15 @@ static void
 writer_reject_cb (const gchar *line, gsize len, const gchar *influx_error, gpointer user_data)
 {
   IocInfluxSink *self = user_data;
-  RejectedLine *rl = g_new0 (RejectedLine, 1);
+  const gchar *why = influx_error ? influx_error : "rejected by InfluxDB";
+  gsize why_len = strlen (why);
+  RejectedLine *rl = g_malloc (sizeof *rl + len + 1 + why_len + 1);
   rl->sink = self;
-  rl->line = g_strndup (line, len);
-  rl->why = g_strdup (influx_error ? influx_error : "rejected by InfluxDB");
-  ioc_handoff_call (self->handoff, rejected_line_cb, rl, rejected_line_free);
+  memcpy (rl->line, line, len);
+  rl->line[len] = '\0';
+  rl->why = rl->line + len + 1;
+  memcpy (rl->why, why, why_len + 1);
+  ioc_handoff_call (self->handoff, rejected_line_cb, rl, g_free);
 }
 
 IocInfluxSink *

@@ -47,6 +47,7 @@
 #include <zlib.h>
 
 #include "protocol/ioc-error.h"
+#include "state/durable.h"
 #include "protocol/ioc-stats.h"
 
 #define SEG_MAGIC "IOCJSEG1"
@@ -167,23 +168,6 @@ parse_segment_name (const gchar *name)
   if (!g_ascii_string_to_unsigned (num, 10, 1, G_MAXUINT64, &v, NULL))
     return 0;
   return v;
-}
-
-static gboolean
-fsync_dir (const gchar *dir, GError **error)
-{
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || fsync (fd) < 0)
-    {
-      int saved = errno;
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: fsync of directory %s: %s",
-                   dir, g_strerror (saved));
-      return FALSE;
-    }
-  close (fd);
-  return TRUE;
 }
 
 static gboolean
@@ -382,8 +366,9 @@ create_segment (IocJournal *self, guint64 segment, guint64 prev_segment, guint64
       g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: write %s: %s", path, g_strerror (saved));
       return FALSE;
     }
-  if (!fsync_dir (self->dir, error))
+  if (!ioc_durable_sync_dir (self->dir, error))
     {
+      g_prefix_error (error, "journal: ");
       close (fd);
       return FALSE;
     }
