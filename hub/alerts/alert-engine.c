@@ -16,7 +16,7 @@
  * from the day and hour counts this engine itself keeps, which persist.
  *
  * Main context only; no I/O here (the caller saves ioc_alert_engine_save()). */
-#include "alerts/alert-engine.h"
+#include "alerts/alert-engine-private.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -24,105 +24,6 @@
 
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-time.h"
-
-#define IOC_ALERT_RECENT_MAX 500
-/* A zero-tolerance unit with a mass failure raises one alert per dossier up
- * to this many a day; the spike rules speak for the rest. */
-#define IOC_ALERT_ZERO_TOLERANCE_MAX 50
-/* Baselines look back at most 52 weeks (baseline_weeks' range) plus a margin. */
-#define IOC_ALERT_HISTORY_DAYS (53 * 7)
-
-typedef struct
-{
-  gchar *key; /* "rule/scope" */
-  gchar *rule;
-  gchar *scope;
-  gchar *id;
-  IocAlertState state;
-  gint64 started_us, fired_us, resolved_us, last_true_us, last_notified_us;
-  gdouble value, threshold;
-  gchar *detail;
-  gchar *group;
-  gchar *acked_by;
-  gchar *ack_note;
-  gint64 acked_us;
-  gboolean seen;
-} Inst;
-
-typedef struct
-{
-  GArray *changes; /* gint64 µs of notified state changes inside the window */
-  gboolean flapping;
-} Flap;
-
-typedef struct
-{
-  gchar *id, *rule, *scope, *by, *comment;
-  gint64 created_us, expires_us;
-} Silence;
-
-typedef struct
-{
-  gint32 day;
-  gint64 overdue, due, stock;
-  gint64 hour;         /* day*24+hour that hour_base belongs to */
-  gint64 hour_base;    /* overdue at the start of that hour */
-  gint64 last_overdue; /* overdue at the previous evaluation */
-} UnitDay;
-
-typedef struct
-{
-  gchar *kind, *device, *unit;
-  gboolean is_declared, is_offline, serves_all;
-  gint64 last_seen_us, missing, missing_day_start;
-  gint32 day;
-} Source;
-
-typedef struct
-{
-  gint64 ts_us;
-  gdouble value;
-} Sample;
-
-/* A dossier that went overdue today in a unit some zero-tolerance rule
- * lists (key "unit/dossier-id"). */
-typedef struct
-{
-  gchar *unit, *dossier;
-  gint64 overdue_us;
-} Overdue;
-
-struct _IocAlertEngine
-{
-  const IocAlertRules *rules;
-  const IocCalendar *cal;
-  gint64 started_us;
-  IocAlertFunc notify;
-  gpointer user_data;
-
-  guint64 next_id;
-  GHashTable *insts;    /* key → Inst* (pending and firing) */
-  GQueue *recent;       /* Inst* resolved, newest last */
-  GHashTable *flaps;    /* key → Flap* */
-  GPtrArray *silences;  /* Silence* */
-  guint64 next_silence;
-
-  GHashTable *today;        /* unit → UnitDay* */
-  GHashTable *observed_days; /* day → 1: the engine saw that day (absent units count 0) */
-  GHashTable *influx_days;  /* day → 1: of those, days whose counts came from InfluxDB */
-  GHashTable *unit_daily;   /* unit → (day → count+1) */
-  GHashTable *unit_stock;   /* unit → (day → stock+1) at the end of the day */
-  GHashTable *hours;        /* day*24+hour → count+1 (province, newly overdue) */
-  gint64 cur_hour;          /* day*24+hour being counted; 0: none */
-  GHashTable *sources;      /* "kind/device" → Source* */
-  GHashTable *values;       /* "metric|unit" → Sample* */
-  GHashTable *overdue;      /* "unit/dossier" → Overdue*: today's, zero-tolerance units only */
-  /* Unit spikes that fired this round, announced after the province rules
-   * ran: if they complete a group they go out under it, not one by one. */
-  GPtrArray *fired_units;   /* keys */
-  gboolean dirty;
-  gint64 last_eval_us;
-};
 
 const gchar *
 ioc_alert_state_name (IocAlertState s)
@@ -138,7 +39,7 @@ ioc_alert_state_name (IocAlertState s)
 }
 
 static void
-inst_free (Inst *i)
+inst_free (IocAlertInst *i)
 {
   g_free (i->key);
   g_free (i->rule);
@@ -152,22 +53,22 @@ inst_free (Inst *i)
 }
 
 static void
-flap_free (Flap *f)
+flap_free (IocAlertFlap *f)
 {
   g_array_unref (f->changes);
   g_free (f);
 }
 
-static Flap *
+static IocAlertFlap *
 flap_new (void)
 {
-  Flap *f = g_new0 (Flap, 1);
+  IocAlertFlap *f = g_new0 (IocAlertFlap, 1);
   f->changes = g_array_new (FALSE, FALSE, sizeof (gint64));
   return f;
 }
 
 static void
-silence_free (Silence *s)
+silence_free (IocAlertSilence *s)
 {
   g_free (s->id);
   g_free (s->rule);
@@ -178,7 +79,7 @@ silence_free (Silence *s)
 }
 
 static void
-overdue_free (Overdue *o)
+overdue_free (IocAlertOverdue *o)
 {
   g_free (o->unit);
   g_free (o->dossier);
@@ -186,7 +87,7 @@ overdue_free (Overdue *o)
 }
 
 static void
-source_free (Source *s)
+source_free (IocAlertSourceState *s)
 {
   g_free (s->kind);
   g_free (s->device);
@@ -329,7 +230,7 @@ table_get (GHashTable *outer, const gchar *unit, gint32 day, gint64 *out)
 
 /* Closes a unit's finished day into the history. */
 static void
-close_unit_day (IocAlertEngine *self, const gchar *unit, UnitDay *ud, gint32 today)
+close_unit_day (IocAlertEngine *self, const gchar *unit, IocAlertUnitDay *ud, gint32 today)
 {
   if (ud->day >= today)
     return;
@@ -347,10 +248,10 @@ ioc_alert_engine_unit_day (IocAlertEngine *self, const gchar *unit, gint64 now_u
                            gint64 overdue_entered, gint64 due, gint64 open_overdue)
 {
   gint32 day = ioc_calendar_day_of (now_us);
-  UnitDay *ud = g_hash_table_lookup (self->today, unit);
+  IocAlertUnitDay *ud = g_hash_table_lookup (self->today, unit);
   if (ud == NULL)
     {
-      ud = g_new0 (UnitDay, 1);
+      ud = g_new0 (IocAlertUnitDay, 1);
       ud->day = day;
       g_hash_table_insert (self->today, g_strdup (unit), ud);
     }
@@ -366,10 +267,10 @@ void
 ioc_alert_engine_source (IocAlertEngine *self, const IocAlertSource *src)
 {
   g_autofree gchar *key = g_strdup_printf ("%s/%s", src->kind, src->device);
-  Source *s = g_hash_table_lookup (self->sources, key);
+  IocAlertSourceState *s = g_hash_table_lookup (self->sources, key);
   if (s == NULL)
     {
-      s = g_new0 (Source, 1);
+      s = g_new0 (IocAlertSourceState, 1);
       s->kind = g_strdup (src->kind);
       s->device = g_strdup (src->device);
       s->missing = s->missing_day_start = src->missing_seqs;
@@ -408,10 +309,10 @@ ioc_alert_engine_value (IocAlertEngine *self, const gchar *metric, const gchar *
   if (!ioc_alert_engine_wants_metric (self, metric))
     return;
   g_autofree gchar *key = g_strdup_printf ("%s|%s", metric, unit);
-  Sample *s = g_hash_table_lookup (self->values, key);
+  IocAlertSample *s = g_hash_table_lookup (self->values, key);
   if (s == NULL)
     {
-      s = g_new0 (Sample, 1);
+      s = g_new0 (IocAlertSample, 1);
       g_hash_table_insert (self->values, g_steal_pointer (&key), s);
     }
   else if (ts_us < s->ts_us)
@@ -459,11 +360,11 @@ add_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier, gint
   gpointer v;
   g_hash_table_iter_init (&it, self->overdue);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    if (g_str_equal (((Overdue *) v)->unit, unit) && ioc_calendar_day_of (((Overdue *) v)->overdue_us) == day)
+    if (g_str_equal (((IocAlertOverdue *) v)->unit, unit) && ioc_calendar_day_of (((IocAlertOverdue *) v)->overdue_us) == day)
       n++;
   if (n >= IOC_ALERT_ZERO_TOLERANCE_MAX)
     return;
-  Overdue *o = g_new0 (Overdue, 1);
+  IocAlertOverdue *o = g_new0 (IocAlertOverdue, 1);
   o->unit = g_strdup (unit);
   o->dossier = g_strdup (dossier);
   o->overdue_us = overdue_us;
@@ -522,7 +423,7 @@ is_silenced (IocAlertEngine *self, const gchar *rule, const gchar *scope, gint64
 {
   for (guint i = 0; i < self->silences->len; i++)
     {
-      Silence *s = g_ptr_array_index (self->silences, i);
+      IocAlertSilence *s = g_ptr_array_index (self->silences, i);
       if (s->expires_us > now_us && g_pattern_match_simple (s->rule, rule)
           && g_pattern_match_simple (s->scope, scope))
         return TRUE;
@@ -531,7 +432,7 @@ is_silenced (IocAlertEngine *self, const gchar *rule, const gchar *scope, gint64
 }
 
 static void
-fill_alert (IocAlertEngine *self, const Inst *i, IocAlert *a)
+fill_alert (IocAlertEngine *self, const IocAlertInst *i, IocAlert *a)
 {
   const IocAlertRule *r = self->rules ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
   memset (a, 0, sizeof *a);
@@ -555,7 +456,7 @@ fill_alert (IocAlertEngine *self, const Inst *i, IocAlert *a)
 }
 
 static void
-notify (IocAlertEngine *self, Inst *i, IocAlertState state, gint64 now_us, gboolean is_reminder,
+notify (IocAlertEngine *self, IocAlertInst *i, IocAlertState state, gint64 now_us, gboolean is_reminder,
         gboolean is_ack_update)
 {
   IocAlert a;
@@ -574,12 +475,12 @@ notify (IocAlertEngine *self, Inst *i, IocAlertState state, gint64 now_us, gbool
  * flap_changes inside flap_window is announced once as "flapping", later
  * ones are held back until the key has been quiet for a whole window. */
 static void
-transition (IocAlertEngine *self, const IocAlertRule *r, Inst *i, gint64 now_us)
+transition (IocAlertEngine *self, const IocAlertRule *r, IocAlertInst *i, gint64 now_us)
 {
   self->dirty = TRUE;
   if (r->flap_changes > 0)
     {
-      Flap *f = g_hash_table_lookup (self->flaps, i->key);
+      IocAlertFlap *f = g_hash_table_lookup (self->flaps, i->key);
       if (f == NULL)
         {
           f = flap_new ();
@@ -603,11 +504,11 @@ transition (IocAlertEngine *self, const IocAlertRule *r, Inst *i, gint64 now_us)
   notify (self, i, i->state, now_us, FALSE, FALSE);
 }
 
-static Inst *
+static IocAlertInst *
 find_recent_by_key (IocAlertEngine *self, const gchar *key)
 {
   for (GList *l = self->recent->tail; l != NULL; l = l->prev)
-    if (g_str_equal (((Inst *) l->data)->key, key))
+    if (g_str_equal (((IocAlertInst *) l->data)->key, key))
       return l->data;
   return NULL;
 }
@@ -622,7 +523,7 @@ settle_flaps (IocAlertEngine *self, gint64 now_us)
   g_hash_table_iter_init (&it, self->flaps);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
-      Flap *f = v;
+      IocAlertFlap *f = v;
       const gchar *key = k;
       g_autofree gchar *rule_name = g_strndup (key, strcspn (key, "/"));
       const IocAlertRule *r = self->rules ? ioc_alert_rules_find (self->rules, rule_name) : NULL;
@@ -633,7 +534,7 @@ settle_flaps (IocAlertEngine *self, gint64 now_us)
         continue;
       if (f->flapping)
         {
-          Inst *i = g_hash_table_lookup (self->insts, key);
+          IocAlertInst *i = g_hash_table_lookup (self->insts, key);
           if (i != NULL && i->state == IOC_ALERT_STATE_FIRING)
             notify (self, i, IOC_ALERT_STATE_FIRING, now_us, FALSE, FALSE);
           else if ((i = find_recent_by_key (self, key)) != NULL)
@@ -646,14 +547,7 @@ settle_flaps (IocAlertEngine *self, gint64 now_us)
 
 /* ---- the lifecycle of one (rule, scope) ---- */
 
-typedef enum
-{
-  COND_FALSE,
-  COND_TRUE,
-  COND_UNKNOWN, /* no data, stale, muted: the instance stays as it is */
-} Cond;
-
-static Inst *
+static IocAlertInst *
 lookup_inst (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope)
 {
   g_autofree gchar *key = g_strdup_printf ("%s/%s", r->name, scope);
@@ -661,7 +555,7 @@ lookup_inst (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope)
 }
 
 static void
-resolve (IocAlertEngine *self, const IocAlertRule *r, Inst *i, gint64 now_us)
+resolve (IocAlertEngine *self, const IocAlertRule *r, IocAlertInst *i, gint64 now_us)
 {
   i->state = IOC_ALERT_STATE_RESOLVED;
   i->resolved_us = now_us;
@@ -682,7 +576,7 @@ open_group (IocAlertEngine *self, const IocAlertRule *r)
       const IocAlertRule *p = g_ptr_array_index (self->rules->rules, k);
       if (p->kind != IOC_ALERT_KIND_SPIKE_PROVINCE || (p->unit_rule && !g_str_equal (p->unit_rule, r->name)))
         continue;
-      Inst *g = lookup_inst (self, p, "units");
+      IocAlertInst *g = lookup_inst (self, p, "units");
       if (g != NULL && g->state == IOC_ALERT_STATE_FIRING)
         return g->id;
     }
@@ -690,22 +584,22 @@ open_group (IocAlertEngine *self, const IocAlertRule *r)
 }
 
 static void
-step (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope, Cond cond, gdouble value,
+step (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope, IocAlertCond cond, gdouble value,
       gdouble threshold, const gchar *detail, gint64 now_us)
 {
   g_autofree gchar *key = g_strdup_printf ("%s/%s", r->name, scope);
-  Inst *i = g_hash_table_lookup (self->insts, key);
-  if (cond == COND_UNKNOWN)
+  IocAlertInst *i = g_hash_table_lookup (self->insts, key);
+  if (cond == IOC_ALERT_COND_UNKNOWN)
     {
       if (i != NULL)
         i->seen = TRUE;
       return;
     }
-  if (cond == COND_TRUE)
+  if (cond == IOC_ALERT_COND_TRUE)
     {
       if (i == NULL)
         {
-          i = g_new0 (Inst, 1);
+          i = g_new0 (IocAlertInst, 1);
           i->key = g_steal_pointer (&key);
           i->rule = g_strdup (r->name);
           i->scope = g_strdup (scope);
@@ -768,12 +662,12 @@ finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
-      Inst *i = v;
+      IocAlertInst *i = v;
       if (g_str_equal (i->rule, r->name) && !i->seen)
         g_ptr_array_add (scopes, g_strdup (i->scope));
     }
   for (guint k = 0; k < scopes->len; k++)
-    step (self, r, g_ptr_array_index (scopes, k), COND_FALSE, 0, 0, NULL, now_us);
+    step (self, r, g_ptr_array_index (scopes, k), IOC_ALERT_COND_FALSE, 0, 0, NULL, now_us);
 }
 
 /* ---- the stale-data guard (DOMAIN §3.7) ---- */
@@ -786,7 +680,7 @@ stale_reason (IocAlertEngine *self, const gchar *unit, gint64 stale_after_us, gi
   g_hash_table_iter_init (&it, self->sources);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
-      Source *s = v;
+      IocAlertSourceState *s = v;
       if (!g_str_equal (s->kind, "portal") || (!s->serves_all && g_strcmp0 (s->unit, unit) != 0))
         continue;
       gint64 since = s->last_seen_us > 0 ? s->last_seen_us : self->started_us;
@@ -866,14 +760,14 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       gpointer v = g_hash_table_lookup (self->today, k);
       (void) v;
       const gchar *unit = k;
-      UnitDay *ud = v;
+      IocAlertUnitDay *ud = v;
       if (!ioc_alert_rule_has_unit (r, unit) || ud->day != today)
         continue;
       const gchar *stale = stale_reason (self, unit, r->stale_after_us, now_us);
       if (stale != NULL)
         {
           /* Missing completions must not look like a spike. */
-          step (self, r, unit, COND_UNKNOWN, 0, 0, NULL, now_us);
+          step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
           continue;
         }
       gdouble samples[52];
@@ -904,14 +798,14 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
                                                   "%.0f%% of %" G_GINT64_FORMAT " due (min %.0f%%); %s",
                                                   ud->overdue, thr, share * 100, (gint64) due,
                                                   r->min_share * 100, base);
-      step (self, r, unit, cond ? COND_TRUE : COND_FALSE, (gdouble) ud->overdue, thr, detail, now_us);
+      step (self, r, unit, cond ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) ud->overdue, thr, detail, now_us);
     }
 }
 
 static gint
 cmp_inst_scope (gconstpointer a, gconstpointer b)
 {
-  return g_strcmp0 ((*(Inst *const *) a)->scope, (*(Inst *const *) b)->scope);
+  return g_strcmp0 ((*(IocAlertInst *const *) a)->scope, (*(IocAlertInst *const *) b)->scope);
 }
 
 static void
@@ -931,7 +825,7 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   g_hash_table_iter_init (&sit, self->today);
   while (g_hash_table_iter_next (&sit, &sk, &sv))
     {
-      UnitDay *ud = sv;
+      IocAlertUnitDay *ud = sv;
       if (ud->day != today || ud->hour != hk)
         continue;
       if (stale_reason (self, sk, r->stale_after_us, now_us) != NULL)
@@ -972,7 +866,7 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   g_autofree gchar *detail = g_strdup_printf ("%" G_GINT64_FORMAT " newly overdue this hour ≥ %.1f "
                                               "(%u stale units left out); %s",
                                               count, thr, n_stale, base);
-  step (self, r, "hourly", count >= thr ? COND_TRUE : COND_FALSE, (gdouble) count, thr, detail, now_us);
+  step (self, r, "hourly", count >= thr ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) count, thr, detail, now_us);
 
   /* ≥ N units in spike the same day: a systemic cause; it groups them. */
   if (r->units_in_spike == 0)
@@ -983,7 +877,7 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
-      Inst *i = v;
+      IocAlertInst *i = v;
       const IocAlertRule *ur = ioc_alert_rules_find (self->rules, i->rule);
       if (ur == NULL || ur->kind != IOC_ALERT_KIND_SPIKE_UNIT || i->state != IOC_ALERT_STATE_FIRING
           || (r->unit_rule != NULL && !g_str_equal (r->unit_rule, i->rule))
@@ -994,17 +888,17 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   g_ptr_array_sort (members, cmp_inst_scope);
   GString *units = g_string_new (NULL);
   for (guint m = 0; m < members->len; m++)
-    g_string_append_printf (units, "%s%s", m ? "," : "", ((Inst *) g_ptr_array_index (members, m))->scope);
+    g_string_append_printf (units, "%s%s", m ? "," : "", ((IocAlertInst *) g_ptr_array_index (members, m))->scope);
   g_autofree gchar *udetail = g_strdup_printf ("%u units in spike today (≥ %" G_GINT64_FORMAT "): %s",
                                                members->len, r->units_in_spike, units->str);
   g_string_free (units, TRUE);
-  Cond c = members->len >= (guint) r->units_in_spike ? COND_TRUE : COND_FALSE;
+  IocAlertCond c = members->len >= (guint) r->units_in_spike ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE;
   step (self, r, "units", c, members->len, (gdouble) r->units_in_spike, udetail, now_us);
-  Inst *p = lookup_inst (self, r, "units");
+  IocAlertInst *p = lookup_inst (self, r, "units");
   if (p != NULL && p->state == IOC_ALERT_STATE_FIRING)
     for (guint m = 0; m < members->len; m++)
       {
-        Inst *i = g_ptr_array_index (members, m);
+        IocAlertInst *i = g_ptr_array_index (members, m);
         if (i->group != NULL)
           continue;
         i->group = g_strdup (p->id);
@@ -1033,7 +927,7 @@ eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         continue;
       if (stale_reason (self, unit, r->stale_after_us, now_us) != NULL)
         {
-          step (self, r, unit, COND_UNKNOWN, 0, 0, NULL, now_us);
+          step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
           continue;
         }
       gint64 vals[61];
@@ -1052,7 +946,7 @@ eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         }
       if (!known || n < (guint) r->days + 1)
         {
-          step (self, r, unit, COND_UNKNOWN, 0, 0, NULL, now_us);
+          step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
           continue;
         }
       gboolean rising = TRUE;
@@ -1061,7 +955,7 @@ eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       g_autofree gchar *detail = g_strdup_printf ("open overdue stock %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT
                                                   " working days ago %" G_GINT64_FORMAT,
                                                   vals[0], r->days, vals[r->days]);
-      step (self, r, unit, rising ? COND_TRUE : COND_FALSE, (gdouble) vals[0], (gdouble) vals[r->days],
+      step (self, r, unit, rising ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) vals[0], (gdouble) vals[r->days],
             detail, now_us);
     }
 }
@@ -1077,14 +971,14 @@ eval_zero_tolerance (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   for (guint q = 0; q < keys->len; q++)
     {
       const gchar *scope = g_ptr_array_index (keys, q);
-      Overdue *o = g_hash_table_lookup (self->overdue, scope);
+      IocAlertOverdue *o = g_hash_table_lookup (self->overdue, scope);
       if (!ioc_alert_rule_has_unit (r, o->unit) || ioc_calendar_day_of (o->overdue_us) != today)
         continue;
       gchar when[IOC_TIME_BUF];
       ioc_time_format (o->overdue_us, when);
       g_autofree gchar *detail = g_strdup_printf ("dossier %s overdue since %s in a zero-tolerance unit",
                                                   o->dossier, when);
-      step (self, r, scope, COND_TRUE, 1, 0, detail, now_us);
+      step (self, r, scope, IOC_ALERT_COND_TRUE, 1, 0, detail, now_us);
     }
 }
 
@@ -1097,7 +991,7 @@ eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       gpointer k = g_ptr_array_index (keys, q);
       gpointer v = g_hash_table_lookup (self->sources, k);
       (void) v;
-      Source *s = v;
+      IocAlertSourceState *s = v;
       if (!s->is_declared && !s->is_offline)
         continue; /* only the declared inventory has an expected cadence */
       if (r->source_kinds != NULL && !g_strv_contains ((const gchar *const *) r->source_kinds, s->kind))
@@ -1115,7 +1009,7 @@ eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       else
         detail = g_strdup_printf ("last seen %" G_GINT64_FORMAT " s ago (expected every %" G_GINT64_FORMAT " s)",
                                   age / G_USEC_PER_SEC, r->cadence_us / G_USEC_PER_SEC);
-      step (self, r, k, down ? COND_TRUE : COND_FALSE, (gdouble) (age / G_USEC_PER_SEC),
+      step (self, r, k, down ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) (age / G_USEC_PER_SEC),
             (gdouble) (r->cadence_us / G_USEC_PER_SEC), detail, now_us);
     }
 }
@@ -1125,7 +1019,7 @@ sample_value (IocAlertEngine *self, const gchar *metric, const gchar *unit, gint
               gint64 max_age_us, gdouble *out)
 {
   g_autofree gchar *key = g_strdup_printf ("%s|%s", metric, unit);
-  Sample *s = g_hash_table_lookup (self->values, key);
+  IocAlertSample *s = g_hash_table_lookup (self->values, key);
   if (s == NULL || now_us - s->ts_us > max_age_us)
     return FALSE;
   *out = s->value;
@@ -1153,11 +1047,11 @@ eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         known = sample_value (self, r->denominator, unit, now_us, r->max_age_us, &den) && den > 0;
       if (!known)
         {
-          step (self, r, unit, COND_UNKNOWN, 0, 0, NULL, now_us);
+          step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
           continue;
         }
       gdouble x = num / den;
-      Inst *i = lookup_inst (self, r, unit);
+      IocAlertInst *i = lookup_inst (self, r, unit);
       gboolean active = i != NULL && i->state == IOC_ALERT_STATE_FIRING;
       /* Hysteresis: a firing alert holds until the value is past `clear`. */
       gboolean cond;
@@ -1170,7 +1064,7 @@ eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
                                                   r->denominator ? r->denominator : "", x,
                                                   r->below ? "<" : ">", r->value, r->below ? "≥" : "≤",
                                                   r->clear);
-      step (self, r, unit, cond ? COND_TRUE : COND_FALSE, x, r->value, detail, now_us);
+      step (self, r, unit, cond ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, x, r->value, detail, now_us);
     }
 }
 
@@ -1189,8 +1083,8 @@ roll_hours (IocAlertEngine *self, gint64 now_us)
       gint64 prev = 0;
       g_hash_table_iter_init (&it, self->today);
       while (g_hash_table_iter_next (&it, NULL, &v))
-        if (((UnitDay *) v)->hour == self->cur_hour)
-          prev += MAX (((UnitDay *) v)->last_overdue - ((UnitDay *) v)->hour_base, 0);
+        if (((IocAlertUnitDay *) v)->hour == self->cur_hour)
+          prev += MAX (((IocAlertUnitDay *) v)->last_overdue - ((IocAlertUnitDay *) v)->hour_base, 0);
       gint64 *key = g_new (gint64, 1);
       *key = self->cur_hour;
       g_hash_table_insert (self->hours, key, GSIZE_TO_POINTER ((gsize) (prev + 1)));
@@ -1198,7 +1092,7 @@ roll_hours (IocAlertEngine *self, gint64 now_us)
   g_hash_table_iter_init (&it, self->today);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
-      UnitDay *ud = v;
+      IocAlertUnitDay *ud = v;
       close_unit_day (self, k, ud, today);
       if (ud->hour != hk)
         {
@@ -1268,7 +1162,7 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
   g_hash_table_iter_init (&it, self->sources);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
-      Source *s = v;
+      IocAlertSourceState *s = v;
       if (s->day != today)
         {
           s->day = today;
@@ -1279,7 +1173,7 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
   /* Zero-tolerance dossiers are today's: yesterday's alerts resolve. */
   g_hash_table_iter_init (&it, self->overdue);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    if (ioc_calendar_day_of (((Overdue *) v)->overdue_us) != today)
+    if (ioc_calendar_day_of (((IocAlertOverdue *) v)->overdue_us) != today)
       {
         g_hash_table_iter_remove (&it);
         self->dirty = TRUE;
@@ -1287,7 +1181,7 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
 
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    ((Inst *) v)->seen = FALSE;
+    ((IocAlertInst *) v)->seen = FALSE;
 
   /* Province rules last: they group the unit alerts fired this round. */
   for (guint pass = 0; pass < 2 && self->rules != NULL; pass++)
@@ -1301,8 +1195,8 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
             /* Muted: nothing changes until office hours. */
             g_hash_table_iter_init (&it, self->insts);
             while (g_hash_table_iter_next (&it, NULL, &v))
-              if (g_str_equal (((Inst *) v)->rule, r->name))
-                ((Inst *) v)->seen = TRUE;
+              if (g_str_equal (((IocAlertInst *) v)->rule, r->name))
+                ((IocAlertInst *) v)->seen = TRUE;
             continue;
           }
         switch (r->kind)
@@ -1321,7 +1215,7 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
   /* Unit spikes fired this round: under their group if one opened. */
   for (guint k = 0; k < self->fired_units->len; k++)
     {
-      Inst *i = g_hash_table_lookup (self->insts, g_ptr_array_index (self->fired_units, k));
+      IocAlertInst *i = g_hash_table_lookup (self->insts, g_ptr_array_index (self->fired_units, k));
       const IocAlertRule *r = i != NULL ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
       if (r != NULL && i->state == IOC_ALERT_STATE_FIRING)
         transition (self, r, i, now_us);
@@ -1332,11 +1226,11 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
   g_autoptr (GPtrArray) orphans = g_ptr_array_new ();
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    if (self->rules == NULL || ioc_alert_rules_find (self->rules, ((Inst *) v)->rule) == NULL)
+    if (self->rules == NULL || ioc_alert_rules_find (self->rules, ((IocAlertInst *) v)->rule) == NULL)
       g_ptr_array_add (orphans, v);
   for (guint i = 0; i < orphans->len; i++)
     {
-      Inst *o = g_ptr_array_index (orphans, i);
+      IocAlertInst *o = g_ptr_array_index (orphans, i);
       IocAlertRule gone = { .name = o->rule, .flap_window_us = G_TIME_SPAN_HOUR };
       resolve (self, &gone, o, now_us);
     }
@@ -1345,7 +1239,7 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
 
   /* Expired silences go. */
   for (guint i = self->silences->len; i > 0; i--)
-    if (((Silence *) g_ptr_array_index (self->silences, i - 1))->expires_us <= now_us)
+    if (((IocAlertSilence *) g_ptr_array_index (self->silences, i - 1))->expires_us <= now_us)
       {
         g_ptr_array_remove_index (self->silences, i - 1);
         self->dirty = TRUE;
@@ -1494,7 +1388,7 @@ ioc_alert_engine_ack (IocAlertEngine *self, const gchar *id, const gchar *by, co
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
-      Inst *i = v;
+      IocAlertInst *i = v;
       if (!g_str_equal (i->id, id))
         continue;
       g_free (i->acked_by);
@@ -1514,7 +1408,7 @@ gchar *
 ioc_alert_engine_silence (IocAlertEngine *self, const gchar *rule, const gchar *scope,
                           gint64 expires_us, const gchar *by, const gchar *comment, gint64 now_us)
 {
-  Silence *s = g_new0 (Silence, 1);
+  IocAlertSilence *s = g_new0 (IocAlertSilence, 1);
   s->id = g_strdup_printf ("s%" G_GUINT64_FORMAT, self->next_silence++);
   s->rule = g_strdup (rule ? rule : "*");
   s->scope = g_strdup (scope ? scope : "*");
@@ -1530,7 +1424,7 @@ gboolean
 ioc_alert_engine_unsilence (IocAlertEngine *self, const gchar *id, GError **error)
 {
   for (guint i = 0; i < self->silences->len; i++)
-    if (g_str_equal (((Silence *) g_ptr_array_index (self->silences, i))->id, id))
+    if (g_str_equal (((IocAlertSilence *) g_ptr_array_index (self->silences, i))->id, id))
       {
         g_ptr_array_remove_index (self->silences, i);
         return TRUE;
@@ -1614,7 +1508,7 @@ ioc_alert_alert_to_json (const IocAlert *a)
 static gint
 cmp_inst_id (gconstpointer a, gconstpointer b)
 {
-  const Inst *x = *(Inst *const *) a, *y = *(Inst *const *) b;
+  const IocAlertInst *x = *(IocAlertInst *const *) a, *y = *(IocAlertInst *const *) b;
   guint64 p = g_ascii_strtoull (x->id, NULL, 10), q = g_ascii_strtoull (y->id, NULL, 10);
   return p < q ? 1 : p > q ? -1 : 0; /* newest first */
 }
@@ -1638,7 +1532,7 @@ alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnos
   json_builder_begin_array (b);
   for (guint i = 0; i < all->len; i++)
     {
-      Inst *in = g_ptr_array_index (all, i);
+      IocAlertInst *in = g_ptr_array_index (all, i);
       IocAlert a;
       fill_alert (self, in, &a);
       /* As of the last evaluation: the engine has no clock of its own. */
@@ -1686,7 +1580,7 @@ ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us)
   json_builder_begin_array (b);
   for (guint i = 0; i < self->silences->len; i++)
     {
-      Silence *s = g_ptr_array_index (self->silences, i);
+      IocAlertSilence *s = g_ptr_array_index (self->silences, i);
       if (s->expires_us <= now_us)
         continue;
       json_builder_begin_object (b);
@@ -1713,7 +1607,7 @@ ioc_alert_engine_active_keys (IocAlertEngine *self)
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
-      Inst *i = v;
+      IocAlertInst *i = v;
       g_ptr_array_add (out, g_strdup_printf ("%s:%s", i->key, ioc_alert_state_name (i->state)));
     }
   g_ptr_array_sort (out, cmp_strp);
@@ -1723,7 +1617,7 @@ ioc_alert_engine_active_keys (IocAlertEngine *self)
 /* ---- persistence (raw µs integers: this is the hub's own file) ---- */
 
 static void
-save_inst (JsonBuilder *b, const Inst *i)
+save_inst (JsonBuilder *b, const IocAlertInst *i)
 {
   json_builder_begin_object (b);
   add_str (b, "rule", i->rule);
@@ -1806,7 +1700,7 @@ ioc_alert_engine_save (IocAlertEngine *self)
   json_builder_begin_array (b);
   for (guint i = 0; i < self->silences->len; i++)
     {
-      Silence *s = g_ptr_array_index (self->silences, i);
+      IocAlertSilence *s = g_ptr_array_index (self->silences, i);
       json_builder_begin_object (b);
       add_str (b, "id", s->id);
       add_str (b, "rule", s->rule);
@@ -1826,7 +1720,7 @@ ioc_alert_engine_save (IocAlertEngine *self)
   g_hash_table_iter_init (&it, self->flaps);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
-      Flap *f = v;
+      IocAlertFlap *f = v;
       json_builder_set_member_name (b, k);
       json_builder_begin_array (b);
       json_builder_add_int_value (b, f->flapping);
@@ -1841,7 +1735,7 @@ ioc_alert_engine_save (IocAlertEngine *self)
   g_hash_table_iter_init (&it, self->today);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
-      UnitDay *ud = v;
+      IocAlertUnitDay *ud = v;
       json_builder_set_member_name (b, k);
       json_builder_begin_array (b);
       json_builder_add_int_value (b, ud->day);
@@ -1889,7 +1783,7 @@ ioc_alert_engine_save (IocAlertEngine *self)
   g_hash_table_iter_init (&it, self->overdue);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
-      Overdue *o = v;
+      IocAlertOverdue *o = v;
       json_builder_begin_array (b);
       json_builder_add_string_value (b, o->unit);
       json_builder_add_string_value (b, o->dossier);
@@ -1918,14 +1812,14 @@ dup_opt (JsonObject *o, const gchar *name)
   return g_strdup (opt_str (o, name));
 }
 
-static Inst *
+static IocAlertInst *
 load_inst (JsonObject *o)
 {
   JsonArray *t = json_object_get_array_member (o, "t");
   if (opt_str (o, "rule") == NULL || opt_str (o, "scope") == NULL || opt_str (o, "id") == NULL || t == NULL
       || json_array_get_length (t) != 6)
     return NULL;
-  Inst *i = g_new0 (Inst, 1);
+  IocAlertInst *i = g_new0 (IocAlertInst, 1);
   i->rule = dup_opt (o, "rule");
   i->scope = dup_opt (o, "scope");
   i->key = g_strdup_printf ("%s/%s", i->rule, i->scope);
@@ -1992,14 +1886,14 @@ ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GErro
   JsonArray *a = json_object_get_array_member (root, "alerts");
   for (guint i = 0; a && i < json_array_get_length (a); i++)
     {
-      Inst *in = load_inst (json_array_get_object_element (a, i));
+      IocAlertInst *in = load_inst (json_array_get_object_element (a, i));
       if (in != NULL)
         g_hash_table_replace (self->insts, in->key, in);
     }
   a = json_object_get_array_member (root, "recent");
   for (guint i = 0; a && i < json_array_get_length (a); i++)
     {
-      Inst *in = load_inst (json_array_get_object_element (a, i));
+      IocAlertInst *in = load_inst (json_array_get_object_element (a, i));
       if (in != NULL)
         g_queue_push_tail (self->recent, in);
     }
@@ -2009,7 +1903,7 @@ ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GErro
       JsonObject *o = json_array_get_object_element (a, i);
       if (opt_str (o, "id") == NULL)
         continue;
-      Silence *s = g_new0 (Silence, 1);
+      IocAlertSilence *s = g_new0 (IocAlertSilence, 1);
       s->id = dup_opt (o, "id");
       s->rule = g_strdup (opt_str (o, "rule") ? opt_str (o, "rule") : "*");
       s->scope = g_strdup (opt_str (o, "scope") ? opt_str (o, "scope") : "*");
@@ -2028,7 +1922,7 @@ ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GErro
           JsonArray *fa = json_object_get_array_member (o, l->data);
           if (fa == NULL || json_array_get_length (fa) < 1)
             continue;
-          Flap *f = flap_new ();
+          IocAlertFlap *f = flap_new ();
           f->flapping = json_array_get_int_element (fa, 0) != 0;
           for (guint i = 1; i < json_array_get_length (fa); i++)
             {
@@ -2047,7 +1941,7 @@ ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GErro
           JsonArray *ua = json_object_get_array_member (o, l->data);
           if (ua == NULL || json_array_get_length (ua) != 7)
             continue;
-          UnitDay *ud = g_new0 (UnitDay, 1);
+          IocAlertUnitDay *ud = g_new0 (IocAlertUnitDay, 1);
           ud->day = (gint32) json_array_get_int_element (ua, 0);
           ud->overdue = json_array_get_int_element (ua, 1);
           ud->due = json_array_get_int_element (ua, 2);

@@ -1,0 +1,128 @@
+/* alert-engine-private.h — what the alert engine's pieces share, and
+ * nothing outside hub/alerts/ includes.
+ *
+ * The engine is one object split by concern:
+ *   alert-engine.c     construction, the inputs, one evaluation round
+ *   alert-history.c    day and hour tables, baselines, the InfluxDB import
+ *   alert-eval.c       the rule evaluators and the stale-data guard
+ *   alert-lifecycle.c  instances: pending → firing → resolved, flaps, acks, silences
+ *   alert-views.c      the JSON the API and the rule tests read
+ *   alert-store.c      the state as JSON, and the file that holds it
+ * Every function here takes the engine and runs on the main context, like
+ * the public ones (alert-engine.h). */
+#pragma once
+
+#include <json-glib/json-glib.h>
+
+#include "alerts/alert-engine.h"
+
+G_BEGIN_DECLS
+
+#define IOC_ALERT_RECENT_MAX 500
+/* A zero-tolerance unit with a mass failure raises one alert per dossier up
+ * to this many a day; the spike rules speak for the rest. */
+#define IOC_ALERT_ZERO_TOLERANCE_MAX 50
+/* Baselines look back at most 52 weeks (baseline_weeks' range) plus a margin. */
+#define IOC_ALERT_HISTORY_DAYS (53 * 7)
+
+typedef struct
+{
+  gchar *key; /* "rule/scope" */
+  gchar *rule;
+  gchar *scope;
+  gchar *id;
+  IocAlertState state;
+  gint64 started_us, fired_us, resolved_us, last_true_us, last_notified_us;
+  gdouble value, threshold;
+  gchar *detail;
+  gchar *group;
+  gchar *acked_by;
+  gchar *ack_note;
+  gint64 acked_us;
+  gboolean seen;
+} IocAlertInst;
+
+typedef struct
+{
+  GArray *changes; /* gint64 µs of notified state changes inside the window */
+  gboolean flapping;
+} IocAlertFlap;
+
+typedef struct
+{
+  gchar *id, *rule, *scope, *by, *comment;
+  gint64 created_us, expires_us;
+} IocAlertSilence;
+
+typedef struct
+{
+  gint32 day;
+  gint64 overdue, due, stock;
+  gint64 hour;         /* day*24+hour that hour_base belongs to */
+  gint64 hour_base;    /* overdue at the start of that hour */
+  gint64 last_overdue; /* overdue at the previous evaluation */
+} IocAlertUnitDay;
+
+typedef struct
+{
+  gchar *kind, *device, *unit;
+  gboolean is_declared, is_offline, serves_all;
+  gint64 last_seen_us, missing, missing_day_start;
+  gint32 day;
+} IocAlertSourceState;
+
+typedef struct
+{
+  gint64 ts_us;
+  gdouble value;
+} IocAlertSample;
+
+/* A dossier that went overdue today in a unit some zero-tolerance rule
+ * lists (key "unit/dossier-id"). */
+typedef struct
+{
+  gchar *unit, *dossier;
+  gint64 overdue_us;
+} IocAlertOverdue;
+
+struct _IocAlertEngine
+{
+  const IocAlertRules *rules;
+  const IocCalendar *cal;
+  gint64 started_us;
+  IocAlertFunc notify;
+  gpointer user_data;
+
+  guint64 next_id;
+  GHashTable *insts;    /* key → IocAlertInst* (pending and firing) */
+  GQueue *recent;       /* IocAlertInst* resolved, newest last */
+  GHashTable *flaps;    /* key → IocAlertFlap* */
+  GPtrArray *silences;  /* IocAlertSilence* */
+  guint64 next_silence;
+
+  GHashTable *today;        /* unit → IocAlertUnitDay* */
+  GHashTable *observed_days; /* day → 1: the engine saw that day (absent units count 0) */
+  GHashTable *influx_days;  /* day → 1: of those, days whose counts came from InfluxDB */
+  GHashTable *unit_daily;   /* unit → (day → count+1) */
+  GHashTable *unit_stock;   /* unit → (day → stock+1) at the end of the day */
+  GHashTable *hours;        /* day*24+hour → count+1 (province, newly overdue) */
+  gint64 cur_hour;          /* day*24+hour being counted; 0: none */
+  GHashTable *sources;      /* "kind/device" → IocAlertSourceState* */
+  GHashTable *values;       /* "metric|unit" → IocAlertSample* */
+  GHashTable *overdue;      /* "unit/dossier" → IocAlertOverdue*: today's, zero-tolerance units only */
+  /* Unit spikes that fired this round, announced after the province rules
+   * ran: if they complete a group they go out under it, not one by one. */
+  GPtrArray *fired_units;   /* keys */
+  gboolean dirty;
+  gint64 last_eval_us;
+};
+
+typedef enum
+{
+  IOC_ALERT_COND_FALSE,
+  IOC_ALERT_COND_TRUE,
+  IOC_ALERT_COND_UNKNOWN, /* no data, stale, muted: the instance stays as it is */
+} IocAlertCond;
+
+
+G_END_DECLS
