@@ -125,4 +125,35 @@ typedef enum
 } IocAlertCond;
 
 
+/* ---- alert-engine.c ---- */
+
+/* The calendar's answers; without a calendar every day and hour is working time. */
+gboolean ioc_alert_engine_is_working_day (IocAlertEngine *self, gint32 day);
+gboolean ioc_alert_engine_is_working_time (IocAlertEngine *self, gint64 us);
+gint64   ioc_alert_engine_working_us_between (IocAlertEngine *self, gint64 a, gint64 b);
+
+/* ---- alert-history.c ---- */
+
+/* A day number → count table (GINT_TO_POINTER keys, count + 1 values). */
+GHashTable  *ioc_alert_history_day_table (void);
+/* day × 24 + local hour: the key of the province's hourly table. */
+gint64       ioc_alert_history_hour_key (gint64 us);
+/* outer: unit → day table.  Values are stored + 1 so that 0 is told from absent. */
+void         ioc_alert_history_table_set (GHashTable *outer, const gchar *unit, gint32 day, gint64 v);
+gboolean     ioc_alert_history_table_get (GHashTable *outer, const gchar *unit, gint32 day, gint64 *out);
+/* Closes ud into the history when its day is before today, and restarts it. */
+void         ioc_alert_history_close_day (IocAlertEngine *self, const gchar *unit, IocAlertUnitDay *ud,
+                                          gint32 today);
+/* Same-weekday samples of unit (NULL: count the days only) over `weeks`
+ * weeks before day, into out (may be NULL); how many, and how many of
+ * them were imported from InfluxDB. */
+guint        ioc_alert_history_unit_samples (IocAlertEngine *self, const gchar *unit, gint32 day, gint64 weeks,
+                                             gdouble *out, guint *n_influx);
+/* "own history", "influxdb" or both, for a baseline of n samples. */
+const gchar *ioc_alert_history_baseline_source (guint n, guint n_influx);
+/* Once per evaluation: closes finished days and the hour that ended. */
+void         ioc_alert_history_roll (IocAlertEngine *self, gint64 now_us);
+/* On a new day: forgets what no rule's baseline reaches any more. */
+void         ioc_alert_history_prune (IocAlertEngine *self, gint64 now_us);
+
 G_END_DECLS

@@ -95,12 +95,6 @@ source_free (IocAlertSourceState *s)
   g_free (s);
 }
 
-static GHashTable *
-day_table (void)
-{
-  return g_hash_table_new (g_direct_hash, g_direct_equal);
-}
-
 IocAlertEngine *
 ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64 started_us,
                       IocAlertFunc notify, gpointer user_data)
@@ -118,8 +112,8 @@ ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64
   self->flaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) flap_free);
   self->silences = g_ptr_array_new_with_free_func ((GDestroyNotify) silence_free);
   self->today = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->observed_days = day_table ();
-  self->influx_days = day_table ();
+  self->observed_days = ioc_alert_history_day_table ();
+  self->influx_days = ioc_alert_history_day_table ();
   self->unit_daily = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_hash_table_unref);
   self->unit_stock = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -174,74 +168,27 @@ cmp_strp (gconstpointer a, gconstpointer b)
 
 /* ---- time helpers ---- */
 
-static gboolean
-is_working_day (IocAlertEngine *self, gint32 day)
+gboolean
+ioc_alert_engine_is_working_day (IocAlertEngine *self, gint32 day)
 {
   return self->cal == NULL || ioc_calendar_is_working_day_n (self->cal, day);
 }
 
-static gboolean
-is_working_time (IocAlertEngine *self, gint64 us)
+gboolean
+ioc_alert_engine_is_working_time (IocAlertEngine *self, gint64 us)
 {
   return self->cal == NULL || ioc_calendar_is_working_time (self->cal, us);
 }
 
-static gint64
-working_us_between (IocAlertEngine *self, gint64 a, gint64 b)
+gint64
+ioc_alert_engine_working_us_between (IocAlertEngine *self, gint64 a, gint64 b)
 {
   if (b <= a)
     return 0;
   return self->cal == NULL ? b - a : ioc_calendar_working_us_between (self->cal, a, b);
 }
 
-static gint64
-hour_key (gint64 us)
-{
-  gint mod = 0;
-  ioc_time_local_date (us, NULL, NULL, NULL, NULL, &mod);
-  return (gint64) ioc_calendar_day_of (us) * 24 + mod / 60;
-}
-
-/* ---- history ---- */
-
-static void
-table_set (GHashTable *outer, const gchar *unit, gint32 day, gint64 v)
-{
-  GHashTable *t = g_hash_table_lookup (outer, unit);
-  if (t == NULL)
-    {
-      t = day_table ();
-      g_hash_table_insert (outer, g_strdup (unit), t);
-    }
-  /* +1 so that a stored 0 is told apart from absent. */
-  g_hash_table_insert (t, GINT_TO_POINTER (day), GSIZE_TO_POINTER ((gsize) (v + 1)));
-}
-
-static gboolean
-table_get (GHashTable *outer, const gchar *unit, gint32 day, gint64 *out)
-{
-  GHashTable *t = g_hash_table_lookup (outer, unit);
-  gpointer v = t ? g_hash_table_lookup (t, GINT_TO_POINTER (day)) : NULL;
-  if (v == NULL)
-    return FALSE;
-  *out = (gint64) GPOINTER_TO_SIZE (v) - 1;
-  return TRUE;
-}
-
-/* Closes a unit's finished day into the history. */
-static void
-close_unit_day (IocAlertEngine *self, const gchar *unit, IocAlertUnitDay *ud, gint32 today)
-{
-  if (ud->day >= today)
-    return;
-  table_set (self->unit_daily, unit, ud->day, ud->overdue);
-  table_set (self->unit_stock, unit, ud->day, ud->stock);
-  g_hash_table_add (self->observed_days, GINT_TO_POINTER (ud->day));
-  ud->day = today;
-  ud->overdue = 0;
-  ud->due = 0; /* the stock carries over: it is a level, not a count */
-  self->dirty = TRUE;
-}
+/* ---- inputs ---- */
 
 void
 ioc_alert_engine_unit_day (IocAlertEngine *self, const gchar *unit, gint64 now_us,
@@ -255,7 +202,7 @@ ioc_alert_engine_unit_day (IocAlertEngine *self, const gchar *unit, gint64 now_u
       ud->day = day;
       g_hash_table_insert (self->today, g_strdup (unit), ud);
     }
-  close_unit_day (self, unit, ud, day);
+  ioc_alert_history_close_day (self, unit, ud, day);
   if (ud->day != day)
     return; /* an input for a day already closed: ignore */
   ud->overdue = overdue_entered;
@@ -684,7 +631,7 @@ stale_reason (IocAlertEngine *self, const gchar *unit, gint64 stale_after_us, gi
       if (!g_str_equal (s->kind, "portal") || (!s->serves_all && g_strcmp0 (s->unit, unit) != 0))
         continue;
       gint64 since = s->last_seen_us > 0 ? s->last_seen_us : self->started_us;
-      if (s->is_offline || working_us_between (self, since, now_us) > stale_after_us)
+      if (s->is_offline || ioc_alert_engine_working_us_between (self, since, now_us) > stale_after_us)
         return "dossier source silent";
       if (s->missing > s->missing_day_start)
         return "dossier source has seq gaps today";
@@ -716,42 +663,12 @@ sorted_keys (GHashTable *t)
 
 /* ---- rule evaluators ---- */
 
-/* Same-weekday samples of a unit over the last `weeks` weeks; days the
- * engine did not observe are not samples (the hub was not running). */
-static guint
-unit_samples (IocAlertEngine *self, const gchar *unit, gint32 day, gint64 weeks, gdouble *out, guint *n_influx)
-{
-  guint n = 0;
-  *n_influx = 0;
-  for (gint64 k = 1; k <= weeks; k++)
-    {
-      gint32 d = day - (gint32) (7 * k);
-      if (!g_hash_table_contains (self->observed_days, GINT_TO_POINTER (d)) || !is_working_day (self, d))
-        continue;
-      gint64 c = 0;
-      if (unit != NULL)
-        table_get (self->unit_daily, unit, d, &c);
-      if (out != NULL)
-        out[n] = (gdouble) c;
-      n++;
-      *n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER (d));
-    }
-  return n;
-}
-
-/* Where a baseline of n samples, n_influx of them imported, came from. */
-static const gchar *
-baseline_source (guint n, guint n_influx)
-{
-  return n_influx == 0 ? "own history" : n_influx == n ? "influxdb" : "own history + influxdb";
-}
-
 /* DOMAIN §3.4: N ≥ max(floor, median + k·max(MAD, 1)) and N / due ≥ share. */
 static void
 eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
   gint32 today = ioc_calendar_day_of (now_us);
-  if (!is_working_day (self, today))
+  if (!ioc_alert_engine_is_working_day (self, today))
     return;
   g_autoptr (GPtrArray) keys = sorted_keys (self->today);
   for (guint q = 0; q < keys->len; q++)
@@ -772,7 +689,7 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         }
       gdouble samples[52];
       guint n_influx = 0;
-      guint n = unit_samples (self, unit, today, r->baseline_weeks, samples, &n_influx);
+      guint n = ioc_alert_history_unit_samples (self, unit, today, r->baseline_weeks, samples, &n_influx);
       gdouble thr;
       g_autofree gchar *base = NULL;
       if (n < (guint) r->min_history)
@@ -789,7 +706,7 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
           median_mad (samples, n, &med, &mad);
           thr = MAX ((gdouble) r->min_count, med + r->mad_factor * MAX (mad, 1.0));
           base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u days from %s", med, mad, n,
-                                  baseline_source (n, n_influx));
+                                  ioc_alert_history_baseline_source (n, n_influx));
         }
       gdouble due = (gdouble) MAX (ud->due, ud->overdue);
       gdouble share = due > 0 ? ud->overdue / due : 0.0;
@@ -812,12 +729,12 @@ static void
 eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
   gint32 today = ioc_calendar_day_of (now_us);
-  if (!is_working_day (self, today))
+  if (!ioc_alert_engine_is_working_day (self, today))
     return;
 
   /* Hourly province count vs the same weekday-hour (DOMAIN §3.5), without
    * the units whose data is stale: their silence must not count either way. */
-  gint64 hk = hour_key (now_us);
+  gint64 hk = ioc_alert_history_hour_key (now_us);
   gint64 count = 0;
   guint n_stale = 0;
   GHashTableIter sit;
@@ -861,7 +778,7 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       median_mad (samples, n, &med, &mad);
       thr = MAX ((gdouble) r->min_count, med + r->mad_factor * mad);
       base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u weeks from %s", med, mad, n,
-                              baseline_source (n, n_influx));
+                              ioc_alert_history_baseline_source (n, n_influx));
     }
   g_autofree gchar *detail = g_strdup_printf ("%" G_GINT64_FORMAT " newly overdue this hour ≥ %.1f "
                                               "(%u stale units left out); %s",
@@ -935,9 +852,9 @@ eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       gboolean known = TRUE;
       for (gint32 d = today - 1; n < (guint) r->days + 1 && d > today - 120; d--)
         {
-          if (!is_working_day (self, d))
+          if (!ioc_alert_engine_is_working_day (self, d))
             continue;
-          if (!table_get (self->unit_stock, unit, d, &vals[n]))
+          if (!ioc_alert_history_table_get (self->unit_stock, unit, d, &vals[n]))
             {
               known = FALSE;
               break;
@@ -1068,93 +985,15 @@ eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
     }
 }
 
-/* Closes finished days, and keeps each unit's count at the start of the
- * current hour; the province count of an hour that ended goes into the
- * history (the same weekday-hour baseline). */
-static void
-roll_hours (IocAlertEngine *self, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  gint64 hk = hour_key (now_us);
-  GHashTableIter it;
-  gpointer k, v;
-  if (hk != self->cur_hour && self->cur_hour != 0 && hk > self->cur_hour)
-    {
-      gint64 prev = 0;
-      g_hash_table_iter_init (&it, self->today);
-      while (g_hash_table_iter_next (&it, NULL, &v))
-        if (((IocAlertUnitDay *) v)->hour == self->cur_hour)
-          prev += MAX (((IocAlertUnitDay *) v)->last_overdue - ((IocAlertUnitDay *) v)->hour_base, 0);
-      gint64 *key = g_new (gint64, 1);
-      *key = self->cur_hour;
-      g_hash_table_insert (self->hours, key, GSIZE_TO_POINTER ((gsize) (prev + 1)));
-    }
-  g_hash_table_iter_init (&it, self->today);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      IocAlertUnitDay *ud = v;
-      close_unit_day (self, k, ud, today);
-      if (ud->hour != hk)
-        {
-          /* A new day starts from zero; a new hour from where the last ended. */
-          ud->hour_base = ud->hour / 24 == hk / 24 ? ud->last_overdue : 0;
-          ud->hour = hk;
-        }
-      ud->last_overdue = ud->overdue;
-    }
-  g_hash_table_add (self->observed_days, GINT_TO_POINTER (today));
-  if (hk != self->cur_hour)
-    {
-      self->cur_hour = hk;
-      self->dirty = TRUE;
-    }
-}
-
-static void
-prune_history (IocAlertEngine *self, gint64 now_us)
-{
-  gint64 weeks = 8;
-  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
-    weeks = MAX (weeks, ((IocAlertRule *) g_ptr_array_index (self->rules->rules, i))->baseline_weeks);
-  /* Two weeks beyond the longest baseline, for the stock rule and holidays. */
-  gint32 oldest = ioc_calendar_day_of (now_us) - (gint32) MIN (weeks * 7 + 14, IOC_ALERT_HISTORY_DAYS);
-  GHashTableIter it, it2;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, self->observed_days);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    if (GPOINTER_TO_INT (k) < oldest)
-      g_hash_table_iter_remove (&it);
-  g_hash_table_iter_init (&it, self->influx_days);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    if (GPOINTER_TO_INT (k) < oldest)
-      g_hash_table_iter_remove (&it);
-  GHashTable *outers[] = { self->unit_daily, self->unit_stock };
-  for (guint o = 0; o < G_N_ELEMENTS (outers); o++)
-    {
-      g_hash_table_iter_init (&it, outers[o]);
-      while (g_hash_table_iter_next (&it, NULL, &v))
-        {
-          g_hash_table_iter_init (&it2, v);
-          while (g_hash_table_iter_next (&it2, &k, NULL))
-            if (GPOINTER_TO_INT (k) < oldest)
-              g_hash_table_iter_remove (&it2);
-        }
-    }
-  g_hash_table_iter_init (&it, self->hours);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    if (*(gint64 *) k / 24 < oldest)
-      g_hash_table_iter_remove (&it);
-}
-
 gboolean
 ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
 {
   self->last_eval_us = now_us;
   gint32 today = ioc_calendar_day_of (now_us);
   gint32 prev_day = self->cur_hour != 0 ? (gint32) (self->cur_hour / 24) : today;
-  roll_hours (self, now_us);
+  ioc_alert_history_roll (self, now_us);
   if (prev_day != today)
-    prune_history (self, now_us);
+    ioc_alert_history_prune (self, now_us);
 
   /* Seq gaps count per local day: a gap yesterday no longer makes a unit stale. */
   GHashTableIter it;
@@ -1190,7 +1029,7 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
         const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
         if ((r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE) != (pass == 1))
           continue;
-        if (r->working_hours_only && !is_working_time (self, now_us))
+        if (r->working_hours_only && !ioc_alert_engine_is_working_time (self, now_us))
           {
             /* Muted: nothing changes until office hours. */
             g_hash_table_iter_init (&it, self->insts);
@@ -1252,103 +1091,19 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
 
 /* ---- baselines from elsewhere (InfluxDB on a cold start) ---- */
 
-static gint64
-longest_baseline_weeks (IocAlertEngine *self)
-{
-  gint64 weeks = 0;
-  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
-    {
-      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
-      if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT || r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE)
-        weeks = MAX (weeks, r->baseline_weeks);
-    }
-  return weeks;
-}
-
-gint64
-ioc_alert_engine_history_weeks (IocAlertEngine *self, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
-    {
-      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
-      if (r->kind != IOC_ALERT_KIND_SPIKE_UNIT && r->kind != IOC_ALERT_KIND_SPIKE_PROVINCE)
-        continue;
-      /* Any working weekday of the coming week short of min_history samples. */
-      for (gint32 d = today; d < today + 7; d++)
-        {
-          guint n_influx;
-          if (is_working_day (self, d) && unit_samples (self, NULL, d, r->baseline_weeks, NULL, &n_influx)
-                                              < (guint) r->min_history)
-            return longest_baseline_weeks (self);
-        }
-    }
-  return 0;
-}
-
-/* An imported day is taken only where the engine has no day of its own. */
-static gboolean
-importable (IocAlertEngine *self, gint32 day, gint32 today)
-{
-  if (day >= today)
-    return FALSE;
-  return !g_hash_table_contains (self->observed_days, GINT_TO_POINTER (day))
-         || g_hash_table_contains (self->influx_days, GINT_TO_POINTER (day));
-}
-
-gboolean
-ioc_alert_engine_import_day (IocAlertEngine *self, const gchar *unit, gint64 day_us, gint64 overdue_entered,
-                             gint64 now_us)
-{
-  gint32 day = ioc_calendar_day_of (day_us);
-  if (!importable (self, day, ioc_calendar_day_of (now_us)))
-    return FALSE;
-  if (!g_hash_table_contains (self->influx_days, GINT_TO_POINTER (day)))
-    {
-      g_hash_table_add (self->observed_days, GINT_TO_POINTER (day));
-      g_hash_table_add (self->influx_days, GINT_TO_POINTER (day));
-      /* The hub counts every hour of a day it saw; an hour without points
-       * had nothing newly overdue. */
-      for (gint64 h = 0; h < 24; h++)
-        {
-          gint64 *key = g_new (gint64, 1);
-          *key = (gint64) day * 24 + h;
-          g_hash_table_replace (self->hours, key, GSIZE_TO_POINTER ((gsize) 1));
-        }
-    }
-  if (unit != NULL)
-    table_set (self->unit_daily, unit, day, overdue_entered);
-  self->dirty = TRUE;
-  return TRUE;
-}
-
-gboolean
-ioc_alert_engine_import_hour (IocAlertEngine *self, gint64 hour_us, gint64 overdue_entered, gint64 now_us)
-{
-  gint32 day = ioc_calendar_day_of (hour_us);
-  if (!importable (self, day, ioc_calendar_day_of (now_us)))
-    return FALSE;
-  ioc_alert_engine_import_day (self, NULL, hour_us, 0, now_us);
-  gint64 *key = g_new (gint64, 1);
-  *key = hour_key (hour_us);
-  g_hash_table_replace (self->hours, key, GSIZE_TO_POINTER ((gsize) (overdue_entered + 1)));
-  self->dirty = TRUE;
-  return TRUE;
-}
-
 /* Per spike rule, for today's weekday: how many samples and where from. */
 static void
 build_baselines (JsonBuilder *b, IocAlertEngine *self, gint64 now_us)
 {
   gint32 today = ioc_calendar_day_of (now_us);
-  gint64 hk = hour_key (now_us);
+  gint64 hk = ioc_alert_history_hour_key (now_us);
   json_builder_begin_array (b);
   for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
     {
       const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
       guint n = 0, n_influx = 0;
       if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT)
-        n = unit_samples (self, NULL, today, r->baseline_weeks, NULL, &n_influx);
+        n = ioc_alert_history_unit_samples (self, NULL, today, r->baseline_weeks, NULL, &n_influx);
       else if (r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE)
         for (gint64 w = 1; w <= r->baseline_weeks; w++)
           {
@@ -1365,7 +1120,7 @@ build_baselines (JsonBuilder *b, IocAlertEngine *self, gint64 now_us)
       json_builder_set_member_name (b, "rule");
       json_builder_add_string_value (b, r->name);
       json_builder_set_member_name (b, "source");
-      json_builder_add_string_value (b, n < (guint) r->min_history ? "fallback" : baseline_source (n, n_influx));
+      json_builder_add_string_value (b, n < (guint) r->min_history ? "fallback" : ioc_alert_history_baseline_source (n, n_influx));
       json_builder_set_member_name (b, "samples");
       json_builder_add_int_value (b, n);
       json_builder_set_member_name (b, "from_influxdb");
@@ -1851,7 +1606,7 @@ load_days (JsonObject *root, const gchar *name, GHashTable *outer)
     {
       JsonArray *a = json_object_get_array_member (o, l->data);
       for (guint i = 0; a != NULL && i + 1 < json_array_get_length (a); i += 2)
-        table_set (outer, l->data, (gint32) json_array_get_int_element (a, i),
+        ioc_alert_history_table_set (outer, l->data, (gint32) json_array_get_int_element (a, i),
                    json_array_get_int_element (a, i + 1));
     }
 }
