@@ -156,4 +156,36 @@ void         ioc_alert_history_roll (IocAlertEngine *self, gint64 now_us);
 /* On a new day: forgets what no rule's baseline reaches any more. */
 void         ioc_alert_history_prune (IocAlertEngine *self, gint64 now_us);
 
+/* ---- alert-lifecycle.c ---- */
+
+void          ioc_alert_inst_free (IocAlertInst *i);
+IocAlertFlap *ioc_alert_flap_new (void);
+void          ioc_alert_flap_free (IocAlertFlap *f);
+void          ioc_alert_silence_free (IocAlertSilence *s);
+
+/* Whether a silence active at now_us matches (rule, scope). */
+gboolean ioc_alert_lifecycle_is_silenced (IocAlertEngine *self, const gchar *rule, const gchar *scope,
+                                          gint64 now_us);
+/* i as the public IocAlert; strings borrowed from i and the rule. */
+void     ioc_alert_lifecycle_fill (IocAlertEngine *self, const IocAlertInst *i, IocAlert *a);
+/* Tells the engine's callback about i in `state`, now (no flap check). */
+void     ioc_alert_lifecycle_notify (IocAlertEngine *self, IocAlertInst *i, IocAlertState state, gint64 now_us,
+                                     gboolean is_reminder, gboolean is_ack_update);
+/* Announces i's new state unless flap detection holds it back. */
+void     ioc_alert_lifecycle_transition (IocAlertEngine *self, const IocAlertRule *r, IocAlertInst *i,
+                                         gint64 now_us);
+/* Flapping keys quiet for a whole window announce their settled state. */
+void     ioc_alert_lifecycle_settle_flaps (IocAlertEngine *self, gint64 now_us);
+/* The pending or firing instance of (r, scope), or NULL. */
+IocAlertInst *ioc_alert_lifecycle_lookup (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope);
+/* Finishes i (it moves to the recent list) and announces it. */
+void     ioc_alert_lifecycle_resolve (IocAlertEngine *self, const IocAlertRule *r, IocAlertInst *i, gint64 now_us);
+/* Moves (r, scope) by this round's condition: value, threshold and detail
+ * describe a true condition (detail is copied). */
+void     ioc_alert_lifecycle_step (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope,
+                                   IocAlertCond cond, gdouble value, gdouble threshold, const gchar *detail,
+                                   gint64 now_us);
+/* Instances of r that its evaluator did not mention this round: false. */
+void     ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us);
+
 G_END_DECLS

@@ -25,59 +25,6 @@
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-time.h"
 
-const gchar *
-ioc_alert_state_name (IocAlertState s)
-{
-  switch (s)
-    {
-    case IOC_ALERT_STATE_PENDING: return "pending";
-    case IOC_ALERT_STATE_FIRING: return "firing";
-    case IOC_ALERT_STATE_RESOLVED: return "resolved";
-    case IOC_ALERT_STATE_FLAPPING: return "flapping";
-    }
-  return "?";
-}
-
-static void
-inst_free (IocAlertInst *i)
-{
-  g_free (i->key);
-  g_free (i->rule);
-  g_free (i->scope);
-  g_free (i->id);
-  g_free (i->detail);
-  g_free (i->group);
-  g_free (i->acked_by);
-  g_free (i->ack_note);
-  g_free (i);
-}
-
-static void
-flap_free (IocAlertFlap *f)
-{
-  g_array_unref (f->changes);
-  g_free (f);
-}
-
-static IocAlertFlap *
-flap_new (void)
-{
-  IocAlertFlap *f = g_new0 (IocAlertFlap, 1);
-  f->changes = g_array_new (FALSE, FALSE, sizeof (gint64));
-  return f;
-}
-
-static void
-silence_free (IocAlertSilence *s)
-{
-  g_free (s->id);
-  g_free (s->rule);
-  g_free (s->scope);
-  g_free (s->by);
-  g_free (s->comment);
-  g_free (s);
-}
-
 static void
 overdue_free (IocAlertOverdue *o)
 {
@@ -107,10 +54,10 @@ ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64
   self->user_data = user_data;
   self->next_id = 1;
   self->next_silence = 1;
-  self->insts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) inst_free);
+  self->insts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ioc_alert_inst_free);
   self->recent = g_queue_new ();
-  self->flaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) flap_free);
-  self->silences = g_ptr_array_new_with_free_func ((GDestroyNotify) silence_free);
+  self->flaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ioc_alert_flap_free);
+  self->silences = g_ptr_array_new_with_free_func ((GDestroyNotify) ioc_alert_silence_free);
   self->today = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->observed_days = ioc_alert_history_day_table ();
   self->influx_days = ioc_alert_history_day_table ();
@@ -132,7 +79,7 @@ ioc_alert_engine_free (IocAlertEngine *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->insts);
-  g_queue_free_full (self->recent, (GDestroyNotify) inst_free);
+  g_queue_free_full (self->recent, (GDestroyNotify) ioc_alert_inst_free);
   g_hash_table_unref (self->flaps);
   g_ptr_array_unref (self->silences);
   g_hash_table_unref (self->today);
@@ -363,260 +310,6 @@ median_mad (const gdouble *samples, guint n, gdouble *med, gdouble *mad)
   *mad = median (v, n);
 }
 
-/* ---- notifications ---- */
-
-static gboolean
-is_silenced (IocAlertEngine *self, const gchar *rule, const gchar *scope, gint64 now_us)
-{
-  for (guint i = 0; i < self->silences->len; i++)
-    {
-      IocAlertSilence *s = g_ptr_array_index (self->silences, i);
-      if (s->expires_us > now_us && g_pattern_match_simple (s->rule, rule)
-          && g_pattern_match_simple (s->scope, scope))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-fill_alert (IocAlertEngine *self, const IocAlertInst *i, IocAlert *a)
-{
-  const IocAlertRule *r = self->rules ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
-  memset (a, 0, sizeof *a);
-  a->id = i->id;
-  a->rule = i->rule;
-  a->scope = i->scope;
-  a->kind = r ? ioc_alert_kind_name (r->kind) : "";
-  a->severity = r ? r->severity : IOC_ALERT_SEVERITY_WARNING;
-  a->state = i->state;
-  a->summary = r ? r->summary : NULL;
-  a->detail = i->detail;
-  a->value = i->value;
-  a->threshold = i->threshold;
-  a->started_us = i->started_us;
-  a->fired_us = i->fired_us;
-  a->resolved_us = i->resolved_us;
-  a->group = i->group;
-  a->acked_by = i->acked_by;
-  a->acked_us = i->acked_us;
-  a->ack_note = i->ack_note;
-}
-
-static void
-notify (IocAlertEngine *self, IocAlertInst *i, IocAlertState state, gint64 now_us, gboolean is_reminder,
-        gboolean is_ack_update)
-{
-  IocAlert a;
-  fill_alert (self, i, &a);
-  a.state = state;
-  a.is_silenced = is_silenced (self, i->rule, i->scope, now_us);
-  a.is_reminder = is_reminder;
-  a.is_ack_update = is_ack_update;
-  gboolean page = !a.is_silenced && i->group == NULL && !is_ack_update;
-  i->last_notified_us = now_us;
-  if (self->notify != NULL)
-    self->notify (&a, page, self->user_data);
-}
-
-/* A state change, through flap detection: the change that crosses
- * flap_changes inside flap_window is announced once as "flapping", later
- * ones are held back until the key has been quiet for a whole window. */
-static void
-transition (IocAlertEngine *self, const IocAlertRule *r, IocAlertInst *i, gint64 now_us)
-{
-  self->dirty = TRUE;
-  if (r->flap_changes > 0)
-    {
-      IocAlertFlap *f = g_hash_table_lookup (self->flaps, i->key);
-      if (f == NULL)
-        {
-          f = flap_new ();
-          g_hash_table_insert (self->flaps, g_strdup (i->key), f);
-        }
-      g_array_append_val (f->changes, now_us);
-      while (f->changes->len > 0 && g_array_index (f->changes, gint64, 0) <= now_us - r->flap_window_us)
-        g_array_remove_index (f->changes, 0);
-      if (f->changes->len >= (guint) r->flap_changes)
-        {
-          if (!f->flapping)
-            {
-              f->flapping = TRUE;
-              notify (self, i, IOC_ALERT_STATE_FLAPPING, now_us, FALSE, FALSE);
-            }
-          return;
-        }
-      if (f->flapping)
-        return;
-    }
-  notify (self, i, i->state, now_us, FALSE, FALSE);
-}
-
-static IocAlertInst *
-find_recent_by_key (IocAlertEngine *self, const gchar *key)
-{
-  for (GList *l = self->recent->tail; l != NULL; l = l->prev)
-    if (g_str_equal (((IocAlertInst *) l->data)->key, key))
-      return l->data;
-  return NULL;
-}
-
-/* Flapping keys that have been quiet for a whole window settle: their
- * current state is announced once. */
-static void
-settle_flaps (IocAlertEngine *self, gint64 now_us)
-{
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, self->flaps);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      IocAlertFlap *f = v;
-      const gchar *key = k;
-      g_autofree gchar *rule_name = g_strndup (key, strcspn (key, "/"));
-      const IocAlertRule *r = self->rules ? ioc_alert_rules_find (self->rules, rule_name) : NULL;
-      gint64 window = r ? r->flap_window_us : G_TIME_SPAN_HOUR;
-      while (f->changes->len > 0 && g_array_index (f->changes, gint64, 0) <= now_us - window)
-        g_array_remove_index (f->changes, 0);
-      if (f->changes->len > 0)
-        continue;
-      if (f->flapping)
-        {
-          IocAlertInst *i = g_hash_table_lookup (self->insts, key);
-          if (i != NULL && i->state == IOC_ALERT_STATE_FIRING)
-            notify (self, i, IOC_ALERT_STATE_FIRING, now_us, FALSE, FALSE);
-          else if ((i = find_recent_by_key (self, key)) != NULL)
-            notify (self, i, IOC_ALERT_STATE_RESOLVED, now_us, FALSE, FALSE);
-        }
-      g_hash_table_iter_remove (&it);
-      self->dirty = TRUE;
-    }
-}
-
-/* ---- the lifecycle of one (rule, scope) ---- */
-
-static IocAlertInst *
-lookup_inst (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope)
-{
-  g_autofree gchar *key = g_strdup_printf ("%s/%s", r->name, scope);
-  return g_hash_table_lookup (self->insts, key);
-}
-
-static void
-resolve (IocAlertEngine *self, const IocAlertRule *r, IocAlertInst *i, gint64 now_us)
-{
-  i->state = IOC_ALERT_STATE_RESOLVED;
-  i->resolved_us = now_us;
-  g_hash_table_steal (self->insts, i->key);
-  g_queue_push_tail (self->recent, i);
-  while (g_queue_get_length (self->recent) > IOC_ALERT_RECENT_MAX)
-    inst_free (g_queue_pop_head (self->recent));
-  transition (self, r, i, now_us);
-}
-
-/* The id of a firing province "units" alert that groups unit rule r, or
- * NULL: a unit spike that fires into an open group is not paged alone. */
-static const gchar *
-open_group (IocAlertEngine *self, const IocAlertRule *r)
-{
-  for (guint k = 0; self->rules && k < self->rules->rules->len; k++)
-    {
-      const IocAlertRule *p = g_ptr_array_index (self->rules->rules, k);
-      if (p->kind != IOC_ALERT_KIND_SPIKE_PROVINCE || (p->unit_rule && !g_str_equal (p->unit_rule, r->name)))
-        continue;
-      IocAlertInst *g = lookup_inst (self, p, "units");
-      if (g != NULL && g->state == IOC_ALERT_STATE_FIRING)
-        return g->id;
-    }
-  return NULL;
-}
-
-static void
-step (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope, IocAlertCond cond, gdouble value,
-      gdouble threshold, const gchar *detail, gint64 now_us)
-{
-  g_autofree gchar *key = g_strdup_printf ("%s/%s", r->name, scope);
-  IocAlertInst *i = g_hash_table_lookup (self->insts, key);
-  if (cond == IOC_ALERT_COND_UNKNOWN)
-    {
-      if (i != NULL)
-        i->seen = TRUE;
-      return;
-    }
-  if (cond == IOC_ALERT_COND_TRUE)
-    {
-      if (i == NULL)
-        {
-          i = g_new0 (IocAlertInst, 1);
-          i->key = g_steal_pointer (&key);
-          i->rule = g_strdup (r->name);
-          i->scope = g_strdup (scope);
-          i->id = g_strdup_printf ("%" G_GUINT64_FORMAT, self->next_id++);
-          i->state = IOC_ALERT_STATE_PENDING;
-          i->started_us = now_us;
-          g_hash_table_insert (self->insts, i->key, i);
-          self->dirty = TRUE;
-        }
-      i->seen = TRUE;
-      i->last_true_us = now_us;
-      i->value = value;
-      i->threshold = threshold;
-      if (g_strcmp0 (i->detail, detail) != 0)
-        {
-          g_free (i->detail);
-          i->detail = g_strdup (detail);
-        }
-      if (i->state == IOC_ALERT_STATE_PENDING && now_us - i->started_us >= r->for_us)
-        {
-          i->state = IOC_ALERT_STATE_FIRING;
-          i->fired_us = now_us;
-          if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT && i->group == NULL)
-            i->group = g_strdup (open_group (self, r));
-          if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT && i->group == NULL)
-            {
-              /* Told after the province rules: it may complete a group. */
-              g_ptr_array_add (self->fired_units, g_strdup (i->key));
-              self->dirty = TRUE;
-            }
-          else
-            transition (self, r, i, now_us);
-        }
-      else if (i->state == IOC_ALERT_STATE_FIRING && r->reminder_us > 0
-               && now_us - i->last_notified_us >= r->reminder_us)
-        notify (self, i, IOC_ALERT_STATE_FIRING, now_us, TRUE, FALSE);
-      return;
-    }
-  if (i == NULL)
-    return;
-  i->seen = TRUE;
-  if (i->state == IOC_ALERT_STATE_PENDING)
-    {
-      /* Never announced: it simply goes away, and its id is not reused. */
-      g_hash_table_remove (self->insts, i->key);
-      self->dirty = TRUE;
-      return;
-    }
-  if (now_us - i->last_true_us >= r->keep_firing_for_us)
-    resolve (self, r, i, now_us);
-}
-
-/* Instances of r that its evaluator did not mention this round: false. */
-static void
-finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
-{
-  g_autoptr (GPtrArray) scopes = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      IocAlertInst *i = v;
-      if (g_str_equal (i->rule, r->name) && !i->seen)
-        g_ptr_array_add (scopes, g_strdup (i->scope));
-    }
-  for (guint k = 0; k < scopes->len; k++)
-    step (self, r, g_ptr_array_index (scopes, k), IOC_ALERT_COND_FALSE, 0, 0, NULL, now_us);
-}
-
 /* ---- the stale-data guard (DOMAIN §3.7) ---- */
 
 static const gchar *
@@ -684,7 +377,7 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       if (stale != NULL)
         {
           /* Missing completions must not look like a spike. */
-          step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
+          ioc_alert_lifecycle_step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
           continue;
         }
       gdouble samples[52];
@@ -715,7 +408,7 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
                                                   "%.0f%% of %" G_GINT64_FORMAT " due (min %.0f%%); %s",
                                                   ud->overdue, thr, share * 100, (gint64) due,
                                                   r->min_share * 100, base);
-      step (self, r, unit, cond ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) ud->overdue, thr, detail, now_us);
+      ioc_alert_lifecycle_step (self, r, unit, cond ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) ud->overdue, thr, detail, now_us);
     }
 }
 
@@ -783,7 +476,7 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   g_autofree gchar *detail = g_strdup_printf ("%" G_GINT64_FORMAT " newly overdue this hour ≥ %.1f "
                                               "(%u stale units left out); %s",
                                               count, thr, n_stale, base);
-  step (self, r, "hourly", count >= thr ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) count, thr, detail, now_us);
+  ioc_alert_lifecycle_step (self, r, "hourly", count >= thr ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) count, thr, detail, now_us);
 
   /* ≥ N units in spike the same day: a systemic cause; it groups them. */
   if (r->units_in_spike == 0)
@@ -810,8 +503,8 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
                                                members->len, r->units_in_spike, units->str);
   g_string_free (units, TRUE);
   IocAlertCond c = members->len >= (guint) r->units_in_spike ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE;
-  step (self, r, "units", c, members->len, (gdouble) r->units_in_spike, udetail, now_us);
-  IocAlertInst *p = lookup_inst (self, r, "units");
+  ioc_alert_lifecycle_step (self, r, "units", c, members->len, (gdouble) r->units_in_spike, udetail, now_us);
+  IocAlertInst *p = ioc_alert_lifecycle_lookup (self, r, "units");
   if (p != NULL && p->state == IOC_ALERT_STATE_FIRING)
     for (guint m = 0; m < members->len; m++)
       {
@@ -823,7 +516,7 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         /* Already announced alone: its retained state now names the group
          * (not paged again).  One fired this round is announced below. */
         if (!g_ptr_array_find_with_equal_func (self->fired_units, i->key, g_str_equal, NULL))
-          notify (self, i, i->state, now_us, FALSE, TRUE);
+          ioc_alert_lifecycle_notify (self, i, i->state, now_us, FALSE, TRUE);
       }
 }
 
@@ -844,7 +537,7 @@ eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         continue;
       if (stale_reason (self, unit, r->stale_after_us, now_us) != NULL)
         {
-          step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
+          ioc_alert_lifecycle_step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
           continue;
         }
       gint64 vals[61];
@@ -863,7 +556,7 @@ eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         }
       if (!known || n < (guint) r->days + 1)
         {
-          step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
+          ioc_alert_lifecycle_step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
           continue;
         }
       gboolean rising = TRUE;
@@ -872,7 +565,7 @@ eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       g_autofree gchar *detail = g_strdup_printf ("open overdue stock %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT
                                                   " working days ago %" G_GINT64_FORMAT,
                                                   vals[0], r->days, vals[r->days]);
-      step (self, r, unit, rising ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) vals[0], (gdouble) vals[r->days],
+      ioc_alert_lifecycle_step (self, r, unit, rising ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) vals[0], (gdouble) vals[r->days],
             detail, now_us);
     }
 }
@@ -895,7 +588,7 @@ eval_zero_tolerance (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       ioc_time_format (o->overdue_us, when);
       g_autofree gchar *detail = g_strdup_printf ("dossier %s overdue since %s in a zero-tolerance unit",
                                                   o->dossier, when);
-      step (self, r, scope, IOC_ALERT_COND_TRUE, 1, 0, detail, now_us);
+      ioc_alert_lifecycle_step (self, r, scope, IOC_ALERT_COND_TRUE, 1, 0, detail, now_us);
     }
 }
 
@@ -926,7 +619,7 @@ eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       else
         detail = g_strdup_printf ("last seen %" G_GINT64_FORMAT " s ago (expected every %" G_GINT64_FORMAT " s)",
                                   age / G_USEC_PER_SEC, r->cadence_us / G_USEC_PER_SEC);
-      step (self, r, k, down ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) (age / G_USEC_PER_SEC),
+      ioc_alert_lifecycle_step (self, r, k, down ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, (gdouble) (age / G_USEC_PER_SEC),
             (gdouble) (r->cadence_us / G_USEC_PER_SEC), detail, now_us);
     }
 }
@@ -964,11 +657,11 @@ eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         known = sample_value (self, r->denominator, unit, now_us, r->max_age_us, &den) && den > 0;
       if (!known)
         {
-          step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
+          ioc_alert_lifecycle_step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
           continue;
         }
       gdouble x = num / den;
-      IocAlertInst *i = lookup_inst (self, r, unit);
+      IocAlertInst *i = ioc_alert_lifecycle_lookup (self, r, unit);
       gboolean active = i != NULL && i->state == IOC_ALERT_STATE_FIRING;
       /* Hysteresis: a firing alert holds until the value is past `clear`. */
       gboolean cond;
@@ -981,7 +674,7 @@ eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
                                                   r->denominator ? r->denominator : "", x,
                                                   r->below ? "<" : ">", r->value, r->below ? "≥" : "≤",
                                                   r->clear);
-      step (self, r, unit, cond ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, x, r->value, detail, now_us);
+      ioc_alert_lifecycle_step (self, r, unit, cond ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, x, r->value, detail, now_us);
     }
 }
 
@@ -1048,7 +741,7 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
           case IOC_ALERT_KIND_THRESHOLD: eval_threshold (self, r, now_us); break;
           case IOC_ALERT_KIND_COUNT: g_assert_not_reached ();
           }
-        finish_rule (self, r, now_us);
+        ioc_alert_lifecycle_finish_rule (self, r, now_us);
       }
 
   /* Unit spikes fired this round: under their group if one opened. */
@@ -1057,7 +750,7 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
       IocAlertInst *i = g_hash_table_lookup (self->insts, g_ptr_array_index (self->fired_units, k));
       const IocAlertRule *r = i != NULL ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
       if (r != NULL && i->state == IOC_ALERT_STATE_FIRING)
-        transition (self, r, i, now_us);
+        ioc_alert_lifecycle_transition (self, r, i, now_us);
     }
   g_ptr_array_set_size (self->fired_units, 0);
 
@@ -1071,10 +764,10 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
     {
       IocAlertInst *o = g_ptr_array_index (orphans, i);
       IocAlertRule gone = { .name = o->rule, .flap_window_us = G_TIME_SPAN_HOUR };
-      resolve (self, &gone, o, now_us);
+      ioc_alert_lifecycle_resolve (self, &gone, o, now_us);
     }
 
-  settle_flaps (self, now_us);
+  ioc_alert_lifecycle_settle_flaps (self, now_us);
 
   /* Expired silences go. */
   for (guint i = self->silences->len; i > 0; i--)
@@ -1130,62 +823,6 @@ build_baselines (JsonBuilder *b, IocAlertEngine *self, gint64 now_us)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-}
-
-/* ---- operators ---- */
-
-gboolean
-ioc_alert_engine_ack (IocAlertEngine *self, const gchar *id, const gchar *by, const gchar *note,
-                      gint64 now_us, GError **error)
-{
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      IocAlertInst *i = v;
-      if (!g_str_equal (i->id, id))
-        continue;
-      g_free (i->acked_by);
-      g_free (i->ack_note);
-      i->acked_by = g_strdup (by);
-      i->ack_note = g_strdup (note ? note : "");
-      i->acked_us = now_us;
-      if (i->state == IOC_ALERT_STATE_FIRING)
-        notify (self, i, i->state, now_us, FALSE, TRUE);
-      return TRUE;
-    }
-  g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "alert %s: not pending or firing", id);
-  return FALSE;
-}
-
-gchar *
-ioc_alert_engine_silence (IocAlertEngine *self, const gchar *rule, const gchar *scope,
-                          gint64 expires_us, const gchar *by, const gchar *comment, gint64 now_us)
-{
-  IocAlertSilence *s = g_new0 (IocAlertSilence, 1);
-  s->id = g_strdup_printf ("s%" G_GUINT64_FORMAT, self->next_silence++);
-  s->rule = g_strdup (rule ? rule : "*");
-  s->scope = g_strdup (scope ? scope : "*");
-  s->by = g_strdup (by ? by : "");
-  s->comment = g_strdup (comment ? comment : "");
-  s->created_us = now_us;
-  s->expires_us = expires_us;
-  g_ptr_array_add (self->silences, s);
-  return g_strdup (s->id);
-}
-
-gboolean
-ioc_alert_engine_unsilence (IocAlertEngine *self, const gchar *id, GError **error)
-{
-  for (guint i = 0; i < self->silences->len; i++)
-    if (g_str_equal (((IocAlertSilence *) g_ptr_array_index (self->silences, i))->id, id))
-      {
-        g_ptr_array_remove_index (self->silences, i);
-        return TRUE;
-      }
-  g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "silence %s: unknown", id);
-  return FALSE;
 }
 
 /* ---- JSON views ---- */
@@ -1289,9 +926,9 @@ alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnos
     {
       IocAlertInst *in = g_ptr_array_index (all, i);
       IocAlert a;
-      fill_alert (self, in, &a);
+      ioc_alert_lifecycle_fill (self, in, &a);
       /* As of the last evaluation: the engine has no clock of its own. */
-      a.is_silenced = is_silenced (self, in->rule, in->scope, self->last_eval_us);
+      a.is_silenced = ioc_alert_lifecycle_is_silenced (self, in->rule, in->scope, self->last_eval_us);
       build_alert (b, &a);
     }
   json_builder_end_array (b);
@@ -1677,7 +1314,7 @@ ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GErro
           JsonArray *fa = json_object_get_array_member (o, l->data);
           if (fa == NULL || json_array_get_length (fa) < 1)
             continue;
-          IocAlertFlap *f = flap_new ();
+          IocAlertFlap *f = ioc_alert_flap_new ();
           f->flapping = json_array_get_int_element (fa, 0) != 0;
           for (guint i = 1; i < json_array_get_length (fa); i++)
             {
