@@ -131,6 +131,8 @@ typedef enum
 gboolean ioc_alert_engine_is_working_day (IocAlertEngine *self, gint32 day);
 gboolean ioc_alert_engine_is_working_time (IocAlertEngine *self, gint64 us);
 gint64   ioc_alert_engine_working_us_between (IocAlertEngine *self, gint64 a, gint64 b);
+/* strcmp for g_ptr_array_sort over strings. */
+gint     ioc_alert_engine_cmp_strp (gconstpointer a, gconstpointer b);
 
 /* ---- alert-history.c ---- */
 
@@ -187,5 +189,15 @@ void     ioc_alert_lifecycle_step (IocAlertEngine *self, const IocAlertRule *r, 
                                    gint64 now_us);
 /* Instances of r that its evaluator did not mention this round: false. */
 void     ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us);
+
+/* ---- alert-eval.c ---- */
+
+/* Runs r's evaluator: every scope it knows goes through ioc_alert_lifecycle_step(). */
+void         ioc_alert_eval_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us);
+/* Why unit's dossier data cannot be trusted now (its portal source silent
+ * for more than stale_after_us of working time, offline, or with seq gaps
+ * today), or NULL. */
+const gchar *ioc_alert_eval_stale_reason (IocAlertEngine *self, const gchar *unit, gint64 stale_after_us,
+                                          gint64 now_us);
 
 G_END_DECLS

@@ -68,8 +68,8 @@ ioc_alert_history_close_day (IocAlertEngine *self, const gchar *unit, IocAlertUn
 /* Same-weekday samples of a unit over the last `weeks` weeks; days the
  * engine did not observe are not samples (the hub was not running). */
 guint
-ioc_alert_history_unit_samples (IocAlertEngine *self, const gchar *unit, gint32 day, gint64 weeks, gdouble *out,
-                                guint *n_influx)
+ioc_alert_history_unit_samples (IocAlertEngine *self, const gchar *unit, gint32 day, gint64 weeks,
+                                gdouble *out, guint *n_influx)
 {
   guint n = 0;
   *n_influx = 0;

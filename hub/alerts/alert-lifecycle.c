@@ -322,7 +322,8 @@ ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gi
         g_ptr_array_add (scopes, g_strdup (i->scope));
     }
   for (guint k = 0; k < scopes->len; k++)
-    ioc_alert_lifecycle_step (self, r, g_ptr_array_index (scopes, k), IOC_ALERT_COND_FALSE, 0, 0, NULL, now_us);
+    ioc_alert_lifecycle_step (self, r, g_ptr_array_index (scopes, k), IOC_ALERT_COND_FALSE, 0, 0, NULL,
+                              now_us);
 }
 
 /* ---- operators ---- */
