@@ -200,4 +200,10 @@ void         ioc_alert_eval_rule (IocAlertEngine *self, const IocAlertRule *r, g
 const gchar *ioc_alert_eval_stale_reason (IocAlertEngine *self, const gchar *unit, gint64 stale_after_us,
                                           gint64 now_us);
 
+/* ---- alert-views.c ---- */
+
+/* A member holding an RFC 3339 time (us 0: null), or a string (NULL: null). */
+void ioc_alert_json_add_time (JsonBuilder *b, const gchar *name, gint64 us);
+void ioc_alert_json_add_str (JsonBuilder *b, const gchar *name, const gchar *s);
+
 G_END_DECLS

@@ -379,240 +379,15 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
   return dirty;
 }
 
-/* ---- baselines from elsewhere (InfluxDB on a cold start) ---- */
-
-/* Per spike rule, for today's weekday: how many samples and where from. */
-static void
-build_baselines (JsonBuilder *b, IocAlertEngine *self, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  gint64 hk = ioc_alert_history_hour_key (now_us);
-  json_builder_begin_array (b);
-  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
-    {
-      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
-      guint n = 0, n_influx = 0;
-      if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT)
-        n = ioc_alert_history_unit_samples (self, NULL, today, r->baseline_weeks, NULL, &n_influx);
-      else if (r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE)
-        for (gint64 w = 1; w <= r->baseline_weeks; w++)
-          {
-            gint64 key = hk - w * 7 * 24;
-            if (g_hash_table_contains (self->hours, &key))
-              {
-                n++;
-                n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER ((gint) (key / 24)));
-              }
-          }
-      else
-        continue;
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "rule");
-      json_builder_add_string_value (b, r->name);
-      json_builder_set_member_name (b, "source");
-      json_builder_add_string_value (
-          b, n < (guint) r->min_history ? "fallback" : ioc_alert_history_baseline_source (n, n_influx));
-      json_builder_set_member_name (b, "samples");
-      json_builder_add_int_value (b, n);
-      json_builder_set_member_name (b, "from_influxdb");
-      json_builder_add_int_value (b, n_influx);
-      json_builder_set_member_name (b, "min_history");
-      json_builder_add_int_value (b, r->min_history);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-}
-
-/* ---- JSON views ---- */
-
-static void
-add_time (JsonBuilder *b, const gchar *name, gint64 us)
-{
-  json_builder_set_member_name (b, name);
-  if (us == 0)
-    {
-      json_builder_add_null_value (b);
-      return;
-    }
-  gchar buf[IOC_TIME_BUF];
-  ioc_time_format (us, buf);
-  json_builder_add_string_value (b, buf);
-}
-
-static void
-add_str (JsonBuilder *b, const gchar *name, const gchar *s)
-{
-  json_builder_set_member_name (b, name);
-  if (s == NULL)
-    json_builder_add_null_value (b);
-  else
-    json_builder_add_string_value (b, s);
-}
-
-static void
-build_alert (JsonBuilder *b, const IocAlert *a)
-{
-  json_builder_begin_object (b);
-  add_str (b, "id", a->id);
-  add_str (b, "rule", a->rule);
-  add_str (b, "scope", a->scope);
-  add_str (b, "kind", a->kind);
-  add_str (b, "severity", ioc_alert_severity_name (a->severity));
-  add_str (b, "state", ioc_alert_state_name (a->state));
-  add_str (b, "summary", a->summary);
-  add_str (b, "detail", a->detail);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_double_value (b, a->value);
-  json_builder_set_member_name (b, "threshold");
-  json_builder_add_double_value (b, a->threshold);
-  add_time (b, "started_at", a->started_us);
-  add_time (b, "fired_at", a->fired_us);
-  add_time (b, "resolved_at", a->resolved_us);
-  add_str (b, "group", a->group);
-  json_builder_set_member_name (b, "ack");
-  if (a->acked_by == NULL)
-    json_builder_add_null_value (b);
-  else
-    {
-      json_builder_begin_object (b);
-      add_str (b, "by", a->acked_by);
-      add_time (b, "at", a->acked_us);
-      add_str (b, "note", a->ack_note);
-      json_builder_end_object (b);
-    }
-  json_builder_set_member_name (b, "silenced");
-  json_builder_add_boolean_value (b, a->is_silenced);
-  json_builder_set_member_name (b, "reminder");
-  json_builder_add_boolean_value (b, a->is_reminder);
-  json_builder_end_object (b);
-}
-
-JsonNode *
-ioc_alert_alert_to_json (const IocAlert *a)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  build_alert (b, a);
-  return json_builder_get_root (b);
-}
-
-static gint
-cmp_inst_id (gconstpointer a, gconstpointer b)
-{
-  const IocAlertInst *x = *(IocAlertInst *const *) a, *y = *(IocAlertInst *const *) b;
-  guint64 p = g_ascii_strtoull (x->id, NULL, 10), q = g_ascii_strtoull (y->id, NULL, 10);
-  return p < q ? 1 : p > q ? -1 : 0; /* newest first */
-}
-
-static JsonNode *
-alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnostics)
-{
-  g_autoptr (GPtrArray) all = g_ptr_array_new ();
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    g_ptr_array_add (all, v);
-  if (with_resolved)
-    for (GList *l = self->recent->head; l; l = l->next)
-      g_ptr_array_add (all, l->data);
-  g_ptr_array_sort (all, cmp_inst_id);
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "alerts");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < all->len; i++)
-    {
-      IocAlertInst *in = g_ptr_array_index (all, i);
-      IocAlert a;
-      ioc_alert_lifecycle_fill (self, in, &a);
-      /* As of the last evaluation: the engine has no clock of its own. */
-      a.is_silenced = ioc_alert_lifecycle_is_silenced (self, in->rule, in->scope, self->last_eval_us);
-      build_alert (b, &a);
-    }
-  json_builder_end_array (b);
-  if (!with_diagnostics)
-    {
-      json_builder_end_object (b);
-      return json_builder_get_root (b);
-    }
-  json_builder_set_member_name (b, "stale_units");
-  json_builder_begin_array (b);
-  g_autoptr (GList) units = g_hash_table_get_keys (self->today);
-  units = g_list_sort (units, (GCompareFunc) g_strcmp0);
-  for (GList *l = units; l; l = l->next)
-    if (ioc_alert_engine_unit_is_stale (self, l->data))
-      json_builder_add_string_value (b, l->data);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "baselines");
-  build_baselines (b, self, MAX (self->last_eval_us, self->started_us));
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-JsonNode *
-ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved)
-{
-  return alerts_json (self, with_resolved, TRUE);
-}
-
-JsonNode *
-ioc_alert_engine_active_alerts_json (IocAlertEngine *self)
-{
-  return alerts_json (self, FALSE, FALSE);
-}
-
-JsonNode *
-ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "silences");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < self->silences->len; i++)
-    {
-      IocAlertSilence *s = g_ptr_array_index (self->silences, i);
-      if (s->expires_us <= now_us)
-        continue;
-      json_builder_begin_object (b);
-      add_str (b, "id", s->id);
-      add_str (b, "rule", s->rule);
-      add_str (b, "scope", s->scope);
-      add_str (b, "by", s->by);
-      add_str (b, "comment", s->comment);
-      add_time (b, "created_at", s->created_us);
-      add_time (b, "expires_at", s->expires_us);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-GPtrArray *
-ioc_alert_engine_active_keys (IocAlertEngine *self)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      IocAlertInst *i = v;
-      g_ptr_array_add (out, g_strdup_printf ("%s:%s", i->key, ioc_alert_state_name (i->state)));
-    }
-  g_ptr_array_sort (out, ioc_alert_engine_cmp_strp);
-  return out;
-}
-
 /* ---- persistence (raw µs integers: this is the hub's own file) ---- */
 
 static void
 save_inst (JsonBuilder *b, const IocAlertInst *i)
 {
   json_builder_begin_object (b);
-  add_str (b, "rule", i->rule);
-  add_str (b, "scope", i->scope);
-  add_str (b, "id", i->id);
+  ioc_alert_json_add_str (b, "rule", i->rule);
+  ioc_alert_json_add_str (b, "scope", i->scope);
+  ioc_alert_json_add_str (b, "id", i->id);
   json_builder_set_member_name (b, "state");
   json_builder_add_int_value (b, i->state);
   const gint64 t[] = { i->started_us, i->fired_us, i->resolved_us, i->last_true_us, i->last_notified_us,
@@ -626,10 +401,10 @@ save_inst (JsonBuilder *b, const IocAlertInst *i)
   json_builder_add_double_value (b, i->value);
   json_builder_set_member_name (b, "threshold");
   json_builder_add_double_value (b, i->threshold);
-  add_str (b, "detail", i->detail);
-  add_str (b, "group", i->group);
-  add_str (b, "acked_by", i->acked_by);
-  add_str (b, "ack_note", i->ack_note);
+  ioc_alert_json_add_str (b, "detail", i->detail);
+  ioc_alert_json_add_str (b, "group", i->group);
+  ioc_alert_json_add_str (b, "acked_by", i->acked_by);
+  ioc_alert_json_add_str (b, "ack_note", i->ack_note);
   json_builder_end_object (b);
 }
 
@@ -692,11 +467,11 @@ ioc_alert_engine_save (IocAlertEngine *self)
     {
       IocAlertSilence *s = g_ptr_array_index (self->silences, i);
       json_builder_begin_object (b);
-      add_str (b, "id", s->id);
-      add_str (b, "rule", s->rule);
-      add_str (b, "scope", s->scope);
-      add_str (b, "by", s->by);
-      add_str (b, "comment", s->comment);
+      ioc_alert_json_add_str (b, "id", s->id);
+      ioc_alert_json_add_str (b, "rule", s->rule);
+      ioc_alert_json_add_str (b, "scope", s->scope);
+      ioc_alert_json_add_str (b, "by", s->by);
+      ioc_alert_json_add_str (b, "comment", s->comment);
       json_builder_set_member_name (b, "created");
       json_builder_add_int_value (b, s->created_us);
       json_builder_set_member_name (b, "expires");
