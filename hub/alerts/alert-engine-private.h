@@ -131,6 +131,10 @@ typedef enum
 gboolean ioc_alert_engine_is_working_day (IocAlertEngine *self, gint32 day);
 gboolean ioc_alert_engine_is_working_time (IocAlertEngine *self, gint64 us);
 gint64   ioc_alert_engine_working_us_between (IocAlertEngine *self, gint64 a, gint64 b);
+/* Keeps (unit, dossier) among today's overdue dossiers of zero-tolerance
+ * units, up to IOC_ALERT_ZERO_TOLERANCE_MAX a unit a day. */
+void     ioc_alert_engine_add_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier,
+                                       gint64 overdue_us);
 /* strcmp for g_ptr_array_sort over strings. */
 gint     ioc_alert_engine_cmp_strp (gconstpointer a, gconstpointer b);
 
