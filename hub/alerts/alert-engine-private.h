@@ -155,6 +155,11 @@ void         ioc_alert_history_close_day (IocAlertEngine *self, const gchar *uni
  * them were imported from InfluxDB. */
 guint        ioc_alert_history_unit_samples (IocAlertEngine *self, const gchar *unit, gint32 day, gint64 weeks,
                                              gdouble *out, guint *n_influx);
+/* The province's counts of the same weekday-hour as hour_key over `weeks`
+ * weeks before it, into out (may be NULL); as unit_samples.  An hour the
+ * hub did not run is no sample. */
+guint        ioc_alert_history_hour_samples (IocAlertEngine *self, gint64 hour_key, gint64 weeks, gdouble *out,
+                                             guint *n_influx);
 /* "own history", "influxdb" or both, for a baseline of n samples. */
 const gchar *ioc_alert_history_baseline_source (guint n, guint n_influx);
 /* Once per evaluation: closes finished days and the hour that ended. */
@@ -193,6 +198,13 @@ void     ioc_alert_lifecycle_step (IocAlertEngine *self, const IocAlertRule *r, 
                                    gint64 now_us);
 /* Instances of r that its evaluator did not mention this round: false. */
 void     ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us);
+/* A round: begin marks every instance unmentioned; keep_rule leaves a
+ * muted rule's instances as they are; end announces the unit spikes that
+ * fired this round (under a group if one opened), resolves the alerts of
+ * rules a reload removed, settles flaps and drops expired silences. */
+void     ioc_alert_lifecycle_begin_round (IocAlertEngine *self);
+void     ioc_alert_lifecycle_keep_rule (IocAlertEngine *self, const IocAlertRule *r);
+void     ioc_alert_lifecycle_end_round (IocAlertEngine *self, gint64 now_us);
 
 /* ---- alert-eval.c ---- */
 

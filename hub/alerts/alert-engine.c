@@ -285,16 +285,10 @@ ioc_alert_engine_dossier_overdue (IocAlertEngine *self, const gchar *unit, const
     self->dirty = TRUE;
 }
 
-gboolean
-ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
+/* What a new local day resets before the rules run. */
+static void
+start_day (IocAlertEngine *self, gint32 today)
 {
-  self->last_eval_us = now_us;
-  gint32 today = ioc_calendar_day_of (now_us);
-  gint32 prev_day = self->cur_hour != 0 ? (gint32) (self->cur_hour / 24) : today;
-  ioc_alert_history_roll (self, now_us);
-  if (prev_day != today)
-    ioc_alert_history_prune (self, now_us);
-
   /* Seq gaps count per local day: a gap yesterday no longer makes a unit stale. */
   GHashTableIter it;
   gpointer v;
@@ -317,11 +311,11 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
         g_hash_table_iter_remove (&it);
         self->dirty = TRUE;
       }
+}
 
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    ((IocAlertInst *) v)->seen = FALSE;
-
+static void
+run_rules (IocAlertEngine *self, gint64 now_us)
+{
   /* Province rules last: they group the unit alerts fired this round. */
   for (guint pass = 0; pass < 2 && self->rules != NULL; pass++)
     for (guint i = 0; i < self->rules->rules->len; i++)
@@ -332,52 +326,29 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
         if (r->working_hours_only && !ioc_alert_engine_is_working_time (self, now_us))
           {
             /* Muted: nothing changes until office hours. */
-            g_hash_table_iter_init (&it, self->insts);
-            while (g_hash_table_iter_next (&it, NULL, &v))
-              if (g_str_equal (((IocAlertInst *) v)->rule, r->name))
-                ((IocAlertInst *) v)->seen = TRUE;
+            ioc_alert_lifecycle_keep_rule (self, r);
             continue;
           }
         ioc_alert_eval_rule (self, r, now_us);
         ioc_alert_lifecycle_finish_rule (self, r, now_us);
       }
+}
 
-  /* Unit spikes fired this round: under their group if one opened. */
-  for (guint k = 0; k < self->fired_units->len; k++)
-    {
-      IocAlertInst *i = g_hash_table_lookup (self->insts, g_ptr_array_index (self->fired_units, k));
-      const IocAlertRule *r = i != NULL ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
-      if (r != NULL && i->state == IOC_ALERT_STATE_FIRING)
-        ioc_alert_lifecycle_transition (self, r, i, now_us);
-    }
-  g_ptr_array_set_size (self->fired_units, 0);
-
-  /* Alerts of rules removed by a reload resolve. */
-  g_autoptr (GPtrArray) orphans = g_ptr_array_new ();
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (self->rules == NULL || ioc_alert_rules_find (self->rules, ((IocAlertInst *) v)->rule) == NULL)
-      g_ptr_array_add (orphans, v);
-  for (guint i = 0; i < orphans->len; i++)
-    {
-      IocAlertInst *o = g_ptr_array_index (orphans, i);
-      IocAlertRule gone = { .name = o->rule, .flap_window_us = G_TIME_SPAN_HOUR };
-      ioc_alert_lifecycle_resolve (self, &gone, o, now_us);
-    }
-
-  ioc_alert_lifecycle_settle_flaps (self, now_us);
-
-  /* Expired silences go. */
-  for (guint i = self->silences->len; i > 0; i--)
-    if (((IocAlertSilence *) g_ptr_array_index (self->silences, i - 1))->expires_us <= now_us)
-      {
-        g_ptr_array_remove_index (self->silences, i - 1);
-        self->dirty = TRUE;
-      }
+gboolean
+ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
+{
+  self->last_eval_us = now_us;
+  gint32 today = ioc_calendar_day_of (now_us);
+  gint32 prev_day = self->cur_hour != 0 ? (gint32) (self->cur_hour / 24) : today;
+  ioc_alert_history_roll (self, now_us);
+  if (prev_day != today)
+    ioc_alert_history_prune (self, now_us);
+  start_day (self, today);
+  ioc_alert_lifecycle_begin_round (self);
+  run_rules (self, now_us);
+  ioc_alert_lifecycle_end_round (self, now_us);
 
   gboolean dirty = self->dirty;
   self->dirty = FALSE;
   return dirty;
 }
-
-/* ---- persistence (raw µs integers: this is the hub's own file) ---- */

@@ -149,15 +149,11 @@ cmp_inst_scope (gconstpointer a, gconstpointer b)
   return g_strcmp0 ((*(IocAlertInst *const *) a)->scope, (*(IocAlertInst *const *) b)->scope);
 }
 
+/* Hourly province count vs the same weekday-hour (DOMAIN §3.5), without
+ * the units whose data is stale: their silence must not count either way. */
 static void
-eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
+eval_province_hour (IocAlertEngine *self, const IocAlertRule *r, gint32 today, gint64 now_us)
 {
-  gint32 today = ioc_calendar_day_of (now_us);
-  if (!ioc_alert_engine_is_working_day (self, today))
-    return;
-
-  /* Hourly province count vs the same weekday-hour (DOMAIN §3.5), without
-   * the units whose data is stale: their silence must not count either way. */
   gint64 hk = ioc_alert_history_hour_key (now_us);
   gint64 count = 0;
   guint n_stale = 0;
@@ -177,16 +173,8 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       count += MAX (ud->overdue - ud->hour_base, 0);
     }
   gdouble samples[52];
-  guint n = 0, n_influx = 0;
-  for (gint64 w = 1; w <= r->baseline_weeks; w++)
-    {
-      gint64 key = hk - w * 7 * 24;
-      gpointer c = g_hash_table_lookup (self->hours, &key);
-      if (c == NULL)
-        continue;
-      samples[n++] = (gdouble) (GPOINTER_TO_SIZE (c) - 1);
-      n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER ((gint) (key / 24)));
-    }
+  guint n_influx = 0;
+  guint n = ioc_alert_history_hour_samples (self, hk, r->baseline_weeks, samples, &n_influx);
   gdouble thr;
   g_autofree gchar *base = NULL;
   if (n < (guint) r->min_history)
@@ -209,10 +197,12 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
                                               count, thr, n_stale, base);
   ioc_alert_lifecycle_step (self, r, "hourly", count >= thr ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE,
                             (gdouble) count, thr, detail, now_us);
+}
 
-  /* ≥ N units in spike the same day: a systemic cause; it groups them. */
-  if (r->units_in_spike == 0)
-    return;
+/* ≥ N units in spike the same day: a systemic cause; it groups them. */
+static void
+eval_province_units (IocAlertEngine *self, const IocAlertRule *r, gint32 today, gint64 now_us)
+{
   g_autoptr (GPtrArray) members = g_ptr_array_new ();
   GHashTableIter it;
   gpointer v;
@@ -251,6 +241,17 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
         if (!g_ptr_array_find_with_equal_func (self->fired_units, i->key, g_str_equal, NULL))
           ioc_alert_lifecycle_notify (self, i, i->state, now_us, FALSE, TRUE);
       }
+}
+
+static void
+eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
+{
+  gint32 today = ioc_calendar_day_of (now_us);
+  if (!ioc_alert_engine_is_working_day (self, today))
+    return;
+  eval_province_hour (self, r, today, now_us);
+  if (r->units_in_spike > 0)
+    eval_province_units (self, r, today, now_us);
 }
 
 /* DOMAIN §3.6: the open overdue stock rose on each of the last `days`

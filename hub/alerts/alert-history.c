@@ -90,6 +90,26 @@ ioc_alert_history_unit_samples (IocAlertEngine *self, const gchar *unit, gint32 
   return n;
 }
 
+guint
+ioc_alert_history_hour_samples (IocAlertEngine *self, gint64 hour_key, gint64 weeks, gdouble *out,
+                                guint *n_influx)
+{
+  guint n = 0;
+  *n_influx = 0;
+  for (gint64 w = 1; w <= weeks; w++)
+    {
+      gint64 key = hour_key - w * 7 * 24;
+      gpointer c = g_hash_table_lookup (self->hours, &key);
+      if (c == NULL)
+        continue;
+      if (out != NULL)
+        out[n] = (gdouble) (GPOINTER_TO_SIZE (c) - 1);
+      n++;
+      *n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER ((gint) (key / 24)));
+    }
+  return n;
+}
+
 /* Where a baseline of n samples, n_influx of them imported, came from. */
 const gchar *
 ioc_alert_history_baseline_source (guint n, guint n_influx)

@@ -326,6 +326,73 @@ ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gi
                               now_us);
 }
 
+/* ---- one evaluation round ---- */
+
+void
+ioc_alert_lifecycle_begin_round (IocAlertEngine *self)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, self->insts);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    ((IocAlertInst *) v)->seen = FALSE;
+}
+
+void
+ioc_alert_lifecycle_keep_rule (IocAlertEngine *self, const IocAlertRule *r)
+{
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, self->insts);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (g_str_equal (((IocAlertInst *) v)->rule, r->name))
+      ((IocAlertInst *) v)->seen = TRUE;
+}
+
+/* Alerts of rules removed by a reload resolve. */
+static void
+resolve_orphans (IocAlertEngine *self, gint64 now_us)
+{
+  g_autoptr (GPtrArray) orphans = g_ptr_array_new ();
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, self->insts);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    if (self->rules == NULL || ioc_alert_rules_find (self->rules, ((IocAlertInst *) v)->rule) == NULL)
+      g_ptr_array_add (orphans, v);
+  for (guint i = 0; i < orphans->len; i++)
+    {
+      IocAlertInst *o = g_ptr_array_index (orphans, i);
+      IocAlertRule gone = { .name = o->rule, .flap_window_us = G_TIME_SPAN_HOUR };
+      ioc_alert_lifecycle_resolve (self, &gone, o, now_us);
+    }
+}
+
+void
+ioc_alert_lifecycle_end_round (IocAlertEngine *self, gint64 now_us)
+{
+  /* Unit spikes fired this round: under their group if one opened. */
+  for (guint k = 0; k < self->fired_units->len; k++)
+    {
+      IocAlertInst *i = g_hash_table_lookup (self->insts, g_ptr_array_index (self->fired_units, k));
+      const IocAlertRule *r = i != NULL ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
+      if (r != NULL && i->state == IOC_ALERT_STATE_FIRING)
+        ioc_alert_lifecycle_transition (self, r, i, now_us);
+    }
+  g_ptr_array_set_size (self->fired_units, 0);
+
+  resolve_orphans (self, now_us);
+  ioc_alert_lifecycle_settle_flaps (self, now_us);
+
+  /* Expired silences go. */
+  for (guint i = self->silences->len; i > 0; i--)
+    if (((IocAlertSilence *) g_ptr_array_index (self->silences, i - 1))->expires_us <= now_us)
+      {
+        g_ptr_array_remove_index (self->silences, i - 1);
+        self->dirty = TRUE;
+      }
+}
+
 /* ---- operators ---- */
 
 gboolean

@@ -111,26 +111,13 @@ save_days (JsonBuilder *b, const gchar *name, GHashTable *outer)
   json_builder_end_object (b);
 }
 
-gchar *
-ioc_alert_engine_save (IocAlertEngine *self)
+static void
+save_alerts (JsonBuilder *b, IocAlertEngine *self)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, 1);
-  json_builder_set_member_name (b, "next_id");
-  json_builder_add_int_value (b, (gint64) self->next_id);
-  /* A source never seen is down a cadence after the hub first started, not
-   * after every restart (no resolve-and-refire at each start). */
-  json_builder_set_member_name (b, "started");
-  json_builder_add_int_value (b, self->started_us);
-  json_builder_set_member_name (b, "next_silence");
-  json_builder_add_int_value (b, (gint64) self->next_silence);
-
   json_builder_set_member_name (b, "alerts");
   json_builder_begin_array (b);
   GHashTableIter it;
-  gpointer k, v;
+  gpointer v;
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
     save_inst (b, v);
@@ -140,7 +127,11 @@ ioc_alert_engine_save (IocAlertEngine *self)
   for (GList *l = self->recent->head; l; l = l->next)
     save_inst (b, l->data);
   json_builder_end_array (b);
+}
 
+static void
+save_silences (JsonBuilder *b, IocAlertEngine *self)
+{
   json_builder_set_member_name (b, "silences");
   json_builder_begin_array (b);
   for (guint i = 0; i < self->silences->len; i++)
@@ -159,9 +150,16 @@ ioc_alert_engine_save (IocAlertEngine *self)
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+}
 
+/* "flaps": key → [flapping, change µs…]. */
+static void
+save_flaps (JsonBuilder *b, IocAlertEngine *self)
+{
   json_builder_set_member_name (b, "flaps");
   json_builder_begin_object (b);
+  GHashTableIter it;
+  gpointer k, v;
   g_hash_table_iter_init (&it, self->flaps);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
@@ -174,9 +172,16 @@ ioc_alert_engine_save (IocAlertEngine *self)
       json_builder_end_array (b);
     }
   json_builder_end_object (b);
+}
 
+/* "today": unit → [day, overdue, due, stock, hour, hour_base, last_overdue]. */
+static void
+save_today (JsonBuilder *b, IocAlertEngine *self)
+{
   json_builder_set_member_name (b, "today");
   json_builder_begin_object (b);
+  GHashTableIter it;
+  gpointer k, v;
   g_hash_table_iter_init (&it, self->today);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
@@ -193,24 +198,35 @@ ioc_alert_engine_save (IocAlertEngine *self)
       json_builder_end_array (b);
     }
   json_builder_end_object (b);
+}
 
-  json_builder_set_member_name (b, "observed_days");
+static void
+save_day_set (JsonBuilder *b, const gchar *name, GHashTable *days)
+{
+  json_builder_set_member_name (b, name);
   json_builder_begin_array (b);
-  g_hash_table_iter_init (&it, self->observed_days);
+  GHashTableIter it;
+  gpointer k;
+  g_hash_table_iter_init (&it, days);
   while (g_hash_table_iter_next (&it, &k, NULL))
     json_builder_add_int_value (b, GPOINTER_TO_INT (k));
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "influx_days");
-  json_builder_begin_array (b);
-  g_hash_table_iter_init (&it, self->influx_days);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    json_builder_add_int_value (b, GPOINTER_TO_INT (k));
-  json_builder_end_array (b);
+}
+
+/* The baselines' history: days seen, per-unit day tables, "hours" as
+ * [hour key, count, …] pairs and the hour being counted. */
+static void
+save_history (JsonBuilder *b, IocAlertEngine *self)
+{
+  save_day_set (b, "observed_days", self->observed_days);
+  save_day_set (b, "influx_days", self->influx_days);
   save_days (b, "unit_daily", self->unit_daily);
   save_days (b, "unit_stock", self->unit_stock);
 
   json_builder_set_member_name (b, "hours");
   json_builder_begin_array (b);
+  GHashTableIter it;
+  gpointer k, v;
   g_hash_table_iter_init (&it, self->hours);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
@@ -220,11 +236,17 @@ ioc_alert_engine_save (IocAlertEngine *self)
   json_builder_end_array (b);
   json_builder_set_member_name (b, "hour");
   json_builder_add_int_value (b, self->cur_hour);
+}
 
-  /* The tracker does not tell again after a restart which dossiers went
-   * overdue today: keep them, or their alerts would resolve at start. */
+/* The tracker does not tell again after a restart which dossiers went
+ * overdue today: keep them, or their alerts would resolve at start. */
+static void
+save_overdue (JsonBuilder *b, IocAlertEngine *self)
+{
   json_builder_set_member_name (b, "overdue_dossiers");
   json_builder_begin_array (b);
+  GHashTableIter it;
+  gpointer v;
   g_hash_table_iter_init (&it, self->overdue);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
@@ -236,6 +258,29 @@ ioc_alert_engine_save (IocAlertEngine *self)
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
+}
+
+gchar *
+ioc_alert_engine_save (IocAlertEngine *self)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "version");
+  json_builder_add_int_value (b, 1);
+  json_builder_set_member_name (b, "next_id");
+  json_builder_add_int_value (b, (gint64) self->next_id);
+  /* A source never seen is down a cadence after the hub first started, not
+   * after every restart (no resolve-and-refire at each start). */
+  json_builder_set_member_name (b, "started");
+  json_builder_add_int_value (b, self->started_us);
+  json_builder_set_member_name (b, "next_silence");
+  json_builder_add_int_value (b, (gint64) self->next_silence);
+  save_alerts (b, self);
+  save_silences (b, self);
+  save_flaps (b, self);
+  save_today (b, self);
+  save_history (b, self);
+  save_overdue (b, self);
   json_builder_end_object (b);
 
   g_autoptr (JsonGenerator) gen = json_generator_new ();
@@ -301,6 +346,135 @@ load_days (JsonObject *root, const gchar *name, GHashTable *outer)
     }
 }
 
+static void
+load_alerts (IocAlertEngine *self, JsonObject *root)
+{
+  JsonArray *a = json_object_get_array_member (root, "alerts");
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    {
+      IocAlertInst *in = load_inst (json_array_get_object_element (a, i));
+      if (in != NULL)
+        g_hash_table_replace (self->insts, in->key, in);
+    }
+  a = json_object_get_array_member (root, "recent");
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    {
+      IocAlertInst *in = load_inst (json_array_get_object_element (a, i));
+      if (in != NULL)
+        g_queue_push_tail (self->recent, in);
+    }
+}
+
+static void
+load_silences (IocAlertEngine *self, JsonObject *root)
+{
+  JsonArray *a = json_object_get_array_member (root, "silences");
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    {
+      JsonObject *o = json_array_get_object_element (a, i);
+      if (opt_str (o, "id") == NULL)
+        continue;
+      IocAlertSilence *s = g_new0 (IocAlertSilence, 1);
+      s->id = dup_opt (o, "id");
+      s->rule = g_strdup (opt_str (o, "rule") ? opt_str (o, "rule") : "*");
+      s->scope = g_strdup (opt_str (o, "scope") ? opt_str (o, "scope") : "*");
+      s->by = dup_opt (o, "by");
+      s->comment = dup_opt (o, "comment");
+      s->created_us = json_object_get_int_member_with_default (o, "created", 0);
+      s->expires_us = json_object_get_int_member_with_default (o, "expires", 0);
+      g_ptr_array_add (self->silences, s);
+    }
+}
+
+static void
+load_flaps (IocAlertEngine *self, JsonObject *root)
+{
+  JsonObject *o = json_object_get_object_member (root, "flaps");
+  if (o == NULL)
+    return;
+  g_autoptr (GList) members = json_object_get_members (o);
+  for (GList *l = members; l; l = l->next)
+    {
+      JsonArray *fa = json_object_get_array_member (o, l->data);
+      if (fa == NULL || json_array_get_length (fa) < 1)
+        continue;
+      IocAlertFlap *f = ioc_alert_flap_new ();
+      f->flapping = json_array_get_int_element (fa, 0) != 0;
+      for (guint i = 1; i < json_array_get_length (fa); i++)
+        {
+          gint64 t = json_array_get_int_element (fa, i);
+          g_array_append_val (f->changes, t);
+        }
+      g_hash_table_replace (self->flaps, g_strdup (l->data), f);
+    }
+}
+
+static void
+load_today (IocAlertEngine *self, JsonObject *root)
+{
+  JsonObject *o = json_object_get_object_member (root, "today");
+  if (o == NULL)
+    return;
+  g_autoptr (GList) members = json_object_get_members (o);
+  for (GList *l = members; l; l = l->next)
+    {
+      JsonArray *ua = json_object_get_array_member (o, l->data);
+      if (ua == NULL || json_array_get_length (ua) != 7)
+        continue;
+      IocAlertUnitDay *ud = g_new0 (IocAlertUnitDay, 1);
+      ud->day = (gint32) json_array_get_int_element (ua, 0);
+      ud->overdue = json_array_get_int_element (ua, 1);
+      ud->due = json_array_get_int_element (ua, 2);
+      ud->stock = json_array_get_int_element (ua, 3);
+      ud->hour = json_array_get_int_element (ua, 4);
+      ud->hour_base = json_array_get_int_element (ua, 5);
+      ud->last_overdue = json_array_get_int_element (ua, 6);
+      g_hash_table_replace (self->today, g_strdup (l->data), ud);
+    }
+}
+
+static void
+load_day_set (JsonObject *root, const gchar *name, GHashTable *days)
+{
+  JsonArray *a = json_object_get_array_member (root, name);
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    g_hash_table_add (days, GINT_TO_POINTER ((gint) json_array_get_int_element (a, i)));
+}
+
+static void
+load_history (IocAlertEngine *self, JsonObject *root)
+{
+  load_day_set (root, "observed_days", self->observed_days);
+  load_day_set (root, "influx_days", self->influx_days);
+  load_days (root, "unit_daily", self->unit_daily);
+  load_days (root, "unit_stock", self->unit_stock);
+  JsonArray *a = json_object_get_array_member (root, "hours");
+  for (guint i = 0; a && i + 1 < json_array_get_length (a); i += 2)
+    {
+      gint64 *key = g_new (gint64, 1);
+      *key = json_array_get_int_element (a, i);
+      g_hash_table_replace (self->hours, key,
+                            GSIZE_TO_POINTER ((gsize) (json_array_get_int_element (a, i + 1) + 1)));
+    }
+  self->cur_hour = json_object_get_int_member_with_default (root, "hour", 0);
+}
+
+static void
+load_overdue (IocAlertEngine *self, JsonObject *root)
+{
+  JsonArray *a = json_object_get_array_member (root, "overdue_dossiers");
+  for (guint i = 0; a && i < json_array_get_length (a); i++)
+    {
+      JsonArray *oa = json_array_get_array_element (a, i);
+      if (oa == NULL || json_array_get_length (oa) != 3)
+        continue;
+      const gchar *unit = json_array_get_string_element (oa, 0);
+      const gchar *dossier = json_array_get_string_element (oa, 1);
+      if (unit != NULL && dossier != NULL)
+        ioc_alert_engine_add_overdue (self, unit, dossier, json_array_get_int_element (oa, 2));
+    }
+}
+
 gboolean
 ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GError **error)
 {
@@ -328,102 +502,11 @@ ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GErro
   gint64 started = json_object_get_int_member_with_default (root, "started", 0);
   if (started > 0 && started < self->started_us)
     self->started_us = started;
-  JsonArray *a = json_object_get_array_member (root, "alerts");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    {
-      IocAlertInst *in = load_inst (json_array_get_object_element (a, i));
-      if (in != NULL)
-        g_hash_table_replace (self->insts, in->key, in);
-    }
-  a = json_object_get_array_member (root, "recent");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    {
-      IocAlertInst *in = load_inst (json_array_get_object_element (a, i));
-      if (in != NULL)
-        g_queue_push_tail (self->recent, in);
-    }
-  a = json_object_get_array_member (root, "silences");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    {
-      JsonObject *o = json_array_get_object_element (a, i);
-      if (opt_str (o, "id") == NULL)
-        continue;
-      IocAlertSilence *s = g_new0 (IocAlertSilence, 1);
-      s->id = dup_opt (o, "id");
-      s->rule = g_strdup (opt_str (o, "rule") ? opt_str (o, "rule") : "*");
-      s->scope = g_strdup (opt_str (o, "scope") ? opt_str (o, "scope") : "*");
-      s->by = dup_opt (o, "by");
-      s->comment = dup_opt (o, "comment");
-      s->created_us = json_object_get_int_member_with_default (o, "created", 0);
-      s->expires_us = json_object_get_int_member_with_default (o, "expires", 0);
-      g_ptr_array_add (self->silences, s);
-    }
-  JsonObject *o = json_object_get_object_member (root, "flaps");
-  if (o != NULL)
-    {
-      g_autoptr (GList) members = json_object_get_members (o);
-      for (GList *l = members; l; l = l->next)
-        {
-          JsonArray *fa = json_object_get_array_member (o, l->data);
-          if (fa == NULL || json_array_get_length (fa) < 1)
-            continue;
-          IocAlertFlap *f = ioc_alert_flap_new ();
-          f->flapping = json_array_get_int_element (fa, 0) != 0;
-          for (guint i = 1; i < json_array_get_length (fa); i++)
-            {
-              gint64 t = json_array_get_int_element (fa, i);
-              g_array_append_val (f->changes, t);
-            }
-          g_hash_table_replace (self->flaps, g_strdup (l->data), f);
-        }
-    }
-  o = json_object_get_object_member (root, "today");
-  if (o != NULL)
-    {
-      g_autoptr (GList) members = json_object_get_members (o);
-      for (GList *l = members; l; l = l->next)
-        {
-          JsonArray *ua = json_object_get_array_member (o, l->data);
-          if (ua == NULL || json_array_get_length (ua) != 7)
-            continue;
-          IocAlertUnitDay *ud = g_new0 (IocAlertUnitDay, 1);
-          ud->day = (gint32) json_array_get_int_element (ua, 0);
-          ud->overdue = json_array_get_int_element (ua, 1);
-          ud->due = json_array_get_int_element (ua, 2);
-          ud->stock = json_array_get_int_element (ua, 3);
-          ud->hour = json_array_get_int_element (ua, 4);
-          ud->hour_base = json_array_get_int_element (ua, 5);
-          ud->last_overdue = json_array_get_int_element (ua, 6);
-          g_hash_table_replace (self->today, g_strdup (l->data), ud);
-        }
-    }
-  a = json_object_get_array_member (root, "observed_days");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    g_hash_table_add (self->observed_days, GINT_TO_POINTER ((gint) json_array_get_int_element (a, i)));
-  a = json_object_get_array_member (root, "influx_days");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    g_hash_table_add (self->influx_days, GINT_TO_POINTER ((gint) json_array_get_int_element (a, i)));
-  load_days (root, "unit_daily", self->unit_daily);
-  load_days (root, "unit_stock", self->unit_stock);
-  a = json_object_get_array_member (root, "hours");
-  for (guint i = 0; a && i + 1 < json_array_get_length (a); i += 2)
-    {
-      gint64 *key = g_new (gint64, 1);
-      *key = json_array_get_int_element (a, i);
-      g_hash_table_replace (self->hours, key,
-                            GSIZE_TO_POINTER ((gsize) (json_array_get_int_element (a, i + 1) + 1)));
-    }
-  self->cur_hour = json_object_get_int_member_with_default (root, "hour", 0);
-  a = json_object_get_array_member (root, "overdue_dossiers");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    {
-      JsonArray *oa = json_array_get_array_element (a, i);
-      if (oa == NULL || json_array_get_length (oa) != 3)
-        continue;
-      const gchar *unit = json_array_get_string_element (oa, 0);
-      const gchar *dossier = json_array_get_string_element (oa, 1);
-      if (unit != NULL && dossier != NULL)
-        ioc_alert_engine_add_overdue (self, unit, dossier, json_array_get_int_element (oa, 2));
-    }
+  load_alerts (self, root);
+  load_silences (self, root);
+  load_flaps (self, root);
+  load_today (self, root);
+  load_history (self, root);
+  load_overdue (self, root);
   return TRUE;
 }

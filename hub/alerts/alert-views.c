@@ -102,15 +102,7 @@ build_baselines (JsonBuilder *b, IocAlertEngine *self, gint64 now_us)
       if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT)
         n = ioc_alert_history_unit_samples (self, NULL, today, r->baseline_weeks, NULL, &n_influx);
       else if (r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE)
-        for (gint64 w = 1; w <= r->baseline_weeks; w++)
-          {
-            gint64 key = hk - w * 7 * 24;
-            if (g_hash_table_contains (self->hours, &key))
-              {
-                n++;
-                n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER ((gint) (key / 24)));
-              }
-          }
+        n = ioc_alert_history_hour_samples (self, hk, r->baseline_weeks, NULL, &n_influx);
       else
         continue;
       json_builder_begin_object (b);
