@@ -1,6 +1,6 @@
 /* alert-engine.c — rule evaluation and the alert lifecycle (issue 6).
  *
- * Where it sits: after the aggregates.  alert-attach.c pushes, once per hub
+ * Where it sits: after the aggregates.  alerts.c pushes, once per hub
  * tick, each unit's dossier counts for today (from the dossier tracker), the
  * connectors' last-seen times (device health, dedup) and indicator values
  * (minute points), then calls ioc_alert_engine_evaluate().  Notifications go

@@ -6,7 +6,7 @@
  * (newly overdue count, open overdue stock) and a province table of hourly
  * counts; the spike rules take same-weekday (or same weekday-hour) samples
  * from them.  A cold start may fill days the hub did not see from InfluxDB
- * (ioc_alert_engine_import_*; alert-attach.c runs the queries): a day the engine
+ * (ioc_alert_engine_import_*; alerts.c runs the queries): a day the engine
  * saw itself is never replaced.  Main context only. */
 #include "alerts/alert-engine-private.h"
 

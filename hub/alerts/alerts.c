@@ -1,4 +1,4 @@
-/* alert-attach.c — wires the alert engine to the hub (see alert-attach.h).
+/* alerts.c — wires the alert engine to the hub (see alerts.h).
  *
  * Where it sits: an observer of the hub.  Once per hub tick (main context,
  * after the rollup ticked) it reads what the engine needs through the hub's
@@ -10,7 +10,7 @@
  * take (not connected yet, e.g. the resolves owed at start) is kept, latest
  * per topic, and sent again on a later tick.  The webhook runs on
  * alert-notify's worker thread.  Everything here runs on the main context. */
-#include "alerts/alert-attach.h"
+#include "alerts/alerts.h"
 
 #include <string.h>
 
