@@ -9,27 +9,23 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "api/api-reply.h"
 #include "api/auth.h"
 #include "protocol/ioc-keyfile.h"
 #include "protocol/ioc-time.h"
 
+/* Indented JSON, errors too: operators read these routes with curl. */
 static void
 reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
 {
-  g_autofree gchar *body = json_to_string (node, TRUE);
-  ioc_http_reply (msg, status, "application/json", body, strlen (body));
+  ioc_api_reply_json_pretty (msg, status, node);
 }
 
 static void
 reply_error (SoupServerMessage *msg, guint status, const gchar *text)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_add_string_value (b, text);
-  json_builder_end_object (b);
-  g_autoptr (JsonNode) n = json_builder_get_root (b);
-  reply_json (msg, status, n);
+  g_autoptr (JsonNode) n = ioc_api_error_node (text);
+  ioc_api_reply_json_pretty (msg, status, n);
 }
 
 /* The request body as a JSON object, or NULL (reply sent). */

@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "api/api-reply.h"
 #include "api/auth.h"
 #include "api/live-feed.h"
 #include "api/static-files.h"
@@ -94,93 +95,13 @@ local_day_start (gint64 now_us)
   return now_us - (local % G_TIME_SPAN_DAY);
 }
 
-static void
-add_rate (JsonBuilder *b, const gchar *name, gint64 num, gint64 den)
-{
-  json_builder_set_member_name (b, name);
-  if (den > 0)
-    json_builder_add_double_value (b, (gdouble) num / (gdouble) den);
-  else
-    json_builder_add_null_value (b);
-}
-
-static void
-add_int (JsonBuilder *b, const gchar *name, gint64 v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
-}
-
-static void
-reply_json (SoupServerMessage *msg, guint status, JsonNode *root)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  gsize len = 0;
-  gchar *text = json_generator_to_data (gen, &len);
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control", "no-store");
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, text, len);
-}
-
-static void
-reply_error (SoupServerMessage *msg, guint status, const gchar *message)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_add_string_value (b, message);
-  json_builder_end_object (b);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  reply_json (msg, status, root);
-}
-
-static gchar *
-node_to_string (JsonNode *node)
-{
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, node);
-  return json_generator_to_data (gen, NULL);
-}
-
-/* Reads are GET/HEAD with a display or operator token.  Nothing under
- * /api/v1/ changes state yet, so an operator's POST gets 405; anyone else's
- * POST is refused by ioc_api_authorize first (401/403). */
+/* Every request counts; nothing under /api/v1/ changes state (the alert
+ * routes that do are alert-api's). */
 static gboolean
 authorize_read (IocApiV1 *self, SoupServerMessage *msg, GHashTable *query)
 {
-  const IocHubView *view = ioc_hub_view (self->hub);
   ioc_stat_add (self->stat_requests, 1);
-  const gchar *method = soup_server_message_get_method (msg);
-  if (g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "HEAD") != 0)
-    {
-      if (ioc_api_authorize (msg, query, view->config, IOC_ACCESS_OPERATE))
-        {
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
-          reply_error (msg, 405, "this resource is read-only");
-        }
-      return FALSE;
-    }
-  return ioc_api_authorize (msg, query, view->config, IOC_ACCESS_READ);
-}
-
-static const gchar *
-query_get (GHashTable *query, const gchar *key, const gchar *fallback)
-{
-  const gchar *v = query != NULL ? g_hash_table_lookup (query, key) : NULL;
-  return v != NULL && v[0] != '\0' ? v : fallback;
-}
-
-static gboolean
-query_int (GHashTable *query, const gchar *key, gint64 fallback, gint64 min, gint64 max, gint64 *out)
-{
-  const gchar *v = query_get (query, key, NULL);
-  if (v == NULL)
-    {
-      *out = fallback;
-      return TRUE;
-    }
-  return g_ascii_string_to_signed (v, 10, min, max, out, NULL);
+  return ioc_api_authorize_read (msg, query, ioc_hub_view (self->hub)->config, NULL, NULL);
 }
 
 /* "all" or a unit valid now; NULL otherwise.  Returns the interned code. */
@@ -346,25 +267,25 @@ add_indicators (JsonBuilder *b, const gchar *name, const IocDossierIndicators *d
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "received");
   json_builder_begin_object (b);
-  add_int (b, "total", d->received[0]);
-  add_int (b, "in_person", d->received[1]);
-  add_int (b, "online", d->received[2]);
-  add_int (b, "postal", d->received[3]);
+  ioc_api_json_int (b, "total", d->received[0]);
+  ioc_api_json_int (b, "in_person", d->received[1]);
+  ioc_api_json_int (b, "online", d->received[2]);
+  ioc_api_json_int (b, "postal", d->received[3]);
   json_builder_end_object (b);
-  add_int (b, "completed_early", d->completed_early);
-  add_int (b, "completed_ontime", d->completed_ontime);
-  add_int (b, "completed_late", d->completed_late);
-  add_int (b, "completed", d->completed_early + d->completed_ontime + d->completed_late);
-  add_int (b, "open", d->open);
-  add_int (b, "open_overdue", d->open_overdue);
-  add_int (b, "overdue_entered", d->overdue_entered);
-  add_int (b, "due_soon", d->due_soon);
-  add_rate (b, "ontime_rate", d->ontime_num, d->ontime_den);
-  add_rate (b, "online_rate", d->online_num, d->online_den);
-  add_rate (b, "paid_online_rate", d->paid_online_num, d->paid_online_den);
-  add_rate (b, "digitized_rate", d->digitized_num, d->digitized_den);
-  add_rate (b, "e_result_rate", d->e_result_num, d->e_result_den);
-  add_int (b, "ontime_den", d->ontime_den);
+  ioc_api_json_int (b, "completed_early", d->completed_early);
+  ioc_api_json_int (b, "completed_ontime", d->completed_ontime);
+  ioc_api_json_int (b, "completed_late", d->completed_late);
+  ioc_api_json_int (b, "completed", d->completed_early + d->completed_ontime + d->completed_late);
+  ioc_api_json_int (b, "open", d->open);
+  ioc_api_json_int (b, "open_overdue", d->open_overdue);
+  ioc_api_json_int (b, "overdue_entered", d->overdue_entered);
+  ioc_api_json_int (b, "due_soon", d->due_soon);
+  ioc_api_json_rate (b, "ontime_rate", d->ontime_num, d->ontime_den);
+  ioc_api_json_rate (b, "online_rate", d->online_num, d->online_den);
+  ioc_api_json_rate (b, "paid_online_rate", d->paid_online_num, d->paid_online_den);
+  ioc_api_json_rate (b, "digitized_rate", d->digitized_num, d->digitized_den);
+  ioc_api_json_rate (b, "e_result_rate", d->e_result_num, d->e_result_den);
+  ioc_api_json_int (b, "ontime_den", d->ontime_den);
   json_builder_end_object (b);
 }
 
@@ -373,15 +294,15 @@ add_devices (JsonBuilder *b, const IocDeviceSummary *s)
 {
   json_builder_set_member_name (b, "devices");
   json_builder_begin_object (b);
-  add_int (b, "cameras", s->cameras);
-  add_int (b, "cameras_online", s->cameras_online);
-  add_int (b, "cameras_recording", s->cameras_recording);
-  add_int (b, "kiosks", s->kiosks);
-  add_int (b, "kiosks_online", s->kiosks_online);
-  add_int (b, "connectors_expected", s->connectors_expected);
-  add_int (b, "connectors_reporting", s->connectors_reporting);
-  add_rate (b, "cameras_recording_rate", s->cameras_recording, s->cameras);
-  add_rate (b, "kiosks_online_rate", s->kiosks_online, s->kiosks);
+  ioc_api_json_int (b, "cameras", s->cameras);
+  ioc_api_json_int (b, "cameras_online", s->cameras_online);
+  ioc_api_json_int (b, "cameras_recording", s->cameras_recording);
+  ioc_api_json_int (b, "kiosks", s->kiosks);
+  ioc_api_json_int (b, "kiosks_online", s->kiosks_online);
+  ioc_api_json_int (b, "connectors_expected", s->connectors_expected);
+  ioc_api_json_int (b, "connectors_reporting", s->connectors_reporting);
+  ioc_api_json_rate (b, "cameras_recording_rate", s->cameras_recording, s->cameras);
+  ioc_api_json_rate (b, "kiosks_online_rate", s->kiosks_online, s->kiosks);
   json_builder_end_object (b);
 }
 
@@ -391,12 +312,12 @@ add_live (JsonBuilder *b, const IocHubView *view, const gchar *unit, gint64 now_
   IocPoint p;
   json_builder_set_member_name (b, "live");
   json_builder_begin_object (b);
-  add_int (b, "window_s", view->config->live_window_us / G_USEC_PER_SEC);
+  ioc_api_json_int (b, "window_s", view->config->live_window_us / G_USEC_PER_SEC);
   gint64 received = 0;
   for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
     if (ioc_rollup_live (view->rollup, IOC_MEAS_DOSSIER, unit, (guint8) ch, now_us, &p))
       received += p.ints[IOC_F_DOSSIER_RECEIVED];
-  add_int (b, "dossiers_received", received);
+  ioc_api_json_int (b, "dossiers_received", received);
   const IocMeasurement ms[] = { IOC_MEAS_QUEUE, IOC_MEAS_RATING };
   for (guint i = 0; i < G_N_ELEMENTS (ms); i++)
     {
@@ -404,7 +325,7 @@ add_live (JsonBuilder *b, const IocHubView *view, const gchar *unit, gint64 now_
       json_builder_set_member_name (b, ms[i] == IOC_MEAS_QUEUE ? "queue" : "rating");
       json_builder_begin_object (b);
       for (guint f = 0; f < ioc_measurement_n_ints (ms[i]); f++)
-        add_int (b, ioc_measurement_int_name (ms[i], f), have ? p.ints[f] : 0);
+        ioc_api_json_int (b, ioc_measurement_int_name (ms[i], f), have ? p.ints[f] : 0);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -423,7 +344,7 @@ build_summary (IocApiV1 *self, JsonBuilder *b, const gchar *unit, const IocUnit 
   json_builder_set_member_name (b, "name");
   json_builder_add_string_value (b, u != NULL ? u->name : NULL);
   if (!for_feed)
-    add_int (b, "now_ms", now_us / 1000);
+    ioc_api_json_int (b, "now_ms", now_us / 1000);
 
   static const struct { IocPeriod p; const gchar *name; } periods[] = {
     { IOC_PERIOD_DAY, "today" }, { IOC_PERIOD_MONTH, "month" }, { IOC_PERIOD_YEAR, "ytd" } };
@@ -440,14 +361,14 @@ build_summary (IocApiV1 *self, JsonBuilder *b, const gchar *unit, const IocUnit 
   json_builder_set_member_name (b, "queue_today");
   json_builder_begin_object (b);
   for (guint f = 0; f < IOC_F_QUEUE_N; f++)
-    add_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), sums[f]);
+    ioc_api_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), sums[f]);
   json_builder_end_object (b);
   ring_sums_today (self, IOC_MEAS_RATING, unit, now_us, sums);
   json_builder_set_member_name (b, "rating_today");
   json_builder_begin_object (b);
-  add_int (b, "ratings", sums[IOC_F_RATING_RATINGS]);
-  add_int (b, "satisfied", sums[IOC_F_RATING_SATISFIED]);
-  add_rate (b, "satisfied_rate", sums[IOC_F_RATING_SATISFIED], sums[IOC_F_RATING_RATINGS]);
+  ioc_api_json_int (b, "ratings", sums[IOC_F_RATING_RATINGS]);
+  ioc_api_json_int (b, "satisfied", sums[IOC_F_RATING_SATISFIED]);
+  ioc_api_json_rate (b, "satisfied_rate", sums[IOC_F_RATING_SATISFIED], sums[IOC_F_RATING_RATINGS]);
   json_builder_end_object (b);
 
   add_live (b, view, unit, now_us);
@@ -537,20 +458,20 @@ write_row (JsonBuilder *b, const IocUnit *u, const UnitRow *r)
   json_builder_add_string_value (b, u->kind);
   json_builder_set_member_name (b, "parent");
   json_builder_add_string_value (b, u->parent);
-  add_int (b, "received", r->received);
-  add_int (b, "completed", r->completed);
-  add_int (b, "completed_late", r->completed_late);
-  add_int (b, "open", r->open);
-  add_int (b, "open_overdue", r->open_overdue);
-  add_int (b, "due_soon", r->due_soon);
-  add_rate (b, "ontime_rate", r->ontime_num, r->ontime_den);
-  add_rate (b, "online_rate", r->online_num, r->online_den);
-  add_int (b, "ratings", r->ratings);
-  add_rate (b, "satisfied_rate", r->satisfied, r->ratings);
-  add_int (b, "cameras", r->cameras);
-  add_int (b, "cameras_recording", r->cameras_recording);
-  add_int (b, "kiosks", r->kiosks);
-  add_int (b, "kiosks_online", r->kiosks_online);
+  ioc_api_json_int (b, "received", r->received);
+  ioc_api_json_int (b, "completed", r->completed);
+  ioc_api_json_int (b, "completed_late", r->completed_late);
+  ioc_api_json_int (b, "open", r->open);
+  ioc_api_json_int (b, "open_overdue", r->open_overdue);
+  ioc_api_json_int (b, "due_soon", r->due_soon);
+  ioc_api_json_rate (b, "ontime_rate", r->ontime_num, r->ontime_den);
+  ioc_api_json_rate (b, "online_rate", r->online_num, r->online_den);
+  ioc_api_json_int (b, "ratings", r->ratings);
+  ioc_api_json_rate (b, "satisfied_rate", r->satisfied, r->ratings);
+  ioc_api_json_int (b, "cameras", r->cameras);
+  ioc_api_json_int (b, "cameras_recording", r->cameras_recording);
+  ioc_api_json_int (b, "kiosks", r->kiosks);
+  ioc_api_json_int (b, "kiosks_online", r->kiosks_online);
   json_builder_set_member_name (b, "last_seen_ms");
   if (r->last_seen_us > 0)
     json_builder_add_int_value (b, r->last_seen_us / 1000);
@@ -645,16 +566,16 @@ summary_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
   const IocHubView *view = ioc_hub_view (self->hub);
   gint64 now = ioc_clock_now (view->clock);
   const IocUnit *u = NULL;
-  const gchar *unit = resolve_unit (view, query_get (query, "unit", "all"), now, &u);
+  const gchar *unit = resolve_unit (view, ioc_api_query_string (query, "unit", "all"), now, &u);
   if (unit == NULL)
     {
-      reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)");
+      ioc_api_reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)");
       return;
     }
   g_autoptr (JsonBuilder) b = json_builder_new ();
   build_summary (self, b, unit, u, now, FALSE);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  reply_json (msg, 200, root);
+  ioc_api_reply_json (msg, 200, root);
 }
 
 static void
@@ -667,29 +588,29 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   gint64 now = ioc_clock_now (view->clock);
   gint64 min_volume;
   IocPeriod period;
-  const gchar *sort = query_get (query, "sort", "ontime_rate");
-  if (!query_int (query, "min_volume", DEFAULT_MIN_VOLUME, 0, G_MAXINT32, &min_volume))
+  const gchar *sort = ioc_api_query_string (query, "sort", "ontime_rate");
+  if (!ioc_api_query_int (query, "min_volume", DEFAULT_MIN_VOLUME, 0, G_MAXINT32, &min_volume))
     {
-      reply_error (msg, 400, "min_volume: expected an integer >= 0");
+      ioc_api_reply_error (msg, 400, "min_volume: expected an integer >= 0");
       return;
     }
-  if (!parse_period (query_get (query, "period", "today"), &period))
+  if (!parse_period (ioc_api_query_string (query, "period", "today"), &period))
     {
-      reply_error (msg, 400, "period: expected today, month or ytd");
+      ioc_api_reply_error (msg, 400, "period: expected today, month or ytd");
       return;
     }
   if (g_strcmp0 (sort, "ontime_rate") != 0 && g_strcmp0 (sort, "satisfied_rate") != 0)
     {
-      reply_error (msg, 400, "sort: expected ontime_rate or satisfied_rate");
+      ioc_api_reply_error (msg, 400, "sort: expected ontime_rate or satisfied_rate");
       return;
     }
   g_autoptr (GArray) rows = collect_rows (self, period, now);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  add_int (b, "now_ms", now / 1000);
+  ioc_api_json_int (b, "now_ms", now / 1000);
   json_builder_set_member_name (b, "period");
-  json_builder_add_string_value (b, query_get (query, "period", "today"));
-  add_int (b, "min_volume", min_volume);
+  json_builder_add_string_value (b, ioc_api_query_string (query, "period", "today"));
+  ioc_api_json_int (b, "min_volume", min_volume);
   json_builder_set_member_name (b, "sort");
   json_builder_add_string_value (b, sort);
   json_builder_set_member_name (b, "units");
@@ -704,7 +625,7 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   write_ranking (b, rows, min_volume, sort);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  reply_json (msg, 200, root);
+  ioc_api_reply_json (msg, 200, root);
 }
 
 static gboolean
@@ -728,34 +649,34 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   const IocHubView *view = ioc_hub_view (self->hub);
   gint64 now = ioc_clock_now (view->clock);
   IocMeasurement m;
-  if (!measurement_from_name (query_get (query, "measurement", "ioc_dossier"), &m))
+  if (!measurement_from_name (ioc_api_query_string (query, "measurement", "ioc_dossier"), &m))
     {
-      reply_error (msg, 400, "measurement: expected ioc_dossier, ioc_queue, ioc_rating or ioc_device");
+      ioc_api_reply_error (msg, 400, "measurement: expected ioc_dossier, ioc_queue, ioc_rating or ioc_device");
       return;
     }
-  const gchar *field_name = query_get (query, "field", ioc_measurement_int_name (m, 0));
+  const gchar *field_name = ioc_api_query_string (query, "field", ioc_measurement_int_name (m, 0));
   gint field = -1;
   for (guint f = 0; f < ioc_measurement_n_ints (m); f++)
     if (g_strcmp0 (field_name, ioc_measurement_int_name (m, f)) == 0)
       field = (gint) f;
   if (field < 0)
     {
-      reply_error (msg, 400, "field: not an integer field of that measurement (docs/API.md)");
+      ioc_api_reply_error (msg, 400, "field: not an integer field of that measurement (docs/API.md)");
       return;
     }
   const IocUnit *u = NULL;
-  const gchar *unit = resolve_unit (view, query_get (query, "unit", "all"), now, &u);
+  const gchar *unit = resolve_unit (view, ioc_api_query_string (query, "unit", "all"), now, &u);
   if (unit == NULL)
     {
-      reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)");
+      ioc_api_reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)");
       return;
     }
   gint64 step_s, minutes, channel;
-  if (!query_int (query, "step", 60, 60, 86400, &step_s) || step_s % 60 != 0
-      || !query_int (query, "minutes", 360, 1, IOC_API_SERIES_MINUTES, &minutes)
-      || !query_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &channel))
+  if (!ioc_api_query_int (query, "step", 60, 60, 86400, &step_s) || step_s % 60 != 0
+      || !ioc_api_query_int (query, "minutes", 360, 1, IOC_API_SERIES_MINUTES, &minutes)
+      || !ioc_api_query_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &channel))
     {
-      reply_error (msg, 400, "step: a multiple of 60 s up to 86400; minutes: 1..1440; channel: 0..3");
+      ioc_api_reply_error (msg, 400, "step: a multiple of 60 s up to 86400; minutes: 1..1440; channel: 0..3");
       return;
     }
   gboolean gauge = ioc_measurement_int_is_gauge (m, (guint) field);
@@ -779,10 +700,10 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
     json_builder_add_int_value (b, channel);
   else
     json_builder_add_null_value (b);
-  add_int (b, "step_s", step_s);
+  ioc_api_json_int (b, "step_s", step_s);
   json_builder_set_member_name (b, "aggregate");
   json_builder_add_string_value (b, gauge ? "last" : "sum");
-  add_int (b, "now_ms", now / 1000);
+  ioc_api_json_int (b, "now_ms", now / 1000);
   json_builder_set_member_name (b, "points");
   json_builder_begin_array (b);
   for (gint32 t = start; t < end; t += step_min)
@@ -808,7 +729,7 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  reply_json (msg, 200, root);
+  ioc_api_reply_json (msg, 200, root);
 }
 
 typedef struct
@@ -883,10 +804,10 @@ add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gch
     json_builder_add_double_value (b, (now_us - last_seen_us) / 1e6);
   else
     json_builder_add_null_value (b);
-  add_int (b, "last_seq", c ? c->last_seq : 0);
-  add_int (b, "missing", c ? c->missing : 0);
-  add_int (b, "duplicates", c ? c->duplicates : 0);
-  add_int (b, "deadletters", c ? c->dead : 0);
+  ioc_api_json_int (b, "last_seq", c ? c->last_seq : 0);
+  ioc_api_json_int (b, "missing", c ? c->missing : 0);
+  ioc_api_json_int (b, "duplicates", c ? c->duplicates : 0);
+  ioc_api_json_int (b, "deadletters", c ? c->dead : 0);
   json_builder_set_member_name (b, "last_reject_reason");
   json_builder_add_string_value (b, c ? c->last_reason : NULL);
   /* The config it says it runs (its status), to check a push took. */
@@ -923,7 +844,7 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  add_int (b, "now_ms", now / 1000);
+  ioc_api_json_int (b, "now_ms", now / 1000);
   json_builder_set_member_name (b, "connectors");
   json_builder_begin_array (b);
   ConnectorWalk w = { b, counts, now };
@@ -944,13 +865,13 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   json_builder_end_array (b);
   json_builder_set_member_name (b, "totals");
   json_builder_begin_object (b);
-  add_int (b, "missing", ioc_dedup_missing_total (view->dedup));
-  add_int (b, "duplicates", ioc_dedup_duplicates_total (view->dedup));
-  add_int (b, "deadletters", ioc_deadletter_total (view->deadletter));
+  ioc_api_json_int (b, "missing", ioc_dedup_missing_total (view->dedup));
+  ioc_api_json_int (b, "duplicates", ioc_dedup_duplicates_total (view->dedup));
+  ioc_api_json_int (b, "deadletters", ioc_deadletter_total (view->deadletter));
   json_builder_end_object (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  reply_json (msg, 200, root);
+  ioc_api_reply_json (msg, 200, root);
 }
 
 static void
@@ -962,11 +883,11 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   gint64 now = ioc_clock_now (ioc_hub_view (self->hub)->clock);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  add_int (b, "now_ms", now / 1000);
+  ioc_api_json_int (b, "now_ms", now / 1000);
   build_alerts (self, b, now);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  reply_json (msg, 200, root);
+  ioc_api_reply_json (msg, 200, root);
 }
 
 static void
@@ -975,7 +896,7 @@ not_found_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
-  reply_error (msg, 404, "no such resource (docs/API.md lists them)");
+  ioc_api_reply_error (msg, 404, "no such resource (docs/API.md lists them)");
 }
 
 /* ---- the live feed ----
@@ -995,7 +916,7 @@ summary_text (IocApiV1 *self, gint64 now_us)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   build_summary (self, b, "all", NULL, now_us, TRUE);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return node_to_string (root);
+  return ioc_api_json_text (root);
 }
 
 static gchar *
@@ -1004,7 +925,7 @@ ranking_text (const GArray *rows)
   g_autoptr (JsonBuilder) b = json_builder_new ();
   write_ranking (b, rows, DEFAULT_MIN_VOLUME, "ontime_rate");
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return node_to_string (root);
+  return ioc_api_json_text (root);
 }
 
 static gchar *
@@ -1016,7 +937,7 @@ alerts_text (IocApiV1 *self, gint64 now_us)
     self->alerts_fn (b, now_us, self->alerts_data);
   json_builder_end_array (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return node_to_string (root);
+  return ioc_api_json_text (root);
 }
 
 /* Whether a screen holding `sent` needs `now` again. */
@@ -1089,7 +1010,7 @@ build_feed_event (IocApiV1 *self, gboolean full, gint64 now_us)
   ioc_stat_add (self->stat_feed_rows, full ? 0 : n_rows);
 
   g_autoptr (JsonNode) rows_node = json_builder_get_root (b);
-  g_autofree gchar *rows_json = node_to_string (rows_node);
+  g_autofree gchar *rows_json = ioc_api_json_text (rows_node);
   GString *out = g_string_sized_new (strlen (rows_json) + 256);
   g_string_append_printf (out, "{\"now_ms\":%" G_GINT64_FORMAT ",\"full\":%s", now_us / 1000, full ? "true" : "false");
   if (full || summary_new)
