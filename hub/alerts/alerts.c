@@ -20,6 +20,7 @@
 #include "alerts/alert-rules.h"
 #include "alerts/alert-store.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-time.h"
 #include "sinks/influx-query.h"
 
 /* A cold start waits at most this long per InfluxDB query (two queries). */
@@ -259,12 +260,14 @@ import_influx_baselines (IocAlerts *self, const IocHubConfig *config, gint64 now
   gint64 to_s = today_start / G_USEC_PER_SEC;
   g_autofree gchar *province = ioc_influx_query_quote (config->province);
   g_autofree gchar *hub_id = ioc_influx_query_quote (config->hub_id);
-  /* Local days: Vietnam has no DST, its midnight is 17:00 UTC. */
+  /* Local days: InfluxDB's days start at midnight UTC, Vietnam's at 17:00
+   * UTC the day before (no DST): offset the buckets by that much. */
+  gint64 midnight_h = (G_TIME_SPAN_DAY - IOC_TIME_LOCAL_OFFSET_US) / G_TIME_SPAN_HOUR;
   g_autofree gchar *daily = g_strdup_printf (
       "SELECT sum(\"overdue_entered\") FROM \"ioc_dossier\" WHERE \"province\" = %s AND \"hub\" = %s "
       "AND time >= %" G_GINT64_FORMAT "s AND time < %" G_GINT64_FORMAT "s "
-      "GROUP BY time(1d, 17h), \"unit\" fill(none)",
-      province, hub_id, from_s, to_s);
+      "GROUP BY time(1d, %" G_GINT64_FORMAT "h), \"unit\" fill(none)",
+      province, hub_id, from_s, to_s, midnight_h);
   g_autofree gchar *hourly = g_strdup_printf (
       "SELECT sum(\"overdue_entered\") FROM \"ioc_dossier\" WHERE \"province\" = %s AND \"hub\" = %s "
       "AND \"unit\" = 'all' AND time >= %" G_GINT64_FORMAT "s AND time < %" G_GINT64_FORMAT "s "

@@ -13,9 +13,10 @@
 
 #include "api/api-reply.h"
 #include "protocol/ioc-stats.h"
+#include "protocol/ioc-time.h"
 #include "sinks/influx-query.h"
 
-#define LOCAL_OFFSET_S (7 * 3600) /* Vietnam: UTC+7, no DST */
+#define LOCAL_OFFSET_S (IOC_TIME_LOCAL_OFFSET_US / G_USEC_PER_SEC)
 #define DAY_S 86400
 #define ERROR_CACHE_US (10 * G_USEC_PER_SEC) /* InfluxDB down: one try per 10 s, not one per screen */
 #define QUERY_TIMEOUT_US (10 * G_USEC_PER_SEC)

@@ -20,8 +20,8 @@
 #include "api/live-feed.h"
 #include "api/static-files.h"
 #include "protocol/ioc-stats.h"
+#include "protocol/ioc-time.h"
 
-#define LOCAL_OFFSET_US (7 * G_TIME_SPAN_HOUR) /* Vietnam: UTC+7, no DST */
 #define STALE_AFTER_US IOC_DEVICE_REPORTING_WINDOW_US
 #define DEFAULT_MIN_VOLUME 30
 
@@ -87,13 +87,6 @@ struct _IocApiV1
 static const gchar *const kind_names[IOC_KIND_COUNT] = { "desk", "kiosk", "camera", "portal" };
 
 /* ---- small helpers ---- */
-
-static gint64
-local_day_start (gint64 now_us)
-{
-  gint64 local = now_us + LOCAL_OFFSET_US;
-  return now_us - (local % G_TIME_SPAN_DAY);
-}
 
 /* Every request counts; nothing under /api/v1/ changes state (the alert
  * routes that do are alert-api's). */
@@ -194,7 +187,7 @@ ring_sums_today (IocApiV1 *self, IocMeasurement m, const gchar *unit, gint64 now
 {
   guint n = ioc_measurement_n_ints (m);
   memset (out, 0, sizeof (gint64) * n);
-  gint32 from = (gint32) (local_day_start (now_us) / G_TIME_SPAN_MINUTE);
+  gint32 from = (gint32) (ioc_time_local_day_start (now_us) / G_TIME_SPAN_MINUTE);
   gint32 to = (gint32) (now_us / G_TIME_SPAN_MINUTE);
   for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
     {
