@@ -18,6 +18,7 @@
 #include "api/api-reply.h"
 #include "api/auth.h"
 #include "api/live-feed.h"
+#include "api/minute-ring.h"
 #include "api/static-files.h"
 #include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
@@ -44,22 +45,6 @@
  * reason: the province hears a device every few milliseconds. */
 #define FEED_FRESH_STEP_MS 5000
 
-/* One series: minute slot i holds the point of the minute whose index
- * (ts / 1 min) ≡ i mod IOC_API_SERIES_MINUTES, if minute[i] says so.
- * Today's sums are cached: a wall asks for every commune's every second,
- * and most series did not change in between. */
-typedef struct
-{
-  IocMeasurement m;
-  guint n;                                  /* int fields of m */
-  guint64 version;                          /* bumped by every point */
-  guint64 sums_version;                     /* of sums[]; 0: none */
-  gint32 sums_from, sums_to;                /* minutes summed */
-  gint64 sums[IOC_MAX_INT_FIELDS];
-  gint32 minute[IOC_API_SERIES_MINUTES];    /* minute index since the epoch; 0: empty */
-  gint32 vals[];                            /* IOC_API_SERIES_MINUTES × n */
-} Ring;
-
 /* What a screen was last sent of one unit's row. */
 typedef struct _UnitRow UnitRow;
 
@@ -68,7 +53,7 @@ struct _IocApiV1
   IocHub *hub;
   IocLiveFeed *feed;
   IocStaticFiles *files;
-  GHashTable *rings;     /* "m|unit|channel" → Ring* */
+  IocMinuteRing *ring;   /* charts and today's queue and rating totals */
   IocApiAlertsFunc alerts_fn;
   gpointer alerts_data;
 
@@ -111,73 +96,14 @@ resolve_unit (const IocHubView *view, const gchar *code, gint64 now_us, const Io
   return u->code;
 }
 
-/* ---- the minute rings ---- */
-
-static Ring *
-ring_get (IocApiV1 *self, IocMeasurement m, const gchar *unit, guint channel, gboolean create)
-{
-  gchar key[160];
-  if (g_snprintf (key, sizeof key, "%d|%s|%u", (gint) m, unit, channel) >= (gint) sizeof key)
-    return NULL; /* registry codes are short; such a code has no series */
-  Ring *r = g_hash_table_lookup (self->rings, key);
-  if (r != NULL || !create)
-    return r;
-  if (g_hash_table_size (self->rings) >= IOC_API_MAX_SERIES)
-    {
-      ioc_stat_add (self->stat_series_full, 1);
-      return NULL;
-    }
-  guint n = ioc_measurement_n_ints (m);
-  r = g_malloc0 (sizeof (Ring) + sizeof (gint32) * IOC_API_SERIES_MINUTES * n);
-  r->m = m;
-  r->n = n;
-  r->version = 1;
-  g_hash_table_insert (self->rings, g_strdup (key), r);
-  return r;
-}
+/* ---- the minute ring ---- */
 
 static void
 point_cb (const IocPoint *point, gpointer user_data)
 {
   IocApiV1 *self = user_data;
-  Ring *r = ring_get (self, point->measurement, point->unit, point->channel, TRUE);
-  if (r == NULL)
-    return;
-  gint32 minute = (gint32) (point->ts_us / G_TIME_SPAN_MINUTE);
-  guint slot = (guint) (minute % IOC_API_SERIES_MINUTES);
-  /* A re-emission carries the complete corrected values: replace.  An
-   * older minute than the slot holds is out of the ring's reach. */
-  if (r->minute[slot] > minute)
-    return;
-  r->minute[slot] = minute;
-  for (guint f = 0; f < r->n; f++)
-    r->vals[slot * r->n + f] = (gint32) CLAMP (point->ints[f], G_MININT32, G_MAXINT32);
-  r->version++;
-}
-
-/* Value of field f in minute `minute` summed over the channels asked for
- * (channel < 0: all of them); FALSE when no series has that minute. */
-static gboolean
-ring_value (IocApiV1 *self, IocMeasurement m, const gchar *unit, gint channel, guint f, gint32 minute,
-            gint64 *out)
-{
-  gboolean any = FALSE;
-  gint64 sum = 0;
-  for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
-    {
-      if (channel >= 0 && (guint) channel != ch)
-        continue;
-      Ring *r = ring_get (self, m, unit, ch, FALSE);
-      if (r == NULL || f >= r->n)
-        continue;
-      guint slot = (guint) (minute % IOC_API_SERIES_MINUTES);
-      if (r->minute[slot] != minute)
-        continue;
-      sum += r->vals[slot * r->n + f];
-      any = TRUE;
-    }
-  *out = sum;
-  return any;
+  if (!ioc_minute_ring_add (self->ring, point))
+    ioc_stat_add (self->stat_series_full, 1);
 }
 
 /* Every counter of m summed over the closed minutes of today (local day)
@@ -185,29 +111,9 @@ ring_value (IocApiV1 *self, IocMeasurement m, const gchar *unit, gint channel, g
 static void
 ring_sums_today (IocApiV1 *self, IocMeasurement m, const gchar *unit, gint64 now_us, gint64 *out)
 {
-  guint n = ioc_measurement_n_ints (m);
-  memset (out, 0, sizeof (gint64) * n);
   gint32 from = (gint32) (ioc_time_local_day_start (now_us) / G_TIME_SPAN_MINUTE);
   gint32 to = (gint32) (now_us / G_TIME_SPAN_MINUTE);
-  for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
-    {
-      Ring *r = ring_get (self, m, unit, ch, FALSE);
-      if (r == NULL)
-        continue;
-      if (r->sums_version != r->version || r->sums_from != from || r->sums_to != to)
-        {
-          memset (r->sums, 0, sizeof r->sums);
-          for (guint s = 0; s < IOC_API_SERIES_MINUTES; s++)
-            if (r->minute[s] >= from && r->minute[s] <= to)
-              for (guint f = 0; f < r->n; f++)
-                r->sums[f] += r->vals[s * r->n + f];
-          r->sums_version = r->version;
-          r->sums_from = from;
-          r->sums_to = to;
-        }
-      for (guint f = 0; f < n && f < r->n; f++)
-        out[f] += r->sums[f];
-    }
+  ioc_minute_ring_sums (self->ring, m, unit, from, to, out);
 }
 
 /* ---- freshness: newest message per unit and kind ---- */
@@ -666,7 +572,7 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
     }
   gint64 step_s, minutes, channel;
   if (!ioc_api_query_int (query, "step", 60, 60, 86400, &step_s) || step_s % 60 != 0
-      || !ioc_api_query_int (query, "minutes", 360, 1, IOC_API_SERIES_MINUTES, &minutes)
+      || !ioc_api_query_int (query, "minutes", 360, 1, IOC_MINUTE_RING_MINUTES, &minutes)
       || !ioc_api_query_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &channel))
     {
       ioc_api_reply_error (msg, 400, "step: a multiple of 60 s up to 86400; minutes: 1..1440; channel: 0..3");
@@ -706,7 +612,7 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
       for (gint32 mi = t; mi < t + step_min; mi++)
         {
           gint64 v;
-          if (mi > last_minute + 1 || !ring_value (self, m, unit, (gint) channel, (guint) field, mi, &v))
+          if (mi > last_minute + 1 || !ioc_minute_ring_value (self->ring, m, unit, (gint) channel, (guint) field, mi, &v))
             continue;
           acc = gauge ? v : acc + v;
           any = TRUE;
@@ -1138,7 +1044,7 @@ ioc_api_v1_attach (IocHub *hub)
   IocApiV1 *self = g_new0 (IocApiV1, 1);
   self->hub = hub;
   self->feed = ioc_live_feed_new (0);
-  self->rings = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->ring = ioc_minute_ring_new (IOC_API_MAX_SERIES);
   self->sent_rows = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->stat_requests = ioc_stat ("iochub_api_requests_total", NULL, IOC_STAT_COUNTER, "Requests to /api/v1/");
   self->stat_series_full = ioc_stat ("iochub_api_series_full_total", NULL, IOC_STAT_COUNTER,
@@ -1186,7 +1092,7 @@ ioc_api_v1_free (IocApiV1 *self)
   g_clear_handle_id (&self->feed_flush_source, g_source_remove);
   g_clear_pointer (&self->feed, ioc_live_feed_free);
   g_clear_pointer (&self->files, ioc_static_files_free);
-  g_clear_pointer (&self->rings, g_hash_table_unref);
+  g_clear_pointer (&self->ring, ioc_minute_ring_free);
   g_clear_pointer (&self->sent_rows, g_hash_table_unref);
   g_clear_pointer (&self->sent_summary, g_free);
   g_clear_pointer (&self->sent_ranking, g_free);
