@@ -15,6 +15,7 @@
 
 #include <string.h>
 
+#include "api/api-docs.h"
 #include "api/api-reply.h"
 #include "api/auth.h"
 #include "api/live-feed.h"
@@ -22,9 +23,6 @@
 #include "api/static-files.h"
 #include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
-
-#define STALE_AFTER_US IOC_DEVICE_REPORTING_WINDOW_US
-#define DEFAULT_MIN_VOLUME 30
 
 /* The live feed pushes changes as they happen, coalesced: the first change
  * after a quiet spell goes out FEED_COALESCE_MS later (so a burst travels
@@ -41,24 +39,16 @@
  * the row turned stale or fresh): otherwise every status message would
  * resend its commune's row.  The page shows ages, not milliseconds. */
 #define FEED_ROW_SEEN_STEP_US (30 * G_TIME_SPAN_SECOND)
-/* The summary's freshness goes out floored to this step, for the same
- * reason: the province hears a device every few milliseconds. */
-#define FEED_FRESH_STEP_MS 5000
-
-/* What a screen was last sent of one unit's row. */
-typedef struct _UnitRow UnitRow;
 
 struct _IocApiV1
 {
   IocHub *hub;
   IocLiveFeed *feed;
   IocStaticFiles *files;
-  IocMinuteRing *ring;   /* charts and today's queue and rating totals */
-  IocApiAlertsFunc alerts_fn;
-  gpointer alerts_data;
+  IocApiDocs docs;       /* its ring: charts and today's queue and rating totals */
 
   /* The feed: what the screens were last sent, to send only what changed. */
-  GHashTable *sent_rows; /* interned unit code → UnitRow* */
+  GHashTable *sent_rows; /* interned unit code → IocUnitRow* */
   gchar *sent_summary, *sent_ranking, *sent_alerts;
   gint64 feed_last_event_us;     /* monotonic */
   gint64 feed_last_heartbeat_us; /* monotonic */
@@ -68,8 +58,6 @@ struct _IocApiV1
   IocStat *stat_series_full;
   IocStat *stat_feed_rows;
 };
-
-static const gchar *const kind_names[IOC_KIND_COUNT] = { "desk", "kiosk", "camera", "portal" };
 
 /* ---- small helpers ---- */
 
@@ -102,332 +90,8 @@ static void
 point_cb (const IocPoint *point, gpointer user_data)
 {
   IocApiV1 *self = user_data;
-  if (!ioc_minute_ring_add (self->ring, point))
+  if (!ioc_minute_ring_add (self->docs.ring, point))
     ioc_stat_add (self->stat_series_full, 1);
-}
-
-/* Every counter of m summed over the closed minutes of today (local day)
- * and all channels, into out[0 .. n ints of m). */
-static void
-ring_sums_today (IocApiV1 *self, IocMeasurement m, const gchar *unit, gint64 now_us, gint64 *out)
-{
-  gint32 from = (gint32) (ioc_time_local_day_start (now_us) / G_TIME_SPAN_MINUTE);
-  gint32 to = (gint32) (now_us / G_TIME_SPAN_MINUTE);
-  ioc_minute_ring_sums (self->ring, m, unit, from, to, out);
-}
-
-/* ---- freshness: newest message per unit and kind ---- */
-
-/* for_feed: last_seen_ms floored to FEED_FRESH_STEP_MS and no age_s (the
- * page computes ages from the event's now_ms), so the text changes only
- * when a screen would show something new. */
-static void
-add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolean for_feed)
-{
-  json_builder_set_member_name (b, "freshness");
-  json_builder_begin_object (b);
-  gint64 newest = 0;
-  for (guint k = 0; k <= IOC_KIND_COUNT; k++)
-    {
-      gint64 last = k < IOC_KIND_COUNT ? (s != NULL ? s->last_seen_by_kind_us[k] : 0) : newest;
-      if (k < IOC_KIND_COUNT)
-        newest = MAX (newest, last);
-      json_builder_set_member_name (b, k < IOC_KIND_COUNT ? kind_names[k] : "any");
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "last_seen_ms");
-      gint64 ms = last / 1000;
-      if (for_feed)
-        ms -= ms % FEED_FRESH_STEP_MS;
-      if (last > 0)
-        json_builder_add_int_value (b, ms);
-      else
-        json_builder_add_null_value (b);
-      if (!for_feed)
-        {
-          json_builder_set_member_name (b, "age_s");
-          if (last > 0)
-            json_builder_add_double_value (b, (now_us - last) / 1e6);
-          else
-            json_builder_add_null_value (b);
-        }
-      json_builder_set_member_name (b, "stale");
-      json_builder_add_boolean_value (b, last <= 0 || now_us - last > STALE_AFTER_US);
-      json_builder_end_object (b);
-    }
-  json_builder_end_object (b);
-}
-
-/* ---- documents ---- */
-
-static void
-add_indicators (JsonBuilder *b, const gchar *name, const IocDossierIndicators *d)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "received");
-  json_builder_begin_object (b);
-  ioc_api_json_int (b, "total", d->received[0]);
-  ioc_api_json_int (b, "in_person", d->received[1]);
-  ioc_api_json_int (b, "online", d->received[2]);
-  ioc_api_json_int (b, "postal", d->received[3]);
-  json_builder_end_object (b);
-  ioc_api_json_int (b, "completed_early", d->completed_early);
-  ioc_api_json_int (b, "completed_ontime", d->completed_ontime);
-  ioc_api_json_int (b, "completed_late", d->completed_late);
-  ioc_api_json_int (b, "completed", d->completed_early + d->completed_ontime + d->completed_late);
-  ioc_api_json_int (b, "open", d->open);
-  ioc_api_json_int (b, "open_overdue", d->open_overdue);
-  ioc_api_json_int (b, "overdue_entered", d->overdue_entered);
-  ioc_api_json_int (b, "due_soon", d->due_soon);
-  ioc_api_json_rate (b, "ontime_rate", d->ontime_num, d->ontime_den);
-  ioc_api_json_rate (b, "online_rate", d->online_num, d->online_den);
-  ioc_api_json_rate (b, "paid_online_rate", d->paid_online_num, d->paid_online_den);
-  ioc_api_json_rate (b, "digitized_rate", d->digitized_num, d->digitized_den);
-  ioc_api_json_rate (b, "e_result_rate", d->e_result_num, d->e_result_den);
-  ioc_api_json_int (b, "ontime_den", d->ontime_den);
-  json_builder_end_object (b);
-}
-
-static void
-add_devices (JsonBuilder *b, const IocDeviceSummary *s)
-{
-  json_builder_set_member_name (b, "devices");
-  json_builder_begin_object (b);
-  ioc_api_json_int (b, "cameras", s->cameras);
-  ioc_api_json_int (b, "cameras_online", s->cameras_online);
-  ioc_api_json_int (b, "cameras_recording", s->cameras_recording);
-  ioc_api_json_int (b, "kiosks", s->kiosks);
-  ioc_api_json_int (b, "kiosks_online", s->kiosks_online);
-  ioc_api_json_int (b, "connectors_expected", s->connectors_expected);
-  ioc_api_json_int (b, "connectors_reporting", s->connectors_reporting);
-  ioc_api_json_rate (b, "cameras_recording_rate", s->cameras_recording, s->cameras);
-  ioc_api_json_rate (b, "kiosks_online_rate", s->kiosks_online, s->kiosks);
-  json_builder_end_object (b);
-}
-
-static void
-add_live (JsonBuilder *b, const IocHubView *view, const gchar *unit, gint64 now_us)
-{
-  IocPoint p;
-  json_builder_set_member_name (b, "live");
-  json_builder_begin_object (b);
-  ioc_api_json_int (b, "window_s", view->config->live_window_us / G_USEC_PER_SEC);
-  gint64 received = 0;
-  for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
-    if (ioc_rollup_live (view->rollup, IOC_MEAS_DOSSIER, unit, (guint8) ch, now_us, &p))
-      received += p.ints[IOC_F_DOSSIER_RECEIVED];
-  ioc_api_json_int (b, "dossiers_received", received);
-  const IocMeasurement ms[] = { IOC_MEAS_QUEUE, IOC_MEAS_RATING };
-  for (guint i = 0; i < G_N_ELEMENTS (ms); i++)
-    {
-      gboolean have = ioc_rollup_live (view->rollup, ms[i], unit, 0, now_us, &p);
-      json_builder_set_member_name (b, ms[i] == IOC_MEAS_QUEUE ? "queue" : "rating");
-      json_builder_begin_object (b);
-      for (guint f = 0; f < ioc_measurement_n_ints (ms[i]); f++)
-        ioc_api_json_int (b, ioc_measurement_int_name (ms[i], f), have ? p.ints[f] : 0);
-      json_builder_end_object (b);
-    }
-  json_builder_end_object (b);
-}
-
-/* The object of GET /api/v1/summary, also the feed's "summary" (for_feed:
- * without now_ms, the event has it, and with the feed's freshness). */
-static void
-build_summary (IocApiV1 *self, JsonBuilder *b, const gchar *unit, const IocUnit *u, gint64 now_us,
-               gboolean for_feed)
-{
-  const IocHubView *view = ioc_hub_view (self->hub);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, unit);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, u != NULL ? u->name : NULL);
-  if (!for_feed)
-    ioc_api_json_int (b, "now_ms", now_us / 1000);
-
-  static const struct { IocPeriod p; const gchar *name; } periods[] = {
-    { IOC_PERIOD_DAY, "today" }, { IOC_PERIOD_MONTH, "month" }, { IOC_PERIOD_YEAR, "ytd" } };
-  for (guint i = 0; i < G_N_ELEMENTS (periods); i++)
-    {
-      IocDossierIndicators d;
-      ioc_dossier_tracker_indicators (view->dossiers, unit, periods[i].p, now_us, &d);
-      add_indicators (b, periods[i].name, &d);
-    }
-
-  /* Queue and ratings of today: closed minutes from the ring. */
-  gint64 sums[IOC_MAX_INT_FIELDS];
-  ring_sums_today (self, IOC_MEAS_QUEUE, unit, now_us, sums);
-  json_builder_set_member_name (b, "queue_today");
-  json_builder_begin_object (b);
-  for (guint f = 0; f < IOC_F_QUEUE_N; f++)
-    ioc_api_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), sums[f]);
-  json_builder_end_object (b);
-  ring_sums_today (self, IOC_MEAS_RATING, unit, now_us, sums);
-  json_builder_set_member_name (b, "rating_today");
-  json_builder_begin_object (b);
-  ioc_api_json_int (b, "ratings", sums[IOC_F_RATING_RATINGS]);
-  ioc_api_json_int (b, "satisfied", sums[IOC_F_RATING_SATISFIED]);
-  ioc_api_json_rate (b, "satisfied_rate", sums[IOC_F_RATING_SATISFIED], sums[IOC_F_RATING_RATINGS]);
-  json_builder_end_object (b);
-
-  add_live (b, view, unit, now_us);
-  IocDeviceSummary s;
-  if (!ioc_device_health_summary (view->devices, unit, now_us, &s))
-    memset (&s, 0, sizeof s);
-  add_devices (b, &s);
-  add_freshness (b, &s, now_us, for_feed);
-  json_builder_end_object (b);
-}
-
-/* ---- the unit table: GET /api/v1/units and the feed's rows ---- */
-
-/* The numbers of one unit's row, compared member by member to tell whether
- * a screen needs the row again. */
-struct _UnitRow
-{
-  gint64 received, completed, completed_late, open, open_overdue, due_soon;
-  gint64 ontime_num, ontime_den, online_num, online_den;
-  gint64 ratings, satisfied;
-  gint64 cameras, cameras_recording, kiosks, kiosks_online;
-  gint64 last_seen_us; /* newest message from any device of the unit; 0: none */
-  gboolean stale;      /* no device heard within the reporting window */
-};
-
-typedef struct
-{
-  const IocUnit *unit;
-  UnitRow row;
-} UnitEntry;
-
-/* Every current unit's row, in registry order: one pass over the devices,
- * one lookup per unit in the dossier tracker and the minute rings. */
-static GArray *
-collect_rows (IocApiV1 *self, IocPeriod period, gint64 now_us)
-{
-  const IocHubView *view = ioc_hub_view (self->hub);
-  g_autoptr (GPtrArray) units = ioc_units_current (view->units, now_us);
-  g_autoptr (GHashTable) devices = ioc_device_health_summaries (view->devices, now_us);
-  GArray *rows = g_array_sized_new (FALSE, TRUE, sizeof (UnitEntry), units->len);
-  for (guint i = 0; i < units->len; i++)
-    {
-      const IocUnit *u = units->pdata[i];
-      UnitEntry e = { .unit = u };
-      UnitRow *r = &e.row;
-      IocDossierIndicators d;
-      ioc_dossier_tracker_indicators (view->dossiers, u->code, period, now_us, &d);
-      r->received = d.received[0];
-      r->completed = d.completed_early + d.completed_ontime + d.completed_late;
-      r->completed_late = d.completed_late;
-      r->open = d.open;
-      r->open_overdue = d.open_overdue;
-      r->due_soon = d.due_soon;
-      r->ontime_num = d.ontime_num;
-      r->ontime_den = d.ontime_den;
-      r->online_num = d.online_num;
-      r->online_den = d.online_den;
-      gint64 sums[IOC_MAX_INT_FIELDS];
-      ring_sums_today (self, IOC_MEAS_RATING, u->code, now_us, sums);
-      r->ratings = sums[IOC_F_RATING_RATINGS];
-      r->satisfied = sums[IOC_F_RATING_SATISFIED];
-      /* u->code is interned, as the devices' units are. */
-      const IocDeviceSummary *s = g_hash_table_lookup (devices, u->code);
-      if (s != NULL)
-        {
-          r->cameras = s->cameras;
-          r->cameras_recording = s->cameras_recording;
-          r->kiosks = s->kiosks;
-          r->kiosks_online = s->kiosks_online;
-          r->last_seen_us = s->last_seen_us;
-        }
-      r->stale = r->last_seen_us <= 0 || now_us - r->last_seen_us > STALE_AFTER_US;
-      g_array_append_val (rows, e);
-    }
-  return rows;
-}
-
-static void
-write_row (JsonBuilder *b, const IocUnit *u, const UnitRow *r)
-{
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "code");
-  json_builder_add_string_value (b, u->code);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, u->name);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, u->kind);
-  json_builder_set_member_name (b, "parent");
-  json_builder_add_string_value (b, u->parent);
-  ioc_api_json_int (b, "received", r->received);
-  ioc_api_json_int (b, "completed", r->completed);
-  ioc_api_json_int (b, "completed_late", r->completed_late);
-  ioc_api_json_int (b, "open", r->open);
-  ioc_api_json_int (b, "open_overdue", r->open_overdue);
-  ioc_api_json_int (b, "due_soon", r->due_soon);
-  ioc_api_json_rate (b, "ontime_rate", r->ontime_num, r->ontime_den);
-  ioc_api_json_rate (b, "online_rate", r->online_num, r->online_den);
-  ioc_api_json_int (b, "ratings", r->ratings);
-  ioc_api_json_rate (b, "satisfied_rate", r->satisfied, r->ratings);
-  ioc_api_json_int (b, "cameras", r->cameras);
-  ioc_api_json_int (b, "cameras_recording", r->cameras_recording);
-  ioc_api_json_int (b, "kiosks", r->kiosks);
-  ioc_api_json_int (b, "kiosks_online", r->kiosks_online);
-  json_builder_set_member_name (b, "last_seen_ms");
-  if (r->last_seen_us > 0)
-    json_builder_add_int_value (b, r->last_seen_us / 1000);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "stale");
-  json_builder_add_boolean_value (b, r->stale);
-  json_builder_end_object (b);
-}
-
-typedef struct
-{
-  const gchar *code;
-  gdouble value;
-} RankEntry;
-
-static gint
-rank_cmp (gconstpointer a, gconstpointer b)
-{
-  const RankEntry *x = a, *y = b;
-  if (x->value != y->value)
-    return x->value < y->value ? 1 : -1;
-  return strcmp (x->code, y->code);
-}
-
-/* The ranking: units with at least min_volume dossiers received in the
- * period and a defined rate, best first; ties by code. */
-static void
-write_ranking (JsonBuilder *b, const GArray *rows, gint64 min_volume, const gchar *sort)
-{
-  gboolean by_satisfaction = g_strcmp0 (sort, "satisfied_rate") == 0;
-  g_autoptr (GArray) rank = g_array_new (FALSE, FALSE, sizeof (RankEntry));
-  for (guint i = 0; i < rows->len; i++)
-    {
-      const UnitEntry *e = &g_array_index (rows, UnitEntry, i);
-      const UnitRow *r = &e->row;
-      gint64 num = by_satisfaction ? r->satisfied : r->ontime_num;
-      gint64 den = by_satisfaction ? r->ratings : r->ontime_den;
-      if (r->received >= min_volume && den > 0)
-        {
-          RankEntry x = { e->unit->code, (gdouble) num / (gdouble) den };
-          g_array_append_val (rank, x);
-        }
-    }
-  g_array_sort (rank, rank_cmp);
-  json_builder_begin_array (b);
-  for (guint i = 0; i < rank->len; i++)
-    {
-      RankEntry *e = &g_array_index (rank, RankEntry, i);
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "code");
-      json_builder_add_string_value (b, e->code);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_double_value (b, e->value);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
 }
 
 static gboolean
@@ -442,16 +106,6 @@ parse_period (const gchar *s, IocPeriod *out)
   else
     return FALSE;
   return TRUE;
-}
-
-static void
-build_alerts (IocApiV1 *self, JsonBuilder *b, gint64 now_us)
-{
-  json_builder_set_member_name (b, "alerts");
-  json_builder_begin_array (b);
-  if (self->alerts_fn != NULL)
-    self->alerts_fn (b, now_us, self->alerts_data);
-  json_builder_end_array (b);
 }
 
 /* ---- handlers ---- */
@@ -472,7 +126,7 @@ summary_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
       return;
     }
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  build_summary (self, b, unit, u, now, FALSE);
+  ioc_api_docs_summary (&self->docs, b, unit, u, now, FALSE);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   ioc_api_reply_json (msg, 200, root);
 }
@@ -488,7 +142,7 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   gint64 min_volume;
   IocPeriod period;
   const gchar *sort = ioc_api_query_string (query, "sort", "ontime_rate");
-  if (!ioc_api_query_int (query, "min_volume", DEFAULT_MIN_VOLUME, 0, G_MAXINT32, &min_volume))
+  if (!ioc_api_query_int (query, "min_volume", IOC_API_DEFAULT_MIN_VOLUME, 0, G_MAXINT32, &min_volume))
     {
       ioc_api_reply_error (msg, 400, "min_volume: expected an integer >= 0");
       return;
@@ -503,7 +157,7 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
       ioc_api_reply_error (msg, 400, "sort: expected ontime_rate or satisfied_rate");
       return;
     }
-  g_autoptr (GArray) rows = collect_rows (self, period, now);
+  g_autoptr (GArray) rows = ioc_api_docs_unit_rows (&self->docs, period, now);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   ioc_api_json_int (b, "now_ms", now / 1000);
@@ -516,12 +170,12 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   json_builder_begin_array (b);
   for (guint i = 0; i < rows->len; i++)
     {
-      const UnitEntry *e = &g_array_index (rows, UnitEntry, i);
-      write_row (b, e->unit, &e->row);
+      const IocUnitEntry *e = &g_array_index (rows, IocUnitEntry, i);
+      ioc_api_docs_unit_row (b, e);
     }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "ranking");
-  write_ranking (b, rows, min_volume, sort);
+  ioc_api_docs_ranking (b, rows, min_volume, sort);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   ioc_api_reply_json (msg, 200, root);
@@ -612,7 +266,7 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
       for (gint32 mi = t; mi < t + step_min; mi++)
         {
           gint64 v;
-          if (mi > last_minute + 1 || !ioc_minute_ring_value (self->ring, m, unit, (gint) channel, (guint) field, mi, &v))
+          if (mi > last_minute + 1 || !ioc_minute_ring_value (self->docs.ring, m, unit, (gint) channel, (guint) field, mi, &v))
             continue;
           acc = gauge ? v : acc + v;
           any = TRUE;
@@ -783,7 +437,8 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   ioc_api_json_int (b, "now_ms", now / 1000);
-  build_alerts (self, b, now);
+  json_builder_set_member_name (b, "alerts");
+  ioc_api_docs_alerts (&self->docs, b, now);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   ioc_api_reply_json (msg, 200, root);
@@ -813,7 +468,7 @@ static gchar *
 summary_text (IocApiV1 *self, gint64 now_us)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  build_summary (self, b, "all", NULL, now_us, TRUE);
+  ioc_api_docs_summary (&self->docs, b, "all", NULL, now_us, TRUE);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   return ioc_api_json_text (root);
 }
@@ -822,7 +477,7 @@ static gchar *
 ranking_text (const GArray *rows)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  write_ranking (b, rows, DEFAULT_MIN_VOLUME, "ontime_rate");
+  ioc_api_docs_ranking (b, rows, IOC_API_DEFAULT_MIN_VOLUME, "ontime_rate");
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   return ioc_api_json_text (root);
 }
@@ -831,19 +486,16 @@ static gchar *
 alerts_text (IocApiV1 *self, gint64 now_us)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_array (b);
-  if (self->alerts_fn != NULL)
-    self->alerts_fn (b, now_us, self->alerts_data);
-  json_builder_end_array (b);
+  ioc_api_docs_alerts (&self->docs, b, now_us);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   return ioc_api_json_text (root);
 }
 
 /* Whether a screen holding `sent` needs `now` again. */
 static gboolean
-row_changed (const UnitRow *sent, const UnitRow *now)
+row_changed (const IocUnitRow *sent, const IocUnitRow *now)
 {
-  UnitRow a = *sent, b = *now;
+  IocUnitRow a = *sent, b = *now;
   if (a.stale != b.stale || b.last_seen_us - a.last_seen_us >= FEED_ROW_SEEN_STEP_US
       || b.last_seen_us < a.last_seen_us)
     return TRUE;
@@ -878,7 +530,7 @@ append_member (GString *out, const gchar *name, const gchar *json)
 static gchar *
 build_feed_event (IocApiV1 *self, gboolean full, gint64 now_us)
 {
-  g_autoptr (GArray) rows = collect_rows (self, IOC_PERIOD_DAY, now_us);
+  g_autoptr (GArray) rows = ioc_api_docs_unit_rows (&self->docs, IOC_PERIOD_DAY, now_us);
   gboolean summary_new = remember_text (&self->sent_summary, summary_text (self, now_us));
   gboolean ranking_new = remember_text (&self->sent_ranking, ranking_text (rows));
   gboolean alerts_new = remember_text (&self->sent_alerts, alerts_text (self, now_us));
@@ -888,18 +540,18 @@ build_feed_event (IocApiV1 *self, gboolean full, gint64 now_us)
   guint n_rows = 0;
   for (guint i = 0; i < rows->len; i++)
     {
-      const UnitEntry *e = &g_array_index (rows, UnitEntry, i);
-      UnitRow *sent = g_hash_table_lookup (self->sent_rows, e->unit->code);
+      const IocUnitEntry *e = &g_array_index (rows, IocUnitEntry, i);
+      IocUnitRow *sent = g_hash_table_lookup (self->sent_rows, e->unit->code);
       gboolean changed = sent == NULL || row_changed (sent, &e->row);
       if (changed)
         {
           if (sent == NULL)
-            g_hash_table_insert (self->sent_rows, (gpointer) e->unit->code, (sent = g_new (UnitRow, 1)));
+            g_hash_table_insert (self->sent_rows, (gpointer) e->unit->code, (sent = g_new (IocUnitRow, 1)));
           *sent = e->row;
         }
       if (changed || full)
         {
-          write_row (b, e->unit, &e->row);
+          ioc_api_docs_unit_row (b, e);
           n_rows++;
         }
     }
@@ -1043,8 +695,9 @@ ioc_api_v1_attach (IocHub *hub)
   const IocHubView *view = ioc_hub_view (hub);
   IocApiV1 *self = g_new0 (IocApiV1, 1);
   self->hub = hub;
+  self->docs.hub = hub;
   self->feed = ioc_live_feed_new (0);
-  self->ring = ioc_minute_ring_new (IOC_API_MAX_SERIES);
+  self->docs.ring = ioc_minute_ring_new (IOC_API_MAX_SERIES);
   self->sent_rows = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->stat_requests = ioc_stat ("iochub_api_requests_total", NULL, IOC_STAT_COUNTER, "Requests to /api/v1/");
   self->stat_series_full = ioc_stat ("iochub_api_series_full_total", NULL, IOC_STAT_COUNTER,
@@ -1080,8 +733,8 @@ ioc_api_v1_attach (IocHub *hub)
 void
 ioc_api_v1_set_alerts_source (IocApiV1 *self, IocApiAlertsFunc fn, gpointer user_data)
 {
-  self->alerts_fn = fn;
-  self->alerts_data = user_data;
+  self->docs.alerts_fn = fn;
+  self->docs.alerts_data = user_data;
 }
 
 void
@@ -1092,7 +745,7 @@ ioc_api_v1_free (IocApiV1 *self)
   g_clear_handle_id (&self->feed_flush_source, g_source_remove);
   g_clear_pointer (&self->feed, ioc_live_feed_free);
   g_clear_pointer (&self->files, ioc_static_files_free);
-  g_clear_pointer (&self->ring, ioc_minute_ring_free);
+  g_clear_pointer (&self->docs.ring, ioc_minute_ring_free);
   g_clear_pointer (&self->sent_rows, g_hash_table_unref);
   g_clear_pointer (&self->sent_summary, g_free);
   g_clear_pointer (&self->sent_ranking, g_free);
