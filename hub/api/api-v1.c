@@ -1,62 +1,32 @@
-/* api-v1.c — JSON handlers of /api/v1/ (docs/API.md) and the feeding of
- * the live feed.
+/* api-v1.c — the handlers of /api/v1/ (docs/API.md), and the wiring of
+ * the API into the hub.
  *
- * Where in the flow: a reader beside the sinks.  It reads the stages
- * through the hub's view (dossier indicators, live windows, device health,
- * dedup and dead-letter counts) at request time, and keeps one thing of its
- * own: a fixed ring of minute points per (measurement, unit, channel),
- * filled by a point observer, for charts and for today's queue and rating
- * totals.  Thread: main context only (libsoup handlers, hub observers).
- *
- * Every count is summed, every rate computed here from its numerator and
- * denominator (SPEC §5); a rate with a zero denominator is null, never 0,
- * so the wall does not paint an empty commune red. */
+ * Where in the flow: a reader beside the sinks.  The handlers read the
+ * stages through the hub's view at request time; the documents the wall
+ * reads both by GET and by the live feed are api-docs', the feed's events
+ * feed-events', the chart history the minute ring's (filled here by a
+ * point observer).  This file owns those three, the route table and the
+ * hub observers that drive them.  Thread: main context only (libsoup
+ * handlers, hub observers). */
 #include "api/api-v1.h"
-
-#include <string.h>
 
 #include "api/api-docs.h"
 #include "api/api-reply.h"
 #include "api/auth.h"
-#include "api/live-feed.h"
+#include "api/feed-events.h"
 #include "api/minute-ring.h"
 #include "api/static-files.h"
 #include "protocol/ioc-stats.h"
-#include "protocol/ioc-time.h"
-
-/* The live feed pushes changes as they happen, coalesced: the first change
- * after a quiet spell goes out FEED_COALESCE_MS later (so a burst travels
- * as one event), and two events are at least FEED_MIN_INTERVAL_MS apart (so
- * a busy province costs the hub at most 4 deltas a second).  With nothing
- * new, an empty delta goes out on the first 1 s tick FEED_KEEPALIVE_US after
- * the last event, so a screen hears from the hub at least every 2 s and can
- * tell a quiet province from a dead hub. */
-#define FEED_COALESCE_MS 50
-#define FEED_MIN_INTERVAL_MS 250
-#define FEED_KEEPALIVE_US (1500 * G_TIME_SPAN_MILLISECOND)
-#define FEED_HEARTBEAT_US (10 * G_TIME_SPAN_SECOND)
-/* A row's last_seen_ms alone is sent again only once it moved this far (or
- * the row turned stale or fresh): otherwise every status message would
- * resend its commune's row.  The page shows ages, not milliseconds. */
-#define FEED_ROW_SEEN_STEP_US (30 * G_TIME_SPAN_SECOND)
 
 struct _IocApiV1
 {
   IocHub *hub;
-  IocLiveFeed *feed;
+  IocFeedEvents *events;
   IocStaticFiles *files;
   IocApiDocs docs;       /* its ring: charts and today's queue and rating totals */
 
-  /* The feed: what the screens were last sent, to send only what changed. */
-  GHashTable *sent_rows; /* interned unit code → IocUnitRow* */
-  gchar *sent_summary, *sent_ranking, *sent_alerts;
-  gint64 feed_last_event_us;     /* monotonic */
-  gint64 feed_last_heartbeat_us; /* monotonic */
-  guint feed_flush_source;       /* a coalesced flush pending; 0: none */
-
   IocStat *stat_requests;
   IocStat *stat_series_full;
-  IocStat *stat_feed_rows;
 };
 
 /* ---- small helpers ---- */
@@ -453,206 +423,14 @@ not_found_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHas
   ioc_api_reply_error (msg, 404, "no such resource (docs/API.md lists them)");
 }
 
-/* ---- the live feed ----
- *
- * A snapshot when a screen connects; then deltas pushed as the hub takes
- * messages in (a batch observer), coalesced and spaced (FEED_*), and on the
- * 1 s tick for what time alone changes (deadlines passing, minutes
- * closing, devices going quiet).  A delta holds only what changed since
- * the previous event: the unit rows whose numbers moved, and the summary,
- * ranking and alerts when their text differs from what was sent.  Every
- * screen gets the same events, so one record of what was sent serves all;
- * a screen that connects later starts from its own snapshot. */
-
-static gchar *
-summary_text (IocApiV1 *self, gint64 now_us)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  ioc_api_docs_summary (&self->docs, b, "all", NULL, now_us, TRUE);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return ioc_api_json_text (root);
-}
-
-static gchar *
-ranking_text (const GArray *rows)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  ioc_api_docs_ranking (b, rows, IOC_API_DEFAULT_MIN_VOLUME, "ontime_rate");
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return ioc_api_json_text (root);
-}
-
-static gchar *
-alerts_text (IocApiV1 *self, gint64 now_us)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  ioc_api_docs_alerts (&self->docs, b, now_us);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  return ioc_api_json_text (root);
-}
-
-/* Whether a screen holding `sent` needs `now` again. */
-static gboolean
-row_changed (const IocUnitRow *sent, const IocUnitRow *now)
-{
-  IocUnitRow a = *sent, b = *now;
-  if (a.stale != b.stale || b.last_seen_us - a.last_seen_us >= FEED_ROW_SEEN_STEP_US
-      || b.last_seen_us < a.last_seen_us)
-    return TRUE;
-  a.last_seen_us = b.last_seen_us = 0;
-  return memcmp (&a, &b, sizeof a) != 0;
-}
-
-/* Replaces *slot with text when they differ; TRUE then. */
-static gboolean
-remember_text (gchar **slot, gchar *text)
-{
-  if (g_strcmp0 (*slot, text) == 0)
-    {
-      g_free (text);
-      return FALSE;
-    }
-  g_free (*slot);
-  *slot = text;
-  return TRUE;
-}
-
-static void
-append_member (GString *out, const gchar *name, const gchar *json)
-{
-  g_string_append_printf (out, ",\"%s\":%s", name, json);
-}
-
-/* The event's JSON text: everything (full) or only what changed since the
- * last event; NULL when a delta would carry nothing.  Either way the record
- * of what was sent moves to now: a snapshot goes to one new screen only,
- * but it matches what the others hold after this delta anyway. */
-static gchar *
-build_feed_event (IocApiV1 *self, gboolean full, gint64 now_us)
-{
-  g_autoptr (GArray) rows = ioc_api_docs_unit_rows (&self->docs, IOC_PERIOD_DAY, now_us);
-  gboolean summary_new = remember_text (&self->sent_summary, summary_text (self, now_us));
-  gboolean ranking_new = remember_text (&self->sent_ranking, ranking_text (rows));
-  gboolean alerts_new = remember_text (&self->sent_alerts, alerts_text (self, now_us));
-
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_array (b);
-  guint n_rows = 0;
-  for (guint i = 0; i < rows->len; i++)
-    {
-      const IocUnitEntry *e = &g_array_index (rows, IocUnitEntry, i);
-      IocUnitRow *sent = g_hash_table_lookup (self->sent_rows, e->unit->code);
-      gboolean changed = sent == NULL || row_changed (sent, &e->row);
-      if (changed)
-        {
-          if (sent == NULL)
-            g_hash_table_insert (self->sent_rows, (gpointer) e->unit->code, (sent = g_new (IocUnitRow, 1)));
-          *sent = e->row;
-        }
-      if (changed || full)
-        {
-          ioc_api_docs_unit_row (b, e);
-          n_rows++;
-        }
-    }
-  json_builder_end_array (b);
-  if (!full && n_rows == 0 && !summary_new && !ranking_new && !alerts_new)
-    return NULL;
-  ioc_stat_add (self->stat_feed_rows, full ? 0 : n_rows);
-
-  g_autoptr (JsonNode) rows_node = json_builder_get_root (b);
-  g_autofree gchar *rows_json = ioc_api_json_text (rows_node);
-  GString *out = g_string_sized_new (strlen (rows_json) + 256);
-  g_string_append_printf (out, "{\"now_ms\":%" G_GINT64_FORMAT ",\"full\":%s", now_us / 1000, full ? "true" : "false");
-  if (full || summary_new)
-    append_member (out, "summary", self->sent_summary);
-  append_member (out, "units", rows_json);
-  if (full || ranking_new)
-    append_member (out, "ranking", self->sent_ranking);
-  if (full || alerts_new)
-    append_member (out, "alerts", self->sent_alerts);
-  g_string_append_c (out, '}');
-  return g_string_free (out, FALSE);
-}
-
-static void
-feed_forget (IocApiV1 *self)
-{
-  g_hash_table_remove_all (self->sent_rows);
-  g_clear_pointer (&self->sent_summary, g_free);
-  g_clear_pointer (&self->sent_ranking, g_free);
-  g_clear_pointer (&self->sent_alerts, g_free);
-}
-
-static void
-feed_flush (IocApiV1 *self)
-{
-  gint64 mono = g_get_monotonic_time ();
-  if (ioc_live_feed_n_clients (self->feed) == 0)
-    {
-      /* Nobody watching: the next screen starts from a snapshot anyway. */
-      feed_forget (self);
-      return;
-    }
-  gint64 now = ioc_clock_now (ioc_hub_view (self->hub)->clock);
-  g_autofree gchar *delta = build_feed_event (self, FALSE, now);
-  if (delta == NULL && mono - self->feed_last_event_us >= FEED_KEEPALIVE_US)
-    delta = g_strdup_printf ("{\"now_ms\":%" G_GINT64_FORMAT ",\"full\":false,\"units\":[]}", now / 1000);
-  if (delta != NULL)
-    {
-      ioc_live_feed_broadcast (self->feed, "delta", delta);
-      self->feed_last_event_us = mono;
-    }
-  if (mono - self->feed_last_heartbeat_us >= FEED_HEARTBEAT_US)
-    {
-      ioc_live_feed_heartbeat (self->feed);
-      self->feed_last_heartbeat_us = mono;
-    }
-}
-
-static gboolean
-feed_flush_cb (gpointer user_data)
-{
-  IocApiV1 *self = user_data;
-  self->feed_flush_source = 0;
-  feed_flush (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Something may have changed: flush soon, but not sooner than the spacing
- * allows; a flush already pending covers this change too. */
-static void
-feed_request_flush (IocApiV1 *self)
-{
-  if (self->feed_flush_source != 0 || ioc_live_feed_n_clients (self->feed) == 0)
-    return;
-  gint64 since_ms = (g_get_monotonic_time () - self->feed_last_event_us) / 1000;
-  gint64 delay_ms = MAX (FEED_COALESCE_MS, FEED_MIN_INTERVAL_MS - since_ms);
-  self->feed_flush_source = g_timeout_add ((guint) delay_ms, feed_flush_cb, self);
-}
-
+/* The live feed: a screen's event stream (feed-events.h). */
 static void
 feed_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
-  gint64 now = ioc_clock_now (ioc_hub_view (self->hub)->clock);
-  /* What changed for the others goes to them first, so the snapshot and
-   * the record of what was sent agree. */
-  if (ioc_live_feed_n_clients (self->feed) > 0)
-    {
-      g_autofree gchar *delta = build_feed_event (self, FALSE, now);
-      if (delta != NULL)
-        {
-          ioc_live_feed_broadcast (self->feed, "delta", delta);
-          self->feed_last_event_us = g_get_monotonic_time ();
-        }
-    }
-  else
-    feed_forget (self);
-  g_autofree gchar *snapshot = build_feed_event (self, TRUE, now);
-  ioc_live_feed_add_client (self->feed, msg, snapshot, ioc_api_request_token (msg, query));
+  ioc_feed_events_add_client (self->events, msg, ioc_api_request_token (msg, query));
 }
 
 static gboolean
@@ -668,23 +446,21 @@ static void
 reload_cb (gpointer user_data)
 {
   IocApiV1 *self = user_data;
-  ioc_live_feed_revoke (self->feed, token_still_allowed, self);
+  ioc_feed_events_revoke (self->events, token_still_allowed, self);
 }
 
 static void
 batch_cb (guint n_accepted, gpointer user_data)
 {
-  feed_request_flush (user_data);
+  IocApiV1 *self = user_data;
+  ioc_feed_events_changed (self->events);
 }
 
 static void
 tick_cb (gint64 now_us, gpointer user_data)
 {
   IocApiV1 *self = user_data;
-  if (ioc_live_feed_n_clients (self->feed) == 0)
-    feed_forget (self);
-  else
-    feed_request_flush (self);
+  ioc_feed_events_tick (self->events);
 }
 
 /* ---- life cycle ---- */
@@ -696,14 +472,11 @@ ioc_api_v1_attach (IocHub *hub)
   IocApiV1 *self = g_new0 (IocApiV1, 1);
   self->hub = hub;
   self->docs.hub = hub;
-  self->feed = ioc_live_feed_new (0);
   self->docs.ring = ioc_minute_ring_new (IOC_API_MAX_SERIES);
-  self->sent_rows = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
+  self->events = ioc_feed_events_new (&self->docs);
   self->stat_requests = ioc_stat ("iochub_api_requests_total", NULL, IOC_STAT_COUNTER, "Requests to /api/v1/");
   self->stat_series_full = ioc_stat ("iochub_api_series_full_total", NULL, IOC_STAT_COUNTER,
                                      "Minute points not kept for charts because the series table is full");
-  self->stat_feed_rows = ioc_stat ("iochub_feed_rows_total", NULL, IOC_STAT_COUNTER,
-                                   "Unit rows sent in live-feed deltas (changed rows only)");
 
   ioc_http_server_route (view->http, "/api/v1/summary", summary_cb, self);
   ioc_http_server_route (view->http, "/api/v1/units", units_cb, self);
@@ -742,13 +515,8 @@ ioc_api_v1_free (IocApiV1 *self)
 {
   if (self == NULL)
     return;
-  g_clear_handle_id (&self->feed_flush_source, g_source_remove);
-  g_clear_pointer (&self->feed, ioc_live_feed_free);
+  g_clear_pointer (&self->events, ioc_feed_events_free);
   g_clear_pointer (&self->files, ioc_static_files_free);
   g_clear_pointer (&self->docs.ring, ioc_minute_ring_free);
-  g_clear_pointer (&self->sent_rows, g_hash_table_unref);
-  g_clear_pointer (&self->sent_summary, g_free);
-  g_clear_pointer (&self->sent_ranking, g_free);
-  g_clear_pointer (&self->sent_alerts, g_free);
   g_free (self);
 }
