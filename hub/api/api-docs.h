@@ -32,10 +32,12 @@ typedef struct
 } IocApiDocs;
 
 /* The summary object of unit ("all" or a registry code; u its registry
- * entry, NULL for "all").  for_feed: without now_ms (the event has it) and
- * with the feed's coarser freshness. */
+ * entry, NULL for "all").  devices: the unit's device summary when the
+ * caller has it already (the feed adds the province's up from the unit
+ * table), NULL to ask device health.  for_feed: without now_ms (the event
+ * has it) and with the feed's coarser freshness. */
 void ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit, const IocUnit *u,
-                           gint64 now_us, gboolean for_feed);
+                           const IocDeviceSummary *devices, gint64 now_us, gboolean for_feed);
 
 /* The numbers of one unit's row; the feed compares them member by member
  * to tell whether a screen needs the row again. */
@@ -57,8 +59,13 @@ typedef struct
 
 /* Every current unit's row (GArray of IocUnitEntry, transfer full), in
  * registry order: one pass over the devices, one lookup per unit in the
- * dossier tracker and the minute ring. */
-GArray *ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us);
+ * dossier tracker and the minute ring.  province (may be NULL): the
+ * devices of the whole province, added up from that one pass, equal to
+ * ioc_device_health_summary (…, "all", …). */
+GArray *ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us,
+                                IocDeviceSummary *province);
+/* Adds s into total: counts add up, last-seen times keep the newest. */
+void    ioc_api_docs_add_devices (IocDeviceSummary *total, const IocDeviceSummary *s);
 /* One row as the object of GET /api/v1/units and the feed's "units". */
 void    ioc_api_docs_unit_row (JsonBuilder *b, const IocUnitEntry *e);
 /* The ranking array: units with at least min_volume dossiers received in

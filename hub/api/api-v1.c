@@ -96,7 +96,7 @@ summary_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
       return;
     }
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  ioc_api_docs_summary (&self->docs, b, unit, u, now, FALSE);
+  ioc_api_docs_summary (&self->docs, b, unit, u, NULL, now, FALSE);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   ioc_api_reply_json (msg, 200, root);
 }
@@ -127,7 +127,7 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
       ioc_api_reply_error (msg, 400, "sort: expected ontime_rate or satisfied_rate");
       return;
     }
-  g_autoptr (GArray) rows = ioc_api_docs_unit_rows (&self->docs, period, now);
+  g_autoptr (GArray) rows = ioc_api_docs_unit_rows (&self->docs, period, now, NULL);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   ioc_api_json_int (b, "now_ms", now / 1000);

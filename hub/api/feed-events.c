@@ -49,10 +49,10 @@ struct _IocFeedEvents
 };
 
 static gchar *
-summary_text (IocFeedEvents *self, gint64 now_us)
+summary_text (IocFeedEvents *self, const IocDeviceSummary *province, gint64 now_us)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
-  ioc_api_docs_summary (self->docs, b, "all", NULL, now_us, TRUE);
+  ioc_api_docs_summary (self->docs, b, "all", NULL, province, now_us, TRUE);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   return ioc_api_json_text (root);
 }
@@ -113,8 +113,9 @@ append_member (GString *out, const gchar *name, const gchar *json)
 gchar *
 ioc_feed_events_build (IocFeedEvents *self, gboolean full, gint64 now_us)
 {
-  g_autoptr (GArray) rows = ioc_api_docs_unit_rows (self->docs, IOC_PERIOD_DAY, now_us);
-  gboolean summary_new = remember_text (&self->sent_summary, summary_text (self, now_us));
+  IocDeviceSummary province;
+  g_autoptr (GArray) rows = ioc_api_docs_unit_rows (self->docs, IOC_PERIOD_DAY, now_us, &province);
+  gboolean summary_new = remember_text (&self->sent_summary, summary_text (self, &province, now_us));
   gboolean ranking_new = remember_text (&self->sent_ranking, ranking_text (rows));
   gboolean alerts_new = remember_text (&self->sent_alerts, alerts_text (self, now_us));
 
