@@ -190,7 +190,8 @@ void     ioc_alert_lifecycle_settle_flaps (IocAlertEngine *self, gint64 now_us);
 /* The pending or firing instance of (r, scope), or NULL. */
 IocAlertInst *ioc_alert_lifecycle_lookup (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope);
 /* Finishes i (it moves to the recent list) and announces it. */
-void     ioc_alert_lifecycle_resolve (IocAlertEngine *self, const IocAlertRule *r, IocAlertInst *i, gint64 now_us);
+void     ioc_alert_lifecycle_resolve (IocAlertEngine *self, const IocAlertRule *r, IocAlertInst *i,
+                                      gint64 now_us);
 /* Moves (r, scope) by this round's condition: value, threshold and detail
  * describe a true condition (detail is copied). */
 void     ioc_alert_lifecycle_step (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope,

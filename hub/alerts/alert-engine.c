@@ -1,29 +1,25 @@
-/* alert-engine.c — rule evaluation and the alert lifecycle (issue 6).
+/* alert-engine.c — the alert engine's construction, its inputs and one
+ * evaluation round (see alert-engine.h; the pieces it is made of are listed
+ * in alert-engine-private.h).
  *
- * Where it sits: after the aggregates.  alerts.c pushes, once per hub
- * tick, each unit's dossier counts for today (from the dossier tracker), the
+ * Where it sits: after the aggregates.  alerts.c pushes, once per hub tick,
+ * each unit's dossier counts for today (from the dossier tracker), the
  * connectors' last-seen times (device health, dedup) and indicator values
- * (minute points), then calls ioc_alert_engine_evaluate().  Notifications go
- * out through one callback (alert-notify.c publishes and pages).
+ * (minute points), then calls ioc_alert_engine_evaluate().  Notifications
+ * go out through one callback (alert-notify.c publishes and pages).
  *
- * How: each rule enumerates the scopes (units, connectors, …) for which its
- * condition holds, fails, or is unknown (no data, stale, outside working
- * hours: the instance is then left as it is).  One lifecycle function then
- * moves the (rule, scope) instance: pending after the condition first holds,
- * firing after `for`, resolved once it has failed for `keep_firing_for`.  A
- * resolved alert is finished; the next occurrence gets a new id.  State
- * changes are counted per (rule, scope) for flap detection.  Baselines come
- * from the day and hour counts this engine itself keeps, which persist.
+ * A round: the history rolls the hour and closes finished days
+ * (alert-history.c); each rule's evaluator says for which scopes its
+ * condition holds, fails, or is unknown (alert-eval.c); the lifecycle moves
+ * each (rule, scope) instance: pending after the condition first holds,
+ * firing after `for`, resolved once it has failed for `keep_firing_for`
+ * (alert-lifecycle.c).  Province rules run after the unit rules, so that a
+ * systemic spike can group the unit alerts it explains.
  *
  * Main context only; no I/O here (the caller saves ioc_alert_engine_save()). */
 #include "alerts/alert-engine-private.h"
 
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
-
-#include "protocol/ioc-error.h"
-#include "protocol/ioc-time.h"
 
 static void
 overdue_free (IocAlertOverdue *o)

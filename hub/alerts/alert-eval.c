@@ -65,7 +65,7 @@ ioc_alert_eval_stale_reason (IocAlertEngine *self, const gchar *unit, gint64 sta
 gboolean
 ioc_alert_engine_unit_is_stale (IocAlertEngine *self, const gchar *unit)
 {
-  /* As of the last evaluation, with the default limit of DOMAIN §3.7. */
+  /* As of the last evaluation, with the rules' default stale_after (2 h). */
   return ioc_alert_eval_stale_reason (self, unit, 2 * G_TIME_SPAN_HOUR,
                                       MAX (self->last_eval_us, self->started_us))
          != NULL;
@@ -86,7 +86,7 @@ sorted_keys (GHashTable *t)
   return keys;
 }
 
-/* DOMAIN §3.4: N ≥ max(floor, median + k·max(MAD, 1)) and N / due ≥ share. */
+/* overdue_spike_unit: N ≥ max(floor, median + k·max(MAD, 1)) and N / due ≥ share. */
 static void
 eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
@@ -149,7 +149,7 @@ cmp_inst_scope (gconstpointer a, gconstpointer b)
   return g_strcmp0 ((*(IocAlertInst *const *) a)->scope, (*(IocAlertInst *const *) b)->scope);
 }
 
-/* Hourly province count vs the same weekday-hour (DOMAIN §3.5), without
+/* Hourly province count vs the same weekday-hour (overdue_spike_province), without
  * the units whose data is stale: their silence must not count either way. */
 static void
 eval_province_hour (IocAlertEngine *self, const IocAlertRule *r, gint32 today, gint64 now_us)
@@ -254,7 +254,7 @@ eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
     eval_province_units (self, r, today, now_us);
 }
 
-/* DOMAIN §3.6: the open overdue stock rose on each of the last `days`
+/* overdue_stock_rising: the open overdue stock rose on each of the last `days`
  * closed working days (closed days only, so that the alert is steady all day). */
 static void
 eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)

@@ -1,4 +1,4 @@
-/* alert-rules.c — parses and validates the alert rule file (issue 6).
+/* alert-rules.c — parses and validates the alert rule file (docs/ALERTS.md).
  *
  * Sits before the engine: ioc_alerts_attach() and `iochub --test-rules` load
  * a file here, and the engine only ever sees validated rules.  Errors name
@@ -228,7 +228,7 @@ parse_severity (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **er
 static gboolean
 parse_numbers (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **error)
 {
-  /* Defaults follow DOMAIN §3; the unit floor is 3, the province-hour floor 10. */
+  /* Defaults as docs/ALERTS.md lists them; the unit floor is 3, the province-hour floor 10. */
   gboolean is_province = r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE;
   gint64 def_for = r->kind == IOC_ALERT_KIND_DEAD_SOURCE ? 5 * G_TIME_SPAN_MINUTE : 0;
   if (!ioc_keyfile_duration (kf, group, "for", def_for, 0, 7 * G_TIME_SPAN_DAY, &r->for_us, error)

@@ -11,7 +11,6 @@
  * context. */
 #include "alerts/alert-store.h"
 
-#include <errno.h>
 #include <glib/gstdio.h>
 
 #include "alerts/alert-engine-private.h"

@@ -42,7 +42,8 @@ gboolean     ioc_api_query_int (GHashTable *query, const gchar *key, gint64 fall
 
 /* How a resource words an error reply (api-history adds a member); NULL
  * means ioc_api_reply_error. */
-typedef void (*IocApiErrorFunc) (SoupServerMessage *msg, guint status, const gchar *message, gpointer user_data);
+typedef void (*IocApiErrorFunc) (SoupServerMessage *msg, guint status, const gchar *message,
+                                 gpointer user_data);
 
 /* A read is GET or HEAD with a token that may read: TRUE.  Otherwise
  * FALSE with the reply set: 401/403 for a token that may not (auth.h), and

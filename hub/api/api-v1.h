@@ -1,5 +1,5 @@
 /* api-v1.h — the hub's JSON API under /api/v1/ (docs/API.md), the live
- * feed at /api/v1/feed and the wall display's files at "/" (issue 5).
+ * feed at /api/v1/feed and the wall display's files at "/".
  *
  * One call wires it all to a hub that is built but not yet started: the
  * routes go on the hub's HTTP server, a point observer fills the in-memory
