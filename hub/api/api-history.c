@@ -75,30 +75,14 @@ gboolean
 ioc_history_request_parse (GHashTable *query, gint64 now_us, IocHistoryRequest *req, gchar **message)
 {
   memset (req, 0, sizeof *req);
-  const gchar *mname = ioc_api_query_string (query, "measurement", "ioc_dossier");
-  req->measurement = -1;
-  for (guint m = 0; m < IOC_MEAS_COUNT; m++)
-    if (g_strcmp0 (mname, ioc_measurement_name ((IocMeasurement) m)) == 0)
-      req->measurement = (gint) m;
-  if (req->measurement < 0)
+  IocMeasurement m;
+  const gchar *bad = NULL;
+  if (!ioc_api_query_field (query, &m, &req->field, &bad))
     {
-      *message = g_strdup ("measurement: expected ioc_dossier, ioc_queue, ioc_rating or ioc_device");
+      *message = g_strdup (bad);
       return FALSE;
     }
-  IocMeasurement m = (IocMeasurement) req->measurement;
-  const gchar *fname = ioc_api_query_string (query, "field", ioc_measurement_int_name (m, 0));
-  gboolean found = FALSE;
-  for (guint f = 0; f < ioc_measurement_n_ints (m); f++)
-    if (g_strcmp0 (fname, ioc_measurement_int_name (m, f)) == 0)
-      {
-        req->field = f;
-        found = TRUE;
-      }
-  if (!found)
-    {
-      *message = g_strdup ("field: not an integer field of that measurement (docs/API.md)");
-      return FALSE;
-    }
+  req->measurement = (gint) m;
   req->gauge = ioc_measurement_int_is_gauge (m, req->field);
   const gchar *profile = ioc_api_query_string (query, "profile", NULL);
   if (profile != NULL && g_strcmp0 (profile, "weekday") != 0)
@@ -243,23 +227,11 @@ cmp_double (gconstpointer a, gconstpointer b)
   return (x > y) - (x < y);
 }
 
-gchar *
-ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_us, GError **error)
+/* The members before "points": what was asked, and whence the answer. */
+static void
+write_answer_head (JsonBuilder *b, const IocHistoryRequest *req, const Fold *f, gint64 now_us)
 {
   IocMeasurement m = (IocMeasurement) req->measurement;
-  gint64 weeks = req->profile ? req->weeks : 1;
-  Fold f = { req, weeks * req->n_buckets, NULL, NULL, NULL };
-  g_autofree gdouble *sum = g_new0 (gdouble, f.n_slots);
-  g_autofree gboolean *have = g_new0 (gboolean, f.n_slots);
-  g_autofree gboolean *week_seen = g_new0 (gboolean, weeks);
-  f.sum = sum;
-  f.have = have;
-  f.week_seen = week_seen;
-  if (!ioc_influx_query_foreach_row (results, fold_row, &f, error))
-    return NULL;
-
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
   json_builder_set_member_name (b, "measurement");
   json_builder_add_string_value (b, ioc_measurement_name (m));
   json_builder_set_member_name (b, "unit");
@@ -283,12 +255,11 @@ ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_
   json_builder_add_int_value (b, query_to_s (req) * 1000);
   json_builder_set_member_name (b, "generated_ms");
   json_builder_add_int_value (b, now_us / 1000);
-  gint64 today = bucket_start (now_us / G_USEC_PER_SEC, DAY_S);
   if (req->profile)
     {
       gint64 seen = 0;
-      for (gint64 w = 0; w < weeks; w++)
-        seen += week_seen[w] ? 1 : 0;
+      for (gint64 w = 0; w < req->weeks; w++)
+        seen += f->week_seen[w] ? 1 : 0;
       json_builder_set_member_name (b, "profile");
       json_builder_add_string_value (b, "weekday");
       json_builder_set_member_name (b, "weeks");
@@ -296,42 +267,68 @@ ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_
       json_builder_set_member_name (b, "weeks_with_data");
       json_builder_add_int_value (b, seen);
     }
+}
+
+/* Bucket i of a profile: the median over the weeks that have data that
+ * weekday.  A counter's empty bucket in such a week was a quiet hour (0); a
+ * gauge's is unknown and left out.  vals: room for the weeks. */
+static void
+write_profile_value (JsonBuilder *b, const IocHistoryRequest *req, const Fold *f, gint64 i, gdouble *vals)
+{
+  guint n = 0;
+  for (gint64 w = 0; w < req->weeks; w++)
+    {
+      gint64 idx = w * req->n_buckets + i;
+      if (f->have[idx])
+        vals[n++] = f->sum[idx];
+      else if (f->week_seen[w] && !req->gauge)
+        vals[n++] = 0;
+    }
+  if (n == 0)
+    json_builder_add_null_value (b);
+  else
+    {
+      qsort (vals, n, sizeof (gdouble), cmp_double);
+      add_number (b, n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2);
+    }
+}
+
+gchar *
+ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_us, GError **error)
+{
+  gint64 weeks = req->profile ? req->weeks : 1;
+  Fold f = { req, weeks * req->n_buckets, NULL, NULL, NULL };
+  g_autofree gdouble *sum = g_new0 (gdouble, f.n_slots);
+  g_autofree gboolean *have = g_new0 (gboolean, f.n_slots);
+  g_autofree gboolean *week_seen = g_new0 (gboolean, weeks);
+  f.sum = sum;
+  f.have = have;
+  f.week_seen = week_seen;
+  if (!ioc_influx_query_foreach_row (results, fold_row, &f, error))
+    return NULL;
+
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  write_answer_head (b, req, &f, now_us);
+  gint64 today = bucket_start (now_us / G_USEC_PER_SEC, DAY_S);
   json_builder_set_member_name (b, "points");
   json_builder_begin_array (b);
   g_autofree gdouble *vals = g_new0 (gdouble, weeks);
   for (gint64 i = 0; i < req->n_buckets; i++)
     {
       json_builder_begin_array (b);
-      if (!req->profile)
+      if (req->profile)
+        {
+          json_builder_add_int_value (b, (today + i * req->step_s) * 1000);
+          write_profile_value (b, req, &f, i, vals);
+        }
+      else
         {
           json_builder_add_int_value (b, (req->from_s + i * req->step_s) * 1000);
           if (have[i])
             add_number (b, sum[i]);
           else
             json_builder_add_null_value (b);
-        }
-      else
-        {
-          /* The median over the weeks that have data that weekday.  A
-           * counter's empty bucket in such a week was a quiet hour (0); a
-           * gauge's is unknown and left out. */
-          guint n = 0;
-          for (gint64 w = 0; w < weeks; w++)
-            {
-              gint64 idx = w * req->n_buckets + i;
-              if (have[idx])
-                vals[n++] = sum[idx];
-              else if (week_seen[w] && !req->gauge)
-                vals[n++] = 0;
-            }
-          json_builder_add_int_value (b, (today + i * req->step_s) * 1000);
-          if (n == 0)
-            json_builder_add_null_value (b);
-          else
-            {
-              qsort (vals, n, sizeof (gdouble), cmp_double);
-              add_number (b, n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2);
-            }
         }
       json_builder_end_array (b);
     }

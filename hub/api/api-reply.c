@@ -99,6 +99,30 @@ ioc_api_query_int (GHashTable *query, const gchar *key, gint64 fallback, gint64 
 }
 
 gboolean
+ioc_api_query_field (GHashTable *query, IocMeasurement *m, guint *field, const gchar **message)
+{
+  const gchar *mname = ioc_api_query_string (query, "measurement", "ioc_dossier");
+  guint mi = 0;
+  while (mi < IOC_MEAS_COUNT && g_strcmp0 (mname, ioc_measurement_name ((IocMeasurement) mi)) != 0)
+    mi++;
+  if (mi == IOC_MEAS_COUNT)
+    {
+      *message = "measurement: expected ioc_dossier, ioc_queue, ioc_rating or ioc_device";
+      return FALSE;
+    }
+  *m = (IocMeasurement) mi;
+  const gchar *fname = ioc_api_query_string (query, "field", ioc_measurement_int_name (*m, 0));
+  for (guint f = 0; f < ioc_measurement_n_ints (*m); f++)
+    if (g_strcmp0 (fname, ioc_measurement_int_name (*m, f)) == 0)
+      {
+        *field = f;
+        return TRUE;
+      }
+  *message = "field: not an integer field of that measurement (docs/API.md)";
+  return FALSE;
+}
+
+gboolean
 ioc_api_authorize_read (SoupServerMessage *msg, GHashTable *query, const IocHubConfig *config,
                         IocApiErrorFunc refuse, gpointer user_data)
 {

@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "hub-config.h"
+#include "model/record.h"
 
 G_BEGIN_DECLS
 
@@ -39,6 +40,10 @@ const gchar *ioc_api_query_string (GHashTable *query, const gchar *key, const gc
  * when it is not such an integer (the caller answers 400). */
 gboolean     ioc_api_query_int (GHashTable *query, const gchar *key, gint64 fallback, gint64 min, gint64 max,
                                 gint64 *out);
+
+/* measurement= (default ioc_dossier) and field=, an integer field of it
+ * (default its first).  FALSE with *message (static) for the 400. */
+gboolean     ioc_api_query_field (GHashTable *query, IocMeasurement *m, guint *field, const gchar **message);
 
 /* How a resource words an error reply (api-history adds a member); NULL
  * means ioc_api_reply_error. */

@@ -151,83 +151,55 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   ioc_api_reply_json (msg, 200, root);
 }
 
-static gboolean
-measurement_from_name (const gchar *name, IocMeasurement *out)
+/* GET /api/v1/series, as asked. */
+typedef struct
 {
-  for (guint m = 0; m < IOC_MEAS_COUNT; m++)
-    if (g_strcmp0 (name, ioc_measurement_name ((IocMeasurement) m)) == 0)
-      {
-        *out = (IocMeasurement) m;
-        return TRUE;
-      }
-  return FALSE;
-}
-
-static void
-series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
-{
-  IocApiV1 *self = user_data;
-  if (!authorize_read (self, msg, query))
-    return;
-  const IocHubView *view = ioc_hub_view (self->hub);
-  gint64 now = ioc_clock_now (view->clock);
   IocMeasurement m;
-  if (!measurement_from_name (ioc_api_query_string (query, "measurement", "ioc_dossier"), &m))
+  guint field;
+  gboolean gauge;     /* last value per bucket, else the sum */
+  const gchar *unit;  /* interned, or "all" */
+  gint64 step_s, minutes, channel;
+} SeriesQuery;
+
+/* FALSE with the reply sent (400, 404). */
+static gboolean
+series_query (const IocHubView *view, GHashTable *query, gint64 now, SeriesQuery *q, SoupServerMessage *msg)
+{
+  const gchar *message = NULL;
+  if (!ioc_api_query_field (query, &q->m, &q->field, &message))
     {
-      ioc_api_reply_error (msg, 400, "measurement: expected ioc_dossier, ioc_queue, ioc_rating or ioc_device");
-      return;
+      ioc_api_reply_error (msg, 400, message);
+      return FALSE;
     }
-  const gchar *field_name = ioc_api_query_string (query, "field", ioc_measurement_int_name (m, 0));
-  gint field = -1;
-  for (guint f = 0; f < ioc_measurement_n_ints (m); f++)
-    if (g_strcmp0 (field_name, ioc_measurement_int_name (m, f)) == 0)
-      field = (gint) f;
-  if (field < 0)
-    {
-      ioc_api_reply_error (msg, 400, "field: not an integer field of that measurement (docs/API.md)");
-      return;
-    }
+  q->gauge = ioc_measurement_int_is_gauge (q->m, q->field);
   const IocUnit *u = NULL;
-  const gchar *unit = resolve_unit (view, ioc_api_query_string (query, "unit", "all"), now, &u);
-  if (unit == NULL)
+  q->unit = resolve_unit (view, ioc_api_query_string (query, "unit", "all"), now, &u);
+  if (q->unit == NULL)
     {
       ioc_api_reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)");
-      return;
+      return FALSE;
     }
-  gint64 step_s, minutes, channel;
-  if (!ioc_api_query_int (query, "step", 60, 60, 86400, &step_s) || step_s % 60 != 0
-      || !ioc_api_query_int (query, "minutes", 360, 1, IOC_MINUTE_RING_MINUTES, &minutes)
-      || !ioc_api_query_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &channel))
+  if (!ioc_api_query_int (query, "step", 60, 60, 86400, &q->step_s) || q->step_s % 60 != 0
+      || !ioc_api_query_int (query, "minutes", 360, 1, IOC_MINUTE_RING_MINUTES, &q->minutes)
+      || !ioc_api_query_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &q->channel))
     {
       ioc_api_reply_error (msg, 400, "step: a multiple of 60 s up to 86400; minutes: 1..1440; channel: 0..3");
-      return;
+      return FALSE;
     }
-  gboolean gauge = ioc_measurement_int_is_gauge (m, (guint) field);
-  gint32 step_min = (gint32) (step_s / 60);
-  /* Buckets aligned to the step, ending with the last closed minute. */
+  return TRUE;
+}
+
+/* The points: buckets aligned to the step, ending with the last closed
+ * minute; a bucket no minute of which is held is null (a gap in the chart,
+ * not a 0). */
+static void
+write_points (JsonBuilder *b, IocMinuteRing *ring, const SeriesQuery *q, gint64 now)
+{
+  gint32 step_min = (gint32) (q->step_s / 60);
   gint32 last_minute = (gint32) (now / G_TIME_SPAN_MINUTE) - 1;
   gint32 end = last_minute - (last_minute % step_min) + step_min; /* exclusive */
-  gint32 n_buckets = (gint32) ((minutes + step_min - 1) / step_min);
+  gint32 n_buckets = (gint32) ((q->minutes + step_min - 1) / step_min);
   gint32 start = end - n_buckets * step_min;
-
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "measurement");
-  json_builder_add_string_value (b, ioc_measurement_name (m));
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, unit);
-  json_builder_set_member_name (b, "field");
-  json_builder_add_string_value (b, field_name);
-  json_builder_set_member_name (b, "channel");
-  if (channel >= 0)
-    json_builder_add_int_value (b, channel);
-  else
-    json_builder_add_null_value (b);
-  ioc_api_json_int (b, "step_s", step_s);
-  json_builder_set_member_name (b, "aggregate");
-  json_builder_add_string_value (b, gauge ? "last" : "sum");
-  ioc_api_json_int (b, "now_ms", now / 1000);
-  json_builder_set_member_name (b, "points");
   json_builder_begin_array (b);
   for (gint32 t = start; t < end; t += step_min)
     {
@@ -236,9 +208,10 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
       for (gint32 mi = t; mi < t + step_min; mi++)
         {
           gint64 v;
-          if (mi > last_minute + 1 || !ioc_minute_ring_value (self->docs.ring, m, unit, (gint) channel, (guint) field, mi, &v))
+          if (mi > last_minute + 1
+              || !ioc_minute_ring_value (ring, q->m, q->unit, (gint) q->channel, q->field, mi, &v))
             continue;
-          acc = gauge ? v : acc + v;
+          acc = q->gauge ? v : acc + v;
           any = TRUE;
         }
       json_builder_begin_array (b);
@@ -250,6 +223,38 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
+}
+
+static void
+series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  IocApiV1 *self = user_data;
+  if (!authorize_read (self, msg, query))
+    return;
+  const IocHubView *view = ioc_hub_view (self->hub);
+  gint64 now = ioc_clock_now (view->clock);
+  SeriesQuery q;
+  if (!series_query (view, query, now, &q, msg))
+    return;
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "measurement");
+  json_builder_add_string_value (b, ioc_measurement_name (q.m));
+  json_builder_set_member_name (b, "unit");
+  json_builder_add_string_value (b, q.unit);
+  json_builder_set_member_name (b, "field");
+  json_builder_add_string_value (b, ioc_measurement_int_name (q.m, q.field));
+  json_builder_set_member_name (b, "channel");
+  if (q.channel >= 0)
+    json_builder_add_int_value (b, q.channel);
+  else
+    json_builder_add_null_value (b);
+  ioc_api_json_int (b, "step_s", q.step_s);
+  json_builder_set_member_name (b, "aggregate");
+  json_builder_add_string_value (b, q.gauge ? "last" : "sum");
+  ioc_api_json_int (b, "now_ms", now / 1000);
+  json_builder_set_member_name (b, "points");
+  write_points (b, self->docs.ring, &q, now);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   ioc_api_reply_json (msg, 200, root);
