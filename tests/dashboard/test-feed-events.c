@@ -78,11 +78,11 @@ publish (Fixture *fx, const gchar *unit, const gchar *kind, const gchar *device,
 {
   gint64 now = ioc_clock_now (fx->clock);
   g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/%s/%s/%s", unit, kind, device, type);
-  g_autofree gchar *payload = g_str_equal (type, "state")
-                                  ? g_strdup (fields)
-                                  : g_strdup_printf ("{\"v\":1,\"seq\":%" G_GINT64_FORMAT ",\"ts\":%" G_GINT64_FORMAT
-                                                     ",%s}",
-                                                     ++fx->seq, now / 1000, fields);
+  g_autofree gchar *payload
+      = g_str_equal (type, "state")
+            ? g_strdup (fields)
+            : g_strdup_printf ("{\"v\":1,\"seq\":%" G_GINT64_FORMAT ",\"ts\":%" G_GINT64_FORMAT ",%s}",
+                               ++fx->seq, now / 1000, fields);
   ioc_hub_ingest (fx->hub, topic, strlen (topic), (const guint8 *) payload, strlen (payload), now);
 }
 
@@ -218,7 +218,7 @@ main (int argc, char **argv)
               test_province_devices_from_unit_rows, fixture_teardown);
   g_test_add ("/ioc/feed-events/province-devices-empty", Fixture, NULL, fixture_setup,
               test_province_devices_empty, fixture_teardown);
-  g_test_add ("/ioc/feed-events/snapshot-then-deltas", Fixture, NULL, fixture_setup, test_snapshot_then_deltas,
-              fixture_teardown);
+  g_test_add ("/ioc/feed-events/snapshot-then-deltas", Fixture, NULL, fixture_setup,
+              test_snapshot_then_deltas, fixture_teardown);
   return g_test_run ();
 }

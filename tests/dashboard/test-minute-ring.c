@@ -13,7 +13,8 @@
 static IocPoint
 point (IocMeasurement m, const gchar *unit, guint8 channel, gint32 minute, gint64 a, gint64 b)
 {
-  IocPoint p = { .measurement = m, .unit = unit, .channel = channel, .ts_us = (gint64) minute * G_TIME_SPAN_MINUTE };
+  IocPoint p
+      = { .measurement = m, .unit = unit, .channel = channel, .ts_us = (gint64) minute * G_TIME_SPAN_MINUTE };
   p.ints[0] = a;
   p.ints[1] = b;
   return p;
