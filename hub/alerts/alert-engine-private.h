@@ -222,5 +222,8 @@ const gchar *ioc_alert_eval_stale_reason (IocAlertEngine *self, const gchar *uni
 /* A member holding an RFC 3339 time (us 0: null), or a string (NULL: null). */
 void ioc_alert_json_add_time (JsonBuilder *b, const gchar *name, gint64 us);
 void ioc_alert_json_add_str (JsonBuilder *b, const gchar *name, const gchar *s);
+/* A silence's id, rule, scope, by and comment (its times differ: RFC 3339
+ * for people, raw µs in the store). */
+void ioc_alert_json_silence_texts (JsonBuilder *b, const IocAlertSilence *s);
 
 G_END_DECLS

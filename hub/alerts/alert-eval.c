@@ -86,6 +86,54 @@ sorted_keys (GHashTable *t)
   return keys;
 }
 
+/* The units of today's table that r lists, sorted; today_only: only those
+ * with counts for today.  A unit whose dossier data is stale is stepped
+ * "unknown" and left out: missing completions must look neither like a
+ * spike nor like a stock that stopped rising. */
+static GPtrArray *
+rule_units (IocAlertEngine *self, const IocAlertRule *r, gboolean today_only, gint64 now_us)
+{
+  gint32 today = ioc_calendar_day_of (now_us);
+  g_autoptr (GPtrArray) keys = sorted_keys (self->today);
+  GPtrArray *units = g_ptr_array_new ();
+  for (guint q = 0; q < keys->len; q++)
+    {
+      const gchar *unit = g_ptr_array_index (keys, q);
+      const IocAlertUnitDay *ud = g_hash_table_lookup (self->today, unit);
+      if (!ioc_alert_rule_has_unit (r, unit) || (today_only && ud->day != today))
+        continue;
+      if (ioc_alert_eval_stale_reason (self, unit, r->stale_after_us, now_us) != NULL)
+        ioc_alert_lifecycle_step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
+      else
+        g_ptr_array_add (units, (gpointer) unit);
+    }
+  return units;
+}
+
+/* A unit's spike threshold for today: median + mad_factor·max(MAD, 1) of
+ * the same weekday's counts, at least the floor; the floor alone with too
+ * little history.  (transfer full) *base says which, for the detail. */
+static gdouble
+unit_threshold (IocAlertEngine *self, const IocAlertRule *r, const gchar *unit, gint32 today, gchar **base)
+{
+  gdouble samples[52];
+  guint n_influx = 0;
+  guint n = ioc_alert_history_unit_samples (self, unit, today, r->baseline_weeks, samples, &n_influx);
+  if (n < (guint) r->min_history)
+    {
+      *base = g_strdup_printf ("baseline: %u of %" G_GINT64_FORMAT
+                               " same-weekday days in history, fewer than %" G_GINT64_FORMAT
+                               "; fallback floor %" G_GINT64_FORMAT,
+                               n, r->baseline_weeks, r->min_history, r->min_count);
+      return (gdouble) r->min_count;
+    }
+  gdouble med, mad;
+  median_mad (samples, n, &med, &mad);
+  *base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u days from %s", med, mad, n,
+                           ioc_alert_history_baseline_source (n, n_influx));
+  return MAX ((gdouble) r->min_count, med + r->mad_factor * MAX (mad, 1.0));
+}
+
 /* overdue_spike_unit: N ≥ max(floor, median + k·max(MAD, 1)) and N / due ≥ share. */
 static void
 eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
@@ -93,44 +141,13 @@ eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   gint32 today = ioc_calendar_day_of (now_us);
   if (!ioc_alert_engine_is_working_day (self, today))
     return;
-  g_autoptr (GPtrArray) keys = sorted_keys (self->today);
-  for (guint q = 0; q < keys->len; q++)
+  g_autoptr (GPtrArray) units = rule_units (self, r, TRUE, now_us);
+  for (guint q = 0; q < units->len; q++)
     {
-      gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->today, k);
-      (void) v;
-      const gchar *unit = k;
-      IocAlertUnitDay *ud = v;
-      if (!ioc_alert_rule_has_unit (r, unit) || ud->day != today)
-        continue;
-      const gchar *stale = ioc_alert_eval_stale_reason (self, unit, r->stale_after_us, now_us);
-      if (stale != NULL)
-        {
-          /* Missing completions must not look like a spike. */
-          ioc_alert_lifecycle_step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
-          continue;
-        }
-      gdouble samples[52];
-      guint n_influx = 0;
-      guint n = ioc_alert_history_unit_samples (self, unit, today, r->baseline_weeks, samples, &n_influx);
-      gdouble thr;
+      const gchar *unit = g_ptr_array_index (units, q);
+      const IocAlertUnitDay *ud = g_hash_table_lookup (self->today, unit);
       g_autofree gchar *base = NULL;
-      if (n < (guint) r->min_history)
-        {
-          thr = (gdouble) r->min_count;
-          base = g_strdup_printf ("baseline: %u of %" G_GINT64_FORMAT
-                                  " same-weekday days in history, fewer than %" G_GINT64_FORMAT
-                                  "; fallback floor %" G_GINT64_FORMAT,
-                                  n, r->baseline_weeks, r->min_history, r->min_count);
-        }
-      else
-        {
-          gdouble med, mad;
-          median_mad (samples, n, &med, &mad);
-          thr = MAX ((gdouble) r->min_count, med + r->mad_factor * MAX (mad, 1.0));
-          base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u days from %s", med, mad, n,
-                                  ioc_alert_history_baseline_source (n, n_influx));
-        }
+      gdouble thr = unit_threshold (self, r, unit, today, &base);
       gdouble due = (gdouble) MAX (ud->due, ud->overdue);
       gdouble share = due > 0 ? ud->overdue / due : 0.0;
       gboolean cond = ud->overdue >= thr && share >= r->min_share;
@@ -260,20 +277,10 @@ static void
 eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
   gint32 today = ioc_calendar_day_of (now_us);
-  g_autoptr (GPtrArray) keys = sorted_keys (self->today);
-  for (guint q = 0; q < keys->len; q++)
+  g_autoptr (GPtrArray) units = rule_units (self, r, FALSE, now_us);
+  for (guint q = 0; q < units->len; q++)
     {
-      gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->today, k);
-      (void) v;
-      const gchar *unit = k;
-      if (!ioc_alert_rule_has_unit (r, unit))
-        continue;
-      if (ioc_alert_eval_stale_reason (self, unit, r->stale_after_us, now_us) != NULL)
-        {
-          ioc_alert_lifecycle_step (self, r, unit, IOC_ALERT_COND_UNKNOWN, 0, 0, NULL, now_us);
-          continue;
-        }
+      const gchar *unit = g_ptr_array_index (units, q);
       gint64 vals[61];
       guint n = 0;
       gboolean known = TRUE;
@@ -334,9 +341,7 @@ eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   for (guint q = 0; q < keys->len; q++)
     {
       gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->sources, k);
-      (void) v;
-      IocAlertSourceState *s = v;
+      IocAlertSourceState *s = g_hash_table_lookup (self->sources, k);
       if (!s->is_declared && !s->is_offline)
         continue; /* only the declared inventory has an expected cadence */
       if (r->source_kinds != NULL && !g_strv_contains ((const gchar *const *) r->source_kinds, s->kind))
@@ -382,8 +387,6 @@ eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
   for (guint q = 0; q < keys->len; q++)
     {
       gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->values, k);
-      (void) v;
       if (!g_str_has_prefix (k, prefix))
         continue;
       const gchar *unit = (const gchar *) k + strlen (prefix);

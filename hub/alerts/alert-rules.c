@@ -106,25 +106,34 @@ valid_name (const gchar *s)
   return TRUE;
 }
 
-/* A comma-separated list; empty or absent → NULL. */
-static gchar **
-get_list (IocKeyFile *kf, const gchar *group, const gchar *key, GError **error)
+/* An optional comma-separated list: *out NULL when it is absent or
+ * empty; FALSE with *error set when the key cannot be read. */
+static gboolean
+opt_list (IocKeyFile *kf, const gchar *group, const gchar *key, gchar ***out, GError **error)
 {
-  g_autofree gchar *s = ioc_keyfile_string (kf, group, key, NULL, FALSE, error);
+  GError *local = NULL;
+  *out = NULL;
+  g_autofree gchar *s = ioc_keyfile_string (kf, group, key, NULL, FALSE, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
   if (s == NULL)
-    return NULL;
+    return TRUE;
   g_auto (GStrv) parts = g_strsplit (s, ",", -1);
-  g_autoptr (GPtrArray) out = g_ptr_array_new ();
+  g_autoptr (GPtrArray) list = g_ptr_array_new ();
   for (guint i = 0; parts[i] != NULL; i++)
     {
       gchar *t = g_strstrip (parts[i]);
       if (*t != '\0')
-        g_ptr_array_add (out, g_strdup (t));
+        g_ptr_array_add (list, g_strdup (t));
     }
-  if (out->len == 0)
-    return NULL;
-  g_ptr_array_add (out, NULL);
-  return (gchar **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+  if (list->len == 0)
+    return TRUE;
+  g_ptr_array_add (list, NULL);
+  *out = (gchar **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+  return TRUE;
 }
 
 static const gchar *const common_keys[] = {
@@ -154,18 +163,6 @@ opt_string (IocKeyFile *kf, const gchar *group, const gchar *key, gchar **out, G
 {
   GError *local = NULL;
   *out = ioc_keyfile_string (kf, group, key, NULL, FALSE, &local);
-  if (local == NULL)
-    return TRUE;
-  g_propagate_error (error, local);
-  return FALSE;
-}
-
-/* An optional comma-separated list, as get_list, or FALSE with *error set. */
-static gboolean
-opt_list (IocKeyFile *kf, const gchar *group, const gchar *key, gchar ***out, GError **error)
-{
-  GError *local = NULL;
-  *out = get_list (kf, group, key, &local);
   if (local == NULL)
     return TRUE;
   g_propagate_error (error, local);

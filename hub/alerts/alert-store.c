@@ -137,11 +137,7 @@ save_silences (JsonBuilder *b, IocAlertEngine *self)
     {
       IocAlertSilence *s = g_ptr_array_index (self->silences, i);
       json_builder_begin_object (b);
-      ioc_alert_json_add_str (b, "id", s->id);
-      ioc_alert_json_add_str (b, "rule", s->rule);
-      ioc_alert_json_add_str (b, "scope", s->scope);
-      ioc_alert_json_add_str (b, "by", s->by);
-      ioc_alert_json_add_str (b, "comment", s->comment);
+      ioc_alert_json_silence_texts (b, s);
       json_builder_set_member_name (b, "created");
       json_builder_add_int_value (b, s->created_us);
       json_builder_set_member_name (b, "expires");

@@ -180,6 +180,16 @@ ioc_alert_engine_active_alerts_json (IocAlertEngine *self)
   return alerts_json (self, FALSE, FALSE);
 }
 
+void
+ioc_alert_json_silence_texts (JsonBuilder *b, const IocAlertSilence *s)
+{
+  ioc_alert_json_add_str (b, "id", s->id);
+  ioc_alert_json_add_str (b, "rule", s->rule);
+  ioc_alert_json_add_str (b, "scope", s->scope);
+  ioc_alert_json_add_str (b, "by", s->by);
+  ioc_alert_json_add_str (b, "comment", s->comment);
+}
+
 JsonNode *
 ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us)
 {
@@ -193,11 +203,7 @@ ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us)
       if (s->expires_us <= now_us)
         continue;
       json_builder_begin_object (b);
-      ioc_alert_json_add_str (b, "id", s->id);
-      ioc_alert_json_add_str (b, "rule", s->rule);
-      ioc_alert_json_add_str (b, "scope", s->scope);
-      ioc_alert_json_add_str (b, "by", s->by);
-      ioc_alert_json_add_str (b, "comment", s->comment);
+      ioc_alert_json_silence_texts (b, s);
       ioc_alert_json_add_time (b, "created_at", s->created_us);
       ioc_alert_json_add_time (b, "expires_at", s->expires_us);
       json_builder_end_object (b);

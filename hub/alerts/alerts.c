@@ -394,6 +394,14 @@ iso_to_ms (JsonObject *o, const gchar *member)
   return dt ? g_date_time_to_unix (dt) * 1000 + g_date_time_get_microsecond (dt) / 1000 : 0;
 }
 
+/* Member name of the engine's alert a, copied ("" when absent). */
+static void
+copy_str (JsonBuilder *b, JsonObject *a, const gchar *name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, json_object_get_string_member_with_default (a, name, ""));
+}
+
 void
 ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
 {
@@ -408,10 +416,8 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
                          || g_str_has_prefix (scope, "tinh-") || g_str_has_prefix (scope, "cq-");
       gint64 fired = iso_to_ms (a, "fired_at");
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "id", ""));
-      json_builder_set_member_name (b, "rule");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "rule", ""));
+      copy_str (b, a, "id");
+      copy_str (b, a, "rule");
       json_builder_set_member_name (b, "scope");
       json_builder_add_string_value (b, scope);
       json_builder_set_member_name (b, "unit");
@@ -419,10 +425,8 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
         json_builder_add_string_value (b, scope);
       else
         json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "severity");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "severity", ""));
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "state", ""));
+      copy_str (b, a, "severity");
+      copy_str (b, a, "state");
       json_builder_set_member_name (b, "since_ms");
       json_builder_add_int_value (b, fired ? fired : iso_to_ms (a, "started_at"));
       json_builder_set_member_name (b, "value");
@@ -432,15 +436,18 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
       JsonNode *ack = json_object_get_member (a, "ack");
       JsonObject *ack_o = ack && JSON_NODE_HOLDS_OBJECT (ack) ? json_node_get_object (ack) : NULL;
       json_builder_set_member_name (b, "acked_by");
-      if (ack_o != NULL)
-        json_builder_add_string_value (b, json_object_get_string_member_with_default (ack_o, "by", ""));
+      if (ack_o == NULL)
+        {
+          json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "acked_at_ms");
+          json_builder_add_null_value (b);
+        }
       else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "acked_at_ms");
-      if (ack_o != NULL)
-        json_builder_add_int_value (b, iso_to_ms (ack_o, "at"));
-      else
-        json_builder_add_null_value (b);
+        {
+          json_builder_add_string_value (b, json_object_get_string_member_with_default (ack_o, "by", ""));
+          json_builder_set_member_name (b, "acked_at_ms");
+          json_builder_add_int_value (b, iso_to_ms (ack_o, "at"));
+        }
       json_builder_end_object (b);
     }
 }
