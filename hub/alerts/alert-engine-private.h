@@ -2,7 +2,7 @@
  * nothing outside hub/alerts/ includes.
  *
  * The engine is one object split by concern:
- *   alert-engine.c     construction, the inputs, one evaluation round
+ *   alert-engine.c     the records and the engine, the inputs, one evaluation round
  *   alert-history.c    day and hour tables, baselines, the InfluxDB import
  *   alert-eval.c       the rule evaluators and the stale-data guard
  *   alert-lifecycle.c  instances: pending → firing → resolved, flaps, acks, silences
@@ -127,6 +127,11 @@ typedef enum
 
 /* ---- alert-engine.c ---- */
 
+void          ioc_alert_inst_free (IocAlertInst *i);
+IocAlertFlap *ioc_alert_flap_new (void);
+void          ioc_alert_flap_free (IocAlertFlap *f);
+void          ioc_alert_silence_free (IocAlertSilence *s);
+
 /* The calendar's answers; without a calendar every day and hour is working time. */
 gboolean ioc_alert_engine_is_working_day (IocAlertEngine *self, gint32 day);
 gboolean ioc_alert_engine_is_working_time (IocAlertEngine *self, gint64 us);
@@ -168,11 +173,6 @@ void         ioc_alert_history_roll (IocAlertEngine *self, gint64 now_us);
 void         ioc_alert_history_prune (IocAlertEngine *self, gint64 now_us);
 
 /* ---- alert-lifecycle.c ---- */
-
-void          ioc_alert_inst_free (IocAlertInst *i);
-IocAlertFlap *ioc_alert_flap_new (void);
-void          ioc_alert_flap_free (IocAlertFlap *f);
-void          ioc_alert_silence_free (IocAlertSilence *s);
 
 /* Whether a silence active at now_us matches (rule, scope). */
 gboolean ioc_alert_lifecycle_is_silenced (IocAlertEngine *self, const gchar *rule, const gchar *scope,

@@ -21,6 +21,48 @@
 
 #include <string.h>
 
+/* ---- the records ---- */
+
+void
+ioc_alert_inst_free (IocAlertInst *i)
+{
+  g_free (i->key);
+  g_free (i->rule);
+  g_free (i->scope);
+  g_free (i->id);
+  g_free (i->detail);
+  g_free (i->group);
+  g_free (i->acked_by);
+  g_free (i->ack_note);
+  g_free (i);
+}
+
+void
+ioc_alert_flap_free (IocAlertFlap *f)
+{
+  g_array_unref (f->changes);
+  g_free (f);
+}
+
+IocAlertFlap *
+ioc_alert_flap_new (void)
+{
+  IocAlertFlap *f = g_new0 (IocAlertFlap, 1);
+  f->changes = g_array_new (FALSE, FALSE, sizeof (gint64));
+  return f;
+}
+
+void
+ioc_alert_silence_free (IocAlertSilence *s)
+{
+  g_free (s->id);
+  g_free (s->rule);
+  g_free (s->scope);
+  g_free (s->by);
+  g_free (s->comment);
+  g_free (s);
+}
+
 static void
 overdue_free (IocAlertOverdue *o)
 {
@@ -37,6 +79,8 @@ source_free (IocAlertSourceState *s)
   g_free (s->unit);
   g_free (s);
 }
+
+/* ---- the engine ---- */
 
 IocAlertEngine *
 ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64 started_us,

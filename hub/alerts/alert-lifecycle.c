@@ -28,48 +28,6 @@ ioc_alert_state_name (IocAlertState s)
   return "?";
 }
 
-/* ---- the records ---- */
-
-void
-ioc_alert_inst_free (IocAlertInst *i)
-{
-  g_free (i->key);
-  g_free (i->rule);
-  g_free (i->scope);
-  g_free (i->id);
-  g_free (i->detail);
-  g_free (i->group);
-  g_free (i->acked_by);
-  g_free (i->ack_note);
-  g_free (i);
-}
-
-void
-ioc_alert_flap_free (IocAlertFlap *f)
-{
-  g_array_unref (f->changes);
-  g_free (f);
-}
-
-IocAlertFlap *
-ioc_alert_flap_new (void)
-{
-  IocAlertFlap *f = g_new0 (IocAlertFlap, 1);
-  f->changes = g_array_new (FALSE, FALSE, sizeof (gint64));
-  return f;
-}
-
-void
-ioc_alert_silence_free (IocAlertSilence *s)
-{
-  g_free (s->id);
-  g_free (s->rule);
-  g_free (s->scope);
-  g_free (s->by);
-  g_free (s->comment);
-  g_free (s);
-}
-
 /* ---- notifications ---- */
 
 gboolean
