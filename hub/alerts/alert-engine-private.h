@@ -18,6 +18,8 @@
 
 G_BEGIN_DECLS
 
+/* Resolved alerts kept for GET /api/v1/alerts?all=1 and for the flap
+ * settling that may announce one again. */
 #define IOC_ALERT_RECENT_MAX 500
 /* A zero-tolerance unit with a mass failure raises one alert per dossier up
  * to this many a day; the spike rules speak for the rest. */
@@ -25,6 +27,8 @@ G_BEGIN_DECLS
 /* Baselines look back at most 52 weeks (baseline_weeks' range) plus a margin. */
 #define IOC_ALERT_HISTORY_DAYS (53 * 7)
 
+/* One alert: a (rule, scope) pending or firing, or resolved (then in
+ * `recent`, finished: the next occurrence gets a new id). */
 typedef struct
 {
   gchar *key; /* "rule/scope" */
@@ -39,7 +43,7 @@ typedef struct
   gchar *acked_by;
   gchar *ack_note;
   gint64 acked_us;
-  gboolean seen;
+  gboolean seen; /* mentioned by its rule's evaluator this round */
 } IocAlertInst;
 
 typedef struct
@@ -54,6 +58,7 @@ typedef struct
   gint64 created_us, expires_us;
 } IocAlertSilence;
 
+/* A unit's counts for the local day being counted (pushed each tick). */
 typedef struct
 {
   gint32 day;
@@ -63,6 +68,8 @@ typedef struct
   gint64 last_overdue; /* overdue at the previous evaluation */
 } IocAlertUnitDay;
 
+/* A connector as last pushed (IocAlertSource), with its seq gaps at the
+ * start of the local day: gaps count per day. */
 typedef struct
 {
   gchar *kind, *device, *unit;
@@ -71,6 +78,7 @@ typedef struct
   gint32 day;
 } IocAlertSourceState;
 
+/* The newest value of a threshold rule's metric for one unit. */
 typedef struct
 {
   gint64 ts_us;
@@ -123,7 +131,6 @@ typedef enum
   IOC_ALERT_COND_TRUE,
   IOC_ALERT_COND_UNKNOWN, /* no data, stale, muted: the instance stays as it is */
 } IocAlertCond;
-
 
 /* ---- alert-engine.c ---- */
 

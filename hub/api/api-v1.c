@@ -64,6 +64,8 @@ point_cb (const IocPoint *point, gpointer user_data)
     ioc_stat_add (self->stat_series_full, 1);
 }
 
+/* ---- handlers ---- */
+
 static gboolean
 parse_period (const gchar *s, IocPeriod *out)
 {
@@ -77,8 +79,6 @@ parse_period (const gchar *s, IocPeriod *out)
     return FALSE;
   return TRUE;
 }
-
-/* ---- handlers ---- */
 
 static void
 summary_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
