@@ -17,20 +17,23 @@
  * after start only sets the status.  A camera with no RTSP or snapshot URL
  * takes the NVR's `online` as its probe result.
  *
- * Threads: probes block, so one round runs in a GTask worker thread on a
- * private copy of the camera list; results come back to the main loop, which
- * owns all state. */
+ * The probes themselves (RTSP, HTTP snapshot, the NVR's JSON) are
+ * lib/rtsp-client; this file holds the kind: config, debounce, events.
+ *
+ * Threads: probes block, so one round runs on a worker thread of its own
+ * (ioc_handoff_run_in_thread) on a private copy of the camera list; results
+ * come back to the main loop, which owns all state, through the kind's
+ * IocHandoff.  Freeing the kind cancels a round and drops its result. */
 #include <gio/gio.h>
 #include <string.h>
 
+#include "io/handoff.h"
 #include "kinds/kinds.h"
+#include "lib/rtsp-client.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-topic.h"
 
 #define CAM_MAX 256
-#define CAM_MAX_HEAD 8192
-#define CAM_MAX_SDP 65536
-#define CAM_MAX_SNAPSHOT (8 * 1024 * 1024)
 #define CAM_MAX_NVR_BODY (1024 * 1024)
 
 /* A flag read from the NVR: unknown until it said something. */
@@ -72,6 +75,7 @@ typedef struct
   guint online_after;
   IocConnector *conn;
   GCancellable *cancel;
+  IocHandoff *handoff; /* probe rounds → main loop */
   gboolean probing;
   /* NVR status endpoint and its field names ("" = the NVR has no such field) */
   gchar *nvr_url;
@@ -127,6 +131,11 @@ camera_free (gpointer state)
       g_cancellable_cancel (st->cancel);
       g_object_unref (st->cancel);
     }
+  if (st->handoff)
+    {
+      ioc_handoff_close (st->handoff); /* a round still running ends unheard */
+      ioc_handoff_unref (st->handoff);
+    }
   g_ptr_array_unref (st->cams);
   g_free (st->nvr_url);
   g_free (st->nvr_items);
@@ -147,6 +156,8 @@ url_ok (const gchar *url, const gchar *scheme)
   return uri && g_strcmp0 (g_uri_get_scheme (uri), scheme) == 0 && g_uri_get_host (uri);
 }
 
+/* Long on purpose: the [camera] keys in the order docs/CONNECTORS.md lists
+ * them, then each camera's, each refused where it is read. */
 static gboolean
 camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **error)
 {
@@ -265,214 +276,7 @@ camera_configure (const IocConnectorConfig *cfg, IocKeyFile *kf, const gchar *gr
   return st;
 }
 
-/* ---- probes: worker thread, blocking sockets with timeouts ---- */
-
-/* Reads until "\r\n\r\n"; the head in *out.  Bounded by CAM_MAX_HEAD. */
-static gboolean
-read_head (GInputStream *in, GString *out, GCancellable *cancel, GError **error)
-{
-  gchar c;
-  for (guint i = 0; i < CAM_MAX_HEAD; i++)
-    {
-      gssize n = g_input_stream_read (in, &c, 1, cancel, error);
-      if (n <= 0)
-        {
-          if (n == 0)
-            g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "connection closed mid-answer");
-          return FALSE;
-        }
-      g_string_append_c (out, c);
-      if (g_str_has_suffix (out->str, "\r\n\r\n"))
-        return TRUE;
-    }
-  g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "answer head over 8 KiB (garbage?)");
-  return FALSE;
-}
-
-static gint64
-header_int (const gchar *head, const gchar *name)
-{
-  g_autofree gchar *lower = g_ascii_strdown (head, -1);
-  g_autofree gchar *key = g_strdup_printf ("\r\n%s:", name);
-  const gchar *p = strstr (lower, key);
-  if (!p)
-    return -1;
-  return g_ascii_strtoll (p + strlen (key), NULL, 10);
-}
-
-static gboolean
-exchange (GIOStream *io, const gchar *request, const gchar *want_status, GString *head,
-          GCancellable *cancel, GError **error)
-{
-  if (!g_output_stream_write_all (g_io_stream_get_output_stream (io), request, strlen (request),
-                                  NULL, cancel, error))
-    return FALSE;
-  g_string_truncate (head, 0);
-  if (!read_head (g_io_stream_get_input_stream (io), head, cancel, error))
-    return FALSE;
-  if (!g_str_has_prefix (head->str, want_status))
-    {
-      g_autofree gchar *first = g_strndup (head->str, strcspn (head->str, "\r\n"));
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "answer '%.60s'", first);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-read_body (GIOStream *io, gint64 len, gsize max, GString *body, GCancellable *cancel, GError **error)
-{
-  if (len < 0 || (guint64) len > max)
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "body length %" G_GINT64_FORMAT " not in 1…%zu",
-                   len, max);
-      return FALSE;
-    }
-  g_string_set_size (body, (gsize) len);
-  gsize got = 0;
-  if (!g_input_stream_read_all (g_io_stream_get_input_stream (io), body->str, (gsize) len, &got,
-                                cancel, error))
-    return FALSE;
-  if (got != (gsize) len)
-    {
-      g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "body cut short");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static GSocketConnection *
-dial (const gchar *url, guint16 def_port, guint timeout_s, GCancellable *cancel, GUri **out_uri,
-      GError **error)
-{
-  g_autoptr (GUri) uri = g_uri_parse (url, G_URI_FLAGS_NONE, error);
-  if (!uri)
-    return NULL;
-  g_autoptr (GSocketClient) client = g_socket_client_new ();
-  g_socket_client_set_timeout (client, timeout_s);
-  gint port = g_uri_get_port (uri);
-  GSocketConnection *c = g_socket_client_connect_to_host (client, g_uri_get_host (uri),
-                                                          port > 0 ? (guint16) port : def_port,
-                                                          cancel, error);
-  if (c)
-    *out_uri = g_steal_pointer (&uri);
-  return c;
-}
-
-static gboolean
-probe_rtsp (const gchar *url, guint timeout_s, GCancellable *cancel, GError **error)
-{
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GSocketConnection) conn = dial (url, 554, timeout_s, cancel, &uri, error);
-  if (!conn)
-    return FALSE;
-  g_autoptr (GString) head = g_string_new (NULL);
-  g_autofree gchar *opt = g_strdup_printf ("OPTIONS %s RTSP/1.0\r\nCSeq: 1\r\n"
-                                           "User-Agent: ioc-connector\r\n\r\n", url);
-  if (!exchange (G_IO_STREAM (conn), opt, "RTSP/1.0 200", head, cancel, error))
-    return FALSE;
-  gint64 skip = header_int (head->str, "content-length");
-  if (skip > 0)
-    {
-      g_autoptr (GString) junk = g_string_new (NULL);
-      if (!read_body (G_IO_STREAM (conn), skip, CAM_MAX_SDP, junk, cancel, error))
-        return FALSE;
-    }
-  g_autofree gchar *desc = g_strdup_printf ("DESCRIBE %s RTSP/1.0\r\nCSeq: 2\r\n"
-                                            "Accept: application/sdp\r\n"
-                                            "User-Agent: ioc-connector\r\n\r\n", url);
-  if (!exchange (G_IO_STREAM (conn), desc, "RTSP/1.0 200", head, cancel, error))
-    return FALSE;
-  g_autoptr (GString) sdp = g_string_new (NULL);
-  if (!read_body (G_IO_STREAM (conn), header_int (head->str, "content-length"), CAM_MAX_SDP, sdp,
-                  cancel, error))
-    return FALSE;
-  if (!strstr (sdp->str, "m=video"))
-    {
-      g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "DESCRIBE: SDP has no video track");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-probe_snapshot (const gchar *url, guint timeout_s, GCancellable *cancel, GError **error)
-{
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GSocketConnection) conn = dial (url, 80, timeout_s, cancel, &uri, error);
-  if (!conn)
-    return FALSE;
-  const gchar *path = g_uri_get_path (uri);
-  g_autofree gchar *req = g_strdup_printf ("GET %s%s%s HTTP/1.0\r\nHost: %s\r\n"
-                                           "User-Agent: ioc-connector\r\n\r\n",
-                                           *path ? path : "/", g_uri_get_query (uri) ? "?" : "",
-                                           g_uri_get_query (uri) ? g_uri_get_query (uri) : "",
-                                           g_uri_get_host (uri));
-  g_autoptr (GString) head = g_string_new (NULL);
-  if (!exchange (G_IO_STREAM (conn), req, "HTTP/1.", head, cancel, error))
-    return FALSE;
-  if (!g_str_has_prefix (head->str + 8, " 200"))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: '%.40s'", head->str);
-      return FALSE;
-    }
-  g_autofree gchar *lower = g_ascii_strdown (head->str, -1);
-  if (!strstr (lower, "\r\ncontent-type: image/"))
-    {
-      g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: not an image");
-      return FALSE;
-    }
-  g_autoptr (GString) body = g_string_new (NULL);
-  gint64 len = header_int (head->str, "content-length");
-  return read_body (G_IO_STREAM (conn), len, CAM_MAX_SNAPSHOT, body, cancel, error)
-         && (len > 0 || (g_set_error_literal (error, IOC_ERROR, IOC_ERROR_IO, "empty snapshot"), FALSE));
-}
-
-/* GET url; the body (≤ max) in *body.  HTTP/1.0, so the answer ends with
- * Content-Length or at the close. */
-static gboolean
-http_get (const gchar *url, guint timeout_s, gsize max, GCancellable *cancel, GString *body,
-          GError **error)
-{
-  g_autoptr (GUri) uri = NULL;
-  g_autoptr (GSocketConnection) conn = dial (url, 80, timeout_s, cancel, &uri, error);
-  if (!conn)
-    return FALSE;
-  const gchar *path = g_uri_get_path (uri);
-  g_autofree gchar *req = g_strdup_printf ("GET %s%s%s HTTP/1.0\r\nHost: %s\r\n"
-                                           "Accept: application/json\r\n"
-                                           "User-Agent: ioc-connector\r\n\r\n",
-                                           *path ? path : "/", g_uri_get_query (uri) ? "?" : "",
-                                           g_uri_get_query (uri) ? g_uri_get_query (uri) : "",
-                                           g_uri_get_host (uri));
-  g_autoptr (GString) head = g_string_new (NULL);
-  if (!exchange (G_IO_STREAM (conn), req, "HTTP/1.", head, cancel, error))
-    return FALSE;
-  if (!g_str_has_prefix (head->str + 8, " 200"))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "'%.40s'", head->str);
-      return FALSE;
-    }
-  gint64 len = header_int (head->str, "content-length");
-  if (len >= 0)
-    return read_body (G_IO_STREAM (conn), len, max, body, cancel, error);
-  GInputStream *in = g_io_stream_get_input_stream (G_IO_STREAM (conn));
-  gchar buf[8192];
-  for (;;)
-    {
-      gssize n = g_input_stream_read (in, buf, sizeof buf, cancel, error);
-      if (n < 0)
-        return FALSE;
-      if (n == 0)
-        return TRUE;
-      if (body->len + (gsize) n > max)
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "body over %zu bytes", max);
-          return FALSE;
-        }
-      g_string_append_len (body, buf, n);
-    }
-}
+/* ---- the NVR's channel status: worker thread ---- */
 
 static JsonNode *
 json_path (JsonNode *node, const gchar *path)
@@ -552,7 +356,7 @@ static gboolean
 nvr_read (NvrRead *nr, GPtrArray *probes, guint timeout_s, GCancellable *cancel, GError **error)
 {
   g_autoptr (GString) body = g_string_new (NULL);
-  if (!http_get (nr->url, timeout_s, CAM_MAX_NVR_BODY, cancel, body, error))
+  if (!ioc_rtsp_client_http_get (nr->url, timeout_s, CAM_MAX_NVR_BODY, cancel, body, error))
     return FALSE;
   g_autoptr (JsonParser) parser = json_parser_new ();
   if (!json_parser_load_from_data (parser, body->str, (gssize) body->len, error))
@@ -610,23 +414,28 @@ nvr_read_free (NvrRead *nr)
 
 typedef struct
 {
+  CameraState *st; /* main loop only; valid when the round's end runs */
+  GCancellable *cancel;
   GPtrArray *probes;
   NvrRead *nvr; /* NULL: no NVR configured */
   guint timeout_s;
 } Round;
 
 static void
-round_free (Round *r)
+round_free (gpointer data)
 {
+  Round *r = data;
+  g_object_unref (r->cancel);
   g_ptr_array_unref (r->probes);
   nvr_read_free (r->nvr);
   g_free (r);
 }
 
 static void
-probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+probe_thread (gpointer data)
 {
   Round *round = data;
+  GCancellable *cancel = round->cancel;
   GPtrArray *probes = round->probes;
   if (round->nvr)
     {
@@ -649,12 +458,11 @@ probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
                                                 : "NVR says offline");
           continue;
         }
-      p->ok = (!p->rtsp || probe_rtsp (p->rtsp, round->timeout_s, cancel, &error))
-              && (!p->snapshot || probe_snapshot (p->snapshot, round->timeout_s, cancel, &error));
+      p->ok = (!p->rtsp || ioc_rtsp_client_probe (p->rtsp, round->timeout_s, cancel, &error))
+              && (!p->snapshot || ioc_rtsp_client_snapshot (p->snapshot, round->timeout_s, cancel, &error));
       if (!p->ok)
         p->error = g_strdup (error ? error->message : "probe failed");
     }
-  g_task_return_boolean (task, TRUE);
 }
 
 /* ---- main loop: debounce and publish ---- */
@@ -693,15 +501,11 @@ nvr_update (CameraState *st, Cam *c, const NvrChan *now)
 }
 
 static void
-probe_done (GObject *source, GAsyncResult *res, gpointer data)
+probe_done (gpointer data)
 {
-  GTask *task = G_TASK (res);
-  Round *round = g_task_get_task_data (task);
+  Round *round = data;
   GPtrArray *probes = round->probes;
-  GCancellable *cancel = g_task_get_cancellable (task);
-  if (g_cancellable_is_cancelled (cancel))
-    return; /* the state is gone */
-  CameraState *st = data;
+  CameraState *st = round->st;
   st->probing = FALSE;
   gboolean changed = FALSE;
   if (round->nvr && !round->nvr->ok)
@@ -763,6 +567,8 @@ camera_poll (IocConnector *conn, gpointer state)
   if (st->probing)
     return; /* a slow round is not piled on */
   Round *round = g_new0 (Round, 1);
+  round->st = st;
+  round->cancel = g_object_ref (st->cancel);
   round->probes = g_ptr_array_new_with_free_func ((GDestroyNotify) probe_free);
   round->timeout_s = (guint) MAX (1, st->timeout_us / G_TIME_SPAN_SECOND);
   for (guint i = 0; i < st->cams->len; i++)
@@ -789,10 +595,11 @@ camera_poll (IocConnector *conn, gpointer state)
       nr->bitrate = g_strdup (st->nvr_bitrate);
       round->nvr = nr;
     }
-  g_autoptr (GTask) task = g_task_new (NULL, st->cancel, probe_done, st);
-  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
-  st->probing = TRUE;
-  g_task_run_in_thread (task, probe_thread);
+  g_autoptr (GError) error = NULL;
+  st->probing = ioc_handoff_run_in_thread (st->handoff, "ioc-camera-probe", probe_thread, probe_done, round,
+                                           round_free, &error);
+  if (!st->probing)
+    g_warning ("camera: cannot start a probe round: %s", error->message);
 }
 
 static gboolean
@@ -801,6 +608,7 @@ camera_start (IocConnector *conn, gpointer state, GError **error)
   CameraState *st = state;
   st->conn = conn;
   st->cancel = g_cancellable_new ();
+  st->handoff = ioc_handoff_new ();
   return TRUE;
 }
 

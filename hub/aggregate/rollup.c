@@ -15,14 +15,14 @@
  * their last emission): tick() takes the minutes that have closed
  * (end + lateness <= now), sorts their windows and emits them.  A window
  * that took a fact after it was emitted is pending again and is emitted
- * again, complete, with the same timestamp (PEERS lesson 6: late data must
- * not be lost; InfluxDB overwrites the point idempotently).  Windows stay
+ * again, complete, with the same timestamp (late data must not be lost;
+ * InfluxDB overwrites the point idempotently).  Windows stay
  * for `horizon` to absorb late facts, then are dropped. */
 #include "aggregate/rollup.h"
 
 #include <string.h>
 
-#include "aggregate/quantile.h"
+#include "aggregate/sketch.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
 #include "state/snapcodec.h"

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/handoff.h"
 #include "protocol/ioc-backoff.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
@@ -48,6 +49,7 @@ struct _IocMqttClient
   MQTTAsync pub_handle; /* publishes (dead letters, alerts, configs): clean session, no persistence */
   gchar *pub_client_id;
   GMainContext *main_context;
+  IocHandoff *handoff; /* Paho threads → main context: connection and subscription results */
   IocMqttMessageFunc on_message;
   IocMqttStateFunc on_state;
   gpointer user_data;
@@ -141,13 +143,12 @@ typedef struct
 static void client_unref (IocMqttClient *self);
 static void handle_event (Event *ev);
 
-static gboolean
+static void
 event_cb (gpointer data)
 {
   Event *ev = data;
   if (!g_atomic_int_get (&ev->session->client->stopping))
     handle_event (ev);
-  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -175,7 +176,7 @@ post (Session *s, EventType type, gboolean session_present, gint code, GPtrArray
   ev->filters = filters;
   ev->refused = refused;
   g_atomic_int_inc (&s->client->ref);
-  g_main_context_invoke_full (s->client->main_context, G_PRIORITY_DEFAULT, event_cb, ev, event_free);
+  ioc_handoff_call (s->client->handoff, event_cb, ev, event_free);
 }
 
 /* ---- the received PUBLISH ---- */
@@ -771,8 +772,9 @@ handle_event (Event *ev)
       s->busy = FALSE;
       if (!ev->session_present)
         {
-          /* PEERS.md lesson 1: a broker that lost our session also lost our
-           * subscriptions; without this the hub would look connected and hear nothing. */
+          /* A broker that lost our session (restart without persistence)
+           * also lost our subscriptions; without this the hub would look
+           * connected and hear nothing. */
           if (g_hash_table_size (s->held) > 0 || !s->retired)
             {
               g_message ("mqtt: %s connected to %s, no session on the broker: subscribing %u filter(s)",
@@ -1060,6 +1062,7 @@ ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFunc on_message, 
   if (self->opts.reconnect_max_us <= 0)
     self->opts.reconnect_max_us = 30 * G_TIME_SPAN_SECOND;
   self->main_context = g_main_context_ref_thread_default ();
+  self->handoff = ioc_handoff_new ();
   self->on_message = on_message;
   self->on_state = on_state;
   self->user_data = user_data;
@@ -1331,7 +1334,7 @@ ioc_mqtt_client_free (IocMqttClient *self)
         g_source_destroy (source);
     }
   /* DISCONNECT only: an UNSUBSCRIBE would make the broker drop what it
-   * queues for us while we are down (PEERS.md lesson 8).  All sessions at
+   * queues for us while we are down.  All sessions at
    * once, then a bounded wait for all of them. */
   for (guint i = 0; i < self->n_all; i++)
     {
@@ -1372,5 +1375,9 @@ ioc_mqtt_client_free (IocMqttClient *self)
       MQTTAsync_destroy (&self->sessions[i]->handle);
   if (self->pub_handle != NULL)
     MQTTAsync_destroy (&self->pub_handle);
+  /* Paho is gone: what it posted and is still waiting is dropped (each
+   * event's destroy gives its reference back). */
+  ioc_handoff_close (self->handoff);
+  g_clear_pointer (&self->handoff, ioc_handoff_unref);
   client_unref (self);
 }

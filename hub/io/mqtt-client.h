@@ -12,7 +12,8 @@
  * state_dir).  Sessions beyond [mqtt] sessions that a previous configuration
  * used are "retired": connected with no subscription until their queue has
  * drained, then ended.  On shutdown it sends DISCONNECT only, never
- * UNSUBSCRIBE, so the broker keeps queueing for us (PEERS.md lesson 8).
+ * UNSUBSCRIBE, so the broker keeps queueing for us (clients that
+ * unsubscribe on close lose what was queued).
  *
  * Why several sessions and MQTT 5 with a Receive Maximum of 1: mosquitto
  * 2.0.11 (Debian 12) refills a session's in-flight list after each
@@ -41,8 +42,8 @@
  *
  * Threads: the message handler runs on Paho's receive thread (one for every
  * session of the process, so it is never called concurrently).  Everything
- * else in this API is called from the main context; connection callbacks hop
- * back onto it by g_main_context_invoke.
+ * else in this API is called from the main context; connection and
+ * subscription results hop back onto it through an IocHandoff (io/handoff.h).
  */
 #pragma once
 

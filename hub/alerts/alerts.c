@@ -1,0 +1,453 @@
+/* alerts.c — wires the alert engine to the hub (see alerts.h).
+ *
+ * Where it sits: an observer of the hub.  Once per hub tick (main context,
+ * after the rollup ticked) it reads what the engine needs through the hub's
+ * view — each unit's dossier indicators for today, every connector's
+ * last-seen and state (device health), seq gaps of the portal connectors
+ * (dedup) — then evaluates the rules and saves the store when it changed.
+ * Minute points feed the threshold rules.  Notifications are published
+ * retained through the hub's MQTT client; a publish that the client does not
+ * take (not connected yet, e.g. the resolves owed at start) is kept, latest
+ * per topic, and sent again on a later tick.  The webhook runs on
+ * alert-notify's worker thread.  Everything here runs on the main context. */
+#include "alerts/alerts.h"
+
+#include <string.h>
+
+#include "alerts/alert-api.h"
+#include "alerts/alert-engine.h"
+#include "alerts/alert-notify.h"
+#include "alerts/alert-rules.h"
+#include "alerts/alert-store.h"
+#include "protocol/ioc-error.h"
+#include "protocol/ioc-time.h"
+#include "sinks/influx-query.h"
+
+/* A cold start waits at most this long per InfluxDB query (two queries). */
+#define IOC_ALERTS_INFLUX_TIMEOUT_US (10 * G_USEC_PER_SEC)
+
+/* Saving is an fsync'd rewrite: at most this often for automatic changes
+ * (an operator's ack or silence is saved at once). */
+#define IOC_ALERTS_SAVE_INTERVAL_US (2 * G_USEC_PER_SEC)
+
+struct _IocAlerts
+{
+  IocHub *hub;
+  IocAlertRules *rules;
+  IocAlertEngine *engine;
+  IocAlertNotify *notify;
+  IocAlertApi api;
+  gchar *store_path;
+  GHashTable *owed; /* topic → payload not yet taken by the MQTT client */
+  gboolean dirty;
+  gint64 last_save_us;
+  gint64 now_us;    /* during a tick */
+  GHashTable *gaps; /* "portal/device" → missing seqs, during a tick */
+};
+
+static const IocHubView *
+view (IocAlerts *self)
+{
+  return ioc_hub_view (self->hub);
+}
+
+static gboolean
+publish_cb (const gchar *topic, const gchar *payload, gsize len, gboolean retained, gpointer data)
+{
+  IocAlerts *self = data;
+  IocMqttClient *mqtt = view (self)->mqtt;
+  if (mqtt != NULL && ioc_mqtt_client_is_connected (mqtt)
+      && ioc_mqtt_client_publish (mqtt, topic, payload, len, 1, retained))
+    {
+      g_hash_table_remove (self->owed, topic);
+      return TRUE;
+    }
+  /* Retained state: only the latest per topic matters. */
+  g_hash_table_replace (self->owed, g_strdup (topic), g_strndup (payload, len));
+  return FALSE;
+}
+
+static void
+flush_owed (IocAlerts *self)
+{
+  IocMqttClient *mqtt = view (self)->mqtt;
+  if (g_hash_table_size (self->owed) == 0 || mqtt == NULL || !ioc_mqtt_client_is_connected (mqtt))
+    return;
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, self->owed);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    if (ioc_mqtt_client_publish (mqtt, k, v, strlen (v), 1, TRUE))
+      g_hash_table_iter_remove (&it);
+}
+
+static void
+save (IocAlerts *self, gint64 now_us)
+{
+  g_autoptr (GError) error = NULL;
+  if (!ioc_alert_store_save (self->engine, self->store_path, &error))
+    g_warning ("alerts: %s", error->message);
+  self->dirty = FALSE;
+  self->last_save_us = now_us;
+}
+
+static void
+unit_cb (const gchar *unit, gpointer data)
+{
+  IocAlerts *self = data;
+  IocDossierIndicators ind;
+  if (!ioc_dossier_tracker_indicators (view (self)->dossiers, unit, IOC_PERIOD_DAY, self->now_us, &ind))
+    return;
+  /* Dossiers due today ≈ those that went overdue today plus those still due
+   * within a working day (docs/ALERTS.md: the share's denominator). */
+  ioc_alert_engine_unit_day (self->engine, unit, self->now_us, ind.overdue_entered,
+                             ind.overdue_entered + ind.due_soon, ind.open_overdue);
+}
+
+static void
+gap_cb (IocKind kind, const gchar *device, gint64 last_seq, gint64 missing, gint64 duplicates,
+        gpointer data)
+{
+  IocAlerts *self = data;
+  if (kind == IOC_KIND_PORTAL)
+    g_hash_table_replace (self->gaps, g_strdup (device), GSIZE_TO_POINTER ((gsize) missing));
+}
+
+static void
+connector_cb (const IocConnectorInfo *info, gpointer data)
+{
+  IocAlerts *self = data;
+  IocAlertSource src = {
+    .kind = ioc_kind_name (info->kind),
+    .device = info->device,
+    .unit = info->unit,
+    .is_declared = info->is_declared,
+    .is_offline = info->state == IOC_CONNECTOR_STATE_OFFLINE,
+    .last_seen_us = info->last_seen_us,
+    /* A portal declared for the provincial centre reports every unit's dossiers. */
+    .serves_all = info->kind == IOC_KIND_PORTAL && (info->unit == NULL || g_str_has_prefix (info->unit, "tinh-")),
+  };
+  if (info->kind == IOC_KIND_PORTAL)
+    src.missing_seqs = (gint64) GPOINTER_TO_SIZE (g_hash_table_lookup (self->gaps, info->device));
+  ioc_alert_engine_source (self->engine, &src);
+}
+
+static void
+overdue_cb (const gchar *dossier, const gchar *unit, gint64 overdue_us, gint sign, gpointer data)
+{
+  IocAlerts *self = data;
+  ioc_alert_engine_dossier_overdue (self->engine, unit, dossier, overdue_us, sign);
+}
+
+static void
+tick_cb (gint64 now_us, gpointer data)
+{
+  IocAlerts *self = data;
+  const IocHubView *v = view (self);
+  self->now_us = now_us;
+  /* Reference data may have been swapped by a reload: never keep it. */
+  ioc_alert_engine_set_calendar (self->engine, v->calendar);
+  ioc_dossier_tracker_foreach_unit (v->dossiers, unit_cb, self);
+  g_hash_table_remove_all (self->gaps);
+  ioc_dedup_foreach (v->dedup, gap_cb, self);
+  ioc_device_health_foreach_connector (v->devices, now_us, connector_cb, self);
+  if (ioc_alert_engine_evaluate (self->engine, now_us))
+    self->dirty = TRUE;
+  if (self->dirty && now_us - self->last_save_us >= IOC_ALERTS_SAVE_INTERVAL_US)
+    save (self, now_us);
+  flush_owed (self);
+}
+
+static void
+point_cb (const IocPoint *point, gpointer data)
+{
+  IocAlerts *self = data;
+  if (point->channel != 0)
+    return;
+  const gchar *m = ioc_measurement_name (point->measurement);
+  for (guint f = 0; f < ioc_measurement_n_ints (point->measurement); f++)
+    {
+      gchar name[128];
+      g_snprintf (name, sizeof name, "%s.%s", m, ioc_measurement_int_name (point->measurement, f));
+      if (ioc_alert_engine_wants_metric (self->engine, name))
+        /* A minute's point describes the minute that ended. */
+        ioc_alert_engine_value (self->engine, name, point->unit, point->ts_us + G_TIME_SPAN_MINUTE,
+                                (gdouble) point->ints[f]);
+    }
+}
+
+static const IocHubConfig *
+api_config (gpointer data)
+{
+  return view (data)->config;
+}
+
+static gint64
+api_now (gpointer data)
+{
+  return ioc_clock_now (view (data)->clock);
+}
+
+static void
+api_changed (gpointer data)
+{
+  IocAlerts *self = data;
+  save (self, ioc_clock_now (view (self)->clock));
+}
+
+static IocAlertRules *
+load_rules (const IocHubConfig *config, GError **error)
+{
+  if (config->alerts_path == NULL || *config->alerts_path == '\0')
+    return ioc_alert_rules_new_empty ();
+  g_autoptr (GError) local = NULL;
+  IocAlertRules *rules = ioc_alert_rules_load (config->alerts_path, &local);
+  if (rules == NULL)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [hub] alerts: %s", config->path, local->message);
+      return NULL;
+    }
+  return rules;
+}
+
+/* ---- baselines from InfluxDB on a cold start ---- */
+
+typedef struct
+{
+  IocAlertEngine *engine;
+  gint64 now_us;
+  gboolean hourly;
+  guint days, hours;
+} Import;
+
+static void
+import_row_cb (const gchar *measurement, GHashTable *tags, JsonArray *columns, JsonArray *row, gpointer data)
+{
+  Import *im = data;
+  if (json_array_get_length (row) < 2 || json_node_is_null (json_array_get_element (row, 1)))
+    return;
+  gint64 t_us = json_array_get_int_element (row, 0) * G_USEC_PER_SEC;
+  gint64 count = json_array_get_int_element (row, 1);
+  if (im->hourly)
+    {
+      im->hours += ioc_alert_engine_import_hour (im->engine, t_us, count, im->now_us);
+      return;
+    }
+  const gchar *unit = g_hash_table_lookup (tags, "unit");
+  if (unit == NULL)
+    return;
+  /* The province series only says that the hub wrote on that day. */
+  im->days += ioc_alert_engine_import_day (im->engine, g_str_equal (unit, "all") ? NULL : unit, t_us, count,
+                                           im->now_us);
+}
+
+/* The hub's own history is short (first start, state lost): read the daily
+ * newly-overdue count per unit and the province's hourly count of the last
+ * weeks from the minute points this hub wrote (SPEC §6: ioc_dossier,
+ * summed over the channel series; tags province and hub).  Blocking, at
+ * start-up only; on any failure the rules state their fallback. */
+static void
+import_influx_baselines (IocAlerts *self, const IocHubConfig *config, gint64 now_us)
+{
+  gint64 weeks = ioc_alert_engine_history_weeks (self->engine, now_us);
+  if (weeks == 0 || config->influx_url == NULL || *config->influx_url == '\0')
+    return;
+  g_autoptr (IocInfluxQuery) q = ioc_influx_query_new (config->influx_url, config->influx_database,
+                                                       config->influx_username, config->influx_password);
+  ioc_influx_query_set_timeout (q, IOC_ALERTS_INFLUX_TIMEOUT_US);
+  gint64 today_start = ioc_calendar_day_start (ioc_calendar_day_of (now_us));
+  gint64 from_s = (today_start - weeks * 7 * G_TIME_SPAN_DAY) / G_USEC_PER_SEC;
+  gint64 to_s = today_start / G_USEC_PER_SEC;
+  g_autofree gchar *province = ioc_influx_query_quote (config->province);
+  g_autofree gchar *hub_id = ioc_influx_query_quote (config->hub_id);
+  /* Local days: InfluxDB's days start at midnight UTC, Vietnam's at 17:00
+   * UTC the day before (no DST): offset the buckets by that much. */
+  gint64 midnight_h = (G_TIME_SPAN_DAY - IOC_TIME_LOCAL_OFFSET_US) / G_TIME_SPAN_HOUR;
+  g_autofree gchar *daily = g_strdup_printf (
+      "SELECT sum(\"overdue_entered\") FROM \"ioc_dossier\" WHERE \"province\" = %s AND \"hub\" = %s "
+      "AND time >= %" G_GINT64_FORMAT "s AND time < %" G_GINT64_FORMAT "s "
+      "GROUP BY time(1d, %" G_GINT64_FORMAT "h), \"unit\" fill(none)",
+      province, hub_id, from_s, to_s, midnight_h);
+  g_autofree gchar *hourly = g_strdup_printf (
+      "SELECT sum(\"overdue_entered\") FROM \"ioc_dossier\" WHERE \"province\" = %s AND \"hub\" = %s "
+      "AND \"unit\" = 'all' AND time >= %" G_GINT64_FORMAT "s AND time < %" G_GINT64_FORMAT "s "
+      "GROUP BY time(1h) fill(none)",
+      province, hub_id, from_s, to_s);
+  Import im = { .engine = self->engine, .now_us = now_us };
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) days = ioc_influx_query_run (q, daily, &error);
+  if (days == NULL || !ioc_influx_query_foreach_row (days, import_row_cb, &im, &error))
+    {
+      g_warning ("alerts: baselines from InfluxDB %s: %s; rules use their own history or the fallback",
+                 config->influx_url, error->message);
+      return;
+    }
+  im.hourly = TRUE;
+  g_autoptr (JsonNode) hours = ioc_influx_query_run (q, hourly, &error);
+  if (hours == NULL || !ioc_influx_query_foreach_row (hours, import_row_cb, &im, &error))
+    g_warning ("alerts: hourly baselines from InfluxDB %s: %s", config->influx_url, error->message);
+  g_message ("alerts: too little history of its own; %u unit-days and %u hours of the last %" G_GINT64_FORMAT
+             " weeks taken from InfluxDB",
+             im.days, im.hours, weeks);
+  self->dirty = TRUE;
+}
+
+IocAlerts *
+ioc_alerts_attach (IocHub *hub, GError **error)
+{
+  g_return_val_if_fail (hub != NULL, NULL);
+  const IocHubView *v = ioc_hub_view (hub);
+  g_autoptr (IocAlertRules) rules = load_rules (v->config, error);
+  if (rules == NULL)
+    return NULL;
+
+  IocAlerts *self = g_new0 (IocAlerts, 1);
+  self->hub = hub;
+  self->rules = g_steal_pointer (&rules);
+  self->owed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  self->gaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  IocAlertNotifyOptions nopts = {
+    .province = v->config->province,
+    .webhook_url = self->rules->webhook_url,
+    .webhook_token = self->rules->webhook_token,
+    .webhook_timeout_us = self->rules->webhook_timeout_us,
+    .retry_min_us = self->rules->retry_min_us,
+    .retry_max_us = self->rules->retry_max_us,
+    .webhook_attempts = (guint) self->rules->webhook_attempts,
+  };
+  self->notify = ioc_alert_notify_new (&nopts, publish_cb, self);
+  gint64 now = ioc_clock_now (v->clock);
+  self->engine = ioc_alert_engine_new (self->rules, v->calendar, now, ioc_alert_notify_alert, self->notify);
+  self->store_path = g_build_filename (v->config->state_dir, IOC_ALERT_STORE_FILE, NULL);
+  g_autoptr (GError) local = NULL;
+  if (!ioc_alert_store_load (self->engine, self->store_path, &local))
+    g_warning ("alerts: %s; starting without alert history", local->message);
+  self->last_save_us = now;
+  import_influx_baselines (self, v->config, now);
+
+  self->api = (IocAlertApi){ .engine = self->engine, .config = api_config, .now = api_now,
+                             .changed = api_changed, .data = self };
+  ioc_alert_api_register (v->http, &self->api);
+  ioc_hub_add_tick_observer (hub, tick_cb, self);
+  ioc_hub_add_point_observer (hub, point_cb, self);
+  ioc_dossier_tracker_set_overdue_func (v->dossiers, overdue_cb, self);
+  g_info ("alerts: %u rules from %s", self->rules->rules->len,
+          v->config->alerts_path ? v->config->alerts_path : "(none)");
+  return self;
+}
+
+gboolean
+ioc_alerts_check (const gchar *config_path, GString *report, GError **error)
+{
+  g_autoptr (IocHubConfig) config = ioc_hub_config_load (config_path, error);
+  if (config == NULL)
+    return FALSE;
+  if (config->alerts_path == NULL || *config->alerts_path == '\0')
+    {
+      g_string_append_printf (report, "%s: no [hub] alerts: no alert rules\n", config_path);
+      return TRUE;
+    }
+  g_autoptr (IocAlertRules) rules = load_rules (config, error);
+  if (rules == NULL)
+    return FALSE;
+  g_string_append_printf (report, "%s: OK (%u alert rules%s)\n", config->alerts_path, rules->rules->len,
+                          rules->webhook_url != NULL ? ", webhook" : "");
+  return TRUE;
+}
+
+gboolean
+ioc_alerts_reload (IocAlerts *self, GError **error)
+{
+  IocAlertRules *rules = load_rules (view (self)->config, error);
+  if (rules == NULL)
+    return FALSE;
+  /* Alerts of removed rules resolve at the next evaluation.  The webhook
+   * settings apply from the next start. */
+  ioc_alert_engine_set_rules (self->engine, rules);
+  ioc_alert_rules_free (self->rules);
+  self->rules = rules;
+  return TRUE;
+}
+
+void
+ioc_alerts_free (IocAlerts *self)
+{
+  if (self == NULL)
+    return;
+  save (self, self->last_save_us);
+  ioc_alert_engine_free (self->engine);
+  ioc_alert_notify_free (self->notify);
+  ioc_alert_rules_free (self->rules);
+  g_hash_table_unref (self->owed);
+  g_hash_table_unref (self->gaps);
+  g_free (self->store_path);
+  g_free (self);
+}
+
+static gint64
+iso_to_ms (JsonObject *o, const gchar *member)
+{
+  if (!json_object_has_member (o, member) || json_node_is_null (json_object_get_member (o, member)))
+    return 0;
+  const gchar *text = json_object_get_string_member (o, member);
+  g_autoptr (GDateTime) dt = text ? g_date_time_new_from_iso8601 (text, NULL) : NULL;
+  return dt ? g_date_time_to_unix (dt) * 1000 + g_date_time_get_microsecond (dt) / 1000 : 0;
+}
+
+/* Member name of the engine's alert a, copied ("" when absent). */
+static void
+copy_str (JsonBuilder *b, JsonObject *a, const gchar *name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, json_object_get_string_member_with_default (a, name, ""));
+}
+
+void
+ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
+{
+  IocAlerts *self = user_data;
+  g_autoptr (JsonNode) root = ioc_alert_engine_active_alerts_json (self->engine);
+  JsonArray *list = json_object_get_array_member (json_node_get_object (root), "alerts");
+  for (guint i = 0; list != NULL && i < json_array_get_length (list); i++)
+    {
+      JsonObject *a = json_array_get_object_element (list, i);
+      const gchar *scope = json_object_get_string_member_with_default (a, "scope", "");
+      gboolean is_unit = g_str_has_prefix (scope, "xa-") || g_str_has_prefix (scope, "ca-")
+                         || g_str_has_prefix (scope, "tinh-") || g_str_has_prefix (scope, "cq-");
+      gint64 fired = iso_to_ms (a, "fired_at");
+      json_builder_begin_object (b);
+      copy_str (b, a, "id");
+      copy_str (b, a, "rule");
+      json_builder_set_member_name (b, "scope");
+      json_builder_add_string_value (b, scope);
+      json_builder_set_member_name (b, "unit");
+      if (is_unit)
+        json_builder_add_string_value (b, scope);
+      else
+        json_builder_add_null_value (b);
+      copy_str (b, a, "severity");
+      copy_str (b, a, "state");
+      json_builder_set_member_name (b, "since_ms");
+      json_builder_add_int_value (b, fired ? fired : iso_to_ms (a, "started_at"));
+      json_builder_set_member_name (b, "value");
+      json_builder_add_double_value (b, json_object_get_double_member_with_default (a, "value", 0));
+      json_builder_set_member_name (b, "message");
+      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "summary", ""));
+      JsonNode *ack = json_object_get_member (a, "ack");
+      JsonObject *ack_o = ack && JSON_NODE_HOLDS_OBJECT (ack) ? json_node_get_object (ack) : NULL;
+      json_builder_set_member_name (b, "acked_by");
+      if (ack_o == NULL)
+        {
+          json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "acked_at_ms");
+          json_builder_add_null_value (b);
+        }
+      else
+        {
+          json_builder_add_string_value (b, json_object_get_string_member_with_default (ack_o, "by", ""));
+          json_builder_set_member_name (b, "acked_at_ms");
+          json_builder_add_int_value (b, iso_to_ms (ack_o, "at"));
+        }
+      json_builder_end_object (b);
+    }
+}

@@ -1,0 +1,281 @@
+/* hub-config.c — see hub-config.h. */
+#include "hub-config.h"
+
+#include <string.h>
+
+#include "protocol/ioc-error.h"
+#include "protocol/ioc-keyfile.h"
+
+static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
+                                         "alerts", "units_owned", "connectors", "scorecard", NULL };
+static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive",
+                                          "sessions", "protocol", "receive_maximum", NULL };
+static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
+                                            "spool_max", "timeout", "gzip", NULL };
+static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens", NULL };
+static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
+static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
+                                             "snapshot_journal_size", NULL };
+static const gchar *const federation_keys[] = { "enabled", "national", "publish_interval", NULL };
+static const gchar *const known_groups[] = { "hub", "mqtt", "influx", "http", "windows", "journal", "federation", NULL };
+
+static gchar *
+resolve_path (const gchar *config_path, const gchar *value)
+{
+  if (value == NULL || value[0] == '\0')
+    return NULL;
+  if (g_path_is_absolute (value))
+    return g_strdup (value);
+  g_autofree gchar *dir = g_path_get_dirname (config_path);
+  return g_build_filename (dir, value, NULL);
+}
+
+void
+ioc_hub_config_free (IocHubConfig *self)
+{
+  if (self == NULL)
+    return;
+  g_free (self->path);
+  g_free (self->province);
+  g_free (self->hub_id);
+  g_free (self->units_path);
+  g_strfreev (self->calendar_paths);
+  g_free (self->procedures_path);
+  g_free (self->state_dir);
+  g_free (self->alerts_path);
+  g_strfreev (self->unit_filters);
+  g_free (self->mqtt_url);
+  g_free (self->mqtt_client_id);
+  g_free (self->mqtt_username);
+  g_free (self->mqtt_password);
+  g_free (self->influx_url);
+  g_free (self->influx_database);
+  g_free (self->influx_username);
+  g_free (self->influx_password);
+  g_free (self->http_listen);
+  g_free (self->dashboard_dir);
+  g_strfreev (self->display_tokens);
+  g_strfreev (self->operator_tokens);
+  g_free (self->connectors_dir);
+  g_free (self->scorecard_path);
+  ioc_score_config_free (self->scorecard);
+  g_free (self);
+}
+
+static gboolean
+check_groups (IocKeyFile *kf, GError **error)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (kf->kf, NULL);
+  for (guint i = 0; groups[i] != NULL; i++)
+    if (!g_strv_contains (known_groups, groups[i]))
+      {
+        g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                     "%s: [%s]: unknown group (expected hub, mqtt, influx, http, windows, journal, federation)",
+                     kf->path,
+                     groups[i]);
+        return FALSE;
+      }
+  return ioc_keyfile_check_keys (kf, "hub", hub_keys, error) && ioc_keyfile_check_keys (kf, "mqtt", mqtt_keys, error)
+         && ioc_keyfile_check_keys (kf, "influx", influx_keys, error)
+         && ioc_keyfile_check_keys (kf, "http", http_keys, error)
+         && ioc_keyfile_check_keys (kf, "windows", windows_keys, error)
+         && ioc_keyfile_check_keys (kf, "journal", journal_keys, error)
+         && ioc_keyfile_check_keys (kf, "federation", federation_keys, error);
+}
+
+static gchar **
+split_list (const gchar *value)
+{
+  if (value == NULL || value[0] == '\0')
+    return NULL;
+  gchar **parts = g_strsplit_set (value, ",;", -1);
+  GPtrArray *out = g_ptr_array_new ();
+  for (guint i = 0; parts[i] != NULL; i++)
+    {
+      gchar *p = g_strstrip (parts[i]);
+      if (p[0] != '\0')
+        g_ptr_array_add (out, g_strdup (p));
+    }
+  g_strfreev (parts);
+  g_ptr_array_add (out, NULL);
+  return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
+/* Long on purpose: one key after another in file order ([hub], [mqtt],
+ * [influx], [http], [windows], [journal], [federation]), each checked and
+ * refused where it is read, so the first error is the first in the file. */
+IocHubConfig *
+ioc_hub_config_load (const gchar *path, GError **error)
+{
+  g_autoptr (IocKeyFile) kf = ioc_keyfile_load (path, error);
+  if (kf == NULL)
+    return NULL;
+  if (!check_groups (kf, error))
+    return NULL;
+
+  g_autoptr (IocHubConfig) c = g_new0 (IocHubConfig, 1);
+  c->path = g_strdup (path);
+
+  c->province = ioc_keyfile_string (kf, "hub", "province", NULL, TRUE, error);
+  if (c->province == NULL)
+    return NULL;
+  if (strlen (c->province) != 2 || !g_ascii_isdigit (c->province[0]) || !g_ascii_isdigit (c->province[1]))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [hub] province: expected a 2-digit province code (e.g. 40), got '%s'", path, c->province);
+      return NULL;
+    }
+
+  c->mqtt_client_id = ioc_keyfile_string (kf, "mqtt", "client_id", NULL, TRUE, error);
+  if (c->mqtt_client_id == NULL)
+    return NULL;
+  if (c->mqtt_client_id[0] == '\0' || strlen (c->mqtt_client_id) > 64)
+    {
+      /* A persistent session needs a stable, explicit id: a random one
+       * silently makes every connect a new session. */
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [mqtt] client_id: expected a stable id of 1 to 64 characters (the broker keeps the "
+                   "hub's session under it)", path);
+      return NULL;
+    }
+  c->hub_id = ioc_keyfile_string (kf, "hub", "id", c->mqtt_client_id, FALSE, error);
+  for (const gchar *p = c->hub_id; *p; p++)
+    if (!(g_ascii_isalnum (*p) || *p == '-' || *p == '_'))
+      {
+        g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                     "%s: [hub] id: expected letters, digits, '-' or '_', got '%s'", path, c->hub_id);
+        return NULL;
+      }
+
+  g_autofree gchar *units = ioc_keyfile_string (kf, "hub", "units", NULL, TRUE, error);
+  if (units == NULL)
+    return NULL;
+  c->units_path = resolve_path (path, units);
+
+  g_autofree gchar *state_dir = ioc_keyfile_string (kf, "hub", "state_dir", NULL, TRUE, error);
+  if (state_dir == NULL)
+    return NULL;
+  c->state_dir = resolve_path (path, state_dir);
+
+  g_autofree gchar *calendar = ioc_keyfile_string (kf, "hub", "calendar", "", FALSE, error);
+  g_auto (GStrv) cal_list = split_list (calendar);
+  GPtrArray *cals = g_ptr_array_new ();
+  for (guint i = 0; cal_list && cal_list[i]; i++)
+    g_ptr_array_add (cals, resolve_path (path, cal_list[i]));
+  g_ptr_array_add (cals, NULL);
+  c->calendar_paths = (gchar **) g_ptr_array_free (cals, FALSE);
+
+  g_autofree gchar *procs = ioc_keyfile_string (kf, "hub", "procedures", "", FALSE, error);
+  c->procedures_path = resolve_path (path, procs);
+  g_autofree gchar *alerts = ioc_keyfile_string (kf, "hub", "alerts", "", FALSE, error);
+  c->alerts_path = resolve_path (path, alerts);
+  g_autofree gchar *owned = ioc_keyfile_string (kf, "hub", "units_owned", "", FALSE, error);
+  c->unit_filters = split_list (owned);
+  g_autofree gchar *connectors = ioc_keyfile_string (kf, "hub", "connectors", "", FALSE, error);
+  c->connectors_dir = resolve_path (path, connectors);
+  g_autofree gchar *scorecard = ioc_keyfile_string (kf, "hub", "scorecard", "", FALSE, error);
+  c->scorecard_path = resolve_path (path, scorecard);
+  if (c->scorecard_path != NULL)
+    {
+      /* Loaded here, so that --check and a reload refuse a bad file; its
+       * problems come one per line, each with its own file and line. */
+      c->scorecard = ioc_score_config_load (c->scorecard_path, error);
+      if (c->scorecard == NULL)
+        {
+          g_prefix_error (error, "%s: [hub] scorecard:\n", path);
+          return NULL;
+        }
+    }
+
+  c->mqtt_url = ioc_keyfile_string (kf, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error);
+  if (!g_str_has_prefix (c->mqtt_url, "tcp://") && !g_str_has_prefix (c->mqtt_url, "ssl://")
+      && !g_str_has_prefix (c->mqtt_url, "mqtt://") && !g_str_has_prefix (c->mqtt_url, "mqtts://"))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [mqtt] url: expected tcp://HOST:PORT or ssl://HOST:PORT, got '%s'", path, c->mqtt_url);
+      return NULL;
+    }
+  c->mqtt_username = ioc_keyfile_string (kf, "mqtt", "username", NULL, FALSE, error);
+  c->mqtt_password = ioc_keyfile_string (kf, "mqtt", "password", NULL, FALSE, error);
+  if (c->mqtt_username && c->mqtt_username[0] == '\0')
+    g_clear_pointer (&c->mqtt_username, g_free);
+  if (!ioc_keyfile_int (kf, "mqtt", "qos", 2, 1, 2, &c->mqtt_qos, error)
+      || !ioc_keyfile_int (kf, "mqtt", "keepalive", 20, 5, 600, &c->mqtt_keepalive_s, error)
+      || !ioc_keyfile_int (kf, "mqtt", "sessions", 4, 1, 64, &c->mqtt_sessions, error)
+      || !ioc_keyfile_int (kf, "mqtt", "receive_maximum", 1, 1, 65535, &c->mqtt_receive_maximum, error))
+    return NULL;
+  g_autofree gchar *protocol = ioc_keyfile_string (kf, "mqtt", "protocol", "5", FALSE, error);
+  if (g_str_equal (protocol, "5"))
+    c->mqtt_protocol = 5;
+  else if (g_str_equal (protocol, "3.1.1"))
+    c->mqtt_protocol = 4;
+  else
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [mqtt] protocol: expected 5 or 3.1.1, got '%s'", path,
+                   protocol);
+      return NULL;
+    }
+
+  c->influx_url = ioc_keyfile_string (kf, "influx", "url", "", FALSE, error);
+  if (c->influx_url[0] == '\0')
+    g_clear_pointer (&c->influx_url, g_free);
+  else if (!g_str_has_prefix (c->influx_url, "http://") && !g_str_has_prefix (c->influx_url, "https://"))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [influx] url: expected http://HOST:PORT (or empty for no InfluxDB), got '%s'", path,
+                   c->influx_url);
+      return NULL;
+    }
+  c->influx_database = ioc_keyfile_string (kf, "influx", "database", "ioc", FALSE, error);
+  c->influx_username = ioc_keyfile_string (kf, "influx", "username", NULL, FALSE, error);
+  c->influx_password = ioc_keyfile_string (kf, "influx", "password", NULL, FALSE, error);
+  if (!ioc_keyfile_size (kf, "influx", "batch_size", 1024 * 1024, 1024, 64 * 1024 * 1024,
+                         &c->influx_batch_bytes, error)
+      || !ioc_keyfile_size (kf, "influx", "spool_max", 1024ull * 1024 * 1024, 1024 * 1024,
+                            1024ull * 1024 * 1024 * 1024, &c->spool_max_bytes, error)
+      || !ioc_keyfile_duration (kf, "influx", "timeout", 10 * G_TIME_SPAN_SECOND, 100000, 600 * G_TIME_SPAN_SECOND,
+                                &c->influx_timeout_us, error)
+      || !ioc_keyfile_bool (kf, "influx", "gzip", TRUE, &c->influx_gzip, error))
+    return NULL;
+
+  c->http_listen = ioc_keyfile_string (kf, "http", "listen", "127.0.0.1:8080", FALSE, error);
+  g_autofree gchar *dashboard = ioc_keyfile_string (kf, "http", "dashboard_dir", "", FALSE, error);
+  c->dashboard_dir = resolve_path (path, dashboard);
+  g_autofree gchar *display = ioc_keyfile_string (kf, "http", "display_tokens", "", FALSE, error);
+  c->display_tokens = split_list (display);
+  g_autofree gchar *operators = ioc_keyfile_string (kf, "http", "operator_tokens", "", FALSE, error);
+  c->operator_tokens = split_list (operators);
+
+  if (!ioc_keyfile_duration (kf, "windows", "live", 10 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND, 300 * G_TIME_SPAN_SECOND,
+                             &c->live_window_us, error)
+      || !ioc_keyfile_duration (kf, "windows", "lateness", 10 * G_TIME_SPAN_SECOND, 0, 3600 * G_TIME_SPAN_SECOND,
+                                &c->lateness_us, error)
+      || !ioc_keyfile_duration (kf, "windows", "horizon", 6 * 3600 * G_TIME_SPAN_SECOND, 60 * G_TIME_SPAN_SECOND,
+                                7 * 86400 * G_TIME_SPAN_SECOND, &c->horizon_us, error))
+    return NULL;
+
+  if (!ioc_keyfile_size (kf, "journal", "segment_size", 64 * 1024 * 1024, 64 * 1024, 4ull * 1024 * 1024 * 1024,
+                         &c->journal_segment_bytes, error)
+      || !ioc_keyfile_duration (kf, "journal", "sync_interval", 20 * G_TIME_SPAN_MILLISECOND, 0,
+                                10 * G_TIME_SPAN_SECOND, &c->journal_sync_interval_us, error)
+      || !ioc_keyfile_duration (kf, "journal", "snapshot_interval", 60 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND,
+                                3600 * G_TIME_SPAN_SECOND, &c->snapshot_interval_us, error)
+      || !ioc_keyfile_size (kf, "journal", "snapshot_journal_size", 256 * 1024 * 1024, 64 * 1024,
+                            64ull * 1024 * 1024 * 1024, &c->snapshot_journal_bytes, error))
+    return NULL;
+
+  if (!ioc_keyfile_bool (kf, "federation", "enabled", FALSE, &c->federation, error)
+      || !ioc_keyfile_bool (kf, "federation", "national", FALSE, &c->national, error)
+      || !ioc_keyfile_duration (kf, "federation", "publish_interval", 5 * G_TIME_SPAN_SECOND,
+                                G_TIME_SPAN_SECOND, 3600 * G_TIME_SPAN_SECOND, &c->federation_interval_us, error))
+    return NULL;
+  if (c->national && !c->federation)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [federation] national: a national hub merges rollups, so it needs [federation] enabled = true",
+                   path);
+      return NULL;
+    }
+
+  return g_steal_pointer (&c);
+}

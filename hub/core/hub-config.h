@@ -1,0 +1,80 @@
+/* hub-config.h — hub.conf (SPEC §8) as a plain struct, validated in one go.
+ *
+ * Every key has a default in one table-like function (hub-config.c); every
+ * error names the file, the [group] and key, and what is expected.  Relative
+ * paths are taken relative to the config file's folder.  Main context. */
+#pragma once
+
+#include <glib.h>
+
+#include "score/score-config.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  gchar *path; /* the file this came from */
+
+  /* [hub] */
+  gchar *province;  /* 2 digits */
+  gchar *hub_id;    /* tags every point (SPEC §9) */
+  gchar *units_path;
+  gchar **calendar_paths; /* may be empty */
+  gchar *procedures_path; /* may be NULL */
+  gchar *state_dir;
+  gchar *alerts_path;     /* may be NULL */
+  gchar **unit_filters;   /* units this hub owns; NULL → all (topic filter per unit) */
+  gchar *connectors_dir;  /* declared connector configs (the expected inventory); may be NULL */
+  gchar *scorecard_path;  /* the 766 scorecard's weights and targets; NULL: no scorecard */
+  IocScoreConfig *scorecard; /* loaded and validated with this file; NULL with scorecard_path */
+
+  /* [mqtt] */
+  gchar *mqtt_url;
+  gchar *mqtt_client_id;
+  gchar *mqtt_username;
+  gchar *mqtt_password;
+  gint64 mqtt_qos;
+  gint64 mqtt_keepalive_s;
+  gint64 mqtt_sessions;        /* ingest sessions, units spread over them (hub/io/mqtt-client.h) */
+  gint64 mqtt_protocol;        /* 5 (MQTT 5) or 4 (3.1.1) */
+  gint64 mqtt_receive_maximum; /* MQTT 5 Receive Maximum per session */
+
+  /* [influx] */
+  gchar *influx_url; /* NULL or empty: no InfluxDB */
+  gchar *influx_database;
+  gchar *influx_username;
+  gchar *influx_password;
+  guint64 influx_batch_bytes;
+  guint64 spool_max_bytes;
+  gint64 influx_timeout_us;
+  gboolean influx_gzip;
+
+  /* [http] */
+  gchar *http_listen;
+  gchar *dashboard_dir;    /* the wall display's files; NULL → none served */
+  gchar **display_tokens;  /* read-only, never expire; revoke by removing */
+  gchar **operator_tokens; /* may also ack and silence */
+
+  /* [windows] */
+  gint64 live_window_us;
+  gint64 lateness_us;
+  gint64 horizon_us;
+
+  /* [journal] */
+  guint64 journal_segment_bytes;
+  gint64 journal_sync_interval_us;
+  gint64 snapshot_interval_us;
+  guint64 snapshot_journal_bytes; /* also snapshot when this much journal accumulated */
+
+  /* [federation] (SPEC §9; hub/federation/) */
+  gboolean federation;           /* publish our rollup, merge the other hubs' */
+  gboolean national;             /* merge every province's rollups (a national hub) */
+  gint64 federation_interval_us; /* how often our rollup is published */
+} IocHubConfig;
+
+IocHubConfig *ioc_hub_config_load (const gchar *path, GError **error);
+void          ioc_hub_config_free (IocHubConfig *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocHubConfig, ioc_hub_config_free)
+
+G_END_DECLS

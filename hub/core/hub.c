@@ -1,0 +1,981 @@
+/* hub.c — see hub.h.  The wiring of the pipeline and its timers.
+ *
+ * Threads: on_mqtt_message() runs on Paho's receive thread and touches only
+ * the journal and the inbox (both thread-safe).  Everything else here runs
+ * on the main context. */
+#include "hub.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "aggregate/device-health.h"
+#include "aggregate/dossier-tracker.h"
+#include "aggregate/queue-stats.h"
+#include "aggregate/rollup.h"
+#include "ingest/deadletter.h"
+#include "ingest/dedup.h"
+#include "ingest/envelope.h"
+#include "ingest/validate.h"
+#include "io/http-server.h"
+#include "io/handoff.h"
+#include "io/mqtt-client.h"
+#include "model/calendar.h"
+#include "model/units.h"
+#include "protocol/ioc-error.h"
+#include "protocol/ioc-stats.h"
+#include "sinks/influx-sink.h"
+#include "state/journal.h"
+#include "state/snapshot.h"
+
+struct _IocHub
+{
+  IocHubConfig *config;
+  IocClock *clock;
+  IocClock *own_clock;
+
+  /* reference data, swapped whole on reload */
+  IocUnitRegistry *units;
+  IocCalendar *calendar;
+  IocProcedures *procedures;
+
+  /* durability */
+  IocJournal *journal;
+  IocJournalPos processed_pos;
+  gint64 last_snapshot_us;
+  guint64 journal_bytes_at_snapshot;
+
+  /* stages */
+  IocDecoder *decoder;
+  IocDedup *dedup;
+  IocDeadLetter *deadletter;
+  IocQueueStats *queue_stats;
+  IocDeviceHealth *devices;
+  IocDossierTracker *dossiers;
+  IocRollup *rollup;
+
+  /* sinks, in the order they were added: InfluxDB first */
+  GArray *sinks; /* Sink */
+  IocInfluxSink *influx; /* NULL without [influx] url; also in sinks */
+
+  /* io */
+  IocMqttClient *mqtt;
+  IocHandoff *inbox;
+  IocHttpServer *http;
+  guint tick_source;
+  gboolean started;
+  gboolean stopped;
+  gint64 last_message_us; /* atomic: arrival of the newest message (Paho thread) */
+
+  IocHubView view;
+
+  IocStat *stat_received;
+  IocStat *stat_processed;
+  IocStat *stat_accepted;
+  IocStat *stat_replayed;
+  IocStat *stat_last_age;
+  IocStat *stat_journal_bytes;
+  IocStat *stat_snapshots;
+  IocStat *stat_snapshot_failures;
+};
+
+typedef struct
+{
+  const IocSinkVTable *vt;
+  gpointer self;
+} Sink;
+
+#define FOREACH_SINK(hub, sink) \
+  for (Sink *sink = (Sink *) (hub)->sinks->data; sink < (Sink *) (hub)->sinks->data + (hub)->sinks->len; sink++)
+
+/* ---- the pipeline, one message at a time (main context) ---- */
+
+static void
+reject (IocHub *self, IocReject reason, const gchar *detail, const gchar *topic, gsize topic_len,
+        const guint8 *payload, gsize len, gint64 arrival_us)
+{
+  ioc_deadletter_reject (self->deadletter, ioc_reject_name (reason), detail, topic, topic_len, payload, len,
+                         arrival_us);
+}
+
+/* TRUE when the message was accepted (it changed what the hub knows). */
+static gboolean
+hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
+             gint64 arrival_us)
+{
+  const IocRecord *rec = NULL;
+  const gchar *detail = NULL;
+
+  ioc_stat_add (self->stat_processed, 1);
+  IocReject r = ioc_decoder_decode (self->decoder, topic, topic_len, payload, len, &rec, &detail);
+  if (r != IOC_REJECT_NONE)
+    {
+      reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
+      return FALSE;
+    }
+  IocRecord *record = (IocRecord *) rec;
+  if (record->msg_type == IOC_MSG_STATE)
+    record->ts_us = arrival_us; /* state carries no envelope */
+
+  /* "now" for validation is the arrival time from the journal, so that a
+   * replay after a crash takes exactly the decisions the live run took. */
+  const IocUnit *unit_entry = NULL;
+  r = ioc_validate_unit (record, self->config->province, self->units, arrival_us, &unit_entry, &detail);
+  if (r != IOC_REJECT_NONE)
+    {
+      reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
+      return FALSE;
+    }
+  if (record->seq > 0 && ioc_dedup_check (self->dedup, record->kind, record->device, record->seq) == IOC_SEQ_DUPLICATE)
+    return FALSE;
+
+  /* SPEC §2: history under a code that merged away is reported under the
+   * commune that absorbed it. */
+  const gchar *unit = ioc_units_resolve_unit (self->units, unit_entry);
+
+  ioc_device_health_record (self->devices, record, unit, arrival_us);
+  if (record->msg_type == IOC_MSG_EVENT)
+    {
+      if (record->type == IOC_EV_DOSSIER)
+        ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us);
+      else if (record->kind == IOC_KIND_DESK || record->kind == IOC_KIND_KIOSK)
+        ioc_queue_stats_record (self->queue_stats, record, unit);
+    }
+  ioc_stat_add (self->stat_accepted, 1);
+  return TRUE;
+}
+
+static void
+inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
+{
+  IocHub *self = user_data;
+  guint accepted = 0;
+  for (guint i = 0; i < n; i++)
+    {
+      const IocHandoffMessage *item = items[i];
+      accepted += hub_process (self, ioc_handoff_message_topic (item), item->topic_len, ioc_handoff_message_payload (item),
+                   item->payload_len, item->arrival_us);
+      self->processed_pos.segment = item->pos_segment;
+      self->processed_pos.offset = item->pos_offset;
+    }
+  if (accepted > 0)
+    FOREACH_SINK (self, sink)
+      if (sink->vt->batch != NULL)
+        sink->vt->batch (sink->self, accepted);
+}
+
+/* Paho receive thread: make the message durable, then queue it. */
+static gboolean
+on_mqtt_message (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gpointer user_data)
+{
+  IocHub *self = user_data;
+  gint64 arrival_us = g_get_real_time ();
+  IocJournalPos pos;
+  g_autoptr (GError) error = NULL;
+  if (!ioc_journal_append (self->journal, topic, topic_len, payload, len, arrival_us, &pos, &error))
+    {
+      g_warning ("journal: cannot append (message not acknowledged, the broker keeps it): %s", error->message);
+      return FALSE;
+    }
+  ioc_stat_add (self->stat_received, 1);
+  __atomic_store_n (&self->last_message_us, arrival_us, __ATOMIC_RELAXED);
+  ioc_handoff_push (self->inbox, topic, topic_len, payload, len, arrival_us, pos.segment, pos.offset);
+  return TRUE;
+}
+
+static void
+on_mqtt_state (gboolean connected, gpointer user_data)
+{
+  (void) user_data;
+  (void) connected;
+}
+
+/* ---- facts, points and sinks ---- */
+
+static void
+fact_to_rollup_cb (const IocFact *fact, gpointer user_data)
+{
+  IocHub *self = user_data;
+  ioc_rollup_add (self->rollup, fact);
+}
+
+static void
+dossier_sampler_cb (IocRollup *rollup, gint64 minute_start_us, gpointer user_data)
+{
+  IocHub *self = user_data;
+  ioc_dossier_tracker_sample (self->dossiers, minute_start_us, fact_to_rollup_cb, self);
+}
+
+static void
+point_cb (const IocPoint *point, gpointer user_data)
+{
+  IocHub *self = user_data;
+  FOREACH_SINK (self, sink)
+    if (sink->vt->point != NULL)
+      sink->vt->point (sink->self, point);
+}
+
+/* InfluxDB refused a line alone: a dead letter, like a refused message. */
+static void
+influx_reject_cb (const gchar *topic, const gchar *line, const gchar *why, gpointer user_data)
+{
+  IocHub *self = user_data;
+  ioc_deadletter_reject (self->deadletter, "influx_rejected", why, topic, strlen (topic), (const guint8 *) line,
+                         strlen (line), g_get_real_time ());
+}
+
+static void
+publish_deadletter_cb (const gchar *topic, const gchar *json, gsize len, gpointer user_data)
+{
+  IocHub *self = user_data;
+  if (self->mqtt != NULL)
+    ioc_mqtt_client_publish (self->mqtt, topic, json, len, 1, FALSE);
+}
+
+/* ---- snapshots ---- */
+
+static GBytes *
+section (void (*save) (gpointer, GByteArray *), gpointer stage)
+{
+  GByteArray *out = g_byte_array_new ();
+  save (stage, out);
+  return g_byte_array_free_to_bytes (out);
+}
+
+static gboolean
+hub_save_snapshot (IocHub *self, GError **error)
+{
+  g_autoptr (IocSnapshot) snap = ioc_snapshot_new (self->processed_pos);
+  g_autoptr (GBytes) dedup = section ((void (*) (gpointer, GByteArray *)) ioc_dedup_save, self->dedup);
+  g_autoptr (GBytes) rollup = section ((void (*) (gpointer, GByteArray *)) ioc_rollup_save, self->rollup);
+  g_autoptr (GBytes) devices = section ((void (*) (gpointer, GByteArray *)) ioc_device_health_save, self->devices);
+  g_autoptr (GBytes) dossiers = section ((void (*) (gpointer, GByteArray *)) ioc_dossier_tracker_save, self->dossiers);
+  ioc_snapshot_add_section (snap, "dedup", dedup);
+  ioc_snapshot_add_section (snap, "rollup", rollup);
+  ioc_snapshot_add_section (snap, "devices", devices);
+  ioc_snapshot_add_section (snap, "dossiers", dossiers);
+  if (!ioc_snapshot_save (snap, self->config->state_dir, error))
+    return FALSE;
+  /* Only once the snapshot is durable may the journal before it go. */
+  ioc_journal_compact (self->journal, self->processed_pos);
+  self->journal_bytes_at_snapshot = ioc_journal_disk_bytes (self->journal);
+  self->last_snapshot_us = g_get_monotonic_time ();
+  ioc_stat_add (self->stat_snapshots, 1);
+  return TRUE;
+}
+
+static gboolean
+load_section (IocSnapshot *snap, const gchar *name,
+              gboolean (*load) (gpointer, const guint8 *, gsize, GError **), gpointer stage, GError **error)
+{
+  GBytes *data = ioc_snapshot_get_section (snap, name);
+  if (data == NULL)
+    return TRUE; /* a stage added since that snapshot starts empty */
+  gsize len = 0;
+  const guint8 *p = g_bytes_get_data (data, &len);
+  if (!load (stage, p, len, error))
+    {
+      g_prefix_error (error, "snapshot section '%s': ", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us,
+           IocJournalPos pos, gpointer user_data)
+{
+  IocHub *self = user_data;
+  hub_process (self, topic, topic_len, payload, len, arrival_us);
+  self->processed_pos = pos;
+  ioc_stat_add (self->stat_replayed, 1);
+  return TRUE;
+}
+
+static gboolean
+hub_restore (IocHub *self, GError **error)
+{
+  g_autoptr (IocSnapshot) snap = ioc_snapshot_load (self->config->state_dir, error);
+  if (snap == NULL && error != NULL && *error != NULL)
+    {
+      /* Starting empty would count the journal's survivors again on top of
+       * what InfluxDB already has: refuse, and say what to do. */
+      g_prefix_error (error, "cannot restore state from %s (move the state directory aside to start empty): ",
+                      self->config->state_dir);
+      return FALSE;
+    }
+  IocJournalPos from = { 0, 0 };
+  if (snap != NULL)
+    {
+      if (!load_section (snap, "dedup", (gpointer) ioc_dedup_load, self->dedup, error)
+          || !load_section (snap, "rollup", (gpointer) ioc_rollup_load, self->rollup, error)
+          || !load_section (snap, "devices", (gpointer) ioc_device_health_load, self->devices, error)
+          || !load_section (snap, "dossiers", (gpointer) ioc_dossier_tracker_load, self->dossiers, error))
+        return FALSE;
+      from = ioc_snapshot_pos (snap);
+    }
+  self->processed_pos = from;
+  guint64 n = 0;
+  gint64 t0 = g_get_monotonic_time ();
+  if (!ioc_journal_replay (self->journal, from, replay_cb, self, &n, error))
+    {
+      g_prefix_error (error, "journal replay: ");
+      return FALSE;
+    }
+  if (snap != NULL || n > 0)
+    g_message ("state: restored snapshot%s and replayed %" G_GUINT64_FORMAT " journaled message(s) in %.2f s",
+               snap ? "" : " (none yet)", n, (g_get_monotonic_time () - t0) / 1e6);
+  self->journal_bytes_at_snapshot = ioc_journal_disk_bytes (self->journal);
+  self->last_snapshot_us = g_get_monotonic_time ();
+  return TRUE;
+}
+
+/* ---- the clock tick ---- */
+
+static void
+hub_tick (IocHub *self)
+{
+  gint64 now = ioc_clock_now (self->clock);
+  ioc_dossier_tracker_sweep (self->dossiers, now);
+  ioc_rollup_tick (self->rollup, now);
+  FOREACH_SINK (self, sink)
+    if (sink->vt->tick != NULL)
+      sink->vt->tick (sink->self, now);
+
+  g_autoptr (GError) error = NULL;
+  if (!ioc_journal_sync (self->journal, &error))
+    g_warning ("journal: sync failed: %s", error->message);
+  g_clear_error (&error);
+
+  gint64 last = __atomic_load_n (&self->last_message_us, __ATOMIC_RELAXED);
+  ioc_stat_set_double (self->stat_last_age, last > 0 ? (g_get_real_time () - last) / 1e6 : -1.0);
+  guint64 jbytes = ioc_journal_disk_bytes (self->journal);
+  ioc_stat_set (self->stat_journal_bytes, (gint64) jbytes);
+
+  gboolean due = g_get_monotonic_time () - self->last_snapshot_us >= self->config->snapshot_interval_us
+                 || jbytes - MIN (jbytes, self->journal_bytes_at_snapshot) >= self->config->snapshot_journal_bytes;
+  if (due && !hub_save_snapshot (self, &error))
+    {
+      ioc_stat_add (self->stat_snapshot_failures, 1);
+      g_warning ("snapshot: %s (will retry; the journal keeps growing until one succeeds)", error->message);
+      self->last_snapshot_us = g_get_monotonic_time ();
+    }
+}
+
+static gboolean
+tick_cb (gpointer data)
+{
+  hub_tick (data);
+  return G_SOURCE_CONTINUE;
+}
+
+/* ---- HTTP ---- */
+
+static void
+healthz_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  IocHub *self = user_data;
+  gboolean mqtt_ok = self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
+  gboolean influx_ok = self->influx == NULL || ioc_influx_sink_is_healthy (self->influx);
+  gint64 last = __atomic_load_n (&self->last_message_us, __ATOMIC_RELAXED);
+  g_autofree gchar *body = g_strdup_printf (
+      "{\"status\":\"%s\",\"mqtt_connected\":%s,\"influx_healthy\":%s,\"last_message_age_s\":%.1f,"
+      "\"spool_bytes\":%" G_GUINT64_FORMAT ",\"journal_bytes\":%" G_GUINT64_FORMAT "}\n",
+      mqtt_ok ? (influx_ok ? "ok" : "degraded") : "down", mqtt_ok ? "true" : "false",
+      influx_ok ? "true" : "false", last > 0 ? (g_get_real_time () - last) / 1e6 : -1.0,
+      self->influx ? ioc_influx_sink_pending_bytes (self->influx) : 0, ioc_journal_disk_bytes (self->journal));
+  ioc_http_reply (msg, mqtt_ok ? 200 : 503, "application/json", body, strlen (body));
+}
+
+/* ---- life cycle ---- */
+
+static gboolean
+load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **calendar, IocProcedures **procs,
+                GError **error)
+{
+  *units = ioc_units_load (config->units_path, error);
+  if (*units == NULL)
+    {
+      g_prefix_error (error, "%s: [hub] units: ", config->path);
+      return FALSE;
+    }
+  if (config->calendar_paths == NULL || config->calendar_paths[0] == NULL)
+    {
+      /* No holidays known: deadlines count weekends only.  Say so once. */
+      static const gchar fallback[] = "[calendar]\nweekend = sat,sun\n";
+      g_warning ("%s: [hub] calendar is empty: deadlines skip weekends but no public holidays", config->path);
+      *calendar = ioc_calendar_load_data ("(built-in weekends-only calendar)", fallback, sizeof fallback - 1, error);
+    }
+  else
+    *calendar = ioc_calendar_load ((const gchar *const *) config->calendar_paths, error);
+  if (*calendar == NULL)
+    {
+      g_prefix_error (error, "%s: [hub] calendar: ", config->path);
+      return FALSE;
+    }
+  *procs = NULL;
+  if (config->procedures_path != NULL)
+    {
+      *procs = ioc_procedures_load (config->procedures_path, error);
+      if (*procs == NULL)
+        {
+          g_prefix_error (error, "%s: [hub] procedures: ", config->path);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
+/* Every registry code when the hub takes the whole province, or the units
+ * it owns; mqtt-client.h says how they spread over the sessions. */
+static void
+subscribe_units (IocHub *self)
+{
+  g_autoptr (GPtrArray) codes = self->config->unit_filters ? NULL : ioc_units_codes (self->units);
+  const gchar *const *units = codes ? (const gchar *const *) codes->pdata : (const gchar *const *) self->config->unit_filters;
+  guint n = codes ? codes->len : g_strv_length (self->config->unit_filters);
+  ioc_mqtt_client_subscribe_units (self->mqtt, self->config->province, units, n, codes != NULL);
+}
+
+static void
+hub_register_stats (IocHub *self)
+{
+  self->stat_received = ioc_stat ("iochub_messages_received_total", NULL, IOC_STAT_COUNTER, "Messages received from the broker and journaled");
+  self->stat_processed = ioc_stat ("iochub_messages_processed_total", NULL, IOC_STAT_COUNTER, "Messages run through decode and validation (including replays)");
+  self->stat_accepted = ioc_stat ("iochub_messages_accepted_total", NULL, IOC_STAT_COUNTER, "Messages that passed validation and de-duplication");
+  self->stat_replayed = ioc_stat ("iochub_messages_replayed_total", NULL, IOC_STAT_COUNTER, "Messages replayed from the journal at start");
+  self->stat_last_age = ioc_stat ("iochub_last_message_age_seconds", NULL, IOC_STAT_GAUGE, "Seconds since the last message arrived (-1: none yet)");
+  self->stat_journal_bytes = ioc_stat ("iochub_journal_disk_bytes", NULL, IOC_STAT_GAUGE, "Bytes of journal on disk");
+  self->stat_snapshots = ioc_stat ("iochub_snapshots_total", NULL, IOC_STAT_COUNTER, "Snapshots saved");
+  self->stat_snapshot_failures = ioc_stat ("iochub_snapshot_failures_total", NULL, IOC_STAT_COUNTER, "Snapshots that failed to save");
+}
+
+static gboolean
+hub_open_journal (IocHub *self, const IocHubConfig *config, GError **error)
+{
+  if (g_mkdir_with_parents (config->state_dir, 0750) != 0)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: [hub] state_dir: cannot create %s: %s", config->path,
+                   config->state_dir, g_strerror (errno));
+      return FALSE;
+    }
+  g_autofree gchar *journal_dir = g_build_filename (config->state_dir, "journal", NULL);
+  IocJournalOptions jopts = { 0 };
+  jopts.segment_bytes = config->journal_segment_bytes;
+  jopts.sync_interval_us = config->journal_sync_interval_us;
+  self->journal = ioc_journal_open (journal_dir, &jopts, error);
+  return self->journal != NULL;
+}
+
+/* The stages in pipeline order, each wired to the next by its emit
+ * callback: decoder → dedup → device health, queue stats, dossier tracker
+ * → rollup → the sinks. */
+static void
+hub_build_stages (IocHub *self, const IocHubConfig *config)
+{
+  self->decoder = ioc_decoder_new ();
+  self->dedup = ioc_dedup_new ();
+  /* A hub that owns some units sees a portal connector's messages for
+   * those units only: the other seqs are not lost, they are another hub's. */
+  if (config->unit_filters != NULL)
+    ioc_dedup_set_gapless (self->dedup, IOC_KIND_PORTAL, TRUE);
+  self->deadletter = ioc_deadletter_new (config->province, publish_deadletter_cb, self);
+  IocRollupOptions ropts = { 0 };
+  ropts.live_window_us = config->live_window_us;
+  ropts.lateness_us = config->lateness_us;
+  ropts.horizon_us = config->horizon_us;
+  self->rollup = ioc_rollup_new (&ropts, point_cb, self);
+  self->queue_stats = ioc_queue_stats_new (fact_to_rollup_cb, self);
+  self->devices = ioc_device_health_new ();
+  self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
+  ioc_rollup_add_gauge_sampler (self->rollup, ioc_device_health_sample, self->devices);
+  ioc_rollup_add_gauge_sampler (self->rollup, dossier_sampler_cb, self);
+}
+
+/* The InfluxDB sink, the first of the sinks, when [influx] url is set. */
+static gboolean
+hub_add_influx (IocHub *self, const IocHubConfig *config, GError **error)
+{
+  if (config->influx_url == NULL)
+    return TRUE;
+  g_autofree gchar *spool_dir = g_build_filename (config->state_dir, "spool", NULL);
+  IocInfluxSinkOptions o = { 0 };
+  o.province = config->province;
+  o.hub_id = config->hub_id;
+  o.spool_dir = spool_dir;
+  o.spool_max_bytes = config->spool_max_bytes;
+  o.writer.url = config->influx_url;
+  o.writer.database = config->influx_database;
+  o.writer.username = config->influx_username;
+  o.writer.password = config->influx_password;
+  o.writer.max_batch_bytes = config->influx_batch_bytes;
+  o.writer.timeout_us = config->influx_timeout_us;
+  o.writer.retry_initial_us = 200 * G_TIME_SPAN_MILLISECOND;
+  o.writer.retry_max_us = 30 * G_TIME_SPAN_SECOND;
+  o.writer.gzip = config->influx_gzip;
+  self->influx = ioc_influx_sink_new (&o, influx_reject_cb, self, error);
+  if (self->influx == NULL)
+    return FALSE;
+  ioc_hub_add_sink (self, ioc_influx_sink_vtable (), self->influx);
+  return TRUE;
+}
+
+/* The MQTT client with the hub's subscriptions (the province, or the units
+ * this hub owns), and the inbox its messages cross to the main context by. */
+static gboolean
+hub_open_mqtt (IocHub *self, const IocHubConfig *config, GError **error)
+{
+  IocMqttOptions mopts = { 0 };
+  mopts.url = config->mqtt_url;
+  mopts.client_id = config->mqtt_client_id;
+  mopts.username = config->mqtt_username;
+  mopts.password = config->mqtt_password;
+  mopts.keepalive_s = (gint) config->mqtt_keepalive_s;
+  mopts.qos = (gint) config->mqtt_qos;
+  mopts.sessions = (gint) config->mqtt_sessions;
+  mopts.protocol = (gint) config->mqtt_protocol;
+  mopts.receive_maximum = (gint) config->mqtt_receive_maximum;
+  self->mqtt = ioc_mqtt_client_new (&mopts, on_mqtt_message, on_mqtt_state, self, error);
+  if (self->mqtt == NULL)
+    return FALSE;
+  subscribe_units (self);
+  g_autofree gchar *record = g_build_filename (config->state_dir, "mqtt-subscriptions.txt", NULL);
+  ioc_mqtt_client_record_subscriptions (self->mqtt, record);
+  self->inbox = ioc_handoff_new_inbox (65536, inbox_drain_cb, self);
+  return TRUE;
+}
+
+IocHub *
+ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
+{
+  g_autoptr (IocHub) self = g_new0 (IocHub, 1);
+  self->config = config;
+  if (clock == NULL)
+    clock = self->own_clock = ioc_clock_new_real ();
+  self->clock = clock;
+  self->sinks = g_array_new (FALSE, FALSE, sizeof (Sink));
+  hub_register_stats (self);
+
+  if (!load_reference (config, &self->units, &self->calendar, &self->procedures, error)
+      || !hub_open_journal (self, config, error))
+    return NULL;
+  hub_build_stages (self, config);
+  if (!hub_add_influx (self, config, error) || !hub_open_mqtt (self, config, error) || !hub_restore (self, error))
+    return NULL;
+
+  /* Listening before start, so consumers can add their routes. */
+  self->http = ioc_http_server_new (config->http_listen, error);
+  if (self->http == NULL)
+    return NULL;
+  ioc_http_server_route (self->http, "/healthz", healthz_cb, self);
+  return g_steal_pointer (&self);
+}
+
+void
+ioc_hub_ingest (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
+                gint64 arrival_us)
+{
+  hub_process (self, topic, topic_len, payload, len, arrival_us);
+}
+
+void
+ioc_hub_tick (IocHub *self)
+{
+  hub_tick (self);
+}
+
+const IocHubView *
+ioc_hub_view (IocHub *self)
+{
+  self->view.config = self->config;
+  self->view.clock = self->clock;
+  self->view.units = self->units;
+  self->view.calendar = self->calendar;
+  self->view.rollup = self->rollup;
+  self->view.dossiers = self->dossiers;
+  self->view.devices = self->devices;
+  self->view.dedup = self->dedup;
+  self->view.deadletter = self->deadletter;
+  self->view.mqtt = self->mqtt;
+  self->view.http = self->http;
+  return &self->view;
+}
+
+const IocHubConfig *
+ioc_hub_config (IocHub *self)
+{
+  return self->config;
+}
+
+gint64
+ioc_hub_now (IocHub *self)
+{
+  return ioc_clock_now (self->clock);
+}
+
+const IocCalendar *
+ioc_hub_calendar (IocHub *self)
+{
+  return self->calendar;
+}
+
+const IocUnit *
+ioc_hub_unit_lookup (IocHub *self, const gchar *code, gint64 at_us)
+{
+  return ioc_units_lookup (self->units, code, at_us);
+}
+
+GPtrArray *
+ioc_hub_units_current (IocHub *self, gint64 now_us)
+{
+  return ioc_units_current (self->units, now_us);
+}
+
+gboolean
+ioc_hub_live (IocHub *self, IocMeasurement m, const gchar *unit, guint8 channel, gint64 now_us, IocPoint *out)
+{
+  return ioc_rollup_live (self->rollup, m, unit, channel, now_us, out);
+}
+
+gboolean
+ioc_hub_dossier_indicators (IocHub *self, const gchar *unit, IocPeriod period, gint64 now_us,
+                            IocDossierIndicators *out)
+{
+  return ioc_dossier_tracker_indicators (self->dossiers, unit, period, now_us, out);
+}
+
+void
+ioc_hub_foreach_dossier_unit (IocHub *self, void (*fn) (const gchar *unit, gpointer), gpointer user_data)
+{
+  ioc_dossier_tracker_foreach_unit (self->dossiers, fn, user_data);
+}
+
+void
+ioc_hub_set_overdue_func (IocHub *self, IocDossierOverdueFunc fn, gpointer user_data)
+{
+  ioc_dossier_tracker_set_overdue_func (self->dossiers, fn, user_data);
+}
+
+gboolean
+ioc_hub_device_summary (IocHub *self, const gchar *unit, gint64 now_us, IocDeviceSummary *out)
+{
+  return ioc_device_health_summary (self->devices, unit, now_us, out);
+}
+
+GHashTable *
+ioc_hub_device_summaries (IocHub *self, gint64 now_us)
+{
+  return ioc_device_health_summaries (self->devices, now_us);
+}
+
+void
+ioc_hub_foreach_connector (IocHub *self, gint64 now_us, IocConnectorInfoFunc fn, gpointer user_data)
+{
+  ioc_device_health_foreach_connector (self->devices, now_us, fn, user_data);
+}
+
+void
+ioc_hub_foreach_dedup_device (IocHub *self, IocDedupDeviceFunc fn, gpointer user_data)
+{
+  ioc_dedup_foreach (self->dedup, fn, user_data);
+}
+
+gint64
+ioc_hub_dedup_missing_total (IocHub *self)
+{
+  return ioc_dedup_missing_total (self->dedup);
+}
+
+gint64
+ioc_hub_dedup_duplicates_total (IocHub *self)
+{
+  return ioc_dedup_duplicates_total (self->dedup);
+}
+
+void
+ioc_hub_foreach_deadletter_device (IocHub *self, IocDeadLetterDeviceFunc fn, gpointer user_data)
+{
+  ioc_deadletter_foreach_device (self->deadletter, fn, user_data);
+}
+
+gint64
+ioc_hub_deadletter_total (IocHub *self)
+{
+  return ioc_deadletter_total (self->deadletter);
+}
+
+gboolean
+ioc_hub_mqtt_is_connected (IocHub *self)
+{
+  return self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
+}
+
+gboolean
+ioc_hub_publish (IocHub *self, const gchar *topic, const void *payload, gsize len, gint qos, gboolean retained)
+{
+  return self->mqtt != NULL && ioc_mqtt_client_publish (self->mqtt, topic, payload, len, qos, retained);
+}
+
+void
+ioc_hub_capture_publishes (IocHub *self, IocMqttCaptureFunc fn, gpointer user_data)
+{
+  g_return_if_fail (!self->started && self->mqtt != NULL);
+  ioc_mqtt_client_capture (self->mqtt, fn, user_data);
+}
+
+void
+ioc_hub_add_route (IocHub *self, const gchar *path, SoupServerCallback handler, gpointer user_data)
+{
+  ioc_http_server_route (self->http, path, handler, user_data);
+}
+
+IocHttpServer *
+ioc_hub_http_server (IocHub *self)
+{
+  return self->http;
+}
+
+void
+ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink)
+{
+  g_return_if_fail (!self->started && vtable != NULL);
+  Sink entry = { vtable, sink };
+  g_array_append_val (self->sinks, entry);
+}
+
+/* The observer functions of before the sinks: each one a sink of one
+ * function that the hub owns. */
+typedef struct
+{
+  GCallback fn;
+  gpointer user_data;
+} Observer;
+
+static Observer *
+observer_new (GCallback fn, gpointer user_data)
+{
+  Observer *o = g_new (Observer, 1);
+  o->fn = fn;
+  o->user_data = user_data;
+  return o;
+}
+
+static void
+observer_tick (gpointer self, gint64 now_us)
+{
+  Observer *o = self;
+  ((IocHubTickFunc) o->fn) (now_us, o->user_data);
+}
+
+static void
+observer_batch (gpointer self, guint n_accepted)
+{
+  Observer *o = self;
+  ((IocHubBatchFunc) o->fn) (n_accepted, o->user_data);
+}
+
+static void
+observer_reload (gpointer self)
+{
+  Observer *o = self;
+  ((IocHubReloadFunc) o->fn) (o->user_data);
+}
+
+static void
+observer_point (gpointer self, const IocPoint *point)
+{
+  Observer *o = self;
+  ((IocPointFunc) o->fn) (point, o->user_data);
+}
+
+static const IocSinkVTable tick_observer = { .name = "tick observer", .tick = observer_tick, .free = g_free };
+static const IocSinkVTable batch_observer = { .name = "batch observer", .batch = observer_batch, .free = g_free };
+static const IocSinkVTable reload_observer = { .name = "reload observer", .reload = observer_reload, .free = g_free };
+static const IocSinkVTable point_observer = { .name = "point observer", .point = observer_point, .free = g_free };
+
+void
+ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data)
+{
+  ioc_hub_add_sink (self, &tick_observer, observer_new (G_CALLBACK (fn), user_data));
+}
+
+void
+ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data)
+{
+  ioc_hub_add_sink (self, &batch_observer, observer_new (G_CALLBACK (fn), user_data));
+}
+
+void
+ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data)
+{
+  ioc_hub_add_sink (self, &reload_observer, observer_new (G_CALLBACK (fn), user_data));
+}
+
+void
+ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data)
+{
+  ioc_hub_add_sink (self, &point_observer, observer_new (G_CALLBACK (fn), user_data));
+}
+
+gboolean
+ioc_hub_start (IocHub *self, GError **error)
+{
+  g_return_val_if_fail (!self->started, FALSE);
+
+  FOREACH_SINK (self, sink)
+    if (sink->vt->start != NULL && !sink->vt->start (sink->self, error))
+      {
+        g_prefix_error (error, "%s: ", sink->vt->name);
+        return FALSE;
+      }
+
+  hub_tick (self);
+  self->tick_source = g_timeout_add (1000, tick_cb, self);
+  ioc_mqtt_client_start (self->mqtt);
+  self->started = TRUE;
+  g_message ("hub %s: province %s, %u units, http on port %u, %s", self->config->hub_id, self->config->province,
+             ioc_units_size (self->units), ioc_http_server_port (self->http),
+             self->influx ? "writing to InfluxDB" : "no InfluxDB configured");
+  return TRUE;
+}
+
+void
+ioc_hub_stop (IocHub *self)
+{
+  if (self->stopped)
+    return;
+  self->stopped = TRUE;
+  if (self->tick_source != 0)
+    {
+      g_source_remove (self->tick_source);
+      self->tick_source = 0;
+    }
+  /* Disconnect first so nothing new arrives, then finish what was journaled. */
+  g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
+  if (self->inbox != NULL)
+    ioc_handoff_drain_now (self->inbox);
+  if (self->started)
+    {
+      ioc_rollup_tick (self->rollup, ioc_clock_now (self->clock));
+      FOREACH_SINK (self, sink)
+        if (sink->vt->stop != NULL)
+          sink->vt->stop (sink->self);
+    }
+  g_autoptr (GError) error = NULL;
+  if (!hub_save_snapshot (self, &error))
+    g_warning ("snapshot at shutdown: %s (the journal will be replayed at next start)", error->message);
+}
+
+void
+ioc_hub_free (IocHub *self)
+{
+  if (self == NULL)
+    return;
+  if (self->started && !self->stopped)
+    ioc_hub_stop (self);
+  if (self->tick_source != 0)
+    g_source_remove (self->tick_source);
+  g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
+  /* After Paho is gone, the inbox's only producer. */
+  if (self->inbox != NULL)
+    ioc_handoff_close (self->inbox);
+  g_clear_pointer (&self->inbox, ioc_handoff_unref);
+  if (self->sinks != NULL)
+    {
+      FOREACH_SINK (self, sink)
+        if (sink->vt->free != NULL)
+          sink->vt->free (sink->self);
+      g_array_unref (self->sinks);
+      self->sinks = NULL;
+      self->influx = NULL;
+    }
+  g_clear_pointer (&self->http, ioc_http_server_free);
+  g_clear_pointer (&self->dossiers, ioc_dossier_tracker_free);
+  g_clear_pointer (&self->devices, ioc_device_health_free);
+  g_clear_pointer (&self->queue_stats, ioc_queue_stats_free);
+  g_clear_pointer (&self->rollup, ioc_rollup_free);
+  g_clear_pointer (&self->deadletter, ioc_deadletter_free);
+  g_clear_pointer (&self->dedup, ioc_dedup_free);
+  g_clear_pointer (&self->decoder, ioc_decoder_free);
+  g_clear_pointer (&self->journal, ioc_journal_free);
+  g_clear_pointer (&self->procedures, ioc_procedures_free);
+  g_clear_pointer (&self->calendar, ioc_calendar_free);
+  g_clear_pointer (&self->units, ioc_units_free);
+  g_clear_pointer (&self->own_clock, ioc_clock_free);
+  g_clear_pointer (&self->config, ioc_hub_config_free);
+  g_free (self);
+}
+
+gboolean
+ioc_hub_reload (IocHub *self, GError **error)
+{
+  /* Parse and validate everything first; swap only when all of it is good:
+   * a reload never throws state away.  Journal, windows, dossiers and alerts
+   * are kept. */
+  g_autoptr (IocHubConfig) fresh = ioc_hub_config_load (self->config->path, error);
+  if (fresh == NULL)
+    return FALSE;
+  IocUnitRegistry *units = NULL;
+  IocCalendar *calendar = NULL;
+  IocProcedures *procs = NULL;
+  if (!load_reference (fresh, &units, &calendar, &procs, error))
+    {
+      g_clear_pointer (&units, ioc_units_free);
+      g_clear_pointer (&calendar, ioc_calendar_free);
+      g_clear_pointer (&procs, ioc_procedures_free);
+      return FALSE;
+    }
+  ioc_dossier_tracker_set_calendar (self->dossiers, calendar, procs);
+  ioc_units_free (self->units);
+  ioc_calendar_free (self->calendar);
+  if (self->procedures != NULL)
+    ioc_procedures_free (self->procedures);
+  self->units = units;
+  self->calendar = calendar;
+  self->procedures = procs;
+  if (self->mqtt != NULL)
+    subscribe_units (self); /* new units' filters */
+  /* Screen and operator tokens are revocable in the config: the lists are
+   * swapped in place, so every reader of the config sees the new ones from
+   * now on. */
+  guint n_display = fresh->display_tokens ? g_strv_length (fresh->display_tokens) : 0;
+  guint n_operator = fresh->operator_tokens ? g_strv_length (fresh->operator_tokens) : 0;
+  gchar **old = self->config->display_tokens;
+  self->config->display_tokens = g_steal_pointer (&fresh->display_tokens);
+  fresh->display_tokens = old;
+  old = self->config->operator_tokens;
+  self->config->operator_tokens = g_steal_pointer (&fresh->operator_tokens);
+  fresh->operator_tokens = old;
+  g_message ("reload: %s: %u units, calendar and procedures reloaded; %u display and %u operator token(s)",
+             fresh->path, ioc_units_size (units), n_display, n_operator);
+  FOREACH_SINK (self, sink)
+    if (sink->vt->reload != NULL)
+      sink->vt->reload (sink->self);
+  return TRUE;
+}
+
+guint
+ioc_hub_http_port (IocHub *self)
+{
+  return self->http ? ioc_http_server_port (self->http) : 0;
+}
+
+gboolean
+ioc_hub_check (const gchar *config_path, GString *report, GError **error)
+{
+  g_autoptr (IocHubConfig) config = ioc_hub_config_load (config_path, error);
+  if (config == NULL)
+    return FALSE;
+  IocUnitRegistry *units = NULL;
+  IocCalendar *calendar = NULL;
+  IocProcedures *procs = NULL;
+  gboolean ok = load_reference (config, &units, &calendar, &procs, error);
+  if (ok)
+    g_string_append_printf (report, "%s: OK (province %s, hub %s, %u registry entries, %u calendar file(s)%s)\n",
+                            config_path, config->province, config->hub_id, ioc_units_size (units),
+                            g_strv_length (config->calendar_paths), procs ? ", procedures" : "");
+  g_clear_pointer (&units, ioc_units_free);
+  g_clear_pointer (&calendar, ioc_calendar_free);
+  g_clear_pointer (&procs, ioc_procedures_free);
+  return ok;
+}
