@@ -16,11 +16,14 @@
 #   6. dpkg --purge of both: nothing of theirs is left.
 # Everything happens under one temporary folder, removed at the end (KEEP=1
 # keeps it); nothing on this machine is installed or changed.  Needs root.
+# BUILT=DIR takes the packages from an earlier KEEP=1 run's DIR/src instead
+# of steps 1-3 (to work on the later steps).
 # Run by `ops/test.sh --packages`; takes minutes (the timings are printed).
 set -euo pipefail
 
 src_root="$(cd "$(dirname "$0")/../.." && pwd)"
 work="$(mktemp -d "${TMPDIR:-/var/tmp}/iochub-packages.XXXXXX")"
+chmod 0711 "$work"  # mosquitto, once it dropped to its user, writes its log below
 phase_start=$SECONDS
 all_start=$SECONDS
 cleanup() {
@@ -39,6 +42,13 @@ for tool in dpkg-buildpackage dh lintian mmdebstrap mosquitto mosquitto_pub curl
   command -v "$tool" >/dev/null || fail "$tool missing: run ops/setup.sh --packages"
 done
 
+if [ -n "${BUILT:-}" ]; then
+  mkdir -p "$work/src"
+  cp -r "$BUILT/src/." "$work/src/"
+  version="$(dpkg-parsechangelog -l "$work/src/iochub/debian/changelog" -S Version)"
+  arch="$(dpkg --print-architecture)"
+  debs=("$work/src/iochub_${version}_$arch.deb" "$work/src/ioc-connector_${version}_$arch.deb")
+else
 phase "clean checkout"
 rev="$(git -C "$src_root" stash create)"
 rev="${rev:-HEAD}"
@@ -66,6 +76,7 @@ cat "$work/lintian.log"
 echo "lintian: $(grep -c '^E:' "$work/lintian.log" || true) errors, $(grep -c '^W:' "$work/lintian.log" || true) warnings," \
   "$(grep -c '^I:' "$work/lintian.log" || true) info, $(grep -c '^O:' "$work/lintian.log" || true) overridden (with reasons)"
 [ "$lintian_rc" = 0 ] || fail "lintian"
+fi
 
 phase "fresh Debian root + apt install"
 sources=""
@@ -80,7 +91,7 @@ cp "${debs[@]}" "$work/debs/"
 # shellcheck disable=SC2016  # $1 is mmdebstrap's, in its hook
 if ! mmdebstrap --variant=apt --quiet \
     --customize-hook="copy-in $work/debs/$(basename "${debs[0]}") $work/debs/$(basename "${debs[1]}") /tmp" \
-    --customize-hook='chroot "$1" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/*.deb' \
+    --customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/*.deb"' \
     --customize-hook='rm -f "$1"/tmp/*.deb' \
     "$suite" "$r" "$sources" >"$work/mmdebstrap.log" 2>&1; then
   tail -40 "$work/mmdebstrap.log"; fail "mmdebstrap / apt install"
@@ -98,8 +109,9 @@ CONF
 mkdir -p "$work/mosquitto"
 chmod 0777 "$work/mosquitto"
 
-# In a private mount and network namespace: the root's /dev and /proc, and
-# a loopback of its own where the installed defaults (1883, 8080) are free.
+# In a private mount, network and PID namespace: the root's /dev and /proc,
+# a loopback of its own where the installed defaults (1883, 8080) are free,
+# and whatever is still running when it ends is killed with it.
 cat >"$work/run-installed.sh" <<'SH'
 set -euo pipefail
 r="$1"; work="$2"
@@ -118,6 +130,7 @@ in_root id iochub
 in_root id ioc-connector
 in_root id -nG iochub | grep -qw ioc-connector || fail "iochub is not in group ioc-connector"
 grep -q '^dashboard_dir = /usr/share/iochub/www' "$r/etc/iochub/hub.conf" || fail "dashboard_dir"
+grep -q '^connectors = connectors' "$r/etc/iochub/hub.conf" || fail "[hub] connectors"
 for unit in iochub.service ioc-connector@.service; do
   for bin in $(sed -n 's/^Exec[A-Za-z]*=\([^ ]*\).*/\1/p' "$r/lib/systemd/system/$unit"); do
     [ -x "$r$bin" ] || fail "$unit runs $bin, which is not installed"
@@ -137,7 +150,7 @@ in_root ioc-connector --check --config /usr/share/doc/ioc-connector/examples/des
 echo "-- the hub, as iochub, with the installed files"
 mosquitto -c "$work/mosquitto.conf" & mosq=$!
 for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.1; done
-as_hub iochub --config /etc/iochub/hub.conf >"$work/hub.log" 2>&1 & hub=$!
+chroot --userspec=iochub:iochub "$r" iochub --config /etc/iochub/hub.conf >"$work/hub.log" 2>&1 & hub=$!
 up=0
 for _ in $(seq 1 150); do
   curl -fs http://127.0.0.1:8080/healthz >/dev/null 2>&1 && { up=1; break; }
@@ -172,7 +185,7 @@ wait "$hub" || { cat "$work/hub.log"; fail "the hub did not stop cleanly"; }
 snap="$r/var/lib/iochub/snapshot"
 [ -f "$snap" ] || fail "no final snapshot in /var/lib/iochub"
 [ "$(stat -c %Y "$snap")" -ge "$t_stop" ] || fail "the snapshot is older than the stop"
-[ "$(stat -c %U "$snap")" = iochub ] || fail "the snapshot is not the iochub user's"
+[ "$(in_root stat -c %U /var/lib/iochub/snapshot)" = iochub ] || fail "the snapshot is not the iochub user's"
 echo "hub: stopped on SIGTERM with a final snapshot in /var/lib/iochub"
 kill -TERM "$mosq"; wait "$mosq" || true
 
@@ -193,7 +206,7 @@ for pkg in iochub ioc-connector; do
 done
 echo "purge: nothing of iochub or ioc-connector is left (the system users stay, as in Debian)"
 SH
-if ! unshare --mount --net --fork bash "$work/run-installed.sh" "$r" "$work"; then
+if ! unshare --mount --net --pid --fork bash "$work/run-installed.sh" "$r" "$work"; then
   [ -f "$work/hub.log" ] && tail -30 "$work/hub.log"
   fail "installed packages"
 fi
