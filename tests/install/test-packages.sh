@@ -6,13 +6,15 @@
 #      with its reason (debian/README.source),
 #   4. a fresh Debian root (mmdebstrap, from the machine's apt sources) into
 #      which apt installs both packages, resolving their Depends from Debian,
-#   5. in that root: iochub --check and iocctl validate on the installed
-#      /etc/iochub/hub.conf, as root and as the iochub user; the hub started
-#      as the iochub user with the installed files, in a private network
-#      namespace (so the installed default ports are free) against a test
-#      mosquitto configured with the installed broker settings: it serves the
-#      wall from /usr/share/iochub/www, counts a published event, and writes
-#      its final snapshot into /var/lib/iochub on SIGTERM,
+#   5. in that root, in a private network namespace (so the installed default
+#      ports are free): iochub --check and iocctl validate on the installed
+#      /etc/iochub/hub.conf, as root and as the iochub user; then the first
+#      section of docs/OPERATIONS.md, its commands taken verbatim from the
+#      file: the hub's broker account, the broker's security files (the
+#      root's own mosquitto runs on them: anonymous clients are refused),
+#      the hub as the iochub user serving the wall, the first site's
+#      connector as the ioc-connector user with its own account, iocctl
+#      connectors listing it; stops leave a final snapshot in /var/lib/iochub,
 #   6. dpkg --purge of both: nothing of theirs is left.
 # Everything happens under one temporary folder, removed at the end (KEEP=1
 # keeps it); nothing on this machine is installed or changed.  Needs root.
@@ -38,7 +40,7 @@ phase() {
 fail() { echo "packages: FAILED: $*"; exit 1; }
 
 [ "$(id -u)" = 0 ] || fail "needs root (dpkg-buildpackage is fine as a user; the fresh root is not)"
-for tool in dpkg-buildpackage dh lintian mmdebstrap mosquitto mosquitto_pub curl unshare; do
+for tool in dpkg-buildpackage dh lintian mmdebstrap mosquitto_pub curl unshare; do
   command -v "$tool" >/dev/null || fail "$tool missing: run ops/setup.sh --packages"
 done
 
@@ -88,30 +90,27 @@ suite="$(. /etc/os-release && echo "$VERSION_CODENAME")"
 r="$work/root"
 mkdir -p "$work/debs"
 cp "${debs[@]}" "$work/debs/"
-# shellcheck disable=SC2016  # $1 is mmdebstrap's, in its hook
+# The broker as the runbook installs it (InfluxDB is left out: the hub runs
+# without it).  policy-rc.d keeps mosquitto's postinst from starting it here,
+# outside the private network namespace.
+# shellcheck disable=SC2016  # $1 is mmdebstrap's, in its hooks
 if ! mmdebstrap --variant=apt --quiet \
+    --customize-hook='printf "#!/bin/sh\nexit 101\n" >"$1/usr/sbin/policy-rc.d"; chmod 0755 "$1/usr/sbin/policy-rc.d"' \
     --customize-hook="copy-in $work/debs/$(basename "${debs[0]}") $work/debs/$(basename "${debs[1]}") /tmp" \
-    --customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends /tmp/*.deb"' \
+    --customize-hook='chroot "$1" sh -c "DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends mosquitto /tmp/*.deb"' \
     --customize-hook='rm -f "$1"/tmp/*.deb' \
     "$suite" "$r" "$sources" >"$work/mmdebstrap.log" 2>&1; then
   tail -40 "$work/mmdebstrap.log"; fail "mmdebstrap / apt install"
 fi
-grep -E 'Setting up (iochub|ioc-connector)|Unpacking (iochub|ioc-connector)' "$work/mmdebstrap.log" || true
+grep -E 'Setting up (iochub|ioc-connector|mosquitto) ' "$work/mmdebstrap.log" || true
 
-phase "installed: checks, the hub against a broker"
-cat >"$work/mosquitto.conf" <<CONF
-listener 1883 127.0.0.1
-allow_anonymous true
-persistence_location $work/mosquitto/
-log_dest file $work/mosquitto/mosquitto.log
-$(cat "$r/usr/share/iochub/mosquitto/iochub.conf")
-CONF
-mkdir -p "$work/mosquitto"
-chmod 0777 "$work/mosquitto"
-
+phase "installed: checks, then docs/OPERATIONS.md's first section"
+cp "$work/src/iochub/docs/OPERATIONS.md" "$work/OPERATIONS.md"
 # In a private mount, network and PID namespace: the root's /dev and /proc,
 # a loopback of its own where the installed defaults (1883, 8080) are free,
-# and whatever is still running when it ends is killed with it.
+# and whatever is still running when it ends is killed with it.  No systemd
+# runs there: `systemctl enable --now X` is played by starting X's
+# ExecStart as its unit's user, `systemctl reload` by SIGHUP.
 cat >"$work/run-installed.sh" <<'SH'
 set -euo pipefail
 r="$1"; work="$2"
@@ -120,14 +119,24 @@ mount --rbind /dev "$r/dev"
 mount -t proc proc "$r/proc"
 ip link set lo up
 in_root() { chroot "$r" "$@"; }
-as_hub() { chroot --userspec=iochub:iochub "$r" "$@"; }
+# A command of the runbook, exactly as written there, run in the root.
+runbook() {
+  grep -qxF -- "$1" "$work/OPERATIONS.md" || fail "not in docs/OPERATIONS.md as a line: $1"
+  echo "# $1"
+  chroot "$r" sh -c "$1"
+}
+wait_for() {  # what, command…: up to 20 s
+  local what="$1"; shift
+  for _ in $(seq 1 200); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  fail "$what"
+}
 
-echo "-- owners and modes"
+echo "-- what the packages installed"
 in_root stat -c '%U:%G %a %n' /etc/iochub/hub.conf /etc/iochub/alerts.conf /var/lib/iochub /var/lib/ioc-connector
 [ "$(in_root stat -c '%U:%G %a' /etc/iochub/hub.conf)" = "root:iochub 640" ] || fail "hub.conf owner/mode"
 [ "$(in_root stat -c '%U:%G %a' /var/lib/iochub)" = "iochub:iochub 750" ] || fail "/var/lib/iochub owner/mode"
-in_root id iochub
-in_root id ioc-connector
+[ "$(in_root stat -c '%U:%G %a' /var/lib/ioc-connector)" = "ioc-connector:ioc-connector 750" ] \
+  || fail "/var/lib/ioc-connector owner/mode"
 in_root id -nG iochub | grep -qw ioc-connector || fail "iochub is not in group ioc-connector"
 grep -q '^dashboard_dir = /usr/share/iochub/www' "$r/etc/iochub/hub.conf" || fail "dashboard_dir"
 grep -q '^connectors = connectors' "$r/etc/iochub/hub.conf" || fail "[hub] connectors"
@@ -140,45 +149,70 @@ for page in man8/iochub.8 man8/iocctl.8 man8/ioc-connector.8 man5/iochub.conf.5 
             man5/ioc-connector.conf.5; do
   [ -f "$r/usr/share/man/$page.gz" ] || fail "man page $page.gz not installed"
 done
-
-echo "-- iochub --check, iocctl validate (root, then the iochub user)"
+[ -f "$r/usr/share/doc/iochub/OPERATIONS.md" ] || fail "OPERATIONS.md (the unit's Documentation=) not installed"
+[ -f "$r/usr/share/iochub/www/vendor/uPlot.LICENSE.txt" ] || fail "uPlot's licence not installed"
 in_root iochub --check --config /etc/iochub/hub.conf
 in_root iocctl validate --config /etc/iochub/hub.conf
-as_hub iochub --check --config /etc/iochub/hub.conf >/dev/null
-in_root ioc-connector --check --config /usr/share/doc/ioc-connector/examples/desk-example.conf
+chroot --userspec=iochub:iochub "$r" iochub --check --config /etc/iochub/hub.conf >/dev/null \
+  || fail "the iochub user cannot check its own config"
 
-echo "-- the hub, as iochub, with the installed files"
-mosquitto -c "$work/mosquitto.conf" & mosq=$!
-for _ in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/1883) 2>/dev/null && break; sleep 0.1; done
+echo "-- 3. configure the province"
+runbook 'sed -i "s|^#username = iochub|username = iochub|; s|^#password = secret|password = $(tr -dc A-Za-z0-9 </dev/urandom | head -c 24)|" /etc/iochub/hub.conf'
+grep -qE '^password = [A-Za-z0-9]{24}$' "$r/etc/iochub/hub.conf" || fail "the hub's password was not set"
+runbook 'iochub --check --config /etc/iochub/hub.conf'
+
+echo "-- 4. the broker's security files"
+runbook 'cp /usr/share/iochub/mosquitto/mosquitto.conf /etc/mosquitto/mosquitto.conf'
+runbook 'ln -s /usr/share/iochub/mosquitto/iochub.conf /etc/mosquitto/conf.d/iochub.conf'
+runbook 'mkdir -p /etc/mosquitto/iochub'
+runbook 'iocctl broker-config --connectors /etc/iochub/connectors --config /etc/iochub/hub.conf --out /etc/mosquitto/iochub'
+runbook 'chgrp mosquitto /etc/mosquitto/iochub/passwd /etc/mosquitto/iochub/acl'
+runbook 'ln -s /etc/mosquitto/iochub/iochub-security.conf /etc/mosquitto/conf.d/'
+# systemctl restart mosquitto
+install -d -o "$(in_root id -u mosquitto)" "$r/run/mosquitto"
+chroot "$r" mosquitto -c /etc/mosquitto/mosquitto.conf & mosq=$!
+wait_for "mosquitto did not listen" bash -c 'exec 3<>/dev/tcp/127.0.0.1/1883'
+
+echo "-- 5. start the hub"
+runbook 'iocctl validate --config /etc/iochub/hub.conf'
+# systemctl enable --now iochub
 chroot --userspec=iochub:iochub "$r" iochub --config /etc/iochub/hub.conf >"$work/hub.log" 2>&1 & hub=$!
-up=0
-for _ in $(seq 1 150); do
-  curl -fs http://127.0.0.1:8080/healthz >/dev/null 2>&1 && { up=1; break; }
-  kill -0 "$hub" 2>/dev/null || break
-  sleep 0.2
-done
-[ "$up" = 1 ] || { cat "$work/hub.log"; fail "the hub did not answer /healthz"; }
+wait_for "the hub did not answer /healthz with the broker connected" curl -fs http://127.0.0.1:8080/healthz
+runbook 'curl -s http://127.0.0.1:8080/healthz'
+echo
 curl -fs http://127.0.0.1:8080/ | grep -qi '<html' || fail "the wall page is not served"
 curl -fs -o /dev/null http://127.0.0.1:8080/vendor/uPlot.iife.min.js || fail "the vendored uPlot is not served"
 curl -fs -o /dev/null http://127.0.0.1:8080/vendor/fonts/be-vietnam-pro-vietnamese-400-normal.woff2 \
   || fail "the vendored font is not served"
-connected=0
-for _ in $(seq 1 100); do
-  curl -fs http://127.0.0.1:8080/metrics | grep -q '^iochub_mqtt_connected 1' && { connected=1; break; }
-  sleep 0.1
-done
-[ "$connected" = 1 ] || { cat "$work/hub.log"; fail "the hub did not connect to the broker"; }
-now_ms=$(( $(date +%s) * 1000 ))
-mosquitto_pub -h 127.0.0.1 -p 1883 -q 1 -t ioc/v1/40/xa-16681/desk/q-pkg-test/event \
-  -m "{\"v\":1,\"seq\":1,\"ts\":$now_ms,\"type\":\"counter.open\",\"counter\":\"q1\"}"
-accepted=0
-for _ in $(seq 1 100); do
-  n=$(curl -fs http://127.0.0.1:8080/metrics | awk '/^iochub_messages_accepted_total/ {print $2}')
-  [ "${n:-0}" -ge 1 ] 2>/dev/null && { accepted=1; break; }
-  sleep 0.1
-done
-[ "$accepted" = 1 ] || { cat "$work/hub.log"; fail "the hub did not count the published event"; }
-echo "hub: healthz, wall, vendored assets, broker connected, 1 event accepted"
+# Anonymous clients get nothing: the broker took the security files.
+if mosquitto_pub -h 127.0.0.1 -p 1883 -q 1 -t ioc/v1/40/xa-16681/desk/x/event -m '{}' 2>/dev/null; then
+  fail "the broker let an anonymous client publish"
+fi
+
+echo "-- 6. the first commune site"
+runbook 'install -m 0640 -g ioc-connector /usr/share/doc/ioc-connector/examples/desk-example.conf /etc/iochub/connectors/desk-xa-16681.conf'
+runbook 'sed -i "s|^url = http://.*|url = http://queue-xa-16681.example:8081/api/queue/events|; s|^password = change-me|password = $(tr -dc A-Za-z0-9 </dev/urandom | head -c 24)|" /etc/iochub/connectors/desk-xa-16681.conf'
+grep -qE '^password = [A-Za-z0-9]{24}$' "$r/etc/iochub/connectors/desk-xa-16681.conf" || fail "the connector's password was not set"
+runbook 'ioc-connector --check --config /etc/iochub/connectors/desk-xa-16681.conf'
+runbook 'iocctl validate --config /etc/iochub/hub.conf'
+runbook 'iocctl broker-config --connectors /etc/iochub/connectors --config /etc/iochub/hub.conf --out /etc/mosquitto/iochub'
+# systemctl reload mosquitto
+kill -HUP "$mosq"
+# systemctl enable --now ioc-connector@desk-xa-16681: the unit's ExecStart, as its user
+exec_start="$(sed -n 's/^ExecStart=//p' "$r/lib/systemd/system/ioc-connector@.service" | sed 's/%i/desk-xa-16681/g')"
+# shellcheck disable=SC2086  # the unit's command line, split as systemd does
+chroot --userspec=ioc-connector:ioc-connector "$r" $exec_start >"$work/connector.log" 2>&1 & conn=$!
+# systemctl reload iochub
+kill -HUP "$hub"
+
+echo "-- 7. verify"
+wait_for "iocctl connectors does not list the site's connector as reporting" \
+  sh -c "chroot '$r' iocctl connectors --connectors /etc/iochub/connectors | grep -q 'q-xa-16681'"
+runbook 'iocctl connectors --connectors /etc/iochub/connectors' || { cat "$work/connector.log"; fail "iocctl connectors: a connector is down"; }
+grep -q 'connected' "$work/connector.log" || { cat "$work/connector.log"; fail "the connector did not connect with its account"; }
+
+echo "-- stop: the connector, then the hub (final snapshot), then the broker"
+kill -TERM "$conn"; wait "$conn" || { cat "$work/connector.log"; fail "the connector did not stop cleanly"; }
 t_stop=$(date +%s)
 kill -TERM "$hub"
 wait "$hub" || { cat "$work/hub.log"; fail "the hub did not stop cleanly"; }
@@ -186,25 +220,28 @@ snap="$r/var/lib/iochub/snapshot"
 [ -f "$snap" ] || fail "no final snapshot in /var/lib/iochub"
 [ "$(stat -c %Y "$snap")" -ge "$t_stop" ] || fail "the snapshot is older than the stop"
 [ "$(in_root stat -c %U /var/lib/iochub/snapshot)" = iochub ] || fail "the snapshot is not the iochub user's"
-echo "hub: stopped on SIGTERM with a final snapshot in /var/lib/iochub"
+ls "$r"/var/lib/ioc-connector/desk-xa-16681/ >/dev/null || fail "the connector kept no state in /var/lib/ioc-connector"
 kill -TERM "$mosq"; wait "$mosq" || true
 
 echo "-- purge"
 in_root dpkg --purge iochub ioc-connector 2>&1 | tee "$work/purge.log"
-! grep -qi 'warning' "$work/purge.log" || fail "dpkg warned during the purge"
 left=""
-for p in /etc/iochub /var/lib/iochub /var/lib/ioc-connector /usr/share/iochub /usr/share/doc/iochub \
+for p in /var/lib/iochub /var/lib/ioc-connector /usr/share/iochub /usr/share/doc/iochub \
          /usr/bin/iochub /usr/bin/iocctl /usr/bin/ioc-connector /lib/systemd/system/iochub.service \
-         /lib/systemd/system/ioc-connector@.service; do
+         /lib/systemd/system/ioc-connector@.service /etc/iochub/hub.conf /etc/iochub/alerts.conf \
+         /etc/iochub/units /etc/iochub/calendar; do
   [ -e "$r$p" ] && left="$left $p"
 done
 [ -z "$left" ] || fail "left after purge:$left"
+# What the administrator added stays, and dpkg says so; nothing else does.
+[ "$(cd "$r/etc/iochub" && find . -type f)" = "./connectors/desk-xa-16681.conf" ] \
+  || fail "in /etc/iochub after purge: $(cd "$r/etc/iochub" && find . -type f | tr '\n' ' ')"
 in_root dpkg-statoverride --list | grep -E 'iochub|ioc-connector' && fail "statoverrides left after purge"
 for pkg in iochub ioc-connector; do
   st="$(in_root dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null || true)"
   [ -z "$st" ] || [ "$st" = not-installed ] || fail "dpkg says $pkg is $st after the purge"
 done
-echo "purge: nothing of iochub or ioc-connector is left (the system users stay, as in Debian)"
+echo "purge: nothing of the packages is left but the connector config the administrator wrote (and the system users)"
 SH
 if ! unshare --mount --net --pid --fork bash "$work/run-installed.sh" "$r" "$work"; then
   [ -f "$work/hub.log" ] && tail -30 "$work/hub.log"
