@@ -1103,8 +1103,10 @@ main (int argc, char **argv)
   gboolean surge = FALSE, list_sites = FALSE, version = FALSE;
   gint connectors = 3000;
   gint64 count = 0;
-  g_autofree gchar *units_path = g_strdup (IOC_DEFAULT_UNITS);
-  g_autofree gchar *start = g_strdup ("07:30");
+  /* Defaults are set after parsing: GOption overwrites a string without
+   * freeing it, so a default set here would leak when the option is given. */
+  g_autofree gchar *units_path = NULL;
+  g_autofree gchar *start = NULL;
   g_autofree gchar *date = NULL;
   g_autofree gchar *mqtt = NULL;
   g_auto (GStrv) post_to = NULL;
@@ -1146,6 +1148,10 @@ main (int argc, char **argv)
       g_print ("ioc-sim %s\n", IOC_VERSION);
       return 0;
     }
+  if (units_path == NULL)
+    units_path = g_strdup (IOC_DEFAULT_UNITS);
+  if (start == NULL)
+    start = g_strdup ("07:30");
   if (sites < 1 || sites > 5000 || speed <= 0 || connectors < 10 || connectors > 1000000 || rate < 0
       || port < 1 || port > 65534 || window < 1 || window > 65535 || count < 0 || n_conn < 1 || n_conn > 64)
     {

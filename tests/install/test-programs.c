@@ -46,7 +46,8 @@ run (const gchar *bin, const gchar *const *args, gchar **out, gchar **err)
   g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, env, G_SPAWN_DEFAULT, NULL, NULL, out, err, &status,
                                &error));
   g_assert_no_error (error);
-  g_assert_true (WIFEXITED (status));
+  if (!WIFEXITED (status))
+    g_error ("%s %s was killed by signal %d; it printed:\n%s", bin, args[0], WTERMSIG (status), *err);
   return WEXITSTATUS (status);
 }
 
