@@ -6,7 +6,7 @@
 #include <locale.h>
 #include <stdlib.h>
 
-#include "alerts/alert-attach.h"
+#include "alerts/alerts.h"
 #include "api/api-history.h"
 #include "api/api-v1.h"
 #include "alerts/alert-test.h"

@@ -21,7 +21,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "alerts/alert-attach.h"
+#include "alerts/alerts.h"
 #include "alerts/alert-rules.h"
 #include "hub.h"
 #include "protocol/ioc-time.h"
