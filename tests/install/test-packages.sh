@@ -145,7 +145,7 @@ in_root stat -c '%U:%G %a %n' /etc/iochub/hub.conf /etc/iochub/alerts.conf /var/
 [ "$(in_root stat -c '%U:%G %a' /var/lib/iochub)" = "iochub:iochub 750" ] || fail "/var/lib/iochub owner/mode"
 [ "$(in_root stat -c '%U:%G %a' /var/lib/ioc-connector)" = "ioc-connector:ioc-connector 750" ] \
   || fail "/var/lib/ioc-connector owner/mode"
-in_root id -nG iochub | grep -qw ioc-connector || fail "iochub is not in group ioc-connector"
+[[ " $(in_root id -nG iochub) " == *" ioc-connector "* ]] || fail "iochub is not in group ioc-connector"
 grep -q '^dashboard_dir = /usr/share/iochub/www' "$r/etc/iochub/hub.conf" || fail "dashboard_dir"
 grep -q '^connectors = connectors' "$r/etc/iochub/hub.conf" || fail "[hub] connectors"
 for unit in iochub.service ioc-connector@.service; do
@@ -190,7 +190,9 @@ hub=$!
 wait_for "the hub did not answer /healthz with the broker connected" curl -fs http://127.0.0.1:8080/healthz
 runbook 'curl -s http://127.0.0.1:8080/healthz'
 echo
-curl -fs http://127.0.0.1:8080/ | grep -qi '<html' || fail "the wall page is not served"
+# (into a file: grep -q ending early would fail the pipeline under pipefail)
+curl -fs -o "$work/wall.html" http://127.0.0.1:8080/ || fail "the wall page is not served"
+grep -qi '<html' "$work/wall.html" || fail "/ is not the wall page"
 curl -fs -o /dev/null http://127.0.0.1:8080/vendor/uPlot.iife.min.js || fail "the vendored uPlot is not served"
 curl -fs -o /dev/null http://127.0.0.1:8080/vendor/fonts/be-vietnam-pro-vietnamese-400-normal.woff2 \
   || fail "the vendored font is not served"
