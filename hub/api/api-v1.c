@@ -496,7 +496,7 @@ ioc_api_v1_attach (IocHub *hub)
       g_autoptr (GError) error = NULL;
       self->files = ioc_static_files_new (view->config->dashboard_dir, &error);
       if (self->files != NULL)
-        ioc_static_files_register (self->files, view->http);
+        ioc_static_files_register (self->files, hub);
       else
         g_warning ("%s: %s (the API is served, the wall page is not)", view->config->path, error->message);
     }
