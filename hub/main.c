@@ -116,7 +116,7 @@ main (int argc, char **argv)
   g_autoptr (IocHub) hub = ioc_hub_new (config, NULL, &error);
   if (hub != NULL)
     {
-      ioc_prom_metrics_register (ioc_hub_http_server (hub));
+      ioc_prom_metrics_register (hub);
       /* The alert routes (ack, silence) are added after the API's, so
        * they take /api/v1/alerts; the wall rail gets the same alerts
        * through the live feed. */

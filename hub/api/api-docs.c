@@ -114,21 +114,21 @@ add_devices (JsonBuilder *b, const IocDeviceSummary *s)
 }
 
 static void
-add_live (JsonBuilder *b, const IocHubView *view, const gchar *unit, gint64 now_us)
+add_live (JsonBuilder *b, IocHub *hub, const gchar *unit, gint64 now_us)
 {
   IocPoint p;
   json_builder_set_member_name (b, "live");
   json_builder_begin_object (b);
-  ioc_api_json_int (b, "window_s", view->config->live_window_us / G_USEC_PER_SEC);
+  ioc_api_json_int (b, "window_s", ioc_hub_config (hub)->live_window_us / G_USEC_PER_SEC);
   gint64 received = 0;
-  for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
-    if (ioc_rollup_live (view->rollup, IOC_MEAS_DOSSIER, unit, (guint8) ch, now_us, &p))
+  for (guint ch = 0; ch <= IOC_HUB_MAX_CHANNEL; ch++)
+    if (ioc_hub_live (hub, IOC_MEAS_DOSSIER, unit, (guint8) ch, now_us, &p))
       received += p.ints[IOC_F_DOSSIER_RECEIVED];
   ioc_api_json_int (b, "dossiers_received", received);
   const IocMeasurement ms[] = { IOC_MEAS_QUEUE, IOC_MEAS_RATING };
   for (guint i = 0; i < G_N_ELEMENTS (ms); i++)
     {
-      gboolean have = ioc_rollup_live (view->rollup, ms[i], unit, 0, now_us, &p);
+      gboolean have = ioc_hub_live (hub, ms[i], unit, 0, now_us, &p);
       json_builder_set_member_name (b, ms[i] == IOC_MEAS_QUEUE ? "queue" : "rating");
       json_builder_begin_object (b);
       for (guint f = 0; f < ioc_measurement_n_ints (ms[i]); f++)
@@ -144,7 +144,6 @@ void
 ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit, const IocUnit *u,
                       const IocDeviceSummary *devices, gint64 now_us, gboolean for_feed)
 {
-  const IocHubView *view = ioc_hub_view (docs->hub);
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "unit");
   json_builder_add_string_value (b, unit);
@@ -158,7 +157,7 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
   for (guint i = 0; i < G_N_ELEMENTS (periods); i++)
     {
       IocDossierIndicators d;
-      ioc_dossier_tracker_indicators (view->dossiers, unit, periods[i].p, now_us, &d);
+      ioc_hub_dossier_indicators (docs->hub, unit, periods[i].p, now_us, &d);
       add_indicators (b, periods[i].name, &d);
     }
 
@@ -178,11 +177,11 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
   ioc_api_json_rate (b, "satisfied_rate", sums[IOC_F_RATING_SATISFIED], sums[IOC_F_RATING_RATINGS]);
   json_builder_end_object (b);
 
-  add_live (b, view, unit, now_us);
+  add_live (b, docs->hub, unit, now_us);
   IocDeviceSummary s;
   if (devices != NULL)
     s = *devices;
-  else if (!ioc_device_health_summary (view->devices, unit, now_us, &s))
+  else if (!ioc_hub_device_summary (docs->hub, unit, now_us, &s))
     memset (&s, 0, sizeof s);
   add_devices (b, &s);
   add_freshness (b, &s, now_us, for_feed);
@@ -209,9 +208,8 @@ ioc_api_docs_add_devices (IocDeviceSummary *total, const IocDeviceSummary *s)
 GArray *
 ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us, IocDeviceSummary *province)
 {
-  const IocHubView *view = ioc_hub_view (docs->hub);
-  g_autoptr (GPtrArray) units = ioc_units_current (view->units, now_us);
-  g_autoptr (GHashTable) devices = ioc_device_health_summaries (view->devices, now_us);
+  g_autoptr (GPtrArray) units = ioc_hub_units_current (docs->hub, now_us);
+  g_autoptr (GHashTable) devices = ioc_hub_device_summaries (docs->hub, now_us);
   GArray *rows = g_array_sized_new (FALSE, TRUE, sizeof (IocUnitEntry), units->len);
   for (guint i = 0; i < units->len; i++)
     {
@@ -219,7 +217,7 @@ ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us,
       IocUnitEntry e = { .unit = u };
       IocUnitRow *r = &e.row;
       IocDossierIndicators d;
-      ioc_dossier_tracker_indicators (view->dossiers, u->code, period, now_us, &d);
+      ioc_hub_dossier_indicators (docs->hub, u->code, period, now_us, &d);
       r->received = d.received[0];
       r->completed = d.completed_early + d.completed_ontime + d.completed_late;
       r->completed_late = d.completed_late;

@@ -4,9 +4,9 @@
  * /api/v1/units, the feed's "units" and "ranking"), the alerts (GET
  * /api/v1/alerts without the alert engine's routes, the feed's "alerts").
  *
- * Read at request time through the hub's view (dossier indicators, live
- * windows, device health) and the API's minute ring; nothing is kept
- * here.  Internal to hub/api/.  Main context only. */
+ * Read at request time through the hub's read functions (hub.h: dossier
+ * indicators, live windows, device health) and the API's minute ring;
+ * nothing is kept here.  Internal to hub/api/.  Main context only. */
 #pragma once
 
 #include <json-glib/json-glib.h>
@@ -61,7 +61,7 @@ typedef struct
  * registry order: one pass over the devices, one lookup per unit in the
  * dossier tracker and the minute ring.  province (may be NULL): the
  * devices of the whole province, added up from that one pass, equal to
- * ioc_device_health_summary (…, "all", …). */
+ * ioc_hub_device_summary (…, "all", …). */
 GArray *ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us,
                                 IocDeviceSummary *province);
 /* Adds s into total: counts add up, last-seen times keep the newest. */

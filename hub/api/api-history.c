@@ -98,7 +98,7 @@ ioc_history_request_parse (GHashTable *query, gint64 now_us, IocHistoryRequest *
       *message = g_strdup ("step: seconds, a multiple of 60 that divides a day (60, 300, 900, 3600, 86400, …)");
       return FALSE;
     }
-  if (!ioc_api_query_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &channel)
+  if (!ioc_api_query_int (query, "channel", -1, -1, IOC_HUB_MAX_CHANNEL, &channel)
       || !ioc_api_query_int (query, "days", 30, 1, 400, &days)
       || !ioc_api_query_int (query, "weeks", 8, 1, 12, &req->weeks))
     {
@@ -507,10 +507,9 @@ static void
 history_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
   IocApiHistory *self = user_data;
-  const IocHubView *view = ioc_hub_view (self->hub);
-  if (!ioc_api_authorize_read (msg, query, view->config, reply_error, self))
+  if (!ioc_api_authorize_read (msg, query, ioc_hub_config (self->hub), reply_error, self))
     return;
-  gint64 now = ioc_clock_now (view->clock);
+  gint64 now = ioc_hub_now (self->hub);
   IocHistoryRequest req;
   g_autofree gchar *message = NULL;
   if (!ioc_history_request_parse (query, now, &req, &message))
@@ -518,7 +517,7 @@ history_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
       reply_error (msg, 400, message, self);
       return;
     }
-  if (g_strcmp0 (req.unit, "all") != 0 && ioc_units_lookup (view->units, req.unit, now) == NULL)
+  if (g_strcmp0 (req.unit, "all") != 0 && ioc_hub_unit_lookup (self->hub, req.unit, now) == NULL)
     {
       ioc_history_request_clear (&req);
       reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)", self);
@@ -579,11 +578,10 @@ history_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 IocApiHistory *
 ioc_api_history_attach (IocHub *hub)
 {
-  const IocHubView *view = ioc_hub_view (hub);
   IocApiHistory *self = g_new0 (IocApiHistory, 1);
   self->refs = 1;
   self->hub = hub;
-  const IocHubConfig *c = view->config;
+  const IocHubConfig *c = ioc_hub_config (hub);
   if (c->influx_url != NULL && c->influx_url[0] != '\0')
     {
       self->url = g_strdup (c->influx_url);
@@ -599,7 +597,7 @@ ioc_api_history_attach (IocHub *hub)
                               "History requests answered from the cache or a query already in flight");
   self->stat_failures = ioc_stat ("iochub_history_failures_total", NULL, IOC_STAT_COUNTER,
                                   "History queries InfluxDB did not answer");
-  ioc_http_server_route (view->http, "/api/v1/history", history_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/history", history_cb, self);
   return self;
 }
 

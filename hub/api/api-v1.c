@@ -1,13 +1,13 @@
 /* api-v1.c — the handlers of /api/v1/ (docs/API.md), and the wiring of
  * the API into the hub.
  *
- * Where in the flow: a reader beside the sinks.  The handlers read the
- * stages through the hub's view at request time; the documents the wall
- * reads both by GET and by the live feed are api-docs', the feed's events
- * feed-events', the chart history the minute ring's (filled here by a
- * point observer).  This file owns those three, the route table and the
- * hub observers that drive them.  Thread: main context only (libsoup
- * handlers, hub observers). */
+ * Where in the flow: a sink beside the others.  The handlers read the
+ * stages through the hub's read functions (hub.h) at request time; the
+ * documents the wall reads both by GET and by the live feed are
+ * api-docs', the feed's events feed-events', the chart history the minute
+ * ring's (filled here by the sink's point).  This file owns those three,
+ * the route table and the sink that drives them.  Thread: main context
+ * only (libsoup handlers, the hub's calls into the sink). */
 #include "api/api-v1.h"
 
 #include "api/api-docs.h"
@@ -37,31 +37,21 @@ static gboolean
 authorize_read (IocApiV1 *self, SoupServerMessage *msg, GHashTable *query)
 {
   ioc_stat_add (self->stat_requests, 1);
-  return ioc_api_authorize_read (msg, query, ioc_hub_view (self->hub)->config, NULL, NULL);
+  return ioc_api_authorize_read (msg, query, ioc_hub_config (self->hub), NULL, NULL);
 }
 
 /* "all" or a unit valid now; NULL otherwise.  Returns the interned code. */
 static const gchar *
-resolve_unit (const IocHubView *view, const gchar *code, gint64 now_us, const IocUnit **unit_out)
+resolve_unit (IocHub *hub, const gchar *code, gint64 now_us, const IocUnit **unit_out)
 {
   *unit_out = NULL;
   if (g_strcmp0 (code, "all") == 0)
     return "all";
-  const IocUnit *u = ioc_units_lookup (view->units, code, now_us);
+  const IocUnit *u = ioc_hub_unit_lookup (hub, code, now_us);
   if (u == NULL)
     return NULL;
   *unit_out = u;
   return u->code;
-}
-
-/* ---- the minute ring ---- */
-
-static void
-point_cb (const IocPoint *point, gpointer user_data)
-{
-  IocApiV1 *self = user_data;
-  if (!ioc_minute_ring_add (self->docs.ring, point))
-    ioc_stat_add (self->stat_series_full, 1);
 }
 
 /* ---- handlers ---- */
@@ -86,10 +76,9 @@ summary_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
-  const IocHubView *view = ioc_hub_view (self->hub);
-  gint64 now = ioc_clock_now (view->clock);
+  gint64 now = ioc_hub_now (self->hub);
   const IocUnit *u = NULL;
-  const gchar *unit = resolve_unit (view, ioc_api_query_string (query, "unit", "all"), now, &u);
+  const gchar *unit = resolve_unit (self->hub, ioc_api_query_string (query, "unit", "all"), now, &u);
   if (unit == NULL)
     {
       ioc_api_reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)");
@@ -107,8 +96,7 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
-  const IocHubView *view = ioc_hub_view (self->hub);
-  gint64 now = ioc_clock_now (view->clock);
+  gint64 now = ioc_hub_now (self->hub);
   gint64 min_volume;
   IocPeriod period;
   const gchar *sort = ioc_api_query_string (query, "sort", "ontime_rate");
@@ -163,7 +151,7 @@ typedef struct
 
 /* FALSE with the reply sent (400, 404). */
 static gboolean
-series_query (const IocHubView *view, GHashTable *query, gint64 now, SeriesQuery *q, SoupServerMessage *msg)
+series_query (IocHub *hub, GHashTable *query, gint64 now, SeriesQuery *q, SoupServerMessage *msg)
 {
   const gchar *message = NULL;
   if (!ioc_api_query_field (query, &q->m, &q->field, &message))
@@ -173,7 +161,7 @@ series_query (const IocHubView *view, GHashTable *query, gint64 now, SeriesQuery
     }
   q->gauge = ioc_measurement_int_is_gauge (q->m, q->field);
   const IocUnit *u = NULL;
-  q->unit = resolve_unit (view, ioc_api_query_string (query, "unit", "all"), now, &u);
+  q->unit = resolve_unit (hub, ioc_api_query_string (query, "unit", "all"), now, &u);
   if (q->unit == NULL)
     {
       ioc_api_reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)");
@@ -181,7 +169,7 @@ series_query (const IocHubView *view, GHashTable *query, gint64 now, SeriesQuery
     }
   if (!ioc_api_query_int (query, "step", 60, 60, 86400, &q->step_s) || q->step_s % 60 != 0
       || !ioc_api_query_int (query, "minutes", 360, 1, IOC_MINUTE_RING_MINUTES, &q->minutes)
-      || !ioc_api_query_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &q->channel))
+      || !ioc_api_query_int (query, "channel", -1, -1, IOC_HUB_MAX_CHANNEL, &q->channel))
     {
       ioc_api_reply_error (msg, 400, "step: a multiple of 60 s up to 86400; minutes: 1..1440; channel: 0..3");
       return FALSE;
@@ -231,10 +219,9 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
-  const IocHubView *view = ioc_hub_view (self->hub);
-  gint64 now = ioc_clock_now (view->clock);
+  gint64 now = ioc_hub_now (self->hub);
   SeriesQuery q;
-  if (!series_query (view, query, now, &q, msg))
+  if (!series_query (self->hub, query, now, &q, msg))
     return;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -364,11 +351,10 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
-  const IocHubView *view = ioc_hub_view (self->hub);
-  gint64 now = ioc_clock_now (view->clock);
+  gint64 now = ioc_hub_now (self->hub);
   g_autoptr (GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  ioc_dedup_foreach (view->dedup, dedup_cb, counts);
-  ioc_deadletter_foreach_device (view->deadletter, dead_cb, counts);
+  ioc_hub_foreach_dedup_device (self->hub, dedup_cb, counts);
+  ioc_hub_foreach_deadletter_device (self->hub, dead_cb, counts);
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
@@ -376,7 +362,7 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   json_builder_set_member_name (b, "connectors");
   json_builder_begin_array (b);
   ConnectorWalk w = { b, counts, now };
-  ioc_device_health_foreach_connector (view->devices, now, connector_cb, &w);
+  ioc_hub_foreach_connector (self->hub, now, connector_cb, &w);
   /* Devices whose every message was rejected never reach device health,
    * and those are the ones the ops team most needs to see. */
   GHashTableIter it;
@@ -393,9 +379,9 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   json_builder_end_array (b);
   json_builder_set_member_name (b, "totals");
   json_builder_begin_object (b);
-  ioc_api_json_int (b, "missing", ioc_dedup_missing_total (view->dedup));
-  ioc_api_json_int (b, "duplicates", ioc_dedup_duplicates_total (view->dedup));
-  ioc_api_json_int (b, "deadletters", ioc_deadletter_total (view->deadletter));
+  ioc_api_json_int (b, "missing", ioc_hub_dedup_missing_total (self->hub));
+  ioc_api_json_int (b, "duplicates", ioc_hub_dedup_duplicates_total (self->hub));
+  ioc_api_json_int (b, "deadletters", ioc_hub_deadletter_total (self->hub));
   json_builder_end_object (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
@@ -408,7 +394,7 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
-  gint64 now = ioc_clock_now (ioc_hub_view (self->hub)->clock);
+  gint64 now = ioc_hub_now (self->hub);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   ioc_api_json_int (b, "now_ms", now / 1000);
@@ -442,38 +428,58 @@ static gboolean
 token_still_allowed (const gchar *token, gpointer user_data)
 {
   IocApiV1 *self = user_data;
-  return ioc_api_token_allows (ioc_hub_view (self->hub)->config, token, IOC_ACCESS_READ);
+  return ioc_api_token_allows (ioc_hub_config (self->hub), token, IOC_ACCESS_READ);
+}
+
+/* ---- the API as a sink of the hub ---- */
+
+/* Every minute point, for the charts and today's totals. */
+static void
+sink_point (gpointer data, const IocPoint *point)
+{
+  IocApiV1 *self = data;
+  if (!ioc_minute_ring_add (self->docs.ring, point))
+    ioc_stat_add (self->stat_series_full, 1);
+}
+
+static void
+sink_batch (gpointer data, guint n_accepted)
+{
+  IocApiV1 *self = data;
+  ioc_feed_events_changed (self->events);
+}
+
+static void
+sink_tick (gpointer data, gint64 now_us)
+{
+  IocApiV1 *self = data;
+  ioc_feed_events_tick (self->events);
 }
 
 /* A reload may have revoked a token: a screen that opened its stream with
  * it stops getting data now, not at its next reconnection. */
 static void
-reload_cb (gpointer user_data)
+sink_reload (gpointer data)
 {
-  IocApiV1 *self = user_data;
+  IocApiV1 *self = data;
   ioc_feed_events_revoke (self->events, token_still_allowed, self);
 }
 
-static void
-batch_cb (guint n_accepted, gpointer user_data)
-{
-  IocApiV1 *self = user_data;
-  ioc_feed_events_changed (self->events);
-}
-
-static void
-tick_cb (gint64 now_us, gpointer user_data)
-{
-  IocApiV1 *self = user_data;
-  ioc_feed_events_tick (self->events);
-}
+/* No free: the API frees itself, after the hub. */
+static const IocSinkVTable api_sink = {
+  .name = "api",
+  .point = sink_point,
+  .batch = sink_batch,
+  .tick = sink_tick,
+  .reload = sink_reload,
+};
 
 /* ---- life cycle ---- */
 
 IocApiV1 *
 ioc_api_v1_attach (IocHub *hub)
 {
-  const IocHubView *view = ioc_hub_view (hub);
+  const IocHubConfig *config = ioc_hub_config (hub);
   IocApiV1 *self = g_new0 (IocApiV1, 1);
   self->hub = hub;
   self->docs.hub = hub;
@@ -483,28 +489,25 @@ ioc_api_v1_attach (IocHub *hub)
   self->stat_series_full = ioc_stat ("iochub_api_series_full_total", NULL, IOC_STAT_COUNTER,
                                      "Minute points not kept for charts because the series table is full");
 
-  ioc_http_server_route (view->http, "/api/v1/summary", summary_cb, self);
-  ioc_http_server_route (view->http, "/api/v1/units", units_cb, self);
-  ioc_http_server_route (view->http, "/api/v1/series", series_cb, self);
-  ioc_http_server_route (view->http, "/api/v1/connectors", connectors_cb, self);
-  ioc_http_server_route (view->http, "/api/v1/alerts", alerts_cb, self);
-  ioc_http_server_route (view->http, "/api/v1/feed", feed_cb, self);
-  ioc_http_server_route (view->http, "/api/v1/", not_found_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/summary", summary_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/units", units_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/series", series_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/connectors", connectors_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/alerts", alerts_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/feed", feed_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/", not_found_cb, self);
 
-  if (view->config->dashboard_dir != NULL)
+  if (config->dashboard_dir != NULL)
     {
       g_autoptr (GError) error = NULL;
-      self->files = ioc_static_files_new (view->config->dashboard_dir, &error);
+      self->files = ioc_static_files_new (config->dashboard_dir, &error);
       if (self->files != NULL)
-        ioc_static_files_register (self->files, view->http);
+        ioc_static_files_register (self->files, hub);
       else
-        g_warning ("%s: %s (the API is served, the wall page is not)", view->config->path, error->message);
+        g_warning ("%s: %s (the API is served, the wall page is not)", config->path, error->message);
     }
 
-  ioc_hub_add_point_observer (hub, point_cb, self);
-  ioc_hub_add_tick_observer (hub, tick_cb, self);
-  ioc_hub_add_batch_observer (hub, batch_cb, self);
-  ioc_hub_add_reload_observer (hub, reload_cb, self);
+  ioc_hub_add_sink (hub, &api_sink, self);
   return self;
 }
 

@@ -2,10 +2,11 @@
  * feed at /api/v1/feed and the wall display's files at "/".
  *
  * One call wires it all to a hub that is built but not yet started: the
- * routes go on the hub's HTTP server, a point observer fills the in-memory
- * minute series for charts, a tick observer feeds the screens.  The API
- * object must outlive the hub (free it after ioc_hub_free): the hub's
- * observers call into it until then.  Main context only. */
+ * routes go on the hub's HTTP server, and the API registers as one sink
+ * (sinks/sink.h) whose point fills the in-memory minute series for charts
+ * and whose batch, tick and reload feed the screens.  The API object must
+ * outlive the hub (free it after ioc_hub_free): the hub calls the sink
+ * until then.  Main context only. */
 #pragma once
 
 #include <json-glib/json-glib.h>

@@ -1,7 +1,7 @@
 /* feed-events.c — what the live feed sends, and when (see feed-events.h).
  *
  * A snapshot when a screen connects; then deltas pushed as the hub takes
- * messages in (ioc_feed_events_changed, from the hub's batch observer),
+ * messages in (ioc_feed_events_changed, from the API sink's batch),
  * coalesced and spaced (FEED_*), and on the 1 s tick for what time alone
  * changes (deadlines passing, minutes closing, devices going quiet).  A
  * delta holds only what changed since the previous event: the unit rows
@@ -178,7 +178,7 @@ feed_flush (IocFeedEvents *self)
       feed_forget (self);
       return;
     }
-  gint64 now = ioc_clock_now (ioc_hub_view (self->docs->hub)->clock);
+  gint64 now = ioc_hub_now (self->docs->hub);
   g_autofree gchar *delta = ioc_feed_events_build (self, FALSE, now);
   if (delta == NULL && mono - self->last_event_us >= FEED_KEEPALIVE_US)
     delta = g_strdup_printf ("{\"now_ms\":%" G_GINT64_FORMAT ",\"full\":false,\"units\":[]}", now / 1000);
@@ -245,7 +245,7 @@ ioc_feed_events_free (IocFeedEvents *self)
 void
 ioc_feed_events_add_client (IocFeedEvents *self, SoupServerMessage *msg, const gchar *credential)
 {
-  gint64 now = ioc_clock_now (ioc_hub_view (self->docs->hub)->clock);
+  gint64 now = ioc_hub_now (self->docs->hub);
   /* What changed for the others goes to them first, so the snapshot and
    * the record of what was sent agree. */
   if (ioc_live_feed_n_clients (self->feed) > 0)

@@ -1,7 +1,7 @@
 /* live-feed.c — Server-Sent Events streams, one per wall screen.
  *
- * Where in the flow: after the rollup, beside the sinks; api-v1 feeds it
- * from a hub tick observer.  Thread: main context only (libsoup runs its
+ * Where in the flow: after the rollup, beside the sinks; feed-events
+ * feeds it, driven by the API's sink (batch, tick).  Thread: main context only (libsoup runs its
  * server I/O there).
  *
  * A stream is a chunked response that never completes.  libsoup pauses the

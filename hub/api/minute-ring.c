@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "aggregate/rollup.h"
+#include "hub.h" /* IOC_HUB_MAX_CHANNEL */
 
 /* One series.  Today's sums are cached (sums_version == version). */
 typedef struct
@@ -97,7 +97,7 @@ ioc_minute_ring_value (IocMinuteRing *self, IocMeasurement m, const gchar *unit,
 {
   gboolean any = FALSE;
   gint64 sum = 0;
-  for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
+  for (guint ch = 0; ch <= IOC_HUB_MAX_CHANNEL; ch++)
     {
       if (channel >= 0 && (guint) channel != ch)
         continue;
@@ -120,7 +120,7 @@ ioc_minute_ring_sums (IocMinuteRing *self, IocMeasurement m, const gchar *unit, 
 {
   guint n = ioc_measurement_n_ints (m);
   memset (out, 0, sizeof (gint64) * n);
-  for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
+  for (guint ch = 0; ch <= IOC_HUB_MAX_CHANNEL; ch++)
     {
       Series *s = series_get (self, m, unit, ch, FALSE, NULL);
       if (s == NULL)

@@ -7,7 +7,7 @@
  * series with 8 fields) whatever the traffic; the points of a series past
  * the limit are not kept.  Slot i holds the minute whose index (ts / 1 min)
  * is ≡ i mod IOC_MINUTE_RING_MINUTES, if the slot says so.  Fed by the
- * hub's point observer.  Main context only. */
+ * API's sink (its point, api-v1.c).  Main context only. */
 #pragma once
 
 #include <glib.h>

@@ -1,6 +1,7 @@
 /* prom-metrics.c — see prom-metrics.h. */
 #include "api/prom-metrics.h"
 
+#include "io/http-server.h"
 #include "protocol/ioc-stats.h"
 
 static void
@@ -12,7 +13,7 @@ metrics_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 }
 
 void
-ioc_prom_metrics_register (IocHttpServer *http)
+ioc_prom_metrics_register (IocHub *hub)
 {
-  ioc_http_server_route (http, "/metrics", metrics_cb, NULL);
+  ioc_hub_add_route (hub, "/metrics", metrics_cb, NULL);
 }

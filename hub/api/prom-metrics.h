@@ -2,10 +2,11 @@
  * from the process-wide stats registry (protocol/ioc-stats.h).  Main context. */
 #pragma once
 
-#include "io/http-server.h"
+#include "hub.h"
 
 G_BEGIN_DECLS
 
-void ioc_prom_metrics_register (IocHttpServer *http);
+/* Adds the route /metrics to the hub's HTTP server, before start. */
+void ioc_prom_metrics_register (IocHub *hub);
 
 G_END_DECLS

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/http-server.h"
 #include "protocol/ioc-error.h"
 
 struct _IocStaticFiles
@@ -167,7 +168,7 @@ ioc_static_files_free (IocStaticFiles *self)
 }
 
 void
-ioc_static_files_register (IocStaticFiles *self, IocHttpServer *http)
+ioc_static_files_register (IocStaticFiles *self, IocHub *hub)
 {
-  ioc_http_server_route (http, "/", files_cb, self);
+  ioc_hub_add_route (hub, "/", files_cb, self);
 }

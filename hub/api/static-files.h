@@ -3,7 +3,7 @@
  * nothing comes from a CDN.  Main context only. */
 #pragma once
 
-#include "io/http-server.h"
+#include "hub.h"
 
 G_BEGIN_DECLS
 
@@ -13,8 +13,8 @@ typedef struct _IocStaticFiles IocStaticFiles;
  * [http] dashboard_dir key otherwise. */
 IocStaticFiles *ioc_static_files_new (const gchar *dir, GError **error);
 void            ioc_static_files_free (IocStaticFiles *self);
-/* Adds the catch-all route "/" to http. */
-void            ioc_static_files_register (IocStaticFiles *self, IocHttpServer *http);
+/* Adds the catch-all route "/" to the hub's HTTP server, before start. */
+void            ioc_static_files_register (IocStaticFiles *self, IocHub *hub);
 
 /* The file under root that url_path names, or NULL when it would leave
  * root (.., symlinks out, NUL, backslashes) or names no regular file.

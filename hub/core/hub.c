@@ -744,7 +744,8 @@ ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink)
 }
 
 /* The observer functions of before the sinks: each one a sink of one
- * function that the hub owns. */
+ * function that the hub owns.  alerts/ is their last user (and the view's,
+ * above); remove both when it registers a sink of its own. */
 typedef struct
 {
   GCallback fn;

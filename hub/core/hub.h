@@ -29,8 +29,9 @@ G_BEGIN_DECLS
 
 typedef struct _IocHub IocHub;
 
-/* Deprecated: raw stage pointers, kept while api/ and alerts/ move to the
- * read functions below (which is all federation/ and iocctl use).
+/* Deprecated: raw stage pointers, kept only for alerts/ (its last user)
+ * until it moves to the read functions below, which is all api/,
+ * federation/ and iocctl use.  Do not add users.
  * Borrowed pointers, valid while the hub lives; main context only.  The
  * reference data (units, calendar) can be swapped by a reload: read them
  * through the view each time, never keep them. */
@@ -83,6 +84,9 @@ const IocCalendar *ioc_hub_calendar (IocHub *self);
 const IocUnit *ioc_hub_unit_lookup (IocHub *self, const gchar *code, gint64 at_us);
 /* (transfer container) The units valid at now_us (IocUnit*, borrowed). */
 GPtrArray *ioc_hub_units_current (IocHub *self, gint64 now_us);
+/* The channels a series may be split by (IocPoint.channel): 0 for none,
+ * else a dossier channel 1 .. IOC_HUB_MAX_CHANNEL. */
+#define IOC_HUB_MAX_CHANNEL IOC_ROLLUP_MAX_CHANNEL
 /* The live window of a series (aggregate/rollup.h, ioc_rollup_live). */
 gboolean ioc_hub_live (IocHub *self, IocMeasurement m, const gchar *unit, guint8 channel, gint64 now_us,
                        IocPoint *out);
@@ -128,8 +132,8 @@ void     ioc_hub_tick (IocHub *self);
  * when configured, first).  With vtable->free set the hub owns sink and
  * frees it in ioc_hub_free(). */
 void     ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink);
-/* Deprecated: one-function sinks, kept while api/ and alerts/ move to
- * ioc_hub_add_sink(). */
+/* Deprecated: one-function sinks, kept only for alerts/ (their last user)
+ * until it moves to ioc_hub_add_sink().  Do not add users. */
 void     ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data);
 void     ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data);
 void     ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data);

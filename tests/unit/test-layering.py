@@ -16,10 +16,19 @@ Layers (hub/meson.build): protocol <- model <- state <- {ingest, aggregate};
 aggregate <- score; protocol <- io; model, io <- sinks; all of those <- core (hub.h) <- api <-
 {alerts, federation}.  The connector library sees protocol, model, io.
 
+The include path cannot stop api/ from naming a stage header: hub.h's read
+functions return stage types (device summaries, dossier indicators), so
+every layer's root is on api's command line.  What it includes is
+therefore checked in its sources: each #include of a file in hub/api/ must
+be one of api/'s own, hub.h, the vocabulary (protocol/, model/) or a named
+service header; and no file there may use the hub's deprecated raw view
+or observer functions.  Either gives "not ok" with file:line.
+
 Usage: test-layering.py SOURCE_ROOT BUILD_ROOT   (TAP on stdout)
 """
 import json
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -95,6 +104,48 @@ CASES = [
     ("libiocconnector", "aggregate/rollup.h", False),
 ]
 
+# What the files of a consumer folder may include, by prefix or whole name:
+# the hub core through hub.h and hub-config.h, never a stage directly.
+SOURCE_RULES = {
+    "api": {
+        "allowed": (
+            "api/", "hub.h", "hub-config.h", "protocol/", "model/",
+            "io/http-server.h",      # ioc_http_reply for the plain-text routes
+            "sinks/sink.h",          # the interface the API registers as
+            "sinks/influx-query.h",  # api-history's InfluxQL client (worker thread)
+        ),
+        # The raw view and the one-function observers: alerts/ only, until it moves.
+        "refused_words": ("ioc_hub_view", "IocHubView", "_observer ("),
+    },
+}
+
+INCLUDE_RE = re.compile(r'^\s*#\s*include\s+"([^"]+)"')
+
+
+def source_files(source_root, folder):
+    d = os.path.join(source_root, "hub", folder)
+    return sorted(os.path.join(d, f) for f in os.listdir(d) if f.endswith((".c", ".h")))
+
+
+def source_problems(source_root, folder, rules):
+    """(includes refused, uses of refused words), each as "file:line: what"."""
+    includes, words = [], []
+    for path in source_files(source_root, folder):
+        rel = os.path.relpath(path, source_root)
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                m = INCLUDE_RE.match(line)
+                if m:
+                    inc = m.group(1)
+                    if not any(inc == a or (a.endswith("/") and inc.startswith(a)) for a in rules["allowed"]):
+                        includes.append('%s:%d: includes "%s"' % (rel, n, inc))
+                    continue
+                for w in rules["refused_words"]:
+                    if w in line:
+                        words.append("%s:%d: uses %s" % (rel, n, w.strip(" (")))
+    return includes, words
+
+
 # Flags that name the object or the dependency file: not wanted for a probe.
 DROP_WITH_VALUE = {"-o", "-MQ", "-MF", "-MT", "-c"}
 DROP = {"-MD", "-MMD"}
@@ -136,7 +187,7 @@ def main():
     source_root, build_root = sys.argv[1], sys.argv[2]
     with open(os.path.join(build_root, "compile_commands.json")) as f:
         commands = json.load(f)
-    print("1..%d" % len(CASES))
+    print("1..%d" % (len(CASES) + 2 * len(SOURCE_RULES)))
     failed = 0
     with tempfile.TemporaryDirectory(prefix="test-layering-") as tmp:
         for n, (lib, header, must_compile) in enumerate(CASES, 1):
@@ -166,6 +217,17 @@ def main():
             else:
                 failed += 1
                 print("not ok %d - %s: %s" % (n, name, problem))
+    n = len(CASES)
+    for folder, rules in sorted(SOURCE_RULES.items()):
+        includes, words = source_problems(source_root, folder, rules)
+        for name, found in (("hub/%s/ includes no stage header directly" % folder, includes),
+                            ("hub/%s/ uses no raw view or observer of the hub" % folder, words)):
+            n += 1
+            if found:
+                failed += 1
+                print("not ok %d - %s: %s" % (n, name, "; ".join(found)))
+            else:
+                print("ok %d - %s" % (n, name))
     return 1 if failed else 0
 
 
