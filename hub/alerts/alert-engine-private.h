@@ -97,7 +97,8 @@ struct _IocAlertEngine
 {
   const IocAlertRules *rules;
   const IocCalendar *cal;
-  gint64 started_us;
+  gint64 started_us;     /* when the hub first started (persisted) */
+  gint64 run_started_us; /* when this run started: what came back since a restart */
   IocAlertFunc notify;
   gpointer user_data;
 

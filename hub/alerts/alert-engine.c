@@ -90,6 +90,7 @@ ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64
   self->rules = rules;
   self->cal = cal;
   self->started_us = started_us;
+  self->run_started_us = started_us;
   self->notify = notify;
   self->user_data = user_data;
   self->next_id = 1;

@@ -20,6 +20,7 @@
 #include "alerts/alert-rules.h"
 #include "alerts/alert-store.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
 #include "sinks/influx-query.h"
 
@@ -43,6 +44,7 @@ struct _IocAlerts
   gint64 last_save_us;
   gint64 now_us;    /* during a tick */
   GHashTable *gaps; /* "portal/device" → missing seqs, during a tick */
+  IocStat *stat_evaluations;
 };
 
 static const IocHubView *
@@ -153,6 +155,7 @@ tick_cb (gint64 now_us, gpointer data)
   ioc_device_health_foreach_connector (v->devices, now_us, connector_cb, self);
   if (ioc_alert_engine_evaluate (self->engine, now_us))
     self->dirty = TRUE;
+  ioc_stat_add (self->stat_evaluations, 1);
   if (self->dirty && now_us - self->last_save_us >= IOC_ALERTS_SAVE_INTERVAL_US)
     save (self, now_us);
   flush_owed (self);
@@ -306,6 +309,8 @@ ioc_alerts_attach (IocHub *hub, GError **error)
   self->rules = g_steal_pointer (&rules);
   self->owed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->gaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stat_evaluations = ioc_stat ("iochub_alert_evaluations_total", NULL, IOC_STAT_COUNTER,
+                                     "Rounds of alert rule evaluation (one a hub tick)");
   IocAlertNotifyOptions nopts = {
     .province = v->config->province,
     .webhook_url = self->rules->webhook_url,
