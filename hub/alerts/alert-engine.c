@@ -32,6 +32,7 @@ ioc_alert_inst_free (IocAlertInst *i)
   g_free (i->id);
   g_free (i->detail);
   g_free (i->group);
+  g_free (i->unit);
   g_free (i->acked_by);
   g_free (i->ack_note);
   g_free (i);
@@ -146,6 +147,13 @@ void
 ioc_alert_engine_set_calendar (IocAlertEngine *self, const IocCalendar *cal)
 {
   self->cal = cal;
+}
+
+void
+ioc_alert_engine_set_unit_names (IocAlertEngine *self, IocAlertUnitNameFunc fn, gpointer user_data)
+{
+  self->unit_name = fn;
+  self->unit_name_data = user_data;
 }
 
 gint

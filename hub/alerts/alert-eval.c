@@ -397,6 +397,13 @@ eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       ioc_alert_lifecycle_step (self, r, k, down ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE,
                                 (gdouble) (age / G_USEC_PER_SEC), (gdouble) (r->cadence_us / G_USEC_PER_SEC),
                                 detail, now_us);
+      IocAlertInst *i = ioc_alert_lifecycle_lookup (self, r, k);
+      if (i != NULL && g_strcmp0 (i->unit, s->unit) != 0)
+        {
+          g_free (i->unit);
+          i->unit = g_strdup (s->unit);
+          self->dirty = TRUE;
+        }
     }
   keep_unmentioned (self, r, now_us, keep_unlisted_source);
 }
