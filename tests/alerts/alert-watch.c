@@ -272,3 +272,33 @@ ioc_alert_watch_latest (IocAlertWatch *self, const gchar *rule_scope)
     return NULL;
   return json_object_ref (json_node_get_object (json_parser_get_root (p)));
 }
+
+JsonNode *
+ioc_alert_feed_snapshot (guint port, const gchar *token)
+{
+  g_autoptr (SoupSession) session = soup_session_new ();
+  soup_session_set_timeout (session, 10);
+  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u/api/v1/feed%s%s", port, token ? "?token=" : "",
+                                           token ? token : "");
+  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GInputStream) in = soup_session_send (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_autoptr (GDataInputStream) lines = g_data_input_stream_new (in);
+  gboolean is_snapshot = FALSE;
+  for (guint i = 0; i < 100; i++)
+    {
+      g_autofree gchar *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_nonnull (line);
+      if (g_str_equal (line, "event: snapshot"))
+        is_snapshot = TRUE;
+      else if (is_snapshot && g_str_has_prefix (line, "data: "))
+        {
+          g_autoptr (JsonParser) p = json_parser_new ();
+          g_assert_true (json_parser_load_from_data (p, line + 6, -1, NULL));
+          return json_node_copy (json_parser_get_root (p));
+        }
+    }
+  g_assert_not_reached ();
+}

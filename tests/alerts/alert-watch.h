@@ -40,6 +40,10 @@ gboolean ioc_alert_watch_wait_hook (IocAlertWatch *self, const gchar *summary, g
 /* (transfer full) the newest payload on ioc/v1/<p>/alerts/<rule_scope>, parsed, or NULL. */
 JsonObject *ioc_alert_watch_latest (IocAlertWatch *self, const gchar *rule_scope);
 
+/* The wall's view: the first "snapshot" event of the hub's /api/v1/feed
+ * (token may be NULL), parsed; fails the test if none comes. */
+JsonNode *ioc_alert_feed_snapshot (guint port, const gchar *token);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocAlertWatch, ioc_alert_watch_free)
 
 G_END_DECLS

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
+#include "alert-watch.h"
 #include "test-broker.h"
 #include "test-hub.h"
 #include "test-publisher.h"
@@ -78,36 +79,6 @@ get_json (guint port, const gchar *path, const gchar *token, const gchar *body, 
   if (out == NULL || !json_parser_load_from_data (p, g_bytes_get_data (out, NULL), (gssize) g_bytes_get_size (out), NULL))
     return NULL;
   return json_node_copy (json_parser_get_root (p));
-}
-
-/* The first snapshot of /api/v1/feed, parsed. */
-static JsonNode *
-feed_snapshot (guint port, const gchar *token)
-{
-  g_autoptr (SoupSession) session = soup_session_new ();
-  soup_session_set_timeout (session, 10);
-  g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u/api/v1/feed?token=%s", port, token);
-  g_autoptr (SoupMessage) msg = soup_message_new ("GET", url);
-  g_autoptr (GError) error = NULL;
-  g_autoptr (GInputStream) in = soup_session_send (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_autoptr (GDataInputStream) lines = g_data_input_stream_new (in);
-  gboolean is_snapshot = FALSE;
-  for (guint i = 0; i < 100; i++)
-    {
-      g_autofree gchar *line = g_data_input_stream_read_line_utf8 (lines, NULL, NULL, &error);
-      g_assert_no_error (error);
-      g_assert_nonnull (line);
-      if (g_str_equal (line, "event: snapshot"))
-        is_snapshot = TRUE;
-      else if (is_snapshot && g_str_has_prefix (line, "data: "))
-        {
-          g_autoptr (JsonParser) p = json_parser_new ();
-          g_assert_true (json_parser_load_from_data (p, line + 6, -1, NULL));
-          return json_node_copy (json_parser_get_root (p));
-        }
-    }
-  g_assert_not_reached ();
 }
 
 /* Field names of the first table after `after` in the `## heading`
@@ -270,7 +241,7 @@ test_operators_address_alerts (void)
   g_autofree gchar *got = object_members (a);
   g_autofree gchar *doc = documented_fields ("## `GET /api/v1/alerts`", "Each alert:");
   g_assert_cmpstr (got, ==, doc);
-  g_autoptr (JsonNode) snap = feed_snapshot (port, "disp");
+  g_autoptr (JsonNode) snap = ioc_alert_feed_snapshot (port, "disp");
   JsonArray *feed_alerts = json_object_get_array_member (json_node_get_object (snap), "alerts");
   g_assert_cmpuint (json_array_get_length (feed_alerts), ==, 1);
   JsonObject *fa = json_array_get_object_element (feed_alerts, 0);

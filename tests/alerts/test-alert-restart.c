@@ -16,8 +16,8 @@
  * is stopped with SIGTERM and started, and killed with SIGKILL and
  * started: each time, after it has evaluated its rules a few times with
  * MQTT connected, nothing was published on the alert topics, nothing was
- * paged, and GET /api/v1/alerts lists the same alerts with the same ids,
- * fired_at, ack and silence.  Fresh data then resolves them under their
+ * paged, GET /api/v1/alerts lists the same alerts with the same ids,
+ * fired_at, ack and silence, and the wall's feed carries the same alerts.  Fresh data then resolves them under their
  * old ids (the silenced one without a page). */
 #include <json-glib/json-glib.h>
 #include <libsoup/soup.h>
@@ -98,6 +98,25 @@ id_of (guint port, const gchar *rule_scope)
   g_assert_nonnull (at);
   at += strlen (needle);
   return g_strndup (at, strcspn (at, " "));
+}
+
+/* The alerts of the wall's feed (what its rail shows), as JSON sorted by
+ * id, without "value": a dead source's is its age, which moves anyway. */
+static gchar *
+wall_alerts (guint port)
+{
+  g_autoptr (JsonNode) snap = ioc_alert_feed_snapshot (port, NULL);
+  JsonArray *alerts = json_object_get_array_member (json_node_get_object (snap), "alerts");
+  g_assert_nonnull (alerts);
+  g_autoptr (GPtrArray) items = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < json_array_get_length (alerts); i++)
+    {
+      json_object_remove_member (json_array_get_object_element (alerts, i), "value");
+      g_ptr_array_add (items, json_to_string (json_array_get_element (alerts, i), FALSE));
+    }
+  g_ptr_array_sort (items, cmp_strp);
+  g_ptr_array_add (items, NULL);
+  return g_strjoinv ("\n", (gchar **) items->pdata);
 }
 
 static void
@@ -211,6 +230,7 @@ test_restart_keeps_alerts (void)
   g_assert_true (ioc_alert_watch_wait_message (w, THRESHOLD " firing acked", 0, WAIT_US));
   g_assert_true (wait_rounds (w, hub, 2));
   g_autofree gchar *before = identities (port);
+  g_autofree gchar *wall_before = wall_alerts (port);
   g_assert_nonnull (strstr (before, THRESHOLD " id="));
   g_assert_nonnull (strstr (before, "ack=Trần Thị Bình"));
   g_assert_nonnull (strstr (before, SPIKE " id="));
@@ -239,6 +259,8 @@ test_restart_keeps_alerts (void)
       g_assert_cmpstr (paged, ==, "");
       g_autofree gchar *after = identities (port);
       g_assert_cmpstr (after, ==, before);
+      g_autofree gchar *wall_after = wall_alerts (port);
+      g_assert_cmpstr (wall_after, ==, wall_before);
     }
 
   /* Fresh data: the ratings turn happy, desk-1 comes back. */
