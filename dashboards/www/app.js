@@ -23,6 +23,9 @@
   const T = {
     vi: { title: 'Giám sát dịch vụ hành chính công', connecting: 'Đang kết nối…', live: 'Trực tiếp', lost: 'Mất kết nối',
       denied: 'Mã màn hình không còn hiệu lực',
+      denied_none: 'Màn hình chưa có mã: mở với ?token=<mã hiển thị trong [http] display_tokens>',
+      cannot_read_alerts: 'Không đọc được cảnh báo', need_display: 'cần mã hiển thị (display token)',
+      need_operator: 'cần mã điều hành (operator token)',
       received: 'Tiếp nhận hôm nay', completed: 'Đã giải quyết (sớm / đúng / trễ)', open: 'Đang xử lý / quá hạn',
       due_soon: 'Đến hạn trong 1 ngày làm việc', ontime: 'Tỷ lệ đúng hạn', online: 'Tỷ lệ nộp trực tuyến',
       satisfaction: 'Hài lòng hôm nay', cameras: 'Camera đang ghi', kiosks: 'Kiosk trực tuyến',
@@ -39,6 +42,9 @@
       hubs_note: (n) => 'Tổng tỉnh từ ' + n + ' hub', this_hub: 'chỉ các xã của hub này' },
     en: { title: 'Public-service operations', connecting: 'Connecting…', live: 'Live', lost: 'Connection lost',
       denied: 'Screen token no longer valid',
+      denied_none: 'This screen has no token: open it with ?token=<a display token from [http] display_tokens>',
+      cannot_read_alerts: 'Cannot read alerts', need_display: 'needs a display token',
+      need_operator: 'needs an operator token',
       received: 'Received today', completed: 'Completed (early / on time / late)', open: 'Open / overdue',
       due_soon: 'Due within 1 working day', ontime: 'On-time rate', online: 'Online submission',
       satisfaction: 'Satisfied today', cameras: 'Cameras recording', kiosks: 'Kiosks online',
@@ -65,9 +71,10 @@
   let summary = null, ranking = [], alerts = [], minVolume = 30;
   let clockOffset = 0;      /* server now − local now */
   let lastEventAt = 0;      /* local ms of the last feed event */
-  /* The hub refuses this screen's token (revoked in its config): the page
-   * says so rather than "connection lost", so nobody hunts a network fault. */
-  let denied = false;
+  /* The hub refuses this screen (no token, or one not in its config): the
+   * page says so rather than "connection lost", so nobody hunts a network
+   * fault, and names the token it lacks.  null, or { status, need }. */
+  let denied = null;
   let feedOkSince = 0;
   let es = null;
 
@@ -192,7 +199,7 @@
       if (badge.textContent !== text) badge.textContent = text;
     });
     const conn = $('conn');
-    conn.textContent = feedQuiet ? (denied ? t.denied : t.lost) : t.live;
+    conn.textContent = feedQuiet ? (denied ? (token ? t.denied : t.denied_none) : t.lost) : t.live;
     conn.className = 'conn ' + (feedQuiet ? 'conn-down' : 'conn-up');
     conn.dataset.state = feedQuiet ? (denied ? 'denied' : 'down') : 'up';
   }
@@ -251,12 +258,22 @@
   function renderAlerts() {
     const ul = $('alerts');
     const t = tr();
-    const html = alerts.length === 0 ? '<li class="empty">' + t.no_alerts + '</li>' : alerts.slice(0, MAX_ALERTS).map((a) =>
+    const html = denied || alerts.length === 0 ? alertsEmpty(t) : alerts.slice(0, MAX_ALERTS).map((a) =>
       '<li class="' + escapeHtml(a.state || '') + '" data-id="' + escapeHtml(a.id || '') + '"><div>' + escapeHtml(a.message || a.rule || '') +
       '</div><div class="a-meta">' + escapeHtml(t.states[a.state] || a.state || '') + ' · ' + escapeHtml(a.unit || a.scope || '') +
       (a.since_ms ? ' · ' + fmtAge(serverNow() - a.since_ms) + ' ' + t.ago : '') +
       (a.acked_by ? ' · ' + t.acked + ' ' + escapeHtml(a.acked_by) : '') + '</div></li>').join('');
     if (ul.innerHTML !== html) ul.innerHTML = html;
+  }
+
+  /* An empty rail says why: no alerts, not read yet, or refused (with the
+   * hub's status and the token it wants) — never "no alerts" when it
+   * cannot read them. */
+  function alertsEmpty(t) {
+    if (denied) return '<li class="empty error" data-error="' + denied.status + '">' + t.cannot_read_alerts + ': ' +
+      denied.status + ' — ' + (denied.need === 'operator' ? t.need_operator : t.need_display) + '</li>';
+    if (!feedOkSince) return '<li class="empty">' + t.connecting + '</li>';
+    return '<li class="empty">' + t.no_alerts + '</li>';
   }
 
   function render() { renderTiles(); renderFreshness(); renderGrid(); renderRanking(); renderAlerts(); }
@@ -291,13 +308,18 @@
 
   let quietSince = 0;
   async function checkDenied() {
-    try { const r = await fetch(withToken('/api/v1/summary'), { cache: 'no-store' }); denied = r.status === 401 || r.status === 403; }
-    catch (e) { denied = false; /* the hub is not there at all */ }
+    try {
+      const r = await fetch(withToken('/api/v1/alerts'), { cache: 'no-store' });
+      let need = 'display';
+      if (r.status === 401 || r.status === 403) { try { need = (await r.json()).need || need; } catch (e) { /* keep */ } }
+      denied = r.status === 401 || r.status === 403 ? { status: r.status, need } : null;
+    } catch (e) { denied = null; /* the hub is not there at all */ }
     renderFreshness();
+    renderAlerts();
   }
   function watchdog() {
     const quiet = Date.now() - lastEventAt > QUIET_MS;
-    if (!quiet) { quietSince = 0; denied = false; return; }
+    if (!quiet) { quietSince = 0; if (denied) { denied = null; renderAlerts(); } return; }
     if (!quietSince) quietSince = Date.now();
     checkDenied();
     /* A closed or silent stream: start a new one (the hub sends a snapshot). */

@@ -11,7 +11,7 @@
 
 #include "api/api-reply.h"
 #include "api/auth.h"
-#include "protocol/ioc-keyfile.h"
+#include "alerts/alert-rules.h"
 #include "protocol/ioc-time.h"
 
 /* Indented JSON, errors too: operators read these routes with curl. */
@@ -102,11 +102,20 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
       return;
     }
 
-  /* /api/v1/alerts/{id}/ack */
-  g_auto (GStrv) parts = g_strsplit (path + strlen ("/api/v1/alerts/"), "/", -1);
-  if (g_strv_length (parts) != 2 || !g_str_equal (parts[1], "ack") || *parts[0] == '\0')
+  /* /api/v1/alerts/{id}/ack or /api/v1/alerts/{rule}/{scope…}/ack: a
+   * scope may hold slashes (kind/device, unit/dossier). */
+  const gchar *rest = path + strlen ("/api/v1/alerts/");
+  gsize rest_len = strlen (rest);
+  if (rest_len <= strlen ("/ack") || !g_str_has_suffix (rest, "/ack"))
     {
-      reply_error (msg, SOUP_STATUS_NOT_FOUND, "expected /api/v1/alerts/{id}/ack");
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, "expected /api/v1/alerts/{id or rule/scope}/ack");
+      return;
+    }
+  g_autofree gchar *escaped = g_strndup (rest, rest_len - strlen ("/ack"));
+  g_autofree gchar *target = g_uri_unescape_string (escaped, NULL);
+  if (target == NULL || *target == '\0')
+    {
+      reply_error (msg, SOUP_STATUS_NOT_FOUND, "expected /api/v1/alerts/{id or rule/scope}/ack");
       return;
     }
   if (!g_str_equal (method, "POST"))
@@ -120,7 +129,7 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   if (o == NULL)
     return;
   g_autoptr (GError) error = NULL;
-  if (!ioc_alert_engine_ack (api->engine, parts[0], by, member_str (o, "note"), api->now (api->data),
+  if (!ioc_alert_engine_ack (api->engine, target, by, member_str (o, "note"), api->now (api->data),
                              &error))
     {
       reply_error (msg, SOUP_STATUS_NOT_FOUND, error->message);
@@ -183,8 +192,17 @@ silences_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHash
       reply_error (msg, SOUP_STATUS_BAD_REQUEST, "rule, scope: expected at least one matcher (glob)");
       return;
     }
-  if (duration != NULL && ioc_parse_duration (duration, &d) && d > 0)
-    expires = now + d;
+  g_autoptr (GError) bad = NULL;
+  if (duration != NULL)
+    {
+      if (!ioc_alert_parse_silence_duration (duration, &d, &bad))
+        {
+          g_autofree gchar *text = g_strdup_printf ("duration: %s", bad->message);
+          reply_error (msg, SOUP_STATUS_BAD_REQUEST, text);
+          return;
+        }
+      expires = now + d;
+    }
   else if (expires_at != NULL && ioc_time_parse (expires_at, strlen (expires_at), &expires) && expires > now)
     ;
   else

@@ -2,9 +2,11 @@
  *
  *   GET  /api/v1/alerts[?all=1]        active alerts (all=1: with recent resolved), stale units
  *   POST /api/v1/alerts/{id}/ack       {"by": "…", "note": "…"}           operator token
+ *   POST /api/v1/alerts/{rule}/{scope}/ack   the same, by the alert's RULE/SCOPE
  *   GET  /api/v1/silences              active silences
  *   POST /api/v1/silences              {"rule": "glob", "scope": "glob", "duration": "2h" |
  *                                       "expires_at": RFC 3339, "by": "…", "comment": "…"}
+ *                                      (a duration needs its unit: "90" is refused, "90m" taken)
  *   DELETE /api/v1/silences/{id}                                          operator token
  *
  * Main context (libsoup handlers). */

@@ -40,6 +40,7 @@ typedef struct
   gdouble value, threshold;
   gchar *detail;
   gchar *group;
+  gchar *unit; /* a dead source's unit (its scope is kind/device), kept across restarts */
   gchar *acked_by;
   gchar *ack_note;
   gint64 acked_us;
@@ -97,9 +98,12 @@ struct _IocAlertEngine
 {
   const IocAlertRules *rules;
   const IocCalendar *cal;
-  gint64 started_us;
+  gint64 started_us;     /* when the hub first started (persisted) */
+  gint64 run_started_us; /* when this run started: what came back since a restart */
   IocAlertFunc notify;
   gpointer user_data;
+  IocAlertUnitNameFunc unit_name;
+  gpointer unit_name_data;
 
   guint64 next_id;
   GHashTable *insts;    /* key → IocAlertInst* (pending and firing) */

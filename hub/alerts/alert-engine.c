@@ -32,6 +32,7 @@ ioc_alert_inst_free (IocAlertInst *i)
   g_free (i->id);
   g_free (i->detail);
   g_free (i->group);
+  g_free (i->unit);
   g_free (i->acked_by);
   g_free (i->ack_note);
   g_free (i);
@@ -90,6 +91,7 @@ ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64
   self->rules = rules;
   self->cal = cal;
   self->started_us = started_us;
+  self->run_started_us = started_us;
   self->notify = notify;
   self->user_data = user_data;
   self->next_id = 1;
@@ -145,6 +147,13 @@ void
 ioc_alert_engine_set_calendar (IocAlertEngine *self, const IocCalendar *cal)
 {
   self->cal = cal;
+}
+
+void
+ioc_alert_engine_set_unit_names (IocAlertEngine *self, IocAlertUnitNameFunc fn, gpointer user_data)
+{
+  self->unit_name = fn;
+  self->unit_name_data = user_data;
 }
 
 gint

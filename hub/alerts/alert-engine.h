@@ -103,7 +103,8 @@ void ioc_alert_engine_dossier_overdue (IocAlertEngine *self, const gchar *unit, 
  * the persistent state changed (the caller saves it). */
 gboolean ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us);
 
-/* Operators.  FALSE + error for an unknown or resolved id. */
+/* Operators.  id: an alert's id, or its "RULE/SCOPE" as the wall and the
+ * topic show it.  FALSE + error when no pending or firing alert matches. */
 gboolean ioc_alert_engine_ack (IocAlertEngine *self, const gchar *id, const gchar *by,
                                const gchar *note, gint64 now_us, GError **error);
 /* rule and scope are glob patterns (g_pattern_match_simple); (transfer full) id. */
@@ -127,7 +128,16 @@ gboolean ioc_alert_engine_import_day (IocAlertEngine *self, const gchar *unit, g
 gboolean ioc_alert_engine_import_hour (IocAlertEngine *self, gint64 hour_us, gint64 overdue_entered,
                                        gint64 now_us);
 
-/* Views for the API and the rule tests: {"alerts", "stale_units", "baselines"}. */
+/* The name of a unit code for people ("Xã Nghi Lộc"), or NULL when the
+ * registry does not know it; borrowed until the next call. */
+typedef const gchar *(*IocAlertUnitNameFunc) (const gchar *unit, gpointer user_data);
+/* The views below then carry each alert's "unit_name" (else null). */
+void ioc_alert_engine_set_unit_names (IocAlertEngine *self, IocAlertUnitNameFunc fn, gpointer user_data);
+
+/* Views for the API and the rule tests: {"alerts", "stale_units", "baselines"}.
+ * Each alert is the notified JSON (ioc_alert_alert_to_json) plus "unit",
+ * the unit it is about (a dead source's unit, a zero-tolerance dossier's,
+ * the scope of a unit rule; null for province-wide ones), and "unit_name". */
 JsonNode *ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved);
 /* Only {"alerts"}: for the wall's live feed, which asks several times a
  * second (the stale-unit list walks every source for every unit). */

@@ -334,6 +334,39 @@ eval_zero_tolerance (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
     }
 }
 
+/* Instances of r that its evaluator has no data for this round and that
+ * `keep` says to leave as they are: stepped "unknown", so that they are
+ * not taken for cleared by ioc_alert_lifecycle_finish_rule(). */
+static void
+keep_unmentioned (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us,
+                  gboolean (*keep) (IocAlertEngine *self, const IocAlertRule *r, const IocAlertInst *i,
+                                    gint64 now_us))
+{
+  g_autoptr (GPtrArray) scopes = g_ptr_array_new_with_free_func (g_free);
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, self->insts);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      IocAlertInst *i = v;
+      if (!i->seen && g_str_equal (i->rule, r->name) && keep (self, r, i, now_us))
+        g_ptr_array_add (scopes, g_strdup (i->scope));
+    }
+  for (guint k = 0; k < scopes->len; k++)
+    ioc_alert_lifecycle_step (self, r, g_ptr_array_index (scopes, k), IOC_ALERT_COND_UNKNOWN, 0, 0, NULL,
+                              now_us);
+}
+
+/* A dead_source alert whose connector device health does not (yet) list:
+ * after a restart its retained state and heartbeats come back within a
+ * cadence, so until one cadence after this run started it stays as it is;
+ * after that the connector has left the inventory and the alert clears. */
+static gboolean
+keep_unlisted_source (IocAlertEngine *self, const IocAlertRule *r, const IocAlertInst *i, gint64 now_us)
+{
+  return !g_hash_table_contains (self->sources, i->scope) && now_us - self->run_started_us <= r->cadence_us;
+}
+
 static void
 eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
@@ -364,7 +397,15 @@ eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       ioc_alert_lifecycle_step (self, r, k, down ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE,
                                 (gdouble) (age / G_USEC_PER_SEC), (gdouble) (r->cadence_us / G_USEC_PER_SEC),
                                 detail, now_us);
+      IocAlertInst *i = ioc_alert_lifecycle_lookup (self, r, k);
+      if (i != NULL && g_strcmp0 (i->unit, s->unit) != 0)
+        {
+          g_free (i->unit);
+          i->unit = g_strdup (s->unit);
+          self->dirty = TRUE;
+        }
     }
+  keep_unmentioned (self, r, now_us, keep_unlisted_source);
 }
 
 static gboolean
@@ -377,6 +418,15 @@ sample_value (IocAlertEngine *self, const gchar *metric, const gchar *unit, gint
     return FALSE;
   *out = s->value;
   return TRUE;
+}
+
+/* A threshold alert whose unit has no sample at all (values are not kept
+ * across a restart): "no data", as a sample older than max_age, while the
+ * rule still covers the unit.  Only a fresh sample can clear it. */
+static gboolean
+keep_unsampled_unit (IocAlertEngine *self, const IocAlertRule *r, const IocAlertInst *i, gint64 now_us)
+{
+  return ioc_alert_rule_has_unit (r, i->scope);
 }
 
 static void
@@ -418,6 +468,7 @@ eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
       ioc_alert_lifecycle_step (self, r, unit, cond ? IOC_ALERT_COND_TRUE : IOC_ALERT_COND_FALSE, x, r->value,
                                 detail, now_us);
     }
+  keep_unmentioned (self, r, now_us, keep_unsampled_unit);
 }
 
 void

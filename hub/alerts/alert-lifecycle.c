@@ -363,7 +363,7 @@ ioc_alert_engine_ack (IocAlertEngine *self, const gchar *id, const gchar *by, co
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
       IocAlertInst *i = v;
-      if (!g_str_equal (i->id, id))
+      if (!g_str_equal (i->id, id) && !g_str_equal (i->key, id))
         continue;
       g_free (i->acked_by);
       g_free (i->ack_note);
@@ -374,7 +374,8 @@ ioc_alert_engine_ack (IocAlertEngine *self, const gchar *id, const gchar *by, co
         ioc_alert_lifecycle_notify (self, i, i->state, now_us, FALSE, TRUE);
       return TRUE;
     }
-  g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "alert %s: not pending or firing", id);
+  g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED,
+               "alert %s: no pending or firing alert has that id or RULE/SCOPE (iocctl alerts lists them)", id);
   return FALSE;
 }
 

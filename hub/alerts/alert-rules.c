@@ -463,3 +463,25 @@ ioc_alert_rules_load (const gchar *path, GError **error)
     }
   return ioc_alert_rules_load_data (path, data, len, error);
 }
+
+gboolean
+ioc_alert_parse_silence_duration (const gchar *text, gint64 *out_us, GError **error)
+{
+  const gchar *t = text != NULL ? text : "";
+  gchar *end = NULL;
+  gdouble n = g_ascii_strtod (t, &end);
+  if (end != t && *end == '\0' && n > 0)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "expected a duration with a unit, got '%s': did you mean %sm? (s, m, h or d: 30m, 2h, 1d)", t, t);
+      return FALSE;
+    }
+  gint64 us = 0;
+  if (!ioc_parse_duration (t, &us) || us <= 0)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "expected a duration such as 30m, 2h or 1d, got '%s'", t);
+      return FALSE;
+    }
+  *out_us = us;
+  return TRUE;
+}

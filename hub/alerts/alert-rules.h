@@ -104,6 +104,11 @@ void ioc_alert_rules_free (IocAlertRules *self);
 /* TRUE when rule applies to unit (a registry code or "all"). */
 gboolean ioc_alert_rule_has_unit (const IocAlertRule *rule, const gchar *unit);
 
+/* A duration an operator typed for a silence ("30m", "2h", "1d", "90s").
+ * Unlike a config key, a bare number is refused: `--for 90` is far more
+ * likely to mean 90 minutes than 90 seconds, so the error suggests "90m". */
+gboolean ioc_alert_parse_silence_duration (const gchar *text, gint64 *out_us, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocAlertRules, ioc_alert_rules_free)
 
 G_END_DECLS

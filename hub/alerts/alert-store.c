@@ -82,6 +82,7 @@ save_inst (JsonBuilder *b, const IocAlertInst *i)
   json_builder_add_double_value (b, i->threshold);
   ioc_alert_json_add_str (b, "detail", i->detail);
   ioc_alert_json_add_str (b, "group", i->group);
+  ioc_alert_json_add_str (b, "unit", i->unit);
   ioc_alert_json_add_str (b, "acked_by", i->acked_by);
   ioc_alert_json_add_str (b, "ack_note", i->ack_note);
   json_builder_end_object (b);
@@ -320,6 +321,7 @@ load_inst (JsonObject *o)
   i->threshold = json_object_get_double_member (o, "threshold");
   i->detail = dup_opt (o, "detail");
   i->group = dup_opt (o, "group");
+  i->unit = dup_opt (o, "unit");
   i->acked_by = dup_opt (o, "acked_by");
   i->ack_note = dup_opt (o, "ack_note");
   return i;

@@ -8,6 +8,8 @@
  * evaluation.  Main context only. */
 #include "alerts/alert-engine-private.h"
 
+#include <string.h>
+
 #include "protocol/ioc-time.h"
 
 void
@@ -35,9 +37,8 @@ ioc_alert_json_add_str (JsonBuilder *b, const gchar *name, const gchar *s)
 }
 
 static void
-build_alert (JsonBuilder *b, const IocAlert *a)
+build_alert_members (JsonBuilder *b, const IocAlert *a)
 {
-  json_builder_begin_object (b);
   ioc_alert_json_add_str (b, "id", a->id);
   ioc_alert_json_add_str (b, "rule", a->rule);
   ioc_alert_json_add_str (b, "scope", a->scope);
@@ -69,7 +70,35 @@ build_alert (JsonBuilder *b, const IocAlert *a)
   json_builder_add_boolean_value (b, a->is_silenced);
   json_builder_set_member_name (b, "reminder");
   json_builder_add_boolean_value (b, a->is_reminder);
+}
+
+static void
+build_alert (JsonBuilder *b, const IocAlert *a)
+{
+  json_builder_begin_object (b);
+  build_alert_members (b, a);
   json_builder_end_object (b);
+}
+
+/* (transfer full) the unit code an alert is about, or NULL. */
+static gchar *
+inst_unit (IocAlertEngine *self, const IocAlertInst *i)
+{
+  const IocAlertRule *r = self->rules ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
+  if (r == NULL)
+    return NULL;
+  switch (r->kind)
+    {
+    case IOC_ALERT_KIND_SPIKE_UNIT:
+    case IOC_ALERT_KIND_STOCK_RISING: return g_strdup (i->scope);
+    case IOC_ALERT_KIND_THRESHOLD: return g_str_equal (i->scope, "all") ? NULL : g_strdup (i->scope);
+    case IOC_ALERT_KIND_ZERO_TOLERANCE: return g_strndup (i->scope, strcspn (i->scope, "/"));
+    case IOC_ALERT_KIND_DEAD_SOURCE:
+      return g_strdup (i->unit);
+    case IOC_ALERT_KIND_SPIKE_PROVINCE:
+    case IOC_ALERT_KIND_COUNT: break;
+    }
+  return NULL;
 }
 
 JsonNode *
@@ -146,7 +175,14 @@ alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnos
       ioc_alert_lifecycle_fill (self, in, &a);
       /* As of the last evaluation: the engine has no clock of its own. */
       a.is_silenced = ioc_alert_lifecycle_is_silenced (self, in->rule, in->scope, self->last_eval_us);
-      build_alert (b, &a);
+      json_builder_begin_object (b);
+      build_alert_members (b, &a);
+      g_autofree gchar *unit = inst_unit (self, in);
+      ioc_alert_json_add_str (b, "unit", unit);
+      ioc_alert_json_add_str (b, "unit_name",
+                              unit != NULL && self->unit_name != NULL ? self->unit_name (unit, self->unit_name_data)
+                                                                      : NULL);
+      json_builder_end_object (b);
     }
   json_builder_end_array (b);
   if (!with_diagnostics)

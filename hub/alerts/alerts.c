@@ -20,6 +20,7 @@
 #include "alerts/alert-rules.h"
 #include "alerts/alert-store.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
 #include "sinks/influx-query.h"
 
@@ -43,6 +44,7 @@ struct _IocAlerts
   gint64 last_save_us;
   gint64 now_us;    /* during a tick */
   GHashTable *gaps; /* "portal/device" → missing seqs, during a tick */
+  IocStat *stat_evaluations;
 };
 
 static const IocHubView *
@@ -153,6 +155,7 @@ tick_cb (gint64 now_us, gpointer data)
   ioc_device_health_foreach_connector (v->devices, now_us, connector_cb, self);
   if (ioc_alert_engine_evaluate (self->engine, now_us))
     self->dirty = TRUE;
+  ioc_stat_add (self->stat_evaluations, 1);
   if (self->dirty && now_us - self->last_save_us >= IOC_ALERTS_SAVE_INTERVAL_US)
     save (self, now_us);
   flush_owed (self);
@@ -193,6 +196,14 @@ api_changed (gpointer data)
 {
   IocAlerts *self = data;
   save (self, ioc_clock_now (view (self)->clock));
+}
+
+static const gchar *
+unit_name_cb (const gchar *unit, gpointer data)
+{
+  const IocHubView *v = view (data);
+  const IocUnit *u = v->units != NULL ? ioc_units_lookup (v->units, unit, ioc_clock_now (v->clock)) : NULL;
+  return u != NULL ? u->name : NULL;
 }
 
 static IocAlertRules *
@@ -306,6 +317,8 @@ ioc_alerts_attach (IocHub *hub, GError **error)
   self->rules = g_steal_pointer (&rules);
   self->owed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->gaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->stat_evaluations = ioc_stat ("iochub_alert_evaluations_total", NULL, IOC_STAT_COUNTER,
+                                     "Rounds of alert rule evaluation (one a hub tick)");
   IocAlertNotifyOptions nopts = {
     .province = v->config->province,
     .webhook_url = self->rules->webhook_url,
@@ -318,6 +331,7 @@ ioc_alerts_attach (IocHub *hub, GError **error)
   self->notify = ioc_alert_notify_new (&nopts, publish_cb, self);
   gint64 now = ioc_clock_now (v->clock);
   self->engine = ioc_alert_engine_new (self->rules, v->calendar, now, ioc_alert_notify_alert, self->notify);
+  ioc_alert_engine_set_unit_names (self->engine, unit_name_cb, self);
   self->store_path = g_build_filename (v->config->state_dir, IOC_ALERT_STORE_FILE, NULL);
   g_autoptr (GError) local = NULL;
   if (!ioc_alert_store_load (self->engine, self->store_path, &local))
@@ -412,19 +426,17 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
     {
       JsonObject *a = json_array_get_object_element (list, i);
       const gchar *scope = json_object_get_string_member_with_default (a, "scope", "");
-      gboolean is_unit = g_str_has_prefix (scope, "xa-") || g_str_has_prefix (scope, "ca-")
-                         || g_str_has_prefix (scope, "tinh-") || g_str_has_prefix (scope, "cq-");
       gint64 fired = iso_to_ms (a, "fired_at");
       json_builder_begin_object (b);
       copy_str (b, a, "id");
       copy_str (b, a, "rule");
       json_builder_set_member_name (b, "scope");
       json_builder_add_string_value (b, scope);
+      /* The unit the engine says the alert is about (null: province-wide). */
       json_builder_set_member_name (b, "unit");
-      if (is_unit)
-        json_builder_add_string_value (b, scope);
-      else
-        json_builder_add_null_value (b);
+      json_builder_add_value (b, json_node_copy (json_object_get_member (a, "unit")));
+      json_builder_set_member_name (b, "unit_name");
+      json_builder_add_value (b, json_node_copy (json_object_get_member (a, "unit_name")));
       copy_str (b, a, "severity");
       copy_str (b, a, "state");
       json_builder_set_member_name (b, "since_ms");

@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <json-glib/json-glib.h>
+
 #include "io/http-server.h"
 
 const gchar *
@@ -32,14 +34,52 @@ token_in (const gchar *token, gchar **list)
   return found;
 }
 
+static gboolean
+has_any (gchar **list)
+{
+  return list != NULL && list[0] != NULL;
+}
+
 gboolean
 ioc_api_token_allows (const IocHubConfig *config, const gchar *token, IocAccess need)
 {
-  gboolean any_tokens = (config->display_tokens && config->display_tokens[0])
-                        || (config->operator_tokens && config->operator_tokens[0]);
   gboolean is_operator = token != NULL && token_in (token, config->operator_tokens);
-  gboolean is_display = token != NULL && token_in (token, config->display_tokens);
-  return need == IOC_ACCESS_OPERATE ? is_operator : (is_operator || is_display || !any_tokens);
+  if (need == IOC_ACCESS_OPERATE)
+    return is_operator;
+  /* Reads close only when display tokens are configured: adding operator
+   * tokens (to allow acks) must not lock the walls out. */
+  if (!has_any (config->display_tokens))
+    return TRUE;
+  return is_operator || (token != NULL && token_in (token, config->display_tokens));
+}
+
+/* The refusal names the token that is missing, so whoever reads it (the
+ * wall, curl, iocctl) can say which list in hub.conf to look at. */
+static gchar *
+refusal_body (const gchar *token, IocAccess need)
+{
+  const gchar *kind = need == IOC_ACCESS_OPERATE ? "operator" : "display";
+  const gchar *list = need == IOC_ACCESS_OPERATE ? "operator_tokens" : "display_tokens";
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "error");
+  if (token == NULL)
+    json_builder_add_string_value (
+        b, need == IOC_ACCESS_OPERATE
+               ? "an operator token is required ([http] operator_tokens): Authorization: Bearer TOKEN"
+               : "a display token is required ([http] display_tokens): Authorization: Bearer TOKEN or ?token=TOKEN");
+  else
+    {
+      g_autofree gchar *text = g_strdup_printf ("this token may not do that: it is not in [http] %s%s", list,
+                                                need == IOC_ACCESS_READ ? " or operator_tokens" : "");
+      json_builder_add_string_value (b, text);
+    }
+  json_builder_set_member_name (b, "need");
+  json_builder_add_string_value (b, kind);
+  json_builder_end_object (b);
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  g_autofree gchar *text = json_to_string (root, FALSE);
+  return g_strconcat (text, "\n", NULL);
 }
 
 gboolean
@@ -48,8 +88,7 @@ ioc_api_authorize (SoupServerMessage *msg, GHashTable *query, const IocHubConfig
   const gchar *token = ioc_api_request_token (msg, query);
   if (ioc_api_token_allows (config, token, need))
     return TRUE;
-  const gchar *body = token == NULL ? "{\"error\":\"a token is required (Authorization: Bearer TOKEN)\"}\n"
-                                    : "{\"error\":\"this token may not do that\"}\n";
+  g_autofree gchar *body = refusal_body (token, need);
   ioc_http_reply (msg, token == NULL ? 401 : 403, "application/json", body, strlen (body));
   return FALSE;
 }

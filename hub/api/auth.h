@@ -4,8 +4,12 @@
  * them from [http] display_tokens (a reload applies it).  Operator tokens
  * ([http] operator_tokens) may also change state (ack, silence).  A token
  * comes as "Authorization: Bearer TOKEN" or "?token=TOKEN" (a wall screen's
- * URL).  With no tokens configured at all, reads are open (a lab set-up);
- * writes always need an operator token.  Main context. */
+ * URL).  Reads are open until display tokens are configured (operator
+ * tokens alone do not close them: allowing acks must not lock the walls
+ * out); an operator token reads too.  Writes always need an operator
+ * token.  A refusal is 401 without a token, 403 with one that may not do
+ * that, and its JSON says which token is needed: {"error": "…", "need":
+ * "display"|"operator"}.  Main context. */
 #pragma once
 
 #include <libsoup/soup.h>

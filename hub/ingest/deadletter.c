@@ -4,6 +4,7 @@
 
 #include <string.h>
 
+#include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
 
 typedef struct
@@ -23,7 +24,7 @@ struct _IocDeadLetter
   gchar *province;
   IocDeadLetterPublishFunc publish;
   gpointer user_data;
-  GHashTable *by_reason; /* interned reason → IocStat* */
+  GHashTable *by_reason; /* interned reason → ReasonCount* */
   GHashTable *by_device; /* "kind/device" → DeviceCount* */
   gint64 total;
 };
@@ -31,6 +32,30 @@ struct _IocDeadLetter
 /* Beyond this many distinct devices new ones are folded into "other", so a
  * flood of forged device ids cannot grow the hub's memory without bound. */
 #define MAX_DEVICES 10000
+
+/* Reasons the hub itself rejects for (hub.c), besides the ingest ones. */
+static const gchar *const hub_reasons[] = { "influx_rejected" };
+
+static ReasonCount *
+reason_count (IocDeadLetter *self, const gchar *interned)
+{
+  ReasonCount *rc = g_hash_table_lookup (self->by_reason, interned);
+  if (rc == NULL)
+    {
+      g_autofree gchar *labels = g_strdup_printf ("reason=\"%s\"", interned);
+      rc = g_new0 (ReasonCount, 1);
+      rc->stat = ioc_stat ("iochub_deadletters_total", labels, IOC_STAT_COUNTER,
+                           "Messages rejected and published to the dead-letter topic, by reason");
+      g_hash_table_insert (self->by_reason, (gpointer) interned, rc);
+    }
+  return rc;
+}
+
+void
+ioc_deadletter_declare (IocDeadLetter *self, const gchar *reason)
+{
+  reason_count (self, g_intern_string (reason));
+}
 
 IocDeadLetter *
 ioc_deadletter_new (const gchar *province, IocDeadLetterPublishFunc publish, gpointer user_data)
@@ -41,6 +66,13 @@ ioc_deadletter_new (const gchar *province, IocDeadLetterPublishFunc publish, gpo
   self->user_data = user_data;
   self->by_reason = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, g_free);
   self->by_device = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  /* Every reason is on /metrics from the start, at 0: a rate or an
+   * increase() over a series that appears only with its first reject
+   * reads as "no data", not as "none rejected". */
+  for (guint r = IOC_REJECT_NONE + 1; r < IOC_REJECT_COUNT; r++)
+    ioc_deadletter_declare (self, ioc_reject_name ((IocReject) r));
+  for (guint r = 0; r < G_N_ELEMENTS (hub_reasons); r++)
+    ioc_deadletter_declare (self, hub_reasons[r]);
   return self;
 }
 
@@ -149,15 +181,7 @@ ioc_deadletter_reject (IocDeadLetter *self, const gchar *reason, const gchar *de
                        gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us)
 {
   const gchar *r = g_intern_string (reason);
-  ReasonCount *rc = g_hash_table_lookup (self->by_reason, r);
-  if (rc == NULL)
-    {
-      g_autofree gchar *labels = g_strdup_printf ("reason=\"%s\"", r);
-      rc = g_new0 (ReasonCount, 1);
-      rc->stat = ioc_stat ("iochub_deadletters_total", labels, IOC_STAT_COUNTER,
-                           "Messages rejected and published to the dead-letter topic, by reason");
-      g_hash_table_insert (self->by_reason, (gpointer) r, rc);
-    }
+  ReasonCount *rc = reason_count (self, r);
   ioc_stat_add (rc->stat, 1);
   rc->count++;
   self->total++;

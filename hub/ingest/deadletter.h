@@ -3,7 +3,9 @@
  * Every rejected message is counted per reason and per device and published
  * to ioc/v1/<province>/deadletter/<reason> as JSON: the topic it came on, the
  * reason, a human detail, the arrival time and the first 1 KiB of the payload
- * (as text when it is UTF-8, otherwise base64).  It never stops the stream
+ * (as text when it is UTF-8, otherwise base64).  /metrics has one
+ * iochub_deadletters_total series per reason, every known reason from the
+ * start (at 0).  It never stops the stream
  * (PEERS.md lesson 2).  Main context. */
 #pragma once
 
@@ -21,6 +23,10 @@ typedef struct _IocDeadLetter IocDeadLetter;
 
 IocDeadLetter *ioc_deadletter_new (const gchar *province, IocDeadLetterPublishFunc publish, gpointer user_data);
 void           ioc_deadletter_free (IocDeadLetter *self);
+/* Puts `reason` on /metrics (iochub_deadletters_total{reason="…"}) at 0
+ * before its first reject.  _new() declares every ioc_reject_name() and
+ * the hub's own reasons; a new hub-side reason is declared by its owner. */
+void           ioc_deadletter_declare (IocDeadLetter *self, const gchar *reason);
 /* reason: an ioc_reject_name() or a hub-side reason such as "influx_rejected". */
 void           ioc_deadletter_reject (IocDeadLetter *self, const gchar *reason, const gchar *detail,
                                       const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,

@@ -4,8 +4,10 @@
  *   iocctl broker-config --connectors DIR --out DIR [--hub-user NAME] [--config hub.conf]
  *   iocctl connectors [--url http://127.0.0.1:8080] [--connectors DIR] [--json]
  *   iocctl push-config NAME --connectors DIR [--url tcp://broker:1883] [--timeout 10]
- *   iocctl ack ID [--note TEXT] [--by NAME]       (operator token: --token or IOCCTL_TOKEN)
+ *   iocctl alerts [--all] [--url URL]            (a display or operator token if the hub asks)
+ *   iocctl ack ID|RULE/SCOPE [--note TEXT] [--by NAME]   (operator token: --token or IOCCTL_TOKEN)
  *   iocctl silence --rule GLOB [--scope GLOB] --for 2h [--note TEXT]
+ *   iocctl silences [--delete ID]
  *   iocctl dry-run --config hub.conf [--until TIME] FILE…   (iocctl-dry-run.h)
  *
  * Human output by default, --json for scripts.  Exit status: 0 good, 1 a
@@ -364,7 +366,7 @@ cmd_broker_config (int argc, char **argv)
   return EXIT_GOOD;
 }
 
-/* ───────────────────────── HTTP (connectors, ack, silence) ───────────────────────── */
+/* ───────────────────────── HTTP (connectors) ───────────────────────── */
 
 static size_t
 curl_body_cb (char *ptr, size_t size, size_t n, void *user_data)
@@ -672,42 +674,6 @@ cmd_connectors (int argc, char **argv)
   return n_down > 0 ? EXIT_CHECK : EXIT_GOOD;
 }
 
-/* POSTs body to the hub's API with an operator token; prints the answer. */
-static int
-post_operator (const gchar *command, const gchar *url, const gchar *path, const gchar *token, JsonBuilder *b,
-               const gchar *done)
-{
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autofree gchar *payload = json_to_string (root, FALSE);
-  g_autofree gchar *api = g_strconcat (url ? url : "http://127.0.0.1:8080", path, NULL);
-  g_autoptr (GError) error = NULL;
-  glong status;
-  g_autofree gchar *body = http_request ("POST", api, token, payload, &status, &error);
-  if (body == NULL)
-    {
-      g_printerr ("iocctl %s: %s\n", command, error->message);
-      return EXIT_CHECK;
-    }
-  gboolean ok = status >= 200 && status < 300;
-  if (opt_json)
-    g_print ("%s\n", body);
-  else if (ok)
-    g_print ("%s\n", done);
-  if (!ok)
-    g_printerr ("iocctl %s: POST %s: HTTP %ld: %s\n", command, api, status, body);
-  return ok ? EXIT_GOOD : EXIT_CHECK;
-}
-
-static gboolean
-operator_token (const gchar *command, gchar **token)
-{
-  if (*token == NULL && g_getenv ("IOCCTL_TOKEN"))
-    *token = g_strdup (g_getenv ("IOCCTL_TOKEN"));
-  if (*token == NULL)
-    g_printerr ("iocctl %s: an operator token is required (--token or IOCCTL_TOKEN)\n", command);
-  return *token != NULL;
-}
-
 static void
 add_member (JsonBuilder *b, const gchar *name, const gchar *value)
 {
@@ -715,6 +681,259 @@ add_member (JsonBuilder *b, const gchar *name, const gchar *value)
     return;
   json_builder_set_member_name (b, name);
   json_builder_add_string_value (b, value);
+}
+
+/* ───────────────────────── alerts (alerts, ack, silence, silences) ───────────────────────── */
+
+/* The hub's base URL without a trailing slash. */
+static gchar *
+hub_url (const gchar *url)
+{
+  gchar *u = g_strdup (url != NULL ? url : "http://127.0.0.1:8080");
+  if (g_str_has_suffix (u, "/"))
+    u[strlen (u) - 1] = '\0';
+  return u;
+}
+
+static void
+env_token (gchar **token)
+{
+  if (*token == NULL && g_getenv ("IOCCTL_TOKEN"))
+    *token = g_strdup (g_getenv ("IOCCTL_TOKEN"));
+}
+
+static gboolean
+operator_token (const gchar *command, gchar **token)
+{
+  env_token (token);
+  if (*token == NULL)
+    g_printerr ("iocctl %s: an operator token is required (--token or IOCCTL_TOKEN; [http] operator_tokens)\n",
+                command);
+  return *token != NULL;
+}
+
+/* The hub's "error" member of a JSON answer, or the body itself. */
+static gchar *
+answer_error (const gchar *body)
+{
+  g_autoptr (JsonParser) p = json_parser_new ();
+  if (json_parser_load_from_data (p, body, -1, NULL) && JSON_NODE_HOLDS_OBJECT (json_parser_get_root (p)))
+    {
+      const gchar *e = json_object_get_string_member_with_default (json_node_get_object (json_parser_get_root (p)),
+                                                                   "error", NULL);
+      if (e != NULL)
+        return g_strdup (e);
+    }
+  return g_strstrip (g_strdup (body));
+}
+
+/* Sends a request to the hub's API; the parsed JSON answer (or NULL when it
+ * had none: 204), or NULL + a message printed for a failure.  *rc: the
+ * exit status to use when NULL is a failure. */
+static JsonNode *
+api_call (const gchar *command, const gchar *method, const gchar *url, const gchar *path, const gchar *token,
+          JsonBuilder *b, int *rc)
+{
+  g_autofree gchar *payload = NULL;
+  if (b != NULL)
+    {
+      g_autoptr (JsonNode) root = json_builder_get_root (b);
+      payload = json_to_string (root, FALSE);
+    }
+  g_autofree gchar *api = g_strconcat (url, path, NULL);
+  g_autoptr (GError) error = NULL;
+  glong status;
+  g_autofree gchar *body = http_request (method, api, token, payload, &status, &error);
+  *rc = EXIT_GOOD;
+  if (body == NULL)
+    {
+      g_printerr ("iocctl %s: %s\n", command, error->message);
+      *rc = EXIT_CHECK;
+      return NULL;
+    }
+  if (status < 200 || status >= 300)
+    {
+      g_autofree gchar *why = answer_error (body);
+      g_printerr ("iocctl %s: %s %s: HTTP %ld: %s\n", command, method, api, status, why);
+      *rc = EXIT_CHECK;
+      return NULL;
+    }
+  if (status == 204 || *body == '\0')
+    return NULL;
+  g_autoptr (JsonParser) p = json_parser_new ();
+  if (!json_parser_load_from_data (p, body, -1, NULL) || json_parser_get_root (p) == NULL)
+    {
+      g_printerr ("iocctl %s: %s %s: the answer is not JSON\n", command, method, api);
+      *rc = EXIT_CHECK;
+      return NULL;
+    }
+  return json_node_copy (json_parser_get_root (p));
+}
+
+static gint64
+iso_us (JsonObject *o, const gchar *member)
+{
+  const gchar *t = json_object_get_string_member_with_default (o, member, NULL);
+  g_autoptr (GDateTime) dt = t != NULL ? g_date_time_new_from_iso8601 (t, NULL) : NULL;
+  return dt != NULL ? g_date_time_to_unix (dt) * G_USEC_PER_SEC + g_date_time_get_microsecond (dt) : 0;
+}
+
+/* "5 s", "12 min", "3 h", "2 d": how long ago, as the wall says it. */
+static gchar *
+age_text (gint64 since_us, gint64 now_us)
+{
+  if (since_us == 0)
+    return g_strdup ("-");
+  gint64 s = MAX (now_us - since_us, 0) / G_USEC_PER_SEC;
+  if (s < 120)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " s", s);
+  if (s < 7200)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " min", s / 60);
+  if (s < 2 * 86400)
+    return g_strdup_printf ("%" G_GINT64_FORMAT " h", s / 3600);
+  return g_strdup_printf ("%" G_GINT64_FORMAT " d", s / 86400);
+}
+
+/* The scope as the wall shows it: the unit's name with it. */
+static gchar *
+scope_text (JsonObject *a)
+{
+  const gchar *scope = json_object_get_string_member_with_default (a, "scope", "");
+  const gchar *unit = json_object_get_string_member_with_default (a, "unit", NULL);
+  const gchar *name = json_object_get_string_member_with_default (a, "unit_name", NULL);
+  if (unit == NULL)
+    return g_strdup (scope);
+  if (g_str_equal (unit, scope))
+    return name != NULL ? g_strdup_printf ("%s (%s)", scope, name) : g_strdup (scope);
+  return g_strdup_printf ("%s (%s%s%s)", scope, unit, name ? " " : "", name ? name : "");
+}
+
+/* Rows of ncols cells (gchar** each, the first the header), in columns
+ * padded by display width (UTF-8 names are wider in bytes than on screen). */
+static void
+print_table (GPtrArray *rows, guint ncols)
+{
+  g_autofree guint *width = g_new0 (guint, ncols);
+  for (guint r = 0; r < rows->len; r++)
+    for (guint c = 0; c < ncols; c++)
+      width[c] = MAX (width[c], (guint) g_utf8_strlen (((gchar **) rows->pdata[r])[c], -1));
+  g_autoptr (GString) out = g_string_new (NULL);
+  for (guint r = 0; r < rows->len; r++)
+    {
+      gsize start = out->len;
+      for (guint c = 0; c < ncols; c++)
+        {
+          const gchar *cell = ((gchar **) rows->pdata[r])[c];
+          g_string_append (out, cell);
+          for (glong i = g_utf8_strlen (cell, -1); c + 1 < ncols && i < (glong) width[c] + 2; i++)
+            g_string_append_c (out, ' ');
+        }
+      while (out->len > start && out->str[out->len - 1] == ' ')
+        g_string_truncate (out, out->len - 1);
+      g_string_append_c (out, '\n');
+    }
+  g_print ("%s", out->str);
+}
+
+static int
+cmd_alerts (int argc, char **argv)
+{
+  g_autofree gchar *url = NULL, *token = NULL;
+  gboolean all = FALSE;
+  GOptionEntry entries[] = {
+    { "url", 'u', 0, G_OPTION_ARG_STRING, &url, "The hub's HTTP address (default http://127.0.0.1:8080)", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "A display or operator token (or IOCCTL_TOKEN)", "TOKEN" },
+    { "all", 'a', 0, G_OPTION_ARG_NONE, &all, "Also the recently resolved alerts", NULL },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the hub's JSON answer", NULL },
+    { NULL }
+  };
+  if (!parse_options ("alerts", "", entries, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 1)
+    {
+      g_printerr ("iocctl alerts: unexpected argument '%s'\n", argv[1]);
+      return EXIT_USAGE;
+    }
+  env_token (&token);
+  g_autofree gchar *base = hub_url (url);
+  int rc;
+  g_autoptr (JsonNode) root = api_call ("alerts", "GET", base, all ? "/api/v1/alerts?all=1" : "/api/v1/alerts", token,
+                                        NULL, &rc);
+  if (root == NULL)
+    return rc == EXIT_GOOD ? EXIT_CHECK : rc;
+  if (opt_json)
+    {
+      g_autofree gchar *text = json_to_string (root, TRUE);
+      g_print ("%s\n", text);
+      return EXIT_GOOD;
+    }
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  JsonArray *alerts = o != NULL && json_object_has_member (o, "alerts") ? json_object_get_array_member (o, "alerts")
+                                                                         : NULL;
+  if (alerts == NULL)
+    {
+      g_printerr ("iocctl alerts: %s/api/v1/alerts: expected {\"alerts\": […]}\n", base);
+      return EXIT_CHECK;
+    }
+  gint64 now = g_get_real_time ();
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  const gchar *head[] = { "ID", "RULE", "SCOPE", "STATE", "AGE", "ACK", NULL };
+  g_ptr_array_add (rows, g_strdupv ((gchar **) head));
+  for (guint i = 0; i < json_array_get_length (alerts); i++)
+    {
+      JsonObject *a = json_array_get_object_element (alerts, i);
+      const gchar *state = json_object_get_string_member_with_default (a, "state", "?");
+      gint64 since = iso_us (a, "fired_at");
+      if (since == 0)
+        since = iso_us (a, "started_at");
+      if (g_str_equal (state, "resolved"))
+        since = iso_us (a, "resolved_at");
+      JsonNode *ack = json_object_get_member (a, "ack");
+      const gchar *by = ack != NULL && JSON_NODE_HOLDS_OBJECT (ack)
+                            ? json_object_get_string_member_with_default (json_node_get_object (ack), "by", "?")
+                            : "-";
+      gboolean silenced = json_object_get_boolean_member_with_default (a, "silenced", FALSE);
+      gchar **row = g_new0 (gchar *, 7);
+      row[0] = g_strdup (json_object_get_string_member_with_default (a, "id", "?"));
+      row[1] = g_strdup (json_object_get_string_member_with_default (a, "rule", "?"));
+      row[2] = scope_text (a);
+      row[3] = g_strdup_printf ("%s%s", state, silenced ? " (silenced)" : "");
+      row[4] = age_text (since, now);
+      row[5] = g_strdup (by);
+      g_ptr_array_add (rows, row);
+    }
+  if (rows->len == 1)
+    g_print (all ? "no alerts, active or recently resolved\n" : "no active alerts\n");
+  else
+    print_table (rows, 6);
+  g_autoptr (GString) out = g_string_new (NULL);
+  JsonArray *stale = json_object_has_member (o, "stale_units") ? json_object_get_array_member (o, "stale_units") : NULL;
+  for (guint i = 0; stale != NULL && i < json_array_get_length (stale); i++)
+    g_string_append_printf (out, "%s%s", i == 0 ? "stale data (spike rules hold): " : ", ",
+                            json_array_get_string_element (stale, i));
+  if (stale != NULL && json_array_get_length (stale) > 0)
+    g_string_append_c (out, '\n');
+  g_print ("%s", out->str);
+  return EXIT_GOOD;
+}
+
+/* The alert an ack answer's list holds for target (an id or RULE/SCOPE). */
+static JsonObject *
+find_alert (JsonNode *root, const gchar *target)
+{
+  JsonObject *o = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  JsonArray *alerts = o != NULL && json_object_has_member (o, "alerts") ? json_object_get_array_member (o, "alerts")
+                                                                         : NULL;
+  for (guint i = 0; alerts != NULL && i < json_array_get_length (alerts); i++)
+    {
+      JsonObject *a = json_array_get_object_element (alerts, i);
+      g_autofree gchar *key = g_strdup_printf ("%s/%s", json_object_get_string_member_with_default (a, "rule", ""),
+                                               json_object_get_string_member_with_default (a, "scope", ""));
+      if (g_str_equal (json_object_get_string_member_with_default (a, "id", ""), target)
+          || g_str_equal (key, target))
+        return a;
+    }
+  return NULL;
 }
 
 static int
@@ -729,11 +948,11 @@ cmd_ack (int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the hub's JSON answer", NULL },
     { NULL }
   };
-  if (!parse_options ("ack", "ALERT-ID", entries, &argc, &argv))
+  if (!parse_options ("ack", "ID|RULE/SCOPE", entries, &argc, &argv))
     return EXIT_USAGE;
-  if (argc != 2)
+  if (argc != 2 || *argv[1] == '\0')
     {
-      g_printerr ("iocctl ack: expected one ALERT-ID (GET /api/v1/alerts lists them)\n");
+      g_printerr ("iocctl ack: expected one alert: its ID or RULE/SCOPE (iocctl alerts lists them)\n");
       return EXIT_USAGE;
     }
   if (!operator_token ("ack", &token))
@@ -743,10 +962,28 @@ cmd_ack (int argc, char **argv)
   add_member (b, "by", by ? by : g_get_user_name ());
   add_member (b, "note", note);
   json_builder_end_object (b);
-  g_autofree gchar *escaped = g_uri_escape_string (argv[1], NULL, FALSE);
+  /* RULE/SCOPE keeps its slashes: the hub reads everything before /ack. */
+  g_autofree gchar *escaped = g_uri_escape_string (argv[1], "/", FALSE);
   g_autofree gchar *path = g_strdup_printf ("/api/v1/alerts/%s/ack", escaped);
-  g_autofree gchar *done = g_strdup_printf ("%s: acknowledged", argv[1]);
-  return post_operator ("ack", url, path, token, b, done);
+  g_autofree gchar *base = hub_url (url);
+  int rc;
+  g_autoptr (JsonNode) root = api_call ("ack", "POST", base, path, token, b, &rc);
+  if (rc != EXIT_GOOD)
+    return rc;
+  if (opt_json)
+    {
+      g_autofree gchar *text = root ? json_to_string (root, TRUE) : g_strdup ("{}");
+      g_print ("%s\n", text);
+      return EXIT_GOOD;
+    }
+  JsonObject *a = find_alert (root, argv[1]);
+  if (a != NULL)
+    g_print ("alert %s (%s/%s): acknowledged by %s\n", json_object_get_string_member_with_default (a, "id", "?"),
+             json_object_get_string_member_with_default (a, "rule", "?"),
+             json_object_get_string_member_with_default (a, "scope", "?"), by ? by : g_get_user_name ());
+  else
+    g_print ("%s: acknowledged\n", argv[1]);
+  return EXIT_GOOD;
 }
 
 static int
@@ -758,8 +995,8 @@ cmd_silence (int argc, char **argv)
     { "url", 'u', 0, G_OPTION_ARG_STRING, &url, "The hub's HTTP address (default http://127.0.0.1:8080)", "URL" },
     { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Operator token (or IOCCTL_TOKEN)", "TOKEN" },
     { "rule", 'r', 0, G_OPTION_ARG_STRING, &rule, "Rule name (glob)", "GLOB" },
-    { "scope", 's', 0, G_OPTION_ARG_STRING, &scope, "Scope, e.g. a unit code (glob)", "GLOB" },
-    { "for", 0, 0, G_OPTION_ARG_STRING, &duration, "How long, e.g. 30m, 2h, 1d", "DURATION" },
+    { "scope", 's', 0, G_OPTION_ARG_STRING, &scope, "Scope, e.g. a unit code or desk/desk-1 (glob)", "GLOB" },
+    { "for", 0, 0, G_OPTION_ARG_STRING, &duration, "How long, with its unit: 30m, 2h, 1d", "DURATION" },
     { "note", 'n', 0, G_OPTION_ARG_STRING, &note, "Why", "TEXT" },
     { "by", 0, 0, G_OPTION_ARG_STRING, &by, "Operator's name (default: the login name)", "NAME" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the hub's JSON answer", NULL },
@@ -767,16 +1004,16 @@ cmd_silence (int argc, char **argv)
   };
   if (!parse_options ("silence", "", entries, &argc, &argv))
     return EXIT_USAGE;
-  gint64 us;
   if (rule == NULL && scope == NULL)
     {
       g_printerr ("iocctl silence: expected --rule GLOB and/or --scope GLOB\n");
       return EXIT_USAGE;
     }
-  if (duration == NULL || !ioc_parse_duration (duration, &us) || us <= 0)
+  gint64 us;
+  g_autoptr (GError) error = NULL;
+  if (!ioc_alert_parse_silence_duration (duration, &us, &error))
     {
-      g_printerr ("iocctl silence: --for: expected a duration such as 30m, 2h, 1d, got '%s'\n",
-                  duration ? duration : "");
+      g_printerr ("iocctl silence: --for: %s\n", error->message);
       return EXIT_USAGE;
     }
   if (!operator_token ("silence", &token))
@@ -789,9 +1026,99 @@ cmd_silence (int argc, char **argv)
   add_member (b, "by", by ? by : g_get_user_name ());
   add_member (b, "comment", note);
   json_builder_end_object (b);
-  g_autofree gchar *done = g_strdup_printf ("silenced rule %s scope %s for %s", rule ? rule : "*",
-                                            scope ? scope : "*", duration);
-  return post_operator ("silence", url, "/api/v1/silences", token, b, done);
+  g_autofree gchar *base = hub_url (url);
+  int rc;
+  g_autoptr (JsonNode) root = api_call ("silence", "POST", base, "/api/v1/silences", token, b, &rc);
+  if (rc != EXIT_GOOD)
+    return rc;
+  const gchar *id = root && JSON_NODE_HOLDS_OBJECT (root)
+                        ? json_object_get_string_member_with_default (json_node_get_object (root), "id", "?") : "?";
+  if (opt_json)
+    g_print ("{\"id\": \"%s\"}\n", id);
+  else
+    g_print ("silence %s: rule %s scope %s for %s (iocctl silences --delete %s ends it)\n", id, rule ? rule : "*",
+             scope ? scope : "*", duration, id);
+  return EXIT_GOOD;
+}
+
+static int
+cmd_silences (int argc, char **argv)
+{
+  g_autofree gchar *url = NULL, *token = NULL, *delete_id = NULL;
+  GOptionEntry entries[] = {
+    { "url", 'u', 0, G_OPTION_ARG_STRING, &url, "The hub's HTTP address (default http://127.0.0.1:8080)", "URL" },
+    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "A display or operator token; --delete needs an operator's "
+      "(or IOCCTL_TOKEN)", "TOKEN" },
+    { "delete", 'd', 0, G_OPTION_ARG_STRING, &delete_id, "End this silence now", "ID" },
+    { "json", 0, 0, G_OPTION_ARG_NONE, &opt_json, "Print the hub's JSON answer", NULL },
+    { NULL }
+  };
+  if (!parse_options ("silences", "", entries, &argc, &argv))
+    return EXIT_USAGE;
+  if (argc != 1)
+    {
+      g_printerr ("iocctl silences: unexpected argument '%s' (to end one: --delete ID)\n", argv[1]);
+      return EXIT_USAGE;
+    }
+  g_autofree gchar *base = hub_url (url);
+  int rc;
+  if (delete_id != NULL)
+    {
+      if (!operator_token ("silences", &token))
+        return EXIT_USAGE;
+      g_autofree gchar *escaped = g_uri_escape_string (delete_id, NULL, FALSE);
+      g_autofree gchar *path = g_strdup_printf ("/api/v1/silences/%s", escaped);
+      g_autoptr (JsonNode) gone = api_call ("silences", "DELETE", base, path, token, NULL, &rc);
+      if (rc != EXIT_GOOD)
+        return rc;
+      if (opt_json)
+        g_print ("{\"deleted\": \"%s\"}\n", delete_id);
+      else
+        g_print ("silence %s: deleted\n", delete_id);
+      return EXIT_GOOD;
+    }
+  env_token (&token);
+  g_autoptr (JsonNode) root = api_call ("silences", "GET", base, "/api/v1/silences", token, NULL, &rc);
+  if (root == NULL)
+    return rc == EXIT_GOOD ? EXIT_CHECK : rc;
+  if (opt_json)
+    {
+      g_autofree gchar *text = json_to_string (root, TRUE);
+      g_print ("%s\n", text);
+      return EXIT_GOOD;
+    }
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  JsonArray *list = o != NULL && json_object_has_member (o, "silences") ? json_object_get_array_member (o, "silences")
+                                                                         : NULL;
+  if (list == NULL)
+    {
+      g_printerr ("iocctl silences: %s/api/v1/silences: expected {\"silences\": […]}\n", base);
+      return EXIT_CHECK;
+    }
+  if (json_array_get_length (list) == 0)
+    {
+      g_print ("no active silences\n");
+      return EXIT_GOOD;
+    }
+  gint64 now = g_get_real_time ();
+  g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
+  const gchar *head[] = { "ID", "RULE", "SCOPE", "ENDS IN", "BY", "COMMENT", NULL };
+  g_ptr_array_add (rows, g_strdupv ((gchar **) head));
+  for (guint i = 0; i < json_array_get_length (list); i++)
+    {
+      JsonObject *s = json_array_get_object_element (list, i);
+      gint64 left = iso_us (s, "expires_at") - now;
+      gchar **row = g_new0 (gchar *, 7);
+      row[0] = g_strdup (json_object_get_string_member_with_default (s, "id", "?"));
+      row[1] = g_strdup (json_object_get_string_member_with_default (s, "rule", "*"));
+      row[2] = g_strdup (json_object_get_string_member_with_default (s, "scope", "*"));
+      row[3] = age_text (now - MAX (left, 0), now);
+      row[4] = g_strdup (json_object_get_string_member_with_default (s, "by", ""));
+      row[5] = g_strdup (json_object_get_string_member_with_default (s, "comment", ""));
+      g_ptr_array_add (rows, row);
+    }
+  print_table (rows, 6);
+  return EXIT_GOOD;
 }
 
 /* ───────────────────────── push-config ───────────────────────── */
@@ -1022,7 +1349,10 @@ usage (gboolean to_stdout)
               "  broker-config  write mosquitto's password file, ACL and config include from connector configs\n"
               "  connectors     list connectors and their health from the hub; exit 1 when any is down\n"
               "  push-config    publish a connector's config on its config topic and wait for its answer\n"
-              "  ack, silence   acknowledge or silence an alert (operator token)\n"
+              "  alerts         list the active alerts: id, rule, scope with its unit's name, state, age, ack\n"
+              "  ack            acknowledge an alert by its ID or RULE/SCOPE (operator token)\n"
+              "  silence        silence alerts by rule and scope for a while (operator token)\n"
+              "  silences       list the active silences; --delete ID ends one (operator token)\n"
               "  dry-run        run sample messages through the hub's stages offline: what it would publish "
               "and write\n");
 }
@@ -1054,10 +1384,14 @@ main (int argc, char **argv)
     rc = cmd_connectors (argc, argv);
   else if (g_str_equal (cmd, "push-config"))
     rc = cmd_push_config (argc, argv);
+  else if (g_str_equal (cmd, "alerts"))
+    rc = cmd_alerts (argc, argv);
   else if (g_str_equal (cmd, "ack"))
     rc = cmd_ack (argc, argv);
   else if (g_str_equal (cmd, "silence"))
     rc = cmd_silence (argc, argv);
+  else if (g_str_equal (cmd, "silences"))
+    rc = cmd_silences (argc, argv);
   else if (g_str_equal (cmd, "dry-run"))
     rc = ioc_ctl_dry_run (argc, argv);
   else

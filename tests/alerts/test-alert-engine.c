@@ -453,6 +453,62 @@ test_ack_silence_store (void)
   capture_clear (&c2);
 }
 
+/* After a restart the engine has no values and no sources until the hub
+ * pushes them: a firing threshold and a firing dead source stay as they
+ * are (same id, nothing notified) until fresh data says otherwise; a
+ * source device health no longer lists clears a cadence after the run
+ * started, a unit the rule no longer covers at once. */
+static void
+test_restart_without_data (void)
+{
+  g_autoptr (IocAlertRules) r = rules ("[rule cam]\nkind = threshold\nmetric = ioc_device.cameras_recording\n"
+                                       "denominator = ioc_device.cameras\nop = <\nvalue = 0.95\nfor = 0s\n"
+                                       "[rule down]\nkind = dead_source\ncadence = 3m\nfor = 0s\n");
+  Capture c;
+  capture_init (&c);
+  g_autoptr (IocAlertEngine) e = ioc_alert_engine_new (r, NULL, at (0, 8, 0), capture_cb, &c);
+  IocAlertSource d1 = { .kind = "desk", .device = "d1", .unit = "xa-1", .is_declared = TRUE };
+  IocAlertSource d2 = { .kind = "desk", .device = "d2", .unit = "xa-1", .is_declared = TRUE };
+  ioc_alert_engine_source (e, &d1);
+  ioc_alert_engine_source (e, &d2);
+  ioc_alert_engine_value (e, "ioc_device.cameras", "xa-1", at (0, 8, 4), 100);
+  ioc_alert_engine_value (e, "ioc_device.cameras_recording", "xa-1", at (0, 8, 4), 90);
+  ioc_alert_engine_evaluate (e, at (0, 8, 5));
+  g_autofree gchar *s = joined (&c);
+  g_assert_cmpstr (s, ==, "firing cam/xa-1 page; firing down/desk/d1 page; firing down/desk/d2 page");
+  g_autofree gchar *saved = ioc_alert_engine_save (e);
+
+  /* The restarted engine: its first rounds come before any data. */
+  Capture c2;
+  capture_init (&c2);
+  g_autoptr (IocAlertEngine) e2 = ioc_alert_engine_new (r, NULL, at (0, 8, 10), capture_cb, &c2);
+  g_assert_true (ioc_alert_engine_load (e2, saved, strlen (saved), NULL));
+  for (gint m = 10; m <= 12; m++)
+    ioc_alert_engine_evaluate (e2, at (0, 8, m));
+  g_assert_cmpuint (c2.log->len, ==, 0);
+  g_autoptr (JsonNode) n1 = ioc_alert_engine_alerts_json (e, FALSE);
+  g_autoptr (JsonNode) n2 = ioc_alert_engine_alerts_json (e2, FALSE);
+  g_autofree gchar *j1 = json_to_string (json_object_get_member (json_node_get_object (n1), "alerts"), FALSE);
+  g_autofree gchar *j2 = json_to_string (json_object_get_member (json_node_get_object (n2), "alerts"), FALSE);
+  g_assert_cmpstr (j2, ==, j1);
+
+  /* d1 is listed again and still silent: it stays.  d2 never comes back:
+   * a cadence after the restart it has left the inventory. */
+  ioc_alert_engine_source (e2, &d1);
+  ioc_alert_engine_evaluate (e2, at (0, 13, 0));
+  g_autofree gchar *s2 = joined (&c2);
+  g_assert_cmpstr (s2, ==, "resolved down/desk/d2 page");
+  /* Fresh data clears the threshold, under its old id. */
+  ioc_alert_engine_value (e2, "ioc_device.cameras", "xa-1", at (0, 13, 1), 100);
+  ioc_alert_engine_value (e2, "ioc_device.cameras_recording", "xa-1", at (0, 13, 1), 100);
+  ioc_alert_engine_evaluate (e2, at (0, 13, 1));
+  g_assert_cmpuint (c2.log->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (c2.log, 1), ==, "resolved cam/xa-1 page");
+  g_assert_cmpstr (g_ptr_array_index (c2.ids, 1), ==, g_ptr_array_index (c.ids, 0));
+  capture_clear (&c);
+  capture_clear (&c2);
+}
+
 static void
 test_baseline_persists (void)
 {
@@ -512,6 +568,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/alert-engine/imported-baseline", test_imported_baseline);
   g_test_add_func ("/ioc/alert-engine/ack-silence-store", test_ack_silence_store);
   g_test_add_func ("/ioc/alert-engine/baseline-persists", test_baseline_persists);
+  g_test_add_func ("/ioc/alert-engine/restart-without-data", test_restart_without_data);
   g_test_add_func ("/ioc/alert-engine/working-hours-mute", test_working_hours_mute);
   return g_test_run ();
 }

@@ -4,6 +4,8 @@
 #include <string.h>
 
 #include "ingest/deadletter.h"
+#include "protocol/ioc-error.h"
+#include "protocol/ioc-stats.h"
 
 typedef struct
 {
@@ -114,10 +116,51 @@ test_per_device (void)
   g_free (seen.reason);
 }
 
+/* /metrics: one iochub_deadletters_total series per reason, every reason
+ * there at 0 from the start (so rate() and increase() see "none", not "no
+ * data"); a reject moves its own reason's series only.  Runs first: the
+ * stats are process-wide. */
+static void
+test_metrics_by_reason (void)
+{
+  g_autoptr (IocDeadLetter) dl = ioc_deadletter_new ("40", NULL, NULL);
+  g_autoptr (GPtrArray) reasons = g_ptr_array_new ();
+  for (guint r = IOC_REJECT_NONE + 1; r < IOC_REJECT_COUNT; r++)
+    g_ptr_array_add (reasons, (gpointer) ioc_reject_name ((IocReject) r));
+  g_ptr_array_add (reasons, "influx_rejected");
+  g_autoptr (GString) before = g_string_new (NULL);
+  ioc_stats_render (before);
+  for (guint i = 0; i < reasons->len; i++)
+    {
+      g_autofree gchar *line = g_strdup_printf ("\niochub_deadletters_total{reason=\"%s\"} 0\n",
+                                                (const gchar *) reasons->pdata[i]);
+      g_assert_nonnull (strstr (before->str, line));
+    }
+  g_assert_nonnull (strstr (before->str, "# TYPE iochub_deadletters_total counter\n"));
+  const gchar *topic = "ioc/v1/40/xa-16681/desk/d-1/state";
+  ioc_deadletter_reject (dl, "bad_state", "expected online or offline", topic, strlen (topic),
+                         (const guint8 *) "maybe", 5, 1);
+  ioc_deadletter_reject (dl, "bad_state", "again", topic, strlen (topic), (const guint8 *) "maybe", 5, 2);
+  g_autoptr (GString) after = g_string_new (NULL);
+  ioc_stats_render (after);
+  g_assert_nonnull (strstr (after->str, "\niochub_deadletters_total{reason=\"bad_state\"} 2\n"));
+  g_assert_nonnull (strstr (after->str, "\niochub_deadletters_total{reason=\"bad_json\"} 0\n"));
+  /* One HELP and TYPE for the whole family. */
+  const gchar *first = strstr (after->str, "# TYPE iochub_deadletters_total");
+  g_assert_null (strstr (first + 1, "# TYPE iochub_deadletters_total"));
+  /* A reason declared later (a new hub-side one) joins at 0. */
+  ioc_deadletter_declare (dl, "spool_dropped");
+  g_assert_cmpint (ioc_stats_lookup ("iochub_deadletters_total", "reason=\"spool_dropped\""), ==, 0);
+  g_autoptr (GString) last = g_string_new (NULL);
+  ioc_stats_render (last);
+  g_assert_nonnull (strstr (last->str, "\niochub_deadletters_total{reason=\"spool_dropped\"} 0\n"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/ioc/deadletter/metrics-by-reason", test_metrics_by_reason);
   g_test_add_func ("/ioc/deadletter/publish-and-count", test_publish_and_count);
   g_test_add_func ("/ioc/deadletter/excerpt-binary-and-long", test_excerpt_binary_and_long);
   g_test_add_func ("/ioc/deadletter/per-device", test_per_device);
