@@ -740,6 +740,15 @@ ioc_hub_publish (IocHub *self, const gchar *topic, const void *payload, gsize le
   return self->mqtt != NULL && ioc_mqtt_client_publish (self->mqtt, topic, payload, len, qos, retained);
 }
 
+gboolean
+ioc_hub_write_lines (IocHub *self, const gchar *lines, gsize len)
+{
+  if (self->influx == NULL)
+    return FALSE;
+  ioc_influx_sink_append_lines (self->influx, lines, len);
+  return TRUE;
+}
+
 void
 ioc_hub_capture_publishes (IocHub *self, IocMqttCaptureFunc fn, gpointer user_data)
 {

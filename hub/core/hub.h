@@ -116,6 +116,10 @@ gint64   ioc_hub_deadletter_total (IocHub *self);
 gboolean ioc_hub_mqtt_is_connected (IocHub *self);
 gboolean ioc_hub_publish (IocHub *self, const gchar *topic, const void *payload, gsize len, gint qos,
                           gboolean retained);
+/* Line-protocol lines (each ending in '\n') for InfluxDB, spooled and
+ * written with the next tick's points: for consumers with measurements of
+ * their own (ioc_score).  FALSE without [influx] url. */
+gboolean ioc_hub_write_lines (IocHub *self, const gchar *lines, gsize len);
 /* Offline runs (iocctl dry-run): every publish goes to fn instead; before
  * start, and never start the hub then. */
 void     ioc_hub_capture_publishes (IocHub *self, IocMqttCaptureFunc fn, gpointer user_data);
