@@ -82,9 +82,15 @@ add_card (JsonBuilder *b, IocHub *hub, const IocScoreResult *r, const IocScoreUn
   const IocScoreCard *card = u->card;
   json_builder_begin_object (b);
   add_string (b, "unit", u->unit);
-  const IocUnit *entry = strcmp (u->unit, "all") == 0 ? NULL : ioc_hub_unit_lookup (hub, u->unit, now_us);
+  /* The province goes by its provincial centre's name (tinh-<code>). */
+  const gchar *province = ioc_hub_config (hub)->province;
+  g_autofree gchar *centre = g_strconcat ("tinh-", province, NULL);
+  gboolean is_all = strcmp (u->unit, "all") == 0;
+  const IocUnit *entry = ioc_hub_unit_lookup (hub, is_all ? centre : u->unit, now_us);
+  if (is_all)
+    add_string (b, "province", province);
   add_string (b, "name", entry != NULL ? entry->name : NULL);
-  add_string (b, "kind", entry != NULL ? entry->kind : NULL);
+  add_string (b, "kind", entry != NULL && !is_all ? entry->kind : NULL);
   add_double_or_null (b, "score", card->has_score, card->score);
   add_double_or_null (b, "points", TRUE, card->points);
   add_double_or_null (b, "max", TRUE, card->max);

@@ -7,6 +7,7 @@
  *   iocctl ack ID [--note TEXT] [--by NAME]       (operator token: --token or IOCCTL_TOKEN)
  *   iocctl silence --rule GLOB [--scope GLOB] --for 2h [--note TEXT]
  *   iocctl dry-run --config hub.conf [--until TIME] FILE…   (iocctl-dry-run.h)
+ *   iocctl report --month 2026-11 --out DIR [--url …]       (iocctl-report.h)
  *
  * Human output by default, --json for scripts.  Exit status: 0 good, 1 a
  * check failed (an error found, a connector down, a config rejected), 2 the
@@ -29,6 +30,7 @@
 #include "iocctl-broker.h"
 #include "iocctl-connector.h"
 #include "iocctl-dry-run.h"
+#include "iocctl-report.h"
 #include "ingest/envelope.h"
 #include "ingest/validate.h"
 #include "model/calendar.h"
@@ -1023,7 +1025,8 @@ usage (void)
               "  push-config    publish a connector's config on its config topic and wait for its answer\n"
               "  ack, silence   acknowledge or silence an alert (operator token)\n"
               "  dry-run        run sample messages through the hub's stages offline: what it would publish "
-              "and write\n");
+              "and write\n"
+              "  report         write the month's 766 scorecard as CSV and a printable report (Vietnamese)\n");
 }
 
 int
@@ -1059,6 +1062,8 @@ main (int argc, char **argv)
     rc = cmd_silence (argc, argv);
   else if (g_str_equal (cmd, "dry-run"))
     rc = ioc_ctl_dry_run (argc, argv);
+  else if (g_str_equal (cmd, "report"))
+    rc = ioc_ctl_report (argc, argv);
   else
     {
       g_printerr ("iocctl: unknown command '%s'\n", cmd);
