@@ -35,6 +35,9 @@ typedef struct
   gchar *mqtt_password;
   gint64 mqtt_qos;
   gint64 mqtt_keepalive_s;
+  gint64 mqtt_sessions;        /* ingest sessions, units spread over them (hub/io/mqtt-client.h) */
+  gint64 mqtt_protocol;        /* 5 (MQTT 5) or 4 (3.1.1) */
+  gint64 mqtt_receive_maximum; /* MQTT 5 Receive Maximum per session */
 
   /* [influx] */
   gchar *influx_url; /* NULL or empty: no InfluxDB */
@@ -72,6 +75,12 @@ typedef struct
 
 IocHubConfig *ioc_hub_config_load (const gchar *path, GError **error);
 void          ioc_hub_config_free (IocHubConfig *self);
+
+/* The groups hub.conf may hold, and each group's keys (NULL-terminated;
+ * NULL for a group that is not one): the tables the parser checks with,
+ * for iochub.conf(5)'s test and messages that list what is known. */
+const gchar *const *ioc_hub_config_groups (void);
+const gchar *const *ioc_hub_config_keys   (const gchar *group);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocHubConfig, ioc_hub_config_free)
 
