@@ -397,9 +397,10 @@ void
 ioc_score_lines_append (GString *out, const IocScoreResult *r, const gchar *province, const gchar *hub_id)
 {
   g_return_if_fail (out != NULL && r != NULL);
-  gint32 first_day;
-  ioc_score_period_days (&r->period, &first_day, NULL);
-  gint64 ts_s = ioc_calendar_day_start (first_day) / G_USEC_PER_SEC;
+  /* Stamped with the month the period ends with, not its first day: the
+   * year to October and the year to November are two points, so InfluxDB
+   * keeps how the year went, month by month. */
+  gint64 ts_s = ioc_calendar_day_start (ioc_calendar_date_to_day (r->period.year, r->period.month, 1)) / G_USEC_PER_SEC;
   const gchar *period = period_kind_name (r->period.kind);
   g_autoptr (GHashTable) rows = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint k = 0; k < r->rankings->len; k++)

@@ -31,7 +31,8 @@ IocApiScorecard *ioc_api_scorecard_attach (IocHub *hub);
  * from the hub's registry at now_us. */
 JsonNode *ioc_api_scorecard_json (IocHub *hub, const IocScoreResult *r, const gchar *unit, gint64 now_us);
 /* The ioc_score and ioc_score_indicator lines of r (docs/API.md), each
- * ending in '\n', timestamp the period's first local day, in seconds. */
+ * ending in '\n', stamped (in seconds) with local midnight of the first day
+ * of the month the period ends with. */
 void      ioc_score_lines_append (GString *out, const IocScoreResult *r, const gchar *province, const gchar *hub_id);
 
 G_END_DECLS

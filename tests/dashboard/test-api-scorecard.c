@@ -361,6 +361,18 @@ test_lines (Fixture *fx, gconstpointer data)
   g_assert_nonnull (strstr (out->str, "ioc_score,hub=test-hub,period=month,province=40,unit=all score="));
   /* A commune with nothing: no score field, no rank. */
   g_assert_nonnull (strstr (out->str, "unit=xa-16702 points=0,max=0,coverage=0,volume=0i,g_cong-khai=0"));
+
+  /* The year to November is stamped 1 November (not 1 January): each
+   * month's year to date is a point of its own. */
+  IocScorePeriod ytd;
+  g_assert_true (ioc_score_period_parse ("ytd", "2026-11", &ytd, NULL));
+  g_autoptr (IocScoreResult) y = ioc_hub_scorecard (fx->hub, &ytd, NULL);
+  g_autoptr (GString) yl = g_string_new (NULL);
+  ioc_score_lines_append (yl, y, "40", "test-hub");
+  const gchar *all = strstr (yl->str, "ioc_score,hub=test-hub,period=ytd,province=40,unit=all ");
+  g_assert_nonnull (all);
+  g_autofree gchar *stamp = g_strdup_printf (" %" G_GINT64_FORMAT "\n", ts);
+  g_assert_true (strstr (all, stamp) == strchr (all, '\n') - strlen (stamp) + 1);
 }
 
 /* A reload with other weights moves the score at once. */
