@@ -8,6 +8,7 @@
 
 #include "alerts/alerts.h"
 #include "api/api-history.h"
+#include "api/api-scorecard.h"
 #include "api/api-v1.h"
 #include "api/prom-metrics.h"
 #include "alerts/alert-test.h"
@@ -122,6 +123,7 @@ main (int argc, char **argv)
        * through the live feed. */
       api = ioc_api_v1_attach (hub);
       history = ioc_api_history_attach (hub);
+      ioc_api_scorecard_attach (hub); /* the hub owns it */
       alerts = ioc_alerts_attach (hub, &error);
       if (alerts != NULL)
         ioc_api_v1_set_alerts_source (api, ioc_alerts_add_api_json, alerts);

@@ -11,7 +11,7 @@ static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", 
 static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive",
                                           "sessions", "protocol", "receive_maximum", NULL };
 static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
-                                            "spool_max", "timeout", "gzip", NULL };
+                                            "spool_max", "timeout", "gzip", "score_interval", NULL };
 static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens", NULL };
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
@@ -254,7 +254,9 @@ ioc_hub_config_load (const gchar *path, GError **error)
                             1024ull * 1024 * 1024 * 1024, &c->spool_max_bytes, error)
       || !ioc_keyfile_duration (kf, "influx", "timeout", 10 * G_TIME_SPAN_SECOND, 100000, 600 * G_TIME_SPAN_SECOND,
                                 &c->influx_timeout_us, error)
-      || !ioc_keyfile_bool (kf, "influx", "gzip", TRUE, &c->influx_gzip, error))
+      || !ioc_keyfile_bool (kf, "influx", "gzip", TRUE, &c->influx_gzip, error)
+      || !ioc_keyfile_duration (kf, "influx", "score_interval", 300 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND,
+                                86400 * G_TIME_SPAN_SECOND, &c->influx_score_interval_us, error))
     return NULL;
 
   c->http_listen = ioc_keyfile_string (kf, "http", "listen", "127.0.0.1:8080", FALSE, error);

@@ -48,6 +48,7 @@ typedef struct
   guint64 spool_max_bytes;
   gint64 influx_timeout_us;
   gboolean influx_gzip;
+  gint64 influx_score_interval_us; /* how often ioc_score is checked and rewritten where it changed */
 
   /* [http] */
   gchar *http_listen;

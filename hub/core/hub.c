@@ -53,6 +53,7 @@ struct _IocHub
   IocDeviceHealth *devices;
   IocDossierTracker *dossiers;
   IocRollup *rollup;
+  IocScoreBook *score; /* the 766 scorecard's state; computes only with [hub] scorecard */
 
   /* sinks, in the order they were added: InfluxDB first */
   GArray *sinks; /* Sink */
@@ -137,7 +138,10 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
   if (record->msg_type == IOC_MSG_EVENT)
     {
       if (record->type == IOC_EV_DOSSIER)
-        ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us);
+        {
+          ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us);
+          ioc_score_book_touch (self->score);
+        }
       else if (record->kind == IOC_KIND_DESK || record->kind == IOC_KIND_KIOSK)
         ioc_queue_stats_record (self->queue_stats, record, unit);
     }
@@ -197,6 +201,7 @@ fact_to_rollup_cb (const IocFact *fact, gpointer user_data)
 {
   IocHub *self = user_data;
   ioc_rollup_add (self->rollup, fact);
+  ioc_score_book_fact (self->score, fact);
 }
 
 static void
@@ -250,10 +255,12 @@ hub_save_snapshot (IocHub *self, GError **error)
   g_autoptr (GBytes) rollup = section ((void (*) (gpointer, GByteArray *)) ioc_rollup_save, self->rollup);
   g_autoptr (GBytes) devices = section ((void (*) (gpointer, GByteArray *)) ioc_device_health_save, self->devices);
   g_autoptr (GBytes) dossiers = section ((void (*) (gpointer, GByteArray *)) ioc_dossier_tracker_save, self->dossiers);
+  g_autoptr (GBytes) score = section ((void (*) (gpointer, GByteArray *)) ioc_score_book_save, self->score);
   ioc_snapshot_add_section (snap, "dedup", dedup);
   ioc_snapshot_add_section (snap, "rollup", rollup);
   ioc_snapshot_add_section (snap, "devices", devices);
   ioc_snapshot_add_section (snap, "dossiers", dossiers);
+  ioc_snapshot_add_section (snap, "score", score);
   if (!ioc_snapshot_save (snap, self->config->state_dir, error))
     return FALSE;
   /* Only once the snapshot is durable may the journal before it go. */
@@ -310,7 +317,8 @@ hub_restore (IocHub *self, GError **error)
       if (!load_section (snap, "dedup", (gpointer) ioc_dedup_load, self->dedup, error)
           || !load_section (snap, "rollup", (gpointer) ioc_rollup_load, self->rollup, error)
           || !load_section (snap, "devices", (gpointer) ioc_device_health_load, self->devices, error)
-          || !load_section (snap, "dossiers", (gpointer) ioc_dossier_tracker_load, self->dossiers, error))
+          || !load_section (snap, "dossiers", (gpointer) ioc_dossier_tracker_load, self->dossiers, error)
+          || !load_section (snap, "score", (gpointer) ioc_score_book_load, self->score, error))
         return FALSE;
       from = ioc_snapshot_pos (snap);
     }
@@ -337,6 +345,7 @@ hub_tick (IocHub *self)
 {
   gint64 now = ioc_clock_now (self->clock);
   ioc_dossier_tracker_sweep (self->dossiers, now);
+  ioc_score_book_tick (self->score, self->dossiers, now);
   ioc_rollup_tick (self->rollup, now);
   FOREACH_SINK (self, sink)
     if (sink->vt->tick != NULL)
@@ -488,6 +497,8 @@ hub_build_stages (IocHub *self, const IocHubConfig *config)
   self->queue_stats = ioc_queue_stats_new (fact_to_rollup_cb, self);
   self->devices = ioc_device_health_new ();
   self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
+  self->score = ioc_score_book_new ();
+  ioc_score_book_set_config (self->score, config->scorecard);
   ioc_rollup_add_gauge_sampler (self->rollup, ioc_device_health_sample, self->devices);
   ioc_rollup_add_gauge_sampler (self->rollup, dossier_sampler_cb, self);
 }
@@ -656,6 +667,18 @@ ioc_hub_set_overdue_func (IocHub *self, IocDossierOverdueFunc fn, gpointer user_
   ioc_dossier_tracker_set_overdue_func (self->dossiers, fn, user_data);
 }
 
+IocScoreResult *
+ioc_hub_scorecard (IocHub *self, const IocScorePeriod *period, GError **error)
+{
+  g_autoptr (GPtrArray) current = ioc_units_current (self->units, ioc_clock_now (self->clock));
+  g_autoptr (GPtrArray) codes = g_ptr_array_new ();
+  for (guint i = 0; i < current->len; i++)
+    g_ptr_array_add (codes, (gpointer) ((const IocUnit *) g_ptr_array_index (current, i))->code);
+  g_ptr_array_add (codes, NULL);
+  return ioc_score_book_compute (self->score, self->dossiers, period, ioc_clock_now (self->clock),
+                                 (const gchar *const *) codes->pdata, error);
+}
+
 gboolean
 ioc_hub_device_summary (IocHub *self, const gchar *unit, gint64 now_us, IocDeviceSummary *out)
 {
@@ -714,6 +737,15 @@ gboolean
 ioc_hub_publish (IocHub *self, const gchar *topic, const void *payload, gsize len, gint qos, gboolean retained)
 {
   return self->mqtt != NULL && ioc_mqtt_client_publish (self->mqtt, topic, payload, len, qos, retained);
+}
+
+gboolean
+ioc_hub_write_lines (IocHub *self, const gchar *lines, gsize len)
+{
+  if (self->influx == NULL)
+    return FALSE;
+  ioc_influx_sink_append_lines (self->influx, lines, len);
+  return TRUE;
 }
 
 void
@@ -892,6 +924,7 @@ ioc_hub_free (IocHub *self)
     }
   g_clear_pointer (&self->http, ioc_http_server_free);
   g_clear_pointer (&self->dossiers, ioc_dossier_tracker_free);
+  g_clear_pointer (&self->score, ioc_score_book_free);
   g_clear_pointer (&self->devices, ioc_device_health_free);
   g_clear_pointer (&self->queue_stats, ioc_queue_stats_free);
   g_clear_pointer (&self->rollup, ioc_rollup_free);
@@ -939,6 +972,15 @@ ioc_hub_reload (IocHub *self, GError **error)
   /* Screen and operator tokens are revocable in the config: the lists are
    * swapped in place, so every reader of the config sees the new ones from
    * now on. */
+  /* The scorecard's weights and targets: the book lets go of the old ones
+   * (and of every result computed with them) before they are freed. */
+  IocScoreConfig *old_score = self->config->scorecard;
+  gchar *old_score_path = self->config->scorecard_path;
+  self->config->scorecard = g_steal_pointer (&fresh->scorecard);
+  self->config->scorecard_path = g_steal_pointer (&fresh->scorecard_path);
+  fresh->scorecard = old_score;
+  fresh->scorecard_path = old_score_path;
+  ioc_score_book_set_config (self->score, self->config->scorecard);
   guint n_display = fresh->display_tokens ? g_strv_length (fresh->display_tokens) : 0;
   guint n_operator = fresh->operator_tokens ? g_strv_length (fresh->operator_tokens) : 0;
   gchar **old = self->config->display_tokens;

@@ -23,6 +23,7 @@
 #include "model/calendar.h"
 #include "model/clock.h"
 #include "model/units.h"
+#include "score/score-book.h"
 #include "sinks/sink.h"
 
 G_BEGIN_DECLS
@@ -97,6 +98,12 @@ gboolean ioc_hub_dossier_indicators (IocHub *self, const gchar *unit, IocPeriod 
                                      IocDossierIndicators *out);
 void     ioc_hub_foreach_dossier_unit (IocHub *self, void (*fn) (const gchar *unit, gpointer), gpointer user_data);
 void     ioc_hub_set_overdue_func (IocHub *self, IocDossierOverdueFunc fn, gpointer user_data);
+/* The 766 scorecard of the province and every unit for a period
+ * (docs/SCORECARD.md), computed from what the hub knows now, cached until a
+ * fact, value or reload changes it.  NULL with an error without [hub]
+ * scorecard or for a period that has not begun.  (transfer full): unref;
+ * valid until the next reload. */
+IocScoreResult *ioc_hub_scorecard (IocHub *self, const IocScorePeriod *period, GError **error);
 /* Devices of a unit or "all" (FALSE: none), of every unit at once (interned
  * code → IocDeviceSummary*, transfer full), and every connector. */
 gboolean ioc_hub_device_summary (IocHub *self, const gchar *unit, gint64 now_us, IocDeviceSummary *out);
@@ -113,6 +120,10 @@ gint64   ioc_hub_deadletter_total (IocHub *self);
 gboolean ioc_hub_mqtt_is_connected (IocHub *self);
 gboolean ioc_hub_publish (IocHub *self, const gchar *topic, const void *payload, gsize len, gint qos,
                           gboolean retained);
+/* Line-protocol lines (each ending in '\n') for InfluxDB, spooled and
+ * written with the next tick's points: for consumers with measurements of
+ * their own (ioc_score).  FALSE without [influx] url. */
+gboolean ioc_hub_write_lines (IocHub *self, const gchar *lines, gsize len);
 /* Offline runs (iocctl dry-run): every publish goes to fn instead; before
  * start, and never start the hub then. */
 void     ioc_hub_capture_publishes (IocHub *self, IocMqttCaptureFunc fn, gpointer user_data);

@@ -9,6 +9,7 @@
  *   iocctl silence --rule GLOB [--scope GLOB] --for 2h [--note TEXT]
  *   iocctl silences [--delete ID]
  *   iocctl dry-run --config hub.conf [--until TIME] FILE…   (iocctl-dry-run.h)
+ *   iocctl report --month 2026-11 --out DIR [--url …]       (iocctl-report.h)
  *
  * Human output by default, --json for scripts.  Exit status: 0 good, 1 a
  * check failed (an error found, a connector down, a config rejected), 2 the
@@ -31,6 +32,7 @@
 #include "iocctl-broker.h"
 #include "iocctl-connector.h"
 #include "iocctl-dry-run.h"
+#include "iocctl-report.h"
 #include "ingest/envelope.h"
 #include "ingest/validate.h"
 #include "model/calendar.h"
@@ -1354,7 +1356,8 @@ usage (gboolean to_stdout)
               "  silence        silence alerts by rule and scope for a while (operator token)\n"
               "  silences       list the active silences; --delete ID ends one (operator token)\n"
               "  dry-run        run sample messages through the hub's stages offline: what it would publish "
-              "and write\n");
+              "and write\n"
+              "  report         write the month's 766 scorecard as CSV and a printable report (Vietnamese)\n");
 }
 
 int
@@ -1394,6 +1397,8 @@ main (int argc, char **argv)
     rc = cmd_silences (argc, argv);
   else if (g_str_equal (cmd, "dry-run"))
     rc = ioc_ctl_dry_run (argc, argv);
+  else if (g_str_equal (cmd, "report"))
+    rc = ioc_ctl_report (argc, argv);
   else
     {
       g_printerr ("iocctl: unknown command '%s'\n", cmd);

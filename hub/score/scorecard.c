@@ -408,6 +408,87 @@ ioc_score_feed_get (IocScoreFeed *self, const gchar *unit, const gchar *indicato
 }
 
 void
+ioc_score_feed_foreach_unit (IocScoreFeed *self, void (*fn) (const gchar *unit, gpointer), gpointer user_data)
+{
+  g_return_if_fail (self != NULL && fn != NULL);
+  g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, self->by_indicator);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      GHashTableIter ui;
+      gpointer unit, months;
+      g_hash_table_iter_init (&ui, v);
+      while (g_hash_table_iter_next (&ui, &unit, &months))
+        if (g_hash_table_add (seen, unit))
+          fn (unit, user_data);
+    }
+}
+
+void
+ioc_score_feed_save (IocScoreFeed *self, GByteArray *out)
+{
+  g_return_if_fail (self != NULL && out != NULL);
+  guint n = 0;
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init (&it, self->by_indicator);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      GHashTableIter ui;
+      gpointer unit, months;
+      g_hash_table_iter_init (&ui, v);
+      while (g_hash_table_iter_next (&ui, &unit, &months))
+        n += g_hash_table_size (months);
+    }
+  ioc_snap_put_u32 (out, n);
+  g_hash_table_iter_init (&it, self->by_indicator);
+  while (g_hash_table_iter_next (&it, &k, &v))
+    {
+      GHashTableIter ui;
+      gpointer unit, months;
+      g_hash_table_iter_init (&ui, v);
+      while (g_hash_table_iter_next (&ui, &unit, &months))
+        {
+          GHashTableIter mi;
+          gpointer key, e;
+          g_hash_table_iter_init (&mi, months);
+          while (g_hash_table_iter_next (&mi, &key, &e))
+            {
+              const FeedEntry *f = e;
+              ioc_snap_put_str (out, k);
+              ioc_snap_put_str (out, unit);
+              ioc_snap_put_u32 (out, (guint32) GPOINTER_TO_INT (key));
+              ioc_snap_put_i64 (out, f->num);
+              ioc_snap_put_i64 (out, f->den);
+              ioc_snap_put_i64 (out, f->ts_us);
+            }
+        }
+    }
+}
+
+gboolean
+ioc_score_feed_load (IocScoreFeed *self, IocSnapReader *r)
+{
+  g_return_val_if_fail (self != NULL && r != NULL, FALSE);
+  guint32 n = ioc_snap_get_u32 (r);
+  for (guint32 i = 0; i < n && ioc_snap_reader_ok (r); i++)
+    {
+      g_autofree gchar *indicator = ioc_snap_get_str (r);
+      g_autofree gchar *unit = ioc_snap_get_str (r);
+      guint32 key = ioc_snap_get_u32 (r);
+      gint64 num = ioc_snap_get_i64 (r), den = ioc_snap_get_i64 (r), ts = ioc_snap_get_i64 (r);
+      if (!ioc_snap_reader_ok (r) || indicator == NULL || unit == NULL || key > 2999 * 12)
+        return FALSE;
+      g_autofree gchar *month = g_strdup_printf ("%04u-%02u", key / 12, key % 12 + 1);
+      if (!ioc_score_feed_put (self, unit, indicator, month, num, den, ts, NULL))
+        return FALSE;
+    }
+  return ioc_snap_reader_ok (r);
+}
+
+void
 ioc_score_values (const IocScoreConfig *config, const IocScoreHubInputs *hub, IocScoreFeed *feed,
                   const gchar *unit, const IocScorePeriod *p, IocScoreValue *values)
 {

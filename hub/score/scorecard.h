@@ -13,6 +13,7 @@
 
 #include "aggregate/dossier-tracker.h"
 #include "score/score-config.h"
+#include "state/snapcodec.h"
 
 G_BEGIN_DECLS
 
@@ -138,6 +139,15 @@ gboolean      ioc_score_feed_put (IocScoreFeed *self, const gchar *unit, const g
  * observed when no month of the period has a value. */
 void          ioc_score_feed_get (IocScoreFeed *self, const gchar *unit, const gchar *indicator,
                                   IocScoreAggregate aggregate, const IocScorePeriod *p, IocScoreValue *out);
+
+/* The units (and "all") that have at least one value, each once, in no
+ * particular order. */
+void          ioc_score_feed_foreach_unit (IocScoreFeed *self, void (*fn) (const gchar *unit, gpointer),
+                                           gpointer user_data);
+/* Snapshot: every value with its event time.  load adds to what the feed
+ * holds (the newest still wins); FALSE on a short or bad record. */
+void          ioc_score_feed_save (IocScoreFeed *self, GByteArray *out);
+gboolean      ioc_score_feed_load (IocScoreFeed *self, IocSnapReader *r);
 
 /* Every value of every indicator for one unit and period: hub inputs for
  * hub-observed indicators, the feed (may be NULL) for connector ones. */

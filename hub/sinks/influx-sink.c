@@ -102,6 +102,13 @@ sink_point (gpointer data, const IocPoint *point)
   ioc_lp_append_point (self->batch, point, self->province, self->hub_id);
 }
 
+void
+ioc_influx_sink_append_lines (IocInfluxSink *self, const gchar *lines, gsize len)
+{
+  g_return_if_fail (self != NULL && lines != NULL);
+  g_string_append_len (self->batch, lines, (gssize) len);
+}
+
 /* The points of one tick become one spool batch. */
 static void
 flush_batch (IocInfluxSink *self)

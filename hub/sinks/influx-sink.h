@@ -49,6 +49,10 @@ IocInfluxSink *ioc_influx_sink_new (const IocInfluxSinkOptions *opts, IocInfluxS
 void           ioc_influx_sink_free (IocInfluxSink *self);
 /* The vtable to register it with (its free is ioc_influx_sink_free). */
 const IocSinkVTable *ioc_influx_sink_vtable (void);
+/* Lines already in the line protocol, each ending in '\n' (a consumer's
+ * own measurement, such as the scorecard's ioc_score): spooled with the
+ * next tick's batch, written like the points.  Main context. */
+void           ioc_influx_sink_append_lines (IocInfluxSink *self, const gchar *lines, gsize len);
 /* TRUE while the last write succeeded, or before the first. */
 gboolean       ioc_influx_sink_is_healthy (IocInfluxSink *self);
 /* Bytes spooled and not yet committed by InfluxDB. */

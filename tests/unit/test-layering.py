@@ -113,6 +113,7 @@ SOURCE_RULES = {
             "io/http-server.h",      # ioc_http_reply for the plain-text routes
             "sinks/sink.h",          # the interface the API registers as
             "sinks/influx-query.h",  # api-history's InfluxQL client (worker thread)
+            "sinks/line-protocol.h", # a pure encoder: api-scorecard's ioc_score lines
         ),
         # The raw view and the one-function observers: alerts/ only, until it moves.
         "refused_words": ("ioc_hub_view", "IocHubView", "_observer ("),
