@@ -940,7 +940,8 @@
       resizeCharts();
     }
     if (pages[pageIdx] === 'page-map') { fitGrid(); renderMap(); }
-    if (pages[pageIdx] === 'page-rank') { rankHtml = ''; renderRanking(); }
+    /* text fitted while a page was hidden is fitted again once it shows */
+    if (pages[pageIdx] === 'page-rank') document.querySelectorAll('#page-rank .r-name, #rank-cut').forEach((el) => C.fitText(el, textMin()));
   }
   function rotate() {
     pageIdx = (pageIdx + 1) % pages.length;
