@@ -184,7 +184,7 @@
     if (!el) return;
     if (el.textContent !== text) {
       el.textContent = text;
-      C.fitText(el, el.classList.contains('t-value') ? valueMin() : textMin());
+      C.fitLater(el, el.classList.contains('t-value') ? valueMin() : textMin());
     }
     const want = el.className.split(' ').filter((c) => c && !c.startsWith('v-')).concat(cls ? [cls] : []).join(' ');
     if (el.className !== want) el.className = want;
@@ -375,7 +375,7 @@
           cls += v > 0 ? ' up' : '';
         }
       }
-      if (el.textContent !== text) { el.textContent = text; C.fitText(el, textMin()); }
+      if (el.textContent !== text) { el.textContent = text; C.fitLater(el, textMin()); }
       if (el.className !== cls) el.className = cls;
     }
   }
@@ -598,8 +598,8 @@
     $('rank-top').innerHTML = top;
     $('rank-bottom').innerHTML = bottom;
     $('page-rank').dataset.period = list === today ? 'today' : 'month';
-    document.querySelectorAll('#page-rank .r-name').forEach((el) => C.fitText(el, textMin()));
-    C.fitText($('rank-cut'), textMin());
+    document.querySelectorAll('#page-rank .r-name').forEach((el) => C.fitLater(el, textMin()));
+    C.fitLater($('rank-cut'), textMin());
   }
 
   /* ---- alerts ----
@@ -668,7 +668,7 @@
       bar.classList.toggle('alarm', !!banner);
       bar.classList.toggle('acked', !!(spikes[0] && handled(spikes[0])));
       b.dataset.state = spikes[0] ? spikes[0].state : '';
-      b.querySelectorAll('.b-text, .b-meta').forEach((el) => C.fitText(el, textMin()));
+      b.querySelectorAll('.b-text, .b-meta').forEach((el) => C.fitLater(el, textMin()));
     }
     /* The rail: one group per rule. */
     const groups = new Map();
@@ -941,7 +941,7 @@
     }
     if (pages[pageIdx] === 'page-map') { fitGrid(); renderMap(); }
     /* text fitted while a page was hidden is fitted again once it shows */
-    if (pages[pageIdx] === 'page-rank') document.querySelectorAll('#page-rank .r-name, #rank-cut').forEach((el) => C.fitText(el, textMin()));
+    if (pages[pageIdx] === 'page-rank') document.querySelectorAll('#page-rank .r-name, #rank-cut').forEach((el) => C.fitLater(el, textMin()));
   }
   function rotate() {
     pageIdx = (pageIdx + 1) % pages.length;
@@ -952,8 +952,8 @@
   /* A fitted size is only right for one screen size. */
   function fitAll() {
     fitGrid();
-    document.querySelectorAll('.t-value').forEach((el) => C.fitText(el, valueMin()));
-    document.querySelectorAll('.t-label, .t-sub, .delta').forEach((el) => C.fitText(el, textMin()));
+    document.querySelectorAll('.t-value').forEach((el) => C.fitLater(el, valueMin()));
+    document.querySelectorAll('.t-label, .t-sub, .delta').forEach((el) => C.fitLater(el, textMin()));
     rankHtml = alertsHtml = bannerHtml = '';
     renderRanking();
     renderAlerts();

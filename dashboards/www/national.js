@@ -97,7 +97,7 @@
   function setTile(key, text, cls) {
     const el = document.querySelector('[data-v="' + key + '"]');
     if (!el) return;
-    if (el.textContent !== text) { el.textContent = text; C.fitText(el, el.classList.contains('t-value') ? valueMin() : textMin()); }
+    if (el.textContent !== text) { el.textContent = text; C.fitLater(el, el.classList.contains('t-value') ? valueMin() : textMin()); }
     const want = el.className.split(' ').filter((c) => c && !c.startsWith('v-')).concat(cls ? [cls] : []).join(' ');
     if (el.className !== want) el.className = want;
   }
@@ -153,53 +153,64 @@
   }
 
   /* One cell per province, in code order; every known province has one,
-   * listed or not, so a province that never reported is visible as such. */
+   * listed or not, so a province that never reported is visible as such.
+   * Cells are made once and updated in place; only changed text is fitted. */
+  const cells = new Map();  /* code → { cell, name, big, sub, sub2, meta } */
+  function cellOf(code) {
+    let c = cells.get(code);
+    if (c) return c;
+    const cell = document.createElement('div');
+    cell.dataset.province = code;
+    const name = document.createElement('b'), big = document.createElement('span'), sub = document.createElement('span'),
+      sub2 = document.createElement('span'), meta = document.createElement('span');
+    big.className = 'big';
+    cell.append(name, big, sub, sub2, meta);
+    c = { cell, name, big, sub, sub2, meta };
+    cells.set(code, c);
+    return c;
+  }
+  function put(el, text, min) { if (el.textContent !== text) { el.textContent = text; C.fitLater(el, min); } }
   function renderGrid() {
     const t = tr(), grid = $('grid');
     const byCode = new Map((fed ? fed.provinces : []).map((p) => [p.province, p]));
     const codes = Array.from(new Set(Object.keys(NAMES).concat(Array.from(byCode.keys())))).sort();
-    grid.textContent = '';
-    for (const code of codes) {
-      const p = byCode.get(code);
-      const cell = document.createElement('div');
-      cell.className = 'cell';
-      cell.dataset.province = code;
-      const name = document.createElement('b');
-      name.textContent = (NAMES[code] || code);
-      const big = document.createElement('span'), sub = document.createElement('span'), sub2 = document.createElement('span'),
-        meta = document.createElement('span');
-      big.className = 'big';
+    codes.forEach((code, i) => {
+      const p = byCode.get(code), c = cellOf(code);
+      if (grid.children[i] !== c.cell) grid.insertBefore(c.cell, grid.children[i] || null);
+      let cls = 'cell';
+      put(c.name, NAMES[code] || code, textMin());
       if (p && reporting(p)) {
         const v = indicators(p.today);
-        big.textContent = fmt.pct(v.ontime_rate);
-        sub.textContent = fmt.int(v.received) + ' ' + t.received_short;
-        sub2.textContent = fmt.int(v.open_overdue) + ' ' + t.overdue;
+        put(c.big, fmt.pct(v.ontime_rate), valueMin() * 0.7);
+        put(c.sub, fmt.int(v.received) + ' ' + t.received_short, textMin());
+        put(c.sub2, fmt.int(v.open_overdue) + ' ' + t.overdue, textMin());
         const age = ageOf(p), stale = age > STALE_S;
         const nh = p.hubs.filter((h) => h.current).length;
-        meta.textContent = nh + ' ' + (nh === 1 ? t.hub : t.hubs) + ' · ' + (stale ? t.stale + ' · ' : '') + fmtAge(age) + ' ' + t.ago;
-        const cls = cellClassOf(v.ontime_rate);
-        if (cls) cell.classList.add(cls);
-        cell.classList.toggle('stale', stale);
-        cell.dataset.received = String(v.received);
-        cell.dataset.rate = v.ontime_rate == null ? '' : String(v.ontime_rate);
+        put(c.meta, nh + ' ' + (nh === 1 ? t.hub : t.hubs) + ' · ' + (stale ? t.stale + ' · ' : '') + fmtAge(age) + ' ' + t.ago, textMin());
+        cls += (cellClassOf(v.ontime_rate) ? ' ' + cellClassOf(v.ontime_rate) : '') + (stale ? ' stale' : '');
+        c.cell.dataset.received = String(v.received);
+        c.cell.dataset.rate = v.ontime_rate == null ? '' : String(v.ontime_rate);
       } else {
-        big.textContent = '–';
-        meta.textContent = t.no_data;
-        cell.classList.add('stale');
+        put(c.big, '–', valueMin() * 0.7);
+        put(c.sub, '', textMin());
+        put(c.sub2, '', textMin());
+        put(c.meta, t.no_data, textMin());
+        cls += ' stale';
       }
-      cell.append(name, big, sub, sub2, meta);
-      grid.append(cell);
-    }
-    for (const el of grid.querySelectorAll('.cell > *')) C.fitText(el, el.classList.contains('big') ? valueMin() * 0.7 : textMin());
+      if (c.cell.className !== cls) c.cell.className = cls;
+    });
     $('note').textContent = fed ? (fed.mode === 'province' ? t.note_province : t.note) : '';
     const legend = $('legend');
-    legend.textContent = '';
-    ['ok', 'warn', 'bad', 'none'].forEach((k, i) => {
-      const span = document.createElement('span'), sw = document.createElement('i');
-      sw.style.background = 'var(--' + (k === 'none' ? 'none' : 'c-' + k) + ')';
-      span.append(sw, document.createTextNode(t.legend[i]));
-      legend.append(span);
-    });
+    if (legend.dataset.lang !== lang) {
+      legend.dataset.lang = lang;
+      legend.textContent = '';
+      ['ok', 'warn', 'bad', 'none'].forEach((k, i) => {
+        const span = document.createElement('span'), sw = document.createElement('i');
+        sw.style.background = 'var(--' + (k === 'none' ? 'none' : 'c-' + k) + ')';
+        span.append(sw, document.createTextNode(t.legend[i]));
+        legend.append(span);
+      });
+    }
     renderMap(byCode);
   }
 
@@ -248,7 +259,8 @@
   }
 
   function render() { renderTiles(); renderGrid(); }
-  function fitLabels() { document.querySelectorAll('.t-label').forEach((el) => C.fitText(el, textMin())); }
+  /* After a change of size or fonts, every text is fitted again. */
+  function fitLabels() { document.querySelectorAll('.t-label, .t-value, .t-sub, .grid .cell > *').forEach((el) => C.fitLater(el, el.classList.contains('t-value') ? valueMin() : el.classList.contains('big') ? valueMin() * 0.7 : textMin())); }
 
   function applyLang() {
     document.documentElement.lang = lang;

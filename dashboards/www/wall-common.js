@@ -64,6 +64,36 @@
       el.style.fontSize = size + 'px';
     }
   }
+  /* The same for every element whose text changed in this frame, batched
+   * in the next animation frame (before its paint): all resets, then all
+   * measurements (one layout), then the new sizes; a few rounds at most.
+   * A screen updates a dozen values four times a second: one layout per
+   * round, not one per value. */
+  const pending = new Map();
+  let scheduled = false;
+  function fitLater(el, minPx) {
+    if (!el) return;
+    pending.set(el, minPx);
+    if (!scheduled) { scheduled = true; requestAnimationFrame(flushFit); }
+  }
+  function flushFit() {
+    scheduled = false;
+    const items = [...pending];
+    pending.clear();
+    for (const [el] of items) el.style.fontSize = '';
+    let work = items.map(([el, min]) => ({ el, min, size: parseFloat(getComputedStyle(el).fontSize) }));
+    for (let round = 0; round < 8 && work.length; round++) {
+      const over = [];
+      for (const w of work) {
+        const el = w.el;
+        if (w.size <= w.min || !(el.scrollWidth > el.clientWidth + 0.5 || el.scrollHeight > el.clientHeight + 0.5)) continue;
+        w.ratio = Math.min(el.clientWidth / Math.max(1, el.scrollWidth), el.clientHeight / Math.max(1, el.scrollHeight));
+        over.push(w);
+      }
+      for (const w of over) { w.size = Math.max(w.min, Math.floor(w.size * Math.min(0.95, w.ratio))); w.el.style.fontSize = w.size + 'px'; }
+      work = over;
+    }
+  }
   /* 1 vw in px, for minimums that scale with the wall. */
   const vw = () => document.documentElement.clientWidth / 100;
 
@@ -102,5 +132,5 @@
     return { viewBox: '0 0 ' + width.toFixed(1) + ' ' + ((y1 - y0) * s).toFixed(1), shapes };
   }
 
-  window.IocWallCommon = { TZ, LOCAL_OFFSET_MS, PROVINCES, provinceTitle, formats, localDayStart, fitText, vw, geoShapes };
+  window.IocWallCommon = { TZ, LOCAL_OFFSET_MS, PROVINCES, provinceTitle, formats, localDayStart, fitText, fitLater, vw, geoShapes };
 })();

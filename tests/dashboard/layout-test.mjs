@@ -333,7 +333,8 @@ async function checkLayout(page, size, what) {
   ok(r.bad.length === 0 && r.texts > 20, `${what} at ${size.w}×${size.h}: no text overflows its box, text ≥ ${size.text} px, tile values ≥ ${size.value} px (${r.texts} text elements, ${r.values} tile values)`,
     r.bad.slice(0, 15).join('\n'));
 }
-const shot = (page, file) => page.screenshot({ path: path.join(out, file) });
+/* Generous: a loaded machine (load 20 on 2 cores was seen) can take a while to render a 4K frame. */
+const shot = (page, file) => page.screenshot({ path: path.join(out, file), timeout: 120000 });
 const pageReady = (page) => waitFor(async () => (await page.locator('#conn').getAttribute('data-state')) === 'up'
   && /\d/.test(await text(page, '[data-v="issued"]')) && (await page.locator('#banner').isVisible()), 20000);
 const vnTime = (ms) => new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2-digit', minute: '2-digit', hourCycle: 'h23' }).format(ms);
