@@ -5,16 +5,44 @@
 # cameras and the NVR's status, the dossier back-end) and real ioc-connector
 # processes of every kind read them and publish; ioc-sim's MQTT mode plays
 # the rest of the province's devices.  Installs and builds what is missing
-# first.  Ctrl-C stops everything it started (by PID).
+# first.  Ctrl-C stops everything it started (by PID), in order: the
+# connectors and simulators, then the hub (it writes its last points and a
+# final snapshot), then InfluxDB, then the broker.
 #   MQTT_PORT=18830 INFLUX_PORT=18086 HTTP_PORT=8080 SIM_PORT=18081 \
 #   SITES=4 SPEED=60 RATE=100 DEVICES=1500 ops/run.sh
 #   RUN_FOR=120 ops/run.sh   # run 120 s, check the hub heard every kind, stop
 #   SKIP_SETUP=1 BUILD_DIR=… RUN_DIR=… ops/run.sh   # an existing build, another state dir
+# Run again, it keeps what RUN_DIR (default .run/) holds: the hub's hub.conf
+# and state, the connectors' configs (edit them, add your own *.conf: each
+# is started) and their seq and buffers, the broker's and InfluxDB's data,
+# and the ports and SITES it was made with (run.env).  RESET=1 starts from
+# an empty RUN_DIR with newly generated files.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${BUILD_DIR:-build}"
 [ "${SKIP_SETUP:-0}" = 1 ] || BUILD_DIR="$build" bash ops/setup.sh
 
+run="${RUN_DIR:-$PWD/.run}"
+if [ "${RESET:-0}" = 1 ] && [ -d "$run" ]; then
+  echo "run: RESET=1: removing $run"
+  rm -rf "$run"
+fi
+# A kept RUN_DIR's files name its ports: use them again, and refuse a
+# different one rather than start a hub on one port and its broker on another.
+kept=0
+if [ -f "$run/run.env" ]; then
+  kept=1
+  while IFS='=' read -r name value; do
+    case "$name" in MQTT_PORT|INFLUX_PORT|INFLUX_RPC_PORT|HTTP_PORT|SIM_PORT|KIOSK_PORT|SITES) ;; *) continue ;; esac
+    given="${!name:-}"
+    if [ -n "$given" ] && [ "$given" != "$value" ]; then
+      echo "run: $run was made with $name=$value; run with that, or RESET=1 to start afresh with $name=$given"
+      exit 2
+    fi
+    printf -v "$name" '%s' "$value"
+  done < "$run/run.env"
+  echo "run: keeping $run (hub.conf, connectors, state; RESET=1 starts afresh)"
+fi
 MQTT_PORT="${MQTT_PORT:-18830}"
 INFLUX_PORT="${INFLUX_PORT:-18086}"
 INFLUX_RPC_PORT="${INFLUX_RPC_PORT:-18088}"
@@ -27,19 +55,44 @@ START="${START:-07:30}"                # the simulated day starts here (local ti
 RATE="${RATE:-100}"                    # ioc-sim MQTT mode: the rest of the province
 DEVICES="${DEVICES:-1500}"
 RUN_FOR="${RUN_FOR:-0}"                # 0: until Ctrl-C
-run="${RUN_DIR:-$PWD/.run}"
-rm -rf "$run/connectors"               # a fresh demo day; the hub's state stays
 mkdir -p "$run/mosquitto" "$run/influxdb" "$run/hub" "$run/connectors"
+for name in MQTT_PORT INFLUX_PORT INFLUX_RPC_PORT HTTP_PORT SIM_PORT KIOSK_PORT SITES; do
+  echo "$name=${!name}"
+done > "$run/run.env"
 # Started as root, mosquitto drops to its own user, which must write here.
 chmod 0777 "$run/mosquitto"
 
-pids=()
-hub_pid=""
+# Every process runs in its own session (setsid), so a Ctrl-C at the
+# terminal reaches this script only, and cleanup stops them in order.
+mosquitto_pid=""; influxd_pid=""; hub_pid=""; feeders=()
+stop() {  # what, seconds to wait before SIGKILL, pids…
+  local what="$1" grace="$2"; shift 2
+  local live=()
+  for pid in "$@"; do kill -0 "$pid" 2>/dev/null && live+=("$pid"); done
+  [ "${#live[@]}" -gt 0 ] || return 0
+  echo "run: stopping $what"
+  kill -TERM "${live[@]}" 2>/dev/null || true
+  for ((t = 0; t < grace * 10; t++)); do
+    local any=0
+    for pid in "${live[@]}"; do kill -0 "$pid" 2>/dev/null && any=1; done
+    [ "$any" = 0 ] && break
+    sleep 0.1
+  done
+  for pid in "${live[@]}"; do
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "run: $what: $pid did not stop in $grace s, killing it"
+      kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true
+  done
+}
 cleanup() {
-  # connectors first (they drain to the broker), the broker last
-  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do kill "${pids[i]}" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
-  echo "run: stopped"
+  trap - INT TERM
+  stop "the connectors and simulators" 15 "${feeders[@]}"
+  stop "the hub (last points, final snapshot)" 60 $hub_pid
+  stop "InfluxDB" 30 $influxd_pid
+  stop "mosquitto" 30 $mosquitto_pid
+  echo "run: stopped; $run keeps the configs and state (RESET=1 starts afresh)"
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -59,7 +112,7 @@ persistence_location $run/mosquitto/
 log_dest file $run/mosquitto/mosquitto.log
 $(cat ops/mosquitto/iochub.conf)
 CONF
-mosquitto -c "$run/mosquitto/mosquitto.conf" & pids+=($!)
+setsid mosquitto -c "$run/mosquitto/mosquitto.conf" & mosquitto_pid=$!
 wait_port "$MQTT_PORT" mosquitto
 
 cat > "$run/influxdb/influxdb.conf" <<CONF
@@ -74,10 +127,10 @@ bind-address = "127.0.0.1:$INFLUX_RPC_PORT"
   bind-address = "127.0.0.1:$INFLUX_PORT"
   log-enabled = false
 CONF
-influxd -config "$run/influxdb/influxdb.conf" >"$run/influxdb/influxd.log" 2>&1 & pids+=($!)
+setsid influxd -config "$run/influxdb/influxdb.conf" >"$run/influxdb/influxd.log" 2>&1 & influxd_pid=$!
 wait_port "$INFLUX_PORT" influxd
 
-cat > "$run/hub/hub.conf" <<CONF
+[ -f "$run/hub/hub.conf" ] || cat > "$run/hub/hub.conf" <<CONF
 # Generated by ops/run.sh; see ops/hub.conf for the annotated production file.
 [hub]
 province = 40
@@ -98,8 +151,7 @@ listen = 127.0.0.1:$HTTP_PORT
 dashboard_dir = $PWD/dashboards/www
 CONF
 "$build/hub/iochub" --check --config "$run/hub/hub.conf"
-"$build/hub/iochub" --config "$run/hub/hub.conf" >"$run/hub/hub.log" 2>&1 & pids+=($!)
-hub_pid=$!
+setsid "$build/hub/iochub" --config "$run/hub/hub.conf" >>"$run/hub/hub.log" 2>&1 & hub_pid=$!
 wait_port "$HTTP_PORT" iochub
 
 # ---- the sites played through real connectors ----
@@ -122,6 +174,10 @@ CONF
 }
 post_to=()
 for i in "${!sites[@]}"; do
+  post_to+=(--post-to "${sites[i]}=http://127.0.0.1:$((KIOSK_PORT + i))/kiosk/events")
+done
+# Generated once; a kept RUN_DIR's connectors (edited or added) stay as they are.
+[ "$kept" = 1 ] || for i in "${!sites[@]}"; do
   u="${sites[i]}"
   { common desk "q-$u" "$u" 2s
     cat <<CONF
@@ -138,7 +194,6 @@ listen = 127.0.0.1:$port
 path = /kiosk/events
 CONF
   } > "$conf_dir/kiosk-$u.conf"
-  post_to+=(--post-to "$u=http://127.0.0.1:$port/kiosk/events")
   { common camera "nvr-$u" "$u" 5s
     echo "[camera]"
     echo "cameras = cam-01, cam-02, cam-03, cam-04"
@@ -152,7 +207,7 @@ CONF
     done
   } > "$conf_dir/camera-$u.conf"
 done
-{ common portal dvc-nghe-an tinh-40 2s
+[ "$kept" = 1 ] || { common portal dvc-nghe-an tinh-40 2s
   cat <<CONF
 [portal]
 url = http://127.0.0.1:$SIM_PORT/api/dossiers/changes
@@ -164,16 +219,16 @@ for conf in "$conf_dir"/*.conf; do
   "$build/connectors/ioc-connector" --check --config "$conf" >/dev/null
 done
 
-"$build/connectors/ioc-sim" --port "$SIM_PORT" --sites "$SITES" --speed "$SPEED" --start "$START" \
-  "${post_to[@]}" >"$run/sim-sources.log" 2>&1 & pids+=($!)
+setsid "$build/connectors/ioc-sim" --port "$SIM_PORT" --sites "$SITES" --speed "$SPEED" --start "$START" \
+  "${post_to[@]}" >"$run/sim-sources.log" 2>&1 & feeders+=($!)
 wait_port "$SIM_PORT" ioc-sim
 for conf in "$conf_dir"/*.conf; do
-  "$build/connectors/ioc-connector" --config "$conf" >"${conf%.conf}.log" 2>&1 & pids+=($!)
+  setsid "$build/connectors/ioc-connector" --config "$conf" >>"${conf%.conf}.log" 2>&1 & feeders+=($!)
 done
 
 # ---- the rest of the province, straight onto MQTT ----
-"$build/connectors/ioc-sim" --mqtt "tcp://127.0.0.1:$MQTT_PORT" --connectors "$DEVICES" \
-  --rate "$RATE" --seed 1 >"$run/sim-mqtt.log" 2>&1 & pids+=($!)
+setsid "$build/connectors/ioc-sim" --mqtt "tcp://127.0.0.1:$MQTT_PORT" --connectors "$DEVICES" \
+  --rate "$RATE" --seed 1 >"$run/sim-mqtt.log" 2>&1 & feeders+=($!)
 
 n_conn=$(ls "$conf_dir"/*.conf | wc -l)
 cat <<TXT

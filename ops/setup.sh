@@ -2,6 +2,9 @@
 # Installs what iochub needs on Debian 12 (only what is missing) and builds it.
 # Used by both README commands (ops/run.sh and ops/test.sh); safe to re-run.
 #   BUILD_DIR=build  ops/setup.sh
+#   ops/setup.sh --packages   also Debian's packaging tools (dpkg-buildpackage,
+#                             debhelper, lintian, mmdebstrap) for the packages
+#                             test (ops/test.sh --packages)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,6 +14,9 @@ packages=(
   libpaho-mqtt-dev mosquitto mosquitto-clients influxdb victoria-metrics curl ca-certificates
   jq  # bench/national.sh compares JSON totals
 )
+if [ "${1:-}" = --packages ]; then
+  packages+=(dpkg-dev debhelper lintian mmdebstrap)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -4,8 +4,18 @@
 #   2. the same suites under AddressSanitizer + UndefinedBehaviorSanitizer
 #   3. a short libFuzzer run of every fuzz target (clang)
 # Exits non-zero when any test fails; ends with "N passed, N failed".
+#   ops/test.sh --packages   instead: build the Debian packages, lint them,
+#                            install them into a fresh Debian root, run and
+#                            purge them (tests/install/test-packages.sh; minutes)
 set -uo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" = --packages ]; then
+  bash ops/setup.sh --packages || exit 1
+  if bash tests/install/test-packages.sh; then
+    echo "tests: 1 passed, 0 failed"; exit 0
+  fi
+  echo "tests: 0 passed, 1 failed"; exit 1
+fi
 bash ops/setup.sh || exit 1
 
 passed=0; failed=0; status=0

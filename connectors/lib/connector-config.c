@@ -17,6 +17,24 @@ static const gchar *const connector_keys[] = {
 static const gchar *const mqtt_keys[] = { "url", "username", "password", "ca_file", "cert_file",
                                           "key_file", "verify", NULL };
 
+static const gchar *const common_groups[] = { "connector", "mqtt", NULL };
+
+const gchar *const *
+ioc_connector_config_groups (void)
+{
+  return common_groups;
+}
+
+const gchar *const *
+ioc_connector_config_keys (const gchar *group)
+{
+  if (g_strcmp0 (group, "connector") == 0)
+    return connector_keys;
+  if (g_strcmp0 (group, "mqtt") == 0)
+    return mqtt_keys;
+  return NULL;
+}
+
 void
 ioc_connector_config_free (IocConnectorConfig *self)
 {

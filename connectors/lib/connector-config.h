@@ -42,6 +42,13 @@ IocConnectorConfig *ioc_connector_config_load_data (const gchar *path, const gch
                                                     GError **error);
 void                ioc_connector_config_free (IocConnectorConfig *self);
 
+/* The groups every connector config has ("connector", "mqtt"; the kind's
+ * own group aside) and each one's keys, NULL-terminated (NULL for another
+ * group): the tables the parser checks with, for ioc-connector.conf(5)'s
+ * test and messages that list what is known. */
+const gchar *const *ioc_connector_config_groups (void);
+const gchar *const *ioc_connector_config_keys   (const gchar *group);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocConnectorConfig, ioc_connector_config_free)
 
 G_END_DECLS

@@ -42,6 +42,7 @@
 #include <gio/gio.h>
 #include <glib-unix.h>
 #include <libsoup/soup.h>
+#include <locale.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -1103,11 +1104,13 @@ main (int argc, char **argv)
 {
   gint seed = 1, port = 8081, sites = 20, window = 1000, n_conn = 1;
   gdouble speed = 60, late_share = 0.05, rate = 100;
-  gboolean surge = FALSE, list_sites = FALSE;
+  gboolean surge = FALSE, list_sites = FALSE, version = FALSE;
   gint connectors = 3000;
   gint64 count = 0;
-  g_autofree gchar *units_path = g_strdup (IOC_DEFAULT_UNITS);
-  g_autofree gchar *start = g_strdup ("07:30");
+  /* Defaults are set after parsing: GOption overwrites a string without
+   * freeing it, so a default set here would leak when the option is given. */
+  g_autofree gchar *units_path = NULL;
+  g_autofree gchar *start = NULL;
   g_autofree gchar *date = NULL;
   g_autofree gchar *mqtt = NULL;
   g_auto (GStrv) post_to = NULL;
@@ -1132,8 +1135,10 @@ main (int argc, char **argv)
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "MQTT mode: unacknowledged messages at most, per connection (1000)", "N" },
     { "connections", 0, 0, G_OPTION_ARG_INT, &n_conn,
       "MQTT mode: broker connections, each device on one of them (1)", "N" },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
     { NULL },
   };
+  setlocale (LC_ALL, "");
   g_autoptr (GOptionContext) octx = g_option_context_new ("— play a province for iochub");
   g_option_context_add_main_entries (octx, entries, NULL);
   g_autoptr (GError) error = NULL;
@@ -1142,6 +1147,15 @@ main (int argc, char **argv)
       g_printerr ("ioc-sim: %s\n", error->message);
       return 2;
     }
+  if (version)
+    {
+      g_print ("ioc-sim %s\n", IOC_VERSION);
+      return 0;
+    }
+  if (units_path == NULL)
+    units_path = g_strdup (IOC_DEFAULT_UNITS);
+  if (start == NULL)
+    start = g_strdup ("07:30");
   if (sites < 1 || sites > 5000 || speed <= 0 || connectors < 10 || connectors > 1000000 || rate < 0
       || port < 1 || port > 65534 || window < 1 || window > 65535 || count < 0 || n_conn < 1 || n_conn > 64)
     {

@@ -157,6 +157,29 @@ static const gchar *const *const kind_keys[IOC_ALERT_KIND_COUNT] = {
   spike_unit_keys, spike_province_keys, stock_keys, zero_keys, dead_keys, threshold_keys,
 };
 
+static const gchar *const alerts_keys[] = {
+  "webhook_url", "webhook_token", "webhook_timeout", "webhook_attempts", "retry_min", "retry_max", NULL,
+};
+
+const gchar *const *
+ioc_alert_rules_alerts_keys (void)
+{
+  return alerts_keys;
+}
+
+const gchar *const *
+ioc_alert_rules_common_keys (void)
+{
+  return common_keys;
+}
+
+const gchar *const *
+ioc_alert_rules_kind_keys (IocAlertKind kind)
+{
+  g_return_val_if_fail (kind < IOC_ALERT_KIND_COUNT, NULL);
+  return kind_keys[kind];
+}
+
 /* An optional string key (absent: *out NULL), or FALSE with *error set. */
 static gboolean
 opt_string (IocKeyFile *kf, const gchar *group, const gchar *key, gchar **out, GError **error)
@@ -360,9 +383,6 @@ ioc_alert_rules_load_data (const gchar *path, const gchar *data, gsize len, GErr
     return NULL;
   g_autoptr (IocAlertRules) self = ioc_alert_rules_new_empty ();
   self->path = g_strdup (path);
-  static const gchar *const alerts_keys[] = {
-    "webhook_url", "webhook_token", "webhook_timeout", "webhook_attempts", "retry_min", "retry_max", NULL,
-  };
   if (!ioc_keyfile_check_keys (kf, "alerts", alerts_keys, error)
       || !opt_string (kf, "alerts", "webhook_url", &self->webhook_url, error)
       || !opt_string (kf, "alerts", "webhook_token", &self->webhook_token, error))

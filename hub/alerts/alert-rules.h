@@ -87,6 +87,13 @@ typedef struct
 const gchar *ioc_alert_kind_name (IocAlertKind kind);
 const gchar *ioc_alert_severity_name (IocAlertSeverity s);
 
+/* The keys the parser knows, NULL-terminated: the [alerts] group's, those
+ * every [rule NAME] takes, and a kind's own (for iochub-alerts.conf(5)'s
+ * test and messages that list what is known). */
+const gchar *const *ioc_alert_rules_alerts_keys (void);
+const gchar *const *ioc_alert_rules_common_keys (void);
+const gchar *const *ioc_alert_rules_kind_keys (IocAlertKind kind);
+
 IocAlertRules *ioc_alert_rules_load (const gchar *path, GError **error);
 IocAlertRules *ioc_alert_rules_load_data (const gchar *path_for_errors, const gchar *data, gsize len,
                                           GError **error);

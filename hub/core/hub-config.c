@@ -19,6 +19,25 @@ static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "s
 static const gchar *const federation_keys[] = { "enabled", "national", "publish_interval", NULL };
 static const gchar *const known_groups[] = { "hub", "mqtt", "influx", "http", "windows", "journal", "federation", NULL };
 
+static const gchar *const *const group_keys[] = { hub_keys, mqtt_keys, influx_keys, http_keys, windows_keys,
+                                                 journal_keys, federation_keys };
+G_STATIC_ASSERT (G_N_ELEMENTS (group_keys) + 1 == G_N_ELEMENTS (known_groups));
+
+const gchar *const *
+ioc_hub_config_groups (void)
+{
+  return known_groups;
+}
+
+const gchar *const *
+ioc_hub_config_keys (const gchar *group)
+{
+  for (guint i = 0; known_groups[i] != NULL; i++)
+    if (g_strcmp0 (group, known_groups[i]) == 0)
+      return group_keys[i];
+  return NULL;
+}
+
 static gchar *
 resolve_path (const gchar *config_path, const gchar *value)
 {

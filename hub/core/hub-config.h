@@ -75,6 +75,12 @@ typedef struct
 IocHubConfig *ioc_hub_config_load (const gchar *path, GError **error);
 void          ioc_hub_config_free (IocHubConfig *self);
 
+/* The groups hub.conf may hold, and each group's keys (NULL-terminated;
+ * NULL for a group that is not one): the tables the parser checks with,
+ * for iochub.conf(5)'s test and messages that list what is known. */
+const gchar *const *ioc_hub_config_groups (void);
+const gchar *const *ioc_hub_config_keys   (const gchar *group);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocHubConfig, ioc_hub_config_free)
 
 G_END_DECLS

@@ -1013,10 +1013,11 @@ out:
 
 /* ───────────────────────── main ───────────────────────── */
 
+/* On stdout for --help (exit 0), on stderr after a usage error. */
 static void
-usage (void)
+usage (gboolean to_stdout)
 {
-  g_printerr ("usage: iocctl COMMAND [OPTIONS]   (iocctl COMMAND --help for its options)\n"
+  (to_stdout ? g_print : g_printerr) ("usage: iocctl COMMAND [OPTIONS]   (iocctl COMMAND --help for its options)\n"
               "  validate       check hub config, registry, calendar, procedures, alert rules, connector configs\n"
               "  broker-config  write mosquitto's password file, ACL and config include from connector configs\n"
               "  connectors     list connectors and their health from the hub; exit 1 when any is down\n"
@@ -1032,7 +1033,7 @@ main (int argc, char **argv)
   setlocale (LC_ALL, "");
   if (argc < 2 || g_str_equal (argv[1], "--help") || g_str_equal (argv[1], "-h"))
     {
-      usage ();
+      usage (argc >= 2);
       return argc < 2 ? EXIT_USAGE : EXIT_GOOD;
     }
   if (g_str_equal (argv[1], "--version"))
@@ -1062,7 +1063,7 @@ main (int argc, char **argv)
   else
     {
       g_printerr ("iocctl: unknown command '%s'\n", cmd);
-      usage ();
+      usage (FALSE);
       rc = EXIT_USAGE;
     }
   curl_global_cleanup ();
