@@ -1,5 +1,6 @@
-/* national.js — the national wall display (issue 8, SPEC §9): one cell per
- * province instead of one per commune, and the country's totals on the tiles.
+/* national.js — the national wall display (SPEC §9): one cell per province
+ * instead of one per commune, the provinces on a map, and the country's
+ * totals on the tiles.
  *
  * Reads GET /api/v1/federation of a national hub ([federation] national =
  * true) every POLL_MS.  It only has what the rollups carry: today's summed
@@ -8,59 +9,76 @@
  * the on-time rate is (early + on time + open not yet overdue) / (completed +
  * open), open dossiers counting as on time until their deadline passes.
  * A province whose hubs have all gone quiet for STALE_S is marked stale; one
- * with no hub current today shows no figures.  No live feed, no charts, no
- * alerts: those stay on each province's own wall.
+ * with no hub current today shows no figures.  A hub without [federation]
+ * answers 404: the page says what it needs instead of waiting forever.  No
+ * live feed, no charts, no alerts: those stay on each province's own wall.
+ * The map is maps/vietnam-34-provinces-2025.geo.json (simplified from
+ * ../shared/data/maps/, MIT licence beside it), keyed by province_code.
  * URL options: token=, lang=vi|en. */
 'use strict';
 (function () {
+  const C = window.IocWallCommon;
   const params = new URLSearchParams(location.search);
   const token = params.get('token') || '';
   const POLL_MS = 5000;
   const STALE_S = 60;          /* rollups come every few seconds (publish_interval) */
   const QUIET_MS = 20000;      /* no answer from the hub for this long: connection lost */
-
-  /* The 34 provinces since 1 July 2025 (GSO codes, SPEC §2). */
-  const NAMES = {
-    '01': 'Hà Nội', '04': 'Cao Bằng', '08': 'Tuyên Quang', '11': 'Điện Biên', '12': 'Lai Châu', '14': 'Sơn La',
-    '15': 'Lào Cai', '19': 'Thái Nguyên', '20': 'Lạng Sơn', '22': 'Quảng Ninh', '24': 'Bắc Ninh', '25': 'Phú Thọ',
-    '31': 'Hải Phòng', '33': 'Hưng Yên', '37': 'Ninh Bình', '38': 'Thanh Hóa', '40': 'Nghệ An', '42': 'Hà Tĩnh',
-    '44': 'Quảng Trị', '46': 'Huế', '48': 'Đà Nẵng', '51': 'Quảng Ngãi', '52': 'Gia Lai', '56': 'Khánh Hòa',
-    '66': 'Đắk Lắk', '68': 'Lâm Đồng', '75': 'Đồng Nai', '79': 'TP. Hồ Chí Minh', '80': 'Tây Ninh',
-    '82': 'Đồng Tháp', '86': 'Vĩnh Long', '91': 'An Giang', '92': 'Cần Thơ', '96': 'Cà Mau',
-  };
+  const MAP_URL = 'maps/vietnam-34-provinces-2025.geo.json';
+  const VALUE_MIN_VW = 1.9, TEXT_MIN_VW = 0.66;
+  const NAMES = C.PROVINCES;
 
   const T = {
     vi: { title: 'Giám sát dịch vụ hành chính công', country: 'Toàn quốc', connecting: 'Đang kết nối…', live: 'Trực tiếp',
-      lost: 'Mất kết nối', received: 'Tiếp nhận hôm nay', completed: 'Đã giải quyết (sớm / đúng / trễ)',
+      lost: 'Mất kết nối', off: 'Chưa cấu hình liên thông', denied: 'Mã màn hình không hợp lệ',
+      received: 'Tiếp nhận hôm nay', completed: 'Đã giải quyết (sớm / đúng / trễ hạn)',
       open: 'Đang xử lý / quá hạn', ontime: 'Tỷ lệ đúng hạn', issued: 'Vé đã phát / đã phục vụ',
-      satisfaction: 'Hài lòng hôm nay', cameras: 'Camera đang ghi', kiosks: 'Kiosk trực tuyến',
-      connectors: 'Kết nối đang báo / dự kiến', provinces_reporting: 'Tỉnh, thành đang báo',
+      satisfaction: 'Hài lòng hôm nay', cameras: 'Camera đang ghi hình', kiosks: 'Kiosk trực tuyến',
+      connectors: 'Kết nối đang báo', provinces_reporting: 'Tỉnh, thành đang báo', map: 'Bản đồ',
       provinces: 'Các tỉnh, thành phố', overdue: 'quá hạn', ratings: 'lượt đánh giá', served: 'đã phục vụ',
-      received_short: 'tiếp nhận', hub: 'hub', hubs: 'hub', stale: 'cũ', no_data: 'chưa có dữ liệu', ago: 'trước', s: 'giây', m: 'phút',
-      note: 'từ bản tổng hợp của các hub tỉnh', legend: ['≥ 95 %', '85–95 %', '< 85 %', 'chưa có dữ liệu'], lang: 'EN', locale: 'vi-VN' },
+      received_short: 'hồ sơ hôm nay', hub: 'hub', hubs: 'hub', stale: 'cũ', no_data: 'chưa có dữ liệu', ago: 'trước', s: 'giây', m: 'phút',
+      note: '· từ bản tổng hợp của các hub tỉnh', note_province: '· hub tỉnh: chỉ các hub của tỉnh này',
+      explain_title: 'Hub này chưa bật liên thông ([federation])',
+      explain: 'Trang toàn quốc đọc <code>GET /api/v1/federation</code> của một hub quốc gia ' +
+        '(<code>[federation] enabled = true</code>, <code>national = true</code>) nhận bản tổng hợp của các hub tỉnh qua cầu nối MQTT ' +
+        '(<code>ops/bridges/</code>, docs/SCALING.md). Mỗi hub tỉnh cần <code>[federation] enabled = true</code>. ' +
+        'Trang của một tỉnh: <code>/</code>.',
+      explain_denied: 'Hub không nhận mã màn hình này (<code>[http] display_tokens</code>).',
+      legend: ['≥ 95 %', '85–95 %', '< 85 %', 'chưa có dữ liệu'], lang: 'EN', locale: 'vi-VN' },
     en: { title: 'Public-service operations', country: 'Whole country', connecting: 'Connecting…', live: 'Live',
-      lost: 'Connection lost', received: 'Received today', completed: 'Completed (early / on time / late)',
+      lost: 'Connection lost', off: 'No federation configured', denied: 'Screen token not accepted',
+      received: 'Received today', completed: 'Completed (early / on time / late)',
       open: 'Open / overdue', ontime: 'On-time rate', issued: 'Tickets issued / served',
       satisfaction: 'Satisfied today', cameras: 'Cameras recording', kiosks: 'Kiosks online',
-      connectors: 'Connectors reporting / expected', provinces_reporting: 'Provinces reporting',
+      connectors: 'Connectors reporting', provinces_reporting: 'Provinces reporting', map: 'Map',
       provinces: 'Provinces', overdue: 'overdue', ratings: 'ratings', served: 'served',
-      received_short: 'received', hub: 'hub', hubs: 'hubs', stale: 'stale', no_data: 'no data yet', ago: 'ago', s: 's', m: 'min',
-      note: "from the province hubs' rollups", legend: ['≥ 95 %', '85–95 %', '< 85 %', 'no data'], lang: 'VI', locale: 'en-GB' },
+      received_short: 'dossiers today', hub: 'hub', hubs: 'hubs', stale: 'stale', no_data: 'no data yet', ago: 'ago', s: 's', m: 'min',
+      note: "· from the province hubs' rollups", note_province: "· a province hub: this province's hubs only",
+      explain_title: 'This hub has no federation ([federation])',
+      explain: 'The national page reads <code>GET /api/v1/federation</code> of a national hub ' +
+        '(<code>[federation] enabled = true</code>, <code>national = true</code>) that receives the province hubs\' rollups over MQTT bridges ' +
+        '(<code>ops/bridges/</code>, docs/SCALING.md). Each province hub needs <code>[federation] enabled = true</code>. ' +
+        "A province's own page: <code>/</code>.",
+      explain_denied: 'The hub does not accept this screen token (<code>[http] display_tokens</code>).',
+      legend: ['≥ 95 %', '85–95 %', '< 85 %', 'no data'], lang: 'VI', locale: 'en-GB' },
   };
   let lang = params.get('lang') || localStorage.getItem('ioc.lang') || 'vi';
   if (!T[lang]) lang = 'vi';
+  let fmt = C.formats(T[lang].locale);
 
   let fed = null;        /* the last answer of /api/v1/federation */
   let lastOkAt = 0;
+  let clockOffset = 0;
+  /* 'wait' (no answer yet), 'ok', 'off' (404: no [federation]), 'denied' (401/403) */
+  let status = 'wait';
 
   const $ = (id) => document.getElementById(id);
   const tr = () => T[lang];
   const withToken = (path) => token ? path + (path.includes('?') ? '&' : '?') + 'token=' + encodeURIComponent(token) : path;
-  function fmtInt(v) { return v == null ? '–' : Number(v).toLocaleString(tr().locale); }
-  function fmtPct(v) { return v == null ? '–' : (v * 100).toLocaleString(tr().locale, { maximumFractionDigits: 1, minimumFractionDigits: 1 }) + ' %'; }
+  const valueMin = () => VALUE_MIN_VW * C.vw(), textMin = () => TEXT_MIN_VW * C.vw();
   function fmtAge(s) { s = Math.max(0, Math.round(s)); return s < 120 ? s + ' ' + tr().s : Math.round(s / 60) + ' ' + tr().m; }
   function rateClass(v, good, warn) { return v == null ? '' : v >= good ? 'v-ok' : v >= warn ? 'v-warn' : 'v-bad'; }
   const ratio = (num, den) => den > 0 ? num / den : null;
+  const cellClassOf = (v) => v == null ? '' : v >= 0.95 ? 'ok' : v >= 0.85 ? 'warn' : 'bad';
 
   /* Indicators of one "today" object (a province's or the country's). */
   function indicators(t) {
@@ -79,8 +97,9 @@
   function setTile(key, text, cls) {
     const el = document.querySelector('[data-v="' + key + '"]');
     if (!el) return;
-    if (el.textContent !== text) el.textContent = text;
-    el.className = el.className.split(' ').filter((c) => !c.startsWith('v-')).concat(cls ? [cls] : []).join(' ');
+    if (el.textContent !== text) { el.textContent = text; C.fitLater(el, el.classList.contains('t-value') ? valueMin() : textMin()); }
+    const want = el.className.split(' ').filter((c) => c && !c.startsWith('v-')).concat(cls ? [cls] : []).join(' ');
+    if (el.className !== want) el.className = want;
   }
 
   /* A province reports when at least one of its hubs is current today. */
@@ -91,27 +110,40 @@
     const t = tr();
     const quiet = Date.now() - lastOkAt > QUIET_MS;
     const conn = $('conn');
-    conn.textContent = fed == null ? t.connecting : quiet ? t.lost : t.live;
-    conn.className = 'conn ' + (fed != null && !quiet ? 'conn-up' : 'conn-down');
-    document.querySelectorAll('.tile').forEach((tile) => tile.classList.toggle('stale', fed == null || quiet));
+    const state = status === 'off' ? 'off' : status === 'denied' ? 'denied' : fed == null ? 'wait' : quiet ? 'down' : 'up';
+    conn.textContent = { off: t.off, denied: t.denied, wait: t.connecting, down: t.lost, up: t.live }[state];
+    conn.className = 'conn ' + (state === 'up' ? 'conn-up' : state === 'off' ? 'conn-off' : 'conn-down');
+    conn.dataset.state = state;
+    document.querySelectorAll('.tile').forEach((tile) => {
+      const stale = state !== 'up';
+      tile.classList.toggle('stale', stale);
+      tile.dataset.stale = stale ? '1' : '0';
+      const badge = tile.querySelector('.fresh');
+      const text = state === 'up' ? '●' : state === 'down' ? t.lost : state === 'wait' ? t.connecting : '';
+      if (badge && badge.textContent !== text) badge.textContent = text;
+    });
+    const explain = $('explain');
+    explain.hidden = status !== 'off' && status !== 'denied';
+    const html = status === 'off' ? '<b>' + t.explain_title + '</b>' + t.explain : status === 'denied' ? '<b>' + t.denied + '</b>' + t.explain_denied : '';
+    if (explain.innerHTML !== html) explain.innerHTML = html;
     if (!fed) return;
     const c = indicators(fed.total);
-    setTile('received', fmtInt(c.received));
-    setTile('completed', fmtInt(c.completed));
-    setTile('completed_split', fmtInt(c.early) + ' / ' + fmtInt(c.ontime) + ' / ' + fmtInt(c.late));
-    setTile('open', fmtInt(c.open));
-    setTile('open_overdue', fmtInt(c.open_overdue) + ' ' + t.overdue, c.open_overdue > 0 ? 'v-bad' : '');
-    setTile('ontime_rate', fmtPct(c.ontime_rate), rateClass(c.ontime_rate, 0.95, 0.85));
-    setTile('issued', fmtInt(c.issued));
-    setTile('served', fmtInt(c.served) + ' ' + t.served);
-    setTile('satisfied_rate', fmtPct(c.satisfied_rate), rateClass(c.satisfied_rate, 0.9, 0.8));
-    setTile('ratings', fmtInt(c.ratings) + ' ' + t.ratings);
+    setTile('received', fmt.int(c.received));
+    setTile('completed', fmt.int(c.completed));
+    setTile('completed_split', fmt.int(c.early) + ' / ' + fmt.int(c.ontime) + ' / ' + fmt.int(c.late));
+    setTile('open', fmt.int(c.open));
+    setTile('open_overdue', fmt.int(c.open_overdue) + ' ' + t.overdue, c.open_overdue > 0 ? 'v-bad' : '');
+    setTile('ontime_rate', fmt.pct(c.ontime_rate), rateClass(c.ontime_rate, 0.95, 0.85));
+    setTile('issued', fmt.int(c.issued));
+    setTile('served', fmt.int(c.served) + ' ' + t.served);
+    setTile('satisfied_rate', fmt.pct(c.satisfied_rate), rateClass(c.satisfied_rate, 0.9, 0.8));
+    setTile('ratings', fmt.int(c.ratings) + ' ' + t.ratings);
     /* The country's counts are too long for a tile as "8.630 / 9.112": the
      * share is the value, the counts go underneath. */
     const share = (tile, num, den, good, warn) => {
       const v = ratio(num, den);
-      setTile(tile, fmtPct(v), rateClass(v, good, warn));
-      setTile(tile + '_count', fmtInt(num) + ' / ' + fmtInt(den));
+      setTile(tile, fmt.pct(v), rateClass(v, good, warn));
+      setTile(tile + '_count', fmt.int(num) + ' / ' + fmt.int(den));
     };
     share('cameras', c.cameras_recording, c.cameras, 0.98, 0.9);
     share('kiosks', c.kiosks_online, c.kiosks, 0.98, 0.9);
@@ -121,59 +153,122 @@
   }
 
   /* One cell per province, in code order; every known province has one,
-   * listed or not, so a province that never reported is visible as such. */
+   * listed or not, so a province that never reported is visible as such.
+   * Cells are made once and updated in place; only changed text is fitted. */
+  const cells = new Map();  /* code → { cell, name, big, sub, sub2, meta } */
+  function cellOf(code) {
+    let c = cells.get(code);
+    if (c) return c;
+    const cell = document.createElement('div');
+    cell.dataset.province = code;
+    const name = document.createElement('b'), big = document.createElement('span'), sub = document.createElement('span'),
+      sub2 = document.createElement('span'), meta = document.createElement('span');
+    big.className = 'big';
+    cell.append(name, big, sub, sub2, meta);
+    c = { cell, name, big, sub, sub2, meta };
+    cells.set(code, c);
+    return c;
+  }
+  function put(el, text, min) { if (el.textContent !== text) { el.textContent = text; C.fitLater(el, min); } }
   function renderGrid() {
     const t = tr(), grid = $('grid');
     const byCode = new Map((fed ? fed.provinces : []).map((p) => [p.province, p]));
     const codes = Array.from(new Set(Object.keys(NAMES).concat(Array.from(byCode.keys())))).sort();
-    grid.textContent = '';
-    for (const code of codes) {
-      const p = byCode.get(code);
-      const cell = document.createElement('div');
-      cell.className = 'cell';
-      cell.dataset.province = code;
-      const name = document.createElement('b');
-      name.textContent = (NAMES[code] || code);
-      cell.append(name);
-      const big = document.createElement('span'), sub = document.createElement('span'), meta = document.createElement('span');
-      big.className = 'big';
+    codes.forEach((code, i) => {
+      const p = byCode.get(code), c = cellOf(code);
+      if (grid.children[i] !== c.cell) grid.insertBefore(c.cell, grid.children[i] || null);
+      let cls = 'cell';
+      put(c.name, NAMES[code] || code, textMin());
       if (p && reporting(p)) {
         const v = indicators(p.today);
-        big.textContent = fmtPct(v.ontime_rate);
-        sub.textContent = fmtInt(v.received) + ' ' + t.received_short + ' · ' + fmtInt(v.open_overdue) + ' ' + t.overdue;
+        put(c.big, fmt.pct(v.ontime_rate), valueMin() * 0.7);
+        put(c.sub, fmt.int(v.received) + ' ' + t.received_short, textMin());
+        put(c.sub2, fmt.int(v.open_overdue) + ' ' + t.overdue, textMin());
         const age = ageOf(p), stale = age > STALE_S;
         const nh = p.hubs.filter((h) => h.current).length;
-        meta.textContent = nh + ' ' + (nh === 1 ? t.hub : t.hubs) + ' · ' + (stale ? t.stale + ' · ' : '') + fmtAge(age) + ' ' + t.ago;
-        const cls = v.ontime_rate == null ? '' : v.ontime_rate >= 0.95 ? 'ok' : v.ontime_rate >= 0.85 ? 'warn' : 'bad';
-        if (cls) cell.classList.add(cls);
-        cell.classList.toggle('stale', stale);
-        cell.dataset.received = String(v.received);
+        put(c.meta, nh + ' ' + (nh === 1 ? t.hub : t.hubs) + ' · ' + (stale ? t.stale + ' · ' : '') + fmtAge(age) + ' ' + t.ago, textMin());
+        cls += (cellClassOf(v.ontime_rate) ? ' ' + cellClassOf(v.ontime_rate) : '') + (stale ? ' stale' : '');
+        c.cell.dataset.received = String(v.received);
+        c.cell.dataset.rate = v.ontime_rate == null ? '' : String(v.ontime_rate);
       } else {
-        big.textContent = '–';
-        meta.textContent = t.no_data;
-        cell.classList.add('stale');
+        put(c.big, '–', valueMin() * 0.7);
+        put(c.sub, '', textMin());
+        put(c.sub2, '', textMin());
+        put(c.meta, t.no_data, textMin());
+        cls += ' stale';
       }
-      cell.append(big, sub, meta);
-      grid.append(cell);
-    }
-    $('note').textContent = '· ' + t.note;
-    const legend = $('legend');
-    legend.textContent = '';
-    ['ok', 'warn', 'bad', 'none'].forEach((k, i) => {
-      const span = document.createElement('span'), sw = document.createElement('i');
-      sw.style.background = { ok: '#17693f', warn: '#8a6410', bad: '#8f2326', none: 'var(--none)' }[k];
-      span.append(sw, document.createTextNode(t.legend[i]));
-      legend.append(span);
+      if (c.cell.className !== cls) c.cell.className = cls;
     });
+    $('note').textContent = fed ? (fed.mode === 'province' ? t.note_province : t.note) : '';
+    const legend = $('legend');
+    if (legend.dataset.lang !== lang) {
+      legend.dataset.lang = lang;
+      legend.textContent = '';
+      ['ok', 'warn', 'bad', 'none'].forEach((k, i) => {
+        const span = document.createElement('span'), sw = document.createElement('i');
+        sw.style.background = 'var(--' + (k === 'none' ? 'none' : 'c-' + k) + ')';
+        span.append(sw, document.createTextNode(t.legend[i]));
+        legend.append(span);
+      });
+    }
+    renderMap(byCode);
+  }
+
+  /* ---- the map: drawn once, coloured at every answer ---- */
+  let map = null;  /* Map code → { path, title } */
+  async function loadMap() {
+    try {
+      const r = await fetch(MAP_URL);
+      if (!r.ok) return;
+      const { viewBox, shapes } = C.geoShapes(await r.json(), 1000);
+      const NS = 'http://www.w3.org/2000/svg';
+      const svg = document.createElementNS(NS, 'svg');
+      svg.setAttribute('viewBox', viewBox);
+      svg.setAttribute('preserveAspectRatio', 'xMidYMid meet');
+      map = new Map();
+      for (const s of shapes) {
+        const path = document.createElementNS(NS, 'path');
+        path.setAttribute('d', s.d);
+        path.setAttribute('class', 'region');
+        path.dataset.province = s.props.province_code;
+        const title = document.createElementNS(NS, 'title');
+        path.appendChild(title);
+        svg.appendChild(path);
+        map.set(s.props.province_code, { path, title });
+      }
+      $('map').textContent = '';
+      $('map').appendChild(svg);
+      $('map').dataset.regions = String(map.size);
+      renderGrid();
+    } catch (e) { /* no map: the grid alone */ }
+  }
+  function renderMap(byCode) {
+    if (!map) return;
+    for (const [code, e] of map) {
+      const p = byCode.get(code);
+      let cls = 'region', text = NAMES[code] || code;
+      if (p && reporting(p)) {
+        const v = indicators(p.today);
+        cls += ' ' + cellClassOf(v.ontime_rate) + (ageOf(p) > STALE_S ? ' stale' : '');
+        text += ' · ' + fmt.pct(v.ontime_rate);
+      }
+      cls = cls.trim();
+      if (e.path.getAttribute('class') !== cls) e.path.setAttribute('class', cls);
+      if (e.title.textContent !== text) e.title.textContent = text;
+    }
   }
 
   function render() { renderTiles(); renderGrid(); }
+  /* After a change of size or fonts, every text is fitted again. */
+  function fitLabels() { document.querySelectorAll('.t-label, .t-value, .t-sub, .grid .cell > *').forEach((el) => C.fitLater(el, el.classList.contains('t-value') ? valueMin() : el.classList.contains('big') ? valueMin() * 0.7 : textMin())); }
 
   function applyLang() {
     document.documentElement.lang = lang;
+    fmt = C.formats(tr().locale);
     document.querySelectorAll('[data-i18n]').forEach((el) => { const k = el.dataset.i18n; if (typeof tr()[k] === 'string') el.textContent = tr()[k]; });
     $('lang').textContent = tr().lang;
     render();
+    fitLabels();
   }
 
   async function poll() {
@@ -182,14 +277,29 @@
       if (r.ok) {
         fed = await r.json();
         lastOkAt = Date.now();
+        status = 'ok';
+        if (fed.now_ms) clockOffset = fed.now_ms - Date.now();
+      } else if (r.status === 404) {
+        status = 'off';  /* no [federation] on this hub: keep asking, slowly (a reload may add it) */
+      } else if (r.status === 401 || r.status === 403) {
+        status = 'denied';
       }
     } catch (e) { /* the tiles turn stale after QUIET_MS */ }
     render();
   }
+  function tickClock() {
+    const now = Date.now() + clockOffset;
+    $('clock').textContent = fmt.time(now);
+    $('date').textContent = fmt.date(now);
+  }
 
   $('lang').addEventListener('click', () => { lang = lang === 'vi' ? 'en' : 'vi'; localStorage.setItem('ioc.lang', lang); applyLang(); });
-  setInterval(() => { $('clock').textContent = new Date().toLocaleTimeString(tr().locale, { hour12: false }); }, 1000);
+  setInterval(tickClock, 1000);
   setInterval(poll, POLL_MS);
+  window.addEventListener('resize', () => { render(); fitLabels(); });
   applyLang();
+  tickClock();
+  loadMap();
   poll();
+  document.fonts.ready.then(() => { render(); fitLabels(); });
 })();

@@ -241,7 +241,7 @@ try {
     procedure: '1.001234', state: 2, channel: 1, received_at: dueNow, due_at: dueNow + 2000 });
   const alerted = await waitFor(async () => (await page.locator('#alerts li.firing').count()) === 1
     && (await text('#alerts li.firing')).includes('Hồ sơ trễ hẹn tại đơn vị thử nghiệm')
-    && (await text('#alerts li.firing')).includes(ALERT_UNIT)
+    && (await text('#alerts li.firing')).includes('Phường Vinh Phú') /* ALERT_UNIT by its name */
     && (await text('#alerts li.firing')).includes('đang cảnh báo'), 20000);
   ok(alerted >= 0, `a new alert appears on the rail, firing, with its unit (${Date.now() - dueNow} ms after publishing a dossier due in 2 s)`,
      await text('#alerts') + '\n' + hubLog());
