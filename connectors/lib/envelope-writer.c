@@ -96,6 +96,8 @@ node_has_type (JsonNode *node, IocFieldType type)
           return ioc_time_parse (s, strlen (s), &us);
         }
       return FALSE;
+    case IOC_FIELD_OBJECTS:
+      return JSON_NODE_HOLDS_ARRAY (node);
     }
   return FALSE;
 }
@@ -104,7 +106,7 @@ static const gchar *
 type_name (IocFieldType t)
 {
   static const gchar *const names[] = { "a string", "an integer", "a number", "a boolean",
-                                        "RFC 3339 time with offset or epoch ms" };
+                                        "RFC 3339 time with offset or epoch ms", "an array" };
   return names[t];
 }
 

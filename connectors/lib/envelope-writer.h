@@ -6,22 +6,11 @@
 #include <glib.h>
 #include <json-glib/json-glib.h>
 
-#include "model/record.h"
+#include "protocol/ioc-schema.h"
 
 G_BEGIN_DECLS
 
 #define IOC_ENVELOPE_MAX_BYTES 16384
-
-/* The JSON type a SPEC field has, so a mapped source value can be coerced
- * (a numeric ticket id becomes "17") or refused. */
-typedef enum
-{
-  IOC_FIELD_STRING,
-  IOC_FIELD_INT,
-  IOC_FIELD_NUMBER,
-  IOC_FIELD_BOOL,
-  IOC_FIELD_TIME, /* RFC 3339 with offset, or integer epoch ms */
-} IocFieldType;
 
 /* The type of a known SPEC field of an event of kind, or FALSE when the
  * field is not one SPEC names (it is then passed through untouched). */
