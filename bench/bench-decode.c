@@ -21,7 +21,7 @@
 #include <glib/gstdio.h>
 
 #include "hub.h"
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "model/units.h"
 

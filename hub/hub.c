@@ -17,7 +17,7 @@
 #include "api/prom-metrics.h"
 #include "ingest/deadletter.h"
 #include "ingest/dedup.h"
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "io/http-server.h"
 #include "io/main-invoke.h"

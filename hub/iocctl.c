@@ -29,7 +29,7 @@
 #include "iocctl-broker.h"
 #include "iocctl-connector.h"
 #include "iocctl-dry-run.h"
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "model/calendar.h"
 #include "model/units.h"

@@ -62,10 +62,15 @@ G_STATIC_ASSERT (IOC_KEY_COUNT <= 64);
 #define REQ TRUE
 #define OPT FALSE
 #define NO_MAX IOC_SCHEMA_NO_MAX
-#define STR(k, req) { .key = IOC_KEY_##k, .type = IOC_FIELD_STRING, .required = req, .min = req ? 1 : 0, .max = NO_MAX }
-#define STR_IN(k, req, set) { .key = IOC_KEY_##k, .type = IOC_FIELD_STRING, .required = req, .min = 1, .max = NO_MAX, .strings = set }
-#define INT(k, req, lo, hi, ...) { .key = IOC_KEY_##k, .type = IOC_FIELD_INT, .required = req, .min = lo, .max = hi, __VA_ARGS__ }
-#define NUM(k, req, lo, hi) { .key = IOC_KEY_##k, .type = IOC_FIELD_NUMBER, .required = req, .min = lo, .max = hi }
+#define STR(k, req)                                                                                \
+  { .key = IOC_KEY_##k, .type = IOC_FIELD_STRING, .required = req, .min = req ? 1 : 0, .max = NO_MAX }
+#define STR_IN(k, req, set)                                                                        \
+  { .key = IOC_KEY_##k, .type = IOC_FIELD_STRING, .required = req, .min = 1, .max = NO_MAX,          \
+    .strings = set }
+#define INT(k, req, lo, hi, ...)                                                                   \
+  { .key = IOC_KEY_##k, .type = IOC_FIELD_INT, .required = req, .min = lo, .max = hi, __VA_ARGS__ }
+#define NUM(k, req, lo, hi)                                                                        \
+  { .key = IOC_KEY_##k, .type = IOC_FIELD_NUMBER, .required = req, .min = lo, .max = hi }
 #define BOOL(k) { .key = IOC_KEY_##k, .type = IOC_FIELD_BOOL, .required = OPT }
 #define TIME(k, req) { .key = IOC_KEY_##k, .type = IOC_FIELD_TIME, .required = req }
 #define BIT(n) (G_GUINT64_CONSTANT (1) << (n))

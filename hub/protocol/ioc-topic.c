@@ -66,11 +66,18 @@ match_name (const gchar *const *names, guint n, IocSlice s, guint *out)
   if (s.len == 0 || s.len > 8)
     return FALSE;
   for (guint i = 0; i < n; i++)
-    if (names[i][0] == s.p[0] && strnlen (names[i], 9) == s.len && memcmp (names[i], s.p, s.len) == 0)
-      {
-        *out = i;
-        return TRUE;
-      }
+    {
+      /* Byte by byte: the names are short, a call to memcmp costs more. */
+      const gchar *name = names[i];
+      gsize j = 0;
+      while (j < s.len && name[j] == s.p[j])
+        j++;
+      if (j == s.len && name[j] == '\0')
+        {
+          *out = i;
+          return TRUE;
+        }
+    }
   return FALSE;
 }
 

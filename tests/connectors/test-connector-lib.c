@@ -7,7 +7,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "kinds/kinds.h"
 #include "lib/disk-buffer.h"
 #include "lib/envelope-writer.h"

@@ -5,7 +5,7 @@
 
 #include <glib.h>
 
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "model/units.h"
 #include "protocol/ioc-time.h"
