@@ -523,6 +523,7 @@ gsize
 ioc_json_unescape (const guint8 *p, const guint8 *end, gchar *dst, gboolean *has_nul)
 {
   gchar *d = dst;
+  *has_nul = FALSE;
   while (p < end)
     {
       const guint8 *bs = memchr (p, '\\', (gsize) (end - p));

@@ -105,8 +105,8 @@ IocJsonType ioc_json_peek (const IocJsonScanner *s);
  * Returns the offset of the first bad byte, or len. */
 gsize ioc_json_utf8_check (const guint8 *s, gsize len);
 /* Unescapes a scanned string's bytes p..end into dst, which has room for
- * end - p bytes (never NUL-terminated).  Returns the length; *has_nul is
- * set when it contains U+0000. */
+ * end - p bytes (never NUL-terminated).  Returns the length; *has_nul
+ * tells whether it contains U+0000. */
 gsize ioc_json_unescape (const guint8 *p, const guint8 *end, gchar *dst, gboolean *has_nul);
 
 /* A number's value as strtod would read it; scratch has room for the
