@@ -7,7 +7,7 @@
 #include "protocol/ioc-keyfile.h"
 
 static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
-                                         "alerts", "units_owned", "connectors", NULL };
+                                         "alerts", "units_owned", "connectors", "scorecard", NULL };
 static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive", NULL };
 static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
                                             "spool_max", "timeout", "gzip", NULL };
@@ -56,6 +56,8 @@ ioc_hub_config_free (IocHubConfig *self)
   g_strfreev (self->display_tokens);
   g_strfreev (self->operator_tokens);
   g_free (self->connectors_dir);
+  g_free (self->scorecard_path);
+  ioc_score_config_free (self->scorecard);
   g_free (self);
 }
 
@@ -166,6 +168,19 @@ ioc_hub_config_load (const gchar *path, GError **error)
   c->unit_filters = split_list (owned);
   g_autofree gchar *connectors = ioc_keyfile_string (kf, "hub", "connectors", "", FALSE, error);
   c->connectors_dir = resolve_path (path, connectors);
+  g_autofree gchar *scorecard = ioc_keyfile_string (kf, "hub", "scorecard", "", FALSE, error);
+  c->scorecard_path = resolve_path (path, scorecard);
+  if (c->scorecard_path != NULL)
+    {
+      /* Loaded here, so that --check and a reload refuse a bad file; its
+       * problems come one per line, each with its own file and line. */
+      c->scorecard = ioc_score_config_load (c->scorecard_path, error);
+      if (c->scorecard == NULL)
+        {
+          g_prefix_error (error, "%s: [hub] scorecard:\n", path);
+          return NULL;
+        }
+    }
 
   c->mqtt_url = ioc_keyfile_string (kf, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error);
   if (!g_str_has_prefix (c->mqtt_url, "tcp://") && !g_str_has_prefix (c->mqtt_url, "ssl://")

@@ -7,6 +7,8 @@
 
 #include <glib.h>
 
+#include "score/score-config.h"
+
 G_BEGIN_DECLS
 
 typedef struct
@@ -23,6 +25,8 @@ typedef struct
   gchar *alerts_path;     /* may be NULL */
   gchar **unit_filters;   /* units this hub owns; NULL → all (topic filter per unit) */
   gchar *connectors_dir;  /* declared connector configs (the expected inventory); may be NULL */
+  gchar *scorecard_path;  /* the 766 scorecard's weights and targets; NULL: no scorecard */
+  IocScoreConfig *scorecard; /* loaded and validated with this file; NULL with scorecard_path */
 
   /* [mqtt] */
   gchar *mqtt_url;

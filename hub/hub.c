@@ -20,7 +20,7 @@
 #include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "io/http-server.h"
-#include "io/main-invoke.h"
+#include "io/handoff.h"
 #include "io/mqtt-client.h"
 #include "model/calendar.h"
 #include "model/units.h"
@@ -65,7 +65,7 @@ struct _IocHub
 
   /* io */
   IocMqttClient *mqtt;
-  IocInbox *inbox;
+  IocHandoff *inbox;
   IocHttpServer *http;
   guint tick_source;
   gboolean started;
@@ -153,14 +153,14 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
 }
 
 static void
-inbox_drain_cb (IocInboxItem *const *items, guint n, gpointer user_data)
+inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
 {
   IocHub *self = user_data;
   guint accepted = 0;
   for (guint i = 0; i < n; i++)
     {
-      const IocInboxItem *item = items[i];
-      accepted += hub_process (self, ioc_inbox_item_topic (item), item->topic_len, ioc_inbox_item_payload (item),
+      const IocHandoffMessage *item = items[i];
+      accepted += hub_process (self, ioc_handoff_message_topic (item), item->topic_len, ioc_handoff_message_payload (item),
                    item->payload_len, item->arrival_us);
       self->processed_pos.segment = item->journal_segment;
       self->processed_pos.offset = item->journal_offset;
@@ -187,7 +187,7 @@ on_mqtt_message (const gchar *topic, gsize topic_len, const guint8 *payload, gsi
     }
   ioc_stat_add (self->stat_received, 1);
   __atomic_store_n (&self->last_message_us, arrival_us, __ATOMIC_RELAXED);
-  ioc_inbox_push (self->inbox, topic, topic_len, payload, len, arrival_us, pos.segment, pos.offset);
+  ioc_handoff_push (self->inbox, topic, topic_len, payload, len, arrival_us, pos.segment, pos.offset);
   return TRUE;
 }
 
@@ -581,7 +581,7 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
     }
   g_autofree gchar *record = g_build_filename (config->state_dir, "mqtt-subscriptions.txt", NULL);
   ioc_mqtt_client_record_subscriptions (self->mqtt, record);
-  self->inbox = ioc_inbox_new (65536, inbox_drain_cb, self);
+  self->inbox = ioc_handoff_new (65536, inbox_drain_cb, self);
 
   if (!hub_restore (self, error))
     return NULL;
@@ -703,7 +703,7 @@ ioc_hub_stop (IocHub *self)
   /* Disconnect first so nothing new arrives, then finish what was journaled. */
   g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
   if (self->inbox != NULL)
-    ioc_inbox_drain_now (self->inbox);
+    ioc_handoff_drain_now (self->inbox);
   if (self->started)
     {
       ioc_rollup_tick (self->rollup, ioc_clock_now (self->clock));
@@ -724,7 +724,7 @@ ioc_hub_free (IocHub *self)
   if (self->tick_source != 0)
     g_source_remove (self->tick_source);
   g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
-  g_clear_pointer (&self->inbox, ioc_inbox_free);
+  g_clear_pointer (&self->inbox, ioc_handoff_free);
   g_clear_pointer (&self->writer, ioc_influx_writer_free);
   g_clear_pointer (&self->http, ioc_http_server_free);
   g_clear_pointer (&self->spool, ioc_spool_free);

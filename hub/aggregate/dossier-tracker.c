@@ -20,117 +20,14 @@
 #include <string.h>
 
 #include "protocol/ioc-error.h"
-#include "protocol/ioc-keyfile.h"
 #include "protocol/ioc-stats.h"
 #include "state/snapcodec.h"
 #include "protocol/ioc-hash.h"
 
 #define DAY_US (G_GINT64_CONSTANT (86400) * G_USEC_PER_SEC)
-#define HOUR_US (G_GINT64_CONSTANT (3600) * G_USEC_PER_SEC)
 #define MAX_HIST 48
 #define SNAP_MAGIC 0x31544449u /* "IDT1" */
 #define SNAP_VERSION 1u
-
-/* Procedures. */
-
-typedef struct
-{
-  gchar unit; /* 'w' working days, 'h' working hours, 'd' calendar days */
-  gdouble amount;
-} Statute;
-
-struct _IocProcedures
-{
-  Statute def;
-  GHashTable *by_code; /* gchar* → Statute* */
-};
-
-/* docs/DOSSIERS.md: without a procedures file, 5 working days. */
-static const Statute builtin_default = { 'w', 5.0 };
-
-void
-ioc_procedures_free (IocProcedures *self)
-{
-  if (self == NULL)
-    return;
-  g_hash_table_unref (self->by_code);
-  g_free (self);
-}
-
-static gboolean
-parse_statute (const gchar *text, Statute *out)
-{
-  gchar *end = NULL;
-  gdouble v = g_ascii_strtod (text, &end);
-  if (end == text || !(v > 0) || v > 3650)
-    return FALSE;
-  while (*end == ' ')
-    end++;
-  if (g_strcmp0 (end, "wd") == 0)
-    out->unit = 'w';
-  else if (g_strcmp0 (end, "h") == 0)
-    out->unit = 'h';
-  else if (g_strcmp0 (end, "d") == 0)
-    out->unit = 'd';
-  else
-    return FALSE;
-  out->amount = v;
-  return TRUE;
-}
-
-IocProcedures *
-ioc_procedures_load_data (const gchar *path_for_errors, const gchar *data, gsize len, GError **error)
-{
-  g_autoptr (IocKeyFile) kf = ioc_keyfile_load_data (path_for_errors, data, len, error);
-  if (kf == NULL)
-    return NULL;
-  g_autoptr (IocProcedures) self = g_new0 (IocProcedures, 1);
-  self->def = builtin_default;
-  self->by_code = g_hash_table_new_full (ioc_str_hash, g_str_equal, g_free, g_free);
-  g_auto (GStrv) groups = g_key_file_get_groups (kf->kf, NULL);
-  for (guint i = 0; groups[i] != NULL; i++)
-    if (g_strcmp0 (groups[i], "procedures") != 0)
-      {
-        g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s]: expected only the group [procedures]",
-                     kf->path, groups[i]);
-        return NULL;
-      }
-  g_auto (GStrv) keys = g_key_file_get_keys (kf->kf, "procedures", NULL, NULL);
-  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
-    {
-      g_autofree gchar *v = ioc_keyfile_string (kf, "procedures", keys[i], NULL, TRUE, error);
-      Statute st;
-      if (v == NULL)
-        return NULL;
-      if (!parse_statute (v, &st))
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                       "%s: [procedures] %s: expected a statutory time such as 5wd (working days), "
-                       "8h (working hours) or 15d (calendar days), got '%s'",
-                       kf->path, keys[i], v);
-          return NULL;
-        }
-      if (g_strcmp0 (keys[i], "default") == 0)
-        self->def = st;
-      else
-        g_hash_table_replace (self->by_code, g_strdup (keys[i]), g_memdup2 (&st, sizeof st));
-    }
-  return g_steal_pointer (&self);
-}
-
-IocProcedures *
-ioc_procedures_load (const gchar *path, GError **error)
-{
-  g_autofree gchar *data = NULL;
-  gsize len = 0;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: cannot read: %s", path, local->message);
-      return NULL;
-    }
-  return ioc_procedures_load_data (path, data, len, error);
-}
 
 /* The tracker. */
 
@@ -544,31 +441,7 @@ due_base (IocDossierTracker *self, const Dossier *d)
     return d->due_src_us;
   if (d->received_us <= 0)
     return 0;
-  Statute st = self->procs != NULL ? self->procs->def : builtin_default;
-  if (self->procs != NULL && d->procedure != NULL)
-    {
-      const Statute *p = g_hash_table_lookup (self->procs->by_code, d->procedure);
-      if (p != NULL)
-        st = *p;
-    }
-  switch (st.unit)
-    {
-    case 'h':
-      return ioc_calendar_add_working_us (self->cal, d->received_us, (gint64) (st.amount * HOUR_US + 0.5));
-    case 'd':
-      {
-        /* Calendar days; a period ending on a rest day ends with the next
-         * working day (Bộ luật Dân sự 2015 Điều 148). */
-        gint64 t = d->received_us + (gint64) (st.amount * DAY_US + 0.5);
-        gint32 day = ioc_calendar_day_of (t);
-        if (!ioc_calendar_is_working_day_n (self->cal, day))
-          t = ioc_calendar_day_work_end (self->cal, ioc_calendar_next_working_day (self->cal, day));
-        return t;
-      }
-    default:
-      return ioc_calendar_add_working_us (self->cal, d->received_us,
-                                          (gint64) (st.amount * ioc_calendar_working_day_us (self->cal) + 0.5));
-    }
+  return ioc_procedures_deadline (self->procs, self->cal, d->procedure, d->received_us);
 }
 
 /* DOMAIN.md "Rules for 2.1" and §3 step 1, applied to the sorted history.
@@ -1121,24 +994,46 @@ ioc_dossier_tracker_indicators (IocDossierTracker *self, const gchar *unit, IocP
                                 gint64 now_us, IocDossierIndicators *out)
 {
   g_return_val_if_fail (self != NULL && unit != NULL && out != NULL, FALSE);
-  memset (out, 0, sizeof *out);
-  UnitState *u = g_strcmp0 (unit, "all") == 0 ? self->all : g_hash_table_lookup (self->units, unit);
-  if (u == NULL)
-    return FALSE;
   gint32 today = ioc_calendar_day_of (now_us);
   gint y, m, d;
   ioc_calendar_day_to_date (today, &y, &m, &d);
   gint32 first = period == IOC_PERIOD_DAY     ? today
                  : period == IOC_PERIOD_MONTH ? ioc_calendar_date_to_day (y, m, 1)
                                               : ioc_calendar_date_to_day (y, 1, 1);
+  return ioc_dossier_tracker_indicators_range (self, unit, first, today, out);
+}
+
+gboolean
+ioc_dossier_tracker_indicators_range (IocDossierTracker *self, const gchar *unit, gint32 first_day,
+                                      gint32 last_day, IocDossierIndicators *out)
+{
+  g_return_val_if_fail (self != NULL && unit != NULL && out != NULL, FALSE);
+  memset (out, 0, sizeof *out);
+  UnitState *u = g_strcmp0 (unit, "all") == 0 ? self->all : g_hash_table_lookup (self->units, unit);
+  if (u == NULL)
+    return FALSE;
   gint64 c[B_N] = { 0 };
-  for (gint32 day = first; day <= today; day++)
+  /* One lookup per day of the range, or one pass over the unit's days when
+   * that is shorter (a wide range). */
+  gint64 span = (gint64) last_day - (gint64) first_day + 1;
+  if (span > (gint64) g_hash_table_size (u->days))
     {
-      const gint64 *b = unit_day (u, day, FALSE);
-      if (b != NULL)
-        for (guint i = 0; i < B_N; i++)
-          c[i] += b[i];
+      GHashTableIter it;
+      gpointer k, v;
+      g_hash_table_iter_init (&it, u->days);
+      while (g_hash_table_iter_next (&it, &k, &v))
+        if (GPOINTER_TO_INT (k) >= first_day && GPOINTER_TO_INT (k) <= last_day)
+          for (guint i = 0; i < B_N; i++)
+            c[i] += ((const gint64 *) v)[i];
     }
+  else
+    for (gint32 day = first_day; day <= last_day; day++)
+      {
+        const gint64 *b = unit_day (u, day, FALSE);
+        if (b != NULL)
+          for (guint i = 0; i < B_N; i++)
+            c[i] += b[i];
+      }
   for (guint i = 0; i < 4; i++)
     out->received[i] = c[B_RECV0 + i];
   out->completed_early = c[B_EARLY];

@@ -6,17 +6,10 @@
 #include <glib.h>
 
 #include "model/calendar.h"
+#include "model/procedures.h"
 #include "model/record.h"
 
 G_BEGIN_DECLS
-
-/* Statutory processing times per procedure (ops/procedures.conf). */
-typedef struct _IocProcedures IocProcedures;
-
-IocProcedures *ioc_procedures_load (const gchar *path, GError **error);
-IocProcedures *ioc_procedures_load_data (const gchar *path_for_errors, const gchar *data, gsize len,
-                                         GError **error);
-void           ioc_procedures_free (IocProcedures *self);
 
 typedef enum
 {
@@ -82,6 +75,13 @@ void ioc_dossier_tracker_sample (IocDossierTracker *self, gint64 minute_start_us
 /* unit: a registry code or "all".  FALSE (out zeroed) for a unit never seen. */
 gboolean ioc_dossier_tracker_indicators (IocDossierTracker *self, const gchar *unit, IocPeriod period,
                                          gint64 now_us, IocDossierIndicators *out);
+/* The same over the Vietnam-local days [first_day, last_day] (numbers from
+ * ioc_calendar_day_of; days pruned as too old count as empty), for months,
+ * quarters and years other than the current one.  open, open_overdue and
+ * due_soon, and the part of the 2.1 counts they make, are the stock now: the
+ * tracker keeps no past stock. */
+gboolean ioc_dossier_tracker_indicators_range (IocDossierTracker *self, const gchar *unit, gint32 first_day,
+                                               gint32 last_day, IocDossierIndicators *out);
 /* Units that have dossier counts (not "all"). */
 void ioc_dossier_tracker_foreach_unit (IocDossierTracker *self,
                                        void (*fn) (const gchar *unit, gpointer), gpointer user_data);
@@ -103,7 +103,6 @@ void     ioc_dossier_tracker_save (IocDossierTracker *self, GByteArray *out);
 gboolean ioc_dossier_tracker_load (IocDossierTracker *self, const guint8 *data, gsize len,
                                    GError **error);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocProcedures, ioc_procedures_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocDossierTracker, ioc_dossier_tracker_free)
 
 G_END_DECLS

@@ -22,7 +22,7 @@
 
 #include <string.h>
 
-#include "aggregate/quantile.h"
+#include "aggregate/sketch.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
 #include "state/snapcodec.h"

@@ -26,6 +26,83 @@ bad_line (const gchar *data, gsize len)
   return 0;
 }
 
+/* The line of every group header and key, read the way GKeyFile reads them:
+ * leading blanks skipped, a header runs to the last ']', a key to the first
+ * '=' less trailing blanks.  Groups: the first header; keys: the last line. */
+typedef struct
+{
+  guint line, first;
+  gchar *group, *key; /* key NULL: the group header */
+} Repeat;
+
+static void
+repeat_free (gpointer p)
+{
+  Repeat *r = p;
+  g_free (r->group);
+  g_free (r->key);
+  g_free (r);
+}
+
+static void
+add_repeat (GPtrArray *repeats, guint line, guint first, const gchar *group, const gchar *key)
+{
+  Repeat *r = g_new0 (Repeat, 1);
+  r->line = line;
+  r->first = first;
+  r->group = g_strdup (group);
+  r->key = g_strdup (key);
+  g_ptr_array_add (repeats, r);
+}
+
+static GHashTable *
+index_lines (const gchar *data, gsize len, GPtrArray *repeats)
+{
+  GHashTable *lines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) first_key = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree gchar *copy = g_strndup (data, len);
+  g_auto (GStrv) text = g_strsplit (copy, "\n", -1);
+  g_autofree gchar *group = NULL;
+  for (guint i = 0; text[i] != NULL; i++)
+    {
+      gchar *l = g_strchug (text[i]);
+      gsize n = strlen (l);
+      while (n > 0 && (l[n - 1] == '\r' || l[n - 1] == ' ' || l[n - 1] == '\t'))
+        l[--n] = '\0';
+      if (n == 0 || l[0] == '#')
+        continue;
+      if (l[0] == '[')
+        {
+          gchar *close = strrchr (l, ']');
+          if (close == NULL)
+            continue;
+          g_free (group);
+          group = g_strndup (l + 1, (gsize) (close - l - 1));
+          guint first = GPOINTER_TO_UINT (g_hash_table_lookup (lines, group));
+          if (first == 0)
+            g_hash_table_insert (lines, g_strdup (group), GUINT_TO_POINTER (i + 1));
+          else
+            add_repeat (repeats, i + 1, first, group, NULL);
+          continue;
+        }
+      gchar *eq = strchr (l, '=');
+      if (eq == NULL || group == NULL)
+        continue;
+      gsize klen = (gsize) (eq - l);
+      while (klen > 0 && (l[klen - 1] == ' ' || l[klen - 1] == '\t'))
+        klen--;
+      g_autofree gchar *key = g_strndup (l, klen);
+      gchar *k = g_strconcat (group, "\n", key, NULL);
+      guint first = GPOINTER_TO_UINT (g_hash_table_lookup (first_key, k));
+      if (first != 0)
+        add_repeat (repeats, i + 1, first, group, key);
+      else
+        g_hash_table_insert (first_key, g_strdup (k), GUINT_TO_POINTER (i + 1));
+      g_hash_table_replace (lines, k, GUINT_TO_POINTER (i + 1));
+    }
+  return lines;
+}
+
 IocKeyFile *
 ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError **error)
 {
@@ -43,6 +120,8 @@ ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError *
   IocKeyFile *self = g_new0 (IocKeyFile, 1);
   self->kf = g_steal_pointer (&kf);
   self->path = g_strdup (path);
+  self->repeats = g_ptr_array_new_with_free_func (repeat_free);
+  self->lines = index_lines (data, len, self->repeats);
   return self;
 }
 
@@ -67,7 +146,104 @@ ioc_keyfile_free (IocKeyFile *self)
     return;
   g_key_file_free (self->kf);
   g_free (self->path);
+  if (self->lines != NULL)
+    g_hash_table_unref (self->lines);
+  if (self->problems != NULL)
+    g_ptr_array_unref (self->problems);
+  if (self->repeats != NULL)
+    g_ptr_array_unref (self->repeats);
   g_free (self);
+}
+
+guint
+ioc_keyfile_group_line (IocKeyFile *self, const gchar *group)
+{
+  g_return_val_if_fail (self != NULL && group != NULL, 0);
+  if (self->lines == NULL)
+    return 0;
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->lines, group));
+}
+
+guint
+ioc_keyfile_key_line (IocKeyFile *self, const gchar *group, const gchar *key)
+{
+  g_return_val_if_fail (self != NULL && group != NULL && key != NULL, 0);
+  if (self->lines == NULL)
+    return 0;
+  g_autofree gchar *k = g_strconcat (group, "\n", key, NULL);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->lines, k));
+}
+
+static void
+add_problem (IocKeyFile *self, gchar *line)
+{
+  if (self->problems == NULL)
+    self->problems = g_ptr_array_new_with_free_func (g_free);
+  g_ptr_array_add (self->problems, line);
+}
+
+static gchar *
+where (IocKeyFile *self, guint line)
+{
+  return line > 0 ? g_strdup_printf ("%s:%u", self->path, line) : g_strdup (self->path);
+}
+
+void
+ioc_keyfile_problem (IocKeyFile *self, const gchar *group, const gchar *key, const gchar *format, ...)
+{
+  g_return_if_fail (self != NULL && format != NULL);
+  va_list ap;
+  va_start (ap, format);
+  g_autofree gchar *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  guint line = 0;
+  if (group != NULL && key != NULL)
+    line = ioc_keyfile_key_line (self, group, key);
+  if (group != NULL && line == 0)
+    line = ioc_keyfile_group_line (self, group);
+  g_autofree gchar *at = where (self, line);
+  if (group == NULL)
+    add_problem (self, g_strdup_printf ("%s: %s", at, msg));
+  else if (key == NULL)
+    add_problem (self, g_strdup_printf ("%s: [%s]: %s", at, group, msg));
+  else
+    add_problem (self, g_strdup_printf ("%s: [%s] %s: %s", at, group, key, msg));
+}
+
+void
+ioc_keyfile_problem_at (IocKeyFile *self, guint line_hint, const gchar *format, ...)
+{
+  g_return_if_fail (self != NULL && format != NULL);
+  va_list ap;
+  va_start (ap, format);
+  g_autofree gchar *msg = g_strdup_vprintf (format, ap);
+  va_end (ap);
+  g_autofree gchar *at = where (self, line_hint);
+  add_problem (self, g_strdup_printf ("%s: %s", at, msg));
+}
+
+guint
+ioc_keyfile_n_problems (IocKeyFile *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->problems != NULL ? self->problems->len : 0;
+}
+
+gboolean
+ioc_keyfile_problems_error (IocKeyFile *self, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (ioc_keyfile_n_problems (self) == 0)
+    return TRUE;
+  g_autoptr (GString) all = g_string_new (NULL);
+  for (guint i = 0; i < self->problems->len; i++)
+    {
+      if (i > 0)
+        g_string_append_c (all, '\n');
+      g_string_append (all, g_ptr_array_index (self->problems, i));
+    }
+  g_set_error_literal (error, IOC_ERROR, IOC_ERROR_CONFIG, all->str);
+  return FALSE;
 }
 
 /* The raw value with surrounding blanks and a trailing "# comment" removed;
@@ -86,26 +262,33 @@ raw_value (IocKeyFile *self, const gchar *group, const gchar *key)
   return g_strdup (g_strstrip (v));
 }
 
+/* A bad value: a GError (collect FALSE) or a recorded problem (collect TRUE). */
 static gboolean
-bad_value (IocKeyFile *self, const gchar *group, const gchar *key, const gchar *expected,
+bad_value (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, const gchar *expected,
            const gchar *got, GError **error)
 {
-  g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: expected %s, got '%s'", self->path,
-               group, key, expected, got);
+  if (collect)
+    ioc_keyfile_problem (self, group, key, "expected %s, got '%s'", expected, got);
+  else
+    g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: expected %s, got '%s'", self->path,
+                 group, key, expected, got);
   return FALSE;
 }
 
-gchar *
-ioc_keyfile_string (IocKeyFile *self, const gchar *group, const gchar *key, const gchar *def,
-                    gboolean required, GError **error)
+static gchar *
+get_string (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, const gchar *def,
+            gboolean required, GError **error)
 {
   g_autofree gchar *v = raw_value (self, group, key);
   if (v == NULL)
     {
       if (required)
         {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: required key is missing",
-                       self->path, group, key);
+          if (collect)
+            ioc_keyfile_problem (self, group, key, "required key is missing");
+          else
+            g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: required key is missing",
+                         self->path, group, key);
           return NULL;
         }
       return g_strdup (def);
@@ -122,25 +305,71 @@ ioc_keyfile_string (IocKeyFile *self, const gchar *group, const gchar *key, cons
   return g_steal_pointer (&v);
 }
 
-gboolean
-ioc_keyfile_int (IocKeyFile *self, const gchar *group, const gchar *key, gint64 def, gint64 min,
-                 gint64 max, gint64 *out, GError **error)
+gchar *
+ioc_keyfile_string (IocKeyFile *self, const gchar *group, const gchar *key, const gchar *def,
+                    gboolean required, GError **error)
+{
+  return get_string (self, FALSE, group, key, def, required, error);
+}
+
+gchar *
+ioc_keyfile_collect_string (IocKeyFile *self, const gchar *group, const gchar *key, const gchar *def,
+                            gboolean required)
+{
+  return get_string (self, TRUE, group, key, def, required, NULL);
+}
+
+static gboolean
+get_int (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, gint64 def, gint64 min,
+         gint64 max, gint64 *out, GError **error)
 {
   g_autofree gchar *v = raw_value (self, group, key);
+  *out = def;
   if (v == NULL || v[0] == '\0')
-    {
-      *out = def;
-      return TRUE;
-    }
+    return TRUE;
   gchar *end = NULL;
   errno = 0;
   gint64 n = g_ascii_strtoll (v, &end, 10);
   if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
     {
       g_autofree gchar *expected = g_strdup_printf ("an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, min, max);
-      return bad_value (self, group, key, expected, v, error);
+      return bad_value (self, collect, group, key, expected, v, error);
     }
   *out = n;
+  return TRUE;
+}
+
+gboolean
+ioc_keyfile_int (IocKeyFile *self, const gchar *group, const gchar *key, gint64 def, gint64 min,
+                 gint64 max, gint64 *out, GError **error)
+{
+  return get_int (self, FALSE, group, key, def, min, max, out, error);
+}
+
+gboolean
+ioc_keyfile_collect_int (IocKeyFile *self, const gchar *group, const gchar *key, gint64 def, gint64 min,
+                         gint64 max, gint64 *out)
+{
+  return get_int (self, TRUE, group, key, def, min, max, out, NULL);
+}
+
+static gboolean
+get_double (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, gdouble def,
+            gdouble min, gdouble max, gdouble *out, GError **error)
+{
+  g_autofree gchar *v = raw_value (self, group, key);
+  *out = def;
+  if (v == NULL || v[0] == '\0')
+    return TRUE;
+  gchar *end = NULL;
+  errno = 0;
+  gdouble d = g_ascii_strtod (v, &end);
+  if (errno != 0 || end == v || *end != '\0' || !(d >= min && d <= max))
+    {
+      g_autofree gchar *expected = g_strdup_printf ("a number from %g to %g", min, max);
+      return bad_value (self, collect, group, key, expected, v, error);
+    }
+  *out = d;
   return TRUE;
 }
 
@@ -148,21 +377,30 @@ gboolean
 ioc_keyfile_double (IocKeyFile *self, const gchar *group, const gchar *key, gdouble def,
                     gdouble min, gdouble max, gdouble *out, GError **error)
 {
+  return get_double (self, FALSE, group, key, def, min, max, out, error);
+}
+
+gboolean
+ioc_keyfile_collect_double (IocKeyFile *self, const gchar *group, const gchar *key, gdouble def,
+                            gdouble min, gdouble max, gdouble *out)
+{
+  return get_double (self, TRUE, group, key, def, min, max, out, NULL);
+}
+
+static gboolean
+get_bool (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, gboolean def,
+          gboolean *out, GError **error)
+{
   g_autofree gchar *v = raw_value (self, group, key);
+  *out = def;
   if (v == NULL || v[0] == '\0')
-    {
-      *out = def;
-      return TRUE;
-    }
-  gchar *end = NULL;
-  errno = 0;
-  gdouble d = g_ascii_strtod (v, &end);
-  if (errno != 0 || end == v || *end != '\0' || !(d >= min && d <= max))
-    {
-      g_autofree gchar *expected = g_strdup_printf ("a number from %g to %g", min, max);
-      return bad_value (self, group, key, expected, v, error);
-    }
-  *out = d;
+    return TRUE;
+  if (g_ascii_strcasecmp (v, "true") == 0 || g_ascii_strcasecmp (v, "yes") == 0 || strcmp (v, "1") == 0)
+    *out = TRUE;
+  else if (g_ascii_strcasecmp (v, "false") == 0 || g_ascii_strcasecmp (v, "no") == 0 || strcmp (v, "0") == 0)
+    *out = FALSE;
+  else
+    return bad_value (self, collect, group, key, "true or false", v, error);
   return TRUE;
 }
 
@@ -170,19 +408,14 @@ gboolean
 ioc_keyfile_bool (IocKeyFile *self, const gchar *group, const gchar *key, gboolean def,
                   gboolean *out, GError **error)
 {
-  g_autofree gchar *v = raw_value (self, group, key);
-  if (v == NULL || v[0] == '\0')
-    {
-      *out = def;
-      return TRUE;
-    }
-  if (g_ascii_strcasecmp (v, "true") == 0 || g_ascii_strcasecmp (v, "yes") == 0 || strcmp (v, "1") == 0)
-    *out = TRUE;
-  else if (g_ascii_strcasecmp (v, "false") == 0 || g_ascii_strcasecmp (v, "no") == 0 || strcmp (v, "0") == 0)
-    *out = FALSE;
-  else
-    return bad_value (self, group, key, "true or false", v, error);
-  return TRUE;
+  return get_bool (self, FALSE, group, key, def, out, error);
+}
+
+gboolean
+ioc_keyfile_collect_bool (IocKeyFile *self, const gchar *group, const gchar *key, gboolean def,
+                          gboolean *out)
+{
+  return get_bool (self, TRUE, group, key, def, out, NULL);
 }
 
 gboolean
@@ -213,26 +446,38 @@ ioc_parse_duration (const gchar *text, gint64 *out_us)
   return TRUE;
 }
 
-gboolean
-ioc_keyfile_duration (IocKeyFile *self, const gchar *group, const gchar *key, gint64 def_us,
-                      gint64 min_us, gint64 max_us, gint64 *out_us, GError **error)
+static gboolean
+get_duration (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, gint64 def_us,
+              gint64 min_us, gint64 max_us, gint64 *out_us, GError **error)
 {
   g_autofree gchar *v = raw_value (self, group, key);
+  *out_us = def_us;
   if (v == NULL || v[0] == '\0')
-    {
-      *out_us = def_us;
-      return TRUE;
-    }
+    return TRUE;
   gint64 us;
   if (!ioc_parse_duration (v, &us) || us < min_us || us > max_us)
     {
       g_autofree gchar *expected = g_strdup_printf (
           "a duration from %gs to %gs (e.g. 500ms, 10s, 5m, 2h)", (gdouble) min_us / G_USEC_PER_SEC,
           (gdouble) max_us / G_USEC_PER_SEC);
-      return bad_value (self, group, key, expected, v, error);
+      return bad_value (self, collect, group, key, expected, v, error);
     }
   *out_us = us;
   return TRUE;
+}
+
+gboolean
+ioc_keyfile_duration (IocKeyFile *self, const gchar *group, const gchar *key, gint64 def_us,
+                      gint64 min_us, gint64 max_us, gint64 *out_us, GError **error)
+{
+  return get_duration (self, FALSE, group, key, def_us, min_us, max_us, out_us, error);
+}
+
+gboolean
+ioc_keyfile_collect_duration (IocKeyFile *self, const gchar *group, const gchar *key, gint64 def_us,
+                              gint64 min_us, gint64 max_us, gint64 *out_us)
+{
+  return get_duration (self, TRUE, group, key, def_us, min_us, max_us, out_us, NULL);
 }
 
 gboolean
@@ -274,10 +519,73 @@ ioc_keyfile_size (IocKeyFile *self, const gchar *group, const gchar *key, guint6
   if (!ioc_parse_size (v, &n) || n < min || n > max)
     {
       g_autofree gchar *expected = g_strdup_printf ("a size from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " bytes (e.g. 64KiB, 512MiB, 2GiB)", min, max);
-      return bad_value (self, group, key, expected, v, error);
+      return bad_value (self, FALSE, group, key, expected, v, error);
     }
   *out = n;
   return TRUE;
+}
+
+/* Optimal string alignment distance, ASCII case folded; bytes otherwise. */
+guint
+ioc_edit_distance (const gchar *a, const gchar *b)
+{
+  g_return_val_if_fail (a != NULL && b != NULL, G_MAXUINT);
+  gsize n = strlen (a), m = strlen (b);
+  if (n > 256 || m > 256)
+    return (guint) MAX (n, m); /* not a typo of a key name */
+  g_autofree guint *d = g_new (guint, (n + 1) * (m + 1));
+#define D(i, j) d[(i) * (m + 1) + (j)]
+  for (gsize i = 0; i <= n; i++)
+    D (i, 0) = (guint) i;
+  for (gsize j = 0; j <= m; j++)
+    D (0, j) = (guint) j;
+  for (gsize i = 1; i <= n; i++)
+    for (gsize j = 1; j <= m; j++)
+      {
+        gchar x = g_ascii_tolower (a[i - 1]), y = g_ascii_tolower (b[j - 1]);
+        guint cost = x == y ? 0 : 1;
+        guint v = MIN (D (i - 1, j) + 1, D (i, j - 1) + 1);
+        v = MIN (v, D (i - 1, j - 1) + cost);
+        if (i > 1 && j > 1 && x == g_ascii_tolower (b[j - 2]) && g_ascii_tolower (a[i - 2]) == y)
+          v = MIN (v, D (i - 2, j - 2) + 1);
+        D (i, j) = v;
+      }
+  guint r = D (n, m);
+#undef D
+  return r;
+}
+
+const gchar *
+ioc_suggest (const gchar *word, const gchar *const *candidates)
+{
+  g_return_val_if_fail (word != NULL, NULL);
+  if (candidates == NULL)
+    return NULL;
+  gsize len = strlen (word);
+  guint limit = len <= 4 ? 1 : len <= 8 ? 2 : 3;
+  const gchar *best = NULL;
+  guint best_d = limit + 1;
+  for (guint i = 0; candidates[i] != NULL; i++)
+    {
+      guint d = ioc_edit_distance (word, candidates[i]);
+      if (d < best_d)
+        {
+          best = candidates[i];
+          best_d = d;
+        }
+    }
+  return best;
+}
+
+/* "unknown key; did you mean 'x'?" or "unknown key (known keys: …)". */
+static gchar *
+unknown_key_message (const gchar *key, const gchar *const *known)
+{
+  const gchar *near = ioc_suggest (key, known);
+  if (near != NULL)
+    return g_strdup_printf ("unknown key; did you mean '%s'?", near);
+  g_autofree gchar *list = g_strjoinv (", ", (gchar **) known);
+  return g_strdup_printf ("unknown key (known keys: %s)", list);
 }
 
 gboolean
@@ -290,10 +598,44 @@ ioc_keyfile_check_keys (IocKeyFile *self, const gchar *group, const gchar *const
   for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
     if (!g_strv_contains (known, keys[i]))
       {
-        g_autofree gchar *list = g_strjoinv (", ", (gchar **) known);
-        g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: unknown key (known keys: %s)",
-                     self->path, group, keys[i], list);
+        g_autofree gchar *msg = unknown_key_message (keys[i], known);
+        g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: %s", self->path, group, keys[i], msg);
         return FALSE;
       }
   return TRUE;
+}
+
+gboolean
+ioc_keyfile_collect_repeats (IocKeyFile *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  for (guint i = 0; self->repeats != NULL && i < self->repeats->len; i++)
+    {
+      const Repeat *r = g_ptr_array_index (self->repeats, i);
+      if (r->key == NULL)
+        ioc_keyfile_problem_at (self, r->line, "[%s]: group written again (first on line %u); give each its own name",
+                                r->group, r->first);
+      else
+        ioc_keyfile_problem_at (self, r->line, "[%s] %s: key written again (first on line %u); only the last would count",
+                                r->group, r->key, r->first);
+    }
+  return self->repeats == NULL || self->repeats->len == 0;
+}
+
+gboolean
+ioc_keyfile_collect_keys (IocKeyFile *self, const gchar *group, const gchar *const *known)
+{
+  g_return_val_if_fail (self != NULL && group != NULL && known != NULL, FALSE);
+  if (!g_key_file_has_group (self->kf, group))
+    return TRUE;
+  gboolean ok = TRUE;
+  g_auto (GStrv) keys = g_key_file_get_keys (self->kf, group, NULL, NULL);
+  for (guint i = 0; keys != NULL && keys[i] != NULL; i++)
+    if (!g_strv_contains (known, keys[i]) && !g_strv_contains ((const gchar *const *) keys + i + 1, keys[i]))
+      {
+        g_autofree gchar *msg = unknown_key_message (keys[i], known);
+        ioc_keyfile_problem (self, group, keys[i], "%s", msg);
+        ok = FALSE;
+      }
+  return ok;
 }

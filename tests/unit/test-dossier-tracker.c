@@ -666,27 +666,51 @@ test_reload_calendar (Fx *fx, gconstpointer data)
   ioc_dossier_tracker_set_calendar (fx->t, fx->cal, fx->procs);
 }
 
+/* Any range of days (a past month, a quarter): counts by the day they
+ * belong to; the open stock is the stock now, whatever the range. */
 static void
-test_procedure_errors (void)
+test_indicators_range (Fx *fx, gconstpointer data)
 {
-  static const struct
-  {
-    const gchar *data, *want;
-  } cases[] = {
-    { "[procedures]\n1.001 = 5 days\n", "p.conf: [procedures] 1.001: expected a statutory time" },
-    { "[procedures]\ndefault = -3wd\n", "p.conf: [procedures] default: expected" },
-    { "[procedures]\nX = 0h\n", "[procedures] X: expected" },
-    { "[procedure]\nX = 1h\n", "p.conf: [procedure]: expected only the group [procedures]" },
-  };
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
-    {
-      g_autoptr (GError) error = NULL;
-      g_autoptr (IocProcedures) p = ioc_procedures_load_data ("p.conf", cases[i].data, strlen (cases[i].data), &error);
-      g_assert_null (p);
-      g_assert_error (error, IOC_ERROR, IOC_ERROR_CONFIG);
-      if (strstr (error->message, cases[i].want) == NULL)
-        g_error ("case %u: '%s'", i, error->message);
-    }
+  Ev e = { .channel = 2, .supplements = -1, .fee = IOC_TRI_TRUE, .paid = IOC_TRI_TRUE,
+           .digitized = IOC_TRI_UNSET, .e_result = IOC_TRI_UNSET };
+  gint64 jan = vn (2025, 1, 15, 9, 0), mar = vn (2025, 3, 31, 9, 0), apr = vn (2025, 4, 1, 9, 0);
+  e.received = jan;
+  ev_full (fx, "R1", 2, jan, &e);
+  ev_full (fx, "R1", 10, jan + G_TIME_SPAN_HOUR, &e); /* early */
+  e.received = mar;
+  e.channel = 1;
+  ev_full (fx, "R2", 2, mar, &e);
+  e.received = apr;
+  e.paid = IOC_TRI_FALSE;
+  ev_full (fx, "R3", 2, apr, &e);
+  IocDossierIndicators i;
+  gint32 q1a = ioc_calendar_date_to_day (2025, 1, 1), q1b = ioc_calendar_date_to_day (2025, 3, 31);
+  g_assert_true (ioc_dossier_tracker_indicators_range (fx->t, UNIT_A, q1a, q1b, &i));
+  g_assert_cmpint (i.received[0], ==, 2);
+  g_assert_cmpint (i.online_num, ==, 1);
+  g_assert_cmpint (i.completed_early, ==, 1);
+  g_assert_cmpint (i.paid_online_num, ==, 2);
+  g_assert_cmpint (i.paid_online_den, ==, 2);
+  g_assert_cmpint (i.open, ==, 2); /* R2 and R3, open now */
+  g_assert_cmpint (i.ontime_num, ==, 3);
+  g_assert_cmpint (i.ontime_den, ==, 3);
+  /* February: nothing happened, only the stock. */
+  g_assert_true (ioc_dossier_tracker_indicators_range (fx->t, UNIT_A, ioc_calendar_date_to_day (2025, 2, 1),
+                                                       ioc_calendar_date_to_day (2025, 2, 28), &i));
+  g_assert_cmpint (i.received[0], ==, 0);
+  g_assert_cmpint (i.ontime_den, ==, 2);
+  /* A range much wider than the days held gives the same as the year. */
+  IocDossierIndicators wide, year = ind (fx, UNIT_A, IOC_PERIOD_YEAR, apr);
+  g_assert_true (ioc_dossier_tracker_indicators_range (fx->t, UNIT_A, ioc_calendar_date_to_day (2000, 1, 1),
+                                                       ioc_calendar_date_to_day (2030, 1, 1), &wide));
+  g_assert_cmpint (memcmp (&wide, &year, sizeof wide), ==, 0);
+  g_assert_cmpint (wide.received[0], ==, 3);
+  g_assert_true (ioc_dossier_tracker_indicators_range (fx->t, "all", ioc_calendar_date_to_day (2025, 4, 1),
+                                                       ioc_calendar_date_to_day (2025, 4, 30), &i));
+  g_assert_cmpint (i.received[0], ==, 1);
+  g_assert_cmpint (i.paid_online_num, ==, 0);
+  g_assert_cmpint (i.paid_online_den, ==, 1);
+  g_assert_false (ioc_dossier_tracker_indicators_range (fx->t, "xa-99999", q1a, q1b, &i));
 }
 
 int
@@ -705,10 +729,10 @@ main (int argc, char **argv)
   ADD ("reopened-by-late-event", test_reopened);
   ADD ("open-ontime-until-deadline", test_open_until_deadline);
   ADD ("indicator-periods", test_indicator_periods);
+  ADD ("indicators-range", test_indicators_range);
   ADD ("sample-gauges", test_sample_gauges);
   ADD ("retention", test_retention);
   ADD ("save-load", test_save_load);
   ADD ("reload-calendar", test_reload_calendar);
-  g_test_add_func ("/ioc/dossier-tracker/procedure-errors", test_procedure_errors);
   return g_test_run ();
 }

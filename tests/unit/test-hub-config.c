@@ -72,11 +72,69 @@ test_errors (void)
   g_rmdir (dir);
 }
 
+/* [hub] scorecard: absent → none; relative to hub.conf; loaded and
+ * validated with it, every problem of the scorecard file listed. */
+static void
+test_scorecard (void)
+{
+  static const gchar base[] = "[hub]\nprovince = 40\nunits = units.csv\nstate_dir = s\n[mqtt]\nclient_id = a\n";
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-conf-XXXXXX", NULL);
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *path = write_conf (dir, base);
+  g_autoptr (IocHubConfig) none = ioc_hub_config_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_null (none->scorecard_path);
+  g_assert_null (none->scorecard);
+
+  g_autofree gchar *shipped = g_build_filename (IOC_SOURCE_ROOT, "ops", "score-766.conf", NULL);
+  g_autofree gchar *good = g_strdup_printf ("[hub]\nprovince = 40\nunits = u\nstate_dir = s\nscorecard = %s\n"
+                                            "[mqtt]\nclient_id = a\n", shipped);
+  g_unlink (path);
+  g_free (path);
+  path = write_conf (dir, good);
+  g_autoptr (IocHubConfig) c = ioc_hub_config_load (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (c->scorecard_path, ==, shipped);
+  g_assert_nonnull (c->scorecard);
+  g_assert_cmpstr (c->scorecard->version, ==, "2025.11-dvcqg");
+
+  g_autofree gchar *bad_path = g_build_filename (dir, "score.conf", NULL);
+  g_assert_true (g_file_set_contents (bad_path, "[scorecard]\nversion = v 1\n[indicator 2.1]\nmax = 100\n", -1, NULL));
+  g_unlink (path);
+  g_free (path);
+  path = write_conf (dir, "[hub]\nprovince = 40\nunits = u\nstate_dir = s\nscorecard = score.conf\n"
+                          "[mqtt]\nclient_id = a\n");
+  g_autoptr (IocHubConfig) bad = ioc_hub_config_load (path, &error);
+  g_assert_null (bad);
+  g_auto (GStrv) lines = g_strsplit (error->message, "\n", -1);
+  g_autofree gchar *head = g_strdup_printf ("%s: [hub] scorecard:", path);
+  g_assert_cmpstr (lines[0], ==, head);
+  g_assert_true (g_str_has_prefix (lines[1], bad_path));
+  g_assert_nonnull (strstr (lines[1], ":2: [scorecard] version: expected a version"));
+  g_assert_nonnull (strstr (error->message, ":3: [indicator 2.1] name: required key is missing"));
+  g_assert_nonnull (strstr (error->message, ":3: [indicator 2.1] group: required key is missing"));
+  g_assert_nonnull (strstr (error->message, ":3: [indicator 2.1] input: required key is missing"));
+  g_clear_error (&error);
+  g_unlink (bad_path);
+
+  g_unlink (path);
+  g_free (path);
+  path = write_conf (dir, "[hub]\nprovince = 40\nunits = u\nstate_dir = s\nscorecard = missing.conf\n"
+                          "[mqtt]\nclient_id = a\n");
+  g_autoptr (IocHubConfig) missing = ioc_hub_config_load (path, &error);
+  g_assert_null (missing);
+  g_assert_nonnull (strstr (error->message, "[hub] scorecard:"));
+  g_assert_nonnull (strstr (error->message, "missing.conf: cannot read"));
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ioc/hub-config/defaults", test_defaults);
   g_test_add_func ("/ioc/hub-config/errors", test_errors);
+  g_test_add_func ("/ioc/hub-config/scorecard", test_scorecard);
   return g_test_run ();
 }

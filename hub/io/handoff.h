@@ -1,4 +1,4 @@
-/* main-invoke.h — the hand-off of journaled messages from Paho's receive
+/* handoff.h — the hand-off of journaled messages from Paho's receive
  * thread to the main context.
  *
  * A bounded FIFO.  The producer (Paho thread) pushes and, when the consumer
@@ -20,34 +20,34 @@ typedef struct
   guint32 topic_len;
   guint32 payload_len;
   gchar data[]; /* topic, NUL, payload, NUL */
-} IocInboxItem;
+} IocHandoffMessage;
 
 static inline const gchar *
-ioc_inbox_item_topic (const IocInboxItem *item)
+ioc_handoff_message_topic (const IocHandoffMessage *item)
 {
   return item->data;
 }
 
 static inline const guint8 *
-ioc_inbox_item_payload (const IocInboxItem *item)
+ioc_handoff_message_payload (const IocHandoffMessage *item)
 {
   return (const guint8 *) item->data + item->topic_len + 1;
 }
 
 /* Main context: handles a batch in order.  Items are freed after it returns. */
-typedef void (*IocInboxDrainFunc) (IocInboxItem *const *items, guint n, gpointer user_data);
+typedef void (*IocHandoffDrainFunc) (IocHandoffMessage *const *items, guint n, gpointer user_data);
 
-typedef struct _IocInbox IocInbox;
+typedef struct _IocHandoff IocHandoff;
 
-IocInbox *ioc_inbox_new (guint capacity, IocInboxDrainFunc drain, gpointer user_data);
-void      ioc_inbox_free (IocInbox *self);
+IocHandoff *ioc_handoff_new (guint capacity, IocHandoffDrainFunc drain, gpointer user_data);
+void      ioc_handoff_free (IocHandoff *self);
 /* Producer side; any thread but the main one.  Copies topic and payload. */
-void      ioc_inbox_push (IocInbox *self, const gchar *topic, gsize topic_len, const guint8 *payload,
+void      ioc_handoff_push (IocHandoff *self, const gchar *topic, gsize topic_len, const guint8 *payload,
                           gsize payload_len, gint64 arrival_us, guint64 segment, guint64 offset);
 /* Main context: drains now (used at shutdown and by tests). */
-void      ioc_inbox_drain_now (IocInbox *self);
-guint     ioc_inbox_length (IocInbox *self);
+void      ioc_handoff_drain_now (IocHandoff *self);
+guint     ioc_handoff_length (IocHandoff *self);
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocInbox, ioc_inbox_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocHandoff, ioc_handoff_free)
 
 G_END_DECLS

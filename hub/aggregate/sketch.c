@@ -1,4 +1,4 @@
-/* quantile.c — the mergeable quantile sketch behind the wait and service
+/* sketch.c — the mergeable quantile sketch behind the wait and service
  * percentiles of ioc_queue (SPEC §5–§6).  Owned by the rollup: one sketch per
  * minute window and duration field, for each unit and for unit=all, which is
  * the merge of the units'.  Pure data structure; it runs on whatever thread
@@ -9,7 +9,7 @@
  * every sample; log buckets bound the relative error at 1 % in bounded
  * memory, and adding bucket counts merges units exactly (stored-sample
  * percentiles do not merge at all). */
-#include "aggregate/quantile.h"
+#include "aggregate/sketch.h"
 
 #include <math.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* main-invoke.c — see main-invoke.h.  Producer: Paho's receive thread.
+/* handoff.c — see handoff.h.  Producer: Paho's receive thread.
  * Consumer: the main context.
  *
  * Two costs dominated the hand-off when it woke the main loop for every
@@ -6,11 +6,11 @@
  * poll/futex round per message, and a malloc on one thread freed on the
  * other.  So:
  *   - one GSource lives as long as the inbox; the producer that finds
- *     nothing pending arms it for IOC_INBOX_BATCH_US later, and everything
+ *     nothing pending arms it for IOC_HANDOFF_BATCH_US later, and everything
  *     that arrives meanwhile rides along: at most one wake-up per window;
  *   - items are packed into a byte buffer that is swapped, whole, with the
  *     consumer's spare, so steady state allocates nothing. */
-#include "io/main-invoke.h"
+#include "io/handoff.h"
 
 #include <string.h>
 
@@ -19,7 +19,7 @@
 /* How long the first message of a batch may wait for company.  Far below
  * anything a user sees (the rollups are per minute, the live view per
  * second), and at 10 k msg/s it turns 10,000 wake-ups a second into 1,000. */
-#define IOC_INBOX_BATCH_US 1000
+#define IOC_HANDOFF_BATCH_US 1000
 
 typedef struct
 {
@@ -32,28 +32,28 @@ typedef struct
 typedef struct
 {
   GSource source;
-  IocInbox *inbox;
+  IocHandoff *inbox;
 } DrainSource;
 
-struct _IocInbox
+struct _IocHandoff
 {
   GMutex lock;
   GCond not_full;
   Buffer queue; /* guarded by lock */
   Buffer spare; /* the consumer's; swapped with queue */
-  GPtrArray *batch; /* IocInboxItem* into the buffer being drained */
+  GPtrArray *batch; /* IocHandoffMessage* into the buffer being drained */
   guint capacity;
   gboolean drain_pending;
   gboolean closing;
   GMainContext *context;
   GSource *source;
-  IocInboxDrainFunc drain;
+  IocHandoffDrainFunc drain;
   gpointer user_data;
   IocStat *stat_depth;
   IocStat *stat_blocked;
 };
 
-static void drain_batch (IocInbox *self);
+static void drain_batch (IocHandoff *self);
 
 static gboolean
 drain_source_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
@@ -69,10 +69,10 @@ static GSourceFuncs drain_source_funcs = {
   .dispatch = drain_source_dispatch,
 };
 
-IocInbox *
-ioc_inbox_new (guint capacity, IocInboxDrainFunc drain, gpointer user_data)
+IocHandoff *
+ioc_handoff_new (guint capacity, IocHandoffDrainFunc drain, gpointer user_data)
 {
-  IocInbox *self = g_new0 (IocInbox, 1);
+  IocHandoff *self = g_new0 (IocHandoff, 1);
   g_mutex_init (&self->lock);
   g_cond_init (&self->not_full);
   self->batch = g_ptr_array_sized_new (1024);
@@ -96,11 +96,11 @@ static gsize
 item_size (gsize topic_len, gsize payload_len)
 {
   /* Rounded up so the next item's 64-bit fields stay aligned. */
-  return (sizeof (IocInboxItem) + topic_len + payload_len + 2 + 7) & ~(gsize) 7;
+  return (sizeof (IocHandoffMessage) + topic_len + payload_len + 2 + 7) & ~(gsize) 7;
 }
 
 void
-ioc_inbox_push (IocInbox *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize payload_len,
+ioc_handoff_push (IocHandoff *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize payload_len,
                 gint64 arrival_us, guint64 segment, guint64 offset)
 {
   gsize size = item_size (topic_len, payload_len);
@@ -119,7 +119,7 @@ ioc_inbox_push (IocInbox *self, const gchar *topic, gsize topic_len, const guint
       q->cap = MAX (q->cap * 2, MAX (q->len + size, 64 * 1024));
       q->data = g_realloc (q->data, q->cap);
     }
-  IocInboxItem *item = (IocInboxItem *) (q->data + q->len);
+  IocHandoffMessage *item = (IocHandoffMessage *) (q->data + q->len);
   q->len += size;
   q->count++;
   item->journal_segment = segment;
@@ -141,11 +141,11 @@ ioc_inbox_push (IocInbox *self, const gchar *topic, gsize topic_len, const guint
 
   /* Wakes the main context (it is not ours) once per batch. */
   if (schedule)
-    g_source_set_ready_time (self->source, g_get_monotonic_time () + IOC_INBOX_BATCH_US);
+    g_source_set_ready_time (self->source, g_get_monotonic_time () + IOC_HANDOFF_BATCH_US);
 }
 
 static void
-drain_batch (IocInbox *self)
+drain_batch (IocHandoff *self)
 {
   g_mutex_lock (&self->lock);
   Buffer batch = self->queue;
@@ -159,12 +159,12 @@ drain_batch (IocInbox *self)
   g_ptr_array_set_size (self->batch, 0);
   for (gsize off = 0; off < batch.len;)
     {
-      IocInboxItem *item = (IocInboxItem *) (batch.data + off);
+      IocHandoffMessage *item = (IocHandoffMessage *) (batch.data + off);
       g_ptr_array_add (self->batch, item);
       off += item_size (item->topic_len, item->payload_len);
     }
   if (self->batch->len > 0)
-    self->drain ((IocInboxItem *const *) self->batch->pdata, self->batch->len, self->user_data);
+    self->drain ((IocHandoffMessage *const *) self->batch->pdata, self->batch->len, self->user_data);
   g_ptr_array_set_size (self->batch, 0);
   batch.len = 0;
   batch.count = 0;
@@ -175,13 +175,13 @@ drain_batch (IocInbox *self)
 }
 
 void
-ioc_inbox_drain_now (IocInbox *self)
+ioc_handoff_drain_now (IocHandoff *self)
 {
   drain_batch (self);
 }
 
 guint
-ioc_inbox_length (IocInbox *self)
+ioc_handoff_length (IocHandoff *self)
 {
   g_mutex_lock (&self->lock);
   guint n = self->queue.count;
@@ -190,7 +190,7 @@ ioc_inbox_length (IocInbox *self)
 }
 
 void
-ioc_inbox_free (IocInbox *self)
+ioc_handoff_free (IocHandoff *self)
 {
   if (self == NULL)
     return;

@@ -1,9 +1,9 @@
-/* test-quantile.c — the sketch behind the wait/service percentiles:
+/* test-sketch.c — the sketch behind the wait/service percentiles:
  * relative error bound against exact quantiles, exact merge, snapshot. */
 #include <math.h>
 #include <string.h>
 
-#include "aggregate/quantile.h"
+#include "aggregate/sketch.h"
 
 static int
 cmp_double (const void *a, const void *b)
@@ -156,12 +156,12 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   for (guint i = 0; i < G_N_ELEMENTS (dist_cases); i++)
     {
-      g_autofree gchar *path = g_strdup_printf ("/ioc/quantile/error-bound/%s", dist_cases[i].name);
+      g_autofree gchar *path = g_strdup_printf ("/ioc/sketch/error-bound/%s", dist_cases[i].name);
       g_test_add_data_func (path, &dist_cases[i], test_error_bound);
     }
-  g_test_add_func ("/ioc/quantile/zero-and-clamp", test_zero_and_clamp);
-  g_test_add_func ("/ioc/quantile/merge-equals-union", test_merge_equals_union);
-  g_test_add_func ("/ioc/quantile/save-load", test_save_load);
-  g_test_add_func ("/ioc/quantile/memory", test_memory);
+  g_test_add_func ("/ioc/sketch/zero-and-clamp", test_zero_and_clamp);
+  g_test_add_func ("/ioc/sketch/merge-equals-union", test_merge_equals_union);
+  g_test_add_func ("/ioc/sketch/save-load", test_save_load);
+  g_test_add_func ("/ioc/sketch/memory", test_memory);
   return g_test_run ();
 }

@@ -1,4 +1,5 @@
-/* quantile.h — a small mergeable quantile sketch for durations in seconds.
+/* sketch.h — IocSketch: a small mergeable quantile sketch for durations in
+ * seconds.
  *
  * DDSketch-style: a value v > 0 falls into the log bucket k = ceil(log_γ v)
  * with γ = (1 + α) / (1 − α), α = 1 %, and a quantile is answered with the

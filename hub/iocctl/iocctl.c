@@ -1,4 +1,4 @@
-/* iocctl.c — the ops team's tool (SPEC §8, issue 7).
+/* iocctl.c — the ops team's tool (SPEC §8).
  *
  *   iocctl validate --config hub.conf [--connectors DIR] [--alerts FILE] [--json]
  *   iocctl broker-config --connectors DIR --out DIR [--hub-user NAME] [--config hub.conf]
