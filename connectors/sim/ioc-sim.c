@@ -45,6 +45,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocol/ioc-schema.h"
 #include "protocol/ioc-time.h"
 
 #define SIM_MAX_EVENTS 2000000
@@ -594,7 +595,6 @@ typedef enum
   DEV_PORTAL,
 } DevKind;
 
-static const gchar *const dev_kind_names[] = { "desk", "kiosk", "camera", "portal" };
 
 typedef struct
 {
@@ -737,7 +737,7 @@ load_queue (Load *l, Dev *d, const gchar *unit, gboolean status, gint64 now_ms, 
   d->seq++;
   gchar *m = g_strdup_printf ("ioc/v1/%s/%s/%s/%s/%s\n{\"v\":1,\"seq\":%" G_GINT64_FORMAT
                               ",\"ts\":%" G_GINT64_FORMAT "%s%s}\n%d",
-                              l->province, unit ? unit : d->unit, dev_kind_names[d->kind], d->id,
+                              l->province, unit ? unit : d->unit, ioc_kind_name ((IocKind) d->kind), d->id,
                               status ? "status" : "event", d->seq, now_ms, *body ? "," : "", body,
                               status);
   g_queue_push_tail (&l->pending, m);

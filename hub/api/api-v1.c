@@ -83,7 +83,6 @@ struct _IocApiV1
   IocStat *stat_feed_rows;
 };
 
-static const gchar *const kind_names[IOC_KIND_COUNT] = { "desk", "kiosk", "camera", "portal" };
 
 /* ---- small helpers ---- */
 
@@ -312,7 +311,7 @@ add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolea
       gint64 last = k < IOC_KIND_COUNT ? (s != NULL ? s->last_seen_by_kind_us[k] : 0) : newest;
       if (k < IOC_KIND_COUNT)
         newest = MAX (newest, last);
-      json_builder_set_member_name (b, k < IOC_KIND_COUNT ? kind_names[k] : "any");
+      json_builder_set_member_name (b, k < IOC_KIND_COUNT ? ioc_kind_name ((IocKind) k) : "any");
       json_builder_begin_object (b);
       json_builder_set_member_name (b, "last_seen_ms");
       gint64 ms = last / 1000;
