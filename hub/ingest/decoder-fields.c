@@ -350,7 +350,7 @@ match_string (const Op *op, const IocJsonVal *v)
     {
       const gchar *w = op->rule->strings[i];
       gsize j = 0;
-      while (j < len && w[j] == (gchar) v->p[j])
+      while (j < len && w[j] != '\0' && w[j] == (gchar) v->p[j])
         j++;
       if (j == len && w[j] == '\0')
         return w;

@@ -282,14 +282,17 @@ decode_payload (IocDecoder *self, const guint8 *payload, gsize payload_len)
   if (rec->msg_type == IOC_MSG_STATE)
     return decode_state (self, payload, payload_len);
 
-  bad = ioc_json_utf8_check (payload, payload_len);
-  if (bad != payload_len)
-    return reject (self, IOC_REJECT_BAD_UTF8, "payload: invalid UTF-8 at byte %" G_GSIZE_FORMAT, bad);
-
-  /* Pass 1. */
+  /* Pass 1.  The scanner checks UTF-8 inside strings, and nothing else may
+   * be non-ASCII; only a refused payload is checked whole, so that invalid
+   * UTF-8 anywhere is reported as such, before any JSON fault. */
   ioc_json_scanner_init (&self->scan, payload, payload_len);
   if (!ioc_json_scan_document (&self->scan, &keys, self->top, &self->seen))
-    return scan_reject (self, "");
+    {
+      bad = ioc_json_utf8_check (payload, payload_len);
+      if (bad != payload_len)
+        return reject (self, IOC_REJECT_BAD_UTF8, "payload: invalid UTF-8 at byte %" G_GSIZE_FORMAT, bad);
+      return scan_reject (self, "");
+    }
 
   /* Pass 2: the envelope (v first), then the body. */
   TRY (decode_version (self));

@@ -126,6 +126,41 @@ ioc_json_keys_lookup (const IocJsonKeys *keys, const IocJsonVal *key)
 
 /* ---- UTF-8 --------------------------------------------------------------- */
 
+/* The length of the valid multi-byte UTF-8 sequence at s (2–4), or 0:
+ * no overlongs, no surrogates, nothing above U+10FFFF.  s[0] ≥ 0x80. */
+static inline gsize
+utf8_sequence (const guint8 *s, gsize avail)
+{
+  guint8 c = s[0], lo = 0x80, hi = 0xBF;
+  gsize n;
+  if (c >= 0xC2 && c <= 0xDF)
+    n = 2;
+  else if (c >= 0xE0 && c <= 0xEF)
+    {
+      n = 3;
+      if (c == 0xE0)
+        lo = 0xA0;
+      else if (c == 0xED)
+        hi = 0x9F; /* surrogates */
+    }
+  else if (c >= 0xF0 && c <= 0xF4)
+    {
+      n = 4;
+      if (c == 0xF0)
+        lo = 0x90;
+      else if (c == 0xF4)
+        hi = 0x8F;
+    }
+  else
+    return 0;
+  if (avail < n || s[1] < lo || s[1] > hi)
+    return 0;
+  for (gsize k = 2; k < n; k++)
+    if ((s[k] & 0xC0) != 0x80)
+      return 0;
+  return n;
+}
+
 gsize
 ioc_json_utf8_check (const guint8 *s, gsize len)
 {
@@ -143,58 +178,34 @@ ioc_json_utf8_check (const guint8 *s, gsize len)
         }
       if (i >= len)
         break;
-      guint8 c = s[i];
-      if (c < 0x80)
+      if (s[i] < 0x80)
         {
           i++;
           continue;
         }
-      gsize n;
-      guint8 lo = 0x80, hi = 0xBF;
-      if (c >= 0xC2 && c <= 0xDF)
-        n = 1;
-      else if (c >= 0xE0 && c <= 0xEF)
-        {
-          n = 2;
-          if (c == 0xE0)
-            lo = 0xA0;
-          else if (c == 0xED)
-            hi = 0x9F; /* surrogates */
-        }
-      else if (c >= 0xF0 && c <= 0xF4)
-        {
-          n = 3;
-          if (c == 0xF0)
-            lo = 0x90;
-          else if (c == 0xF4)
-            hi = 0x8F;
-        }
-      else
+      gsize n = utf8_sequence (s + i, len - i);
+      if (n == 0)
         return i;
-      if (i + n >= len)
-        return i;
-      if (s[i + 1] < lo || s[i + 1] > hi)
-        return i;
-      for (gsize k = 2; k <= n; k++)
-        if ((s[i + k] & 0xC0) != 0x80)
-          return i;
-      i += n + 1;
+      i += n;
     }
   return len;
 }
+
 /* ---- pass 1: grammar -------------------------------------------------- */
 
 /* The bytes of a string that need no attention: anything but '"', '\\' and
- * control characters.  Strings are most of an envelope's bytes, so they are
- * skipped 8 at a time: a word is plain when none of its bytes equals '"' or
- * '\\' and none is below 0x20 (the classic has-zero-byte / has-less-than
- * tests; neither reports a byte that is not there, and bytes ≥ 0x80 never
- * count as below 0x20).  The first word that is not plain is finished byte
- * by byte. */
+ * control characters, and for the scanner anything but bytes ≥ 0x80 too
+ * (the start of a UTF-8 sequence, checked on the slow path).  Strings are
+ * most of an envelope's bytes, so they are skipped 8 at a time: a word is
+ * plain when none of its bytes equals '"' or '\\', none is below 0x20 (the
+ * classic has-zero-byte / has-less-than tests; neither reports a byte that
+ * is not there, and bytes ≥ 0x80 never count as below 0x20) and, with
+ * stop_high, none has its top bit set.  The first word that is not plain is
+ * finished byte by byte. */
 #define SWAR_ONES G_GUINT64_CONSTANT (0x0101010101010101)
 #define SWAR_HIGH G_GUINT64_CONSTANT (0x8080808080808080)
 static inline const guint8 *
-skip_plain_string_bytes (const guint8 *p, const guint8 *end)
+skip_plain (const guint8 *p, const guint8 *end, gboolean stop_high)
 {
   while (end - p >= 8)
     {
@@ -202,9 +213,10 @@ skip_plain_string_bytes (const guint8 *p, const guint8 *end)
       memcpy (&w, p, 8);
       q = w ^ (SWAR_ONES * '"');
       b = w ^ (SWAR_ONES * '\\');
-      guint64 special
-          = (((q - SWAR_ONES) & ~q) | ((b - SWAR_ONES) & ~b) | ((w - SWAR_ONES * 0x20) & ~w))
-            & SWAR_HIGH;
+      guint64 special = ((q - SWAR_ONES) & ~q) | ((b - SWAR_ONES) & ~b) | ((w - SWAR_ONES * 0x20) & ~w);
+      if (stop_high)
+        special |= w;
+      special &= SWAR_HIGH;
       if (special)
         {
 #if G_BYTE_ORDER == G_LITTLE_ENDIAN
@@ -217,9 +229,21 @@ skip_plain_string_bytes (const guint8 *p, const guint8 *end)
         }
       p += 8;
     }
-  while (p < end && *p != '"' && *p != '\\' && *p >= 0x20)
+  while (p < end && *p != '"' && *p != '\\' && *p >= 0x20 && (!stop_high || *p < 0x80))
     p++;
   return p;
+}
+
+static inline const guint8 *
+skip_plain_string_bytes (const guint8 *p, const guint8 *end)
+{
+  return skip_plain (p, end, TRUE);
+}
+
+const guint8 *
+ioc_json_plain_end (const guint8 *p, const guint8 *end)
+{
+  return skip_plain (p, end, FALSE);
 }
 
 static inline void
@@ -284,6 +308,18 @@ scan_string_slow (IocJsonScanner *self, IocJsonVal *v)
         }
       if (*p == '"')
         break;
+      if (*p >= 0x80)
+        {
+          gsize n = utf8_sequence (p, (gsize) (end - p));
+          if (n == 0)
+            {
+              self->p = p;
+              fail (self, IOC_JSON_ERR_UTF8, "invalid UTF-8 in a string");
+              return FALSE;
+            }
+          p += n;
+          continue;
+        }
       if (*p < 0x20)
         {
           self->p = p;

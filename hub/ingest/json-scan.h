@@ -8,7 +8,9 @@
  * bytes between its quotes, to be unescaped on demand.  The decoder of
  * ingest/decoder.c is its user; it knows nothing of envelopes.
  *
- * Input must be valid UTF-8 (check it first with ioc_json_utf8_check()).
+ * Bytes ≥ 0x80 may only appear inside strings, and must be valid UTF-8
+ * there (IOC_JSON_ERR_UTF8 otherwise): a document the scanner accepts is
+ * valid UTF-8 as a whole, with no separate pass over it.
  * Pure; a scanner and a key set are used by one thread at a time. */
 #pragma once
 
@@ -49,7 +51,7 @@ typedef enum
 {
   IOC_JSON_OK = 0,
   IOC_JSON_ERR_SYNTAX, /* not JSON */
-  IOC_JSON_ERR_UTF8,   /* a \u escape that is a lone surrogate */
+  IOC_JSON_ERR_UTF8,   /* invalid UTF-8 in a string, or a \u escape that is a lone surrogate */
 } IocJsonError;
 
 /* A set of known keys, looked up with one probe for nearly every key.
@@ -100,6 +102,10 @@ void     ioc_json_enter_array (IocJsonScanner *s, const IocJsonVal *array);
 gboolean ioc_json_next_element (IocJsonScanner *s);
 /* The type of the value starting at s->p, by its first byte. */
 IocJsonType ioc_json_peek (const IocJsonScanner *s);
+
+/* The first byte at or after p that a JSON string cannot carry as it is
+ * ('"', '\\' or a control character below 0x20), or end.  8 bytes a step. */
+const guint8 *ioc_json_plain_end (const guint8 *p, const guint8 *end);
 
 /* Strict UTF-8 (RFC 3629: no overlongs, no surrogates, ≤ U+10FFFF).
  * Returns the offset of the first bad byte, or len. */

@@ -70,7 +70,7 @@ match_name (const gchar *const *names, guint n, IocSlice s, guint *out)
       /* Byte by byte: the names are short, a call to memcmp costs more. */
       const gchar *name = names[i];
       gsize j = 0;
-      while (j < s.len && name[j] == s.p[j])
+      while (j < s.len && name[j] != '\0' && name[j] == s.p[j])
         j++;
       if (j == s.len && name[j] == '\0')
         {

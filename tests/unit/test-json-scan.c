@@ -66,6 +66,16 @@ test_grammar (void)
     { "{\"seq\":1,\"seq\":2}", IOC_JSON_ERR_SYNTAX, "duplicate key: seq" },
     { "{\"seq\":1,\"s\\u0065q\":2}", IOC_JSON_ERR_SYNTAX, "duplicate key: seq" },
     { "{\"x\":1,\"x\":2}", IOC_JSON_OK, NULL }, /* unknown keys may repeat */
+    /* UTF-8: checked inside strings; anywhere else a non-ASCII byte is not JSON. */
+    { "{\"a\":\"Qu\xe1\xba\xa7y \xf0\x9f\x98\x80\"}", IOC_JSON_OK, NULL },
+    { "{\"a\":\"x\xc3\x28\"}", IOC_JSON_ERR_UTF8, "invalid UTF-8 in a string at byte 7" },
+    { "{\"a\":\"\xed\xa0\x80\"}", IOC_JSON_ERR_UTF8, "invalid UTF-8" }, /* a surrogate */
+    { "{\"a\":\"\xc0\xaf\"}", IOC_JSON_ERR_UTF8, "invalid UTF-8" },     /* overlong */
+    { "{\"a\":\"\xf4\x90\x80\x80\"}", IOC_JSON_ERR_UTF8, "invalid UTF-8" }, /* > U+10FFFF */
+    { "{\"a\":\"ab\xe2\x82\"}", IOC_JSON_ERR_UTF8, "invalid UTF-8" },     /* cut short */
+    { "{\"\xc3\xa9\":1}", IOC_JSON_OK, NULL },                              /* in a key */
+    { "{\"a\":1}\xc3\xa9", IOC_JSON_ERR_SYNTAX, "trailing data" },
+    { "\xef\xbb\xbf{}", IOC_JSON_ERR_SYNTAX, "expected a JSON object" },    /* a BOM */
   };
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
