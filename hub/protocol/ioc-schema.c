@@ -77,10 +77,17 @@ G_STATIC_ASSERT (IOC_KEY_COUNT <= 64);
 
 static const gchar *const rating_channels[] = { "device", "qr", "web", NULL };
 
+/* Plausible ranges (docs/CONNECTORS.md, "The envelope"): a value outside
+ * its range is a fault at the source, dead-lettered out_of_range, never a
+ * number to average.  Times are bounded by their format (years 0–9999). */
+#define DAY_S (24 * 3600)
+#define WORKING_DAY_S (8 * 3600)
+#define MAX_EXACT_JSON_INT G_GINT64_CONSTANT (9007199254740991) /* 2^53 - 1 */
+
 /* SPEC §4, the envelope.  v is checked first, with its own reason. */
 static const IocFieldRule envelope_fields[] = {
   INT (V, REQ, 1, 1),
-  INT (SEQ, REQ, 1, NO_MAX),
+  INT (SEQ, REQ, 1, MAX_EXACT_JSON_INT),
   TIME (TS, REQ),
 };
 /* Events only; an unknown name is UNKNOWN_TYPE. */
@@ -94,12 +101,12 @@ static const IocFieldRule counter_fields[] = {
 static const IocFieldRule ticket_called_fields[] = {
   STR (TICKET, REQ),
   STR (COUNTER, REQ),
-  NUM (WAIT_S, REQ, 0, NO_MAX),
+  NUM (WAIT_S, REQ, 0, DAY_S), /* a wait longer than a day is no wait */
 };
 static const IocFieldRule service_done_fields[] = {
   STR (TICKET, REQ),
   STR (COUNTER, REQ),
-  NUM (SERVICE_S, REQ, 0, NO_MAX),
+  NUM (SERVICE_S, REQ, 0, WORKING_DAY_S), /* no service outlasts a working day */
   STR (OFFICER, OPT),
   STR (DOSSIER, OPT),
 };
@@ -130,7 +137,7 @@ static const IocFieldRule dossier_fields[] = {
   INT (CHANNEL, REQ, 1, 3), /* 1 in person, 2 online, 3 postal */
   TIME (RECEIVED_AT, REQ),
   TIME (DUE_AT, OPT),
-  INT (SUPPLEMENTS, OPT, 0, G_MAXINT),
+  INT (SUPPLEMENTS, OPT, 0, 100),
   BOOL (FEE),
   BOOL (PAID_ONLINE),
   BOOL (DIGITIZED),
@@ -161,12 +168,12 @@ static const IocEventSchema events[IOC_EV_COUNT] = {
  * heartbeat first: a connector with nothing to report yet still sends one,
  * so the hub takes every status field as optional. */
 static const IocFieldRule desk_status_fields[] = {
-  INT (COUNTERS_OPEN, OPT, 0, NO_MAX),
-  INT (WAITING, OPT, 0, NO_MAX),
+  INT (COUNTERS_OPEN, OPT, 0, 1000),
+  INT (WAITING, OPT, 0, 10000),
 };
 static const IocFieldRule kiosk_status_fields[] = {
   BOOL (ONLINE),
-  INT (QUEUE_LENGTH, OPT, 0, NO_MAX),
+  INT (QUEUE_LENGTH, OPT, 0, 10000),
   BOOL (PAPER_LOW),
 };
 static const IocFieldRule camera_status_fields[] = {
@@ -177,13 +184,13 @@ static const IocFieldRule camera_fields[] = {
   STR (CAMERA, REQ),
   BOOL (ONLINE),
   BOOL (RECORDING),
-  NUM (FPS, OPT, 0, NO_MAX),
-  NUM (BITRATE_KBPS, OPT, 0, NO_MAX),
+  NUM (FPS, OPT, 0, 1000),
+  NUM (BITRATE_KBPS, OPT, 0, 1000000),
 };
 static const IocFieldRule portal_status_fields[] = {
-  INT (OPEN, OPT, 0, NO_MAX),
-  INT (OPEN_OVERDUE, OPT, 0, NO_MAX),
-  INT (SYNC_LAG_S, OPT, 0, NO_MAX),
+  INT (OPEN, OPT, 0, 10000000),
+  INT (OPEN_OVERDUE, OPT, 0, 10000000),
+  INT (SYNC_LAG_S, OPT, 0, 365 * DAY_S),
 };
 
 static const IocStatusSchema statuses[IOC_KIND_COUNT] = {
