@@ -133,8 +133,22 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
       reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
       return FALSE;
     }
-  if (record->seq > 0 && ioc_dedup_check (self->dedup, record->kind, record->device, record->seq) == IOC_SEQ_DUPLICATE)
-    return FALSE;
+  if (record->seq > 0)
+    {
+      gint64 highest = 0;
+      IocSeqVerdict v = ioc_dedup_check_epoch (self->dedup, record->kind, record->device, record->seq,
+                                               record->epoch, &highest);
+      if (v == IOC_SEQ_DUPLICATE)
+        return FALSE;
+      if (v == IOC_SEQ_JUMP)
+        {
+          gchar jump[160];
+          g_snprintf (jump, sizeof jump, "seq: %" G_GINT64_FORMAT " is more than %d above the highest seen, %"
+                      G_GINT64_FORMAT, record->seq, IOC_DEDUP_MAX_JUMP, highest);
+          reject (self, IOC_REJECT_SEQ_JUMP, jump, topic, topic_len, payload, len, arrival_us);
+          return FALSE;
+        }
+    }
 
   /* SPEC §2: history under a code that merged away is reported under the
    * commune that absorbed it. */

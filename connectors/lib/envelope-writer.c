@@ -214,8 +214,8 @@ ioc_envelope_check_status (IocKind kind, JsonObject *fields, GError **error)
 }
 
 gchar *
-ioc_envelope_build (gint64 seq, gint64 ts_us, const gchar *type, JsonObject *fields, gsize *out_len,
-                    GError **error)
+ioc_envelope_build (gint64 seq, const gchar *epoch, gint64 ts_us, const gchar *type, JsonObject *fields,
+                    gsize *out_len, GError **error)
 {
   g_return_val_if_fail (seq >= 1, NULL);
   gchar ts[IOC_TIME_BUF];
@@ -224,6 +224,18 @@ ioc_envelope_build (gint64 seq, gint64 ts_us, const gchar *type, JsonObject *fie
   g_autoptr (JsonObject) obj = json_object_new ();
   json_object_set_int_member (obj, "v", 1);
   json_object_set_int_member (obj, "seq", seq);
+  if (epoch != NULL)
+    {
+      gchar detail[200];
+      const gchar *allowed;
+      if (ioc_schema_check_string (ioc_schema_envelope_field (IOC_KEY_EPOCH), epoch, strlen (epoch), &allowed,
+                                   detail, sizeof detail) != IOC_REJECT_NONE)
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "envelope: %s", detail);
+          return NULL;
+        }
+      json_object_set_string_member (obj, "epoch", epoch);
+    }
   json_object_set_string_member (obj, "ts", ts);
   if (type)
     json_object_set_string_member (obj, "type", type);
@@ -233,8 +245,8 @@ ioc_envelope_build (gint64 seq, gint64 ts_us, const gchar *type, JsonObject *fie
       for (GList *l = members; l; l = l->next)
         {
           const gchar *name = l->data;
-          if (strcmp (name, "v") == 0 || strcmp (name, "seq") == 0 || strcmp (name, "ts") == 0 ||
-              strcmp (name, "type") == 0)
+          if (strcmp (name, "v") == 0 || strcmp (name, "seq") == 0 || strcmp (name, "epoch") == 0 ||
+              strcmp (name, "ts") == 0 || strcmp (name, "type") == 0)
             continue;
           json_object_set_member (obj, name, json_node_copy (json_object_get_member (fields, name)));
         }

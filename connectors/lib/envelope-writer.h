@@ -29,10 +29,12 @@ gboolean ioc_envelope_check_event (IocKind kind, const gchar *type, JsonObject *
 /* The same for the status fields of kind (every one optional). */
 gboolean ioc_envelope_check_status (IocKind kind, JsonObject *fields, GError **error);
 
-/* (transfer full) The JSON text of one message: {"v":1,"seq":…,"ts":…,
- * ["type":…,] fields…}.  type NULL for a status.  Fails when the text would
- * exceed IOC_ENVELOPE_MAX_BYTES.  Fields named v/seq/ts/type are ignored. */
-gchar *ioc_envelope_build (gint64 seq, gint64 ts_us, const gchar *type, JsonObject *fields,
-                           gsize *out_len, GError **error);
+/* (transfer full) The JSON text of one message: {"v":1,"seq":…,
+ * ["epoch":…,] "ts":…, ["type":…,] fields…}.  epoch: the seq store's
+ * (seq-store.h), or NULL; type NULL for a status.  Fails when the epoch is
+ * not 1–32 characters or the text would exceed IOC_ENVELOPE_MAX_BYTES.
+ * Fields named v/seq/epoch/ts/type are ignored. */
+gchar *ioc_envelope_build (gint64 seq, const gchar *epoch, gint64 ts_us, const gchar *type,
+                           JsonObject *fields, gsize *out_len, GError **error);
 
 G_END_DECLS

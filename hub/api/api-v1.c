@@ -812,7 +812,7 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 
 typedef struct
 {
-  gint64 last_seq, missing, duplicates, dead;
+  gint64 last_seq, missing, duplicates, dead, seq_resets, remapped;
   const gchar *last_reason; /* borrowed for the request's duration */
   gboolean listed;
 } DeviceCounts;
@@ -831,12 +831,14 @@ counts_for (GHashTable *t, const gchar *kind, const gchar *device)
 }
 
 static void
-dedup_cb (IocKind kind, const gchar *device, gint64 last_seq, gint64 missing, gint64 duplicates, gpointer user_data)
+dedup_cb (const IocSeqDeviceInfo *d, gpointer user_data)
 {
-  DeviceCounts *c = counts_for (user_data, ioc_kind_name (kind), device);
-  c->last_seq = last_seq;
-  c->missing = missing;
-  c->duplicates = duplicates;
+  DeviceCounts *c = counts_for (user_data, ioc_kind_name (d->kind), d->device);
+  c->last_seq = d->last_seq;
+  c->missing = d->missing;
+  c->duplicates = d->duplicates;
+  c->seq_resets = d->resets;
+  c->remapped = d->remapped;
 }
 
 static void
@@ -886,6 +888,8 @@ add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gch
   add_int (b, "missing", c ? c->missing : 0);
   add_int (b, "duplicates", c ? c->duplicates : 0);
   add_int (b, "deadletters", c ? c->dead : 0);
+  add_int (b, "seq_resets", c ? c->seq_resets : 0);
+  add_int (b, "remapped", c ? c->remapped : 0);
   json_builder_set_member_name (b, "last_reject_reason");
   json_builder_add_string_value (b, c ? c->last_reason : NULL);
   /* The config it says it runs (its status), to check a push took. */
@@ -917,7 +921,7 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   const IocHubView *view = ioc_hub_view (self->hub);
   gint64 now = ioc_clock_now (view->clock);
   g_autoptr (GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  ioc_dedup_foreach (view->dedup, dedup_cb, counts);
+  ioc_dedup_foreach_info (view->dedup, dedup_cb, counts);
   ioc_deadletter_foreach_device (view->deadletter, dead_cb, counts);
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
@@ -946,6 +950,8 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   add_int (b, "missing", ioc_dedup_missing_total (view->dedup));
   add_int (b, "duplicates", ioc_dedup_duplicates_total (view->dedup));
   add_int (b, "deadletters", ioc_deadletter_total (view->deadletter));
+  add_int (b, "seq_resets", ioc_dedup_resets_total (view->dedup));
+  add_int (b, "remapped", ioc_dedup_remapped_total (view->dedup));
   json_builder_end_object (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);

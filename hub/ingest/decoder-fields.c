@@ -44,6 +44,7 @@ typedef struct
 
 #define REC(m) { offsetof (IocRecord, m), sizeof (((IocRecord *) 0)->m) }
 static const Slot record_strings[IOC_KEY_COUNT] = {
+  [IOC_KEY_EPOCH] = REC (epoch),
   [IOC_KEY_COUNTER] = REC (counter),
   [IOC_KEY_OFFICER] = REC (officer),
   [IOC_KEY_TICKET] = REC (ticket),

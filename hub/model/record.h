@@ -67,6 +67,7 @@ typedef struct
   /* Envelope; state messages (plain online/offline) have none: v = seq = 0. */
   gint64 v;
   gint64 seq;
+  const gchar *epoch; /* the connector's seq store generation; NULL when absent */
   gint64 ts_us; /* event time, µs since the epoch, UTC; state: arrival time */
   IocEventType type;
 

@@ -14,6 +14,7 @@ static const gchar *const key_names[IOC_KEY_COUNT] = {
   [IOC_KEY_NONE] = "",
   [IOC_KEY_V] = "v",
   [IOC_KEY_SEQ] = "seq",
+  [IOC_KEY_EPOCH] = "epoch",
   [IOC_KEY_TS] = "ts",
   [IOC_KEY_TYPE] = "type",
   [IOC_KEY_COUNTER] = "counter",
@@ -64,6 +65,8 @@ G_STATIC_ASSERT (IOC_KEY_COUNT <= 64);
 #define NO_MAX IOC_SCHEMA_NO_MAX
 #define STR(k, req)                                                                                \
   { .key = IOC_KEY_##k, .type = IOC_FIELD_STRING, .required = req, .min = req ? 1 : 0, .max = NO_MAX }
+#define STR_LEN(k, req, lo, hi)                                                                    \
+  { .key = IOC_KEY_##k, .type = IOC_FIELD_STRING, .required = req, .min = lo, .max = hi }
 #define STR_IN(k, req, set)                                                                        \
   { .key = IOC_KEY_##k, .type = IOC_FIELD_STRING, .required = req, .min = 1, .max = NO_MAX,          \
     .strings = set }
@@ -88,6 +91,7 @@ static const gchar *const rating_channels[] = { "device", "qr", "web", NULL };
 static const IocFieldRule envelope_fields[] = {
   INT (V, REQ, 1, 1),
   INT (SEQ, REQ, 1, MAX_EXACT_JSON_INT),
+  STR_LEN (EPOCH, OPT, 1, IOC_MAX_EPOCH_LEN),
   TIME (TS, REQ),
 };
 /* Events only; an unknown name is UNKNOWN_TYPE. */

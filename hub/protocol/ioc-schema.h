@@ -76,6 +76,7 @@ typedef enum
   IOC_KEY_NONE = 0,
   IOC_KEY_V,
   IOC_KEY_SEQ,
+  IOC_KEY_EPOCH,
   IOC_KEY_TS,
   IOC_KEY_TYPE,
   IOC_KEY_COUNTER,
@@ -133,6 +134,8 @@ typedef enum
 /* No upper bound (INT, NUMBER: none but the type's; STRING: none but the
  * 16 KiB of the payload). */
 #define IOC_SCHEMA_NO_MAX G_MAXINT64
+/* SPEC §4: an epoch is a string of at most 32 characters. */
+#define IOC_MAX_EPOCH_LEN 32
 
 /* One field of a message: one row of SPEC §4's tables.
  *   INT:    min ≤ value ≤ max; if allowed ≠ 0, bit `value` of it is set
@@ -198,8 +201,8 @@ const gchar *ioc_key_name (IocKey key);
 
 /* ---- the tables ---- */
 
-/* The fields every envelope carries, in checking order (v is checked
- * before them, with its own reason, BAD_VERSION). */
+/* The fields of every envelope, in checking order (v is checked before
+ * them, with its own reason, BAD_VERSION). */
 const IocFieldRule    *ioc_schema_envelope (guint *n_fields);
 /* The rule of a single envelope field (seq, ts …), or NULL. */
 const IocFieldRule    *ioc_schema_envelope_field (IocKey key);

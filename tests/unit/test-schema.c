@@ -270,7 +270,7 @@ decode_built (IocDecoder *dec, IocKind kind, const gchar *type, JsonObject *fiel
 {
   gsize len = 0;
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *text = ioc_envelope_build (41, TS_US, type, fields, &len, &error);
+  g_autofree gchar *text = ioc_envelope_build (41, "k3x9", TS_US, type, fields, &len, &error);
   g_assert_no_error (error);
   g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/xa-16681/%s/dev-1/%s", ioc_kind_name (kind),
                                              type ? "event" : "status");
