@@ -127,7 +127,9 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
   /* "now" for validation is the arrival time from the journal, so that a
    * replay after a crash takes exactly the decisions the live run took. */
   const IocUnit *unit_entry = NULL;
-  r = ioc_validate_unit (record, self->config->province, self->units, arrival_us, &unit_entry, &detail);
+  gboolean remapped = FALSE;
+  r = ioc_validate_unit (record, self->config->province, self->units, arrival_us, &unit_entry, &remapped,
+                         &detail);
   if (r != IOC_REJECT_NONE)
     {
       reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
@@ -148,6 +150,8 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
           reject (self, IOC_REJECT_SEQ_JUMP, jump, topic, topic_len, payload, len, arrival_us);
           return FALSE;
         }
+      if (G_UNLIKELY (remapped))
+        ioc_dedup_count_remapped (self->dedup, record->kind, record->device);
     }
 
   /* SPEC §2: history under a code that merged away is reported under the
@@ -157,9 +161,16 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
   ioc_device_health_record (self->devices, record, unit, arrival_us);
   if (record->msg_type == IOC_MSG_EVENT)
     {
-      if (record->type == IOC_EV_DOSSIER)
-        ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us);
-      else if (record->kind == IOC_KIND_DESK || record->kind == IOC_KIND_KIOSK)
+      if (record->type == IOC_EV_DOSSIER &&
+          (r = ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us)) != IOC_REJECT_NONE)
+        {
+          gchar why[200];
+          g_snprintf (why, sizeof why, "state: %d for dossier %.80s, completed (state 10) before this ts",
+                      record->state, record->dossier);
+          reject (self, r, why, topic, topic_len, payload, len, arrival_us);
+          return FALSE;
+        }
+      if (record->kind == IOC_KIND_DESK || record->kind == IOC_KIND_KIOSK)
         ioc_queue_stats_record (self->queue_stats, record, unit);
     }
   ioc_stat_add (self->stat_accepted, 1);

@@ -204,7 +204,7 @@ test_rejects (void)
   /* Every reason the decoder owns has a row. */
   for (IocReject r = IOC_REJECT_TOO_LARGE; r < IOC_REJECT_COUNT; r++)
     if (r != IOC_REJECT_WRONG_PROVINCE && r != IOC_REJECT_UNKNOWN_UNIT && r != IOC_REJECT_FUTURE_TS &&
-        r != IOC_REJECT_SEQ_JUMP) /* the hub's, not the decoder's */
+        r != IOC_REJECT_SEQ_JUMP && r != IOC_REJECT_TRANSITION) /* the hub's, not the decoder's */
       if (!seen[r])
         g_error ("no row for %s", ioc_reject_name (r));
 }
@@ -557,7 +557,8 @@ registry (void)
                              "tinh-40,Tỉnh,tinh,,,,\n"
                              "xa-16681,Phường Quang Trung,phuong,tinh-40,,2025-06-30,xa-16681\n"
                              "xa-16681,Phường Thành Vinh,phuong,tinh-40,2025-07-01,,\n"
-                             "xa-16663,Phường Đông Vĩnh,phuong,tinh-40,,2025-06-30,xa-16681\n";
+                             "xa-16663,Phường Đông Vĩnh,phuong,tinh-40,,2025-06-30,xa-16681\n"
+                             "xa-16700,Xã Bỏ,xa,tinh-40,,2025-06-30,\n";
   g_autoptr (GError) error = NULL;
   IocUnitRegistry *reg = ioc_units_load_data ("test.csv", csv, sizeof csv - 1, &error);
   g_assert_no_error (error);
@@ -574,10 +575,15 @@ test_validate (void)
     const gchar *ts; /* JSON value; NULL: a state message */
     gint64 now_us;
     IocReject want;
+    const gchar *want_remapped_to; /* NULL: not remapped */
   } cases[] = {
     { "ioc/v1/40/xa-16681/desk/d1/status", "\"2025-06-30T23:59:00+07:00\"", G_GINT64_CONSTANT (1751400000000000), IOC_REJECT_NONE },
     { "ioc/v1/40/xa-16663/desk/d1/status", "\"2025-06-30T23:59:00+07:00\"", G_GINT64_CONSTANT (1751400000000000), IOC_REJECT_NONE },
-    { "ioc/v1/40/xa-16663/desk/d1/status", "\"2025-07-01T00:00:00+07:00\"", G_GINT64_CONSTANT (1751400000000000), IOC_REJECT_UNKNOWN_UNIT },
+    /* retired by the merge: after it, the successor's (SPEC §2) */
+    { "ioc/v1/40/xa-16663/desk/d1/status", "\"2025-07-01T00:00:00+07:00\"", G_GINT64_CONSTANT (1751400000000000), IOC_REJECT_NONE, "xa-16681" },
+    /* retired with no successor: unknown after its last day */
+    { "ioc/v1/40/xa-16700/desk/d1/status", "\"2025-06-30T23:59:00+07:00\"", G_GINT64_CONSTANT (1751400000000000), IOC_REJECT_NONE },
+    { "ioc/v1/40/xa-16700/desk/d1/status", "\"2025-07-01T00:00:00+07:00\"", G_GINT64_CONSTANT (1751400000000000), IOC_REJECT_UNKNOWN_UNIT },
     { "ioc/v1/40/xa-99999/desk/d1/status", "\"2025-07-01T00:00:00+07:00\"", G_GINT64_CONSTANT (1751400000000000), IOC_REJECT_UNKNOWN_UNIT },
     { "ioc/v1/42/xa-16681/desk/d1/status", "\"2025-07-01T00:00:00+07:00\"", G_GINT64_CONSTANT (1751400000000000), IOC_REJECT_WRONG_PROVINCE },
     /* 5 minutes ahead is fine, a microsecond more is not */
@@ -585,7 +591,7 @@ test_validate (void)
     { "ioc/v1/40/xa-16681/desk/d1/status", "1751303100001", G_GINT64_CONSTANT (1751302800000000), IOC_REJECT_FUTURE_TS },
     /* state: looked up at the hub's clock */
     { "ioc/v1/40/xa-16663/kiosk/k1/state", NULL, G_GINT64_CONSTANT (1751302799000000), IOC_REJECT_NONE },
-    { "ioc/v1/40/xa-16663/kiosk/k1/state", NULL, G_GINT64_CONSTANT (1751302800000000), IOC_REJECT_UNKNOWN_UNIT },
+    { "ioc/v1/40/xa-16663/kiosk/k1/state", NULL, G_GINT64_CONSTANT (1751302800000000), IOC_REJECT_NONE, "xa-16681" },
   };
   g_autoptr (IocUnitRegistry) reg = registry ();
   g_autoptr (IocDecoder) dec = ioc_decoder_new ();
@@ -597,10 +603,17 @@ test_validate (void)
       const IocRecord *crec = decode_ok (dec, cases[i].topic, p);
       IocRecord *rec = (IocRecord *) crec;
       const gchar *detail = NULL;
-      IocReject r = ioc_validate (rec, "40", reg, cases[i].now_us, &detail);
+      const IocUnit *unit = NULL;
+      gboolean remapped = TRUE;
+      IocReject r = ioc_validate_unit (rec, "40", reg, cases[i].now_us, &unit, &remapped, &detail);
 
       g_test_message ("case %u", i);
       g_assert_cmpint (r, ==, cases[i].want);
+      g_assert_cmpint (remapped, ==, cases[i].want_remapped_to != NULL);
+      if (cases[i].want_remapped_to != NULL)
+        g_assert_cmpstr (unit->code, ==, cases[i].want_remapped_to);
+      if (r == IOC_REJECT_NONE && cases[i].want_remapped_to == NULL)
+        g_assert_cmpstr (unit->code, ==, rec->unit);
       if (r != IOC_REJECT_NONE)
         g_assert_nonnull (detail);
       if (cases[i].ts == NULL)

@@ -213,6 +213,64 @@ test_seq_jump (Fixture *fx, gconstpointer data)
   g_assert_cmpint (ioc_dedup_missing_total (fx->view->dedup), ==, 999999);
 }
 
+/* SPEC §2: an event under a code retired by the 2025 merge, dated after it,
+ * counts under the successor; a retired code without one is dead-lettered. */
+static void
+test_retired_unit (Fixture *fx, gconstpointer data)
+{
+  Counts c0 = counts ();
+  send (fx, "ioc/v1/40/xa-16663/portal/dvc-1/event",
+        "{\"v\":1,\"seq\":1,\"ts\":\"2026-11-22T07:00:00+07:00\",\"type\":\"dossier\",\"dossier\":\"H40-1\","
+        "\"procedure\":\"1.001\",\"state\":2,\"channel\":2,\"received_at\":\"2026-11-22T07:00:00+07:00\"}");
+  send (fx, "ioc/v1/40/xa-16700/portal/dvc-1/event",
+        "{\"v\":1,\"seq\":2,\"ts\":\"2026-11-22T07:00:00+07:00\",\"type\":\"dossier\",\"dossier\":\"H40-2\","
+        "\"procedure\":\"1.001\",\"state\":2,\"channel\":2,\"received_at\":\"2026-11-22T07:00:00+07:00\"}");
+  Counts c1 = counts ();
+  g_assert_cmpint (c1.accepted - c0.accepted, ==, 1);
+  g_assert_cmpint (c1.remapped - c0.remapped, ==, 1);
+  g_assert_cmpint (dead (fx, "unknown_unit"), ==, 1);
+  IocDossierInfo info;
+  g_assert_true (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-1", &info));
+  g_assert_cmpstr (info.unit, ==, "xa-16681");
+  g_assert_false (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-2", &info));
+}
+
+static void
+send_dossier (Fixture *fx, gint64 seq, const gchar *id, gint state, const gchar *ts)
+{
+  g_autofree gchar *p = g_strdup_printf ("{\"v\":1,\"seq\":%" G_GINT64_FORMAT ",\"ts\":\"%s\",\"type\":\"dossier\","
+                                         "\"dossier\":\"%s\",\"procedure\":\"1.001\",\"state\":%d,\"channel\":1,"
+                                         "\"received_at\":\"2026-11-20T09:00:00+07:00\"}",
+                                         seq, ts, id, state);
+  send (fx, "ioc/v1/40/xa-16681/portal/dvc-2/event", p);
+}
+
+/* A completed dossier (state 10) sent back to an earlier state with a later
+ * ts is dead-lettered and stays completed; arriving out of order is fine. */
+static void
+test_dossier_transition (Fixture *fx, gconstpointer data)
+{
+  IocDossierInfo info;
+  send_dossier (fx, 1, "H40-7", 4, "2026-11-21T09:00:00+07:00");
+  send_dossier (fx, 2, "H40-7", 10, "2026-11-21T15:00:00+07:00");
+  send_dossier (fx, 3, "H40-7", 4, "2026-11-22T07:00:00+07:00");
+  g_assert_cmpint (dead (fx, "transition"), ==, 1);
+  g_assert_true (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-7", &info));
+  g_assert_cmpint (info.state, ==, 10);
+  g_assert_false (info.is_open);
+  /* The same dossier's result again, later: not a transition back. */
+  send_dossier (fx, 4, "H40-7", 10, "2026-11-22T07:30:00+07:00");
+  g_assert_cmpint (dead (fx, "transition"), ==, 1);
+
+  /* Out of order: the result first, the earlier processing step late. */
+  send_dossier (fx, 5, "H40-8", 10, "2026-11-21T15:00:00+07:00");
+  send_dossier (fx, 6, "H40-8", 4, "2026-11-21T09:00:00+07:00");
+  g_assert_cmpint (dead (fx, "transition"), ==, 1);
+  g_assert_true (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-8", &info));
+  g_assert_cmpint (info.state, ==, 10);
+  g_assert_false (info.is_open);
+}
+
 /* Every numeric field has a plausible range (docs/CONNECTORS.md); a wait of
  * 1e308 s once made the day's median wait 115 days. */
 static void
@@ -261,6 +319,8 @@ main (int argc, char **argv)
   ADD ("/ioc/ingest-edges/seq/restart-without-epoch-is-reset", test_restart_without_epoch);
   ADD ("/ioc/ingest-edges/seq/restart-with-epoch-is-reset", test_restart_with_epoch);
   ADD ("/ioc/ingest-edges/seq/jump-dead-lettered", test_seq_jump);
+  ADD ("/ioc/ingest-edges/units/retired-code-remapped", test_retired_unit);
+  ADD ("/ioc/ingest-edges/dossier/completed-stays-completed", test_dossier_transition);
   ADD ("/ioc/ingest-edges/values/out-of-range", test_ranges);
   return g_test_run ();
 }
