@@ -287,8 +287,43 @@ hex4 (const guint8 *p, const guint8 *end, guint *out)
   return TRUE;
 }
 
-/* self->p is at the opening quote; leaves it after the closing one. */
-/* Strings with escapes, and every malformed string. */
+/* One escape: p is at its backslash.  Returns the byte after it, or NULL
+ * after fail(). */
+static const guint8 *
+scan_escape (IocJsonScanner *self, const guint8 *p)
+{
+  const guint8 *end = self->end;
+  guint cp, lo;
+
+  self->p = p;
+  if (p + 1 >= end)
+    return fail (self, IOC_JSON_ERR_SYNTAX, "unterminated string"), NULL;
+  switch (p[1])
+    {
+    case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
+      return p + 2;
+    case 'u':
+      if (!hex4 (p + 2, end, &cp))
+        return fail (self, IOC_JSON_ERR_SYNTAX, "bad \\u escape"), NULL;
+      p += 6;
+      self->p = p;
+      if (cp >= 0xDC00 && cp <= 0xDFFF)
+        return fail (self, IOC_JSON_ERR_UTF8, "lone low surrogate \\u%04X in a string", cp), NULL;
+      if (cp >= 0xD800 && cp <= 0xDBFF)
+        {
+          if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4 (p + 2, end, &lo) || lo < 0xDC00 ||
+              lo > 0xDFFF)
+            return fail (self, IOC_JSON_ERR_UTF8, "lone high surrogate \\u%04X in a string", cp), NULL;
+          p += 6;
+        }
+      return p;
+    default:
+      return fail (self, IOC_JSON_ERR_SYNTAX, "bad escape in a string"), NULL;
+    }
+}
+
+/* self->p is at the opening quote; leaves it after the closing one.
+ * Strings with escapes or non-ASCII bytes, and every malformed string. */
 static G_NO_INLINE gboolean
 scan_string_slow (IocJsonScanner *self, IocJsonVal *v)
 {
@@ -326,51 +361,9 @@ scan_string_slow (IocJsonScanner *self, IocJsonVal *v)
           fail (self, IOC_JSON_ERR_SYNTAX, "control character 0x%02x in a string", *p);
           return FALSE;
         }
-      /* backslash */
       has_escape = TRUE;
-      if (p + 1 >= end)
-        {
-          self->p = p;
-          fail (self, IOC_JSON_ERR_SYNTAX, "unterminated string");
-          return FALSE;
-        }
-      switch (p[1])
-        {
-        case '"': case '\\': case '/': case 'b': case 'f': case 'n': case 'r': case 't':
-          p += 2;
-          break;
-        case 'u':
-          {
-            guint cp, lo;
-            if (!hex4 (p + 2, end, &cp))
-              {
-                self->p = p;
-                fail (self, IOC_JSON_ERR_SYNTAX, "bad \\u escape");
-                return FALSE;
-              }
-            p += 6;
-            if (cp >= 0xDC00 && cp <= 0xDFFF)
-              {
-                fail (self, IOC_JSON_ERR_UTF8, "lone low surrogate \\u%04X in a string", cp);
-                return FALSE;
-              }
-            if (cp >= 0xD800 && cp <= 0xDBFF)
-              {
-                if (end - p < 6 || p[0] != '\\' || p[1] != 'u' || !hex4 (p + 2, end, &lo) ||
-                    lo < 0xDC00 || lo > 0xDFFF)
-                  {
-                    fail (self, IOC_JSON_ERR_UTF8, "lone high surrogate \\u%04X in a string", cp);
-                    return FALSE;
-                  }
-                p += 6;
-              }
-            break;
-          }
-        default:
-          self->p = p;
-          fail (self, IOC_JSON_ERR_SYNTAX, "bad escape in a string");
-          return FALSE;
-        }
+      if ((p = scan_escape (self, p)) == NULL)
+        return FALSE;
     }
   v->end = p;
   v->type = IOC_JSON_STRING;
