@@ -59,6 +59,8 @@ ioc_topic_is_device_id (const gchar *s, gsize len)
   return is_id (s, len, IOC_MAX_DEVICE_LEN, C_DEVICE);
 }
 
+/* s has passed the C_UNIT class test, so it holds no NUL: a name's own NUL
+ * ends the comparison. */
 static gboolean
 match_name (const gchar *const *names, guint n, IocSlice s, guint *out)
 {
@@ -70,7 +72,7 @@ match_name (const gchar *const *names, guint n, IocSlice s, guint *out)
       /* Byte by byte: the names are short, a call to memcmp costs more. */
       const gchar *name = names[i];
       gsize j = 0;
-      while (j < s.len && name[j] != '\0' && name[j] == s.p[j])
+      while (j < s.len && name[j] == s.p[j])
         j++;
       if (j == s.len && name[j] == '\0')
         {
@@ -127,12 +129,13 @@ ioc_topic_parse (const gchar *topic, gsize len, IocTopic *out)
     return IOC_REJECT_BAD_TOPIC;
   if (seg[3].len == 0 || seg[3].len > IOC_MAX_DEVICE_LEN || !(cls[3] & C_DEVICE))
     return IOC_REJECT_BAD_TOPIC;
-  if (!match_name (ioc_msg_type_names, IOC_MSG_COUNT, seg[4], &id))
+  /* Kind and type names are [a-z]: a byte outside [a-z0-9-] never matches. */
+  if (!(cls[4] & C_UNIT) || !match_name (ioc_msg_type_names, IOC_MSG_COUNT, seg[4], &id))
     return IOC_REJECT_BAD_TOPIC;
   out->type_id = (IocMsgType) id;
   /* Only a topic that is right in every other part is an unknown kind:
    * that is the reason a new connector type will hit. */
-  if (!match_name (ioc_kind_names, IOC_KIND_COUNT, seg[2], &id))
+  if (!(cls[2] & C_UNIT) || !match_name (ioc_kind_names, IOC_KIND_COUNT, seg[2], &id))
     return IOC_REJECT_UNKNOWN_KIND;
   out->kind_id = (IocKind) id;
   return IOC_REJECT_NONE;
