@@ -6,9 +6,10 @@
 #include <locale.h>
 #include <stdlib.h>
 
-#include "alerts/alert-attach.h"
+#include "alerts/alerts.h"
 #include "api/api-history.h"
 #include "api/api-v1.h"
+#include "api/prom-metrics.h"
 #include "alerts/alert-test.h"
 #include "federation/federation.h"
 #include "hub.h"
@@ -40,6 +41,8 @@ reload_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* Long on purpose: the daemon's life from options to exit, in order:
+ * --version, --test-rules, --check, then build, attach, run, stop. */
 int
 main (int argc, char **argv)
 {
@@ -113,6 +116,7 @@ main (int argc, char **argv)
   g_autoptr (IocHub) hub = ioc_hub_new (config, NULL, &error);
   if (hub != NULL)
     {
+      ioc_prom_metrics_register (ioc_hub_http_server (hub));
       /* The alert routes (ack, silence) are added after the API's, so
        * they take /api/v1/alerts; the wall rail gets the same alerts
        * through the live feed. */

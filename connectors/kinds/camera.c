@@ -20,12 +20,14 @@
  * The probes themselves (RTSP, HTTP snapshot, the NVR's JSON) are
  * lib/rtsp-client; this file holds the kind: config, debounce, events.
  *
- * Threads: probes block, so one round runs in a GTask worker thread on a
- * private copy of the camera list; results come back to the main loop, which
- * owns all state. */
+ * Threads: probes block, so one round runs on a worker thread of its own
+ * (ioc_handoff_run_in_thread) on a private copy of the camera list; results
+ * come back to the main loop, which owns all state, through the kind's
+ * IocHandoff.  Freeing the kind cancels a round and drops its result. */
 #include <gio/gio.h>
 #include <string.h>
 
+#include "io/handoff.h"
 #include "kinds/kinds.h"
 #include "lib/rtsp-client.h"
 #include "protocol/ioc-error.h"
@@ -73,6 +75,7 @@ typedef struct
   guint online_after;
   IocConnector *conn;
   GCancellable *cancel;
+  IocHandoff *handoff; /* probe rounds → main loop */
   gboolean probing;
   /* NVR status endpoint and its field names ("" = the NVR has no such field) */
   gchar *nvr_url;
@@ -128,6 +131,11 @@ camera_free (gpointer state)
       g_cancellable_cancel (st->cancel);
       g_object_unref (st->cancel);
     }
+  if (st->handoff)
+    {
+      ioc_handoff_close (st->handoff); /* a round still running ends unheard */
+      ioc_handoff_unref (st->handoff);
+    }
   g_ptr_array_unref (st->cams);
   g_free (st->nvr_url);
   g_free (st->nvr_items);
@@ -148,6 +156,8 @@ url_ok (const gchar *url, const gchar *scheme)
   return uri && g_strcmp0 (g_uri_get_scheme (uri), scheme) == 0 && g_uri_get_host (uri);
 }
 
+/* Long on purpose: the [camera] keys in the order docs/CONNECTORS.md lists
+ * them, then each camera's, each refused where it is read. */
 static gboolean
 camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **error)
 {
@@ -404,23 +414,28 @@ nvr_read_free (NvrRead *nr)
 
 typedef struct
 {
+  CameraState *st; /* main loop only; valid when the round's end runs */
+  GCancellable *cancel;
   GPtrArray *probes;
   NvrRead *nvr; /* NULL: no NVR configured */
   guint timeout_s;
 } Round;
 
 static void
-round_free (Round *r)
+round_free (gpointer data)
 {
+  Round *r = data;
+  g_object_unref (r->cancel);
   g_ptr_array_unref (r->probes);
   nvr_read_free (r->nvr);
   g_free (r);
 }
 
 static void
-probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
+probe_thread (gpointer data)
 {
   Round *round = data;
+  GCancellable *cancel = round->cancel;
   GPtrArray *probes = round->probes;
   if (round->nvr)
     {
@@ -448,7 +463,6 @@ probe_thread (GTask *task, gpointer source, gpointer data, GCancellable *cancel)
       if (!p->ok)
         p->error = g_strdup (error ? error->message : "probe failed");
     }
-  g_task_return_boolean (task, TRUE);
 }
 
 /* ---- main loop: debounce and publish ---- */
@@ -487,15 +501,11 @@ nvr_update (CameraState *st, Cam *c, const NvrChan *now)
 }
 
 static void
-probe_done (GObject *source, GAsyncResult *res, gpointer data)
+probe_done (gpointer data)
 {
-  GTask *task = G_TASK (res);
-  Round *round = g_task_get_task_data (task);
+  Round *round = data;
   GPtrArray *probes = round->probes;
-  GCancellable *cancel = g_task_get_cancellable (task);
-  if (g_cancellable_is_cancelled (cancel))
-    return; /* the state is gone */
-  CameraState *st = data;
+  CameraState *st = round->st;
   st->probing = FALSE;
   gboolean changed = FALSE;
   if (round->nvr && !round->nvr->ok)
@@ -557,6 +567,8 @@ camera_poll (IocConnector *conn, gpointer state)
   if (st->probing)
     return; /* a slow round is not piled on */
   Round *round = g_new0 (Round, 1);
+  round->st = st;
+  round->cancel = g_object_ref (st->cancel);
   round->probes = g_ptr_array_new_with_free_func ((GDestroyNotify) probe_free);
   round->timeout_s = (guint) MAX (1, st->timeout_us / G_TIME_SPAN_SECOND);
   for (guint i = 0; i < st->cams->len; i++)
@@ -583,10 +595,11 @@ camera_poll (IocConnector *conn, gpointer state)
       nr->bitrate = g_strdup (st->nvr_bitrate);
       round->nvr = nr;
     }
-  g_autoptr (GTask) task = g_task_new (NULL, st->cancel, probe_done, st);
-  g_task_set_task_data (task, round, (GDestroyNotify) round_free);
-  st->probing = TRUE;
-  g_task_run_in_thread (task, probe_thread);
+  g_autoptr (GError) error = NULL;
+  st->probing = ioc_handoff_run_in_thread (st->handoff, "ioc-camera-probe", probe_thread, probe_done, round,
+                                           round_free, &error);
+  if (!st->probing)
+    g_warning ("camera: cannot start a probe round: %s", error->message);
 }
 
 static gboolean
@@ -595,6 +608,7 @@ camera_start (IocConnector *conn, gpointer state, GError **error)
   CameraState *st = state;
   st->conn = conn;
   st->cancel = g_cancellable_new ();
+  st->handoff = ioc_handoff_new ();
   return TRUE;
 }
 

@@ -79,6 +79,8 @@ tls_file (IocKeyFile *kf, const gchar *key, gchar **out, GError **error)
   return TRUE;
 }
 
+/* Long on purpose: the [connector] and [mqtt] keys in file order, each
+ * refused where it is read (see docs/CONNECTORS.md). */
 static IocConnectorConfig *
 finish (IocKeyFile *kf, GError **error)
 {

@@ -123,6 +123,8 @@ parse_listen (const gchar *listen, guint *port)
   return TRUE;
 }
 
+/* Long on purpose: the keys of the [<kind>] group in the order
+ * docs/CONNECTORS.md lists them, each refused where it is read. */
 static IocEventSource *
 configure (const IocConnectorConfig *cfg, IocKeyFile *kf, const gchar *group,
            gboolean intake, const gchar *const *own_keys, GError **error)

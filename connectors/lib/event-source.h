@@ -1,4 +1,4 @@
-/* event-source.h — the two ways a source system hands events over (issue 4):
+/* event-source.h — the two ways a source system hands events over:
  * an HTTP endpoint polled with a cursor, and an HTTP webhook the source
  * POSTs to; plus the config-driven mapping of source JSON to SPEC fields, so
  * a new vendor needs a config, not code.  desk, kiosk and portal are thin

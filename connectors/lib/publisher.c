@@ -1,9 +1,9 @@
 /* publisher.c — MQTTAsync for a connector (see publisher.h).
  *
  * Threads: Paho runs its callbacks on its own threads.  They never touch the
- * publisher: they post a small event to the main context, holding a ref on a
- * Link whose `pub` the main loop clears on free, so an event that arrives
- * after free is dropped.  Per-send contexts are tracked under a mutex so that
+ * publisher: they post a small event to the main context through the
+ * publisher's IocHandoff, holding a reference on it; free closes it, so an
+ * event that arrives after free is dropped.  Per-send contexts are tracked under a mutex so that
  * those Paho never answers (destroy with sends in flight) are still freed.
  *
  * Session: clean.  The connector subscribes to one topic, its config topic,
@@ -16,18 +16,14 @@
 #include <MQTTAsync.h>
 #include <string.h>
 
+#include "io/handoff.h"
 #include "protocol/ioc-backoff.h"
 #include "protocol/ioc-error.h"
 
 typedef struct
 {
-  gint ref;
-  IocPublisher *pub; /* main loop only; NULL once freed */
-} Link;
-
-typedef struct
-{
-  Link *link;
+  IocHandoff *handoff; /* a reference */
+  IocPublisher *pub;   /* read only when the hand-off runs the event */
   gint64 seq; /* 0: the state message */
   guint gen;
 } SendCtx;
@@ -44,7 +40,7 @@ typedef enum
 
 typedef struct
 {
-  Link *link;
+  IocPublisher *pub; /* valid when the event runs: the hand-off is closed before free */
   EvKind kind;
   gint64 seq;
   guint gen;
@@ -59,9 +55,8 @@ struct _IocPublisher
   IocPublisherOptions opts; /* strings owned */
   IocPublisherFuncs funcs;
   gpointer user_data;
-  GMainContext *ctx;
   MQTTAsync handle;
-  Link *link;
+  IocHandoff *handoff; /* Paho threads → main loop */
   IocBackoff backoff;
   guint reconnect_source;
   gboolean connected;
@@ -73,25 +68,10 @@ struct _IocPublisher
   struct ConnCtx_ *conn_ctx; /* Paho's context for connect/lost callbacks */
 };
 
-static Link *
-link_ref (Link *l)
-{
-  g_atomic_int_inc (&l->ref);
-  return l;
-}
-
-static void
-link_unref (Link *l)
-{
-  if (g_atomic_int_dec_and_test (&l->ref))
-    g_free (l);
-}
-
 static void
 event_free (gpointer data)
 {
   Event *ev = data;
-  link_unref (ev->link);
   g_free (ev->detail);
   g_clear_pointer (&ev->payload, g_bytes_unref);
   g_free (ev);
@@ -140,13 +120,11 @@ subscribe_now (IocPublisher *self)
                MQTTAsync_strerror (rc));
 }
 
-static gboolean
+static void
 dispatch_cb (gpointer data)
 {
   Event *ev = data;
-  IocPublisher *self = ev->link->pub;
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
+  IocPublisher *self = ev->pub;
   switch (ev->kind)
     {
     case EV_CONNECTED:
@@ -189,35 +167,34 @@ dispatch_cb (gpointer data)
         self->funcs.message (self->user_data, ev->detail, ev->payload, ev->retained);
       break;
     }
-  return G_SOURCE_REMOVE;
 }
 
 /* Any Paho thread. */
 static void
-post (Link *link, EvKind kind, gint64 seq, guint gen, gboolean ok, const gchar *detail,
-      GMainContext *ctx)
+post (IocHandoff *handoff, IocPublisher *pub, EvKind kind, gint64 seq, guint gen, gboolean ok,
+      const gchar *detail)
 {
   Event *ev = g_new0 (Event, 1);
-  ev->link = link_ref (link);
+  ev->pub = pub;
   ev->kind = kind;
   ev->seq = seq;
   ev->gen = gen;
   ev->ok = ok;
   ev->detail = g_strdup (detail);
-  g_main_context_invoke_full (ctx, G_PRIORITY_DEFAULT, dispatch_cb, ev, event_free);
+  ioc_handoff_call (handoff, dispatch_cb, ev, event_free);
 }
 
 typedef struct ConnCtx_
 {
-  Link *link;
-  GMainContext *ctx;
+  IocHandoff *handoff; /* a reference */
+  IocPublisher *pub;
 } ConnCtx;
 
 static void
 on_connect_success (void *context, MQTTAsync_successData *response)
 {
   ConnCtx *c = context;
-  post (c->link, EV_CONNECTED, 0, 0, TRUE, NULL, c->ctx);
+  post (c->handoff, c->pub, EV_CONNECTED, 0, 0, TRUE, NULL);
 }
 
 static void
@@ -226,7 +203,7 @@ on_connect_failure (void *context, MQTTAsync_failureData *response)
   ConnCtx *c = context;
   g_autofree gchar *detail = g_strdup_printf ("code %d %s", response ? response->code : 0,
                                               response && response->message ? response->message : "");
-  post (c->link, EV_CONNECT_FAILED, 0, 0, FALSE, detail, c->ctx);
+  post (c->handoff, c->pub, EV_CONNECT_FAILED, 0, 0, FALSE, detail);
 }
 
 /* Paho thread: OpenSSL's own words for a failed handshake ("certificate
@@ -238,7 +215,7 @@ on_tls_error (const char *str, size_t len, void *context)
   g_autofree gchar *text = g_strndup (str, len);
   g_strchomp (text);
   g_autofree gchar *detail = g_strdup_printf ("TLS: %s", text);
-  post (c->link, EV_TLS_ERROR, 0, 0, FALSE, detail, c->ctx);
+  post (c->handoff, c->pub, EV_TLS_ERROR, 0, 0, FALSE, detail);
   return 0;
 }
 
@@ -246,7 +223,7 @@ static void
 on_connection_lost (void *context, char *cause)
 {
   ConnCtx *c = context;
-  post (c->link, EV_LOST, 0, 0, FALSE, cause, c->ctx);
+  post (c->handoff, c->pub, EV_LOST, 0, 0, FALSE, cause);
 }
 
 static int
@@ -254,12 +231,12 @@ on_message_arrived (void *context, char *topic, int topic_len, MQTTAsync_message
 {
   ConnCtx *c = context;
   Event *ev = g_new0 (Event, 1);
-  ev->link = link_ref (c->link);
+  ev->pub = c->pub;
   ev->kind = EV_MESSAGE;
   ev->retained = message->retained != 0;
   ev->detail = topic_len > 0 ? g_strndup (topic, (gsize) topic_len) : g_strdup (topic);
   ev->payload = g_bytes_new (message->payload, (gsize) MAX (0, message->payloadlen));
-  g_main_context_invoke_full (c->ctx, G_PRIORITY_DEFAULT, dispatch_cb, ev, event_free);
+  ioc_handoff_call (c->handoff, dispatch_cb, ev, event_free);
   MQTTAsync_freeMessage (&message);
   MQTTAsync_free (topic);
   return 1;
@@ -270,20 +247,18 @@ on_message_arrived (void *context, char *topic, int topic_len, MQTTAsync_message
  * a context found here is answered exactly once; one missing was already
  * freed by ioc_publisher_free. */
 static GMutex sends_registry_lock;
-static GHashTable *sends_registry; /* SendCtx* → GMainContext* (borrowed) */
+static GHashTable *sends_registry; /* SendCtx* → its IocHandoff* (borrowed) */
 
 static void
 on_send_done (SendCtx *s, gboolean ok)
 {
   g_mutex_lock (&sends_registry_lock);
-  GMainContext *ctx = sends_registry ? g_hash_table_lookup (sends_registry, s) : NULL;
-  if (ctx)
-    g_hash_table_remove (sends_registry, s);
+  gboolean mine = sends_registry != NULL && g_hash_table_remove (sends_registry, s);
   g_mutex_unlock (&sends_registry_lock);
-  if (ctx == NULL)
+  if (!mine)
     return; /* freed by ioc_publisher_free */
-  post (s->link, EV_DONE, s->seq, s->gen, ok, NULL, ctx);
-  link_unref (s->link);
+  post (s->handoff, s->pub, EV_DONE, s->seq, s->gen, ok, NULL);
+  ioc_handoff_unref (s->handoff);
   g_free (s);
 }
 
@@ -328,10 +303,7 @@ ioc_publisher_new (const IocPublisherOptions *opts, const IocPublisherFuncs *fun
     self->opts.max_inflight = 64;
   self->funcs = *funcs;
   self->user_data = user_data;
-  self->ctx = g_main_context_ref_thread_default ();
-  self->link = g_new0 (Link, 1);
-  self->link->ref = 1;
-  self->link->pub = self;
+  self->handoff = ioc_handoff_new ();
   ioc_backoff_init (&self->backoff, 200 * G_TIME_SPAN_MILLISECOND, 10 * G_TIME_SPAN_SECOND);
 
   g_mutex_lock (&sends_registry_lock);
@@ -352,8 +324,8 @@ ioc_publisher_new (const IocPublisherOptions *opts, const IocPublisherFuncs *fun
       return NULL;
     }
   self->conn_ctx = g_new0 (ConnCtx, 1);
-  self->conn_ctx->link = link_ref (self->link);
-  self->conn_ctx->ctx = self->ctx;
+  self->conn_ctx->handoff = ioc_handoff_ref (self->handoff);
+  self->conn_ctx->pub = self;
   MQTTAsync_setCallbacks (self->handle, self->conn_ctx, on_connection_lost, on_message_arrived,
                           NULL);
   return self;
@@ -428,11 +400,12 @@ ioc_publisher_send (IocPublisher *self, const gchar *topic, const void *payload,
   if (!self->connected || self->stopping)
     return FALSE;
   SendCtx *s = g_new0 (SendCtx, 1);
-  s->link = link_ref (self->link);
+  s->handoff = ioc_handoff_ref (self->handoff);
+  s->pub = self;
   s->seq = seq;
   s->gen = self->gen;
   g_mutex_lock (&sends_registry_lock);
-  g_hash_table_insert (sends_registry, s, self->ctx);
+  g_hash_table_insert (sends_registry, s, self->handoff);
   g_mutex_unlock (&sends_registry_lock);
 
   MQTTAsync_message msg = MQTTAsync_message_initializer;
@@ -452,7 +425,7 @@ ioc_publisher_send (IocPublisher *self, const gchar *topic, const void *payload,
       g_mutex_unlock (&sends_registry_lock);
       if (mine)
         {
-          link_unref (s->link);
+          ioc_handoff_unref (s->handoff);
           g_free (s);
         }
       return FALSE;
@@ -478,7 +451,7 @@ ioc_publisher_stop (IocPublisher *self, guint timeout_ms)
   MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
   if (MQTTAsync_sendMessage (self->handle, self->opts.state_topic, &msg, &ro) == MQTTASYNC_SUCCESS)
     MQTTAsync_waitForCompletion (self->handle, ro.token, timeout_ms);
-  /* PEERS lesson 8: DISCONNECT only, never UNSUBSCRIBE. */
+  /* DISCONNECT only, never UNSUBSCRIBE: the broker keeps our queue. */
   MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
   dopts.timeout = (int) timeout_ms;
   MQTTAsync_disconnect (self->handle, &dopts);
@@ -504,22 +477,21 @@ ioc_publisher_free (IocPublisher *self)
   while (g_hash_table_iter_next (&it, &key, &value))
     {
       SendCtx *s = key;
-      if (s->link == self->link)
+      if (s->handoff == self->handoff)
         {
           g_hash_table_iter_remove (&it);
-          link_unref (s->link);
+          ioc_handoff_unref (s->handoff);
           g_free (s);
         }
     }
   g_mutex_unlock (&sends_registry_lock);
   if (self->conn_ctx)
     {
-      link_unref (self->conn_ctx->link);
+      ioc_handoff_unref (self->conn_ctx->handoff);
       g_free (self->conn_ctx);
     }
-  self->link->pub = NULL;
-  link_unref (self->link);
-  g_main_context_unref (self->ctx);
+  ioc_handoff_close (self->handoff);
+  ioc_handoff_unref (self->handoff);
   g_free ((gchar *) self->opts.url);
   g_free ((gchar *) self->opts.client_id);
   g_free ((gchar *) self->opts.username);

@@ -55,7 +55,7 @@ guint    ioc_publisher_gen (IocPublisher *self);
 gboolean ioc_publisher_send (IocPublisher *self, const gchar *topic, const void *payload,
                              gsize len, gboolean retained, gint64 seq);
 /* Publishes the retained "offline" state, then DISCONNECT (never
- * UNSUBSCRIBE: PEERS lesson 8), waiting at most timeout_ms. */
+ * UNSUBSCRIBE, which would drop what the broker queued), waiting at most timeout_ms. */
 void     ioc_publisher_stop (IocPublisher *self, guint timeout_ms);
 void     ioc_publisher_free (IocPublisher *self);
 

@@ -957,6 +957,8 @@ load_connection_of (const gchar *topic, guint n)
   return h % n;
 }
 
+/* Long on purpose: a benchmark driver; set-up, the paced loop and the
+ * report stay together so a run can be read as one story. */
 static int
 run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gint seed,
           gint64 count, gdouble late_share, gint window, gint n_conn)
@@ -1101,6 +1103,8 @@ site_free (Site *site)
   g_free (site);
 }
 
+/* Long on purpose: the options and the three modes (MQTT, HTTP posts,
+ * RTSP) of one program, dispatched in order. */
 int
 main (int argc, char **argv)
 {

@@ -8,7 +8,7 @@
  * Each dossier keeps its state history (event time + state, sorted), so that
  * out-of-order and duplicate events give the same result as ordered ones.
  * After every change the dossier's counts are derived again from scratch by
- * the rules of DOMAIN.md "Rules for 2.1" and §3 step 1 (see derive()), and
+ * the rules of indicator 2.1 (docs/DOSSIERS.md; see derive()), and
  * compared with what was already emitted for it: a difference is emitted as
  * a correction (negative delta at the original ts, then the new fact).
  * Deadlines wait in min-heaps keyed by instant, so a sweep touches only the
@@ -444,8 +444,10 @@ due_base (IocDossierTracker *self, const Dossier *d)
   return ioc_procedures_deadline (self->procs, self->cal, d->procedure, d->received_us);
 }
 
-/* DOMAIN.md "Rules for 2.1" and §3 step 1, applied to the sorted history.
- * Pure: depends only on the dossier, the calendar and now. */
+/* The rules of indicator 2.1 (docs/DOSSIERS.md), applied to the sorted history.
+ * Pure: depends only on the dossier, the calendar and now.
+ * Long on purpose: the rules read top to bottom as docs/DOSSIERS.md
+ * states them; split, they would have to pass the half-derived state around. */
 static void
 derive (IocDossierTracker *self, const Dossier *d, gint64 now_us, Derived *out)
 {
@@ -1206,6 +1208,8 @@ corrupt (GError **error, const gchar *what)
   return FALSE;
 }
 
+/* Long on purpose: the section is read in the order ioc_dossier_tracker_save
+ * wrote it, field by field, so the two can be compared side by side. */
 gboolean
 ioc_dossier_tracker_load (IocDossierTracker *self, const guint8 *data, gsize len, GError **error)
 {

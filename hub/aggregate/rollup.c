@@ -15,8 +15,8 @@
  * their last emission): tick() takes the minutes that have closed
  * (end + lateness <= now), sorts their windows and emits them.  A window
  * that took a fact after it was emitted is pending again and is emitted
- * again, complete, with the same timestamp (PEERS lesson 6: late data must
- * not be lost; InfluxDB overwrites the point idempotently).  Windows stay
+ * again, complete, with the same timestamp (late data must not be lost;
+ * InfluxDB overwrites the point idempotently).  Windows stay
  * for `horizon` to absorb late facts, then are dropped. */
 #include "aggregate/rollup.h"
 

@@ -9,27 +9,32 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "api/api-reply.h"
 #include "api/auth.h"
 #include "protocol/ioc-keyfile.h"
 #include "protocol/ioc-time.h"
 
+/* Indented JSON, errors too: operators read these routes with curl. */
 static void
 reply_json (SoupServerMessage *msg, guint status, JsonNode *node)
 {
-  g_autofree gchar *body = json_to_string (node, TRUE);
-  ioc_http_reply (msg, status, "application/json", body, strlen (body));
+  ioc_api_reply_json_pretty (msg, status, node);
 }
 
 static void
 reply_error (SoupServerMessage *msg, guint status, const gchar *text)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_add_string_value (b, text);
-  json_builder_end_object (b);
-  g_autoptr (JsonNode) n = json_builder_get_root (b);
-  reply_json (msg, status, n);
+  g_autoptr (JsonNode) n = ioc_api_error_node (text);
+  ioc_api_reply_json_pretty (msg, status, n);
+}
+
+static const gchar *
+member_str (JsonObject *o, const gchar *name)
+{
+  JsonNode *n = json_object_get_member (o, name);
+  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (n);
 }
 
 /* The request body as a JSON object, or NULL (reply sent). */
@@ -51,14 +56,28 @@ body_object (SoupServerMessage *msg, JsonParser *parser)
   return json_node_get_object (json_parser_get_root (parser));
 }
 
-static const gchar *
-member_str (JsonObject *o, const gchar *name)
+
+/* A write: an operator's token, and a body that is a JSON object with the
+ * operator's name in "by" (the token proves the right to write, "by" says
+ * who did).  NULL with the reply sent otherwise. */
+static JsonObject *
+operator_body (SoupServerMessage *msg, GHashTable *query, const IocHubConfig *config, JsonParser *parser,
+               const gchar **by)
 {
-  JsonNode *n = json_object_get_member (o, name);
-  if (n == NULL || !JSON_NODE_HOLDS_VALUE (n) || json_node_get_value_type (n) != G_TYPE_STRING)
+  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_OPERATE))
     return NULL;
-  return json_node_get_string (n);
+  JsonObject *o = body_object (msg, parser);
+  if (o == NULL)
+    return NULL;
+  *by = member_str (o, "by");
+  if (*by == NULL || **by == '\0')
+    {
+      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "by: expected the operator's name");
+      return NULL;
+    }
+  return o;
 }
+
 
 static void
 alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
@@ -95,18 +114,11 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
       reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "POST only");
       return;
     }
-  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_OPERATE))
-    return;
   g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *o = body_object (msg, parser);
+  const gchar *by = NULL;
+  JsonObject *o = operator_body (msg, query, config, parser, &by);
   if (o == NULL)
     return;
-  const gchar *by = member_str (o, "by");
-  if (by == NULL || *by == '\0')
-    {
-      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "by: expected the operator's name");
-      return;
-    }
   g_autoptr (GError) error = NULL;
   if (!ioc_alert_engine_ack (api->engine, parts[0], by, member_str (o, "note"), api->now (api->data),
                              &error))
@@ -156,23 +168,16 @@ silences_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHash
       reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET or POST /api/v1/silences, DELETE /api/v1/silences/{id}");
       return;
     }
-  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_OPERATE))
-    return;
   g_autoptr (JsonParser) parser = json_parser_new ();
-  JsonObject *o = body_object (msg, parser);
+  const gchar *by = NULL;
+  JsonObject *o = operator_body (msg, query, config, parser, &by);
   if (o == NULL)
     return;
-  const gchar *by = member_str (o, "by");
   const gchar *rule = member_str (o, "rule");
   const gchar *scope = member_str (o, "scope");
   const gchar *duration = member_str (o, "duration");
   const gchar *expires_at = member_str (o, "expires_at");
   gint64 expires = 0, d = 0;
-  if (by == NULL || *by == '\0')
-    {
-      reply_error (msg, SOUP_STATUS_BAD_REQUEST, "by: expected the operator's name");
-      return;
-    }
   if (rule == NULL && scope == NULL)
     {
       reply_error (msg, SOUP_STATUS_BAD_REQUEST, "rule, scope: expected at least one matcher (glob)");

@@ -1,4 +1,4 @@
-/* alert-api.h — the alert routes of the hub's HTTP API (issue 6):
+/* alert-api.h — the alert routes of the hub's HTTP API:
  *
  *   GET  /api/v1/alerts[?all=1]        active alerts (all=1: with recent resolved), stale units
  *   POST /api/v1/alerts/{id}/ack       {"by": "…", "note": "…"}           operator token

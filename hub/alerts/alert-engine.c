@@ -1,144 +1,30 @@
-/* alert-engine.c — rule evaluation and the alert lifecycle (issue 6).
+/* alert-engine.c — the alert engine's construction, its inputs and one
+ * evaluation round (see alert-engine.h; the pieces it is made of are listed
+ * in alert-engine-private.h).
  *
- * Where it sits: after the aggregates.  alert-attach.c pushes, once per hub
- * tick, each unit's dossier counts for today (from the dossier tracker), the
+ * Where it sits: after the aggregates.  alerts.c pushes, once per hub tick,
+ * each unit's dossier counts for today (from the dossier tracker), the
  * connectors' last-seen times (device health, dedup) and indicator values
- * (minute points), then calls ioc_alert_engine_evaluate().  Notifications go
- * out through one callback (alert-notify.c publishes and pages).
+ * (minute points), then calls ioc_alert_engine_evaluate().  Notifications
+ * go out through one callback (alert-notify.c publishes and pages).
  *
- * How: each rule enumerates the scopes (units, connectors, …) for which its
- * condition holds, fails, or is unknown (no data, stale, outside working
- * hours: the instance is then left as it is).  One lifecycle function then
- * moves the (rule, scope) instance: pending after the condition first holds,
- * firing after `for`, resolved once it has failed for `keep_firing_for`.  A
- * resolved alert is finished; the next occurrence gets a new id.  State
- * changes are counted per (rule, scope) for flap detection.  Baselines come
- * from the day and hour counts this engine itself keeps, which persist.
+ * A round: the history rolls the hour and closes finished days
+ * (alert-history.c); each rule's evaluator says for which scopes its
+ * condition holds, fails, or is unknown (alert-eval.c); the lifecycle moves
+ * each (rule, scope) instance: pending after the condition first holds,
+ * firing after `for`, resolved once it has failed for `keep_firing_for`
+ * (alert-lifecycle.c).  Province rules run after the unit rules, so that a
+ * systemic spike can group the unit alerts it explains.
  *
  * Main context only; no I/O here (the caller saves ioc_alert_engine_save()). */
-#include "alerts/alert-engine.h"
+#include "alerts/alert-engine-private.h"
 
-#include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
-#include "protocol/ioc-error.h"
-#include "protocol/ioc-time.h"
+/* ---- the records ---- */
 
-#define IOC_ALERT_RECENT_MAX 500
-/* A zero-tolerance unit with a mass failure raises one alert per dossier up
- * to this many a day; the spike rules speak for the rest. */
-#define IOC_ALERT_ZERO_TOLERANCE_MAX 50
-/* Baselines look back at most 52 weeks (baseline_weeks' range) plus a margin. */
-#define IOC_ALERT_HISTORY_DAYS (53 * 7)
-
-typedef struct
-{
-  gchar *key; /* "rule/scope" */
-  gchar *rule;
-  gchar *scope;
-  gchar *id;
-  IocAlertState state;
-  gint64 started_us, fired_us, resolved_us, last_true_us, last_notified_us;
-  gdouble value, threshold;
-  gchar *detail;
-  gchar *group;
-  gchar *acked_by;
-  gchar *ack_note;
-  gint64 acked_us;
-  gboolean seen;
-} Inst;
-
-typedef struct
-{
-  GArray *changes; /* gint64 µs of notified state changes inside the window */
-  gboolean flapping;
-} Flap;
-
-typedef struct
-{
-  gchar *id, *rule, *scope, *by, *comment;
-  gint64 created_us, expires_us;
-} Silence;
-
-typedef struct
-{
-  gint32 day;
-  gint64 overdue, due, stock;
-  gint64 hour;         /* day*24+hour that hour_base belongs to */
-  gint64 hour_base;    /* overdue at the start of that hour */
-  gint64 last_overdue; /* overdue at the previous evaluation */
-} UnitDay;
-
-typedef struct
-{
-  gchar *kind, *device, *unit;
-  gboolean is_declared, is_offline, serves_all;
-  gint64 last_seen_us, missing, missing_day_start;
-  gint32 day;
-} Source;
-
-typedef struct
-{
-  gint64 ts_us;
-  gdouble value;
-} Sample;
-
-/* A dossier that went overdue today in a unit some zero-tolerance rule
- * lists (key "unit/dossier-id"). */
-typedef struct
-{
-  gchar *unit, *dossier;
-  gint64 overdue_us;
-} Overdue;
-
-struct _IocAlertEngine
-{
-  const IocAlertRules *rules;
-  const IocCalendar *cal;
-  gint64 started_us;
-  IocAlertFunc notify;
-  gpointer user_data;
-
-  guint64 next_id;
-  GHashTable *insts;    /* key → Inst* (pending and firing) */
-  GQueue *recent;       /* Inst* resolved, newest last */
-  GHashTable *flaps;    /* key → Flap* */
-  GPtrArray *silences;  /* Silence* */
-  guint64 next_silence;
-
-  GHashTable *today;        /* unit → UnitDay* */
-  GHashTable *observed_days; /* day → 1: the engine saw that day (absent units count 0) */
-  GHashTable *influx_days;  /* day → 1: of those, days whose counts came from InfluxDB */
-  GHashTable *unit_daily;   /* unit → (day → count+1) */
-  GHashTable *unit_stock;   /* unit → (day → stock+1) at the end of the day */
-  GHashTable *hours;        /* day*24+hour → count+1 (province, newly overdue) */
-  gint64 cur_hour;          /* day*24+hour being counted; 0: none */
-  GHashTable *sources;      /* "kind/device" → Source* */
-  GHashTable *values;       /* "metric|unit" → Sample* */
-  GHashTable *overdue;      /* "unit/dossier" → Overdue*: today's, zero-tolerance units only */
-  /* Unit spikes that fired this round, announced after the province rules
-   * ran: if they complete a group they go out under it, not one by one. */
-  GPtrArray *fired_units;   /* keys */
-  gboolean dirty;
-  gint64 last_eval_us;
-};
-
-const gchar *
-ioc_alert_state_name (IocAlertState s)
-{
-  switch (s)
-    {
-    case IOC_ALERT_STATE_PENDING: return "pending";
-    case IOC_ALERT_STATE_FIRING: return "firing";
-    case IOC_ALERT_STATE_RESOLVED: return "resolved";
-    case IOC_ALERT_STATE_FLAPPING: return "flapping";
-    }
-  return "?";
-}
-
-static void
-inst_free (Inst *i)
+void
+ioc_alert_inst_free (IocAlertInst *i)
 {
   g_free (i->key);
   g_free (i->rule);
@@ -151,23 +37,23 @@ inst_free (Inst *i)
   g_free (i);
 }
 
-static void
-flap_free (Flap *f)
+void
+ioc_alert_flap_free (IocAlertFlap *f)
 {
   g_array_unref (f->changes);
   g_free (f);
 }
 
-static Flap *
-flap_new (void)
+IocAlertFlap *
+ioc_alert_flap_new (void)
 {
-  Flap *f = g_new0 (Flap, 1);
+  IocAlertFlap *f = g_new0 (IocAlertFlap, 1);
   f->changes = g_array_new (FALSE, FALSE, sizeof (gint64));
   return f;
 }
 
-static void
-silence_free (Silence *s)
+void
+ioc_alert_silence_free (IocAlertSilence *s)
 {
   g_free (s->id);
   g_free (s->rule);
@@ -178,7 +64,7 @@ silence_free (Silence *s)
 }
 
 static void
-overdue_free (Overdue *o)
+overdue_free (IocAlertOverdue *o)
 {
   g_free (o->unit);
   g_free (o->dossier);
@@ -186,7 +72,7 @@ overdue_free (Overdue *o)
 }
 
 static void
-source_free (Source *s)
+source_free (IocAlertSourceState *s)
 {
   g_free (s->kind);
   g_free (s->device);
@@ -194,11 +80,7 @@ source_free (Source *s)
   g_free (s);
 }
 
-static GHashTable *
-day_table (void)
-{
-  return g_hash_table_new (g_direct_hash, g_direct_equal);
-}
+/* ---- the engine ---- */
 
 IocAlertEngine *
 ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64 started_us,
@@ -212,13 +94,13 @@ ioc_alert_engine_new (const IocAlertRules *rules, const IocCalendar *cal, gint64
   self->user_data = user_data;
   self->next_id = 1;
   self->next_silence = 1;
-  self->insts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) inst_free);
+  self->insts = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, (GDestroyNotify) ioc_alert_inst_free);
   self->recent = g_queue_new ();
-  self->flaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) flap_free);
-  self->silences = g_ptr_array_new_with_free_func ((GDestroyNotify) silence_free);
+  self->flaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) ioc_alert_flap_free);
+  self->silences = g_ptr_array_new_with_free_func ((GDestroyNotify) ioc_alert_silence_free);
   self->today = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  self->observed_days = day_table ();
-  self->influx_days = day_table ();
+  self->observed_days = ioc_alert_history_day_table ();
+  self->influx_days = ioc_alert_history_day_table ();
   self->unit_daily = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             (GDestroyNotify) g_hash_table_unref);
   self->unit_stock = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
@@ -237,7 +119,7 @@ ioc_alert_engine_free (IocAlertEngine *self)
   if (self == NULL)
     return;
   g_hash_table_unref (self->insts);
-  g_queue_free_full (self->recent, (GDestroyNotify) inst_free);
+  g_queue_free_full (self->recent, (GDestroyNotify) ioc_alert_inst_free);
   g_hash_table_unref (self->flaps);
   g_ptr_array_unref (self->silences);
   g_hash_table_unref (self->today);
@@ -265,96 +147,49 @@ ioc_alert_engine_set_calendar (IocAlertEngine *self, const IocCalendar *cal)
   self->cal = cal;
 }
 
-static gint
-cmp_strp (gconstpointer a, gconstpointer b)
+gint
+ioc_alert_engine_cmp_strp (gconstpointer a, gconstpointer b)
 {
   return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
 }
 
 /* ---- time helpers ---- */
 
-static gboolean
-is_working_day (IocAlertEngine *self, gint32 day)
+gboolean
+ioc_alert_engine_is_working_day (IocAlertEngine *self, gint32 day)
 {
   return self->cal == NULL || ioc_calendar_is_working_day_n (self->cal, day);
 }
 
-static gboolean
-is_working_time (IocAlertEngine *self, gint64 us)
+gboolean
+ioc_alert_engine_is_working_time (IocAlertEngine *self, gint64 us)
 {
   return self->cal == NULL || ioc_calendar_is_working_time (self->cal, us);
 }
 
-static gint64
-working_us_between (IocAlertEngine *self, gint64 a, gint64 b)
+gint64
+ioc_alert_engine_working_us_between (IocAlertEngine *self, gint64 a, gint64 b)
 {
   if (b <= a)
     return 0;
   return self->cal == NULL ? b - a : ioc_calendar_working_us_between (self->cal, a, b);
 }
 
-static gint64
-hour_key (gint64 us)
-{
-  gint mod = 0;
-  ioc_time_local_date (us, NULL, NULL, NULL, NULL, &mod);
-  return (gint64) ioc_calendar_day_of (us) * 24 + mod / 60;
-}
-
-/* ---- history ---- */
-
-static void
-table_set (GHashTable *outer, const gchar *unit, gint32 day, gint64 v)
-{
-  GHashTable *t = g_hash_table_lookup (outer, unit);
-  if (t == NULL)
-    {
-      t = day_table ();
-      g_hash_table_insert (outer, g_strdup (unit), t);
-    }
-  /* +1 so that a stored 0 is told apart from absent. */
-  g_hash_table_insert (t, GINT_TO_POINTER (day), GSIZE_TO_POINTER ((gsize) (v + 1)));
-}
-
-static gboolean
-table_get (GHashTable *outer, const gchar *unit, gint32 day, gint64 *out)
-{
-  GHashTable *t = g_hash_table_lookup (outer, unit);
-  gpointer v = t ? g_hash_table_lookup (t, GINT_TO_POINTER (day)) : NULL;
-  if (v == NULL)
-    return FALSE;
-  *out = (gint64) GPOINTER_TO_SIZE (v) - 1;
-  return TRUE;
-}
-
-/* Closes a unit's finished day into the history. */
-static void
-close_unit_day (IocAlertEngine *self, const gchar *unit, UnitDay *ud, gint32 today)
-{
-  if (ud->day >= today)
-    return;
-  table_set (self->unit_daily, unit, ud->day, ud->overdue);
-  table_set (self->unit_stock, unit, ud->day, ud->stock);
-  g_hash_table_add (self->observed_days, GINT_TO_POINTER (ud->day));
-  ud->day = today;
-  ud->overdue = 0;
-  ud->due = 0; /* the stock carries over: it is a level, not a count */
-  self->dirty = TRUE;
-}
+/* ---- inputs ---- */
 
 void
 ioc_alert_engine_unit_day (IocAlertEngine *self, const gchar *unit, gint64 now_us,
                            gint64 overdue_entered, gint64 due, gint64 open_overdue)
 {
   gint32 day = ioc_calendar_day_of (now_us);
-  UnitDay *ud = g_hash_table_lookup (self->today, unit);
+  IocAlertUnitDay *ud = g_hash_table_lookup (self->today, unit);
   if (ud == NULL)
     {
-      ud = g_new0 (UnitDay, 1);
+      ud = g_new0 (IocAlertUnitDay, 1);
       ud->day = day;
       g_hash_table_insert (self->today, g_strdup (unit), ud);
     }
-  close_unit_day (self, unit, ud, day);
+  ioc_alert_history_close_day (self, unit, ud, day);
   if (ud->day != day)
     return; /* an input for a day already closed: ignore */
   ud->overdue = overdue_entered;
@@ -366,10 +201,10 @@ void
 ioc_alert_engine_source (IocAlertEngine *self, const IocAlertSource *src)
 {
   g_autofree gchar *key = g_strdup_printf ("%s/%s", src->kind, src->device);
-  Source *s = g_hash_table_lookup (self->sources, key);
+  IocAlertSourceState *s = g_hash_table_lookup (self->sources, key);
   if (s == NULL)
     {
-      s = g_new0 (Source, 1);
+      s = g_new0 (IocAlertSourceState, 1);
       s->kind = g_strdup (src->kind);
       s->device = g_strdup (src->device);
       s->missing = s->missing_day_start = src->missing_seqs;
@@ -408,10 +243,10 @@ ioc_alert_engine_value (IocAlertEngine *self, const gchar *metric, const gchar *
   if (!ioc_alert_engine_wants_metric (self, metric))
     return;
   g_autofree gchar *key = g_strdup_printf ("%s|%s", metric, unit);
-  Sample *s = g_hash_table_lookup (self->values, key);
+  IocAlertSample *s = g_hash_table_lookup (self->values, key);
   if (s == NULL)
     {
-      s = g_new0 (Sample, 1);
+      s = g_new0 (IocAlertSample, 1);
       g_hash_table_insert (self->values, g_steal_pointer (&key), s);
     }
   else if (ts_us < s->ts_us)
@@ -444,8 +279,9 @@ topic_safe (const gchar *id)
   return out;
 }
 
-static void
-add_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier, gint64 overdue_us)
+void
+ioc_alert_engine_add_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier,
+                              gint64 overdue_us)
 {
   g_autofree gchar *safe = topic_safe (dossier);
   g_autofree gchar *key = g_strdup_printf ("%s/%s", unit, safe);
@@ -459,11 +295,12 @@ add_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier, gint
   gpointer v;
   g_hash_table_iter_init (&it, self->overdue);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    if (g_str_equal (((Overdue *) v)->unit, unit) && ioc_calendar_day_of (((Overdue *) v)->overdue_us) == day)
+    if (g_str_equal (((IocAlertOverdue *) v)->unit, unit)
+        && ioc_calendar_day_of (((IocAlertOverdue *) v)->overdue_us) == day)
       n++;
   if (n >= IOC_ALERT_ZERO_TOLERANCE_MAX)
     return;
-  Overdue *o = g_new0 (Overdue, 1);
+  IocAlertOverdue *o = g_new0 (IocAlertOverdue, 1);
   o->unit = g_strdup (unit);
   o->dossier = g_strdup (dossier);
   o->overdue_us = overdue_us;
@@ -479,7 +316,7 @@ ioc_alert_engine_dossier_overdue (IocAlertEngine *self, const gchar *unit, const
     return;
   if (sign > 0)
     {
-      add_overdue (self, unit, dossier, overdue_us);
+      ioc_alert_engine_add_overdue (self, unit, dossier, overdue_us);
       return;
     }
   g_autofree gchar *safe = topic_safe (dossier);
@@ -488,787 +325,17 @@ ioc_alert_engine_dossier_overdue (IocAlertEngine *self, const gchar *unit, const
     self->dirty = TRUE;
 }
 
-/* ---- statistics ---- */
-
-static int
-cmp_double (const void *a, const void *b)
-{
-  gdouble x = *(const gdouble *) a, y = *(const gdouble *) b;
-  return x < y ? -1 : x > y;
-}
-
-static gdouble
-median (gdouble *v, guint n)
-{
-  qsort (v, n, sizeof (gdouble), cmp_double);
-  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
-}
-
-/* Median and MAD (median absolute deviation) of n samples. */
+/* What a new local day resets before the rules run. */
 static void
-median_mad (const gdouble *samples, guint n, gdouble *med, gdouble *mad)
+start_day (IocAlertEngine *self, gint32 today)
 {
-  g_autofree gdouble *v = g_memdup2 (samples, n * sizeof (gdouble));
-  *med = median (v, n);
-  for (guint i = 0; i < n; i++)
-    v[i] = fabs (samples[i] - *med);
-  *mad = median (v, n);
-}
-
-/* ---- notifications ---- */
-
-static gboolean
-is_silenced (IocAlertEngine *self, const gchar *rule, const gchar *scope, gint64 now_us)
-{
-  for (guint i = 0; i < self->silences->len; i++)
-    {
-      Silence *s = g_ptr_array_index (self->silences, i);
-      if (s->expires_us > now_us && g_pattern_match_simple (s->rule, rule)
-          && g_pattern_match_simple (s->scope, scope))
-        return TRUE;
-    }
-  return FALSE;
-}
-
-static void
-fill_alert (IocAlertEngine *self, const Inst *i, IocAlert *a)
-{
-  const IocAlertRule *r = self->rules ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
-  memset (a, 0, sizeof *a);
-  a->id = i->id;
-  a->rule = i->rule;
-  a->scope = i->scope;
-  a->kind = r ? ioc_alert_kind_name (r->kind) : "";
-  a->severity = r ? r->severity : IOC_ALERT_SEVERITY_WARNING;
-  a->state = i->state;
-  a->summary = r ? r->summary : NULL;
-  a->detail = i->detail;
-  a->value = i->value;
-  a->threshold = i->threshold;
-  a->started_us = i->started_us;
-  a->fired_us = i->fired_us;
-  a->resolved_us = i->resolved_us;
-  a->group = i->group;
-  a->acked_by = i->acked_by;
-  a->acked_us = i->acked_us;
-  a->ack_note = i->ack_note;
-}
-
-static void
-notify (IocAlertEngine *self, Inst *i, IocAlertState state, gint64 now_us, gboolean is_reminder,
-        gboolean is_ack_update)
-{
-  IocAlert a;
-  fill_alert (self, i, &a);
-  a.state = state;
-  a.is_silenced = is_silenced (self, i->rule, i->scope, now_us);
-  a.is_reminder = is_reminder;
-  a.is_ack_update = is_ack_update;
-  gboolean page = !a.is_silenced && i->group == NULL && !is_ack_update;
-  i->last_notified_us = now_us;
-  if (self->notify != NULL)
-    self->notify (&a, page, self->user_data);
-}
-
-/* A state change, through flap detection: the change that crosses
- * flap_changes inside flap_window is announced once as "flapping", later
- * ones are held back until the key has been quiet for a whole window. */
-static void
-transition (IocAlertEngine *self, const IocAlertRule *r, Inst *i, gint64 now_us)
-{
-  self->dirty = TRUE;
-  if (r->flap_changes > 0)
-    {
-      Flap *f = g_hash_table_lookup (self->flaps, i->key);
-      if (f == NULL)
-        {
-          f = flap_new ();
-          g_hash_table_insert (self->flaps, g_strdup (i->key), f);
-        }
-      g_array_append_val (f->changes, now_us);
-      while (f->changes->len > 0 && g_array_index (f->changes, gint64, 0) <= now_us - r->flap_window_us)
-        g_array_remove_index (f->changes, 0);
-      if (f->changes->len >= (guint) r->flap_changes)
-        {
-          if (!f->flapping)
-            {
-              f->flapping = TRUE;
-              notify (self, i, IOC_ALERT_STATE_FLAPPING, now_us, FALSE, FALSE);
-            }
-          return;
-        }
-      if (f->flapping)
-        return;
-    }
-  notify (self, i, i->state, now_us, FALSE, FALSE);
-}
-
-static Inst *
-find_recent_by_key (IocAlertEngine *self, const gchar *key)
-{
-  for (GList *l = self->recent->tail; l != NULL; l = l->prev)
-    if (g_str_equal (((Inst *) l->data)->key, key))
-      return l->data;
-  return NULL;
-}
-
-/* Flapping keys that have been quiet for a whole window settle: their
- * current state is announced once. */
-static void
-settle_flaps (IocAlertEngine *self, gint64 now_us)
-{
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, self->flaps);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      Flap *f = v;
-      const gchar *key = k;
-      g_autofree gchar *rule_name = g_strndup (key, strcspn (key, "/"));
-      const IocAlertRule *r = self->rules ? ioc_alert_rules_find (self->rules, rule_name) : NULL;
-      gint64 window = r ? r->flap_window_us : G_TIME_SPAN_HOUR;
-      while (f->changes->len > 0 && g_array_index (f->changes, gint64, 0) <= now_us - window)
-        g_array_remove_index (f->changes, 0);
-      if (f->changes->len > 0)
-        continue;
-      if (f->flapping)
-        {
-          Inst *i = g_hash_table_lookup (self->insts, key);
-          if (i != NULL && i->state == IOC_ALERT_STATE_FIRING)
-            notify (self, i, IOC_ALERT_STATE_FIRING, now_us, FALSE, FALSE);
-          else if ((i = find_recent_by_key (self, key)) != NULL)
-            notify (self, i, IOC_ALERT_STATE_RESOLVED, now_us, FALSE, FALSE);
-        }
-      g_hash_table_iter_remove (&it);
-      self->dirty = TRUE;
-    }
-}
-
-/* ---- the lifecycle of one (rule, scope) ---- */
-
-typedef enum
-{
-  COND_FALSE,
-  COND_TRUE,
-  COND_UNKNOWN, /* no data, stale, muted: the instance stays as it is */
-} Cond;
-
-static Inst *
-lookup_inst (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope)
-{
-  g_autofree gchar *key = g_strdup_printf ("%s/%s", r->name, scope);
-  return g_hash_table_lookup (self->insts, key);
-}
-
-static void
-resolve (IocAlertEngine *self, const IocAlertRule *r, Inst *i, gint64 now_us)
-{
-  i->state = IOC_ALERT_STATE_RESOLVED;
-  i->resolved_us = now_us;
-  g_hash_table_steal (self->insts, i->key);
-  g_queue_push_tail (self->recent, i);
-  while (g_queue_get_length (self->recent) > IOC_ALERT_RECENT_MAX)
-    inst_free (g_queue_pop_head (self->recent));
-  transition (self, r, i, now_us);
-}
-
-/* The id of a firing province "units" alert that groups unit rule r, or
- * NULL: a unit spike that fires into an open group is not paged alone. */
-static const gchar *
-open_group (IocAlertEngine *self, const IocAlertRule *r)
-{
-  for (guint k = 0; self->rules && k < self->rules->rules->len; k++)
-    {
-      const IocAlertRule *p = g_ptr_array_index (self->rules->rules, k);
-      if (p->kind != IOC_ALERT_KIND_SPIKE_PROVINCE || (p->unit_rule && !g_str_equal (p->unit_rule, r->name)))
-        continue;
-      Inst *g = lookup_inst (self, p, "units");
-      if (g != NULL && g->state == IOC_ALERT_STATE_FIRING)
-        return g->id;
-    }
-  return NULL;
-}
-
-static void
-step (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope, Cond cond, gdouble value,
-      gdouble threshold, const gchar *detail, gint64 now_us)
-{
-  g_autofree gchar *key = g_strdup_printf ("%s/%s", r->name, scope);
-  Inst *i = g_hash_table_lookup (self->insts, key);
-  if (cond == COND_UNKNOWN)
-    {
-      if (i != NULL)
-        i->seen = TRUE;
-      return;
-    }
-  if (cond == COND_TRUE)
-    {
-      if (i == NULL)
-        {
-          i = g_new0 (Inst, 1);
-          i->key = g_steal_pointer (&key);
-          i->rule = g_strdup (r->name);
-          i->scope = g_strdup (scope);
-          i->id = g_strdup_printf ("%" G_GUINT64_FORMAT, self->next_id++);
-          i->state = IOC_ALERT_STATE_PENDING;
-          i->started_us = now_us;
-          g_hash_table_insert (self->insts, i->key, i);
-          self->dirty = TRUE;
-        }
-      i->seen = TRUE;
-      i->last_true_us = now_us;
-      i->value = value;
-      i->threshold = threshold;
-      if (g_strcmp0 (i->detail, detail) != 0)
-        {
-          g_free (i->detail);
-          i->detail = g_strdup (detail);
-        }
-      if (i->state == IOC_ALERT_STATE_PENDING && now_us - i->started_us >= r->for_us)
-        {
-          i->state = IOC_ALERT_STATE_FIRING;
-          i->fired_us = now_us;
-          if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT && i->group == NULL)
-            i->group = g_strdup (open_group (self, r));
-          if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT && i->group == NULL)
-            {
-              /* Told after the province rules: it may complete a group. */
-              g_ptr_array_add (self->fired_units, g_strdup (i->key));
-              self->dirty = TRUE;
-            }
-          else
-            transition (self, r, i, now_us);
-        }
-      else if (i->state == IOC_ALERT_STATE_FIRING && r->reminder_us > 0
-               && now_us - i->last_notified_us >= r->reminder_us)
-        notify (self, i, IOC_ALERT_STATE_FIRING, now_us, TRUE, FALSE);
-      return;
-    }
-  if (i == NULL)
-    return;
-  i->seen = TRUE;
-  if (i->state == IOC_ALERT_STATE_PENDING)
-    {
-      /* Never announced: it simply goes away, and its id is not reused. */
-      g_hash_table_remove (self->insts, i->key);
-      self->dirty = TRUE;
-      return;
-    }
-  if (now_us - i->last_true_us >= r->keep_firing_for_us)
-    resolve (self, r, i, now_us);
-}
-
-/* Instances of r that its evaluator did not mention this round: false. */
-static void
-finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
-{
-  g_autoptr (GPtrArray) scopes = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      Inst *i = v;
-      if (g_str_equal (i->rule, r->name) && !i->seen)
-        g_ptr_array_add (scopes, g_strdup (i->scope));
-    }
-  for (guint k = 0; k < scopes->len; k++)
-    step (self, r, g_ptr_array_index (scopes, k), COND_FALSE, 0, 0, NULL, now_us);
-}
-
-/* ---- the stale-data guard (DOMAIN §3.7) ---- */
-
-static const gchar *
-stale_reason (IocAlertEngine *self, const gchar *unit, gint64 stale_after_us, gint64 now_us)
-{
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->sources);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      Source *s = v;
-      if (!g_str_equal (s->kind, "portal") || (!s->serves_all && g_strcmp0 (s->unit, unit) != 0))
-        continue;
-      gint64 since = s->last_seen_us > 0 ? s->last_seen_us : self->started_us;
-      if (s->is_offline || working_us_between (self, since, now_us) > stale_after_us)
-        return "dossier source silent";
-      if (s->missing > s->missing_day_start)
-        return "dossier source has seq gaps today";
-    }
-  return NULL;
-}
-
-gboolean
-ioc_alert_engine_unit_is_stale (IocAlertEngine *self, const gchar *unit)
-{
-  /* As of the last evaluation, with the default limit of DOMAIN §3.7. */
-  return stale_reason (self, unit, 2 * G_TIME_SPAN_HOUR, MAX (self->last_eval_us, self->started_us)) != NULL;
-}
-
-/* Keys of a string-keyed table in order: evaluation (and so notification)
- * order must not depend on hashing. */
-static GPtrArray *
-sorted_keys (GHashTable *t)
-{
-  GPtrArray *keys = g_ptr_array_new ();
-  GHashTableIter it;
-  gpointer k;
-  g_hash_table_iter_init (&it, t);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    g_ptr_array_add (keys, k);
-  g_ptr_array_sort (keys, cmp_strp);
-  return keys;
-}
-
-/* ---- rule evaluators ---- */
-
-/* Same-weekday samples of a unit over the last `weeks` weeks; days the
- * engine did not observe are not samples (the hub was not running). */
-static guint
-unit_samples (IocAlertEngine *self, const gchar *unit, gint32 day, gint64 weeks, gdouble *out, guint *n_influx)
-{
-  guint n = 0;
-  *n_influx = 0;
-  for (gint64 k = 1; k <= weeks; k++)
-    {
-      gint32 d = day - (gint32) (7 * k);
-      if (!g_hash_table_contains (self->observed_days, GINT_TO_POINTER (d)) || !is_working_day (self, d))
-        continue;
-      gint64 c = 0;
-      if (unit != NULL)
-        table_get (self->unit_daily, unit, d, &c);
-      if (out != NULL)
-        out[n] = (gdouble) c;
-      n++;
-      *n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER (d));
-    }
-  return n;
-}
-
-/* Where a baseline of n samples, n_influx of them imported, came from. */
-static const gchar *
-baseline_source (guint n, guint n_influx)
-{
-  return n_influx == 0 ? "own history" : n_influx == n ? "influxdb" : "own history + influxdb";
-}
-
-/* DOMAIN §3.4: N ≥ max(floor, median + k·max(MAD, 1)) and N / due ≥ share. */
-static void
-eval_spike_unit (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  if (!is_working_day (self, today))
-    return;
-  g_autoptr (GPtrArray) keys = sorted_keys (self->today);
-  for (guint q = 0; q < keys->len; q++)
-    {
-      gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->today, k);
-      (void) v;
-      const gchar *unit = k;
-      UnitDay *ud = v;
-      if (!ioc_alert_rule_has_unit (r, unit) || ud->day != today)
-        continue;
-      const gchar *stale = stale_reason (self, unit, r->stale_after_us, now_us);
-      if (stale != NULL)
-        {
-          /* Missing completions must not look like a spike. */
-          step (self, r, unit, COND_UNKNOWN, 0, 0, NULL, now_us);
-          continue;
-        }
-      gdouble samples[52];
-      guint n_influx = 0;
-      guint n = unit_samples (self, unit, today, r->baseline_weeks, samples, &n_influx);
-      gdouble thr;
-      g_autofree gchar *base = NULL;
-      if (n < (guint) r->min_history)
-        {
-          thr = (gdouble) r->min_count;
-          base = g_strdup_printf ("baseline: %u of %" G_GINT64_FORMAT
-                                  " same-weekday days in history, fewer than %" G_GINT64_FORMAT
-                                  "; fallback floor %" G_GINT64_FORMAT,
-                                  n, r->baseline_weeks, r->min_history, r->min_count);
-        }
-      else
-        {
-          gdouble med, mad;
-          median_mad (samples, n, &med, &mad);
-          thr = MAX ((gdouble) r->min_count, med + r->mad_factor * MAX (mad, 1.0));
-          base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u days from %s", med, mad, n,
-                                  baseline_source (n, n_influx));
-        }
-      gdouble due = (gdouble) MAX (ud->due, ud->overdue);
-      gdouble share = due > 0 ? ud->overdue / due : 0.0;
-      gboolean cond = ud->overdue >= thr && share >= r->min_share;
-      g_autofree gchar *detail = g_strdup_printf ("%" G_GINT64_FORMAT " newly overdue today ≥ %.1f; "
-                                                  "%.0f%% of %" G_GINT64_FORMAT " due (min %.0f%%); %s",
-                                                  ud->overdue, thr, share * 100, (gint64) due,
-                                                  r->min_share * 100, base);
-      step (self, r, unit, cond ? COND_TRUE : COND_FALSE, (gdouble) ud->overdue, thr, detail, now_us);
-    }
-}
-
-static gint
-cmp_inst_scope (gconstpointer a, gconstpointer b)
-{
-  return g_strcmp0 ((*(Inst *const *) a)->scope, (*(Inst *const *) b)->scope);
-}
-
-static void
-eval_spike_province (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  if (!is_working_day (self, today))
-    return;
-
-  /* Hourly province count vs the same weekday-hour (DOMAIN §3.5), without
-   * the units whose data is stale: their silence must not count either way. */
-  gint64 hk = hour_key (now_us);
-  gint64 count = 0;
-  guint n_stale = 0;
-  GHashTableIter sit;
-  gpointer sk, sv;
-  g_hash_table_iter_init (&sit, self->today);
-  while (g_hash_table_iter_next (&sit, &sk, &sv))
-    {
-      UnitDay *ud = sv;
-      if (ud->day != today || ud->hour != hk)
-        continue;
-      if (stale_reason (self, sk, r->stale_after_us, now_us) != NULL)
-        {
-          n_stale++;
-          continue;
-        }
-      count += MAX (ud->overdue - ud->hour_base, 0);
-    }
-  gdouble samples[52];
-  guint n = 0, n_influx = 0;
-  for (gint64 w = 1; w <= r->baseline_weeks; w++)
-    {
-      gint64 key = hk - w * 7 * 24;
-      gpointer c = g_hash_table_lookup (self->hours, &key);
-      if (c == NULL)
-        continue;
-      samples[n++] = (gdouble) (GPOINTER_TO_SIZE (c) - 1);
-      n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER ((gint) (key / 24)));
-    }
-  gdouble thr;
-  g_autofree gchar *base = NULL;
-  if (n < (guint) r->min_history)
-    {
-      thr = (gdouble) r->min_count;
-      base = g_strdup_printf ("baseline: %u of %" G_GINT64_FORMAT
-                              " same weekday-hours in history; fallback floor %" G_GINT64_FORMAT,
-                              n, r->baseline_weeks, r->min_count);
-    }
-  else
-    {
-      gdouble med, mad;
-      median_mad (samples, n, &med, &mad);
-      thr = MAX ((gdouble) r->min_count, med + r->mad_factor * mad);
-      base = g_strdup_printf ("baseline: median %.1f, MAD %.1f over %u weeks from %s", med, mad, n,
-                              baseline_source (n, n_influx));
-    }
-  g_autofree gchar *detail = g_strdup_printf ("%" G_GINT64_FORMAT " newly overdue this hour ≥ %.1f "
-                                              "(%u stale units left out); %s",
-                                              count, thr, n_stale, base);
-  step (self, r, "hourly", count >= thr ? COND_TRUE : COND_FALSE, (gdouble) count, thr, detail, now_us);
-
-  /* ≥ N units in spike the same day: a systemic cause; it groups them. */
-  if (r->units_in_spike == 0)
-    return;
-  g_autoptr (GPtrArray) members = g_ptr_array_new ();
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      Inst *i = v;
-      const IocAlertRule *ur = ioc_alert_rules_find (self->rules, i->rule);
-      if (ur == NULL || ur->kind != IOC_ALERT_KIND_SPIKE_UNIT || i->state != IOC_ALERT_STATE_FIRING
-          || (r->unit_rule != NULL && !g_str_equal (r->unit_rule, i->rule))
-          || ioc_calendar_day_of (i->fired_us) != today)
-        continue;
-      g_ptr_array_add (members, i);
-    }
-  g_ptr_array_sort (members, cmp_inst_scope);
-  GString *units = g_string_new (NULL);
-  for (guint m = 0; m < members->len; m++)
-    g_string_append_printf (units, "%s%s", m ? "," : "", ((Inst *) g_ptr_array_index (members, m))->scope);
-  g_autofree gchar *udetail = g_strdup_printf ("%u units in spike today (≥ %" G_GINT64_FORMAT "): %s",
-                                               members->len, r->units_in_spike, units->str);
-  g_string_free (units, TRUE);
-  Cond c = members->len >= (guint) r->units_in_spike ? COND_TRUE : COND_FALSE;
-  step (self, r, "units", c, members->len, (gdouble) r->units_in_spike, udetail, now_us);
-  Inst *p = lookup_inst (self, r, "units");
-  if (p != NULL && p->state == IOC_ALERT_STATE_FIRING)
-    for (guint m = 0; m < members->len; m++)
-      {
-        Inst *i = g_ptr_array_index (members, m);
-        if (i->group != NULL)
-          continue;
-        i->group = g_strdup (p->id);
-        self->dirty = TRUE;
-        /* Already announced alone: its retained state now names the group
-         * (not paged again).  One fired this round is announced below. */
-        if (!g_ptr_array_find_with_equal_func (self->fired_units, i->key, g_str_equal, NULL))
-          notify (self, i, i->state, now_us, FALSE, TRUE);
-      }
-}
-
-/* DOMAIN §3.6: the open overdue stock rose on each of the last `days`
- * closed working days (closed days only, so that the alert is steady all day). */
-static void
-eval_stock (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  g_autoptr (GPtrArray) keys = sorted_keys (self->today);
-  for (guint q = 0; q < keys->len; q++)
-    {
-      gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->today, k);
-      (void) v;
-      const gchar *unit = k;
-      if (!ioc_alert_rule_has_unit (r, unit))
-        continue;
-      if (stale_reason (self, unit, r->stale_after_us, now_us) != NULL)
-        {
-          step (self, r, unit, COND_UNKNOWN, 0, 0, NULL, now_us);
-          continue;
-        }
-      gint64 vals[61];
-      guint n = 0;
-      gboolean known = TRUE;
-      for (gint32 d = today - 1; n < (guint) r->days + 1 && d > today - 120; d--)
-        {
-          if (!is_working_day (self, d))
-            continue;
-          if (!table_get (self->unit_stock, unit, d, &vals[n]))
-            {
-              known = FALSE;
-              break;
-            }
-          n++;
-        }
-      if (!known || n < (guint) r->days + 1)
-        {
-          step (self, r, unit, COND_UNKNOWN, 0, 0, NULL, now_us);
-          continue;
-        }
-      gboolean rising = TRUE;
-      for (guint i = 0; i < (guint) r->days; i++)
-        rising = rising && vals[i] > vals[i + 1];
-      g_autofree gchar *detail = g_strdup_printf ("open overdue stock %" G_GINT64_FORMAT " after %" G_GINT64_FORMAT
-                                                  " working days ago %" G_GINT64_FORMAT,
-                                                  vals[0], r->days, vals[r->days]);
-      step (self, r, unit, rising ? COND_TRUE : COND_FALSE, (gdouble) vals[0], (gdouble) vals[r->days],
-            detail, now_us);
-    }
-}
-
-/* One alert per dossier that went overdue today in a listed unit (scope
- * "UNIT/DOSSIER-ID"); it resolves when the day ends, or at once when the
- * tracker retracts the overdue (a late event showed the dossier in time). */
-static void
-eval_zero_tolerance (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  g_autoptr (GPtrArray) keys = sorted_keys (self->overdue);
-  for (guint q = 0; q < keys->len; q++)
-    {
-      const gchar *scope = g_ptr_array_index (keys, q);
-      Overdue *o = g_hash_table_lookup (self->overdue, scope);
-      if (!ioc_alert_rule_has_unit (r, o->unit) || ioc_calendar_day_of (o->overdue_us) != today)
-        continue;
-      gchar when[IOC_TIME_BUF];
-      ioc_time_format (o->overdue_us, when);
-      g_autofree gchar *detail = g_strdup_printf ("dossier %s overdue since %s in a zero-tolerance unit",
-                                                  o->dossier, when);
-      step (self, r, scope, COND_TRUE, 1, 0, detail, now_us);
-    }
-}
-
-static void
-eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
-{
-  g_autoptr (GPtrArray) keys = sorted_keys (self->sources);
-  for (guint q = 0; q < keys->len; q++)
-    {
-      gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->sources, k);
-      (void) v;
-      Source *s = v;
-      if (!s->is_declared && !s->is_offline)
-        continue; /* only the declared inventory has an expected cadence */
-      if (r->source_kinds != NULL && !g_strv_contains ((const gchar *const *) r->source_kinds, s->kind))
-        continue;
-      if (r->units != NULL && !ioc_alert_rule_has_unit (r, s->unit ? s->unit : ""))
-        continue;
-      gint64 since = s->last_seen_us > 0 ? s->last_seen_us : self->started_us;
-      gint64 age = now_us - since;
-      gboolean down = s->is_offline || age > r->cadence_us;
-      g_autofree gchar *detail = NULL;
-      if (s->is_offline)
-        detail = g_strdup ("connector state offline");
-      else if (s->last_seen_us == 0)
-        detail = g_strdup_printf ("never seen (expected every %" G_GINT64_FORMAT " s)", r->cadence_us / G_USEC_PER_SEC);
-      else
-        detail = g_strdup_printf ("last seen %" G_GINT64_FORMAT " s ago (expected every %" G_GINT64_FORMAT " s)",
-                                  age / G_USEC_PER_SEC, r->cadence_us / G_USEC_PER_SEC);
-      step (self, r, k, down ? COND_TRUE : COND_FALSE, (gdouble) (age / G_USEC_PER_SEC),
-            (gdouble) (r->cadence_us / G_USEC_PER_SEC), detail, now_us);
-    }
-}
-
-static gboolean
-sample_value (IocAlertEngine *self, const gchar *metric, const gchar *unit, gint64 now_us,
-              gint64 max_age_us, gdouble *out)
-{
-  g_autofree gchar *key = g_strdup_printf ("%s|%s", metric, unit);
-  Sample *s = g_hash_table_lookup (self->values, key);
-  if (s == NULL || now_us - s->ts_us > max_age_us)
-    return FALSE;
-  *out = s->value;
-  return TRUE;
-}
-
-static void
-eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
-{
-  g_autofree gchar *prefix = g_strdup_printf ("%s|", r->metric);
-  g_autoptr (GPtrArray) keys = sorted_keys (self->values);
-  for (guint q = 0; q < keys->len; q++)
-    {
-      gpointer k = g_ptr_array_index (keys, q);
-      gpointer v = g_hash_table_lookup (self->values, k);
-      (void) v;
-      if (!g_str_has_prefix (k, prefix))
-        continue;
-      const gchar *unit = (const gchar *) k + strlen (prefix);
-      if (!ioc_alert_rule_has_unit (r, unit))
-        continue;
-      gdouble num, den = 1.0;
-      gboolean known = sample_value (self, r->metric, unit, now_us, r->max_age_us, &num);
-      if (known && r->denominator != NULL)
-        known = sample_value (self, r->denominator, unit, now_us, r->max_age_us, &den) && den > 0;
-      if (!known)
-        {
-          step (self, r, unit, COND_UNKNOWN, 0, 0, NULL, now_us);
-          continue;
-        }
-      gdouble x = num / den;
-      Inst *i = lookup_inst (self, r, unit);
-      gboolean active = i != NULL && i->state == IOC_ALERT_STATE_FIRING;
-      /* Hysteresis: a firing alert holds until the value is past `clear`. */
-      gboolean cond;
-      if (active)
-        cond = r->below ? x < r->clear : x > r->clear;
-      else
-        cond = r->below ? x < r->value : x > r->value;
-      g_autofree gchar *detail = g_strdup_printf ("%s%s%s = %g %s %g (clears %s %g)", r->metric,
-                                                  r->denominator ? " / " : "",
-                                                  r->denominator ? r->denominator : "", x,
-                                                  r->below ? "<" : ">", r->value, r->below ? "≥" : "≤",
-                                                  r->clear);
-      step (self, r, unit, cond ? COND_TRUE : COND_FALSE, x, r->value, detail, now_us);
-    }
-}
-
-/* Closes finished days, and keeps each unit's count at the start of the
- * current hour; the province count of an hour that ended goes into the
- * history (the same weekday-hour baseline). */
-static void
-roll_hours (IocAlertEngine *self, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  gint64 hk = hour_key (now_us);
-  GHashTableIter it;
-  gpointer k, v;
-  if (hk != self->cur_hour && self->cur_hour != 0 && hk > self->cur_hour)
-    {
-      gint64 prev = 0;
-      g_hash_table_iter_init (&it, self->today);
-      while (g_hash_table_iter_next (&it, NULL, &v))
-        if (((UnitDay *) v)->hour == self->cur_hour)
-          prev += MAX (((UnitDay *) v)->last_overdue - ((UnitDay *) v)->hour_base, 0);
-      gint64 *key = g_new (gint64, 1);
-      *key = self->cur_hour;
-      g_hash_table_insert (self->hours, key, GSIZE_TO_POINTER ((gsize) (prev + 1)));
-    }
-  g_hash_table_iter_init (&it, self->today);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      UnitDay *ud = v;
-      close_unit_day (self, k, ud, today);
-      if (ud->hour != hk)
-        {
-          /* A new day starts from zero; a new hour from where the last ended. */
-          ud->hour_base = ud->hour / 24 == hk / 24 ? ud->last_overdue : 0;
-          ud->hour = hk;
-        }
-      ud->last_overdue = ud->overdue;
-    }
-  g_hash_table_add (self->observed_days, GINT_TO_POINTER (today));
-  if (hk != self->cur_hour)
-    {
-      self->cur_hour = hk;
-      self->dirty = TRUE;
-    }
-}
-
-static void
-prune_history (IocAlertEngine *self, gint64 now_us)
-{
-  gint64 weeks = 8;
-  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
-    weeks = MAX (weeks, ((IocAlertRule *) g_ptr_array_index (self->rules->rules, i))->baseline_weeks);
-  /* Two weeks beyond the longest baseline, for the stock rule and holidays. */
-  gint32 oldest = ioc_calendar_day_of (now_us) - (gint32) MIN (weeks * 7 + 14, IOC_ALERT_HISTORY_DAYS);
-  GHashTableIter it, it2;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, self->observed_days);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    if (GPOINTER_TO_INT (k) < oldest)
-      g_hash_table_iter_remove (&it);
-  g_hash_table_iter_init (&it, self->influx_days);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    if (GPOINTER_TO_INT (k) < oldest)
-      g_hash_table_iter_remove (&it);
-  GHashTable *outers[] = { self->unit_daily, self->unit_stock };
-  for (guint o = 0; o < G_N_ELEMENTS (outers); o++)
-    {
-      g_hash_table_iter_init (&it, outers[o]);
-      while (g_hash_table_iter_next (&it, NULL, &v))
-        {
-          g_hash_table_iter_init (&it2, v);
-          while (g_hash_table_iter_next (&it2, &k, NULL))
-            if (GPOINTER_TO_INT (k) < oldest)
-              g_hash_table_iter_remove (&it2);
-        }
-    }
-  g_hash_table_iter_init (&it, self->hours);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    if (*(gint64 *) k / 24 < oldest)
-      g_hash_table_iter_remove (&it);
-}
-
-gboolean
-ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
-{
-  self->last_eval_us = now_us;
-  gint32 today = ioc_calendar_day_of (now_us);
-  gint32 prev_day = self->cur_hour != 0 ? (gint32) (self->cur_hour / 24) : today;
-  roll_hours (self, now_us);
-  if (prev_day != today)
-    prune_history (self, now_us);
-
   /* Seq gaps count per local day: a gap yesterday no longer makes a unit stale. */
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init (&it, self->sources);
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
-      Source *s = v;
+      IocAlertSourceState *s = v;
       if (s->day != today)
         {
           s->day = today;
@@ -1279,16 +346,16 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
   /* Zero-tolerance dossiers are today's: yesterday's alerts resolve. */
   g_hash_table_iter_init (&it, self->overdue);
   while (g_hash_table_iter_next (&it, NULL, &v))
-    if (ioc_calendar_day_of (((Overdue *) v)->overdue_us) != today)
+    if (ioc_calendar_day_of (((IocAlertOverdue *) v)->overdue_us) != today)
       {
         g_hash_table_iter_remove (&it);
         self->dirty = TRUE;
       }
+}
 
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    ((Inst *) v)->seen = FALSE;
-
+static void
+run_rules (IocAlertEngine *self, gint64 now_us)
+{
   /* Province rules last: they group the unit alerts fired this round. */
   for (guint pass = 0; pass < 2 && self->rules != NULL; pass++)
     for (guint i = 0; i < self->rules->rules->len; i++)
@@ -1296,795 +363,32 @@ ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
         const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
         if ((r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE) != (pass == 1))
           continue;
-        if (r->working_hours_only && !is_working_time (self, now_us))
+        if (r->working_hours_only && !ioc_alert_engine_is_working_time (self, now_us))
           {
             /* Muted: nothing changes until office hours. */
-            g_hash_table_iter_init (&it, self->insts);
-            while (g_hash_table_iter_next (&it, NULL, &v))
-              if (g_str_equal (((Inst *) v)->rule, r->name))
-                ((Inst *) v)->seen = TRUE;
+            ioc_alert_lifecycle_keep_rule (self, r);
             continue;
           }
-        switch (r->kind)
-          {
-          case IOC_ALERT_KIND_SPIKE_UNIT: eval_spike_unit (self, r, now_us); break;
-          case IOC_ALERT_KIND_SPIKE_PROVINCE: eval_spike_province (self, r, now_us); break;
-          case IOC_ALERT_KIND_STOCK_RISING: eval_stock (self, r, now_us); break;
-          case IOC_ALERT_KIND_ZERO_TOLERANCE: eval_zero_tolerance (self, r, now_us); break;
-          case IOC_ALERT_KIND_DEAD_SOURCE: eval_dead_source (self, r, now_us); break;
-          case IOC_ALERT_KIND_THRESHOLD: eval_threshold (self, r, now_us); break;
-          case IOC_ALERT_KIND_COUNT: g_assert_not_reached ();
-          }
-        finish_rule (self, r, now_us);
+        ioc_alert_eval_rule (self, r, now_us);
+        ioc_alert_lifecycle_finish_rule (self, r, now_us);
       }
+}
 
-  /* Unit spikes fired this round: under their group if one opened. */
-  for (guint k = 0; k < self->fired_units->len; k++)
-    {
-      Inst *i = g_hash_table_lookup (self->insts, g_ptr_array_index (self->fired_units, k));
-      const IocAlertRule *r = i != NULL ? ioc_alert_rules_find (self->rules, i->rule) : NULL;
-      if (r != NULL && i->state == IOC_ALERT_STATE_FIRING)
-        transition (self, r, i, now_us);
-    }
-  g_ptr_array_set_size (self->fired_units, 0);
-
-  /* Alerts of rules removed by a reload resolve. */
-  g_autoptr (GPtrArray) orphans = g_ptr_array_new ();
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    if (self->rules == NULL || ioc_alert_rules_find (self->rules, ((Inst *) v)->rule) == NULL)
-      g_ptr_array_add (orphans, v);
-  for (guint i = 0; i < orphans->len; i++)
-    {
-      Inst *o = g_ptr_array_index (orphans, i);
-      IocAlertRule gone = { .name = o->rule, .flap_window_us = G_TIME_SPAN_HOUR };
-      resolve (self, &gone, o, now_us);
-    }
-
-  settle_flaps (self, now_us);
-
-  /* Expired silences go. */
-  for (guint i = self->silences->len; i > 0; i--)
-    if (((Silence *) g_ptr_array_index (self->silences, i - 1))->expires_us <= now_us)
-      {
-        g_ptr_array_remove_index (self->silences, i - 1);
-        self->dirty = TRUE;
-      }
+gboolean
+ioc_alert_engine_evaluate (IocAlertEngine *self, gint64 now_us)
+{
+  self->last_eval_us = now_us;
+  gint32 today = ioc_calendar_day_of (now_us);
+  gint32 prev_day = self->cur_hour != 0 ? (gint32) (self->cur_hour / 24) : today;
+  ioc_alert_history_roll (self, now_us);
+  if (prev_day != today)
+    ioc_alert_history_prune (self, now_us);
+  start_day (self, today);
+  ioc_alert_lifecycle_begin_round (self);
+  run_rules (self, now_us);
+  ioc_alert_lifecycle_end_round (self, now_us);
 
   gboolean dirty = self->dirty;
   self->dirty = FALSE;
   return dirty;
-}
-
-/* ---- baselines from elsewhere (InfluxDB on a cold start) ---- */
-
-static gint64
-longest_baseline_weeks (IocAlertEngine *self)
-{
-  gint64 weeks = 0;
-  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
-    {
-      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
-      if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT || r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE)
-        weeks = MAX (weeks, r->baseline_weeks);
-    }
-  return weeks;
-}
-
-gint64
-ioc_alert_engine_history_weeks (IocAlertEngine *self, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
-    {
-      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
-      if (r->kind != IOC_ALERT_KIND_SPIKE_UNIT && r->kind != IOC_ALERT_KIND_SPIKE_PROVINCE)
-        continue;
-      /* Any working weekday of the coming week short of min_history samples. */
-      for (gint32 d = today; d < today + 7; d++)
-        {
-          guint n_influx;
-          if (is_working_day (self, d) && unit_samples (self, NULL, d, r->baseline_weeks, NULL, &n_influx)
-                                              < (guint) r->min_history)
-            return longest_baseline_weeks (self);
-        }
-    }
-  return 0;
-}
-
-/* An imported day is taken only where the engine has no day of its own. */
-static gboolean
-importable (IocAlertEngine *self, gint32 day, gint32 today)
-{
-  if (day >= today)
-    return FALSE;
-  return !g_hash_table_contains (self->observed_days, GINT_TO_POINTER (day))
-         || g_hash_table_contains (self->influx_days, GINT_TO_POINTER (day));
-}
-
-gboolean
-ioc_alert_engine_import_day (IocAlertEngine *self, const gchar *unit, gint64 day_us, gint64 overdue_entered,
-                             gint64 now_us)
-{
-  gint32 day = ioc_calendar_day_of (day_us);
-  if (!importable (self, day, ioc_calendar_day_of (now_us)))
-    return FALSE;
-  if (!g_hash_table_contains (self->influx_days, GINT_TO_POINTER (day)))
-    {
-      g_hash_table_add (self->observed_days, GINT_TO_POINTER (day));
-      g_hash_table_add (self->influx_days, GINT_TO_POINTER (day));
-      /* The hub counts every hour of a day it saw; an hour without points
-       * had nothing newly overdue. */
-      for (gint64 h = 0; h < 24; h++)
-        {
-          gint64 *key = g_new (gint64, 1);
-          *key = (gint64) day * 24 + h;
-          g_hash_table_replace (self->hours, key, GSIZE_TO_POINTER ((gsize) 1));
-        }
-    }
-  if (unit != NULL)
-    table_set (self->unit_daily, unit, day, overdue_entered);
-  self->dirty = TRUE;
-  return TRUE;
-}
-
-gboolean
-ioc_alert_engine_import_hour (IocAlertEngine *self, gint64 hour_us, gint64 overdue_entered, gint64 now_us)
-{
-  gint32 day = ioc_calendar_day_of (hour_us);
-  if (!importable (self, day, ioc_calendar_day_of (now_us)))
-    return FALSE;
-  ioc_alert_engine_import_day (self, NULL, hour_us, 0, now_us);
-  gint64 *key = g_new (gint64, 1);
-  *key = hour_key (hour_us);
-  g_hash_table_replace (self->hours, key, GSIZE_TO_POINTER ((gsize) (overdue_entered + 1)));
-  self->dirty = TRUE;
-  return TRUE;
-}
-
-/* Per spike rule, for today's weekday: how many samples and where from. */
-static void
-build_baselines (JsonBuilder *b, IocAlertEngine *self, gint64 now_us)
-{
-  gint32 today = ioc_calendar_day_of (now_us);
-  gint64 hk = hour_key (now_us);
-  json_builder_begin_array (b);
-  for (guint i = 0; self->rules && i < self->rules->rules->len; i++)
-    {
-      const IocAlertRule *r = g_ptr_array_index (self->rules->rules, i);
-      guint n = 0, n_influx = 0;
-      if (r->kind == IOC_ALERT_KIND_SPIKE_UNIT)
-        n = unit_samples (self, NULL, today, r->baseline_weeks, NULL, &n_influx);
-      else if (r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE)
-        for (gint64 w = 1; w <= r->baseline_weeks; w++)
-          {
-            gint64 key = hk - w * 7 * 24;
-            if (g_hash_table_contains (self->hours, &key))
-              {
-                n++;
-                n_influx += g_hash_table_contains (self->influx_days, GINT_TO_POINTER ((gint) (key / 24)));
-              }
-          }
-      else
-        continue;
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "rule");
-      json_builder_add_string_value (b, r->name);
-      json_builder_set_member_name (b, "source");
-      json_builder_add_string_value (b, n < (guint) r->min_history ? "fallback" : baseline_source (n, n_influx));
-      json_builder_set_member_name (b, "samples");
-      json_builder_add_int_value (b, n);
-      json_builder_set_member_name (b, "from_influxdb");
-      json_builder_add_int_value (b, n_influx);
-      json_builder_set_member_name (b, "min_history");
-      json_builder_add_int_value (b, r->min_history);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-}
-
-/* ---- operators ---- */
-
-gboolean
-ioc_alert_engine_ack (IocAlertEngine *self, const gchar *id, const gchar *by, const gchar *note,
-                      gint64 now_us, GError **error)
-{
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      Inst *i = v;
-      if (!g_str_equal (i->id, id))
-        continue;
-      g_free (i->acked_by);
-      g_free (i->ack_note);
-      i->acked_by = g_strdup (by);
-      i->ack_note = g_strdup (note ? note : "");
-      i->acked_us = now_us;
-      if (i->state == IOC_ALERT_STATE_FIRING)
-        notify (self, i, i->state, now_us, FALSE, TRUE);
-      return TRUE;
-    }
-  g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "alert %s: not pending or firing", id);
-  return FALSE;
-}
-
-gchar *
-ioc_alert_engine_silence (IocAlertEngine *self, const gchar *rule, const gchar *scope,
-                          gint64 expires_us, const gchar *by, const gchar *comment, gint64 now_us)
-{
-  Silence *s = g_new0 (Silence, 1);
-  s->id = g_strdup_printf ("s%" G_GUINT64_FORMAT, self->next_silence++);
-  s->rule = g_strdup (rule ? rule : "*");
-  s->scope = g_strdup (scope ? scope : "*");
-  s->by = g_strdup (by ? by : "");
-  s->comment = g_strdup (comment ? comment : "");
-  s->created_us = now_us;
-  s->expires_us = expires_us;
-  g_ptr_array_add (self->silences, s);
-  return g_strdup (s->id);
-}
-
-gboolean
-ioc_alert_engine_unsilence (IocAlertEngine *self, const gchar *id, GError **error)
-{
-  for (guint i = 0; i < self->silences->len; i++)
-    if (g_str_equal (((Silence *) g_ptr_array_index (self->silences, i))->id, id))
-      {
-        g_ptr_array_remove_index (self->silences, i);
-        return TRUE;
-      }
-  g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "silence %s: unknown", id);
-  return FALSE;
-}
-
-/* ---- JSON views ---- */
-
-static void
-add_time (JsonBuilder *b, const gchar *name, gint64 us)
-{
-  json_builder_set_member_name (b, name);
-  if (us == 0)
-    {
-      json_builder_add_null_value (b);
-      return;
-    }
-  gchar buf[IOC_TIME_BUF];
-  ioc_time_format (us, buf);
-  json_builder_add_string_value (b, buf);
-}
-
-static void
-add_str (JsonBuilder *b, const gchar *name, const gchar *s)
-{
-  json_builder_set_member_name (b, name);
-  if (s == NULL)
-    json_builder_add_null_value (b);
-  else
-    json_builder_add_string_value (b, s);
-}
-
-static void
-build_alert (JsonBuilder *b, const IocAlert *a)
-{
-  json_builder_begin_object (b);
-  add_str (b, "id", a->id);
-  add_str (b, "rule", a->rule);
-  add_str (b, "scope", a->scope);
-  add_str (b, "kind", a->kind);
-  add_str (b, "severity", ioc_alert_severity_name (a->severity));
-  add_str (b, "state", ioc_alert_state_name (a->state));
-  add_str (b, "summary", a->summary);
-  add_str (b, "detail", a->detail);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_double_value (b, a->value);
-  json_builder_set_member_name (b, "threshold");
-  json_builder_add_double_value (b, a->threshold);
-  add_time (b, "started_at", a->started_us);
-  add_time (b, "fired_at", a->fired_us);
-  add_time (b, "resolved_at", a->resolved_us);
-  add_str (b, "group", a->group);
-  json_builder_set_member_name (b, "ack");
-  if (a->acked_by == NULL)
-    json_builder_add_null_value (b);
-  else
-    {
-      json_builder_begin_object (b);
-      add_str (b, "by", a->acked_by);
-      add_time (b, "at", a->acked_us);
-      add_str (b, "note", a->ack_note);
-      json_builder_end_object (b);
-    }
-  json_builder_set_member_name (b, "silenced");
-  json_builder_add_boolean_value (b, a->is_silenced);
-  json_builder_set_member_name (b, "reminder");
-  json_builder_add_boolean_value (b, a->is_reminder);
-  json_builder_end_object (b);
-}
-
-JsonNode *
-ioc_alert_alert_to_json (const IocAlert *a)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  build_alert (b, a);
-  return json_builder_get_root (b);
-}
-
-static gint
-cmp_inst_id (gconstpointer a, gconstpointer b)
-{
-  const Inst *x = *(Inst *const *) a, *y = *(Inst *const *) b;
-  guint64 p = g_ascii_strtoull (x->id, NULL, 10), q = g_ascii_strtoull (y->id, NULL, 10);
-  return p < q ? 1 : p > q ? -1 : 0; /* newest first */
-}
-
-static JsonNode *
-alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnostics)
-{
-  g_autoptr (GPtrArray) all = g_ptr_array_new ();
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    g_ptr_array_add (all, v);
-  if (with_resolved)
-    for (GList *l = self->recent->head; l; l = l->next)
-      g_ptr_array_add (all, l->data);
-  g_ptr_array_sort (all, cmp_inst_id);
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "alerts");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < all->len; i++)
-    {
-      Inst *in = g_ptr_array_index (all, i);
-      IocAlert a;
-      fill_alert (self, in, &a);
-      /* As of the last evaluation: the engine has no clock of its own. */
-      a.is_silenced = is_silenced (self, in->rule, in->scope, self->last_eval_us);
-      build_alert (b, &a);
-    }
-  json_builder_end_array (b);
-  if (!with_diagnostics)
-    {
-      json_builder_end_object (b);
-      return json_builder_get_root (b);
-    }
-  json_builder_set_member_name (b, "stale_units");
-  json_builder_begin_array (b);
-  g_autoptr (GList) units = g_hash_table_get_keys (self->today);
-  units = g_list_sort (units, (GCompareFunc) g_strcmp0);
-  for (GList *l = units; l; l = l->next)
-    if (ioc_alert_engine_unit_is_stale (self, l->data))
-      json_builder_add_string_value (b, l->data);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "baselines");
-  build_baselines (b, self, MAX (self->last_eval_us, self->started_us));
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-JsonNode *
-ioc_alert_engine_alerts_json (IocAlertEngine *self, gboolean with_resolved)
-{
-  return alerts_json (self, with_resolved, TRUE);
-}
-
-JsonNode *
-ioc_alert_engine_active_alerts_json (IocAlertEngine *self)
-{
-  return alerts_json (self, FALSE, FALSE);
-}
-
-JsonNode *
-ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "silences");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < self->silences->len; i++)
-    {
-      Silence *s = g_ptr_array_index (self->silences, i);
-      if (s->expires_us <= now_us)
-        continue;
-      json_builder_begin_object (b);
-      add_str (b, "id", s->id);
-      add_str (b, "rule", s->rule);
-      add_str (b, "scope", s->scope);
-      add_str (b, "by", s->by);
-      add_str (b, "comment", s->comment);
-      add_time (b, "created_at", s->created_us);
-      add_time (b, "expires_at", s->expires_us);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-  return json_builder_get_root (b);
-}
-
-GPtrArray *
-ioc_alert_engine_active_keys (IocAlertEngine *self)
-{
-  GPtrArray *out = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      Inst *i = v;
-      g_ptr_array_add (out, g_strdup_printf ("%s:%s", i->key, ioc_alert_state_name (i->state)));
-    }
-  g_ptr_array_sort (out, cmp_strp);
-  return out;
-}
-
-/* ---- persistence (raw µs integers: this is the hub's own file) ---- */
-
-static void
-save_inst (JsonBuilder *b, const Inst *i)
-{
-  json_builder_begin_object (b);
-  add_str (b, "rule", i->rule);
-  add_str (b, "scope", i->scope);
-  add_str (b, "id", i->id);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_int_value (b, i->state);
-  const gint64 t[] = { i->started_us, i->fired_us, i->resolved_us, i->last_true_us, i->last_notified_us,
-                       i->acked_us };
-  json_builder_set_member_name (b, "t");
-  json_builder_begin_array (b);
-  for (guint k = 0; k < G_N_ELEMENTS (t); k++)
-    json_builder_add_int_value (b, t[k]);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_double_value (b, i->value);
-  json_builder_set_member_name (b, "threshold");
-  json_builder_add_double_value (b, i->threshold);
-  add_str (b, "detail", i->detail);
-  add_str (b, "group", i->group);
-  add_str (b, "acked_by", i->acked_by);
-  add_str (b, "ack_note", i->ack_note);
-  json_builder_end_object (b);
-}
-
-static void
-save_days (JsonBuilder *b, const gchar *name, GHashTable *outer)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
-  GHashTableIter it, it2;
-  gpointer k, v, dk, dv;
-  g_hash_table_iter_init (&it, outer);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      json_builder_set_member_name (b, k);
-      json_builder_begin_array (b);
-      g_hash_table_iter_init (&it2, v);
-      while (g_hash_table_iter_next (&it2, &dk, &dv))
-        {
-          json_builder_add_int_value (b, GPOINTER_TO_INT (dk));
-          json_builder_add_int_value (b, (gint64) GPOINTER_TO_SIZE (dv) - 1);
-        }
-      json_builder_end_array (b);
-    }
-  json_builder_end_object (b);
-}
-
-gchar *
-ioc_alert_engine_save (IocAlertEngine *self)
-{
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, 1);
-  json_builder_set_member_name (b, "next_id");
-  json_builder_add_int_value (b, (gint64) self->next_id);
-  /* A source never seen is down a cadence after the hub first started, not
-   * after every restart (no resolve-and-refire at each start). */
-  json_builder_set_member_name (b, "started");
-  json_builder_add_int_value (b, self->started_us);
-  json_builder_set_member_name (b, "next_silence");
-  json_builder_add_int_value (b, (gint64) self->next_silence);
-
-  json_builder_set_member_name (b, "alerts");
-  json_builder_begin_array (b);
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    save_inst (b, v);
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "recent");
-  json_builder_begin_array (b);
-  for (GList *l = self->recent->head; l; l = l->next)
-    save_inst (b, l->data);
-  json_builder_end_array (b);
-
-  json_builder_set_member_name (b, "silences");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < self->silences->len; i++)
-    {
-      Silence *s = g_ptr_array_index (self->silences, i);
-      json_builder_begin_object (b);
-      add_str (b, "id", s->id);
-      add_str (b, "rule", s->rule);
-      add_str (b, "scope", s->scope);
-      add_str (b, "by", s->by);
-      add_str (b, "comment", s->comment);
-      json_builder_set_member_name (b, "created");
-      json_builder_add_int_value (b, s->created_us);
-      json_builder_set_member_name (b, "expires");
-      json_builder_add_int_value (b, s->expires_us);
-      json_builder_end_object (b);
-    }
-  json_builder_end_array (b);
-
-  json_builder_set_member_name (b, "flaps");
-  json_builder_begin_object (b);
-  g_hash_table_iter_init (&it, self->flaps);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      Flap *f = v;
-      json_builder_set_member_name (b, k);
-      json_builder_begin_array (b);
-      json_builder_add_int_value (b, f->flapping);
-      for (guint i = 0; i < f->changes->len; i++)
-        json_builder_add_int_value (b, g_array_index (f->changes, gint64, i));
-      json_builder_end_array (b);
-    }
-  json_builder_end_object (b);
-
-  json_builder_set_member_name (b, "today");
-  json_builder_begin_object (b);
-  g_hash_table_iter_init (&it, self->today);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      UnitDay *ud = v;
-      json_builder_set_member_name (b, k);
-      json_builder_begin_array (b);
-      json_builder_add_int_value (b, ud->day);
-      json_builder_add_int_value (b, ud->overdue);
-      json_builder_add_int_value (b, ud->due);
-      json_builder_add_int_value (b, ud->stock);
-      json_builder_add_int_value (b, ud->hour);
-      json_builder_add_int_value (b, ud->hour_base);
-      json_builder_add_int_value (b, ud->last_overdue);
-      json_builder_end_array (b);
-    }
-  json_builder_end_object (b);
-
-  json_builder_set_member_name (b, "observed_days");
-  json_builder_begin_array (b);
-  g_hash_table_iter_init (&it, self->observed_days);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    json_builder_add_int_value (b, GPOINTER_TO_INT (k));
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "influx_days");
-  json_builder_begin_array (b);
-  g_hash_table_iter_init (&it, self->influx_days);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    json_builder_add_int_value (b, GPOINTER_TO_INT (k));
-  json_builder_end_array (b);
-  save_days (b, "unit_daily", self->unit_daily);
-  save_days (b, "unit_stock", self->unit_stock);
-
-  json_builder_set_member_name (b, "hours");
-  json_builder_begin_array (b);
-  g_hash_table_iter_init (&it, self->hours);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      json_builder_add_int_value (b, *(gint64 *) k);
-      json_builder_add_int_value (b, (gint64) GPOINTER_TO_SIZE (v) - 1);
-    }
-  json_builder_end_array (b);
-  json_builder_set_member_name (b, "hour");
-  json_builder_add_int_value (b, self->cur_hour);
-
-  /* The tracker does not tell again after a restart which dossiers went
-   * overdue today: keep them, or their alerts would resolve at start. */
-  json_builder_set_member_name (b, "overdue_dossiers");
-  json_builder_begin_array (b);
-  g_hash_table_iter_init (&it, self->overdue);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      Overdue *o = v;
-      json_builder_begin_array (b);
-      json_builder_add_string_value (b, o->unit);
-      json_builder_add_string_value (b, o->dossier);
-      json_builder_add_int_value (b, o->overdue_us);
-      json_builder_end_array (b);
-    }
-  json_builder_end_array (b);
-  json_builder_end_object (b);
-
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
-}
-
-static const gchar *
-opt_str (JsonObject *o, const gchar *name)
-{
-  JsonNode *n = json_object_get_member (o, name);
-  return n != NULL && JSON_NODE_HOLDS_VALUE (n) ? json_node_get_string (n) : NULL;
-}
-
-static gchar *
-dup_opt (JsonObject *o, const gchar *name)
-{
-  return g_strdup (opt_str (o, name));
-}
-
-static Inst *
-load_inst (JsonObject *o)
-{
-  JsonArray *t = json_object_get_array_member (o, "t");
-  if (opt_str (o, "rule") == NULL || opt_str (o, "scope") == NULL || opt_str (o, "id") == NULL || t == NULL
-      || json_array_get_length (t) != 6)
-    return NULL;
-  Inst *i = g_new0 (Inst, 1);
-  i->rule = dup_opt (o, "rule");
-  i->scope = dup_opt (o, "scope");
-  i->key = g_strdup_printf ("%s/%s", i->rule, i->scope);
-  i->id = dup_opt (o, "id");
-  i->state = (IocAlertState) json_object_get_int_member (o, "state");
-  i->started_us = json_array_get_int_element (t, 0);
-  i->fired_us = json_array_get_int_element (t, 1);
-  i->resolved_us = json_array_get_int_element (t, 2);
-  i->last_true_us = json_array_get_int_element (t, 3);
-  i->last_notified_us = json_array_get_int_element (t, 4);
-  i->acked_us = json_array_get_int_element (t, 5);
-  i->value = json_object_get_double_member (o, "value");
-  i->threshold = json_object_get_double_member (o, "threshold");
-  i->detail = dup_opt (o, "detail");
-  i->group = dup_opt (o, "group");
-  i->acked_by = dup_opt (o, "acked_by");
-  i->ack_note = dup_opt (o, "ack_note");
-  return i;
-}
-
-static void
-load_days (JsonObject *root, const gchar *name, GHashTable *outer)
-{
-  JsonObject *o = json_object_get_object_member (root, name);
-  if (o == NULL)
-    return;
-  g_autoptr (GList) members = json_object_get_members (o);
-  for (GList *l = members; l; l = l->next)
-    {
-      JsonArray *a = json_object_get_array_member (o, l->data);
-      for (guint i = 0; a != NULL && i + 1 < json_array_get_length (a); i += 2)
-        table_set (outer, l->data, (gint32) json_array_get_int_element (a, i),
-                   json_array_get_int_element (a, i + 1));
-    }
-}
-
-gboolean
-ioc_alert_engine_load (IocAlertEngine *self, const gchar *json, gsize len, GError **error)
-{
-  g_autoptr (JsonParser) p = json_parser_new ();
-  g_autoptr (GError) local = NULL;
-  if (!json_parser_load_from_data (p, json, (gssize) len, &local))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT, "not JSON: %s", local->message);
-      return FALSE;
-    }
-  JsonNode *rn = json_parser_get_root (p);
-  if (rn == NULL || !JSON_NODE_HOLDS_OBJECT (rn))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT, "expected a JSON object");
-      return FALSE;
-    }
-  JsonObject *root = json_node_get_object (rn);
-  if (json_object_get_int_member_with_default (root, "version", 0) != 1)
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT, "expected version 1");
-      return FALSE;
-    }
-  self->next_id = (guint64) json_object_get_int_member_with_default (root, "next_id", 1);
-  self->next_silence = (guint64) json_object_get_int_member_with_default (root, "next_silence", 1);
-  gint64 started = json_object_get_int_member_with_default (root, "started", 0);
-  if (started > 0 && started < self->started_us)
-    self->started_us = started;
-  JsonArray *a = json_object_get_array_member (root, "alerts");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    {
-      Inst *in = load_inst (json_array_get_object_element (a, i));
-      if (in != NULL)
-        g_hash_table_replace (self->insts, in->key, in);
-    }
-  a = json_object_get_array_member (root, "recent");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    {
-      Inst *in = load_inst (json_array_get_object_element (a, i));
-      if (in != NULL)
-        g_queue_push_tail (self->recent, in);
-    }
-  a = json_object_get_array_member (root, "silences");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    {
-      JsonObject *o = json_array_get_object_element (a, i);
-      if (opt_str (o, "id") == NULL)
-        continue;
-      Silence *s = g_new0 (Silence, 1);
-      s->id = dup_opt (o, "id");
-      s->rule = g_strdup (opt_str (o, "rule") ? opt_str (o, "rule") : "*");
-      s->scope = g_strdup (opt_str (o, "scope") ? opt_str (o, "scope") : "*");
-      s->by = dup_opt (o, "by");
-      s->comment = dup_opt (o, "comment");
-      s->created_us = json_object_get_int_member_with_default (o, "created", 0);
-      s->expires_us = json_object_get_int_member_with_default (o, "expires", 0);
-      g_ptr_array_add (self->silences, s);
-    }
-  JsonObject *o = json_object_get_object_member (root, "flaps");
-  if (o != NULL)
-    {
-      g_autoptr (GList) members = json_object_get_members (o);
-      for (GList *l = members; l; l = l->next)
-        {
-          JsonArray *fa = json_object_get_array_member (o, l->data);
-          if (fa == NULL || json_array_get_length (fa) < 1)
-            continue;
-          Flap *f = flap_new ();
-          f->flapping = json_array_get_int_element (fa, 0) != 0;
-          for (guint i = 1; i < json_array_get_length (fa); i++)
-            {
-              gint64 t = json_array_get_int_element (fa, i);
-              g_array_append_val (f->changes, t);
-            }
-          g_hash_table_replace (self->flaps, g_strdup (l->data), f);
-        }
-    }
-  o = json_object_get_object_member (root, "today");
-  if (o != NULL)
-    {
-      g_autoptr (GList) members = json_object_get_members (o);
-      for (GList *l = members; l; l = l->next)
-        {
-          JsonArray *ua = json_object_get_array_member (o, l->data);
-          if (ua == NULL || json_array_get_length (ua) != 7)
-            continue;
-          UnitDay *ud = g_new0 (UnitDay, 1);
-          ud->day = (gint32) json_array_get_int_element (ua, 0);
-          ud->overdue = json_array_get_int_element (ua, 1);
-          ud->due = json_array_get_int_element (ua, 2);
-          ud->stock = json_array_get_int_element (ua, 3);
-          ud->hour = json_array_get_int_element (ua, 4);
-          ud->hour_base = json_array_get_int_element (ua, 5);
-          ud->last_overdue = json_array_get_int_element (ua, 6);
-          g_hash_table_replace (self->today, g_strdup (l->data), ud);
-        }
-    }
-  a = json_object_get_array_member (root, "observed_days");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    g_hash_table_add (self->observed_days, GINT_TO_POINTER ((gint) json_array_get_int_element (a, i)));
-  a = json_object_get_array_member (root, "influx_days");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    g_hash_table_add (self->influx_days, GINT_TO_POINTER ((gint) json_array_get_int_element (a, i)));
-  load_days (root, "unit_daily", self->unit_daily);
-  load_days (root, "unit_stock", self->unit_stock);
-  a = json_object_get_array_member (root, "hours");
-  for (guint i = 0; a && i + 1 < json_array_get_length (a); i += 2)
-    {
-      gint64 *key = g_new (gint64, 1);
-      *key = json_array_get_int_element (a, i);
-      g_hash_table_replace (self->hours, key,
-                            GSIZE_TO_POINTER ((gsize) (json_array_get_int_element (a, i + 1) + 1)));
-    }
-  self->cur_hour = json_object_get_int_member_with_default (root, "hour", 0);
-  a = json_object_get_array_member (root, "overdue_dossiers");
-  for (guint i = 0; a && i < json_array_get_length (a); i++)
-    {
-      JsonArray *oa = json_array_get_array_element (a, i);
-      if (oa == NULL || json_array_get_length (oa) != 3)
-        continue;
-      const gchar *unit = json_array_get_string_element (oa, 0);
-      const gchar *dossier = json_array_get_string_element (oa, 1);
-      if (unit != NULL && dossier != NULL)
-        add_overdue (self, unit, dossier, json_array_get_int_element (oa, 2));
-    }
-  return TRUE;
 }

@@ -1,6 +1,6 @@
 /* alert-engine.h — evaluates the alert rules over what the hub knows, and
  * runs each alert's lifecycle: pending → firing → resolved, acks, silences,
- * flap detection, province grouping, the stale-data guard (issue 6).
+ * flap detection, province grouping, the stale-data guard (docs/ALERTS.md).
  *
  * The engine does not read the hub: its inputs are pushed (today's dossier
  * counts per unit, connector last-seen, indicator values) and "now" is an

@@ -1,5 +1,5 @@
 /* alert-notify.c — turns engine notifications into MQTT publishes and
- * webhook calls (issue 6, SPEC §3 "Topics the hub publishes").
+ * webhook calls (SPEC §3 "Topics the hub publishes").
  *
  * Main context: ioc_alert_notify_alert() formats the alert's JSON, publishes
  * it retained (the latest state wins; a resolve replaces a firing state, so

@@ -1,4 +1,4 @@
-/* alert-notify.h — delivers alert notifications (issue 6): the retained
+/* alert-notify.h — delivers alert notifications: the retained
  * MQTT state ioc/v1/<province>/alerts/<rule>/<scope>, and an optional
  * webhook POST with retries and backoff on its own worker thread.
  *

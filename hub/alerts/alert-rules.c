@@ -1,4 +1,4 @@
-/* alert-rules.c — parses and validates the alert rule file (issue 6).
+/* alert-rules.c — parses and validates the alert rule file (docs/ALERTS.md).
  *
  * Sits before the engine: ioc_alerts_attach() and `iochub --test-rules` load
  * a file here, and the engine only ever sees validated rules.  Errors name
@@ -107,25 +107,34 @@ valid_name (const gchar *s)
   return TRUE;
 }
 
-/* A comma-separated list; empty or absent → NULL. */
-static gchar **
-get_list (IocKeyFile *kf, const gchar *group, const gchar *key, GError **error)
+/* An optional comma-separated list: *out NULL when it is absent or
+ * empty; FALSE with *error set when the key cannot be read. */
+static gboolean
+opt_list (IocKeyFile *kf, const gchar *group, const gchar *key, gchar ***out, GError **error)
 {
-  g_autofree gchar *s = ioc_keyfile_string (kf, group, key, NULL, FALSE, error);
+  GError *local = NULL;
+  *out = NULL;
+  g_autofree gchar *s = ioc_keyfile_string (kf, group, key, NULL, FALSE, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
   if (s == NULL)
-    return NULL;
+    return TRUE;
   g_auto (GStrv) parts = g_strsplit (s, ",", -1);
-  g_autoptr (GPtrArray) out = g_ptr_array_new ();
+  g_autoptr (GPtrArray) list = g_ptr_array_new ();
   for (guint i = 0; parts[i] != NULL; i++)
     {
       gchar *t = g_strstrip (parts[i]);
       if (*t != '\0')
-        g_ptr_array_add (out, g_strdup (t));
+        g_ptr_array_add (list, g_strdup (t));
     }
-  if (out->len == 0)
-    return NULL;
-  g_ptr_array_add (out, NULL);
-  return (gchar **) g_ptr_array_free (g_steal_pointer (&out), FALSE);
+  if (list->len == 0)
+    return TRUE;
+  g_ptr_array_add (list, NULL);
+  *out = (gchar **) g_ptr_array_free (g_steal_pointer (&list), FALSE);
+  return TRUE;
 }
 
 static const gchar *const common_keys[] = {
@@ -149,8 +158,22 @@ static const gchar *const *const kind_keys[IOC_ALERT_KIND_COUNT] = {
   spike_unit_keys, spike_province_keys, stock_keys, zero_keys, dead_keys, threshold_keys,
 };
 
+/* An optional string key (absent: *out NULL), or FALSE with *error set. */
 static gboolean
-parse_rule (IocKeyFile *kf, const gchar *group, const gchar *name, IocAlertRule *r, GError **error)
+opt_string (IocKeyFile *kf, const gchar *group, const gchar *key, gchar **out, GError **error)
+{
+  GError *local = NULL;
+  *out = ioc_keyfile_string (kf, group, key, NULL, FALSE, &local);
+  if (local == NULL)
+    return TRUE;
+  g_propagate_error (error, local);
+  return FALSE;
+}
+
+/* kind, and then no key that kind does not take: unknown keys are typos,
+ * so name them rather than ignore them. */
+static gboolean
+parse_kind (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **error)
 {
   g_autofree gchar *kind = ioc_keyfile_string (kf, group, "kind", NULL, TRUE, error);
   if (kind == NULL)
@@ -167,17 +190,18 @@ parse_rule (IocKeyFile *kf, const gchar *group, const gchar *name, IocAlertRule 
                    kf->path, group, kind);
       return FALSE;
     }
-
-  /* Unknown keys are typos: name them rather than ignore them. */
   g_autoptr (GPtrArray) known = g_ptr_array_new ();
   for (guint i = 0; common_keys[i]; i++)
     g_ptr_array_add (known, (gpointer) common_keys[i]);
   for (guint i = 0; kind_keys[r->kind][i]; i++)
     g_ptr_array_add (known, (gpointer) kind_keys[r->kind][i]);
   g_ptr_array_add (known, NULL);
-  if (!ioc_keyfile_check_keys (kf, group, (const gchar *const *) known->pdata, error))
-    return FALSE;
+  return ioc_keyfile_check_keys (kf, group, (const gchar *const *) known->pdata, error);
+}
 
+static gboolean
+parse_severity (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **error)
+{
   g_autofree gchar *sev = ioc_keyfile_string (kf, group, "severity", "warning", FALSE, error);
   if (sev == NULL)
     return FALSE;
@@ -194,22 +218,15 @@ parse_rule (IocKeyFile *kf, const gchar *group, const gchar *name, IocAlertRule 
                    group, sev);
       return FALSE;
     }
+  return TRUE;
+}
 
-  GError *local = NULL;
-  r->summary = ioc_keyfile_string (kf, group, "summary", NULL, FALSE, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, local);
-      return FALSE;
-    }
-  r->units = get_list (kf, group, "units", &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, local);
-      return FALSE;
-    }
-
-  /* Defaults follow DOMAIN §3; the unit floor is 3, the province-hour floor 10. */
+/* The numeric keys of every kind, with their defaults and ranges (a kind
+ * that does not take a key keeps its default, unused). */
+static gboolean
+parse_numbers (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **error)
+{
+  /* Defaults as docs/ALERTS.md lists them; the unit floor is 3, the province-hour floor 10. */
   gboolean is_province = r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE;
   gint64 def_for = r->kind == IOC_ALERT_KIND_DEAD_SOURCE ? 5 * G_TIME_SPAN_MINUTE : 0;
   if (!ioc_keyfile_duration (kf, group, "for", def_for, 0, 7 * G_TIME_SPAN_DAY, &r->for_us, error)
@@ -242,89 +259,96 @@ parse_rule (IocKeyFile *kf, const gchar *group, const gchar *name, IocAlertRule 
                    "%s: [%s] flap_changes: expected 0 (off) or at least 2, got 1", kf->path, group);
       return FALSE;
     }
+  return TRUE;
+}
 
-  if (is_province)
+static gboolean
+parse_dead_source (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **error)
+{
+  if (!opt_list (kf, group, "source_kinds", &r->source_kinds, error))
+    return FALSE;
+  for (guint i = 0; r->source_kinds && r->source_kinds[i]; i++)
     {
-      r->unit_rule = ioc_keyfile_string (kf, group, "unit_rule", NULL, FALSE, &local);
-      if (local != NULL)
-        {
-          g_propagate_error (error, local);
-          return FALSE;
-        }
-    }
-  if (r->kind == IOC_ALERT_KIND_DEAD_SOURCE)
-    {
-      r->source_kinds = get_list (kf, group, "source_kinds", &local);
-      if (local != NULL)
-        {
-          g_propagate_error (error, local);
-          return FALSE;
-        }
-      for (guint i = 0; r->source_kinds && r->source_kinds[i]; i++)
-        {
-          const gchar *k = r->source_kinds[i];
-          IocKind kind;
-          if (!ioc_kind_from_string (k, strlen (k), &kind))
-            {
-              g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                           "%s: [%s] source_kinds: expected a list of desk, kiosk, camera, portal, "
-                           "got '%s'",
-                           kf->path, group, k);
-              return FALSE;
-            }
-        }
-    }
-  if (r->kind == IOC_ALERT_KIND_THRESHOLD)
-    {
-      r->metric = ioc_keyfile_string (kf, group, "metric", NULL, TRUE, error);
-      if (r->metric == NULL)
-        return FALSE;
-      if (strchr (r->metric, '.') == NULL)
+      const gchar *k = r->source_kinds[i];
+      IocKind kind;
+      if (!ioc_kind_from_string (k, strlen (k), &kind))
         {
           g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                       "%s: [%s] metric: expected MEASUREMENT.FIELD (e.g. ioc_device.cameras_recording), "
+                       "%s: [%s] source_kinds: expected a list of desk, kiosk, camera, portal, "
                        "got '%s'",
-                       kf->path, group, r->metric);
-          return FALSE;
-        }
-      r->denominator = ioc_keyfile_string (kf, group, "denominator", NULL, FALSE, &local);
-      if (local != NULL)
-        {
-          g_propagate_error (error, local);
-          return FALSE;
-        }
-      g_autofree gchar *op = ioc_keyfile_string (kf, group, "op", NULL, TRUE, error);
-      if (op == NULL)
-        return FALSE;
-      if (g_str_equal (op, "<"))
-        r->below = TRUE;
-      else if (g_str_equal (op, ">"))
-        r->below = FALSE;
-      else
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] op: expected < or >, got '%s'",
-                       kf->path, group, op);
-          return FALSE;
-        }
-      if (!g_key_file_has_key (kf->kf, group, "value", NULL))
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] value: expected a number, missing",
-                       kf->path, group);
-          return FALSE;
-        }
-      if (!ioc_keyfile_double (kf, group, "value", 0, -1e15, 1e15, &r->value, error)
-          || !ioc_keyfile_double (kf, group, "clear", r->value, -1e15, 1e15, &r->clear, error))
-        return FALSE;
-      /* Hysteresis only makes sense on the far side of the threshold. */
-      if ((r->below && r->clear < r->value) || (!r->below && r->clear > r->value))
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                       "%s: [%s] clear: expected a value %s value (%g) so that it clears past the "
-                       "threshold, got %g",
-                       kf->path, group, r->below ? "≥" : "≤", r->value, r->clear);
+                       kf->path, group, k);
           return FALSE;
         }
     }
+  return TRUE;
+}
+
+static gboolean
+parse_threshold (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **error)
+{
+  r->metric = ioc_keyfile_string (kf, group, "metric", NULL, TRUE, error);
+  if (r->metric == NULL)
+    return FALSE;
+  if (strchr (r->metric, '.') == NULL)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s] metric: expected MEASUREMENT.FIELD (e.g. ioc_device.cameras_recording), "
+                   "got '%s'",
+                   kf->path, group, r->metric);
+      return FALSE;
+    }
+  if (!opt_string (kf, group, "denominator", &r->denominator, error))
+    return FALSE;
+  g_autofree gchar *op = ioc_keyfile_string (kf, group, "op", NULL, TRUE, error);
+  if (op == NULL)
+    return FALSE;
+  if (g_str_equal (op, "<"))
+    r->below = TRUE;
+  else if (g_str_equal (op, ">"))
+    r->below = FALSE;
+  else
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] op: expected < or >, got '%s'",
+                   kf->path, group, op);
+      return FALSE;
+    }
+  if (!g_key_file_has_key (kf->kf, group, "value", NULL))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] value: expected a number, missing",
+                   kf->path, group);
+      return FALSE;
+    }
+  if (!ioc_keyfile_double (kf, group, "value", 0, -1e15, 1e15, &r->value, error)
+      || !ioc_keyfile_double (kf, group, "clear", r->value, -1e15, 1e15, &r->clear, error))
+    return FALSE;
+  /* Hysteresis only makes sense on the far side of the threshold. */
+  if ((r->below && r->clear < r->value) || (!r->below && r->clear > r->value))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s] clear: expected a value %s value (%g) so that it clears past the "
+                   "threshold, got %g",
+                   kf->path, group, r->below ? "≥" : "≤", r->value, r->clear);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One [rule NAME] group into r, checked in the order an operator reads
+ * the group: kind (and the keys it takes), severity, texts, numbers, then
+ * what only one kind has. */
+static gboolean
+parse_rule (IocKeyFile *kf, const gchar *group, const gchar *name, IocAlertRule *r, GError **error)
+{
+  if (!parse_kind (kf, group, r, error) || !parse_severity (kf, group, r, error)
+      || !opt_string (kf, group, "summary", &r->summary, error)
+      || !opt_list (kf, group, "units", &r->units, error) || !parse_numbers (kf, group, r, error))
+    return FALSE;
+  if (r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE && !opt_string (kf, group, "unit_rule", &r->unit_rule, error))
+    return FALSE;
+  if (r->kind == IOC_ALERT_KIND_DEAD_SOURCE && !parse_dead_source (kf, group, r, error))
+    return FALSE;
+  if (r->kind == IOC_ALERT_KIND_THRESHOLD && !parse_threshold (kf, group, r, error))
+    return FALSE;
   r->name = g_strdup (name);
   return TRUE;
 }
@@ -340,17 +364,10 @@ ioc_alert_rules_load_data (const gchar *path, const gchar *data, gsize len, GErr
   static const gchar *const alerts_keys[] = {
     "webhook_url", "webhook_token", "webhook_timeout", "webhook_attempts", "retry_min", "retry_max", NULL,
   };
-  GError *local = NULL;
-  if (!ioc_keyfile_check_keys (kf, "alerts", alerts_keys, error))
+  if (!ioc_keyfile_check_keys (kf, "alerts", alerts_keys, error)
+      || !opt_string (kf, "alerts", "webhook_url", &self->webhook_url, error)
+      || !opt_string (kf, "alerts", "webhook_token", &self->webhook_token, error))
     return NULL;
-  self->webhook_url = ioc_keyfile_string (kf, "alerts", "webhook_url", NULL, FALSE, &local);
-  if (local == NULL)
-    self->webhook_token = ioc_keyfile_string (kf, "alerts", "webhook_token", NULL, FALSE, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, local);
-      return NULL;
-    }
   if (self->webhook_url != NULL && !g_str_has_prefix (self->webhook_url, "http://")
       && !g_str_has_prefix (self->webhook_url, "https://"))
     {

@@ -1,4 +1,4 @@
-/* alert-rules.h — the alert rule file (issue 6, docs/ALERTS.md) as a list of
+/* alert-rules.h — the alert rule file (docs/ALERTS.md) as a list of
  * plain IocAlertRule structs, validated in one go.  One [rule NAME] group per
  * rule; every error reads "FILE: [group] key: expected …".  Immutable after
  * load: any thread may read it. */
@@ -45,7 +45,7 @@ typedef struct
    * threshold also "all", the province. */
   gchar **units;
 
-  /* overdue_spike_unit / overdue_spike_province (DOMAIN §3). */
+  /* overdue_spike_unit / overdue_spike_province (docs/ALERTS.md, Kinds). */
   gdouble mad_factor;       /* 3 */
   gint64 baseline_weeks;    /* 8 */
   gint64 min_history;       /* fewer same-weekday samples → fallback (4) */

@@ -380,6 +380,147 @@ check (IocAlertEngine *engine, const Expect *x, GString *report)
   return ok;
 }
 
+/* A path in the test file, relative to the file's folder unless absolute. */
+static gchar *
+beside (const gchar *dir, const gchar *rel)
+{
+  return g_path_is_absolute (rel) ? g_strdup (rel) : g_build_filename (dir, rel, NULL);
+}
+
+/* [test]: the rule file, the optional calendar, the evaluation interval. */
+static gboolean
+parse_test_group (IocKeyFile *kf, const gchar *path, IocAlertRules **rules, IocCalendar **cal,
+                  gint64 *interval_us, GError **error)
+{
+  static const gchar *const test_keys[] = { "rules", "calendar", "eval_interval", NULL };
+  if (!ioc_keyfile_check_keys (kf, "test", test_keys, error))
+    return FALSE;
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autofree gchar *rules_rel = ioc_keyfile_string (kf, "test", "rules", NULL, TRUE, error);
+  if (rules_rel == NULL)
+    return FALSE;
+  g_autofree gchar *rules_path = beside (dir, rules_rel);
+  *rules = ioc_alert_rules_load (rules_path, error);
+  if (*rules == NULL)
+    {
+      g_prefix_error (error, "%s: [test] rules: ", path);
+      return FALSE;
+    }
+  GError *local = NULL;
+  g_autofree gchar *cal_rel = ioc_keyfile_string (kf, "test", "calendar", NULL, FALSE, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, local);
+      return FALSE;
+    }
+  if (cal_rel != NULL)
+    {
+      g_autofree gchar *cal_path = beside (dir, cal_rel);
+      const gchar *paths[] = { cal_path, NULL };
+      *cal = ioc_calendar_load (paths, error);
+      if (*cal == NULL)
+        {
+          g_prefix_error (error, "%s: [test] calendar: ", path);
+          return FALSE;
+        }
+    }
+  return ioc_keyfile_duration (kf, "test", "eval_interval", 10 * G_TIME_SPAN_MINUTE, G_USEC_PER_SEC,
+                               G_TIME_SPAN_DAY, interval_us, error);
+}
+
+static gboolean
+parse_expect (IocKeyFile *kf, const gchar *g, GPtrArray *expects, GError **error)
+{
+  static const gchar *const keys[] = { "at", "firing", "pending", NULL };
+  if (!ioc_keyfile_check_keys (kf, g, keys, error))
+    return FALSE;
+  Expect *x = g_new0 (Expect, 1);
+  g_ptr_array_add (expects, x);
+  x->name = g_strdup (g + 7);
+  if (!get_time (kf, g, "at", &x->at_us, error))
+    return FALSE;
+  if ((x->firing = get_keys (kf, g, "firing", error)) == NULL)
+    return FALSE;
+  if (g_key_file_has_key (kf->kf, g, "pending", NULL)
+      && (x->pending = get_keys (kf, g, "pending", error)) == NULL)
+    return FALSE;
+  return TRUE;
+}
+
+/* The [series NAME] and [expect NAME] groups, in file order. */
+static gboolean
+parse_groups (IocKeyFile *kf, const gchar *path, GPtrArray *series, GArray *events, GPtrArray *expects,
+              GError **error)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (kf->kf, NULL);
+  for (guint i = 0; groups[i]; i++)
+    {
+      const gchar *g = groups[i];
+      if (g_str_equal (g, "test"))
+        continue;
+      if (g_str_has_prefix (g, "series "))
+        {
+          if (!parse_series (kf, g, series, events, error))
+            return FALSE;
+          continue;
+        }
+      if (g_str_has_prefix (g, "expect "))
+        {
+          if (!parse_expect (kf, g, expects, error))
+            return FALSE;
+          continue;
+        }
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s]: expected [test], [series NAME] or [expect NAME]", path, g);
+      return FALSE;
+    }
+  if (expects->len == 0)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: expected at least one [expect NAME] group", path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* One timeline: inputs, then an evaluation, then the checks, at every
+ * input time, every expectation time and every interval_us.  events and
+ * expects are sorted by time.  Returns how many expectations failed. */
+static guint
+run_timeline (const IocAlertRules *rules, const IocCalendar *cal, gint64 interval_us, GArray *events,
+              GPtrArray *expects, GString *report)
+{
+  gint64 start = events->len > 0 ? g_array_index (events, Event, 0).at_us
+                                 : ((Expect *) g_ptr_array_index (expects, 0))->at_us;
+  start = MIN (start, ((Expect *) g_ptr_array_index (expects, 0))->at_us);
+  gint64 end = ((Expect *) g_ptr_array_index (expects, expects->len - 1))->at_us;
+  g_autoptr (IocAlertEngine) engine = ioc_alert_engine_new (rules, cal, start, NULL, NULL);
+  g_autoptr (GHashTable) units = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr (GHashTable) sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  guint ei = 0, xi = 0, failed = 0;
+  gint64 next_tick = start;
+  for (gint64 t = start; t <= end;)
+    {
+      while (ei < events->len && g_array_index (events, Event, ei).at_us <= t)
+        apply (engine, &g_array_index (events, Event, ei++), units, sources);
+      ioc_alert_engine_evaluate (engine, t);
+      while (xi < expects->len && ((Expect *) g_ptr_array_index (expects, xi))->at_us <= t)
+        if (!check (engine, g_ptr_array_index (expects, xi++), report))
+          failed++;
+      while (next_tick <= t)
+        next_tick += interval_us;
+      gint64 next = next_tick;
+      if (ei < events->len)
+        next = MIN (next, g_array_index (events, Event, ei).at_us);
+      if (xi < expects->len)
+        next = MIN (next, ((Expect *) g_ptr_array_index (expects, xi))->at_us);
+      if (xi >= expects->len)
+        break;
+      t = next;
+    }
+  return failed;
+}
+
 gboolean
 ioc_alert_test_rules (const gchar *path, GString *report, GError **error)
 {
@@ -398,121 +539,21 @@ ioc_alert_test_rules (const gchar *path, GString *report, GError **error)
     if (kf == NULL)
       return FALSE;
   }
-  static const gchar *const test_keys[] = { "rules", "calendar", "eval_interval", NULL };
-  if (!ioc_keyfile_check_keys (kf, "test", test_keys, error))
-    return FALSE;
-  g_autofree gchar *dir = g_path_get_dirname (path);
-  g_autofree gchar *rules_rel = ioc_keyfile_string (kf, "test", "rules", NULL, TRUE, error);
-  if (rules_rel == NULL)
-    return FALSE;
-  g_autofree gchar *rules_path = g_path_is_absolute (rules_rel) ? g_strdup (rules_rel)
-                                                                : g_build_filename (dir, rules_rel, NULL);
-  g_autoptr (IocAlertRules) rules = ioc_alert_rules_load (rules_path, error);
-  if (rules == NULL)
-    {
-      g_prefix_error (error, "%s: [test] rules: ", path);
-      return FALSE;
-    }
+  g_autoptr (IocAlertRules) rules = NULL;
   g_autoptr (IocCalendar) cal = NULL;
-  GError *local = NULL;
-  g_autofree gchar *cal_rel = ioc_keyfile_string (kf, "test", "calendar", NULL, FALSE, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, local);
-      return FALSE;
-    }
-  if (cal_rel != NULL)
-    {
-      g_autofree gchar *cal_path = g_path_is_absolute (cal_rel) ? g_strdup (cal_rel)
-                                                                : g_build_filename (dir, cal_rel, NULL);
-      const gchar *paths[] = { cal_path, NULL };
-      cal = ioc_calendar_load (paths, error);
-      if (cal == NULL)
-        {
-          g_prefix_error (error, "%s: [test] calendar: ", path);
-          return FALSE;
-        }
-    }
   gint64 interval;
-  if (!ioc_keyfile_duration (kf, "test", "eval_interval", 10 * G_TIME_SPAN_MINUTE, G_USEC_PER_SEC,
-                             G_TIME_SPAN_DAY, &interval, error))
+  if (!parse_test_group (kf, path, &rules, &cal, &interval, error))
     return FALSE;
 
   g_autoptr (GPtrArray) series = g_ptr_array_new_with_free_func ((GDestroyNotify) series_free);
   g_autoptr (GArray) events = g_array_new (FALSE, FALSE, sizeof (Event));
   g_autoptr (GPtrArray) expects = g_ptr_array_new_with_free_func ((GDestroyNotify) expect_free);
-  g_auto (GStrv) groups = g_key_file_get_groups (kf->kf, NULL);
-  for (guint i = 0; groups[i]; i++)
-    {
-      const gchar *g = groups[i];
-      if (g_str_equal (g, "test"))
-        continue;
-      if (g_str_has_prefix (g, "series "))
-        {
-          if (!parse_series (kf, g, series, events, error))
-            return FALSE;
-          continue;
-        }
-      if (g_str_has_prefix (g, "expect "))
-        {
-          static const gchar *const keys[] = { "at", "firing", "pending", NULL };
-          if (!ioc_keyfile_check_keys (kf, g, keys, error))
-            return FALSE;
-          Expect *x = g_new0 (Expect, 1);
-          g_ptr_array_add (expects, x);
-          x->name = g_strdup (g + 7);
-          if (!get_time (kf, g, "at", &x->at_us, error))
-            return FALSE;
-          if ((x->firing = get_keys (kf, g, "firing", error)) == NULL)
-            return FALSE;
-          if (g_key_file_has_key (kf->kf, g, "pending", NULL)
-              && (x->pending = get_keys (kf, g, "pending", error)) == NULL)
-            return FALSE;
-          continue;
-        }
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                   "%s: [%s]: expected [test], [series NAME] or [expect NAME]", path, g);
-      return FALSE;
-    }
-  if (expects->len == 0)
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: expected at least one [expect NAME] group", path);
-      return FALSE;
-    }
+  if (!parse_groups (kf, path, series, events, expects, error))
+    return FALSE;
   g_array_sort (events, cmp_event);
   g_ptr_array_sort (expects, cmp_expect);
 
-  gint64 start = events->len > 0 ? g_array_index (events, Event, 0).at_us
-                                 : ((Expect *) g_ptr_array_index (expects, 0))->at_us;
-  start = MIN (start, ((Expect *) g_ptr_array_index (expects, 0))->at_us);
-  gint64 end = ((Expect *) g_ptr_array_index (expects, expects->len - 1))->at_us;
-  g_autoptr (IocAlertEngine) engine = ioc_alert_engine_new (rules, cal, start, NULL, NULL);
-  g_autoptr (GHashTable) units = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autoptr (GHashTable) sources = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-
-  /* One timeline: inputs, then an evaluation, then the checks, at every
-   * input time, every expectation time and every eval_interval. */
-  guint ei = 0, xi = 0, failed = 0;
-  gint64 next_tick = start;
-  for (gint64 t = start; t <= end;)
-    {
-      while (ei < events->len && g_array_index (events, Event, ei).at_us <= t)
-        apply (engine, &g_array_index (events, Event, ei++), units, sources);
-      ioc_alert_engine_evaluate (engine, t);
-      while (xi < expects->len && ((Expect *) g_ptr_array_index (expects, xi))->at_us <= t)
-        if (!check (engine, g_ptr_array_index (expects, xi++), report))
-          failed++;
-      while (next_tick <= t)
-        next_tick += interval;
-      gint64 next = next_tick;
-      if (ei < events->len)
-        next = MIN (next, g_array_index (events, Event, ei).at_us);
-      if (xi < expects->len)
-        next = MIN (next, ((Expect *) g_ptr_array_index (expects, xi))->at_us);
-      if (xi >= expects->len)
-        break;
-      t = next;
-    }
+  guint failed = run_timeline (rules, cal, interval, events, expects, report);
   g_string_append_printf (report, "%s: %u of %u expectations passed\n", path, expects->len - failed,
                           expects->len);
   if (failed > 0)

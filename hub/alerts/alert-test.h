@@ -1,4 +1,4 @@
-/* alert-test.h — promtool-style rule tests for the ops team (issue 6):
+/* alert-test.h — promtool-style rule tests for the ops team:
  * `iochub --test-rules FILE`.  A test file names a rule file, input series
  * and the alerts expected at given times; the engine runs over them with a
  * manual clock.  Format: docs/ALERTS.md "Rule tests".  Main context. */

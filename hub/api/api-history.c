@@ -11,11 +11,12 @@
 #include <math.h>
 #include <string.h>
 
-#include "api/auth.h"
+#include "api/api-reply.h"
 #include "protocol/ioc-stats.h"
+#include "protocol/ioc-time.h"
 #include "sinks/influx-query.h"
 
-#define LOCAL_OFFSET_S (7 * 3600) /* Vietnam: UTC+7, no DST */
+#define LOCAL_OFFSET_S (IOC_TIME_LOCAL_OFFSET_US / G_USEC_PER_SEC)
 #define DAY_S 86400
 #define ERROR_CACHE_US (10 * G_USEC_PER_SEC) /* InfluxDB down: one try per 10 s, not one per screen */
 #define QUERY_TIMEOUT_US (10 * G_USEC_PER_SEC)
@@ -68,55 +69,22 @@ ioc_history_request_clear (IocHistoryRequest *req)
   g_clear_pointer (&req->unit, g_free);
 }
 
-static const gchar *
-param (GHashTable *query, const gchar *key, const gchar *fallback)
-{
-  const gchar *v = query != NULL ? g_hash_table_lookup (query, key) : NULL;
-  return v != NULL && v[0] != '\0' ? v : fallback;
-}
 
-static gboolean
-param_int (GHashTable *query, const gchar *key, gint64 fallback, gint64 min, gint64 max, gint64 *out)
-{
-  const gchar *v = param (query, key, NULL);
-  if (v == NULL)
-    {
-      *out = fallback;
-      return TRUE;
-    }
-  return g_ascii_string_to_signed (v, 10, min, max, out, NULL);
-}
 
 gboolean
 ioc_history_request_parse (GHashTable *query, gint64 now_us, IocHistoryRequest *req, gchar **message)
 {
   memset (req, 0, sizeof *req);
-  const gchar *mname = param (query, "measurement", "ioc_dossier");
-  req->measurement = -1;
-  for (guint m = 0; m < IOC_MEAS_COUNT; m++)
-    if (g_strcmp0 (mname, ioc_measurement_name ((IocMeasurement) m)) == 0)
-      req->measurement = (gint) m;
-  if (req->measurement < 0)
+  IocMeasurement m;
+  const gchar *bad = NULL;
+  if (!ioc_api_query_field (query, &m, &req->field, &bad))
     {
-      *message = g_strdup ("measurement: expected ioc_dossier, ioc_queue, ioc_rating or ioc_device");
+      *message = g_strdup (bad);
       return FALSE;
     }
-  IocMeasurement m = (IocMeasurement) req->measurement;
-  const gchar *fname = param (query, "field", ioc_measurement_int_name (m, 0));
-  gboolean found = FALSE;
-  for (guint f = 0; f < ioc_measurement_n_ints (m); f++)
-    if (g_strcmp0 (fname, ioc_measurement_int_name (m, f)) == 0)
-      {
-        req->field = f;
-        found = TRUE;
-      }
-  if (!found)
-    {
-      *message = g_strdup ("field: not an integer field of that measurement (docs/API.md)");
-      return FALSE;
-    }
+  req->measurement = (gint) m;
   req->gauge = ioc_measurement_int_is_gauge (m, req->field);
-  const gchar *profile = param (query, "profile", NULL);
+  const gchar *profile = ioc_api_query_string (query, "profile", NULL);
   if (profile != NULL && g_strcmp0 (profile, "weekday") != 0)
     {
       *message = g_strdup ("profile: only \"weekday\" (the usual curve of today's weekday)");
@@ -124,15 +92,15 @@ ioc_history_request_parse (GHashTable *query, gint64 now_us, IocHistoryRequest *
     }
   req->profile = profile != NULL;
   gint64 channel, days;
-  if (!param_int (query, "step", req->profile ? 3600 : DAY_S, 60, DAY_S, &req->step_s) || req->step_s % 60 != 0
+  if (!ioc_api_query_int (query, "step", req->profile ? 3600 : DAY_S, 60, DAY_S, &req->step_s) || req->step_s % 60 != 0
       || DAY_S % req->step_s != 0)
     {
       *message = g_strdup ("step: seconds, a multiple of 60 that divides a day (60, 300, 900, 3600, 86400, …)");
       return FALSE;
     }
-  if (!param_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &channel)
-      || !param_int (query, "days", 30, 1, 400, &days)
-      || !param_int (query, "weeks", 8, 1, 12, &req->weeks))
+  if (!ioc_api_query_int (query, "channel", -1, -1, IOC_ROLLUP_MAX_CHANNEL, &channel)
+      || !ioc_api_query_int (query, "days", 30, 1, 400, &days)
+      || !ioc_api_query_int (query, "weeks", 8, 1, 12, &req->weeks))
     {
       *message = g_strdup ("channel: 0..3; days: 1..400; weeks: 1..12");
       return FALSE;
@@ -156,7 +124,7 @@ ioc_history_request_parse (GHashTable *query, gint64 now_us, IocHistoryRequest *
       gint64 to = bucket_start (now_s, req->step_s) + req->step_s;
       req->from_s = to - req->n_buckets * req->step_s;
     }
-  req->unit = g_strdup (param (query, "unit", "all"));
+  req->unit = g_strdup (ioc_api_query_string (query, "unit", "all"));
   return TRUE;
 }
 
@@ -259,23 +227,11 @@ cmp_double (gconstpointer a, gconstpointer b)
   return (x > y) - (x < y);
 }
 
-gchar *
-ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_us, GError **error)
+/* The members before "points": what was asked, and whence the answer. */
+static void
+write_answer_head (JsonBuilder *b, const IocHistoryRequest *req, const Fold *f, gint64 now_us)
 {
   IocMeasurement m = (IocMeasurement) req->measurement;
-  gint64 weeks = req->profile ? req->weeks : 1;
-  Fold f = { req, weeks * req->n_buckets, NULL, NULL, NULL };
-  g_autofree gdouble *sum = g_new0 (gdouble, f.n_slots);
-  g_autofree gboolean *have = g_new0 (gboolean, f.n_slots);
-  g_autofree gboolean *week_seen = g_new0 (gboolean, weeks);
-  f.sum = sum;
-  f.have = have;
-  f.week_seen = week_seen;
-  if (!ioc_influx_query_foreach_row (results, fold_row, &f, error))
-    return NULL;
-
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
   json_builder_set_member_name (b, "measurement");
   json_builder_add_string_value (b, ioc_measurement_name (m));
   json_builder_set_member_name (b, "unit");
@@ -299,12 +255,11 @@ ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_
   json_builder_add_int_value (b, query_to_s (req) * 1000);
   json_builder_set_member_name (b, "generated_ms");
   json_builder_add_int_value (b, now_us / 1000);
-  gint64 today = bucket_start (now_us / G_USEC_PER_SEC, DAY_S);
   if (req->profile)
     {
       gint64 seen = 0;
-      for (gint64 w = 0; w < weeks; w++)
-        seen += week_seen[w] ? 1 : 0;
+      for (gint64 w = 0; w < req->weeks; w++)
+        seen += f->week_seen[w] ? 1 : 0;
       json_builder_set_member_name (b, "profile");
       json_builder_add_string_value (b, "weekday");
       json_builder_set_member_name (b, "weeks");
@@ -312,13 +267,62 @@ ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_
       json_builder_set_member_name (b, "weeks_with_data");
       json_builder_add_int_value (b, seen);
     }
+}
+
+/* Bucket i of a profile: the median over the weeks that have data that
+ * weekday.  A counter's empty bucket in such a week was a quiet hour (0); a
+ * gauge's is unknown and left out.  vals: room for the weeks. */
+static void
+write_profile_value (JsonBuilder *b, const IocHistoryRequest *req, const Fold *f, gint64 i, gdouble *vals)
+{
+  guint n = 0;
+  for (gint64 w = 0; w < req->weeks; w++)
+    {
+      gint64 idx = w * req->n_buckets + i;
+      if (f->have[idx])
+        vals[n++] = f->sum[idx];
+      else if (f->week_seen[w] && !req->gauge)
+        vals[n++] = 0;
+    }
+  if (n == 0)
+    json_builder_add_null_value (b);
+  else
+    {
+      qsort (vals, n, sizeof (gdouble), cmp_double);
+      add_number (b, n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2);
+    }
+}
+
+gchar *
+ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_us, GError **error)
+{
+  gint64 weeks = req->profile ? req->weeks : 1;
+  Fold f = { req, weeks * req->n_buckets, NULL, NULL, NULL };
+  g_autofree gdouble *sum = g_new0 (gdouble, f.n_slots);
+  g_autofree gboolean *have = g_new0 (gboolean, f.n_slots);
+  g_autofree gboolean *week_seen = g_new0 (gboolean, weeks);
+  f.sum = sum;
+  f.have = have;
+  f.week_seen = week_seen;
+  if (!ioc_influx_query_foreach_row (results, fold_row, &f, error))
+    return NULL;
+
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  write_answer_head (b, req, &f, now_us);
+  gint64 today = bucket_start (now_us / G_USEC_PER_SEC, DAY_S);
   json_builder_set_member_name (b, "points");
   json_builder_begin_array (b);
   g_autofree gdouble *vals = g_new0 (gdouble, weeks);
   for (gint64 i = 0; i < req->n_buckets; i++)
     {
       json_builder_begin_array (b);
-      if (!req->profile)
+      if (req->profile)
+        {
+          json_builder_add_int_value (b, (today + i * req->step_s) * 1000);
+          write_profile_value (b, req, &f, i, vals);
+        }
+      else
         {
           json_builder_add_int_value (b, (req->from_s + i * req->step_s) * 1000);
           if (have[i])
@@ -326,37 +330,12 @@ ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_
           else
             json_builder_add_null_value (b);
         }
-      else
-        {
-          /* The median over the weeks that have data that weekday.  A
-           * counter's empty bucket in such a week was a quiet hour (0); a
-           * gauge's is unknown and left out. */
-          guint n = 0;
-          for (gint64 w = 0; w < weeks; w++)
-            {
-              gint64 idx = w * req->n_buckets + i;
-              if (have[idx])
-                vals[n++] = sum[idx];
-              else if (week_seen[w] && !req->gauge)
-                vals[n++] = 0;
-            }
-          json_builder_add_int_value (b, (today + i * req->step_s) * 1000);
-          if (n == 0)
-            json_builder_add_null_value (b);
-          else
-            {
-              qsort (vals, n, sizeof (gdouble), cmp_double);
-              add_number (b, n % 2 ? vals[n / 2] : (vals[n / 2 - 1] + vals[n / 2]) / 2);
-            }
-        }
       json_builder_end_array (b);
     }
   json_builder_end_array (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  return ioc_api_json_text (root);
 }
 
 /* ---- the worker ---- */
@@ -425,28 +404,23 @@ waiter_finished_cb (SoupServerMessage *msg, gpointer user_data)
   g_signal_handler_disconnect (msg, w->finished_id);
 }
 
-static void
-reply_body (SoupServerMessage *msg, guint status, const gchar *body)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Cache-Control", "no-store");
-  soup_server_message_set_status (msg, status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body, strlen (body));
-}
 
 static gchar *
 error_body (const gchar *message, gboolean configured)
 {
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_add_string_value (b, message);
-  json_builder_set_member_name (b, "history");
-  json_builder_add_boolean_value (b, configured);
-  json_builder_end_object (b);
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, NULL);
+  g_autoptr (JsonNode) root = ioc_api_error_node (message);
+  json_object_set_boolean_member (json_node_get_object (root), "history", configured);
+  return ioc_api_json_text (root);
+}
+
+/* History's errors say whether InfluxDB is configured at all ("history"),
+ * so the page can tell "no history here" from "InfluxDB is down". */
+static void
+reply_error (SoupServerMessage *msg, guint status, const gchar *message, gpointer user_data)
+{
+  IocApiHistory *self = user_data;
+  g_autofree gchar *body = error_body (message, self->url != NULL);
+  ioc_api_reply_json_text (msg, status, body);
 }
 
 static void
@@ -519,7 +493,7 @@ job_done (GObject *source, GAsyncResult *result, gpointer user_data)
       Waiter *w = g_ptr_array_index (waiters, i);
       if (w->finished)
         continue;
-      reply_body (w->msg, status, answer);
+      ioc_api_reply_json_text (w->msg, status, answer);
       soup_server_message_unpause (w->msg);
     }
   if (self->hub != NULL)
@@ -534,41 +508,26 @@ history_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 {
   IocApiHistory *self = user_data;
   const IocHubView *view = ioc_hub_view (self->hub);
-  const gchar *method = soup_server_message_get_method (msg);
-  if (g_strcmp0 (method, "GET") != 0 && g_strcmp0 (method, "HEAD") != 0)
-    {
-      if (ioc_api_authorize (msg, query, view->config, IOC_ACCESS_OPERATE))
-        {
-          soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
-          g_autofree gchar *body = error_body ("this resource is read-only", self->url != NULL);
-          reply_body (msg, 405, body);
-        }
-      return;
-    }
-  if (!ioc_api_authorize (msg, query, view->config, IOC_ACCESS_READ))
+  if (!ioc_api_authorize_read (msg, query, view->config, reply_error, self))
     return;
   gint64 now = ioc_clock_now (view->clock);
   IocHistoryRequest req;
   g_autofree gchar *message = NULL;
   if (!ioc_history_request_parse (query, now, &req, &message))
     {
-      g_autofree gchar *body = error_body (message, self->url != NULL);
-      reply_body (msg, 400, body);
+      reply_error (msg, 400, message, self);
       return;
     }
   if (g_strcmp0 (req.unit, "all") != 0 && ioc_units_lookup (view->units, req.unit, now) == NULL)
     {
       ioc_history_request_clear (&req);
-      g_autofree gchar *body = error_body ("unknown unit (expected \"all\" or a unit code valid today)",
-                                          self->url != NULL);
-      reply_body (msg, 404, body);
+      reply_error (msg, 404, "unknown unit (expected \"all\" or a unit code valid today)", self);
       return;
     }
   if (self->url == NULL)
     {
       ioc_history_request_clear (&req);
-      g_autofree gchar *body = error_body ("no history: InfluxDB is not configured ([influx] url)", FALSE);
-      reply_body (msg, 503, body);
+      reply_error (msg, 503, "no history: InfluxDB is not configured ([influx] url)", self);
       return;
     }
 
@@ -580,7 +539,7 @@ history_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
     {
       ioc_stat_add (self->stat_hits, 1);
       ioc_history_request_clear (&req);
-      reply_body (msg, hit->status, hit->body);
+      ioc_api_reply_json_text (msg, hit->status, hit->body);
       return;
     }
 

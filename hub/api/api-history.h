@@ -1,5 +1,5 @@
 /* api-history.h — GET /api/v1/history: chart history beyond the hub's
- * memory, read from InfluxDB (docs/API.md, issue 5).
+ * memory, read from InfluxDB (docs/API.md).
  *
  * The wall's 30-day trend and its "usual weekday" curve need weeks of
  * data; the hub keeps 24 h.  This endpoint asks InfluxDB, downsampled there

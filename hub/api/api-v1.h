@@ -1,5 +1,5 @@
 /* api-v1.h — the hub's JSON API under /api/v1/ (docs/API.md), the live
- * feed at /api/v1/feed and the wall display's files at "/" (issue 5).
+ * feed at /api/v1/feed and the wall display's files at "/".
  *
  * One call wires it all to a hub that is built but not yet started: the
  * routes go on the hub's HTTP server, a point observer fills the in-memory
@@ -16,10 +16,9 @@ G_BEGIN_DECLS
 
 typedef struct _IocApiV1 IocApiV1;
 
-/* Minutes of history kept per series (24 h) and the number of series
- * (measurement, unit, channel) held at most: memory stays bounded at about
+/* The number of chart series (measurement, unit, channel) held at most,
+ * 24 h of minutes each (api/minute-ring.h): memory stays bounded at about
  * IOC_API_MAX_SERIES × 46 KiB whatever the traffic. */
-#define IOC_API_SERIES_MINUTES 1440
 #define IOC_API_MAX_SERIES 2048
 
 /* Adds the alerts currently known, as objects of docs/API.md "alerts", to

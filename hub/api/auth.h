@@ -1,4 +1,4 @@
-/* auth.h — who may call what on the hub's HTTP side (SPEC §8, issue 5).
+/* auth.h — who may call what on the hub's HTTP side (SPEC §8).
  *
  * Display tokens are read-only, never expire, and are revoked by removing
  * them from [http] display_tokens (a reload applies it).  Operator tokens

@@ -1,5 +1,7 @@
-/* live-feed.h — Server-Sent Events to the wall screens (issue 5, PEERS.md
- * lessons 10 and 11).
+/* live-feed.h — Server-Sent Events to the wall screens.  Wall displays
+ * elsewhere degrade over days (memory grows) and lose their session: here
+ * each screen's stream is bounded, needs no login (a read-only display
+ * token that a reload can revoke) and restarts from a full snapshot.
  *
  * Knows nothing of the hub: its owner (api-v1) authorizes a request, hands
  * the message over with the snapshot to start from, and broadcasts events

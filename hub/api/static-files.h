@@ -1,6 +1,6 @@
 /* static-files.h — serves the wall display's files ([http] dashboard_dir)
  * at "/" from the hub itself: the operations room may have no internet, so
- * nothing comes from a CDN (issue 5).  Main context only. */
+ * nothing comes from a CDN.  Main context only. */
 #pragma once
 
 #include "io/http-server.h"

@@ -7,20 +7,13 @@
 
 #include "api/auth.h"
 #include "federation/fed-ledger.h"
+#include "io/handoff.h"
 #include "io/http-server.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
 
 #define FED_MAX_PAYLOAD (64 * 1024)
-
-/* What Paho's threads may still reach after free: a main-context hop holds
- * a reference, and finds fed == NULL once the federation is gone. */
-typedef struct
-{
-  gint ref;
-  IocFederation *fed;
-} Box;
 
 /* The latest rollup of one other hub. */
 typedef struct
@@ -31,12 +24,13 @@ typedef struct
   gint64 sent_us;
   gint64 received_us; /* monotonic */
   IocFedTotals today;
+  gchar key[]; /* "province/hub", then province and hub: one allocation */
 } Remote;
 
 struct _IocFederation
 {
   IocHub *hub;
-  Box *box;
+  IocHandoff *handoff; /* Paho's threads → main context; closed before free */
   IocFedLedger *ledger;
   gchar *ledger_path;
   gboolean ledger_dirty;
@@ -51,29 +45,39 @@ struct _IocFederation
   IocStat *stat_hubs;
 };
 
-static void
-box_unref (gpointer data)
+/* Freed with g_free; the hash table's key is r->key. */
+static Remote *
+remote_new (const gchar *province, const gchar *hub)
 {
-  Box *box = data;
-  if (g_atomic_int_dec_and_test (&box->ref))
-    g_free (box);
+  gsize p = strlen (province), h = strlen (hub);
+  Remote *r = g_malloc0 (sizeof *r + 2 * (p + 1 + h + 1));
+  memcpy (r->key, province, p);
+  r->key[p] = '/';
+  memcpy (r->key + p + 1, hub, h + 1);
+  r->province = r->key + p + 1 + h + 1;
+  memcpy (r->province, province, p + 1);
+  r->hub = r->province + p + 1;
+  memcpy (r->hub, hub, h + 1);
+  return r;
 }
 
-static void
-remote_free (gpointer data)
+/* (transfer full) The builder's document, compact. */
+static gchar *
+builder_to_data (JsonBuilder *b, gsize *len)
 {
-  Remote *r = data;
-  g_free (r->province);
-  g_free (r->hub);
-  g_free (r);
+  g_autoptr (JsonGenerator) gen = json_generator_new ();
+  g_autoptr (JsonNode) root = json_builder_get_root (b);
+  json_generator_set_root (gen, root);
+  return json_generator_to_data (gen, len);
 }
 
 /* ---- publisher (main context) ---- */
 
+/* The ledger is the federation's sink: every "all" minute point. */
 static void
-point_cb (const IocPoint *point, gpointer user_data)
+sink_point (gpointer data, const IocPoint *point)
 {
-  IocFederation *self = user_data;
+  IocFederation *self = data;
   if (ioc_fed_ledger_record (self->ledger, point))
     self->ledger_dirty = TRUE;
 }
@@ -81,7 +85,7 @@ point_cb (const IocPoint *point, gpointer user_data)
 static gchar *
 own_message (IocFederation *self, gint64 now_us, gsize *len)
 {
-  const IocHubView *view = ioc_hub_view (self->hub);
+  const IocHubConfig *config = ioc_hub_config (self->hub);
   gint64 day = ioc_time_local_day_start (now_us);
   IocFedTotals today;
   ioc_fed_ledger_totals (self->ledger, day, G_MAXINT64, &today);
@@ -90,9 +94,9 @@ own_message (IocFederation *self, gint64 now_us, gsize *len)
   json_builder_set_member_name (b, "v");
   json_builder_add_int_value (b, 1);
   json_builder_set_member_name (b, "province");
-  json_builder_add_string_value (b, view->config->province);
+  json_builder_add_string_value (b, config->province);
   json_builder_set_member_name (b, "hub");
-  json_builder_add_string_value (b, view->config->hub_id);
+  json_builder_add_string_value (b, config->hub_id);
   json_builder_set_member_name (b, "sent_ms");
   json_builder_add_int_value (b, g_get_real_time () / 1000);
   json_builder_set_member_name (b, "day_start_ms");
@@ -100,17 +104,16 @@ own_message (IocFederation *self, gint64 now_us, gsize *len)
   json_builder_set_member_name (b, "today");
   ioc_fed_totals_to_json (&today, b);
   json_builder_end_object (b);
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
-  return json_generator_to_data (gen, len);
+  return builder_to_data (b, len);
 }
 
+/* Every tick: the ledger saved when it changed, and this hub's rollup
+ * published every publish_interval. */
 static void
-tick_cb (gint64 now_us, gpointer user_data)
+sink_tick (gpointer data, gint64 now_us)
 {
-  IocFederation *self = user_data;
-  const IocHubView *view = ioc_hub_view (self->hub);
+  IocFederation *self = data;
+  const IocHubConfig *config = ioc_hub_config (self->hub);
   if (self->ledger_dirty)
     {
       /* Yesterday is kept while today starts: late minutes still land there. */
@@ -122,15 +125,15 @@ tick_cb (gint64 now_us, gpointer user_data)
         g_warning ("federation: cannot save %s (will retry): %s", self->ledger_path, error->message);
     }
   /* A national hub has no province of its own to publish. */
-  if (view->config->national || view->mqtt == NULL)
+  if (config->national)
     return;
   gint64 mono = g_get_monotonic_time ();
-  if (self->last_publish_us != 0 && mono - self->last_publish_us < view->config->federation_interval_us)
+  if (self->last_publish_us != 0 && mono - self->last_publish_us < config->federation_interval_us)
     return;
   gsize len = 0;
   g_autofree gchar *json = own_message (self, now_us, &len);
-  g_autofree gchar *topic = g_strdup_printf ("ioc/v1/%s/rollup/%s", view->config->province, view->config->hub_id);
-  if (ioc_mqtt_client_publish (view->mqtt, topic, json, len, 1, TRUE))
+  g_autofree gchar *topic = g_strdup_printf ("ioc/v1/%s/rollup/%s", config->province, config->hub_id);
+  if (ioc_hub_publish (self->hub, topic, json, len, 1, TRUE))
     {
       ioc_stat_add (self->stat_published, 1);
       self->last_publish_us = mono;
@@ -206,10 +209,8 @@ merge_message (IocFederation *self, const gchar *topic, const gchar *payload, gs
     return TRUE;
   if (r == NULL)
     {
-      r = g_new0 (Remote, 1);
-      r->province = g_strdup (province);
-      r->hub = g_strdup (hub);
-      g_hash_table_insert (self->remotes, g_steal_pointer (&key), r);
+      r = remote_new (province, hub);
+      g_hash_table_insert (self->remotes, r->key, r);
     }
   r->sent_us = fresh.sent_us;
   r->day_start_us = fresh.day_start_us;
@@ -219,31 +220,20 @@ merge_message (IocFederation *self, const gchar *topic, const gchar *payload, gs
   return TRUE;
 }
 
+/* A rollup on its way from Paho's thread: one allocation, freed with g_free. */
 typedef struct
 {
-  Box *box;
-  gchar *topic;
-  gchar *payload;
+  IocFederation *fed; /* valid whenever the call runs: the hand-off is closed before free */
   gsize len;
+  gchar *payload; /* into topic[], after the topic */
+  gchar topic[];
 } Inbound;
 
 static void
-inbound_free (gpointer data)
-{
-  Inbound *in = data;
-  box_unref (in->box);
-  g_free (in->topic);
-  g_free (in->payload);
-  g_free (in);
-}
-
-static gboolean
 inbound_main_cb (gpointer data)
 {
   Inbound *in = data;
-  IocFederation *self = in->box->fed;
-  if (self == NULL)
-    return G_SOURCE_REMOVE;
+  IocFederation *self = in->fed;
   const gchar *why = NULL;
   if (merge_message (self, in->topic, in->payload, in->len, &why))
     ioc_stat_add (self->stat_received, 1);
@@ -252,21 +242,24 @@ inbound_main_cb (gpointer data)
       ioc_stat_add (self->stat_rejected, 1);
       g_warning ("federation: %s: ignored: %s", in->topic, why);
     }
-  return G_SOURCE_REMOVE;
 }
 
 /* Paho thread. */
 static int
 on_arrived (void *context, char *topic, int topic_len, MQTTAsync_message *msg)
 {
-  Box *box = context;
-  Inbound *in = g_new0 (Inbound, 1);
-  in->box = box;
-  g_atomic_int_inc (&box->ref);
-  in->topic = topic_len > 0 ? g_strndup (topic, (gsize) topic_len) : g_strdup (topic);
-  in->len = (gsize) MAX (msg->payloadlen, 0);
-  in->payload = g_strndup (msg->payload, in->len);
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, inbound_main_cb, in, inbound_free);
+  IocFederation *self = context;
+  gsize tlen = topic_len > 0 ? (gsize) topic_len : strlen (topic);
+  gsize len = (gsize) MAX (msg->payloadlen, 0);
+  Inbound *in = g_malloc (sizeof *in + tlen + 1 + len + 1);
+  in->fed = self;
+  in->len = len;
+  memcpy (in->topic, topic, tlen);
+  in->topic[tlen] = '\0';
+  in->payload = in->topic + tlen + 1;
+  memcpy (in->payload, msg->payload, len);
+  in->payload[len] = '\0';
+  ioc_handoff_call (self->handoff, inbound_main_cb, in, g_free);
   MQTTAsync_freeMessage (&msg);
   MQTTAsync_free (topic);
   return 1;
@@ -311,7 +304,7 @@ start_merger (IocFederation *self, const IocHubConfig *c, GError **error)
                    c->path, c->mqtt_url, rc);
       return FALSE;
     }
-  MQTTAsync_setCallbacks (self->client, self->box, on_lost, on_arrived, NULL);
+  MQTTAsync_setCallbacks (self->client, self, on_lost, on_arrived, NULL);
   MQTTAsync_setConnected (self->client, self, on_connected);
   MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
   opts.keepAliveInterval = (int) c->mqtt_keepalive_s;
@@ -366,56 +359,45 @@ end_province (JsonBuilder *b, const IocFedTotals *t)
   json_builder_end_object (b);
 }
 
-static void
-federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+/* Every hub of the answer, sorted by province then hub: the others' latest
+ * rollups, and this hub's own totals from its ledger (own, filled here)
+ * rather than its echo through the broker.  (transfer container) */
+static GPtrArray *
+hubs_of_answer (IocFederation *self, const IocHubConfig *config, gint64 day, gint64 mono, Remote *own)
 {
-  IocFederation *self = user_data;
-  const IocHubView *view = ioc_hub_view (self->hub);
-  if (!ioc_api_authorize (msg, query, view->config, IOC_ACCESS_READ))
-    return;
-  gint64 now = ioc_clock_now (view->clock);
-  gint64 day = ioc_time_local_day_start (now);
-  gint64 mono = g_get_monotonic_time ();
-  const gchar *own_province = view->config->national ? NULL : view->config->province;
-
-  /* Every hub in province order; this hub's own totals come from its ledger. */
-  g_autoptr (GPtrArray) list = g_ptr_array_new ();
+  const gchar *own_province = config->national ? NULL : config->province;
+  GPtrArray *list = g_ptr_array_new ();
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init (&it, self->remotes);
   while (g_hash_table_iter_next (&it, NULL, &value))
     {
       Remote *r = value;
-      if (own_province != NULL && strcmp (r->province, own_province) == 0 && strcmp (r->hub, view->config->hub_id) == 0)
+      if (own_province != NULL && strcmp (r->province, own_province) == 0 && strcmp (r->hub, config->hub_id) == 0)
         continue;
       g_ptr_array_add (list, r);
     }
-  Remote own = { 0 };
   if (own_province != NULL)
     {
-      own.province = (gchar *) own_province;
-      own.hub = view->config->hub_id;
-      own.day_start_us = day;
-      own.received_us = mono;
-      ioc_fed_ledger_totals (self->ledger, day, G_MAXINT64, &own.today);
-      g_ptr_array_add (list, &own);
+      own->province = (gchar *) own_province;
+      own->hub = config->hub_id;
+      own->day_start_us = day;
+      own->received_us = mono;
+      ioc_fed_ledger_totals (self->ledger, day, G_MAXINT64, &own->today);
+      g_ptr_array_add (list, own);
     }
   g_ptr_array_sort (list, remote_cmp);
+  return list;
+}
 
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "now_ms");
-  json_builder_add_int_value (b, now / 1000);
-  json_builder_set_member_name (b, "hub");
-  json_builder_add_string_value (b, view->config->hub_id);
-  json_builder_set_member_name (b, "mode");
-  json_builder_add_string_value (b, view->config->national ? "national" : "province");
-  json_builder_set_member_name (b, "day_start_ms");
-  json_builder_add_int_value (b, day / 1000);
+/* "provinces": per province its hubs and their sum; the sum of all in *total. */
+static void
+add_provinces (JsonBuilder *b, GPtrArray *list, gint64 day, gint64 mono, IocFedTotals *total)
+{
+  IocFedTotals province = { 0 };
+  const gchar *current_province = NULL;
   json_builder_set_member_name (b, "provinces");
   json_builder_begin_array (b);
-  IocFedTotals total = { 0 }, province = { 0 };
-  const gchar *current_province = NULL;
   for (guint i = 0; i < list->len; i++)
     {
       Remote *r = g_ptr_array_index (list, i);
@@ -437,21 +419,44 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       if (current)
         {
           ioc_fed_totals_add (&province, &r->today);
-          ioc_fed_totals_add (&total, &r->today);
+          ioc_fed_totals_add (total, &r->today);
         }
     }
   if (current_province != NULL)
     end_province (b, &province);
   json_builder_end_array (b);
+}
+
+static void
+federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  IocFederation *self = user_data;
+  const IocHubConfig *config = ioc_hub_config (self->hub);
+  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_READ))
+    return;
+  gint64 now = ioc_hub_now (self->hub);
+  gint64 day = ioc_time_local_day_start (now);
+  gint64 mono = g_get_monotonic_time ();
+  Remote own = { 0 };
+  g_autoptr (GPtrArray) list = hubs_of_answer (self, config, day, mono, &own);
+
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "now_ms");
+  json_builder_add_int_value (b, now / 1000);
+  json_builder_set_member_name (b, "hub");
+  json_builder_add_string_value (b, config->hub_id);
+  json_builder_set_member_name (b, "mode");
+  json_builder_add_string_value (b, config->national ? "national" : "province");
+  json_builder_set_member_name (b, "day_start_ms");
+  json_builder_add_int_value (b, day / 1000);
+  IocFedTotals total = { 0 };
+  add_provinces (b, list, day, mono, &total);
   json_builder_set_member_name (b, "total");
   ioc_fed_totals_to_json (&total, b);
   json_builder_end_object (b);
-
-  g_autoptr (JsonGenerator) gen = json_generator_new ();
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  json_generator_set_root (gen, root);
   gsize len = 0;
-  g_autofree gchar *body = json_generator_to_data (gen, &len);
+  g_autofree gchar *body = builder_to_data (b, &len);
   ioc_http_reply (msg, 200, "application/json", body, len);
 }
 
@@ -460,18 +465,15 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 IocFederation *
 ioc_federation_attach (IocHub *hub, GError **error)
 {
-  const IocHubView *view = ioc_hub_view (hub);
-  const IocHubConfig *c = view->config;
+  const IocHubConfig *c = ioc_hub_config (hub);
   if (!c->federation)
     return NULL;
   g_autoptr (IocFederation) self = g_new0 (IocFederation, 1);
   self->hub = hub;
-  self->box = g_new0 (Box, 1);
-  self->box->ref = 1;
-  self->box->fed = self;
+  self->handoff = ioc_handoff_new ();
   self->ledger = ioc_fed_ledger_new ();
   self->ledger_path = g_build_filename (c->state_dir, "federation-ledger.txt", NULL);
-  self->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, remote_free);
+  self->remotes = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   self->stat_published = ioc_stat ("iochub_federation_published_total", NULL, IOC_STAT_COUNTER,
                                    "Rollups this hub published for the other hubs");
   self->stat_received = ioc_stat ("iochub_federation_received_total", NULL, IOC_STAT_COUNTER,
@@ -486,9 +488,11 @@ ioc_federation_attach (IocHub *hub, GError **error)
     }
   if (!start_merger (self, c, error))
     return NULL;
-  ioc_hub_add_point_observer (hub, point_cb, self);
-  ioc_hub_add_tick_observer (hub, tick_cb, self);
-  ioc_http_server_route (view->http, "/api/v1/federation", federation_cb, self);
+  /* No free: main.c frees the federation after the hub, so that the ledger
+   * is saved with the points of the hub's last tick. */
+  static const IocSinkVTable sink = { .name = "federation", .point = sink_point, .tick = sink_tick };
+  ioc_hub_add_sink (hub, &sink, self);
+  ioc_hub_add_route (hub, "/api/v1/federation", federation_cb, self);
   g_message ("federation: %s mode, merging %s%s", c->national ? "national" : "province", self->filter,
              c->national ? "" : ", publishing this hub's rollup");
   return g_steal_pointer (&self);
@@ -514,11 +518,10 @@ ioc_federation_free (IocFederation *self)
       if (!ioc_fed_ledger_save (self->ledger, self->ledger_path, &error))
         g_warning ("federation: cannot save %s at shutdown: %s", self->ledger_path, error->message);
     }
-  if (self->box != NULL)
-    {
-      self->box->fed = NULL;
-      box_unref (self->box);
-    }
+  /* Paho is gone: a rollup it handed over but not yet merged is dropped. */
+  if (self->handoff != NULL)
+    ioc_handoff_close (self->handoff);
+  g_clear_pointer (&self->handoff, ioc_handoff_unref);
   g_clear_pointer (&self->ledger, ioc_fed_ledger_free);
   g_clear_pointer (&self->remotes, g_hash_table_unref);
   g_free (self->ledger_path);

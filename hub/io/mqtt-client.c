@@ -8,6 +8,7 @@
 #include <MQTTClientPersistence.h>
 #include <string.h>
 
+#include "io/handoff.h"
 #include "protocol/ioc-backoff.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
@@ -33,6 +34,7 @@ struct _IocMqttClient
   gchar *pub_client_id;
   MQTTClient_persistence persistence;
   GMainContext *main_context;
+  IocHandoff *handoff; /* connection changes: Paho threads → main context */
   IocMqttMessageFunc on_message;
   IocMqttStateFunc on_state;
   gpointer user_data;
@@ -288,7 +290,7 @@ typedef struct
   gboolean connected;
 } StateChange;
 
-static gboolean
+static void
 state_change_cb (gpointer data)
 {
   StateChange *change = data;
@@ -302,7 +304,6 @@ state_change_cb (gpointer data)
       if (!change->connected)
         schedule_reconnect (self);
     }
-  return G_SOURCE_REMOVE;
 }
 
 /* Any thread → main context. */
@@ -314,7 +315,7 @@ post_state (IocMqttClient *self, gboolean connected)
   StateChange *change = g_new0 (StateChange, 1);
   change->self = self;
   change->connected = connected;
-  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, state_change_cb, change, g_free);
+  ioc_handoff_call (self->handoff, state_change_cb, change, g_free);
 }
 
 static void
@@ -410,8 +411,9 @@ on_connect_success (void *context, MQTTAsync_successData *response)
     }
   else
     {
-      /* PEERS.md lesson 1: a broker that lost our session also lost our
-       * subscriptions; without this the hub would look connected and hear nothing. */
+      /* A broker that lost our session (restart without persistence) also
+       * lost our subscriptions; without this the hub would look connected
+       * and hear nothing. */
       g_message ("mqtt: connected to %s, no session on the broker: subscribing", self->opts.url);
       g_ptr_array_set_size (self->stale_filters, 0); /* the broker forgot those too */
       ioc_stat_add (self->stat_session_lost, 1);
@@ -521,6 +523,7 @@ ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFunc on_message, 
   ioc_backoff_init (&self->backoff, opts->reconnect_min_us > 0 ? opts->reconnect_min_us : 500000,
                     opts->reconnect_max_us > 0 ? opts->reconnect_max_us : 30 * G_TIME_SPAN_SECOND);
   self->main_context = g_main_context_ref_thread_default ();
+  self->handoff = ioc_handoff_new ();
   self->on_message = on_message;
   self->on_state = on_state;
   self->user_data = user_data;
@@ -698,7 +701,7 @@ ioc_mqtt_client_free (IocMqttClient *self)
       if (MQTTAsync_isConnected (self->handle))
         {
           /* DISCONNECT only: an UNSUBSCRIBE would make the broker drop what it
-           * queues for us while we are down (PEERS.md lesson 8). */
+           * queues for us while we are down. */
           MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
           opts.timeout = 2000;
           MQTTAsync_disconnect (self->handle, &opts);
@@ -722,6 +725,10 @@ ioc_mqtt_client_free (IocMqttClient *self)
   g_ptr_array_unref (self->filters);
   g_ptr_array_unref (self->stale_filters);
   g_free (self->record_path);
+  /* Paho is gone: a connection change it posted before is dropped. */
+  if (self->handoff != NULL)
+    ioc_handoff_close (self->handoff);
+  g_clear_pointer (&self->handoff, ioc_handoff_unref);
   g_main_context_unref (self->main_context);
   g_free (self->opts.url);
   g_free (self->opts.client_id);

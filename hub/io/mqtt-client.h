@@ -4,7 +4,7 @@
  * jittered backoff driven from the main context; subscribes again whenever
  * the broker reports that it kept no session (CONNACK session present = 0).
  * On shutdown it sends DISCONNECT only, never UNSUBSCRIBE, so the broker keeps
- * queueing for us (PEERS.md lesson 8).
+ * queueing for us (clients that unsubscribe on close lose what was queued).
  *
  * Exactly once across SIGKILL.  Paho sends a QoS 1 PUBACK *before* it calls
  * the application, so a message acknowledged that way can be lost by a crash
@@ -23,7 +23,7 @@
  *
  * Threads: the message handler runs on Paho's receive thread.  Everything
  * else in this API is called from the main context; connection callbacks
- * hop back onto it by g_main_context_invoke.
+ * hop back onto it through an IocHandoff (io/handoff.h).
  */
 #pragma once
 

@@ -78,6 +78,8 @@ write_file (const gchar *dir, const gchar *name, const GString *text, gint mode,
   return TRUE;
 }
 
+/* Long on purpose: the password file and the ACL file are written in one
+ * pass over the connectors so that they always agree. */
 gboolean
 ioc_ctl_broker_write (GPtrArray *connectors, const IocCtlBrokerOptions *opts, GString *report, GError **error)
 {

@@ -21,7 +21,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
-#include "alerts/alert-attach.h"
+#include "alerts/alerts.h"
 #include "alerts/alert-rules.h"
 #include "hub.h"
 #include "protocol/ioc-time.h"
@@ -313,8 +313,9 @@ capture_cb (const gchar *topic, const void *payload, gsize len, gint qos, gboole
   g_print ("%s  publish%s %s  %s\n", when, retained ? " retained" : "", topic, text);
 }
 
+/* The dry run's sink: every minute point, printed as the line InfluxDB would get. */
 static void
-point_cb (const IocPoint *point, gpointer user_data)
+sink_point (gpointer user_data, const IocPoint *point)
 {
   DryRun *d = user_data;
   g_string_truncate (d->lines, 0);
@@ -384,8 +385,7 @@ advance_to (DryRun *d, gint64 target_us)
 static void
 feed (DryRun *d, const Sample *s)
 {
-  const IocHubView *v = ioc_hub_view (d->hub);
-  gint64 dups = ioc_dedup_duplicates_total (v->dedup);
+  gint64 dups = ioc_hub_dedup_duplicates_total (d->hub);
   d->in_message = TRUE;
   ioc_hub_ingest (d->hub, s->topic, strlen (s->topic), (const guint8 *) s->payload, s->payload_len,
                   ioc_clock_now (d->clock));
@@ -412,7 +412,7 @@ feed (DryRun *d, const Sample *s)
         }
       g_ptr_array_set_size (d->pending_dl, 0);
     }
-  else if (ioc_dedup_duplicates_total (v->dedup) > dups)
+  else if (ioc_hub_dedup_duplicates_total (d->hub) > dups)
     {
       d->duplicates++;
       print_message (d, s, "duplicate", NULL, NULL);
@@ -472,6 +472,63 @@ parse_time_arg (const gchar *text, gint64 *out_us)
   return ioc_time_parse (text, strlen (text), out_us);
 }
 
+/* Nothing of the real hub's is touched: its own state folder, no
+ * InfluxDB, an HTTP port of its own that nobody is told about, alert rules
+ * without their webhooks. */
+static gboolean
+make_offline (IocHubConfig *config, const gchar *state, GError **error)
+{
+  g_free (config->state_dir);
+  config->state_dir = g_build_filename (state, "state", NULL);
+  g_clear_pointer (&config->influx_url, g_free);
+  g_free (config->http_listen);
+  config->http_listen = g_strdup ("127.0.0.1:0");
+  if (config->alerts_path != NULL && *config->alerts_path != '\0')
+    {
+      gchar *copy = rules_without_webhook (config->alerts_path, state, error);
+      if (copy == NULL)
+        {
+          g_prefix_error (error, "%s: [hub] alerts: ", config->path);
+          return FALSE;
+        }
+      g_free (config->alerts_path);
+      config->alerts_path = copy;
+    }
+  return TRUE;
+}
+
+static void
+print_summary (DryRun *d, guint n_samples)
+{
+  if (!d->json)
+    {
+      g_print ("%u message(s): %u accepted, %u dead-lettered, %u duplicate(s); published %u alert update(s), "
+               "%u dead letter(s); %u line(s) for InfluxDB\n",
+               n_samples, d->accepted, d->deadlettered, d->duplicates, d->n_alerts, d->n_deadletters, d->n_lines);
+      return;
+    }
+  const struct
+  {
+    const gchar *name;
+    guint value;
+  } counts[] = {
+    { "accepted", d->accepted },           { "deadlettered", d->deadlettered },
+    { "duplicates", d->duplicates },       { "alert_publishes", d->n_alerts },
+    { "deadletter_publishes", d->n_deadletters }, { "lines", d->n_lines },
+  };
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  begin_entry (b, "summary", ioc_clock_now (d->clock));
+  for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
+    {
+      json_builder_set_member_name (b, counts[i].name);
+      json_builder_add_int_value (b, counts[i].value);
+    }
+  json_builder_end_object (b);
+  print_object (b);
+}
+
+/* Long on purpose: options, samples, an offline hub, the clock walked over
+ * the samples, the summary; each step is a call, in the order of a run. */
 int
 ioc_ctl_dry_run (int argc, char **argv)
 {
@@ -524,31 +581,12 @@ ioc_ctl_dry_run (int argc, char **argv)
       g_printerr ("iocctl dry-run: %s\n", error->message);
       return EXIT_USAGE;
     }
-  /* Nothing of the real hub's is touched: its own state folder, no
-   * InfluxDB, an HTTP port of its own that nobody is told about. */
   g_autofree gchar *state = g_dir_make_tmp ("iocctl-dry-run-XXXXXX", &error);
-  if (state == NULL)
+  if (state == NULL || !make_offline (config, state, &error))
     {
       g_printerr ("iocctl dry-run: %s\n", error->message);
       ioc_hub_config_free (config);
       return EXIT_USAGE;
-    }
-  g_free (config->state_dir);
-  config->state_dir = g_build_filename (state, "state", NULL);
-  g_clear_pointer (&config->influx_url, g_free);
-  g_free (config->http_listen);
-  config->http_listen = g_strdup ("127.0.0.1:0");
-  if (config->alerts_path != NULL && *config->alerts_path != '\0')
-    {
-      gchar *copy = rules_without_webhook (config->alerts_path, state, &error);
-      if (copy == NULL)
-        {
-          g_printerr ("iocctl dry-run: %s: [hub] alerts: %s\n", config_path, error->message);
-          ioc_hub_config_free (config);
-          return EXIT_USAGE;
-        }
-      g_free (config->alerts_path);
-      config->alerts_path = copy;
     }
 
   const Sample *first = samples->pdata[0];
@@ -573,17 +611,17 @@ ioc_ctl_dry_run (int argc, char **argv)
       goto out;
     }
   d.hub = hub;
-  const IocHubView *v = ioc_hub_view (hub);
-  d.province = v->config->province;
-  d.hub_id = v->config->hub_id;
-  ioc_mqtt_client_capture (v->mqtt, capture_cb, &d);
+  d.province = ioc_hub_config (hub)->province;
+  d.hub_id = ioc_hub_config (hub)->hub_id;
+  ioc_hub_capture_publishes (hub, capture_cb, &d);
   alerts = ioc_alerts_attach (hub, &error);
   if (alerts == NULL)
     {
       g_printerr ("iocctl dry-run: %s\n", error->message);
       goto out;
     }
-  ioc_hub_add_point_observer (hub, point_cb, &d);
+  static const IocSinkVTable sink = { .name = "dry-run", .point = sink_point };
+  ioc_hub_add_sink (hub, &sink, &d);
 
   ioc_hub_tick (hub); /* as ioc_hub_start() does */
   for (guint i = 0; i < samples->len; i++)
@@ -595,29 +633,7 @@ ioc_ctl_dry_run (int argc, char **argv)
   gint64 end = ioc_time_minute_start (last->received_us) + G_TIME_SPAN_MINUTE + lateness + G_USEC_PER_SEC;
   advance_to (&d, until != NULL ? MAX (until_us, ioc_clock_now (clock)) : end);
 
-  if (json)
-    {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      begin_entry (b, "summary", ioc_clock_now (clock));
-      json_builder_set_member_name (b, "accepted");
-      json_builder_add_int_value (b, d.accepted);
-      json_builder_set_member_name (b, "deadlettered");
-      json_builder_add_int_value (b, d.deadlettered);
-      json_builder_set_member_name (b, "duplicates");
-      json_builder_add_int_value (b, d.duplicates);
-      json_builder_set_member_name (b, "alert_publishes");
-      json_builder_add_int_value (b, d.n_alerts);
-      json_builder_set_member_name (b, "deadletter_publishes");
-      json_builder_add_int_value (b, d.n_deadletters);
-      json_builder_set_member_name (b, "lines");
-      json_builder_add_int_value (b, d.n_lines);
-      json_builder_end_object (b);
-      print_object (b);
-    }
-  else
-    g_print ("%u message(s): %u accepted, %u dead-lettered, %u duplicate(s); published %u alert update(s), "
-             "%u dead letter(s); %u line(s) for InfluxDB\n",
-             samples->len, d.accepted, d.deadlettered, d.duplicates, d.n_alerts, d.n_deadletters, d.n_lines);
+  print_summary (&d, samples->len);
   rc = d.deadlettered > 0 ? EXIT_CHECK : EXIT_GOOD;
 
 out:

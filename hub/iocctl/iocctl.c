@@ -140,6 +140,8 @@ validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, 
     g_ptr_array_add (f->checked, g_strdup_printf ("%s: no connector configs (*.conf)", dir));
 }
 
+/* Long on purpose, like each command here: options, read, check, report,
+ * in the order a reader of the output expects them. */
 static int
 cmd_validate (int argc, char **argv)
 {
@@ -262,6 +264,8 @@ cmd_validate (int argc, char **argv)
 
 /* ───────────────────────── broker-config ───────────────────────── */
 
+/* Long on purpose: options, read the connectors, write, report (see
+ * cmd_validate). */
 static int
 cmd_broker_config (int argc, char **argv)
 {
@@ -506,6 +510,8 @@ connectors_from_metrics (const gchar *url, GPtrArray *declared)
   return down ? EXIT_CHECK : EXIT_GOOD;
 }
 
+/* Long on purpose: options, the hub's /api/v1/connectors joined with the
+ * configs on disk, then one table or one JSON document (see cmd_validate). */
 static int
 cmd_connectors (int argc, char **argv)
 {
@@ -868,6 +874,8 @@ report_answer (const IocCtlConnector *c, const gchar *answer)
   return ok ? EXIT_GOOD : EXIT_CHECK;
 }
 
+/* Long on purpose: options, validate, publish retained, wait for the
+ * connector's answer, report (see cmd_validate). */
 static int
 cmd_push_config (int argc, char **argv)
 {

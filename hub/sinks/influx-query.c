@@ -95,6 +95,8 @@ ioc_influx_query_error_member (JsonObject *obj)
   return NULL;
 }
 
+/* Long on purpose: one blocking request from URL to parsed answer, each
+ * failure turned into its own error message where it happens. */
 JsonNode *
 ioc_influx_query_run (IocInfluxQuery *self, const gchar *influxql, GError **error)
 {

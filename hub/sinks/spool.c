@@ -241,6 +241,8 @@ ioc_spool_compare_ids (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+/* Long on purpose: segments, commit file and the repair of a torn tail in
+ * the one order that makes the spool safe to open after SIGKILL. */
 static gboolean
 ioc_spool_load (IocSpool *self, GError **error)
 {

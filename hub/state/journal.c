@@ -47,6 +47,7 @@
 #include <zlib.h>
 
 #include "protocol/ioc-error.h"
+#include "state/durable.h"
 #include "protocol/ioc-stats.h"
 
 #define SEG_MAGIC "IOCJSEG1"
@@ -167,23 +168,6 @@ parse_segment_name (const gchar *name)
   if (!g_ascii_string_to_unsigned (num, 10, 1, G_MAXUINT64, &v, NULL))
     return 0;
   return v;
-}
-
-static gboolean
-fsync_dir (const gchar *dir, GError **error)
-{
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || fsync (fd) < 0)
-    {
-      int saved = errno;
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: fsync of directory %s: %s",
-                   dir, g_strerror (saved));
-      return FALSE;
-    }
-  close (fd);
-  return TRUE;
 }
 
 static gboolean
@@ -382,8 +366,9 @@ create_segment (IocJournal *self, guint64 segment, guint64 prev_segment, guint64
       g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: write %s: %s", path, g_strerror (saved));
       return FALSE;
     }
-  if (!fsync_dir (self->dir, error))
+  if (!ioc_durable_sync_dir (self->dir, error))
     {
+      g_prefix_error (error, "journal: ");
       close (fd);
       return FALSE;
     }
@@ -477,6 +462,8 @@ cmp_u64 (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
+/* Long on purpose: list, sort, check and open the segments in one place,
+ * so the repair rules at start-up read top to bottom. */
 static gboolean
 load_segments (IocJournal *self, GError **error)
 {
@@ -659,6 +646,8 @@ ioc_journal_free (IocJournal *self)
   g_free (self);
 }
 
+/* Long on purpose: the whole durable append (frame, write, rotate, sync)
+ * under one lock, in the order the crash analysis relies on. */
 gboolean
 ioc_journal_append (IocJournal *self,
                     const gchar *topic,
@@ -856,6 +845,9 @@ ioc_journal_end (IocJournal *self)
   return pos;
 }
 
+/* Long on purpose: one pass over segments and records with every way a
+ * torn or corrupt tail is told apart, kept together so the rules are seen
+ * at once. */
 gboolean
 ioc_journal_replay (IocJournal *self,
                     IocJournalPos from,

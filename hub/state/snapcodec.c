@@ -9,18 +9,26 @@ ioc_snap_put_u8 (GByteArray *out, guint8 v)
   g_byte_array_append (out, &v, 1);
 }
 
+/* The n low bytes of v, least significant first, whatever the host. */
+static void
+put_le (GByteArray *out, guint64 v, guint n)
+{
+  guint8 b[8];
+  for (guint i = 0; i < n; i++)
+    b[i] = (guint8) (v >> (8 * i));
+  g_byte_array_append (out, b, n);
+}
+
 void
 ioc_snap_put_u32 (GByteArray *out, guint32 v)
 {
-  guint32 le = GUINT32_TO_LE (v);
-  g_byte_array_append (out, (const guint8 *) &le, 4);
+  put_le (out, v, 4);
 }
 
 void
 ioc_snap_put_i64 (GByteArray *out, gint64 v)
 {
-  guint64 le = GUINT64_TO_LE ((guint64) v);
-  g_byte_array_append (out, (const guint8 *) &le, 8);
+  put_le (out, (guint64) v, 8);
 }
 
 void
@@ -92,24 +100,27 @@ ioc_snap_get_u8 (IocSnapReader *r)
   return p ? p[0] : 0;
 }
 
+/* n bytes, least significant first; 0 after a failure. */
+static guint64
+get_le (IocSnapReader *r, guint n)
+{
+  const guint8 *p = take (r, n);
+  guint64 v = 0;
+  for (guint i = 0; p != NULL && i < n; i++)
+    v |= (guint64) p[i] << (8 * i);
+  return v;
+}
+
 guint32
 ioc_snap_get_u32 (IocSnapReader *r)
 {
-  const guint8 *p = take (r, 4);
-  guint32 v = 0;
-  if (p)
-    memcpy (&v, p, 4);
-  return GUINT32_FROM_LE (v);
+  return (guint32) get_le (r, 4);
 }
 
 gint64
 ioc_snap_get_i64 (IocSnapReader *r)
 {
-  const guint8 *p = take (r, 8);
-  guint64 v = 0;
-  if (p)
-    memcpy (&v, p, 8);
-  return (gint64) GUINT64_FROM_LE (v);
+  return (gint64) get_le (r, 8);
 }
 
 gdouble

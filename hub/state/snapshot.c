@@ -24,6 +24,7 @@
 #include <zlib.h>
 
 #include "protocol/ioc-error.h"
+#include "state/durable.h"
 #include "state/snapcodec.h"
 
 #define SNAP_MAGIC "IOCSNAP1"
@@ -120,23 +121,6 @@ encode (IocSnapshot *self)
 }
 
 static gboolean
-fsync_dir (const gchar *dir, GError **error)
-{
-  int fd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (fd < 0 || fsync (fd) < 0)
-    {
-      int saved = errno;
-      if (fd >= 0)
-        close (fd);
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: fsync of directory %s: %s", dir,
-                   g_strerror (saved));
-      return FALSE;
-    }
-  close (fd);
-  return TRUE;
-}
-
-static gboolean
 write_file_synced (const gchar *path, const guint8 *data, gsize len, GError **error)
 {
   if (unlink (path) < 0 && errno != ENOENT)
@@ -217,7 +201,12 @@ ioc_snapshot_save (IocSnapshot *self, const gchar *dir, GError **error)
                    g_strerror (saved));
       return FALSE;
     }
-  return fsync_dir (dir, error);
+  if (!ioc_durable_sync_dir (dir, error))
+    {
+      g_prefix_error (error, "snapshot: ");
+      return FALSE;
+    }
+  return TRUE;
 }
 
 static IocSnapshot *

@@ -1,5 +1,5 @@
-/* test-alert-influx.c — baselines from InfluxDB on a cold start (issue 6;
- * integration suite): a real influxd holds eight weeks of this hub's
+/* test-alert-influx.c — baselines from InfluxDB on a cold start
+ * (integration suite): a real influxd holds eight weeks of this hub's
  * ioc_dossier minute points (SPEC §6, as the writer writes them: per
  * channel series, tags hub/province/unit, a unit=all point per minute);
  * the real iochub starts with an empty state_dir, so it has no history of

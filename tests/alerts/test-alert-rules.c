@@ -85,7 +85,7 @@ test_defaults (void)
   g_autoptr (IocAlertRules) rules = ioc_alert_rules_load_data ("t.conf", text, strlen (text), &error);
   g_assert_no_error (error);
   const IocAlertRule *p = ioc_alert_rules_find (rules, "p");
-  g_assert_cmpint (p->min_count, ==, 10); /* DOMAIN §3.5 floor */
+  g_assert_cmpint (p->min_count, ==, 10); /* the province-hour floor (docs/ALERTS.md) */
   g_assert_cmpint (p->units_in_spike, ==, 5);
   const IocAlertRule *d = ioc_alert_rules_find (rules, "d");
   g_assert_cmpint (d->for_us, ==, 5 * G_TIME_SPAN_MINUTE);

@@ -1,4 +1,4 @@
-/* test-alert-scenario-hub.c — the labelled scenario of issue 6 end to end
+/* test-alert-scenario-hub.c — the labelled alert scenario end to end
  * (integration suite): a real mosquitto, the real iochub binary, a webhook
  * receiver in this process (libsoup, free loopback port).  Everything goes
  * in as connector MQTT traffic; alerts are read back from the retained topics

@@ -1,4 +1,4 @@
-/* test-alert-scenario.c — the labelled scenario of issue 6, at the engine
+/* test-alert-scenario.c — the labelled alert scenario, at the engine
  * level with a manual clock (the shipped ops/alerts.conf and the 2026
  * calendar): eight weeks of normal history for a set of units, then Tuesday
  * 21/04/2026 with

@@ -21,6 +21,7 @@
 #include "test-broker.h"
 #include "test-hub.h"
 #include "test-influx.h"
+#include "test-source.h"
 
 typedef struct
 {
@@ -28,9 +29,7 @@ typedef struct
   IocTestCollector *collector;
   IocTestConnector conn;
   gchar *dir;
-  SoupServer *source;
-  guint source_port;
-  GPtrArray *events; /* gchar* JSON items served by the source */
+  IocTestSource *source; /* a source system's API, for the polling kinds */
 } Fixture;
 
 static void
@@ -44,7 +43,6 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   f->dir = g_dir_make_tmp ("ioc-conn-run-XXXXXX", &error);
   g_assert_no_error (error);
-  f->events = g_ptr_array_new_with_free_func (g_free);
 }
 
 static void
@@ -53,16 +51,11 @@ fixture_teardown (Fixture *f, gconstpointer data)
   if (g_test_failed ())
     ioc_test_connector_dump_log (&f->conn);
   ioc_test_connector_clear (&f->conn);
-  if (f->source)
-    {
-      soup_server_disconnect (f->source);
-      g_object_unref (f->source);
-    }
+  g_clear_pointer (&f->source, ioc_test_source_free);
   ioc_test_collector_free (f->collector);
   ioc_test_broker_free (f->broker);
   ioc_test_rm_rf (f->dir);
   g_free (f->dir);
-  g_ptr_array_unref (f->events);
 }
 
 static gchar *
@@ -86,56 +79,19 @@ write_conf (Fixture *f, const gchar *kind, const gchar *unit, const gchar *devic
   return path;
 }
 
-/* ---- a source system: GET ?after=<id> → {"items":[…],"cursor":"<id>"} ---- */
-
-static void
-source_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query,
-           gpointer data)
-{
-  Fixture *f = data;
-  const gchar *after = query ? g_hash_table_lookup (query, "after") : NULL;
-  if (!after && query)
-    after = g_hash_table_lookup (query, "since");
-  guint64 from = after ? g_ascii_strtoull (after, NULL, 10) : 0;
-  g_autoptr (GString) body = g_string_new ("{\"items\":[");
-  guint64 last = from;
-  /* pages of 25 so that catching up takes several requests */
-  for (guint64 i = from; i < f->events->len && i < from + 25; i++)
-    {
-      if (i > from)
-        g_string_append_c (body, ',');
-      g_string_append (body, f->events->pdata[i]);
-      last = i + 1;
-    }
-  g_string_append_printf (body, "],\"cursor\":\"%" G_GUINT64_FORMAT "\"}", last);
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body->str, body->len);
-}
-
 static void
 start_source (Fixture *f)
 {
   g_autoptr (GError) error = NULL;
-  f->source = soup_server_new (NULL, NULL);
-  soup_server_add_handler (f->source, NULL, source_cb, f, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_assert_true (soup_server_listen (f->source, addr, 0, &error));
-  GSList *uris = soup_server_get_uris (f->source);
-  f->source_port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  f->source = ioc_test_source_new (&error);
+  g_assert_no_error (error);
 }
 
 /* A vendor's queue event: its own names, mapped by the config. */
 static void
 add_desk_event (Fixture *f)
 {
-  guint n = f->events->len + 1;
-  g_ptr_array_add (f->events,
-                   g_strdup_printf ("{\"id\":%u,\"event\":\"CALL\",\"time\":%" G_GINT64_FORMAT
-                                    ",\"ticket_no\":%u,\"quay\":\"q%u\",\"window\":\"w%u\",\"wait_seconds\":%u}",
-                                    n, g_get_real_time () / 1000, 1000 + n, n % 4, n % 4,
-                                    30 + n));
+  ioc_test_source_add_desk_call (f->source);
 }
 
 typedef struct
@@ -186,7 +142,7 @@ test_desk_poll (Fixture *f, gconstpointer data)
   start_source (f);
   for (gint i = 0; i < 20; i++)
     add_desk_event (f);
-  g_autofree gchar *group = g_strdup_printf (desk_group, f->source_port);
+  g_autofree gchar *group = g_strdup_printf (desk_group, ioc_test_source_port (f->source));
   g_autofree gchar *conf = write_conf (f, "desk", "xa-16681", "q-xa-16681", group);
   g_assert_true (ioc_test_connector_start (&f->conn, conf, &error));
 
@@ -219,7 +175,7 @@ test_desk_poll (Fixture *f, gconstpointer data)
         }
     }
   g_assert_true (ioc_test_broker_restart (f->broker, &error));
-  w.want = f->events->len;
+  w.want = ioc_test_source_len (f->source);
   g_assert_true (ioc_test_wait (have_keys, &w, 30 * G_TIME_SPAN_SECOND));
   gint64 before_kill;
   {
@@ -234,7 +190,7 @@ test_desk_poll (Fixture *f, gconstpointer data)
   for (gint i = 0; i < 10; i++)
     add_desk_event (f);
   g_assert_true (ioc_test_connector_start (&f->conn, conf, &error));
-  w.want = f->events->len;
+  w.want = ioc_test_source_len (f->source);
   g_assert_true (ioc_test_wait (have_keys, &w, 20 * G_TIME_SPAN_SECOND));
   {
     g_autoptr (GPtrArray) recs = ioc_test_decode_all (f->collector);
@@ -359,18 +315,22 @@ test_portal (Fixture *f, gconstpointer data)
   g_autoptr (GError) error = NULL;
   start_source (f);
   gint64 now_ms = g_get_real_time () / 1000;
+  /* The portal's dossier changes, served as a source (tests/lib/test-source.h). */
   for (guint i = 1; i <= 30; i++)
-    g_ptr_array_add (f->events, g_strdup_printf (
-      "{\"id\":%u,\"ma_ho_so\":\"H40.%05u\",\"thu_tuc\":\"1.001\",\"trang_thai\":\"%u\","
-      "\"kenh\":%u,\"ngay_nhan\":\"2026-11-20T08:00:00+07:00\",\"han_xu_ly\":%" G_GINT64_FORMAT ","
-      "\"don_vi\":\"%s\",\"updated_at\":%" G_GINT64_FORMAT "}",
-      i, i, i % 3 == 0 ? 9 : 2, i % 10 < 7 ? 2 : 1, now_ms + 86400000, i % 2 ? "xa-16681" : "xa-16690",
-      now_ms));
-  g_ptr_array_add (f->events, g_strdup ("{\"id\":31,\"ma_ho_so\":\"BAD\",\"trang_thai\":\"42\"}"));
+    {
+      g_autofree gchar *item = g_strdup_printf (
+        "{\"id\":%u,\"ma_ho_so\":\"H40.%05u\",\"thu_tuc\":\"1.001\",\"trang_thai\":\"%u\","
+        "\"kenh\":%u,\"ngay_nhan\":\"2026-11-20T08:00:00+07:00\",\"han_xu_ly\":%" G_GINT64_FORMAT ","
+        "\"don_vi\":\"%s\",\"updated_at\":%" G_GINT64_FORMAT "}",
+        i, i, i % 3 == 0 ? 9 : 2, i % 10 < 7 ? 2 : 1, now_ms + 86400000, i % 2 ? "xa-16681" : "xa-16690",
+        now_ms);
+      ioc_test_source_add (f->source, item);
+    }
+  ioc_test_source_add (f->source, "{\"id\":31,\"ma_ho_so\":\"BAD\",\"trang_thai\":\"42\"}");
   g_autofree gchar *group = g_strdup_printf (
     "url = http://127.0.0.1:%u/api/dossiers/changes\ncursor_param = since\nunit_field = don_vi\n"
     "ts_field = updated_at\nmap.dossier = ma_ho_so\nmap.procedure = thu_tuc\nmap.state = trang_thai\n"
-    "map.channel = kenh\nmap.received_at = ngay_nhan\nmap.due_at = han_xu_ly\n", f->source_port);
+    "map.channel = kenh\nmap.received_at = ngay_nhan\nmap.due_at = han_xu_ly\n", ioc_test_source_port (f->source));
   g_autofree gchar *conf = write_conf (f, "portal", "tinh-40", "dvc-nghe-an", group);
   g_assert_true (ioc_test_connector_start (&f->conn, conf, &error));
   WantKeys w = { f, "dossier", 30 };
@@ -622,7 +582,7 @@ test_desk_push_config (Fixture *f, gconstpointer data)
   start_source (f);
   for (gint i = 0; i < 5; i++)
     add_desk_event (f);
-  g_autofree gchar *group = g_strdup_printf (desk_group, f->source_port);
+  g_autofree gchar *group = g_strdup_printf (desk_group, ioc_test_source_port (f->source));
   g_autofree gchar *conf = write_conf (f, "desk", "xa-16681", "q-xa-16681", group);
   g_assert_true (ioc_test_connector_start (&f->conn, conf, &error));
   WantKeys wk = { f, "ticket.called", 5 };
@@ -635,7 +595,7 @@ test_desk_push_config (Fixture *f, gconstpointer data)
     "url = http://127.0.0.1:%u/api/queue/events\ncursor_param = after\n"
     "type_field = event\nts_field = time\ntype.CALL = ticket.called\n"
     "map.ticket = ticket_no\nmap.counter = window\nmap.wait_s = wait_seconds\n",
-    f->source_port);
+    ioc_test_source_port (f->source));
   g_autofree gchar *good = conf_text (f, "desk", "xa-16681", "q-xa-16681", group2);
   push_config (f, topic, good);
   WantAnswer wa = { f, 1, NULL };

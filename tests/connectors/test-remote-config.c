@@ -1,5 +1,5 @@
 /* test-remote-config.c — a pushed connector config that survives restarts,
- * and the version every connector runs, as the ops team sees it (issue 7).
+ * and the version every connector runs, as the ops team sees it.
  *
  * Unit part (no broker): what ioc_remote_config_persist() writes and when
  * ioc_remote_config_restore() prefers it over the config file.
@@ -28,6 +28,7 @@
 #include "lib/remote-config.h"
 #include "test-broker.h"
 #include "test-hub.h"
+#include "test-source.h"
 #include "test-util.h"
 
 #define CONNECTOR_ID "desk-q-xa-16681"
@@ -202,30 +203,8 @@ typedef struct
   IocTestCollector *collector;
   IocTestConnector conn;
   gchar *dir;
-  SoupServer *source;
-  guint source_port;
-  GPtrArray *events; /* gchar* JSON items served by the source */
+  IocTestSource *source; /* the desk's source system */
 } Fixture;
-
-static void
-source_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer data)
-{
-  Fixture *f = data;
-  const gchar *after = query ? g_hash_table_lookup (query, "after") : NULL;
-  guint64 from = after ? g_ascii_strtoull (after, NULL, 10) : 0;
-  g_autoptr (GString) body = g_string_new ("{\"items\":[");
-  guint64 last = from;
-  for (guint64 i = from; i < f->events->len && i < from + 25; i++)
-    {
-      if (i > from)
-        g_string_append_c (body, ',');
-      g_string_append (body, f->events->pdata[i]);
-      last = i + 1;
-    }
-  g_string_append_printf (body, "],\"cursor\":\"%" G_GUINT64_FORMAT "\"}", last);
-  soup_server_message_set_status (msg, 200, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, body->str, body->len);
-}
 
 /* A vendor's CALL event with both a "quay" and a "window": the config
  * decides which one becomes the counter. */
@@ -233,13 +212,7 @@ static void
 add_desk_events (Fixture *f, guint n)
 {
   for (guint k = 0; k < n; k++)
-    {
-      guint i = f->events->len + 1;
-      g_ptr_array_add (f->events, g_strdup_printf ("{\"id\":%u,\"event\":\"CALL\",\"time\":%" G_GINT64_FORMAT
-                                                   ",\"ticket_no\":%u,\"quay\":\"q%u\",\"window\":\"w%u\","
-                                                   "\"wait_seconds\":%u}",
-                                                   i, g_get_real_time () / 1000, 1000 + i, i % 4, i % 4, 30 + i));
-    }
+    ioc_test_source_add_desk_call (f->source);
 }
 
 static void
@@ -257,16 +230,8 @@ fixture_setup (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   f->dir = g_dir_make_tmp ("ioc-remote-config-XXXXXX", &error);
   g_assert_no_error (error);
-  f->events = g_ptr_array_new_with_free_func (g_free);
-  f->source = soup_server_new (NULL, NULL);
-  soup_server_add_handler (f->source, NULL, source_cb, f, NULL);
-  g_autoptr (GInetAddress) lo = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  g_autoptr (GSocketAddress) addr = g_inet_socket_address_new (lo, 0);
-  g_assert_true (soup_server_listen (f->source, addr, 0, &error));
+  f->source = ioc_test_source_new (&error);
   g_assert_no_error (error);
-  GSList *uris = soup_server_get_uris (f->source);
-  f->source_port = (guint) g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
 }
 
 static void
@@ -275,14 +240,12 @@ fixture_teardown (Fixture *f, gconstpointer data)
   if (g_test_failed ())
     ioc_test_connector_dump_log (&f->conn);
   ioc_test_connector_clear (&f->conn);
-  soup_server_disconnect (f->source);
-  g_object_unref (f->source);
+  g_clear_pointer (&f->source, ioc_test_source_free);
   ioc_test_hub_free (f->hub);
   ioc_test_collector_free (f->collector);
   ioc_test_broker_free (f->broker);
   ioc_test_rm_rf (f->dir);
   g_free (f->dir);
-  g_ptr_array_unref (f->events);
 }
 
 /* Runs iocctl; its exit status, (transfer full) stdout. */
@@ -415,14 +378,14 @@ test_push_kill_restart (Fixture *f, gconstpointer data)
   g_autofree gchar *hub_url = g_strdup_printf ("http://127.0.0.1:%u", ioc_test_hub_http_port (f->hub));
 
   /* The connector on site runs its file; the ops team's copy differs. */
-  g_autofree gchar *file_text = desk_conf (f->dir, url, f->source_port, "quay", NULL);
+  g_autofree gchar *file_text = desk_conf (f->dir, url, ioc_test_source_port (f->source), "quay", NULL);
   g_autofree gchar *file_version = version_of (file_text);
   g_autofree gchar *conf = g_build_filename (f->dir, "connector.conf", NULL);
   g_assert_true (g_file_set_contents (conf, file_text, -1, NULL));
   g_autofree gchar *central = g_build_filename (f->dir, "central", NULL);
   g_assert_cmpint (g_mkdir_with_parents (central, 0750), ==, 0);
   g_autofree gchar *central_conf = g_build_filename (central, CONNECTOR_ID ".conf", NULL);
-  g_autofree gchar *pushed_text = desk_conf (f->dir, url, f->source_port, "window", NULL);
+  g_autofree gchar *pushed_text = desk_conf (f->dir, url, ioc_test_source_port (f->source), "window", NULL);
   g_autofree gchar *pushed_version = version_of (pushed_text);
   g_assert_true (g_file_set_contents (central_conf, pushed_text, -1, NULL));
   g_autofree gchar *kept = g_build_filename (f->dir, "state", IOC_REMOTE_CONFIG_FILE, NULL);
@@ -468,7 +431,7 @@ test_push_kill_restart (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (kept_after_push, pushed_version));
 
   /* 3. A rejected push keeps the old config, in memory and on disk. */
-  g_autofree gchar *bad_text = desk_conf (f->dir, url, f->source_port, "window", "type.SERVE = camera.offline\n");
+  g_autofree gchar *bad_text = desk_conf (f->dir, url, ioc_test_source_port (f->source), "window", "type.SERVE = camera.offline\n");
   g_assert_true (g_file_set_contents (central_conf, bad_text, -1, NULL));
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (iocctl (&out, "push-config", CONNECTOR_ID, "--connectors", central, "--url", url, NULL), ==, 1);

@@ -81,25 +81,44 @@ sink_write (char *data, size_t size, size_t nmemb, void *user)
   return size * nmemb;
 }
 
-static gchar *
-http_full (const gchar *method, const gchar *path, const gchar *bearer, glong *status, gchar **content_type,
-           const gchar *stop_marker, SseFunc on_event, gpointer on_event_data, glong timeout_s)
+/* What a request may add to a plain GET: all optional (zeros). */
+typedef struct
 {
+  const gchar *bearer;      /* Authorization: Bearer …; NULL: none */
+  gchar **content_type;     /* out (transfer full), if wanted */
+  const gchar *stop_marker; /* a stream: hang up once the body holds this */
+  SseFunc on_event;         /* a stream: called per event; FALSE hangs up */
+  gpointer on_event_data;
+  glong timeout_s;          /* 0: 10 s */
+} HttpOptions;
+
+static const HttpOptions as_display = { .bearer = DISPLAY };
+static const HttpOptions as_operator = { .bearer = OPERATOR };
+static const HttpOptions as_revoked = { .bearer = DISPLAY_REVOKED };
+
+/* (transfer full) the body of METHOD path (a POST sends "{}"); *status is
+ * the HTTP status, 0 when there was no answer.  opts may be NULL. */
+static gchar *
+http (const gchar *method, const gchar *path, const HttpOptions *opts, glong *status)
+{
+  static const HttpOptions none = { 0 };
+  if (opts == NULL)
+    opts = &none;
   g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u%s", ioc_test_hub_http_port (fx.hub), path);
   CURL *c = curl_easy_init ();
   struct curl_slist *h = NULL;
-  if (bearer != NULL)
+  if (opts->bearer != NULL)
     {
-      g_autofree gchar *line = g_strdup_printf ("Authorization: Bearer %s", bearer);
+      g_autofree gchar *line = g_strdup_printf ("Authorization: Bearer %s", opts->bearer);
       h = curl_slist_append (h, line);
     }
-  Sink s = { g_string_new (NULL), stop_marker, on_event, on_event_data, 0 };
+  Sink s = { g_string_new (NULL), opts->stop_marker, opts->on_event, opts->on_event_data, 0 };
   curl_easy_setopt (c, CURLOPT_URL, url);
   curl_easy_setopt (c, CURLOPT_CUSTOMREQUEST, method);
   curl_easy_setopt (c, CURLOPT_HTTPHEADER, h);
   curl_easy_setopt (c, CURLOPT_WRITEFUNCTION, sink_write);
   curl_easy_setopt (c, CURLOPT_WRITEDATA, &s);
-  curl_easy_setopt (c, CURLOPT_TIMEOUT, timeout_s);
+  curl_easy_setopt (c, CURLOPT_TIMEOUT, opts->timeout_s > 0 ? opts->timeout_s : 10L);
   curl_easy_setopt (c, CURLOPT_PATH_AS_IS, 1L);
   if (g_strcmp0 (method, "POST") == 0)
     curl_easy_setopt (c, CURLOPT_POSTFIELDS, "{}");
@@ -108,29 +127,22 @@ http_full (const gchar *method, const gchar *path, const gchar *bearer, glong *s
     g_test_message ("%s %s: %s", method, path, curl_easy_strerror (rc));
   *status = 0;
   curl_easy_getinfo (c, CURLINFO_RESPONSE_CODE, status);
-  if (content_type != NULL)
+  if (opts->content_type != NULL)
     {
       char *ct = NULL;
       curl_easy_getinfo (c, CURLINFO_CONTENT_TYPE, &ct);
-      *content_type = g_strdup (ct);
+      *opts->content_type = g_strdup (ct);
     }
   curl_slist_free_all (h);
   curl_easy_cleanup (c);
   return g_string_free (s.body, FALSE);
 }
 
-static gchar *
-http (const gchar *method, const gchar *path, const gchar *bearer, glong *status, gchar **content_type,
-      const gchar *stop_marker)
-{
-  return http_full (method, path, bearer, status, content_type, stop_marker, NULL, NULL, 10L);
-}
-
 static JsonNode *
 get_json (const gchar *path)
 {
   glong status = 0;
-  g_autofree gchar *body = http ("GET", path, DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *body = http ("GET", path, &as_display, &status);
   g_assert_cmpint (status, ==, 200);
   g_autoptr (GError) error = NULL;
   JsonNode *node = json_from_string (body, &error);
@@ -186,10 +198,11 @@ publish (const gchar *kind, const gchar *device, const gchar *type, const gchar 
 static gchar *
 dossier (guint seq, gint64 ts, const gchar *code, gint state, gint channel, gint64 received)
 {
-  return g_strdup_printf ("{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"dossier\",\"dossier\":\"%s\","
-                          "\"procedure\":\"1.001234\",\"state\":%d,\"channel\":%d,\"received_at\":%" G_GINT64_FORMAT
-                          ",\"due_at\":%" G_GINT64_FORMAT "}",
-                          seq, ts, code, state, channel, received, (gint64) (received + 72 * G_GINT64_CONSTANT (3600000)));
+  return g_strdup_printf (
+      "{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"dossier\",\"dossier\":\"%s\","
+      "\"procedure\":\"1.001234\",\"state\":%d,\"channel\":%d,\"received_at\":%" G_GINT64_FORMAT
+      ",\"due_at\":%" G_GINT64_FORMAT "}",
+      seq, ts, code, state, channel, received, (gint64) (received + 72 * G_GINT64_CONSTANT (3600000)));
 }
 
 /* Five dossiers received a minute ago (channels 1, 2, 2, 3, 1), one of them
@@ -211,11 +224,14 @@ publish_day (void)
   g_autofree gchar *again = dossier (3, r, "000.00.40.H40-TEST-0002", 2, 2, r);
   publish ("portal", "portal-a", "event", again);
   publish ("kiosk", "k9", "event", "{not json");
-  g_autofree gchar *kiosk = g_strdup_printf ("{\"v\":1,\"seq\":1,\"ts\":%" G_GINT64_FORMAT ",\"online\":true}", fx.now_ms);
+  g_autofree gchar *kiosk
+      = g_strdup_printf ("{\"v\":1,\"seq\":1,\"ts\":%" G_GINT64_FORMAT ",\"online\":true}", fx.now_ms);
   publish ("kiosk", "k1", "status", kiosk);
-  g_autofree gchar *cams = g_strdup_printf (
-      "{\"v\":1,\"seq\":1,\"ts\":%" G_GINT64_FORMAT ",\"cameras\":[{\"camera\":\"c1\",\"online\":true,\"recording\":true},"
-      "{\"camera\":\"c2\",\"online\":true,\"recording\":false}]}", fx.now_ms);
+  g_autofree gchar *cams
+      = g_strdup_printf ("{\"v\":1,\"seq\":1,\"ts\":%" G_GINT64_FORMAT
+                         ",\"cameras\":[{\"camera\":\"c1\",\"online\":true,\"recording\":true},"
+                         "{\"camera\":\"c2\",\"online\":true,\"recording\":false}]}",
+                         fx.now_ms);
   publish ("camera", "nvr1", "status", cams);
   g_assert_true (ioc_test_publisher_flush (fx.pub, 10 * G_USEC_PER_SEC));
 }
@@ -226,7 +242,7 @@ wait_received (const gchar *path, gint64 want)
   for (guint i = 0; i < 100; i++)
     {
       glong status = 0;
-      g_autofree gchar *body = http ("GET", path, DISPLAY, &status, NULL, NULL);
+      g_autofree gchar *body = http ("GET", path, &as_display, &status);
       g_autoptr (JsonNode) root = status == 200 ? json_from_string (body, NULL) : NULL;
       if (root != NULL && path_int (root, "$.today.received.total") == want)
         return TRUE;
@@ -278,7 +294,7 @@ test_summary (void)
       g_assert_true (JSON_NODE_HOLDS_NULL (json_array_get_element (json_node_get_array (desk), 0)));
     }
   glong status = 0;
-  g_autofree gchar *body = http ("GET", "/api/v1/summary?unit=xa-99999", DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *body = http ("GET", "/api/v1/summary?unit=xa-99999", &as_display, &status);
   g_assert_cmpint (status, ==, 404);
 }
 
@@ -287,7 +303,8 @@ ranking_has (JsonNode *root, const gchar *code)
 {
   JsonArray *rank = json_object_get_array_member (json_node_get_object (root), "ranking");
   for (guint i = 0; i < json_array_get_length (rank); i++)
-    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (rank, i), "code"), code) == 0)
+    if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (rank, i), "code"), code)
+        == 0)
       return TRUE;
   return FALSE;
 }
@@ -305,7 +322,7 @@ test_units (void)
   g_autoptr (JsonNode) cut = get_json ("/api/v1/units?min_volume=6");
   g_assert_false (ranking_has (cut, UNIT)); /* below the minimum volume: not ranked */
   glong status = 0;
-  g_autofree gchar *bad = http ("GET", "/api/v1/units?min_volume=lots", DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *bad = http ("GET", "/api/v1/units?min_volume=lots", &as_display, &status);
   g_assert_cmpint (status, ==, 400);
 }
 
@@ -322,12 +339,15 @@ test_connectors_alerts_series (void)
   g_assert_cmpint (path_int (c, "$.totals.duplicates"), ==, 1);
 
   g_autoptr (JsonNode) a = get_json ("/api/v1/alerts");
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (a), "alerts")), ==, 0);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (a), "alerts")),
+                    ==, 0);
 
-  g_autoptr (JsonNode) s = get_json ("/api/v1/series?measurement=ioc_dossier&field=received&unit=all&step=300&minutes=60");
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (s), "points")), ==, 12);
+  g_autoptr (JsonNode) s
+      = get_json ("/api/v1/series?measurement=ioc_dossier&field=received&unit=all&step=300&minutes=60");
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (s), "points")),
+                    ==, 12);
   glong status = 0;
-  g_autofree gchar *bad = http ("GET", "/api/v1/series?measurement=ioc_nothing", DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *bad = http ("GET", "/api/v1/series?measurement=ioc_nothing", &as_display, &status);
   g_assert_cmpint (status, ==, 400);
 }
 
@@ -339,13 +359,14 @@ test_history_without_influx (void)
   if (skip_unwired ())
     return;
   glong status = 0;
-  g_autofree gchar *body = http ("GET", "/api/v1/history?field=received&days=30", DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *body = http ("GET", "/api/v1/history?field=received&days=30", &as_display, &status);
   g_assert_cmpint (status, ==, 503);
   g_autoptr (JsonNode) root = json_from_string (body, NULL);
   g_assert_nonnull (root);
   g_assert_false (json_object_get_boolean_member (json_node_get_object (root), "history"));
-  g_assert_nonnull (strstr (json_object_get_string_member (json_node_get_object (root), "error"), "no history"));
-  g_autofree gchar *anon = http ("GET", "/api/v1/history", NULL, &status, NULL, NULL);
+  g_assert_nonnull (
+      strstr (json_object_get_string_member (json_node_get_object (root), "error"), "no history"));
+  g_autofree gchar *anon = http ("GET", "/api/v1/history", NULL, &status);
   g_assert_cmpint (status, ==, 401);
 }
 
@@ -355,21 +376,21 @@ test_auth (void)
   if (skip_unwired ())
     return;
   glong status = 0;
-  g_autofree gchar *a = http ("GET", "/api/v1/summary", NULL, &status, NULL, NULL);
+  g_autofree gchar *a = http ("GET", "/api/v1/summary", NULL, &status);
   g_assert_cmpint (status, ==, 401);
-  g_autofree gchar *b = http ("GET", "/api/v1/summary", "not-a-token", &status, NULL, NULL);
+  g_autofree gchar *b = http ("GET", "/api/v1/summary", &(HttpOptions) { .bearer = "not-a-token" }, &status);
   g_assert_cmpint (status, ==, 403);
-  g_autofree gchar *c = http ("GET", "/api/v1/summary?token=" DISPLAY, NULL, &status, NULL, NULL);
+  g_autofree gchar *c = http ("GET", "/api/v1/summary?token=" DISPLAY, NULL, &status);
   g_assert_cmpint (status, ==, 200);
   /* Changing state (an ack) needs an operator token: a display token is refused;
    * an operator gets through to the alert engine (which has no such alert). */
-  g_autofree gchar *d = http ("POST", "/api/v1/alerts/1/ack", DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *d = http ("POST", "/api/v1/alerts/1/ack", &as_display, &status);
   g_assert_cmpint (status, ==, 403);
-  g_autofree gchar *e = http ("POST", "/api/v1/alerts/1/ack", OPERATOR, &status, NULL, NULL);
+  g_autofree gchar *e = http ("POST", "/api/v1/alerts/1/ack", &as_operator, &status);
   g_assert_cmpint (status, ==, 400); /* no "by" in the body: past the token check */
-  g_autofree gchar *f = http ("GET", "/api/v1/feed", NULL, &status, NULL, NULL);
+  g_autofree gchar *f = http ("GET", "/api/v1/feed", NULL, &status);
   g_assert_cmpint (status, ==, 401);
-  g_autofree gchar *g = http ("GET", "/api/v1/nothing", DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *g = http ("GET", "/api/v1/nothing", &as_display, &status);
   g_assert_cmpint (status, ==, 404);
 }
 
@@ -380,24 +401,24 @@ test_static (void)
     return;
   glong status = 0;
   g_autofree gchar *ct = NULL;
-  g_autofree gchar *page = http ("GET", "/", NULL, &status, &ct, NULL);
+  g_autofree gchar *page = http ("GET", "/", &(HttpOptions) { .content_type = &ct }, &status);
   g_assert_cmpint (status, ==, 200);
   g_assert_cmpstr (ct, ==, "text/html; charset=utf-8");
   g_assert_nonnull (strstr (page, "app.js"));
   g_autofree gchar *ct2 = NULL;
-  g_autofree gchar *js = http ("GET", "/app.js", NULL, &status, &ct2, NULL);
+  g_autofree gchar *js = http ("GET", "/app.js", &(HttpOptions) { .content_type = &ct2 }, &status);
   g_assert_cmpint (status, ==, 200);
   g_assert_cmpstr (ct2, ==, "text/javascript; charset=utf-8");
   const gchar *escapes[] = { "/../hub.conf", "/%2e%2e/%2e%2e/ops/units/nghe-an.csv", "/..%2f..%2fmeson.build",
                              "/.gitignore", "/nothing-here.html" };
   for (guint i = 0; i < G_N_ELEMENTS (escapes); i++)
     {
-      g_autofree gchar *x = http ("GET", escapes[i], NULL, &status, NULL, NULL);
+      g_autofree gchar *x = http ("GET", escapes[i], NULL, &status);
       /* libsoup itself answers 400 to some of these; either way, no file. */
       if (status != 400)
         g_assert_cmpint (status, ==, 404);
     }
-  g_autofree gchar *y = http ("POST", "/", NULL, &status, NULL, NULL);
+  g_autofree gchar *y = http ("POST", "/", NULL, &status);
   g_assert_cmpint (status, ==, 405);
 }
 
@@ -410,10 +431,13 @@ test_feed (void)
   glong status = 0;
   g_autofree gchar *ct = NULL;
   /* Reads until the first delta after the snapshot, then hangs up. */
-  g_autofree gchar *stream = http ("GET", "/api/v1/feed?token=" DISPLAY, NULL, &status, &ct, "event: delta\ndata: {");
+  g_autofree gchar *stream
+      = http ("GET", "/api/v1/feed?token=" DISPLAY,
+              &(HttpOptions) { .content_type = &ct, .stop_marker = "event: delta\ndata: {" }, &status);
   g_assert_cmpint (status, ==, 200);
   g_assert_cmpstr (ct, ==, "text/event-stream");
-  g_test_message ("feed: %zu bytes: %.200s … %s", strlen (stream), stream, strlen (stream) > 200 ? stream + strlen (stream) - 200 : "");
+  g_test_message ("feed: %zu bytes: %.200s … %s", strlen (stream), stream,
+                  strlen (stream) > 200 ? stream + strlen (stream) - 200 : "");
   const gchar *snap = strstr (stream, "event: snapshot\ndata: ");
   g_assert_nonnull (snap);
   g_assert_nonnull (strstr (stream, "event: delta"));
@@ -423,7 +447,8 @@ test_feed (void)
   g_assert_nonnull (root);
   g_assert_cmpint (path_int (root, "$.summary.today.received.total"), ==, 5);
   g_assert_true (json_object_get_boolean_member (json_node_get_object (root), "full"));
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (root), "units")), >, 100);
+  g_assert_cmpuint (
+      json_array_get_length (json_object_get_array_member (json_node_get_object (root), "units")), >, 100);
 }
 
 /* ---- the feed's deltas: only what changed, at least every 2 s ---- */
@@ -502,8 +527,9 @@ test_feed_delta (void)
   g_assert_true (wait_received ("/api/v1/summary?unit=all", 5));
   FeedWatch w = { 0 };
   glong status = 0;
-  g_autofree gchar *stream = http_full ("GET", "/api/v1/feed?token=" DISPLAY, NULL, &status, NULL, NULL,
-                                        feed_watch_cb, &w, 30L);
+  g_autofree gchar *stream
+      = http ("GET", "/api/v1/feed?token=" DISPLAY,
+              &(HttpOptions) { .on_event = feed_watch_cb, .on_event_data = &w, .timeout_s = 30L }, &status);
   g_assert_cmpint (status, ==, 200);
   g_assert_nonnull (w.snapshot);
   g_assert_nonnull (w.hit);
@@ -522,7 +548,8 @@ test_feed_delta (void)
   g_assert_cmpint (json_object_get_int_member (row, "received"), ==, 1);
   g_assert_false (json_object_get_boolean_member (row, "stale"));
   g_assert_null (find_row (w.hit, UNIT));
-  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (w.hit), "units")), <=, 2);
+  g_assert_cmpuint (
+      json_array_get_length (json_object_get_array_member (json_node_get_object (w.hit), "units")), <=, 2);
   g_assert_true (json_object_has_member (json_node_get_object (w.hit), "summary"));
   g_assert_cmpint (path_int (w.hit, "$.summary.today.received.total"), ==, before + 1);
   /* Nothing else was published: the deltas before it carried (almost) no
@@ -579,24 +606,25 @@ test_token_revoked (void)
   if (skip_unwired ())
     return;
   glong status = 0;
-  g_autofree gchar *before = http ("GET", "/api/v1/summary", DISPLAY_REVOKED, &status, NULL, NULL);
+  g_autofree gchar *before = http ("GET", "/api/v1/summary", &as_revoked, &status);
   g_assert_cmpint (status, ==, 200);
 
   RevokeWatch w = { 0 };
-  g_autofree gchar *stream = http_full ("GET", "/api/v1/feed?token=" DISPLAY_REVOKED, NULL, &status, NULL, NULL,
-                                        revoke_watch_cb, &w, 40L);
+  g_autofree gchar *stream
+      = http ("GET", "/api/v1/feed?token=" DISPLAY_REVOKED,
+              &(HttpOptions) { .on_event = revoke_watch_cb, .on_event_data = &w, .timeout_s = 40L }, &status);
   g_assert_true (w.reloaded);
   gint64 ended_after_ms = (g_get_monotonic_time () - w.reloaded_at) / 1000;
-  g_test_message ("stream ended %" G_GINT64_FORMAT " ms after the reload, %u event(s) in between", ended_after_ms,
-                  w.events_after_reload);
+  g_test_message ("stream ended %" G_GINT64_FORMAT " ms after the reload, %u event(s) in between",
+                  ended_after_ms, w.events_after_reload);
   /* Ended by the hub (the transfer's limit is 40 s), and promptly. */
   g_assert_cmpint (ended_after_ms, <, 15000);
 
-  g_autofree gchar *after = http ("GET", "/api/v1/summary", DISPLAY_REVOKED, &status, NULL, NULL);
+  g_autofree gchar *after = http ("GET", "/api/v1/summary", &as_revoked, &status);
   g_assert_cmpint (status, ==, 403);
-  g_autofree gchar *feed = http ("GET", "/api/v1/feed", DISPLAY_REVOKED, &status, NULL, NULL);
+  g_autofree gchar *feed = http ("GET", "/api/v1/feed", &as_revoked, &status);
   g_assert_cmpint (status, ==, 403);
-  g_autofree gchar *kept = http ("GET", "/api/v1/summary", DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *kept = http ("GET", "/api/v1/summary", &as_display, &status);
   g_assert_cmpint (status, ==, 200);
 }
 
@@ -610,8 +638,10 @@ main (int argc, char **argv)
   g_autoptr (GError) error = NULL;
   fx.broker = ioc_test_broker_start (&error);
   g_assert_no_error (error);
-  g_autofree gchar *extra = g_strdup_printf ("[http]\ndisplay_tokens = " DISPLAY ", " DISPLAY_REVOKED "\noperator_tokens = " OPERATOR
-                                             "\ndashboard_dir = %s/dashboards/www\n", IOC_SOURCE_ROOT);
+  g_autofree gchar *extra
+      = g_strdup_printf ("[http]\ndisplay_tokens = " DISPLAY ", " DISPLAY_REVOKED
+                         "\noperator_tokens = " OPERATOR "\ndashboard_dir = %s/dashboards/www\n",
+                         IOC_SOURCE_ROOT);
   fx.hub = ioc_test_hub_new (ioc_test_broker_url (fx.broker), NULL, extra, &error);
   g_assert_no_error (error);
   g_assert_true (ioc_test_hub_start (fx.hub, &error));
@@ -621,7 +651,7 @@ main (int argc, char **argv)
   fx.now_ms = g_get_real_time () / 1000;
 
   glong status = 0;
-  g_autofree gchar *probe = http ("GET", "/api/v1/summary", DISPLAY, &status, NULL, NULL);
+  g_autofree gchar *probe = http ("GET", "/api/v1/summary", &as_display, &status);
   fx.wired = status != 404;
   if (fx.wired)
     publish_day ();

@@ -1,7 +1,6 @@
 /* test-hub-dossiers.c — a day of a province's dossiers through mosquitto into
  * the real iochub, checked in InfluxDB against the day's indicators computed
- * here, independently, from the rules of DOMAIN.md §1A/§3 (as written down in
- * docs/DOSSIERS.md): early = finished on a local day before the due day; on
+ * here, independently, from the rules of docs/DOSSIERS.md: early = finished on a local day before the due day; on
  * time = on the due day up to the due instant; late = after it or after a
  * second supplement request; overdue.entered once per dossier when its
  * deadline passes on the hub's clock (no message), or at a second request.

@@ -10,6 +10,7 @@
 #include "test-hub.h"
 #include "test-influx.h"
 #include "test-publisher.h"
+#include "test-stream.h"
 
 static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702", "xa-16708", "tinh-40" };
 #define N_UNITS G_N_ELEMENTS (units)
@@ -155,40 +156,11 @@ test_exact_counts (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_duplicates_total"), >=, (gdouble) ((n + 6) / 7));
 }
 
-typedef struct
+/* One message of the paced stream (tests/lib/test-stream.h): 50 devices. */
+static void
+stream_one (guint i, IocTestPublisher *pub, gpointer user_data)
 {
-  Fixture *f;
-  IocTestPublisher *pub;
-  guint n;
-  guint n_devices;
-  guint rate_per_s;
-} StreamJob;
-
-static gpointer
-stream_thread (gpointer data)
-{
-  StreamJob *job = data;
-  gint64 start = g_get_monotonic_time ();
-  for (guint i = 0; i < job->n; i++)
-    {
-      publish_stream (job->f, job->pub, i, i + 1, job->n_devices);
-      gint64 due = start + (gint64) i * G_TIME_SPAN_SECOND / job->rate_per_s;
-      gint64 now = g_get_monotonic_time ();
-      if (due > now)
-        g_usleep ((gulong) (due - now));
-    }
-  return NULL;
-}
-
-static GThread *
-start_stream (StreamJob *job, Fixture *f, IocTestPublisher *pub, guint n, guint rate)
-{
-  job->f = f;
-  job->pub = pub;
-  job->n = n;
-  job->n_devices = 50;
-  job->rate_per_s = rate;
-  return g_thread_new ("stream", stream_thread, job);
+  publish_stream (user_data, pub, i, i + 1, 50);
 }
 
 static void
@@ -198,8 +170,7 @@ test_sigkill_twice (Fixture *f, gconstpointer data)
   g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
   g_assert_no_error (error);
   const guint n = 6000;
-  StreamJob job;
-  GThread *thread = start_stream (&job, f, pub, n, 1500);
+  IocTestStream *stream = ioc_test_stream_start (pub, n, 1500, stream_one, f);
   for (int round = 0; round < 2; round++)
     {
       g_usleep (1200 * 1000);
@@ -208,7 +179,7 @@ test_sigkill_twice (Fixture *f, gconstpointer data)
       ioc_test_hub_start (f->hub, &error);
       g_assert_no_error (error);
     }
-  g_thread_join (thread);
+  ioc_test_stream_join (stream);
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
   g_assert_cmpint (wait_for_sum (f, "all", n, 60), ==, n);
   /* The last kill came before any snapshot of that run: its state really
@@ -223,15 +194,14 @@ test_influx_outage (Fixture *f, gconstpointer data)
   g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
   g_assert_no_error (error);
   const guint n = 3000;
-  StreamJob job;
-  GThread *thread = start_stream (&job, f, pub, n, 500);
+  IocTestStream *stream = ioc_test_stream_start (pub, n, 500, stream_one, f);
   g_usleep (1000 * 1000);
   ioc_test_influx_stop (f->influx);
   g_usleep (30 * G_TIME_SPAN_SECOND); /* SPEC §7 / issue: InfluxDB down for 30 s during a stream */
   g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_spool_bytes"), >, 0.0);
   ioc_test_influx_restart (f->influx, &error);
   g_assert_no_error (error);
-  g_thread_join (thread);
+  ioc_test_stream_join (stream);
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
   g_assert_cmpint (wait_for_sum (f, "all", n, 90), ==, n);
   g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_spool_dropped_bytes_total"), <=, 0.0);
@@ -244,12 +214,11 @@ test_broker_restart (Fixture *f, gconstpointer data)
   g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
   g_assert_no_error (error);
   const guint n = 4000;
-  StreamJob job;
-  GThread *thread = start_stream (&job, f, pub, n, 1000);
+  IocTestStream *stream = ioc_test_stream_start (pub, n, 1000, stream_one, f);
   g_usleep (1500 * 1000);
   ioc_test_broker_restart (f->broker, &error);
   g_assert_no_error (error);
-  g_thread_join (thread);
+  ioc_test_stream_join (stream);
   g_assert_true (ioc_test_publisher_flush (pub, 60 * G_TIME_SPAN_SECOND));
   g_assert_cmpint (wait_for_sum (f, "all", n, 90), ==, n);
   /* The hub noticed and came back by itself. */

@@ -8,7 +8,10 @@
  *   - a batch with lines InfluxDB refuses: exactly those go to on_reject,
  *     the rest are written;
  *   - free() returns promptly in a backoff and in a hung request, and
- *     leaves the unsent batch in the spool.
+ *     leaves the unsent batch in the spool;
+ *   - the hub's InfluxDB sink (influx-sink.c): points in, one spool batch
+ *     per tick and at stop, refused lines handed to the main context with
+ *     the topic of their dead letter.
  * Skipped when influxd is not installed.  Waits are bounded polls. */
 #include <gio/gio.h>
 #include <glib/gstdio.h>
@@ -21,6 +24,7 @@
 
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
+#include "sinks/influx-sink.h"
 #include "sinks/influx-writer.h"
 #include "sinks/line-protocol.h"
 #include "sinks/spool.h"
@@ -316,7 +320,7 @@ test_outage (Fixture *f, gconstpointer data)
   g_assert_true (ioc_influx_writer_is_healthy (f->writer));
 }
 
-/* PEERS lesson 5: one bad point must not poison a batch. */
+/* One bad point must not poison a batch. */
 static void
 test_bad_lines (Fixture *f, gconstpointer data)
 {
@@ -422,6 +426,99 @@ test_stop_mid_backoff (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ioc_spool_pending_batches (f->spool), ==, 1);
 }
 
+typedef struct
+{
+  GPtrArray *topics; /* what on_reject got, on the main context */
+  GPtrArray *lines;
+  GPtrArray *whys;
+  GThread *main_thread;
+  gboolean off_main;
+} Refused;
+
+static void
+sink_reject_cb (const gchar *topic, const gchar *line, const gchar *why, gpointer user_data)
+{
+  Refused *r = user_data;
+  if (g_thread_self () != r->main_thread)
+    r->off_main = TRUE;
+  g_ptr_array_add (r->topics, g_strdup (topic));
+  g_ptr_array_add (r->lines, g_strdup (line));
+  g_ptr_array_add (r->whys, g_strdup (why));
+}
+
+static void
+test_sink (Fixture *f, gconstpointer data)
+{
+  if (f->influx == NULL)
+    return;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *body = NULL;
+  /* issued is a string field in the shard of TS0_S: every ioc_queue line
+   * there is refused (InfluxDB keeps field types per shard). */
+  g_assert_true (ioc_test_influx_exec (f->influx, "CREATE DATABASE ioc", &error));
+  g_autofree gchar *string_field = g_strdup_printf ("ioc_queue,unit=x issued=\"s\" %" G_GINT64_FORMAT "\n", TS0_S);
+  g_assert_cmpint (ioc_test_influx_write (f->influx, "ioc", string_field, &body), ==, 204);
+
+  g_autofree gchar *dir = g_dir_make_tmp ("test-influx-sink-XXXXXX", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *spool_dir = g_build_filename (dir, "spool", NULL);
+  IocInfluxSinkOptions opts = {
+    .province = "40",
+    .hub_id = "iochub-test",
+    .spool_dir = spool_dir,
+    .spool_max_bytes = 64 << 20,
+    .writer = { .url = (gchar *) ioc_test_influx_url (f->influx), .database = "ioc", .retry_initial_us = 50 * 1000,
+                .retry_max_us = 200 * 1000, .timeout_us = 5 * G_USEC_PER_SEC },
+  };
+  Refused r = { g_ptr_array_new_with_free_func (g_free), g_ptr_array_new_with_free_func (g_free),
+                g_ptr_array_new_with_free_func (g_free), g_thread_self (), FALSE };
+  IocInfluxSink *sink = ioc_influx_sink_new (&opts, sink_reject_cb, &r, &error);
+  g_assert_no_error (error);
+  const IocSinkVTable *vt = ioc_influx_sink_vtable ();
+  g_assert_cmpuint (ioc_influx_sink_pending_bytes (sink), ==, 0);
+
+  /* Before start: points wait in memory until the tick makes them a batch. */
+  IocPoint dossier = { .measurement = IOC_MEAS_DOSSIER, .unit = "xa-1", .ts_us = TS0_S * G_USEC_PER_SEC,
+                       .ints = { 7 } };
+  IocPoint queue = { .measurement = IOC_MEAS_QUEUE, .unit = "xa-2", .ts_us = TS0_S * G_USEC_PER_SEC,
+                     .ints = { 3, 1, 1, 1 } };
+  vt->point (sink, &dossier);
+  vt->point (sink, &queue);
+  g_assert_cmpuint (ioc_influx_sink_pending_bytes (sink), ==, 0);
+  vt->tick (sink, TS0_S * G_USEC_PER_SEC);
+  g_assert_cmpuint (ioc_influx_sink_pending_bytes (sink), >, 0);
+  /* One more after the last tick: stop flushes it. */
+  IocPoint late = dossier;
+  late.unit = "xa-3";
+  late.ints[0] = 5;
+  vt->point (sink, &late);
+  vt->stop (sink);
+  g_assert_true (vt->start (sink, &error));
+  g_assert_no_error (error);
+
+  gint64 deadline = g_get_monotonic_time () + WAIT_US;
+  while ((ioc_influx_sink_pending_bytes (sink) > 0 || r.lines->len < 1) && g_get_monotonic_time () < deadline)
+    g_main_context_iteration (NULL, FALSE);
+  g_assert_cmpuint (ioc_influx_sink_pending_bytes (sink), ==, 0);
+  g_assert_cmpint (query_int (f, "ioc", "SELECT sum(received) FROM ioc_dossier"), ==, 12);
+  g_assert_cmpuint (r.lines->len, ==, 1);
+  if (r.lines->len == 1)
+    {
+      g_assert_cmpstr (g_ptr_array_index (r.topics, 0), ==, "ioc/v1/40/hub/iochub-test/influx");
+      g_assert_true (g_str_has_prefix (g_ptr_array_index (r.lines, 0), "ioc_queue,"));
+      g_assert_nonnull (strstr (g_ptr_array_index (r.lines, 0), "unit=xa-2"));
+      g_assert_nonnull (strstr (g_ptr_array_index (r.whys, 0), "field type conflict"));
+    }
+  g_assert_false (r.off_main);
+  g_assert_true (ioc_influx_sink_is_healthy (sink));
+  vt->free (sink);
+  g_ptr_array_unref (r.topics);
+  g_ptr_array_unref (r.lines);
+  g_ptr_array_unref (r.whys);
+  rm_spool_dir (spool_dir);
+  g_rmdir (dir);
+}
+
 static void
 test_bad_url (void)
 {
@@ -450,6 +547,7 @@ main (int argc, char **argv)
   ADD ("/ioc/influx-writer/points-arrive-exactly/plain", NULL, test_points_arrive_plain);
   ADD ("/ioc/influx-writer/outage-loses-nothing-sends-nothing-twice", NULL, test_outage);
   ADD ("/ioc/influx-writer/bad-lines-rejected-alone", NULL, test_bad_lines);
+  ADD ("/ioc/influx-writer/sink-spools-per-tick-and-hands-refused-lines-over", NULL, test_sink);
   ADD ("/ioc/influx-writer/free-stops-mid-request", "no-influxd", test_stop_mid_request);
   ADD ("/ioc/influx-writer/free-stops-mid-backoff", "no-influxd", test_stop_mid_backoff);
 #undef ADD

@@ -16,6 +16,7 @@
 #include "test-broker.h"
 #include "test-hub.h"
 #include "test-publisher.h"
+#include "test-stream.h"
 
 static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702", "xa-16708", "xa-16732",
                                       "xa-16738", "xa-16744", "xa-16750", "tinh-40" };
@@ -88,27 +89,18 @@ publish_one (Fixture *f, IocTestPublisher *pub, guint i, guint n_devices)
   ioc_test_publisher_send (pub, topic, payload, FALSE);
 }
 
+/* The paced stream (tests/lib/test-stream.h): message i of n_devices. */
 typedef struct
 {
   Fixture *f;
-  IocTestPublisher *pub;
-  guint n, n_devices, rate_per_s;
-} StreamJob;
+  guint n_devices;
+} Stream;
 
-static gpointer
-stream_thread (gpointer data)
+static void
+stream_one (guint i, IocTestPublisher *pub, gpointer user_data)
 {
-  StreamJob *job = data;
-  gint64 start = g_get_monotonic_time ();
-  for (guint i = 0; i < job->n; i++)
-    {
-      publish_one (job->f, job->pub, i, job->n_devices);
-      gint64 due = start + (gint64) i * G_TIME_SPAN_SECOND / job->rate_per_s;
-      gint64 now = g_get_monotonic_time ();
-      if (due > now)
-        g_usleep ((gulong) (due - now));
-    }
-  return NULL;
+  Stream *st = user_data;
+  publish_one (st->f, pub, i, st->n_devices);
 }
 
 /* The province's tickets of today ("today" is the hub's local day: a test
@@ -181,14 +173,14 @@ test_merged_totals (Fixture *f, gconstpointer data)
   if (pub == NULL)
     return;
   const guint n = 6000, n_devices = 90;
-  StreamJob job = { f, pub, n, n_devices, 1500 };
-  GThread *thread = g_thread_new ("stream", stream_thread, &job);
+  Stream st = { f, n_devices };
+  IocTestStream *stream = ioc_test_stream_start (pub, n, 1500, stream_one, &st);
   g_usleep (1500 * 1000);
   ioc_test_hub_kill (f->parts[1]);
   g_usleep (700 * 1000);
   ioc_test_hub_start (f->parts[1], &error);
   g_assert_no_error (error);
-  g_thread_join (thread);
+  ioc_test_stream_join (stream);
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
 
   gint64 expected = expected_today (f, n);

@@ -13,6 +13,7 @@
 #include "test-hub.h"
 #include "test-influx.h"
 #include "test-publisher.h"
+#include "test-stream.h"
 
 /* Units in force today (none merged away, SPEC §2). */
 static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702", "xa-16708", "xa-16732",
@@ -99,27 +100,18 @@ publish_one (Fixture *f, IocTestPublisher *pub, guint i, guint n_devices)
   ioc_test_publisher_send (pub, topic, payload, FALSE);
 }
 
+/* The paced stream (tests/lib/test-stream.h): message i of n_devices. */
 typedef struct
 {
   Fixture *f;
-  IocTestPublisher *pub;
-  guint n, n_devices, rate_per_s;
-} StreamJob;
+  guint n_devices;
+} Stream;
 
-static gpointer
-stream_thread (gpointer data)
+static void
+stream_one (guint i, IocTestPublisher *pub, gpointer user_data)
 {
-  StreamJob *job = data;
-  gint64 start = g_get_monotonic_time ();
-  for (guint i = 0; i < job->n; i++)
-    {
-      publish_one (job->f, job->pub, i, job->n_devices);
-      gint64 due = start + (gint64) i * G_TIME_SPAN_SECOND / job->rate_per_s;
-      gint64 now = g_get_monotonic_time ();
-      if (due > now)
-        g_usleep ((gulong) (due - now));
-    }
-  return NULL;
+  Stream *st = user_data;
+  publish_one (st->f, pub, i, st->n_devices);
 }
 
 /* What the stream holds, per unit: tickets, ratings, satisfied ratings. */
@@ -207,8 +199,8 @@ test_split_exact (Fixture *f, gconstpointer data)
   if (pub == NULL)
     return;
   const guint n = 6000, n_devices = 90;
-  StreamJob job = { f, pub, n, n_devices, 1500 };
-  GThread *thread = g_thread_new ("stream", stream_thread, &job);
+  Stream st = { f, n_devices };
+  IocTestStream *stream = ioc_test_stream_start (pub, n, 1500, stream_one, &st);
   if (kill_one)
     {
       /* Part b dies without a word in the middle of the stream; the broker
@@ -219,7 +211,7 @@ test_split_exact (Fixture *f, gconstpointer data)
       ioc_test_hub_start (f->parts[1], &error);
       g_assert_no_error (error);
     }
-  g_thread_join (thread);
+  ioc_test_stream_join (stream);
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
   assert_totals (f, n, n_devices);
 

@@ -18,6 +18,7 @@
 #include "test-broker.h"
 #include "test-hub.h"
 #include "test-publisher.h"
+#include "test-stream.h"
 
 /* Units in force today of each province (SPEC §2).  Hà Tĩnh's registry is a
  * small fixture: the shipped one is Nghệ An's. */
@@ -169,27 +170,18 @@ publish_one (Fixture *f, Province *p, IocTestPublisher *pub, guint i)
   ioc_test_publisher_send (pub, topic, payload, FALSE);
 }
 
+/* The paced stream of one province (tests/lib/test-stream.h). */
 typedef struct
 {
   Fixture *f;
   Province *p;
-  IocTestPublisher *pub;
-} StreamJob;
+} Stream;
 
-static gpointer
-stream_thread (gpointer data)
+static void
+stream_one (guint i, IocTestPublisher *pub, gpointer user_data)
 {
-  StreamJob *job = data;
-  gint64 start = g_get_monotonic_time ();
-  for (guint i = 0; i < job->p->n; i++)
-    {
-      publish_one (job->f, job->p, job->pub, i);
-      gint64 due = start + (gint64) (i + 1) * G_TIME_SPAN_SECOND / job->p->rate_per_s;
-      gint64 now = g_get_monotonic_time ();
-      if (due > now)
-        g_usleep ((gulong) (due - now));
-    }
-  return NULL;
+  Stream *st = user_data;
+  publish_one (st->f, st->p, pub, i);
 }
 
 typedef struct
@@ -376,10 +368,11 @@ test_national_totals (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   if (pub_na == NULL || pub_ht == NULL)
     return;
-  StreamJob jobs[] = { { f, na, pub_na }, { f, ht, pub_ht } };
-  GThread *threads[G_N_ELEMENTS (jobs)];
-  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
-    threads[i] = g_thread_new ("stream", stream_thread, &jobs[i]);
+  Stream streams[] = { { f, na }, { f, ht } };
+  IocTestPublisher *pubs[] = { pub_na, pub_ht };
+  IocTestStream *threads[G_N_ELEMENTS (streams)];
+  for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
+    threads[i] = ioc_test_stream_start (pubs[i], streams[i].p->n, streams[i].p->rate_per_s, stream_one, &streams[i]);
 
   /* Cut Hà Tĩnh's bridge once the national hub has some of its stream. */
   g_assert_cmpint (wait_for_issued_above (f->national, ht->code, 150, 60), >, 150);
@@ -412,8 +405,8 @@ test_national_totals (Fixture *f, gconstpointer data)
   ioc_tcp_relay_restore (ht->relay);
   gint64 restored_at = g_get_monotonic_time ();
 
-  for (guint i = 0; i < G_N_ELEMENTS (jobs); i++)
-    g_thread_join (threads[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (streams); i++)
+    ioc_test_stream_join (threads[i]);
   g_assert_true (ioc_test_publisher_flush (pub_na, 30 * G_TIME_SPAN_SECOND));
   g_assert_true (ioc_test_publisher_flush (pub_ht, 30 * G_TIME_SPAN_SECOND));
 

@@ -1,4 +1,4 @@
-/* alert-attach.c — wires the alert engine to the hub (see alert-attach.h).
+/* alerts.c — wires the alert engine to the hub (see alerts.h).
  *
  * Where it sits: an observer of the hub.  Once per hub tick (main context,
  * after the rollup ticked) it reads what the engine needs through the hub's
@@ -10,7 +10,7 @@
  * take (not connected yet, e.g. the resolves owed at start) is kept, latest
  * per topic, and sent again on a later tick.  The webhook runs on
  * alert-notify's worker thread.  Everything here runs on the main context. */
-#include "alerts/alert-attach.h"
+#include "alerts/alerts.h"
 
 #include <string.h>
 
@@ -20,6 +20,7 @@
 #include "alerts/alert-rules.h"
 #include "alerts/alert-store.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-time.h"
 #include "sinks/influx-query.h"
 
 /* A cold start waits at most this long per InfluxDB query (two queries). */
@@ -259,12 +260,14 @@ import_influx_baselines (IocAlerts *self, const IocHubConfig *config, gint64 now
   gint64 to_s = today_start / G_USEC_PER_SEC;
   g_autofree gchar *province = ioc_influx_query_quote (config->province);
   g_autofree gchar *hub_id = ioc_influx_query_quote (config->hub_id);
-  /* Local days: Vietnam has no DST, its midnight is 17:00 UTC. */
+  /* Local days: InfluxDB's days start at midnight UTC, Vietnam's at 17:00
+   * UTC the day before (no DST): offset the buckets by that much. */
+  gint64 midnight_h = (G_TIME_SPAN_DAY - IOC_TIME_LOCAL_OFFSET_US) / G_TIME_SPAN_HOUR;
   g_autofree gchar *daily = g_strdup_printf (
       "SELECT sum(\"overdue_entered\") FROM \"ioc_dossier\" WHERE \"province\" = %s AND \"hub\" = %s "
       "AND time >= %" G_GINT64_FORMAT "s AND time < %" G_GINT64_FORMAT "s "
-      "GROUP BY time(1d, 17h), \"unit\" fill(none)",
-      province, hub_id, from_s, to_s);
+      "GROUP BY time(1d, %" G_GINT64_FORMAT "h), \"unit\" fill(none)",
+      province, hub_id, from_s, to_s, midnight_h);
   g_autofree gchar *hourly = g_strdup_printf (
       "SELECT sum(\"overdue_entered\") FROM \"ioc_dossier\" WHERE \"province\" = %s AND \"hub\" = %s "
       "AND \"unit\" = 'all' AND time >= %" G_GINT64_FORMAT "s AND time < %" G_GINT64_FORMAT "s "
@@ -391,6 +394,14 @@ iso_to_ms (JsonObject *o, const gchar *member)
   return dt ? g_date_time_to_unix (dt) * 1000 + g_date_time_get_microsecond (dt) / 1000 : 0;
 }
 
+/* Member name of the engine's alert a, copied ("" when absent). */
+static void
+copy_str (JsonBuilder *b, JsonObject *a, const gchar *name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, json_object_get_string_member_with_default (a, name, ""));
+}
+
 void
 ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
 {
@@ -405,10 +416,8 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
                          || g_str_has_prefix (scope, "tinh-") || g_str_has_prefix (scope, "cq-");
       gint64 fired = iso_to_ms (a, "fired_at");
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "id");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "id", ""));
-      json_builder_set_member_name (b, "rule");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "rule", ""));
+      copy_str (b, a, "id");
+      copy_str (b, a, "rule");
       json_builder_set_member_name (b, "scope");
       json_builder_add_string_value (b, scope);
       json_builder_set_member_name (b, "unit");
@@ -416,10 +425,8 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
         json_builder_add_string_value (b, scope);
       else
         json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "severity");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "severity", ""));
-      json_builder_set_member_name (b, "state");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "state", ""));
+      copy_str (b, a, "severity");
+      copy_str (b, a, "state");
       json_builder_set_member_name (b, "since_ms");
       json_builder_add_int_value (b, fired ? fired : iso_to_ms (a, "started_at"));
       json_builder_set_member_name (b, "value");
@@ -429,15 +436,18 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
       JsonNode *ack = json_object_get_member (a, "ack");
       JsonObject *ack_o = ack && JSON_NODE_HOLDS_OBJECT (ack) ? json_node_get_object (ack) : NULL;
       json_builder_set_member_name (b, "acked_by");
-      if (ack_o != NULL)
-        json_builder_add_string_value (b, json_object_get_string_member_with_default (ack_o, "by", ""));
+      if (ack_o == NULL)
+        {
+          json_builder_add_null_value (b);
+          json_builder_set_member_name (b, "acked_at_ms");
+          json_builder_add_null_value (b);
+        }
       else
-        json_builder_add_null_value (b);
-      json_builder_set_member_name (b, "acked_at_ms");
-      if (ack_o != NULL)
-        json_builder_add_int_value (b, iso_to_ms (ack_o, "at"));
-      else
-        json_builder_add_null_value (b);
+        {
+          json_builder_add_string_value (b, json_object_get_string_member_with_default (ack_o, "by", ""));
+          json_builder_set_member_name (b, "acked_at_ms");
+          json_builder_add_int_value (b, iso_to_ms (ack_o, "at"));
+        }
       json_builder_end_object (b);
     }
 }

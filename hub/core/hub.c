@@ -1,8 +1,7 @@
 /* hub.c — see hub.h.  The wiring of the pipeline and its timers.
  *
  * Threads: on_mqtt_message() runs on Paho's receive thread and touches only
- * the journal and the inbox (both thread-safe).  on_influx_reject() runs on
- * the writer thread and hops to the main context.  Everything else here runs
+ * the journal and the inbox (both thread-safe).  Everything else here runs
  * on the main context. */
 #include "hub.h"
 
@@ -14,7 +13,6 @@
 #include "aggregate/dossier-tracker.h"
 #include "aggregate/queue-stats.h"
 #include "aggregate/rollup.h"
-#include "api/prom-metrics.h"
 #include "ingest/deadletter.h"
 #include "ingest/dedup.h"
 #include "ingest/decoder.h"
@@ -26,9 +24,7 @@
 #include "model/units.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
-#include "sinks/influx-writer.h"
-#include "sinks/line-protocol.h"
-#include "sinks/spool.h"
+#include "sinks/influx-sink.h"
 #include "state/journal.h"
 #include "state/snapshot.h"
 
@@ -58,10 +54,9 @@ struct _IocHub
   IocDossierTracker *dossiers;
   IocRollup *rollup;
 
-  /* sinks */
-  IocSpool *spool;
-  IocInfluxWriter *writer;
-  GString *lp_batch;
+  /* sinks, in the order they were added: InfluxDB first */
+  GArray *sinks; /* Sink */
+  IocInfluxSink *influx; /* NULL without [influx] url; also in sinks */
 
   /* io */
   IocMqttClient *mqtt;
@@ -73,10 +68,6 @@ struct _IocHub
   gint64 last_message_us; /* atomic: arrival of the newest message (Paho thread) */
 
   IocHubView view;
-  GArray *tick_observers;  /* Observer */
-  GArray *point_observers; /* Observer */
-  GArray *batch_observers; /* Observer */
-  GArray *reload_observers; /* Observer */
 
   IocStat *stat_received;
   IocStat *stat_processed;
@@ -86,14 +77,16 @@ struct _IocHub
   IocStat *stat_journal_bytes;
   IocStat *stat_snapshots;
   IocStat *stat_snapshot_failures;
-  IocStat *stat_spool_failures;
 };
 
 typedef struct
 {
-  GCallback fn;
-  gpointer user_data;
-} Observer;
+  const IocSinkVTable *vt;
+  gpointer self;
+} Sink;
+
+#define FOREACH_SINK(hub, sink) \
+  for (Sink *sink = (Sink *) (hub)->sinks->data; sink < (Sink *) (hub)->sinks->data + (hub)->sinks->len; sink++)
 
 /* ---- the pipeline, one message at a time (main context) ---- */
 
@@ -187,14 +180,13 @@ inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
       const IocHandoffMessage *item = items[i];
       accepted += hub_process (self, ioc_handoff_message_topic (item), item->topic_len, ioc_handoff_message_payload (item),
                    item->payload_len, item->arrival_us);
-      self->processed_pos.segment = item->journal_segment;
-      self->processed_pos.offset = item->journal_offset;
+      self->processed_pos.segment = item->pos_segment;
+      self->processed_pos.offset = item->pos_offset;
     }
-  for (guint i = 0; accepted > 0 && i < self->batch_observers->len; i++)
-    {
-      Observer *o = &g_array_index (self->batch_observers, Observer, i);
-      ((IocHubBatchFunc) o->fn) (accepted, o->user_data);
-    }
+  if (accepted > 0)
+    FOREACH_SINK (self, sink)
+      if (sink->vt->batch != NULL)
+        sink->vt->batch (sink->self, accepted);
 }
 
 /* Paho receive thread: make the message durable, then queue it. */
@@ -243,67 +235,18 @@ static void
 point_cb (const IocPoint *point, gpointer user_data)
 {
   IocHub *self = user_data;
-  if (self->spool != NULL)
-    ioc_lp_append_point (self->lp_batch, point, self->config->province, self->config->hub_id);
-  for (guint i = 0; i < self->point_observers->len; i++)
-    {
-      Observer *o = &g_array_index (self->point_observers, Observer, i);
-      ((IocPointFunc) o->fn) (point, o->user_data);
-    }
+  FOREACH_SINK (self, sink)
+    if (sink->vt->point != NULL)
+      sink->vt->point (sink->self, point);
 }
 
+/* InfluxDB refused a line alone: a dead letter, like a refused message. */
 static void
-flush_points (IocHub *self)
+influx_reject_cb (const gchar *topic, const gchar *line, const gchar *why, gpointer user_data)
 {
-  if (self->spool == NULL || self->lp_batch->len == 0)
-    return;
-  g_autoptr (GError) error = NULL;
-  if (!ioc_spool_append (self->spool, self->lp_batch->str, self->lp_batch->len, &error))
-    {
-      /* Not dropped silently: counted, logged; the points are re-emitted
-       * after a restart because the snapshot still says "not written". */
-      ioc_stat_add (self->stat_spool_failures, 1);
-      g_warning ("spool: cannot store %zu bytes of points: %s", self->lp_batch->len, error->message);
-    }
-  g_string_truncate (self->lp_batch, 0);
-}
-
-typedef struct
-{
-  IocHub *hub;
-  gchar *line;
-  gchar *why;
-} RejectedLine;
-
-static gboolean
-influx_reject_main_cb (gpointer data)
-{
-  RejectedLine *rl = data;
-  g_autofree gchar *topic = g_strdup_printf ("ioc/v1/%s/hub/%s/influx", rl->hub->config->province,
-                                             rl->hub->config->hub_id);
-  ioc_deadletter_reject (rl->hub->deadletter, "influx_rejected", rl->why, topic, strlen (topic),
-                         (const guint8 *) rl->line, strlen (rl->line), g_get_real_time ());
-  return G_SOURCE_REMOVE;
-}
-
-static void
-rejected_line_free (gpointer data)
-{
-  RejectedLine *rl = data;
-  g_free (rl->line);
-  g_free (rl->why);
-  g_free (rl);
-}
-
-/* Writer thread. */
-static void
-on_influx_reject (const gchar *line, gsize len, const gchar *influx_error, gpointer user_data)
-{
-  RejectedLine *rl = g_new0 (RejectedLine, 1);
-  rl->hub = user_data;
-  rl->line = g_strndup (line, len);
-  rl->why = g_strdup (influx_error ? influx_error : "rejected by InfluxDB");
-  g_main_context_invoke_full (NULL, G_PRIORITY_DEFAULT, influx_reject_main_cb, rl, rejected_line_free);
+  IocHub *self = user_data;
+  ioc_deadletter_reject (self->deadletter, "influx_rejected", why, topic, strlen (topic), (const guint8 *) line,
+                         strlen (line), g_get_real_time ());
 }
 
 static void
@@ -420,12 +363,9 @@ hub_tick (IocHub *self)
   gint64 now = ioc_clock_now (self->clock);
   ioc_dossier_tracker_sweep (self->dossiers, now);
   ioc_rollup_tick (self->rollup, now);
-  flush_points (self);
-  for (guint i = 0; i < self->tick_observers->len; i++)
-    {
-      Observer *o = &g_array_index (self->tick_observers, Observer, i);
-      ((IocHubTickFunc) o->fn) (now, o->user_data);
-    }
+  FOREACH_SINK (self, sink)
+    if (sink->vt->tick != NULL)
+      sink->vt->tick (sink->self, now);
 
   g_autoptr (GError) error = NULL;
   if (!ioc_journal_sync (self->journal, &error))
@@ -461,14 +401,14 @@ healthz_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 {
   IocHub *self = user_data;
   gboolean mqtt_ok = self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
-  gboolean influx_ok = self->writer == NULL || ioc_influx_writer_is_healthy (self->writer);
+  gboolean influx_ok = self->influx == NULL || ioc_influx_sink_is_healthy (self->influx);
   gint64 last = __atomic_load_n (&self->last_message_us, __ATOMIC_RELAXED);
   g_autofree gchar *body = g_strdup_printf (
       "{\"status\":\"%s\",\"mqtt_connected\":%s,\"influx_healthy\":%s,\"last_message_age_s\":%.1f,"
       "\"spool_bytes\":%" G_GUINT64_FORMAT ",\"journal_bytes\":%" G_GUINT64_FORMAT "}\n",
       mqtt_ok ? (influx_ok ? "ok" : "degraded") : "down", mqtt_ok ? "true" : "false",
       influx_ok ? "true" : "false", last > 0 ? (g_get_real_time () - last) / 1e6 : -1.0,
-      self->spool ? ioc_spool_pending_bytes (self->spool) : 0, ioc_journal_disk_bytes (self->journal));
+      self->influx ? ioc_influx_sink_pending_bytes (self->influx) : 0, ioc_journal_disk_bytes (self->journal));
   ioc_http_reply (msg, mqtt_ok ? 200 : 503, "application/json", body, strlen (body));
 }
 
@@ -511,19 +451,9 @@ load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **cal
   return TRUE;
 }
 
-IocHub *
-ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
+static void
+hub_register_stats (IocHub *self)
 {
-  g_autoptr (IocHub) self = g_new0 (IocHub, 1);
-  self->config = config;
-  if (clock == NULL)
-    clock = self->own_clock = ioc_clock_new_real ();
-  self->clock = clock;
-  self->tick_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
-  self->point_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
-  self->batch_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
-  self->reload_observers = g_array_new (FALSE, FALSE, sizeof (Observer));
-
   self->stat_received = ioc_stat ("iochub_messages_received_total", NULL, IOC_STAT_COUNTER, "Messages received from the broker and journaled");
   self->stat_processed = ioc_stat ("iochub_messages_processed_total", NULL, IOC_STAT_COUNTER, "Messages run through decode and validation (including replays)");
   self->stat_accepted = ioc_stat ("iochub_messages_accepted_total", NULL, IOC_STAT_COUNTER, "Messages that passed validation and de-duplication");
@@ -532,25 +462,31 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->stat_journal_bytes = ioc_stat ("iochub_journal_disk_bytes", NULL, IOC_STAT_GAUGE, "Bytes of journal on disk");
   self->stat_snapshots = ioc_stat ("iochub_snapshots_total", NULL, IOC_STAT_COUNTER, "Snapshots saved");
   self->stat_snapshot_failures = ioc_stat ("iochub_snapshot_failures_total", NULL, IOC_STAT_COUNTER, "Snapshots that failed to save");
-  self->stat_spool_failures = ioc_stat ("iochub_spool_append_failures_total", NULL, IOC_STAT_COUNTER, "Point batches the spool could not store");
+}
 
-  if (!load_reference (config, &self->units, &self->calendar, &self->procedures, error))
-    return NULL;
-
+static gboolean
+hub_open_journal (IocHub *self, const IocHubConfig *config, GError **error)
+{
   if (g_mkdir_with_parents (config->state_dir, 0750) != 0)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: [hub] state_dir: cannot create %s: %s", config->path,
                    config->state_dir, g_strerror (errno));
-      return NULL;
+      return FALSE;
     }
   g_autofree gchar *journal_dir = g_build_filename (config->state_dir, "journal", NULL);
   IocJournalOptions jopts = { 0 };
   jopts.segment_bytes = config->journal_segment_bytes;
   jopts.sync_interval_us = config->journal_sync_interval_us;
   self->journal = ioc_journal_open (journal_dir, &jopts, error);
-  if (self->journal == NULL)
-    return NULL;
+  return self->journal != NULL;
+}
 
+/* The stages in pipeline order, each wired to the next by its emit
+ * callback: decoder → dedup → device health, queue stats, dossier tracker
+ * → rollup → the sinks. */
+static void
+hub_build_stages (IocHub *self, const IocHubConfig *config)
+{
   self->decoder = ioc_decoder_new ();
   self->dedup = ioc_dedup_new ();
   /* A hub that owns some units sees a portal connector's messages for
@@ -568,16 +504,41 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
   ioc_rollup_add_gauge_sampler (self->rollup, ioc_device_health_sample, self->devices);
   ioc_rollup_add_gauge_sampler (self->rollup, dossier_sampler_cb, self);
-  self->lp_batch = g_string_sized_new (64 * 1024);
+}
 
-  if (config->influx_url != NULL)
-    {
-      g_autofree gchar *spool_dir = g_build_filename (config->state_dir, "spool", NULL);
-      self->spool = ioc_spool_open (spool_dir, config->spool_max_bytes, error);
-      if (self->spool == NULL)
-        return NULL;
-    }
+/* The InfluxDB sink, the first of the sinks, when [influx] url is set. */
+static gboolean
+hub_add_influx (IocHub *self, const IocHubConfig *config, GError **error)
+{
+  if (config->influx_url == NULL)
+    return TRUE;
+  g_autofree gchar *spool_dir = g_build_filename (config->state_dir, "spool", NULL);
+  IocInfluxSinkOptions o = { 0 };
+  o.province = config->province;
+  o.hub_id = config->hub_id;
+  o.spool_dir = spool_dir;
+  o.spool_max_bytes = config->spool_max_bytes;
+  o.writer.url = config->influx_url;
+  o.writer.database = config->influx_database;
+  o.writer.username = config->influx_username;
+  o.writer.password = config->influx_password;
+  o.writer.max_batch_bytes = config->influx_batch_bytes;
+  o.writer.timeout_us = config->influx_timeout_us;
+  o.writer.retry_initial_us = 200 * G_TIME_SPAN_MILLISECOND;
+  o.writer.retry_max_us = 30 * G_TIME_SPAN_SECOND;
+  o.writer.gzip = config->influx_gzip;
+  self->influx = ioc_influx_sink_new (&o, influx_reject_cb, self, error);
+  if (self->influx == NULL)
+    return FALSE;
+  ioc_hub_add_sink (self, ioc_influx_sink_vtable (), self->influx);
+  return TRUE;
+}
 
+/* The MQTT client with the hub's subscriptions (the province, or the units
+ * this hub owns), and the inbox its messages cross to the main context by. */
+static gboolean
+hub_open_mqtt (IocHub *self, const IocHubConfig *config, GError **error)
+{
   IocMqttOptions mopts = { 0 };
   mopts.url = config->mqtt_url;
   mopts.client_id = config->mqtt_client_id;
@@ -587,7 +548,7 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   mopts.qos = (gint) config->mqtt_qos;
   self->mqtt = ioc_mqtt_client_new (&mopts, on_mqtt_message, on_mqtt_state, self, error);
   if (self->mqtt == NULL)
-    return NULL;
+    return FALSE;
   const gchar *types[] = { "event", "status", "state" };
   for (guint t = 0; t < G_N_ELEMENTS (types); t++)
     {
@@ -606,9 +567,26 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
     }
   g_autofree gchar *record = g_build_filename (config->state_dir, "mqtt-subscriptions.txt", NULL);
   ioc_mqtt_client_record_subscriptions (self->mqtt, record);
-  self->inbox = ioc_handoff_new (65536, inbox_drain_cb, self);
+  self->inbox = ioc_handoff_new_inbox (65536, inbox_drain_cb, self);
+  return TRUE;
+}
 
-  if (!hub_restore (self, error))
+IocHub *
+ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
+{
+  g_autoptr (IocHub) self = g_new0 (IocHub, 1);
+  self->config = config;
+  if (clock == NULL)
+    clock = self->own_clock = ioc_clock_new_real ();
+  self->clock = clock;
+  self->sinks = g_array_new (FALSE, FALSE, sizeof (Sink));
+  hub_register_stats (self);
+
+  if (!load_reference (config, &self->units, &self->calendar, &self->procedures, error)
+      || !hub_open_journal (self, config, error))
+    return NULL;
+  hub_build_stages (self, config);
+  if (!hub_add_influx (self, config, error) || !hub_open_mqtt (self, config, error) || !hub_restore (self, error))
     return NULL;
 
   /* Listening before start, so consumers can add their routes. */
@@ -616,7 +594,6 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   if (self->http == NULL)
     return NULL;
   ioc_http_server_route (self->http, "/healthz", healthz_cb, self);
-  ioc_prom_metrics_register (self->http);
   return g_steal_pointer (&self);
 }
 
@@ -650,35 +627,220 @@ ioc_hub_view (IocHub *self)
   return &self->view;
 }
 
-static void
-add_observer (GArray *list, GCallback fn, gpointer user_data)
+const IocHubConfig *
+ioc_hub_config (IocHub *self)
 {
-  Observer o = { fn, user_data };
-  g_array_append_val (list, o);
+  return self->config;
 }
+
+gint64
+ioc_hub_now (IocHub *self)
+{
+  return ioc_clock_now (self->clock);
+}
+
+const IocCalendar *
+ioc_hub_calendar (IocHub *self)
+{
+  return self->calendar;
+}
+
+const IocUnit *
+ioc_hub_unit_lookup (IocHub *self, const gchar *code, gint64 at_us)
+{
+  return ioc_units_lookup (self->units, code, at_us);
+}
+
+GPtrArray *
+ioc_hub_units_current (IocHub *self, gint64 now_us)
+{
+  return ioc_units_current (self->units, now_us);
+}
+
+gboolean
+ioc_hub_live (IocHub *self, IocMeasurement m, const gchar *unit, guint8 channel, gint64 now_us, IocPoint *out)
+{
+  return ioc_rollup_live (self->rollup, m, unit, channel, now_us, out);
+}
+
+gboolean
+ioc_hub_dossier_indicators (IocHub *self, const gchar *unit, IocPeriod period, gint64 now_us,
+                            IocDossierIndicators *out)
+{
+  return ioc_dossier_tracker_indicators (self->dossiers, unit, period, now_us, out);
+}
+
+void
+ioc_hub_foreach_dossier_unit (IocHub *self, void (*fn) (const gchar *unit, gpointer), gpointer user_data)
+{
+  ioc_dossier_tracker_foreach_unit (self->dossiers, fn, user_data);
+}
+
+void
+ioc_hub_set_overdue_func (IocHub *self, IocDossierOverdueFunc fn, gpointer user_data)
+{
+  ioc_dossier_tracker_set_overdue_func (self->dossiers, fn, user_data);
+}
+
+gboolean
+ioc_hub_device_summary (IocHub *self, const gchar *unit, gint64 now_us, IocDeviceSummary *out)
+{
+  return ioc_device_health_summary (self->devices, unit, now_us, out);
+}
+
+GHashTable *
+ioc_hub_device_summaries (IocHub *self, gint64 now_us)
+{
+  return ioc_device_health_summaries (self->devices, now_us);
+}
+
+void
+ioc_hub_foreach_connector (IocHub *self, gint64 now_us, IocConnectorInfoFunc fn, gpointer user_data)
+{
+  ioc_device_health_foreach_connector (self->devices, now_us, fn, user_data);
+}
+
+void
+ioc_hub_foreach_dedup_device (IocHub *self, IocDedupDeviceFunc fn, gpointer user_data)
+{
+  ioc_dedup_foreach (self->dedup, fn, user_data);
+}
+
+gint64
+ioc_hub_dedup_missing_total (IocHub *self)
+{
+  return ioc_dedup_missing_total (self->dedup);
+}
+
+gint64
+ioc_hub_dedup_duplicates_total (IocHub *self)
+{
+  return ioc_dedup_duplicates_total (self->dedup);
+}
+
+void
+ioc_hub_foreach_deadletter_device (IocHub *self, IocDeadLetterDeviceFunc fn, gpointer user_data)
+{
+  ioc_deadletter_foreach_device (self->deadletter, fn, user_data);
+}
+
+gint64
+ioc_hub_deadletter_total (IocHub *self)
+{
+  return ioc_deadletter_total (self->deadletter);
+}
+
+gboolean
+ioc_hub_mqtt_is_connected (IocHub *self)
+{
+  return self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
+}
+
+gboolean
+ioc_hub_publish (IocHub *self, const gchar *topic, const void *payload, gsize len, gint qos, gboolean retained)
+{
+  return self->mqtt != NULL && ioc_mqtt_client_publish (self->mqtt, topic, payload, len, qos, retained);
+}
+
+void
+ioc_hub_capture_publishes (IocHub *self, IocMqttCaptureFunc fn, gpointer user_data)
+{
+  g_return_if_fail (!self->started && self->mqtt != NULL);
+  ioc_mqtt_client_capture (self->mqtt, fn, user_data);
+}
+
+void
+ioc_hub_add_route (IocHub *self, const gchar *path, SoupServerCallback handler, gpointer user_data)
+{
+  ioc_http_server_route (self->http, path, handler, user_data);
+}
+
+IocHttpServer *
+ioc_hub_http_server (IocHub *self)
+{
+  return self->http;
+}
+
+void
+ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink)
+{
+  g_return_if_fail (!self->started && vtable != NULL);
+  Sink entry = { vtable, sink };
+  g_array_append_val (self->sinks, entry);
+}
+
+/* The observer functions of before the sinks: each one a sink of one
+ * function that the hub owns. */
+typedef struct
+{
+  GCallback fn;
+  gpointer user_data;
+} Observer;
+
+static Observer *
+observer_new (GCallback fn, gpointer user_data)
+{
+  Observer *o = g_new (Observer, 1);
+  o->fn = fn;
+  o->user_data = user_data;
+  return o;
+}
+
+static void
+observer_tick (gpointer self, gint64 now_us)
+{
+  Observer *o = self;
+  ((IocHubTickFunc) o->fn) (now_us, o->user_data);
+}
+
+static void
+observer_batch (gpointer self, guint n_accepted)
+{
+  Observer *o = self;
+  ((IocHubBatchFunc) o->fn) (n_accepted, o->user_data);
+}
+
+static void
+observer_reload (gpointer self)
+{
+  Observer *o = self;
+  ((IocHubReloadFunc) o->fn) (o->user_data);
+}
+
+static void
+observer_point (gpointer self, const IocPoint *point)
+{
+  Observer *o = self;
+  ((IocPointFunc) o->fn) (point, o->user_data);
+}
+
+static const IocSinkVTable tick_observer = { .name = "tick observer", .tick = observer_tick, .free = g_free };
+static const IocSinkVTable batch_observer = { .name = "batch observer", .batch = observer_batch, .free = g_free };
+static const IocSinkVTable reload_observer = { .name = "reload observer", .reload = observer_reload, .free = g_free };
+static const IocSinkVTable point_observer = { .name = "point observer", .point = observer_point, .free = g_free };
 
 void
 ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data)
 {
-  add_observer (self->tick_observers, G_CALLBACK (fn), user_data);
+  ioc_hub_add_sink (self, &tick_observer, observer_new (G_CALLBACK (fn), user_data));
 }
 
 void
 ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data)
 {
-  add_observer (self->batch_observers, G_CALLBACK (fn), user_data);
+  ioc_hub_add_sink (self, &batch_observer, observer_new (G_CALLBACK (fn), user_data));
 }
 
 void
 ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data)
 {
-  add_observer (self->reload_observers, G_CALLBACK (fn), user_data);
+  ioc_hub_add_sink (self, &reload_observer, observer_new (G_CALLBACK (fn), user_data));
 }
 
 void
 ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data)
 {
-  add_observer (self->point_observers, G_CALLBACK (fn), user_data);
+  ioc_hub_add_sink (self, &point_observer, observer_new (G_CALLBACK (fn), user_data));
 }
 
 gboolean
@@ -686,23 +848,12 @@ ioc_hub_start (IocHub *self, GError **error)
 {
   g_return_val_if_fail (!self->started, FALSE);
 
-  if (self->spool != NULL)
-    {
-      IocInfluxOptions iopts = { 0 };
-      iopts.url = self->config->influx_url;
-      iopts.database = self->config->influx_database;
-      iopts.username = self->config->influx_username;
-      iopts.password = self->config->influx_password;
-      iopts.max_batch_bytes = self->config->influx_batch_bytes;
-      iopts.timeout_us = self->config->influx_timeout_us;
-      iopts.retry_initial_us = 200 * G_TIME_SPAN_MILLISECOND;
-      iopts.retry_max_us = 30 * G_TIME_SPAN_SECOND;
-      iopts.gzip = self->config->influx_gzip;
-      self->writer = ioc_influx_writer_new (&iopts, self->spool, on_influx_reject, self, error);
-      if (self->writer == NULL)
+  FOREACH_SINK (self, sink)
+    if (sink->vt->start != NULL && !sink->vt->start (sink->self, error))
+      {
+        g_prefix_error (error, "%s: ", sink->vt->name);
         return FALSE;
-      ioc_influx_writer_start (self->writer);
-    }
+      }
 
   hub_tick (self);
   self->tick_source = g_timeout_add (1000, tick_cb, self);
@@ -710,7 +861,7 @@ ioc_hub_start (IocHub *self, GError **error)
   self->started = TRUE;
   g_message ("hub %s: province %s, %u units, http on port %u, %s", self->config->hub_id, self->config->province,
              ioc_units_size (self->units), ioc_http_server_port (self->http),
-             self->spool ? "writing to InfluxDB" : "no InfluxDB configured");
+             self->influx ? "writing to InfluxDB" : "no InfluxDB configured");
   return TRUE;
 }
 
@@ -732,7 +883,9 @@ ioc_hub_stop (IocHub *self)
   if (self->started)
     {
       ioc_rollup_tick (self->rollup, ioc_clock_now (self->clock));
-      flush_points (self);
+      FOREACH_SINK (self, sink)
+        if (sink->vt->stop != NULL)
+          sink->vt->stop (sink->self);
     }
   g_autoptr (GError) error = NULL;
   if (!hub_save_snapshot (self, &error))
@@ -749,10 +902,20 @@ ioc_hub_free (IocHub *self)
   if (self->tick_source != 0)
     g_source_remove (self->tick_source);
   g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
-  g_clear_pointer (&self->inbox, ioc_handoff_free);
-  g_clear_pointer (&self->writer, ioc_influx_writer_free);
+  /* After Paho is gone, the inbox's only producer. */
+  if (self->inbox != NULL)
+    ioc_handoff_close (self->inbox);
+  g_clear_pointer (&self->inbox, ioc_handoff_unref);
+  if (self->sinks != NULL)
+    {
+      FOREACH_SINK (self, sink)
+        if (sink->vt->free != NULL)
+          sink->vt->free (sink->self);
+      g_array_unref (self->sinks);
+      self->sinks = NULL;
+      self->influx = NULL;
+    }
   g_clear_pointer (&self->http, ioc_http_server_free);
-  g_clear_pointer (&self->spool, ioc_spool_free);
   g_clear_pointer (&self->dossiers, ioc_dossier_tracker_free);
   g_clear_pointer (&self->devices, ioc_device_health_free);
   g_clear_pointer (&self->queue_stats, ioc_queue_stats_free);
@@ -764,26 +927,17 @@ ioc_hub_free (IocHub *self)
   g_clear_pointer (&self->procedures, ioc_procedures_free);
   g_clear_pointer (&self->calendar, ioc_calendar_free);
   g_clear_pointer (&self->units, ioc_units_free);
-  if (self->lp_batch != NULL)
-    g_string_free (self->lp_batch, TRUE);
   g_clear_pointer (&self->own_clock, ioc_clock_free);
   g_clear_pointer (&self->config, ioc_hub_config_free);
-  if (self->tick_observers != NULL)
-    g_array_unref (self->tick_observers);
-  if (self->point_observers != NULL)
-    g_array_unref (self->point_observers);
-  if (self->batch_observers != NULL)
-    g_array_unref (self->batch_observers);
-  if (self->reload_observers != NULL)
-    g_array_unref (self->reload_observers);
   g_free (self);
 }
 
 gboolean
 ioc_hub_reload (IocHub *self, GError **error)
 {
-  /* Parse and validate everything first; swap only when all of it is good
-   * (PEERS.md lesson 7).  Journal, windows, dossiers and alerts are kept. */
+  /* Parse and validate everything first; swap only when all of it is good:
+   * a reload never throws state away.  Journal, windows, dossiers and alerts
+   * are kept. */
   g_autoptr (IocHubConfig) fresh = ioc_hub_config_load (self->config->path, error);
   if (fresh == NULL)
     return FALSE;
@@ -805,8 +959,9 @@ ioc_hub_reload (IocHub *self, GError **error)
   self->units = units;
   self->calendar = calendar;
   self->procedures = procs;
-  /* Tokens are revocable in the config (issue 5): the lists are swapped in
-   * place, so every reader of the config sees the new ones from now on. */
+  /* Screen and operator tokens are revocable in the config: the lists are
+   * swapped in place, so every reader of the config sees the new ones from
+   * now on. */
   guint n_display = fresh->display_tokens ? g_strv_length (fresh->display_tokens) : 0;
   guint n_operator = fresh->operator_tokens ? g_strv_length (fresh->operator_tokens) : 0;
   gchar **old = self->config->display_tokens;
@@ -817,11 +972,9 @@ ioc_hub_reload (IocHub *self, GError **error)
   fresh->operator_tokens = old;
   g_message ("reload: %s: %u units, calendar and procedures reloaded; %u display and %u operator token(s)",
              fresh->path, ioc_units_size (units), n_display, n_operator);
-  for (guint i = 0; i < self->reload_observers->len; i++)
-    {
-      Observer *o = &g_array_index (self->reload_observers, Observer, i);
-      ((IocHubReloadFunc) o->fn) (o->user_data);
-    }
+  FOREACH_SINK (self, sink)
+    if (sink->vt->reload != NULL)
+      sink->vt->reload (sink->self);
   return TRUE;
 }
 

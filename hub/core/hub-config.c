@@ -100,6 +100,9 @@ split_list (const gchar *value)
   return (gchar **) g_ptr_array_free (out, FALSE);
 }
 
+/* Long on purpose: one key after another in file order ([hub], [mqtt],
+ * [influx], [http], [windows], [journal], [federation]), each checked and
+ * refused where it is read, so the first error is the first in the file. */
 IocHubConfig *
 ioc_hub_config_load (const gchar *path, GError **error)
 {
@@ -127,7 +130,8 @@ ioc_hub_config_load (const gchar *path, GError **error)
     return NULL;
   if (c->mqtt_client_id[0] == '\0' || strlen (c->mqtt_client_id) > 64)
     {
-      /* PEERS.md lesson 3: a persistent session needs a stable, explicit id. */
+      /* A persistent session needs a stable, explicit id: a random one
+       * silently makes every connect a new session. */
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s: [mqtt] client_id: expected a stable id of 1 to 64 characters (the broker keeps the "
                    "hub's session under it)", path);

@@ -1,4 +1,4 @@
-/* alert-attach.h — plugs the alert engine into a running IocHub (issue 6).
+/* alerts.h — plugs the alert engine into a running IocHub.
  *
  *   IocAlerts *alerts = ioc_alerts_attach (hub, &error);   before ioc_hub_start()
  *   …  ioc_hub_stop (hub); ioc_hub_free (hub);  ioc_alerts_free (alerts);

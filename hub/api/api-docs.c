@@ -1,0 +1,358 @@
+/* api-docs.c — see api-docs.h.
+ *
+ * Every count is summed, every rate computed here from its numerator and
+ * denominator (SPEC §5); a rate with a zero denominator is null, never 0,
+ * so the wall does not paint an empty commune red. */
+#include "api/api-docs.h"
+
+#include <string.h>
+
+#include "api/api-reply.h"
+#include "protocol/ioc-time.h"
+
+#define STALE_AFTER_US IOC_DEVICE_REPORTING_WINDOW_US
+/* The feed's summary gives freshness floored to this step: the province
+ * hears a device every few milliseconds, and a text that changed with each
+ * of them would make every delta carry the summary. */
+#define FEED_FRESH_STEP_MS 5000
+
+/* ---- the summary ---- */
+
+/* Every counter of m summed over the closed minutes of today (local day)
+ * and all channels, into out[0 .. n ints of m). */
+static void
+ring_sums_today (const IocApiDocs *docs, IocMeasurement m, const gchar *unit, gint64 now_us, gint64 *out)
+{
+  gint32 from = (gint32) (ioc_time_local_day_start (now_us) / G_TIME_SPAN_MINUTE);
+  gint32 to = (gint32) (now_us / G_TIME_SPAN_MINUTE);
+  ioc_minute_ring_sums (docs->ring, m, unit, from, to, out);
+}
+
+/* for_feed: last_seen_ms floored to FEED_FRESH_STEP_MS and no age_s (the
+ * page computes ages from the event's now_ms), so the text changes only
+ * when a screen would show something new. */
+static void
+add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolean for_feed)
+{
+  json_builder_set_member_name (b, "freshness");
+  json_builder_begin_object (b);
+  gint64 newest = 0;
+  for (guint k = 0; k <= IOC_KIND_COUNT; k++)
+    {
+      gint64 last = k < IOC_KIND_COUNT ? (s != NULL ? s->last_seen_by_kind_us[k] : 0) : newest;
+      if (k < IOC_KIND_COUNT)
+        newest = MAX (newest, last);
+      json_builder_set_member_name (b, k < IOC_KIND_COUNT ? ioc_kind_name ((IocKind) k) : "any");
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "last_seen_ms");
+      gint64 ms = last / 1000;
+      if (for_feed)
+        ms -= ms % FEED_FRESH_STEP_MS;
+      if (last > 0)
+        json_builder_add_int_value (b, ms);
+      else
+        json_builder_add_null_value (b);
+      if (!for_feed)
+        {
+          json_builder_set_member_name (b, "age_s");
+          if (last > 0)
+            json_builder_add_double_value (b, (now_us - last) / 1e6);
+          else
+            json_builder_add_null_value (b);
+        }
+      json_builder_set_member_name (b, "stale");
+      json_builder_add_boolean_value (b, last <= 0 || now_us - last > STALE_AFTER_US);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+}
+
+static void
+add_indicators (JsonBuilder *b, const gchar *name, const IocDossierIndicators *d)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "received");
+  json_builder_begin_object (b);
+  ioc_api_json_int (b, "total", d->received[0]);
+  ioc_api_json_int (b, "in_person", d->received[1]);
+  ioc_api_json_int (b, "online", d->received[2]);
+  ioc_api_json_int (b, "postal", d->received[3]);
+  json_builder_end_object (b);
+  ioc_api_json_int (b, "completed_early", d->completed_early);
+  ioc_api_json_int (b, "completed_ontime", d->completed_ontime);
+  ioc_api_json_int (b, "completed_late", d->completed_late);
+  ioc_api_json_int (b, "completed", d->completed_early + d->completed_ontime + d->completed_late);
+  ioc_api_json_int (b, "open", d->open);
+  ioc_api_json_int (b, "open_overdue", d->open_overdue);
+  ioc_api_json_int (b, "overdue_entered", d->overdue_entered);
+  ioc_api_json_int (b, "due_soon", d->due_soon);
+  ioc_api_json_rate (b, "ontime_rate", d->ontime_num, d->ontime_den);
+  ioc_api_json_rate (b, "online_rate", d->online_num, d->online_den);
+  ioc_api_json_rate (b, "paid_online_rate", d->paid_online_num, d->paid_online_den);
+  ioc_api_json_rate (b, "digitized_rate", d->digitized_num, d->digitized_den);
+  ioc_api_json_rate (b, "e_result_rate", d->e_result_num, d->e_result_den);
+  ioc_api_json_int (b, "ontime_den", d->ontime_den);
+  json_builder_end_object (b);
+}
+
+static void
+add_devices (JsonBuilder *b, const IocDeviceSummary *s)
+{
+  json_builder_set_member_name (b, "devices");
+  json_builder_begin_object (b);
+  ioc_api_json_int (b, "cameras", s->cameras);
+  ioc_api_json_int (b, "cameras_online", s->cameras_online);
+  ioc_api_json_int (b, "cameras_recording", s->cameras_recording);
+  ioc_api_json_int (b, "kiosks", s->kiosks);
+  ioc_api_json_int (b, "kiosks_online", s->kiosks_online);
+  ioc_api_json_int (b, "connectors_expected", s->connectors_expected);
+  ioc_api_json_int (b, "connectors_reporting", s->connectors_reporting);
+  ioc_api_json_rate (b, "cameras_recording_rate", s->cameras_recording, s->cameras);
+  ioc_api_json_rate (b, "kiosks_online_rate", s->kiosks_online, s->kiosks);
+  json_builder_end_object (b);
+}
+
+static void
+add_live (JsonBuilder *b, const IocHubView *view, const gchar *unit, gint64 now_us)
+{
+  IocPoint p;
+  json_builder_set_member_name (b, "live");
+  json_builder_begin_object (b);
+  ioc_api_json_int (b, "window_s", view->config->live_window_us / G_USEC_PER_SEC);
+  gint64 received = 0;
+  for (guint ch = 0; ch <= IOC_ROLLUP_MAX_CHANNEL; ch++)
+    if (ioc_rollup_live (view->rollup, IOC_MEAS_DOSSIER, unit, (guint8) ch, now_us, &p))
+      received += p.ints[IOC_F_DOSSIER_RECEIVED];
+  ioc_api_json_int (b, "dossiers_received", received);
+  const IocMeasurement ms[] = { IOC_MEAS_QUEUE, IOC_MEAS_RATING };
+  for (guint i = 0; i < G_N_ELEMENTS (ms); i++)
+    {
+      gboolean have = ioc_rollup_live (view->rollup, ms[i], unit, 0, now_us, &p);
+      json_builder_set_member_name (b, ms[i] == IOC_MEAS_QUEUE ? "queue" : "rating");
+      json_builder_begin_object (b);
+      for (guint f = 0; f < ioc_measurement_n_ints (ms[i]); f++)
+        ioc_api_json_int (b, ioc_measurement_int_name (ms[i], f), have ? p.ints[f] : 0);
+      json_builder_end_object (b);
+    }
+  json_builder_end_object (b);
+}
+
+/* The object of GET /api/v1/summary, also the feed's "summary" (for_feed:
+ * without now_ms, the event has it, and with the feed's freshness). */
+void
+ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit, const IocUnit *u,
+                      const IocDeviceSummary *devices, gint64 now_us, gboolean for_feed)
+{
+  const IocHubView *view = ioc_hub_view (docs->hub);
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "unit");
+  json_builder_add_string_value (b, unit);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, u != NULL ? u->name : NULL);
+  if (!for_feed)
+    ioc_api_json_int (b, "now_ms", now_us / 1000);
+
+  static const struct { IocPeriod p; const gchar *name; } periods[] = {
+    { IOC_PERIOD_DAY, "today" }, { IOC_PERIOD_MONTH, "month" }, { IOC_PERIOD_YEAR, "ytd" } };
+  for (guint i = 0; i < G_N_ELEMENTS (periods); i++)
+    {
+      IocDossierIndicators d;
+      ioc_dossier_tracker_indicators (view->dossiers, unit, periods[i].p, now_us, &d);
+      add_indicators (b, periods[i].name, &d);
+    }
+
+  /* Queue and ratings of today: closed minutes from the ring. */
+  gint64 sums[IOC_MAX_INT_FIELDS];
+  ring_sums_today (docs, IOC_MEAS_QUEUE, unit, now_us, sums);
+  json_builder_set_member_name (b, "queue_today");
+  json_builder_begin_object (b);
+  for (guint f = 0; f < IOC_F_QUEUE_N; f++)
+    ioc_api_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), sums[f]);
+  json_builder_end_object (b);
+  ring_sums_today (docs, IOC_MEAS_RATING, unit, now_us, sums);
+  json_builder_set_member_name (b, "rating_today");
+  json_builder_begin_object (b);
+  ioc_api_json_int (b, "ratings", sums[IOC_F_RATING_RATINGS]);
+  ioc_api_json_int (b, "satisfied", sums[IOC_F_RATING_SATISFIED]);
+  ioc_api_json_rate (b, "satisfied_rate", sums[IOC_F_RATING_SATISFIED], sums[IOC_F_RATING_RATINGS]);
+  json_builder_end_object (b);
+
+  add_live (b, view, unit, now_us);
+  IocDeviceSummary s;
+  if (devices != NULL)
+    s = *devices;
+  else if (!ioc_device_health_summary (view->devices, unit, now_us, &s))
+    memset (&s, 0, sizeof s);
+  add_devices (b, &s);
+  add_freshness (b, &s, now_us, for_feed);
+  json_builder_end_object (b);
+}
+
+/* ---- the unit table ---- */
+
+void
+ioc_api_docs_add_devices (IocDeviceSummary *total, const IocDeviceSummary *s)
+{
+  total->cameras += s->cameras;
+  total->cameras_online += s->cameras_online;
+  total->cameras_recording += s->cameras_recording;
+  total->kiosks += s->kiosks;
+  total->kiosks_online += s->kiosks_online;
+  total->connectors_expected += s->connectors_expected;
+  total->connectors_reporting += s->connectors_reporting;
+  total->last_seen_us = MAX (total->last_seen_us, s->last_seen_us);
+  for (guint k = 0; k < IOC_KIND_COUNT; k++)
+    total->last_seen_by_kind_us[k] = MAX (total->last_seen_by_kind_us[k], s->last_seen_by_kind_us[k]);
+}
+
+GArray *
+ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us, IocDeviceSummary *province)
+{
+  const IocHubView *view = ioc_hub_view (docs->hub);
+  g_autoptr (GPtrArray) units = ioc_units_current (view->units, now_us);
+  g_autoptr (GHashTable) devices = ioc_device_health_summaries (view->devices, now_us);
+  GArray *rows = g_array_sized_new (FALSE, TRUE, sizeof (IocUnitEntry), units->len);
+  for (guint i = 0; i < units->len; i++)
+    {
+      const IocUnit *u = units->pdata[i];
+      IocUnitEntry e = { .unit = u };
+      IocUnitRow *r = &e.row;
+      IocDossierIndicators d;
+      ioc_dossier_tracker_indicators (view->dossiers, u->code, period, now_us, &d);
+      r->received = d.received[0];
+      r->completed = d.completed_early + d.completed_ontime + d.completed_late;
+      r->completed_late = d.completed_late;
+      r->open = d.open;
+      r->open_overdue = d.open_overdue;
+      r->due_soon = d.due_soon;
+      r->ontime_num = d.ontime_num;
+      r->ontime_den = d.ontime_den;
+      r->online_num = d.online_num;
+      r->online_den = d.online_den;
+      gint64 sums[IOC_MAX_INT_FIELDS];
+      ring_sums_today (docs, IOC_MEAS_RATING, u->code, now_us, sums);
+      r->ratings = sums[IOC_F_RATING_RATINGS];
+      r->satisfied = sums[IOC_F_RATING_SATISFIED];
+      /* u->code is interned, as the devices' units are. */
+      const IocDeviceSummary *s = g_hash_table_lookup (devices, u->code);
+      if (s != NULL)
+        {
+          r->cameras = s->cameras;
+          r->cameras_recording = s->cameras_recording;
+          r->kiosks = s->kiosks;
+          r->kiosks_online = s->kiosks_online;
+          r->last_seen_us = s->last_seen_us;
+        }
+      r->stale = r->last_seen_us <= 0 || now_us - r->last_seen_us > STALE_AFTER_US;
+      g_array_append_val (rows, e);
+    }
+  if (province != NULL)
+    {
+      /* Every unit's devices, current in the registry or not: the same
+       * numbers as a walk over all devices for "all", without a second walk. */
+      memset (province, 0, sizeof *province);
+      GHashTableIter it;
+      gpointer v;
+      g_hash_table_iter_init (&it, devices);
+      while (g_hash_table_iter_next (&it, NULL, &v))
+        ioc_api_docs_add_devices (province, v);
+    }
+  return rows;
+}
+
+void
+ioc_api_docs_unit_row (JsonBuilder *b, const IocUnitEntry *e)
+{
+  const IocUnit *u = e->unit;
+  const IocUnitRow *r = &e->row;
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "code");
+  json_builder_add_string_value (b, u->code);
+  json_builder_set_member_name (b, "name");
+  json_builder_add_string_value (b, u->name);
+  json_builder_set_member_name (b, "kind");
+  json_builder_add_string_value (b, u->kind);
+  json_builder_set_member_name (b, "parent");
+  json_builder_add_string_value (b, u->parent);
+  ioc_api_json_int (b, "received", r->received);
+  ioc_api_json_int (b, "completed", r->completed);
+  ioc_api_json_int (b, "completed_late", r->completed_late);
+  ioc_api_json_int (b, "open", r->open);
+  ioc_api_json_int (b, "open_overdue", r->open_overdue);
+  ioc_api_json_int (b, "due_soon", r->due_soon);
+  ioc_api_json_rate (b, "ontime_rate", r->ontime_num, r->ontime_den);
+  ioc_api_json_rate (b, "online_rate", r->online_num, r->online_den);
+  ioc_api_json_int (b, "ratings", r->ratings);
+  ioc_api_json_rate (b, "satisfied_rate", r->satisfied, r->ratings);
+  ioc_api_json_int (b, "cameras", r->cameras);
+  ioc_api_json_int (b, "cameras_recording", r->cameras_recording);
+  ioc_api_json_int (b, "kiosks", r->kiosks);
+  ioc_api_json_int (b, "kiosks_online", r->kiosks_online);
+  json_builder_set_member_name (b, "last_seen_ms");
+  if (r->last_seen_us > 0)
+    json_builder_add_int_value (b, r->last_seen_us / 1000);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "stale");
+  json_builder_add_boolean_value (b, r->stale);
+  json_builder_end_object (b);
+}
+
+typedef struct
+{
+  const gchar *code;
+  gdouble value;
+} RankEntry;
+
+static gint
+rank_cmp (gconstpointer a, gconstpointer b)
+{
+  const RankEntry *x = a, *y = b;
+  if (x->value != y->value)
+    return x->value < y->value ? 1 : -1;
+  return strcmp (x->code, y->code);
+}
+
+/* The ranking: units with at least min_volume dossiers received in the
+ * period and a defined rate, best first; ties by code. */
+void
+ioc_api_docs_ranking (JsonBuilder *b, const GArray *rows, gint64 min_volume, const gchar *sort)
+{
+  gboolean by_satisfaction = g_strcmp0 (sort, "satisfied_rate") == 0;
+  g_autoptr (GArray) rank = g_array_new (FALSE, FALSE, sizeof (RankEntry));
+  for (guint i = 0; i < rows->len; i++)
+    {
+      const IocUnitEntry *e = &g_array_index (rows, IocUnitEntry, i);
+      const IocUnitRow *r = &e->row;
+      gint64 num = by_satisfaction ? r->satisfied : r->ontime_num;
+      gint64 den = by_satisfaction ? r->ratings : r->ontime_den;
+      if (r->received >= min_volume && den > 0)
+        {
+          RankEntry x = { e->unit->code, (gdouble) num / (gdouble) den };
+          g_array_append_val (rank, x);
+        }
+    }
+  g_array_sort (rank, rank_cmp);
+  json_builder_begin_array (b);
+  for (guint i = 0; i < rank->len; i++)
+    {
+      RankEntry *e = &g_array_index (rank, RankEntry, i);
+      json_builder_begin_object (b);
+      json_builder_set_member_name (b, "code");
+      json_builder_add_string_value (b, e->code);
+      json_builder_set_member_name (b, "value");
+      json_builder_add_double_value (b, e->value);
+      json_builder_end_object (b);
+    }
+  json_builder_end_array (b);
+}
+
+void
+ioc_api_docs_alerts (const IocApiDocs *docs, JsonBuilder *b, gint64 now_us)
+{
+  json_builder_begin_array (b);
+  if (docs->alerts_fn != NULL)
+    docs->alerts_fn (b, now_us, docs->alerts_data);
+  json_builder_end_array (b);
+}
