@@ -34,6 +34,12 @@ typedef struct
 } Dossier;
 
 static volatile gint acked;
+static volatile gint failed;
+/* --tally: per message type, the ones the broker acknowledged (a publish
+ * that fails is not resent, so it is not owed downstream). */
+#define MAX_TYPES 32
+static gchar *type_names[MAX_TYPES];
+static volatile gint type_acked[MAX_TYPES];
 static volatile gint in_flight;
 static volatile gint connected;
 static volatile gint stop_requested;
@@ -42,12 +48,15 @@ static void
 on_sent (void *context, MQTTAsync_successData *response)
 {
   g_atomic_int_inc (&acked);
+  if (context != NULL)
+    g_atomic_int_inc (&type_acked[GPOINTER_TO_INT (context) - 1]);
   g_atomic_int_add (&in_flight, -1);
 }
 
 static void
 on_failed (void *context, MQTTAsync_failureData *response)
 {
+  g_atomic_int_inc (&failed);
   g_atomic_int_add (&in_flight, -1);
 }
 
@@ -216,6 +225,7 @@ main (int argc, char **argv)
   g_autofree gchar *client_id = g_strdup ("ioc-load");
   gint rate = 100, devices = 500, seed = 1, qos = 1, window = 1000;
   gint64 count = 0;
+  gboolean tally = FALSE;
   GOptionEntry entries[] = {
     { "url", 0, 0, G_OPTION_ARG_STRING, &url, "Broker URL", "URL" },
     { "units", 0, 0, G_OPTION_ARG_FILENAME, &units_path, "Unit registry CSV (current units get devices)", "FILE" },
@@ -227,6 +237,7 @@ main (int argc, char **argv)
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed", "N" },
     { "qos", 0, 0, G_OPTION_ARG_INT, &qos, "QoS (connectors publish 1)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "Unacknowledged messages in flight at most", "N" },
+    { "tally", 0, 0, G_OPTION_ARG_NONE, &tally, "At the end, print how many messages of each type the broker acknowledged (to check totals downstream)", NULL },
     { NULL }
   };
   g_autoptr (GOptionContext) ctx = g_option_context_new ("- publish SPEC §4 traffic for demos and benchmarks");
@@ -307,6 +318,22 @@ main (int argc, char **argv)
       MQTTAsync_responseOptions ropts = MQTTAsync_responseOptions_initializer;
       ropts.onSuccess = on_sent;
       ropts.onFailure = on_failed;
+      if (tally)
+        {
+          /* An event's "type", or the topic's last level (status). */
+          g_autofree gchar *type = NULL;
+          const gchar *t = strstr (payload->str, "\"type\":\"");
+          if (t != NULL)
+            type = g_strndup (t + 8, strcspn (t + 8, "\""));
+          else
+            type = g_strdup (strrchr (topic->str, '/') + 1);
+          gint i = 0;
+          while (i < MAX_TYPES - 1 && type_names[i] != NULL && strcmp (type_names[i], type) != 0)
+            i++;
+          if (type_names[i] == NULL)
+            type_names[i] = g_steal_pointer (&type);
+          ropts.context = GINT_TO_POINTER (i + 1);
+        }
       g_atomic_int_inc (&in_flight);
       if (MQTTAsync_sendMessage (handle, topic->str, &msg, &ropts) != MQTTASYNC_SUCCESS)
         {
@@ -325,6 +352,13 @@ main (int argc, char **argv)
   for (int i = 0; i < 600 && g_atomic_int_get (&in_flight) > 0; i++)
     g_usleep (50 * 1000);
   gdouble secs = (g_get_monotonic_time () - start) / 1e6;
+  if (tally)
+    {
+      printf ("ioc-load tally (acknowledged; %d publishes failed):", g_atomic_int_get (&failed));
+      for (gint i = 0; i < MAX_TYPES && type_names[i] != NULL; i++)
+        printf (" %s=%d", type_names[i], g_atomic_int_get (&type_acked[i]));
+      printf ("\n");
+    }
   printf ("ioc-load: %" G_GINT64_FORMAT " sent, %d acknowledged in %.2f s (%.0f msg/s)\n", sent, g_atomic_int_get (&acked),
           secs, sent / secs);
   MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;

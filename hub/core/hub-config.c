@@ -8,7 +8,8 @@
 
 static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
                                          "alerts", "units_owned", "connectors", "scorecard", NULL };
-static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive", NULL };
+static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive",
+                                          "sessions", "protocol", "receive_maximum", NULL };
 static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
                                             "spool_max", "timeout", "gzip", NULL };
 static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens", NULL };
@@ -199,8 +200,21 @@ ioc_hub_config_load (const gchar *path, GError **error)
   if (c->mqtt_username && c->mqtt_username[0] == '\0')
     g_clear_pointer (&c->mqtt_username, g_free);
   if (!ioc_keyfile_int (kf, "mqtt", "qos", 2, 1, 2, &c->mqtt_qos, error)
-      || !ioc_keyfile_int (kf, "mqtt", "keepalive", 20, 5, 600, &c->mqtt_keepalive_s, error))
+      || !ioc_keyfile_int (kf, "mqtt", "keepalive", 20, 5, 600, &c->mqtt_keepalive_s, error)
+      || !ioc_keyfile_int (kf, "mqtt", "sessions", 4, 1, 64, &c->mqtt_sessions, error)
+      || !ioc_keyfile_int (kf, "mqtt", "receive_maximum", 1, 1, 65535, &c->mqtt_receive_maximum, error))
     return NULL;
+  g_autofree gchar *protocol = ioc_keyfile_string (kf, "mqtt", "protocol", "5", FALSE, error);
+  if (g_str_equal (protocol, "5"))
+    c->mqtt_protocol = 5;
+  else if (g_str_equal (protocol, "3.1.1"))
+    c->mqtt_protocol = 4;
+  else
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [mqtt] protocol: expected 5 or 3.1.1, got '%s'", path,
+                   protocol);
+      return NULL;
+    }
 
   c->influx_url = ioc_keyfile_string (kf, "influx", "url", "", FALSE, error);
   if (c->influx_url[0] == '\0')

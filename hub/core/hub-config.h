@@ -35,6 +35,9 @@ typedef struct
   gchar *mqtt_password;
   gint64 mqtt_qos;
   gint64 mqtt_keepalive_s;
+  gint64 mqtt_sessions;        /* ingest sessions, units spread over them (hub/io/mqtt-client.h) */
+  gint64 mqtt_protocol;        /* 5 (MQTT 5) or 4 (3.1.1) */
+  gint64 mqtt_receive_maximum; /* MQTT 5 Receive Maximum per session */
 
   /* [influx] */
   gchar *influx_url; /* NULL or empty: no InfluxDB */

@@ -451,6 +451,17 @@ load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **cal
   return TRUE;
 }
 
+/* Every registry code when the hub takes the whole province, or the units
+ * it owns; mqtt-client.h says how they spread over the sessions. */
+static void
+subscribe_units (IocHub *self)
+{
+  g_autoptr (GPtrArray) codes = self->config->unit_filters ? NULL : ioc_units_codes (self->units);
+  const gchar *const *units = codes ? (const gchar *const *) codes->pdata : (const gchar *const *) self->config->unit_filters;
+  guint n = codes ? codes->len : g_strv_length (self->config->unit_filters);
+  ioc_mqtt_client_subscribe_units (self->mqtt, self->config->province, units, n, codes != NULL);
+}
+
 static void
 hub_register_stats (IocHub *self)
 {
@@ -546,25 +557,13 @@ hub_open_mqtt (IocHub *self, const IocHubConfig *config, GError **error)
   mopts.password = config->mqtt_password;
   mopts.keepalive_s = (gint) config->mqtt_keepalive_s;
   mopts.qos = (gint) config->mqtt_qos;
+  mopts.sessions = (gint) config->mqtt_sessions;
+  mopts.protocol = (gint) config->mqtt_protocol;
+  mopts.receive_maximum = (gint) config->mqtt_receive_maximum;
   self->mqtt = ioc_mqtt_client_new (&mopts, on_mqtt_message, on_mqtt_state, self, error);
   if (self->mqtt == NULL)
     return FALSE;
-  const gchar *types[] = { "event", "status", "state" };
-  for (guint t = 0; t < G_N_ELEMENTS (types); t++)
-    {
-      if (config->unit_filters == NULL)
-        {
-          g_autofree gchar *filter = g_strdup_printf ("ioc/v1/%s/+/+/+/%s", config->province, types[t]);
-          ioc_mqtt_client_add_subscription (self->mqtt, filter);
-        }
-      else
-        for (guint u = 0; config->unit_filters[u] != NULL; u++)
-          {
-            g_autofree gchar *filter = g_strdup_printf ("ioc/v1/%s/%s/+/+/%s", config->province,
-                                                        config->unit_filters[u], types[t]);
-            ioc_mqtt_client_add_subscription (self->mqtt, filter);
-          }
-    }
+  subscribe_units (self);
   g_autofree gchar *record = g_build_filename (config->state_dir, "mqtt-subscriptions.txt", NULL);
   ioc_mqtt_client_record_subscriptions (self->mqtt, record);
   self->inbox = ioc_handoff_new_inbox (65536, inbox_drain_cb, self);
@@ -959,6 +958,8 @@ ioc_hub_reload (IocHub *self, GError **error)
   self->units = units;
   self->calendar = calendar;
   self->procedures = procs;
+  if (self->mqtt != NULL)
+    subscribe_units (self); /* new units' filters */
   /* Screen and operator tokens are revocable in the config: the lists are
    * swapped in place, so every reader of the config sees the new ones from
    * now on. */

@@ -509,6 +509,26 @@ ioc_units_current (const IocUnitRegistry *self, gint64 now_us)
   return out;
 }
 
+static gint
+cmp_str_ptr (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+GPtrArray *
+ioc_units_codes (const IocUnitRegistry *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  GPtrArray *out = g_ptr_array_sized_new (g_hash_table_size (self->by_code));
+  GHashTableIter iter;
+  gpointer code;
+  g_hash_table_iter_init (&iter, self->by_code);
+  while (g_hash_table_iter_next (&iter, &code, NULL))
+    g_ptr_array_add (out, code);
+  g_ptr_array_sort (out, cmp_str_ptr);
+  return out;
+}
+
 guint
 ioc_units_size (const IocUnitRegistry *self)
 {

@@ -49,6 +49,10 @@ const gchar *ioc_units_resolve (const IocUnitRegistry *self, const gchar *code, 
 const gchar *ioc_units_resolve_unit (const IocUnitRegistry *self, const IocUnit *unit);
 /* (transfer container) IocUnit* valid at now_us, sorted by code. */
 GPtrArray *ioc_units_current (const IocUnitRegistry *self, gint64 now_us);
+/* (transfer container) Every code of the registry (interned, each once,
+ * sorted), whatever its validity: messages may still come under a code that
+ * has ended (a connector's offline buffer). */
+GPtrArray *ioc_units_codes (const IocUnitRegistry *self);
 /* Number of rows (dated entries). */
 guint ioc_units_size (const IocUnitRegistry *self);
 

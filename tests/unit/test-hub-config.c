@@ -26,6 +26,9 @@ test_defaults (void)
   g_assert_cmpstr (c->hub_id, ==, "iochub-1");
   g_assert_cmpstr (c->mqtt_url, ==, "tcp://127.0.0.1:1883");
   g_assert_cmpint (c->mqtt_qos, ==, 2);
+  g_assert_cmpint (c->mqtt_sessions, ==, 4);
+  g_assert_cmpint (c->mqtt_protocol, ==, 5);
+  g_assert_cmpint (c->mqtt_receive_maximum, ==, 1);
   g_assert_null (c->influx_url);
   g_assert_cmpstr (c->influx_database, ==, "ioc");
   g_assert_cmpstr (c->http_listen, ==, "127.0.0.1:8080");
@@ -51,6 +54,8 @@ test_errors (void)
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\n", "[mqtt] client_id: required key is missing" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nqos=3\n", "[mqtt] qos: expected an integer from 1 to 2, got '3'" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nurl=http://x\n", "[mqtt] url: expected tcp://HOST:PORT" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nprotocol=3\n", "[mqtt] protocol: expected 5 or 3.1.1, got '3'" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nsessions=0\n", "[mqtt] sessions: expected an integer from 1 to 64, got '0'" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[influx]\nurl=ftp://x\n", "[influx] url: expected http://HOST:PORT" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[windows]\nlateness=soon\n", "[windows] lateness: expected a duration" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nstatedir=t\n[mqtt]\nclient_id=a\n", "[hub] statedir: unknown key" },
