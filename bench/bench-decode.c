@@ -21,7 +21,7 @@
 #include <glib/gstdio.h>
 
 #include "hub.h"
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "model/units.h"
 
@@ -52,8 +52,7 @@ make_msg (Msg *m, GRand *rng, guint i, const gchar *const *units, guint n_units)
   if (r < 40) /* status */
     {
       guint k = r % 4;
-      static const gchar *const kinds[] = { "desk", "kiosk", "camera", "portal" };
-      m->topic = g_strdup_printf ("ioc/v1/40/%s/%s/dev-%04u/status", unit, kinds[k], dev);
+      m->topic = g_strdup_printf ("ioc/v1/40/%s/%s/dev-%04u/status", unit, ioc_kind_name ((IocKind) k), dev);
       switch (k)
         {
         case 0:

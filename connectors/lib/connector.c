@@ -201,14 +201,15 @@ append (IocConnector *self, const gchar *unit, IocMsgType mtype, const gchar *ty
 {
   /* Size check first with the longest possible seq, so a refused message
    * never consumes a number (a gap would read as loss at the hub). */
-  g_autofree gchar *trial = ioc_envelope_build (G_MAXINT64, ts_us, type, fields, NULL, error);
+  const gchar *epoch = ioc_seq_store_epoch (self->seq);
+  g_autofree gchar *trial = ioc_envelope_build (G_MAXINT64, epoch, ts_us, type, fields, NULL, error);
   if (!trial)
     return FALSE;
   gint64 seq = ioc_seq_store_next (self->seq, error);
   if (seq == 0)
     return FALSE;
   gsize len = 0;
-  g_autofree gchar *payload = ioc_envelope_build (seq, ts_us, type, fields, &len, error);
+  g_autofree gchar *payload = ioc_envelope_build (seq, epoch, ts_us, type, fields, &len, error);
   g_assert (payload != NULL);
   g_autofree gchar *topic = ioc_topic_build (self->cfg->province, unit ? unit : self->cfg->unit,
                                              self->cfg->kind, self->cfg->device, mtype);

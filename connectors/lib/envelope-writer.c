@@ -2,6 +2,9 @@
  * the connector library.  It sits between a kind (which maps source data to
  * SPEC fields) and the disk buffer: nothing leaves a connector that the hub's
  * decoder would dead-letter for a reason the connector could have seen.
+ *
+ * The checks walk the same rows of protocol/ioc-schema.c as the hub's
+ * decoder and call the same range checks, so the two cannot drift apart.
  * Pure functions; called on the main loop. */
 #include "lib/envelope-writer.h"
 
@@ -10,73 +13,53 @@
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-time.h"
 
-typedef struct
+/* The one type name has for every event and status row that names it;
+ * FALSE when no row does, or rows disagree ("channel"). */
+static gboolean
+type_in_rows (const IocFieldRule *rows, guint n, const gchar *name, gboolean *found, IocFieldType *type)
 {
-  const gchar *name;
-  IocFieldType type;
-} FieldDef;
-
-/* Every field SPEC §4 names, with its JSON type. */
-static const FieldDef field_defs[] = {
-  { "counter", IOC_FIELD_STRING },    { "officer", IOC_FIELD_STRING },
-  { "ticket", IOC_FIELD_STRING },     { "wait_s", IOC_FIELD_NUMBER },
-  { "service_s", IOC_FIELD_NUMBER },  { "dossier", IOC_FIELD_STRING },
-  { "service", IOC_FIELD_STRING },    { "priority", IOC_FIELD_STRING },
-  { "level", IOC_FIELD_INT },         { "scale", IOC_FIELD_INT },
-  { "camera", IOC_FIELD_STRING },     { "procedure", IOC_FIELD_STRING },
-  { "state", IOC_FIELD_INT },         { "received_at", IOC_FIELD_TIME },
-  { "due_at", IOC_FIELD_TIME },       { "supplements", IOC_FIELD_INT },
-  { "fee", IOC_FIELD_BOOL },          { "paid_online", IOC_FIELD_BOOL },
-  { "digitized", IOC_FIELD_BOOL },    { "e_result", IOC_FIELD_BOOL },
-  { "applicant_commune", IOC_FIELD_STRING },
-  { "counters_open", IOC_FIELD_INT }, { "waiting", IOC_FIELD_INT },
-  { "online", IOC_FIELD_BOOL },       { "queue_length", IOC_FIELD_INT },
-  { "paper_low", IOC_FIELD_BOOL },    { "open", IOC_FIELD_INT },
-  { "open_overdue", IOC_FIELD_INT },  { "sync_lag_s", IOC_FIELD_INT },
-};
+  for (guint i = 0; i < n; i++)
+    if (strcmp (ioc_key_name (rows[i].key), name) == 0)
+      {
+        if (*found && *type != rows[i].type)
+          return FALSE;
+        *found = TRUE;
+        *type = rows[i].type;
+      }
+  return TRUE;
+}
 
 gboolean
 ioc_envelope_field_type (const gchar *name, IocFieldType *out)
 {
-  for (gsize i = 0; i < G_N_ELEMENTS (field_defs); i++)
-    if (strcmp (field_defs[i].name, name) == 0)
-      {
-        *out = field_defs[i].type;
-        return TRUE;
-      }
-  return FALSE;
-}
+  gboolean found = FALSE;
+  IocFieldType type = IOC_FIELD_STRING;
 
-/* Required fields per event type (SPEC §4 table), NULL-terminated. */
-static const gchar *const req_counter[] = { "counter", NULL };
-static const gchar *const req_called[] = { "ticket", "counter", "wait_s", NULL };
-static const gchar *const req_done[] = { "ticket", "counter", "service_s", NULL };
-static const gchar *const req_ticket[] = { "ticket", NULL };
-static const gchar *const req_rating[] = { "level", "scale", "channel", NULL };
-static const gchar *const req_camera[] = { "camera", NULL };
-static const gchar *const req_dossier[] = { "dossier", "procedure", "state", "channel",
-                                            "received_at", NULL };
-
-static const gchar *const *
-required_fields (IocEventType t)
-{
-  switch (t)
+  for (guint t = IOC_EV_NONE + 1; t < IOC_EV_COUNT; t++)
     {
-    case IOC_EV_COUNTER_OPEN:
-    case IOC_EV_COUNTER_CLOSE: return req_counter;
-    case IOC_EV_TICKET_CALLED: return req_called;
-    case IOC_EV_SERVICE_DONE: return req_done;
-    case IOC_EV_TICKET_ISSUED:
-    case IOC_EV_TICKET_NO_SHOW: return req_ticket;
-    case IOC_EV_RATING: return req_rating;
-    case IOC_EV_DOSSIER: return req_dossier;
-    default: return req_camera;
+      const IocEventSchema *ev = ioc_schema_event ((IocEventType) t);
+      if (!type_in_rows (ev->fields, ev->n_fields, name, &found, &type))
+        return FALSE;
     }
+  for (guint k = 0; k < IOC_KIND_COUNT; k++)
+    {
+      const IocStatusSchema *st = ioc_schema_status ((IocKind) k);
+      if (!type_in_rows (st->fields, st->n_fields, name, &found, &type) ||
+          !type_in_rows (st->element_fields, st->n_element_fields, name, &found, &type))
+        return FALSE;
+    }
+  /* cameras[] is not a value a source maps. */
+  if (!found || type == IOC_FIELD_OBJECTS)
+    return FALSE;
+  *out = type;
+  return TRUE;
 }
 
 static gboolean
 node_has_type (JsonNode *node, IocFieldType type)
 {
+  if (type == IOC_FIELD_OBJECTS)
+    return JSON_NODE_HOLDS_ARRAY (node);
   if (!JSON_NODE_HOLDS_VALUE (node))
     return FALSE;
   GType vt = json_node_get_value_type (node);
@@ -96,16 +79,83 @@ node_has_type (JsonNode *node, IocFieldType type)
           return ioc_time_parse (s, strlen (s), &us);
         }
       return FALSE;
+    default:
+      return FALSE;
     }
-  return FALSE;
 }
 
-static const gchar *
-type_name (IocFieldType t)
+/* The range of one present field, by the shared checks. */
+static gboolean
+check_range (const IocFieldRule *rule, JsonNode *node, JsonObject *fields, const gchar *what, GError **error)
 {
-  static const gchar *const names[] = { "a string", "an integer", "a number", "a boolean",
-                                        "RFC 3339 time with offset or epoch ms" };
-  return names[t];
+  gchar detail[200];
+  IocReject r = IOC_REJECT_NONE;
+
+  switch (rule->type)
+    {
+    case IOC_FIELD_STRING:
+      {
+        const gchar *s = json_node_get_string (node), *allowed;
+        r = ioc_schema_check_string (rule, s, strlen (s), &allowed, detail, sizeof detail);
+        break;
+      }
+    case IOC_FIELD_INT:
+      {
+        gint64 bound = 0;
+        if (rule->max_key != IOC_KEY_NONE)
+          {
+            /* Rows list the bounding field first: it was checked already. */
+            JsonNode *b = json_object_get_member (fields, ioc_key_name (rule->max_key));
+            bound = b != NULL && JSON_NODE_HOLDS_VALUE (b) ? json_node_get_int (b) : G_MAXINT64;
+          }
+        r = ioc_schema_check_int (rule, json_node_get_int (node), bound, detail, sizeof detail);
+        break;
+      }
+    case IOC_FIELD_NUMBER:
+      r = ioc_schema_check_number (rule, json_node_get_double (node), detail, sizeof detail);
+      break;
+    default:
+      break;
+    }
+  if (r != IOC_REJECT_NONE)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "%s: %s", what, detail);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Checks fields against rows as the hub's decoder does: a required field
+ * present, every present one of its JSON type and in its range; null is
+ * absent for an optional field. */
+static gboolean
+check_rows (const IocFieldRule *rows, guint n, JsonObject *fields, const gchar *what, GError **error)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      const IocFieldRule *rule = &rows[i];
+      const gchar *name = ioc_key_name (rule->key);
+      JsonNode *node = json_object_get_member (fields, name);
+
+      if (node == NULL || (JSON_NODE_HOLDS_NULL (node) && !rule->required))
+        {
+          if (rule->required)
+            {
+              g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "%s: missing field %s", what, name);
+              return FALSE;
+            }
+          continue;
+        }
+      if (!node_has_type (node, rule->type))
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "%s: field %s: expected %s", what, name,
+                       ioc_field_type_text (rule->type));
+          return FALSE;
+        }
+      if (!check_range (rule, node, fields, what, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 gboolean
@@ -114,8 +164,7 @@ ioc_envelope_check_event (IocKind kind, const gchar *type, JsonObject *fields, G
   IocEventType t;
   if (type == NULL || !ioc_event_type_from_string (type, strlen (type), &t))
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "unknown event type \"%s\"",
-                   type ? type : "(none)");
+      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "unknown event type \"%s\"", type ? type : "(none)");
       return FALSE;
     }
   if (ioc_event_type_kind (t) != kind)
@@ -124,76 +173,48 @@ ioc_envelope_check_event (IocKind kind, const gchar *type, JsonObject *fields, G
                    ioc_kind_name (kind));
       return FALSE;
     }
-  for (const gchar *const *r = required_fields (t); *r; r++)
-    if (!json_object_has_member (fields, *r))
-      {
-        g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "%s: missing field %s", type, *r);
-        return FALSE;
-      }
-  /* Every present SPEC field has its type; "channel" differs by kind. */
-  g_autoptr (GList) members = json_object_get_members (fields);
-  for (GList *l = members; l; l = l->next)
+  const IocEventSchema *ev = ioc_schema_event (t);
+  return check_rows (ev->fields, ev->n_fields, fields, type, error);
+}
+
+gboolean
+ioc_envelope_check_status (IocKind kind, JsonObject *fields, GError **error)
+{
+  g_return_val_if_fail ((guint) kind < IOC_KIND_COUNT, FALSE);
+  const IocStatusSchema *st = ioc_schema_status (kind);
+  g_autofree gchar *what = g_strdup_printf ("%s status", ioc_kind_name (kind));
+
+  if (!check_rows (st->fields, st->n_fields, fields, what, error))
+    return FALSE;
+  if (st->element_fields == NULL)
+    return TRUE;
+  /* A camera status: cameras[] of camera objects, or one camera's fields. */
+  JsonNode *cameras = json_object_get_member (fields, ioc_key_name (IOC_KEY_CAMERAS));
+  if (cameras != NULL && JSON_NODE_HOLDS_ARRAY (cameras))
     {
-      const gchar *name = l->data;
-      JsonNode *node = json_object_get_member (fields, name);
-      IocFieldType ft;
-      if (strcmp (name, "channel") == 0)
-        ft = t == IOC_EV_DOSSIER ? IOC_FIELD_INT : IOC_FIELD_STRING;
-      else if (!ioc_envelope_field_type (name, &ft))
-        continue;
-      if (!node_has_type (node, ft))
+      JsonArray *a = json_node_get_array (cameras);
+      for (guint i = 0; i < json_array_get_length (a); i++)
         {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "%s: field %s: expected %s", type, name,
-                       type_name (ft));
-          return FALSE;
+          JsonNode *e = json_array_get_element (a, i);
+          g_autofree gchar *elem = g_strdup_printf ("%s cameras[%u]", what, i);
+          if (!JSON_NODE_HOLDS_OBJECT (e))
+            {
+              g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "%s: expected an object", elem);
+              return FALSE;
+            }
+          if (!check_rows (st->element_fields, st->n_element_fields, json_node_get_object (e), elem, error))
+            return FALSE;
         }
+      return TRUE;
     }
-  if (t == IOC_EV_RATING)
-    {
-      gint64 scale = json_object_get_int_member (fields, "scale");
-      gint64 level = json_object_get_int_member (fields, "level");
-      const gchar *ch = json_object_get_string_member (fields, "channel");
-      if (scale != 3 && scale != 5)
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "rating: scale %" G_GINT64_FORMAT
-                       " is not 3 or 5", scale);
-          return FALSE;
-        }
-      if (level < 1 || level > scale)
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "rating: level %" G_GINT64_FORMAT
-                       " outside 1…%" G_GINT64_FORMAT, level, scale);
-          return FALSE;
-        }
-      if (strcmp (ch, "device") != 0 && strcmp (ch, "qr") != 0 && strcmp (ch, "web") != 0)
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "rating: channel \"%s\" is not "
-                       "device, qr or web", ch);
-          return FALSE;
-        }
-    }
-  if (t == IOC_EV_DOSSIER)
-    {
-      gint64 state = json_object_get_int_member (fields, "state");
-      gint64 channel = json_object_get_int_member (fields, "channel");
-      if (state < 1 || state > 10 || channel < 1 || channel > 3)
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "dossier: state %" G_GINT64_FORMAT
-                       " or channel %" G_GINT64_FORMAT " out of range", state, channel);
-          return FALSE;
-        }
-      if (json_object_has_member (fields, "supplements")
-          && json_object_get_int_member (fields, "supplements") < 0)
-        {
-          g_set_error_literal (error, IOC_ERROR, IOC_ERROR_FAILED, "dossier: supplements < 0");
-          return FALSE;
-        }
-    }
+  for (guint i = 0; i < st->n_element_fields; i++)
+    if (json_object_has_member (fields, ioc_key_name (st->element_fields[i].key)))
+      return check_rows (st->element_fields, st->n_element_fields, fields, what, error);
   return TRUE;
 }
 
 gchar *
-ioc_envelope_build (gint64 seq, gint64 ts_us, const gchar *type, JsonObject *fields,
+ioc_envelope_build (gint64 seq, const gchar *epoch, gint64 ts_us, const gchar *type, JsonObject *fields,
                     gsize *out_len, GError **error)
 {
   g_return_val_if_fail (seq >= 1, NULL);
@@ -203,6 +224,18 @@ ioc_envelope_build (gint64 seq, gint64 ts_us, const gchar *type, JsonObject *fie
   g_autoptr (JsonObject) obj = json_object_new ();
   json_object_set_int_member (obj, "v", 1);
   json_object_set_int_member (obj, "seq", seq);
+  if (epoch != NULL)
+    {
+      gchar detail[200];
+      const gchar *allowed;
+      if (ioc_schema_check_string (ioc_schema_envelope_field (IOC_KEY_EPOCH), epoch, strlen (epoch), &allowed,
+                                   detail, sizeof detail) != IOC_REJECT_NONE)
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED, "envelope: %s", detail);
+          return NULL;
+        }
+      json_object_set_string_member (obj, "epoch", epoch);
+    }
   json_object_set_string_member (obj, "ts", ts);
   if (type)
     json_object_set_string_member (obj, "type", type);
@@ -212,8 +245,8 @@ ioc_envelope_build (gint64 seq, gint64 ts_us, const gchar *type, JsonObject *fie
       for (GList *l = members; l; l = l->next)
         {
           const gchar *name = l->data;
-          if (strcmp (name, "v") == 0 || strcmp (name, "seq") == 0 || strcmp (name, "ts") == 0
-              || strcmp (name, "type") == 0)
+          if (strcmp (name, "v") == 0 || strcmp (name, "seq") == 0 || strcmp (name, "epoch") == 0 ||
+              strcmp (name, "ts") == 0 || strcmp (name, "type") == 0)
             continue;
           json_object_set_member (obj, name, json_node_copy (json_object_get_member (fields, name)));
         }

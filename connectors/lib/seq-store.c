@@ -1,6 +1,8 @@
 /* seq-store.c — durable seq reservation for a connector's device (see
- * seq-store.h).  The file holds one decimal number: the highest seq that may
- * have been handed out.  Runs on the main loop only. */
+ * seq-store.h).  The file holds one line: the highest seq that may have
+ * been handed out, a space and the store's epoch ("4000 k3x9…").  A file
+ * of an older connector has the number alone; it keeps its numbers and
+ * gets an epoch at its next write.  Runs on the main loop only. */
 #include "lib/seq-store.h"
 
 #include <errno.h>
@@ -16,10 +18,43 @@
 struct _IocSeqStore
 {
   gchar *path;
+  gchar *epoch;
   guint block;
   gint64 last;     /* last handed out */
   gint64 reserved; /* durable high-water mark: last ≤ reserved */
 };
+
+/* SPEC §4: drawn anew whenever the store is new, so that the hub reads a
+ * restart from 1 as a seq reset, not as duplicates.  16 random characters
+ * of [0-9a-z]: a repeat is out of the question. */
+static gchar *
+draw_epoch (void)
+{
+  static const gchar digits[] = "0123456789abcdefghijklmnopqrstuvwxyz";
+  gchar *e = g_malloc (17);
+  for (guint i = 0; i < 16; i++)
+    e[i] = digits[g_random_int_range (0, 36)];
+  e[16] = '\0';
+  return e;
+}
+
+static gboolean
+is_epoch (const gchar *s)
+{
+  gsize n = strlen (s);
+  if (n == 0 || n > 32)
+    return FALSE;
+  for (gsize i = 0; i < n; i++)
+    if (!g_ascii_isalnum (s[i]) && s[i] != '-' && s[i] != '_')
+      return FALSE;
+  return TRUE;
+}
+
+static gchar *
+store_text (const IocSeqStore *self, gint64 value)
+{
+  return g_strdup_printf ("%" G_GINT64_FORMAT " %s\n", value, self->epoch);
+}
 
 gboolean
 ioc_file_replace_durable (const gchar *path, const gchar *data, gsize len, GError **error)
@@ -73,6 +108,7 @@ ioc_seq_store_open (const gchar *path, guint block, GError **error)
 {
   g_return_val_if_fail (block >= 1, NULL);
   g_autofree gchar *text = NULL;
+  g_autofree gchar *epoch = NULL;
   gint64 reserved = 0;
   g_autoptr (GError) local = NULL;
   if (g_file_get_contents (path, &text, NULL, &local))
@@ -80,11 +116,17 @@ ioc_seq_store_open (const gchar *path, guint block, GError **error)
       gchar *end = NULL;
       g_strstrip (text);
       reserved = g_ascii_strtoll (text, &end, 10);
-      if (end == text || *end != '\0' || reserved < 0)
+      if (end != text && *end == ' ')
+        {
+          epoch = g_strdup (end + 1);
+          end += strlen (end);
+        }
+      if (end == text || *end != '\0' || reserved < 0 || (epoch != NULL && !is_epoch (epoch)))
         {
           /* Refuse rather than restart at 1: that would reuse numbers. */
           g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT,
-                       "%s: expected a non-negative integer, got '%s'", path, text);
+                       "%s: expected a non-negative integer and an epoch of 1–32 characters "
+                       "[0-9A-Za-z_-], got '%s'", path, text);
           return NULL;
         }
     }
@@ -95,6 +137,9 @@ ioc_seq_store_open (const gchar *path, guint block, GError **error)
     }
   IocSeqStore *self = g_new0 (IocSeqStore, 1);
   self->path = g_strdup (path);
+  /* A new store, or one written before epochs: a new epoch.  For the
+   * latter the hub sees an epoch appear, which is not a reset. */
+  self->epoch = epoch != NULL ? g_steal_pointer (&epoch) : draw_epoch ();
   self->block = block;
   /* Whatever happened last time, nothing above `reserved` was used and
    * everything up to it may have been: start after it. */
@@ -109,7 +154,7 @@ ioc_seq_store_next (IocSeqStore *self, GError **error)
   if (self->last >= self->reserved)
     {
       gint64 want = self->last + self->block;
-      g_autofree gchar *text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", want);
+      g_autofree gchar *text = store_text (self, want);
       if (!ioc_file_replace_durable (self->path, text, strlen (text), error))
         return 0;
       self->reserved = want;
@@ -123,6 +168,12 @@ ioc_seq_store_last (IocSeqStore *self)
   return self->last;
 }
 
+const gchar *
+ioc_seq_store_epoch (IocSeqStore *self)
+{
+  return self->epoch;
+}
+
 void
 ioc_seq_store_close (IocSeqStore *self)
 {
@@ -130,12 +181,13 @@ ioc_seq_store_close (IocSeqStore *self)
     return;
   if (self->last < self->reserved)
     {
-      g_autofree gchar *text = g_strdup_printf ("%" G_GINT64_FORMAT "\n", self->last);
+      g_autofree gchar *text = store_text (self, self->last);
       g_autoptr (GError) error = NULL;
       if (!ioc_file_replace_durable (self->path, text, strlen (text), &error))
         g_warning ("seq store: %s (the next start skips to %" G_GINT64_FORMAT ")",
                    error->message, self->reserved + 1);
     }
   g_free (self->path);
+  g_free (self->epoch);
   g_free (self);
 }

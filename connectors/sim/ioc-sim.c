@@ -34,7 +34,8 @@
  * (0: as fast as the broker acknowledges): retained statuses, ticket
  * lifecycles (issued → called → done → rating), dossier lifecycles on the
  * handling unit's topic, camera outages.  The sequence of messages is a
- * function of --seed alone; timestamps are the wall clock.
+ * function of --seed alone; timestamps are the wall clock, and each run
+ * draws a new epoch (SPEC §4), its devices counting seq from 1.
  *
  * Threads: the main loop generates and serves; one thread answers RTSP and
  * reads camera state under cams_lock. */
@@ -46,6 +47,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "protocol/ioc-schema.h"
 #include "protocol/ioc-time.h"
 
 #define SIM_MAX_EVENTS 2000000
@@ -595,7 +597,6 @@ typedef enum
   DEV_PORTAL,
 } DevKind;
 
-static const gchar *const dev_kind_names[] = { "desk", "kiosk", "camera", "portal" };
 
 typedef struct
 {
@@ -638,6 +639,7 @@ typedef struct
   GQueue pending; /* gchar* "topic\npayload\nretained" made by a lifecycle, sent next */
   gdouble late_share;
   gchar *province;
+  gchar epoch[17]; /* SPEC §4: this run's, for every device */
 } Load;
 
 static volatile gint load_acked, load_inflight, load_connected, load_stop;
@@ -701,7 +703,12 @@ load_build (Load *l, GPtrArray *units, guint connectors)
   guint avg_desks = CLAMP ((connectors - l->n_portals) / l->n_sites, 3u, 130u) - 2; /* ≤ 255: 8 bits in serving */
   l->sites = g_new0 (LoadSite, l->n_sites);
   l->devs = g_new0 (Dev, (gsize) l->n_sites * (2 * avg_desks + 2) + l->n_portals);
-  gint64 seq0 = g_get_real_time () / 1000; /* a restart continues seq upwards */
+  /* Every run is a new epoch (SPEC §4): seq starts at 1 and the hub
+   * counts a restart as a seq reset, not as loss or duplicates. */
+  gint64 seq0 = 0;
+  for (guint i = 0; i < 16; i++)
+    l->epoch[i] = "0123456789abcdefghijklmnopqrstuvwxyz"[g_random_int_range (0, 36)];
+  l->epoch[16] = '\0';
   guint n = 0;
   for (guint i = 0; i < l->n_sites; i++)
     {
@@ -737,10 +744,10 @@ load_queue (Load *l, Dev *d, const gchar *unit, gboolean status, gint64 now_ms, 
 {
   d->seq++;
   gchar *m = g_strdup_printf ("ioc/v1/%s/%s/%s/%s/%s\n{\"v\":1,\"seq\":%" G_GINT64_FORMAT
-                              ",\"ts\":%" G_GINT64_FORMAT "%s%s}\n%d",
-                              l->province, unit ? unit : d->unit, dev_kind_names[d->kind], d->id,
-                              status ? "status" : "event", d->seq, now_ms, *body ? "," : "", body,
-                              status);
+                              ",\"epoch\":\"%s\",\"ts\":%" G_GINT64_FORMAT "%s%s}\n%d",
+                              l->province, unit ? unit : d->unit, ioc_kind_name ((IocKind) d->kind), d->id,
+                              status ? "status" : "event", d->seq, l->epoch, now_ms, *body ? "," : "",
+                              body, status);
   g_queue_push_tail (&l->pending, m);
 }
 

@@ -821,12 +821,12 @@ merge_tri (gint8 *dst, IocTri v, gboolean newer)
     *dst = (gint8) v;
 }
 
-void
+IocReject
 ioc_dossier_tracker_record (IocDossierTracker *self, const IocRecord *rec, const gchar *unit,
                             gint64 now_us)
 {
-  g_return_if_fail (self != NULL && rec != NULL && unit != NULL);
-  g_return_if_fail (rec->dossier != NULL);
+  g_return_val_if_fail (self != NULL && rec != NULL && unit != NULL, IOC_REJECT_NONE);
+  g_return_val_if_fail (rec->dossier != NULL, IOC_REJECT_NONE);
   ioc_stat_add (self->st_events, 1);
   self->now_us = now_us;
   if (self->last_day == G_MININT32)
@@ -840,7 +840,7 @@ ioc_dossier_tracker_record (IocDossierTracker *self, const IocRecord *rec, const
         {
           /* Finished and dropped: this event is older than what we knew. */
           ioc_stat_add (self->st_stale, 1);
-          return;
+          return IOC_REJECT_NONE;
         }
       idx = slot_new (self, rec->dossier);
     }
@@ -849,6 +849,11 @@ ioc_dossier_tracker_record (IocDossierTracker *self, const IocRecord *rec, const
   Dossier *d = slot (self, idx);
 
   gint64 ts = rec->ts_us;
+  /* A result returned is final: a later event may repeat state 10, not
+   * reopen the dossier (a back-end bug, or a clock set back). */
+  if (d->n_hist > 0 && hist_state (d->hist[d->n_hist - 1]) == IOC_DOSSIER_RETURNED &&
+      ts > hist_ts (d->hist[d->n_hist - 1]) && rec->state != IOC_DOSSIER_RETURNED)
+    return IOC_REJECT_TRANSITION;
   gboolean newer = d->n_hist == 0 || ts >= d->fields_ts_us;
   /* Fields: the newest event wins; an older one only fills gaps. */
   if (newer || d->unit == NULL)
@@ -886,6 +891,7 @@ ioc_dossier_tracker_record (IocDossierTracker *self, const IocRecord *rec, const
   if (d->n_hist > 0)
     refresh (self, idx, now_us);
   update_gauges (self);
+  return IOC_REJECT_NONE;
 }
 
 static gboolean

@@ -62,9 +62,13 @@ void ioc_dossier_tracker_set_retention (IocDossierTracker *self, gint64 finished
                                         gint64 tombstone_us);
 void ioc_dossier_tracker_free (IocDossierTracker *self);
 
-/* rec: a decoded, validated portal `dossier` event; unit: interned, resolved. */
-void ioc_dossier_tracker_record (IocDossierTracker *self, const IocRecord *rec, const gchar *unit,
-                                 gint64 now_us);
+/* rec: a decoded, validated portal `dossier` event; unit: interned, resolved.
+ * Returns IOC_REJECT_TRANSITION, and changes nothing, for an event that
+ * moves a completed dossier (state 10, result returned) back to an earlier
+ * state with a later ts; the caller dead-letters it.  An event with an
+ * earlier ts arriving late is history, and taken. */
+IocReject ioc_dossier_tracker_record (IocDossierTracker *self, const IocRecord *rec, const gchar *unit,
+                                      gint64 now_us);
 /* Every second: deadlines that passed → overdue.entered, once per dossier.
  * Costs O(log n) per dossier whose state changes, not O(n). */
 void ioc_dossier_tracker_sweep (IocDossierTracker *self, gint64 now_us);

@@ -10,6 +10,7 @@
 
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-keyfile.h"
+#include "protocol/ioc-schema.h"
 
 static const gchar *const kind_names[IOC_ALERT_KIND_COUNT] = {
   "overdue_spike_unit", "overdue_spike_province", "overdue_stock_rising",
@@ -292,8 +293,8 @@ parse_dead_source (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError *
   for (guint i = 0; r->source_kinds && r->source_kinds[i]; i++)
     {
       const gchar *k = r->source_kinds[i];
-      if (!g_str_equal (k, "desk") && !g_str_equal (k, "kiosk") && !g_str_equal (k, "camera")
-          && !g_str_equal (k, "portal"))
+      IocKind kind;
+      if (!ioc_kind_from_string (k, strlen (k), &kind))
         {
           g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                        "%s: [%s] source_kinds: expected a list of desk, kiosk, camera, portal, "

@@ -249,7 +249,7 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 
 typedef struct
 {
-  gint64 last_seq, missing, duplicates, dead;
+  gint64 last_seq, missing, duplicates, dead, seq_resets, remapped;
   const gchar *last_reason; /* borrowed for the request's duration */
   gboolean listed;
 } DeviceCounts;
@@ -268,12 +268,14 @@ counts_for (GHashTable *t, const gchar *kind, const gchar *device)
 }
 
 static void
-dedup_cb (IocKind kind, const gchar *device, gint64 last_seq, gint64 missing, gint64 duplicates, gpointer user_data)
+dedup_cb (const IocSeqDeviceInfo *d, gpointer user_data)
 {
-  DeviceCounts *c = counts_for (user_data, ioc_kind_name (kind), device);
-  c->last_seq = last_seq;
-  c->missing = missing;
-  c->duplicates = duplicates;
+  DeviceCounts *c = counts_for (user_data, ioc_kind_name (d->kind), d->device);
+  c->last_seq = d->last_seq;
+  c->missing = d->missing;
+  c->duplicates = d->duplicates;
+  c->seq_resets = d->resets;
+  c->remapped = d->remapped;
 }
 
 static void
@@ -323,6 +325,8 @@ add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gch
   ioc_api_json_int (b, "missing", c ? c->missing : 0);
   ioc_api_json_int (b, "duplicates", c ? c->duplicates : 0);
   ioc_api_json_int (b, "deadletters", c ? c->dead : 0);
+  ioc_api_json_int (b, "seq_resets", c ? c->seq_resets : 0);
+  ioc_api_json_int (b, "remapped", c ? c->remapped : 0);
   json_builder_set_member_name (b, "last_reject_reason");
   json_builder_add_string_value (b, c ? c->last_reason : NULL);
   /* The config it says it runs (its status), to check a push took. */
@@ -382,6 +386,8 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   ioc_api_json_int (b, "missing", ioc_hub_dedup_missing_total (self->hub));
   ioc_api_json_int (b, "duplicates", ioc_hub_dedup_duplicates_total (self->hub));
   ioc_api_json_int (b, "deadletters", ioc_hub_deadletter_total (self->hub));
+  ioc_api_json_int (b, "seq_resets", ioc_hub_dedup_resets_total (self->hub));
+  ioc_api_json_int (b, "remapped", ioc_hub_dedup_remapped_total (self->hub));
   json_builder_end_object (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);

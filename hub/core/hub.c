@@ -15,7 +15,7 @@
 #include "aggregate/rollup.h"
 #include "ingest/deadletter.h"
 #include "ingest/dedup.h"
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "io/http-server.h"
 #include "io/handoff.h"
@@ -121,14 +121,32 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
   /* "now" for validation is the arrival time from the journal, so that a
    * replay after a crash takes exactly the decisions the live run took. */
   const IocUnit *unit_entry = NULL;
-  r = ioc_validate_unit (record, self->config->province, self->units, arrival_us, &unit_entry, &detail);
+  gboolean remapped = FALSE;
+  r = ioc_validate_unit (record, self->config->province, self->units, arrival_us, &unit_entry, &remapped,
+                         &detail);
   if (r != IOC_REJECT_NONE)
     {
       reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
       return FALSE;
     }
-  if (record->seq > 0 && ioc_dedup_check (self->dedup, record->kind, record->device, record->seq) == IOC_SEQ_DUPLICATE)
-    return FALSE;
+  if (record->seq > 0)
+    {
+      gint64 highest = 0;
+      IocSeqVerdict v = ioc_dedup_check_epoch (self->dedup, record->kind, record->device, record->seq,
+                                               record->epoch, &highest);
+      if (v == IOC_SEQ_DUPLICATE)
+        return FALSE;
+      if (v == IOC_SEQ_JUMP)
+        {
+          gchar jump[160];
+          g_snprintf (jump, sizeof jump, "seq: %" G_GINT64_FORMAT " is more than %d above the highest seen, %"
+                      G_GINT64_FORMAT, record->seq, IOC_DEDUP_MAX_JUMP, highest);
+          reject (self, IOC_REJECT_SEQ_JUMP, jump, topic, topic_len, payload, len, arrival_us);
+          return FALSE;
+        }
+      if (G_UNLIKELY (remapped))
+        ioc_dedup_count_remapped (self->dedup, record->kind, record->device);
+    }
 
   /* SPEC §2: history under a code that merged away is reported under the
    * commune that absorbed it. */
@@ -139,7 +157,15 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
     {
       if (record->type == IOC_EV_DOSSIER)
         {
-          ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us);
+          r = ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us);
+          if (r != IOC_REJECT_NONE)
+            {
+              gchar why[200];
+              g_snprintf (why, sizeof why, "state: %d for dossier %.80s, completed (state 10) before this ts",
+                          record->state, record->dossier);
+              reject (self, r, why, topic, topic_len, payload, len, arrival_us);
+              return FALSE;
+            }
           ioc_score_book_touch (self->score);
         }
       else if (record->kind == IOC_KIND_DESK || record->kind == IOC_KIND_KIOSK)
@@ -698,9 +724,9 @@ ioc_hub_foreach_connector (IocHub *self, gint64 now_us, IocConnectorInfoFunc fn,
 }
 
 void
-ioc_hub_foreach_dedup_device (IocHub *self, IocDedupDeviceFunc fn, gpointer user_data)
+ioc_hub_foreach_dedup_device (IocHub *self, IocDedupInfoFunc fn, gpointer user_data)
 {
-  ioc_dedup_foreach (self->dedup, fn, user_data);
+  ioc_dedup_foreach_info (self->dedup, fn, user_data);
 }
 
 gint64
@@ -713,6 +739,18 @@ gint64
 ioc_hub_dedup_duplicates_total (IocHub *self)
 {
   return ioc_dedup_duplicates_total (self->dedup);
+}
+
+gint64
+ioc_hub_dedup_resets_total (IocHub *self)
+{
+  return ioc_dedup_resets_total (self->dedup);
+}
+
+gint64
+ioc_hub_dedup_remapped_total (IocHub *self)
+{
+  return ioc_dedup_remapped_total (self->dedup);
 }
 
 void

@@ -110,9 +110,11 @@ gboolean ioc_hub_device_summary (IocHub *self, const gchar *unit, gint64 now_us,
 GHashTable *ioc_hub_device_summaries (IocHub *self, gint64 now_us);
 void     ioc_hub_foreach_connector (IocHub *self, gint64 now_us, IocConnectorInfoFunc fn, gpointer user_data);
 /* Sequence accounting per device (missing, duplicates) and dead letters. */
-void     ioc_hub_foreach_dedup_device (IocHub *self, IocDedupDeviceFunc fn, gpointer user_data);
+void     ioc_hub_foreach_dedup_device (IocHub *self, IocDedupInfoFunc fn, gpointer user_data);
 gint64   ioc_hub_dedup_missing_total (IocHub *self);
 gint64   ioc_hub_dedup_duplicates_total (IocHub *self);
+gint64   ioc_hub_dedup_resets_total (IocHub *self);    /* seq restarted at 1 (a reset connector) */
+gint64   ioc_hub_dedup_remapped_total (IocHub *self);  /* counted under a retired code's successor */
 void     ioc_hub_foreach_deadletter_device (IocHub *self, IocDeadLetterDeviceFunc fn, gpointer user_data);
 gint64   ioc_hub_deadletter_total (IocHub *self);
 /* The hub's own MQTT publishing connection (alerts, rollups, configs).

@@ -1,10 +1,14 @@
-/* deadletter.c — see deadletter.h.  Off the hot path: a rejected message
- * may allocate. */
+/* deadletter.c — see deadletter.h.  Off the hot path, but not rare when a
+ * source misbehaves (a flood of bad messages is dead-lettered one by one):
+ * a rejected message may allocate, and its JSON is written in runs rather
+ * than byte by byte. */
 #include "ingest/deadletter.h"
 
 #include <string.h>
+#include <time.h>
 
 #include "protocol/ioc-error.h"
+#include "ingest/json-scan.h"
 #include "protocol/ioc-stats.h"
 
 typedef struct
@@ -87,29 +91,45 @@ ioc_deadletter_free (IocDeadLetter *self)
   g_free (self);
 }
 
+/* Appends s as a JSON string, writing into room made for the worst case
+ * (every byte a \u00XX escape) rather than one append per run. */
 static void
 json_string (GString *out, const gchar *s, gssize len)
 {
-  g_string_append_c (out, '"');
-  const gchar *end = len < 0 ? s + strlen (s) : s + len;
-  for (const gchar *p = s; p < end; p++)
+  static const gchar hex[] = "0123456789abcdef";
+  gsize n = len < 0 ? strlen (s) : (gsize) len;
+  gsize old = out->len;
+  g_string_set_size (out, old + 2 + 6 * n);
+  gchar *d = out->str + old;
+
+  *d++ = '"';
+  for (const guint8 *p = (const guint8 *) s, *end = p + n; p < end;)
     {
-      guchar c = (guchar) *p;
+      const guint8 *run = ioc_json_plain_end (p, end);
+      memcpy (d, p, (gsize) (run - p));
+      d += run - p;
+      if (run >= end)
+        break;
+      guchar c = *run;
+      p = run + 1;
+      *d++ = '\\';
       switch (c)
         {
-        case '"': g_string_append (out, "\\\""); break;
-        case '\\': g_string_append (out, "\\\\"); break;
-        case '\n': g_string_append (out, "\\n"); break;
-        case '\r': g_string_append (out, "\\r"); break;
-        case '\t': g_string_append (out, "\\t"); break;
+        case '"': *d++ = '"'; break;
+        case '\\': *d++ = '\\'; break;
+        case '\n': *d++ = 'n'; break;
+        case '\r': *d++ = 'r'; break;
+        case '\t': *d++ = 't'; break;
         default:
-          if (c < 0x20)
-            g_string_append_printf (out, "\\u%04x", c);
-          else
-            g_string_append_c (out, (gchar) c);
+          *d++ = 'u';
+          *d++ = '0';
+          *d++ = '0';
+          *d++ = hex[c >> 4];
+          *d++ = hex[c & 15];
         }
     }
-  g_string_append_c (out, '"');
+  *d++ = '"';
+  g_string_truncate (out, (gsize) (d - out->str));
 }
 
 /* The longest prefix of at most max bytes that ends on a character boundary
@@ -118,14 +138,24 @@ static gssize
 utf8_excerpt_len (const guint8 *data, gsize len, gsize max)
 {
   gsize n = MIN (len, max);
-  const gchar *end = NULL;
-  if (g_utf8_validate ((const gchar *) data, (gssize) n, &end))
+  gsize valid = ioc_json_utf8_check (data, n);
+  if (valid == n)
     return (gssize) n;
-  gsize valid = (gsize) (end - (const gchar *) data);
   /* Invalid only because the cut split a character: accept the prefix. */
+  const gchar *end = (const gchar *) data + valid;
   if (n < len && n - valid < 4 && g_utf8_get_char_validated (end, (gssize) (n - valid)) == (gunichar) -2)
     return (gssize) valid;
   return -1;
+}
+
+/* "2026-11-22T01:00:00Z": the arrival, in UTC, to the second. */
+static void
+format_utc (gint64 us, gchar buf[32])
+{
+  time_t t = (time_t) (us / G_USEC_PER_SEC - (us % G_USEC_PER_SEC < 0));
+  struct tm tm;
+  if (gmtime_r (&t, &tm) == NULL || strftime (buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+    buf[0] = '\0';
 }
 
 gchar *
@@ -133,22 +163,23 @@ ioc_deadletter_format (const gchar *reason, const gchar *detail, const gchar *to
                        const guint8 *payload, gsize len, gint64 arrival_us)
 {
   GString *out = g_string_sized_new (256 + MIN (len, IOC_DEADLETTER_EXCERPT) * 2);
+  gchar when[32], bytes[24];
   g_string_append (out, "{\"reason\":");
   json_string (out, reason, -1);
   g_string_append (out, ",\"detail\":");
   json_string (out, detail ? detail : "", -1);
   g_string_append (out, ",\"topic\":");
   /* Topics from the broker are UTF-8 by MQTT's rules; guard anyway. */
-  if (g_utf8_validate (topic, (gssize) topic_len, NULL))
+  if (ioc_json_utf8_check ((const guint8 *) topic, topic_len) == topic_len)
     json_string (out, topic, (gssize) topic_len);
   else
     g_string_append (out, "\"(not UTF-8)\"");
-  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (arrival_us / G_USEC_PER_SEC);
-  g_autofree gchar *when = dt ? g_date_time_format_iso8601 (dt) : g_strdup ("");
+  format_utc (arrival_us, when);
   g_string_append (out, ",\"received_at\":");
   json_string (out, when, -1);
-  g_string_append_printf (out, ",\"payload_bytes\":%zu,\"truncated\":%s", len,
-                          len > IOC_DEADLETTER_EXCERPT ? "true" : "false");
+  g_string_append (out, ",\"payload_bytes\":");
+  g_string_append_len (out, bytes, g_snprintf (bytes, sizeof bytes, "%" G_GSIZE_FORMAT, len));
+  g_string_append (out, len > IOC_DEADLETTER_EXCERPT ? ",\"truncated\":true" : ",\"truncated\":false");
   gssize text_len = utf8_excerpt_len (payload, len, IOC_DEADLETTER_EXCERPT);
   if (text_len >= 0)
     {
@@ -168,11 +199,17 @@ ioc_deadletter_format (const gchar *reason, const gchar *detail, const gchar *to
 static gchar *
 device_key (const gchar *topic, gsize topic_len)
 {
-  /* ioc/v1/<province>/<unit>/<kind>/<device>/<type> */
-  g_autofree gchar *t = g_strndup (topic, topic_len);
-  g_auto (GStrv) parts = g_strsplit (t, "/", 8);
-  if (g_strv_length (parts) == 7 && g_utf8_validate (t, -1, NULL) && strlen (parts[5]) <= 64)
-    return g_strdup_printf ("%s/%s", parts[4], parts[5]);
+  /* ioc/v1/<province>/<unit>/<kind>/<device>/<type>: levels 4 and 5. */
+  const gchar *level[8];
+  guint n = 0;
+  const gchar *end = topic + topic_len;
+  level[n++] = topic;
+  for (const gchar *p = topic; p < end && n < G_N_ELEMENTS (level); p++)
+    if (*p == '/')
+      level[n++] = p + 1;
+  if (n == 7 && memchr (topic, '\0', topic_len) == NULL &&
+      ioc_json_utf8_check ((const guint8 *) topic, topic_len) == topic_len && level[6] - level[5] - 1 <= 64)
+    return g_strndup (level[4], (gsize) (level[6] - 1 - level[4]));
   return g_strdup ("unknown/unknown");
 }
 
@@ -208,7 +245,7 @@ ioc_deadletter_reject (IocDeadLetter *self, const gchar *reason, const gchar *de
   if (self->publish != NULL)
     {
       g_autofree gchar *json = ioc_deadletter_format (r, detail, topic, topic_len, payload, len, arrival_us);
-      g_autofree gchar *dl_topic = g_strdup_printf ("ioc/v1/%s/deadletter/%s", self->province, r);
+      g_autofree gchar *dl_topic = g_strconcat ("ioc/v1/", self->province, "/deadletter/", r, NULL);
       self->publish (dl_topic, json, strlen (json), self->user_data);
     }
 }

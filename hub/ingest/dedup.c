@@ -13,7 +13,12 @@
  *
  * The window is a ring: bit (seq mod W) of seen[] tells whether seq was seen,
  * for seq in (last_seq - W, last_seq].  Moving last_seq forward clears the
- * bits of the seqs it skips, so the common in-order step touches one bit. */
+ * bits of the seqs it skips, so the common in-order step touches one bit.
+ *
+ * A reset (dedup.h) restarts the window at the new seq.  The epoch before
+ * it is remembered with its highest seq, so that a late redelivery of the
+ * old epoch (a QoS 1 repeat after the hub reconnects) is a duplicate, not
+ * a reset back and forth. */
 #include "ingest/dedup.h"
 
 #include <string.h>
@@ -26,7 +31,8 @@
 #define WORDS (W / 64)
 G_STATIC_ASSERT (W % 64 == 0 && (W & (W - 1)) == 0);
 
-#define SAVE_VERSION 1u
+/* 1: no epochs; 2: epoch, previous epoch, resets, remapped. */
+#define SAVE_VERSION 2u
 #define BLOCK 2048u /* devices per allocation block (352 KiB) */
 
 typedef struct
@@ -36,8 +42,13 @@ typedef struct
   gint64 missing;    /* seqs skipped and not (yet) filled */
   gint64 duplicates;
   const gchar *device; /* in IocDedup.names */
+  const gchar *epoch;  /* in IocDedup.names; NULL: none seen */
+  const gchar *prev_epoch; /* the epoch before the last reset, or NULL */
+  gint64 prev_last;    /* its highest seq */
   guint32 hash;
   guint32 kind;
+  guint32 resets;
+  guint32 remapped;
   guint64 seen[WORDS];
 } IocSeqDevice;
 
@@ -54,10 +65,14 @@ struct _IocDedup
   GStringChunk *names;
   gint64 missing_total;
   gint64 duplicates_total;
+  gint64 resets_total;
+  gint64 remapped_total;
   guint32 gapless_kinds; /* bit per IocKind: skipped seqs are not loss */
   IocStat *st_duplicates;
   IocStat *st_missing;
   IocStat *st_late_fills;
+  IocStat *st_resets;
+  IocStat *st_remapped;
 };
 
 static inline gint64
@@ -114,6 +129,10 @@ ioc_dedup_new (void)
                                "Messages currently missing (seq gaps) across devices");
   self->st_late_fills = ioc_stat ("iochub_seq_late_fills_total", NULL, IOC_STAT_COUNTER,
                                   "Missing seqs that arrived late and were counted");
+  self->st_resets = ioc_stat ("iochub_seq_resets_total", NULL, IOC_STAT_COUNTER,
+                              "Seq resets: a device's new epoch, or without one a seq far below its highest");
+  self->st_remapped = ioc_stat ("iochub_remapped_total", NULL, IOC_STAT_COUNTER,
+                                "Events under a retired unit code counted under its successor");
   /* The hub has one tracker; the gauge shows its state from the start. */
   ioc_stat_set (self->st_missing, 0);
   return self;
@@ -140,6 +159,8 @@ clear_all (IocDedup *self)
   g_string_chunk_clear (self->names);
   self->missing_total = 0;
   self->duplicates_total = 0;
+  self->resets_total = 0;
+  self->remapped_total = 0;
 }
 
 /* Returns the device of (kind, name, hash), or NULL after pointing *slot
@@ -226,8 +247,51 @@ duplicate (IocDedup *self, IocSeqDevice *d)
   return IOC_SEQ_DUPLICATE;
 }
 
+static inline gboolean
+same_epoch (const gchar *a, const gchar *b)
+{
+  return a == b || (a != NULL && b != NULL && strcmp (a, b) == 0);
+}
+
+/* Starts the device again at seq: the old epoch's gaps stay counted. */
+static IocSeqVerdict
+reset (IocDedup *self, IocSeqDevice *d, gint64 seq, const gchar *epoch)
+{
+  if (epoch != NULL)
+    {
+      d->prev_epoch = d->epoch;
+      d->prev_last = d->last_seq;
+      d->epoch = g_string_chunk_insert (self->names, epoch);
+    }
+  memset (d->seen, 0, sizeof d->seen);
+  d->last_seq = d->base_seq = seq;
+  bit_set (d, seq);
+  d->resets++;
+  self->resets_total++;
+  ioc_stat_add (self->st_resets, 1);
+  return IOC_SEQ_NEW;
+}
+
+/* A message of the epoch before the last reset, arriving late: a repeat of
+ * what was counted, unless it is above everything that epoch sent. */
+static IocSeqVerdict
+previous_epoch (IocDedup *self, IocSeqDevice *d, gint64 seq)
+{
+  if (seq <= d->prev_last)
+    return duplicate (self, d);
+  d->prev_last = seq;
+  return IOC_SEQ_NEW;
+}
+
 IocSeqVerdict
 ioc_dedup_check (IocDedup *self, IocKind kind, const gchar *device, gint64 seq)
+{
+  return ioc_dedup_check_epoch (self, kind, device, seq, NULL, NULL);
+}
+
+IocSeqVerdict
+ioc_dedup_check_epoch (IocDedup *self, IocKind kind, const gchar *device, gint64 seq, const gchar *epoch,
+                       gint64 *out_highest)
 {
   g_return_val_if_fail (self != NULL, IOC_SEQ_DUPLICATE);
   g_return_val_if_fail (device != NULL, IOC_SEQ_DUPLICATE);
@@ -243,13 +307,33 @@ ioc_dedup_check (IocDedup *self, IocKind kind, const gchar *device, gint64 seq)
        * listening: the first seq is a base, not a gap. */
       d = insert (self, (guint32) kind, g_string_chunk_insert (self->names, device), hash, slot);
       d->last_seq = d->base_seq = seq;
+      d->epoch = epoch != NULL ? g_string_chunk_insert (self->names, epoch) : NULL;
       bit_set (d, seq);
       return IOC_SEQ_NEW;
     }
 
+  if (G_UNLIKELY (epoch != NULL && !same_epoch (d->epoch, epoch)))
+    {
+      /* A device that starts sending epochs keeps its numbers. */
+      if (d->epoch == NULL)
+        d->epoch = g_string_chunk_insert (self->names, epoch);
+      else if (d->prev_epoch != NULL && strcmp (d->prev_epoch, epoch) == 0)
+        return previous_epoch (self, d, seq);
+      else
+        return reset (self, d, seq, epoch);
+    }
+
+  gboolean gapless = (self->gapless_kinds & (1u << kind)) != 0;
   if (G_LIKELY (seq > d->last_seq))
     {
       gint64 advance = seq - d->last_seq; /* both ≥ 1: no overflow */
+      /* A hub that sees part of a device's seq (gapless) sees big steps. */
+      if (G_UNLIKELY (advance > IOC_DEDUP_MAX_JUMP) && !gapless)
+        {
+          if (out_highest != NULL)
+            *out_highest = d->last_seq;
+          return IOC_SEQ_JUMP;
+        }
       if (advance >= W)
         memset (d->seen, 0, sizeof d->seen);
       else
@@ -257,20 +341,35 @@ ioc_dedup_check (IocDedup *self, IocKind kind, const gchar *device, gint64 seq)
           bit_clear (d, s);
       bit_set (d, seq);
       d->last_seq = seq;
-      if (G_UNLIKELY (advance > 1) && !(self->gapless_kinds & (1u << kind)))
+      if (G_UNLIKELY (advance > 1) && !gapless)
         add_missing (self, d, advance - 1);
       return IOC_SEQ_NEW;
     }
+  if (epoch == NULL && d->last_seq - seq > IOC_DEDUP_RESET_BELOW)
+    return reset (self, d, seq, NULL);
   if (d->last_seq - seq >= W || bit_test (d, seq))
     return duplicate (self, d);
   bit_set (d, seq);
   /* Below the base it was never counted missing (reordering at start). */
-  if (seq > d->base_seq && !(self->gapless_kinds & (1u << kind)))
+  if (seq > d->base_seq && !gapless)
     {
       add_missing (self, d, -1);
       ioc_stat_add (self->st_late_fills, 1);
     }
   return IOC_SEQ_NEW;
+}
+
+void
+ioc_dedup_count_remapped (IocDedup *self, IocKind kind, const gchar *device)
+{
+  g_return_if_fail (self != NULL && device != NULL && (guint) kind < IOC_KIND_COUNT);
+  guint32 slot = 0;
+  IocSeqDevice *d = find (self, (guint32) kind, device, dev_hash ((guint32) kind, device), &slot);
+  /* State messages carry no seq and never come through check. */
+  if (d != NULL && d->remapped < G_MAXUINT32)
+    d->remapped++;
+  self->remapped_total++;
+  ioc_stat_add (self->st_remapped, 1);
 }
 
 void
@@ -293,6 +392,36 @@ ioc_dedup_foreach (IocDedup *self, IocDedupDeviceFunc func, gpointer user_data)
       const IocSeqDevice *d = dev_at (self, i);
       func ((IocKind) d->kind, d->device, d->last_seq, d->missing, d->duplicates, user_data);
     }
+}
+
+void
+ioc_dedup_foreach_info (IocDedup *self, IocDedupInfoFunc func, gpointer user_data)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (func != NULL);
+  for (guint32 i = 0; i < self->n_devs; i++)
+    {
+      const IocSeqDevice *d = dev_at (self, i);
+      IocSeqDeviceInfo info = {
+        .kind = (IocKind) d->kind, .device = d->device, .epoch = d->epoch, .last_seq = d->last_seq,
+        .missing = d->missing, .duplicates = d->duplicates, .resets = d->resets, .remapped = d->remapped,
+      };
+      func (&info, user_data);
+    }
+}
+
+gint64
+ioc_dedup_resets_total (IocDedup *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->resets_total;
+}
+
+gint64
+ioc_dedup_remapped_total (IocDedup *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->remapped_total;
 }
 
 gint64
@@ -338,9 +467,18 @@ canonical_window (const IocSeqDevice *d, guint64 *w)
 }
 
 /* Section layout: u32 version | u32 window | u32 devices | per device:
- * u8 kind | str device | i64 last, base, missing, duplicates |
- * u8 0 when the window is canonical_window(), else u8 1 + WORDS × i64 ring
- * words (saves 128 bytes for nearly every device). */
+ * u8 kind | str device | i64 last, base, missing, duplicates | u8 flags
+ * [| str epoch] [| str previous epoch | i64 its highest seq] | u32 resets |
+ * u32 remapped [| WORDS × i64 ring words].  flags: 1 the window is not
+ * canonical_window() (nearly every device's is: saves 128 bytes), 2 an
+ * epoch, 4 a previous epoch.  Version 1 had flags 0/1 and nothing else. */
+enum
+{
+  SAVED_WORDS = 1,
+  SAVED_EPOCH = 2,
+  SAVED_PREV_EPOCH = 4,
+};
+
 void
 ioc_dedup_save (IocDedup *self, GByteArray *out)
 {
@@ -353,17 +491,27 @@ ioc_dedup_save (IocDedup *self, GByteArray *out)
   for (guint32 i = 0; i < self->n_devs; i++)
     {
       const IocSeqDevice *d = dev_at (self, i);
+      guint64 canon[WORDS];
+      canonical_window (d, canon);
+      guint8 flags = (memcmp (canon, d->seen, sizeof canon) != 0 ? SAVED_WORDS : 0) |
+                     (d->epoch != NULL ? SAVED_EPOCH : 0) | (d->prev_epoch != NULL ? SAVED_PREV_EPOCH : 0);
       ioc_snap_put_u8 (out, (guint8) d->kind);
       ioc_snap_put_str (out, d->device);
       ioc_snap_put_i64 (out, d->last_seq);
       ioc_snap_put_i64 (out, d->base_seq);
       ioc_snap_put_i64 (out, d->missing);
       ioc_snap_put_i64 (out, d->duplicates);
-      guint64 canon[WORDS];
-      canonical_window (d, canon);
-      gboolean is_canonical = memcmp (canon, d->seen, sizeof canon) == 0;
-      ioc_snap_put_u8 (out, is_canonical ? 0 : 1);
-      if (!is_canonical)
+      ioc_snap_put_u8 (out, flags);
+      if (flags & SAVED_EPOCH)
+        ioc_snap_put_str (out, d->epoch);
+      if (flags & SAVED_PREV_EPOCH)
+        {
+          ioc_snap_put_str (out, d->prev_epoch);
+          ioc_snap_put_i64 (out, d->prev_last);
+        }
+      ioc_snap_put_u32 (out, d->resets);
+      ioc_snap_put_u32 (out, d->remapped);
+      if (flags & SAVED_WORDS)
         for (guint w = 0; w < WORDS; w++)
           ioc_snap_put_i64 (out, (gint64) d->seen[w]);
     }
@@ -376,6 +524,86 @@ load_fail (IocDedup *self, GError **error, const gchar *what)
   ioc_stat_set (self->st_missing, 0);
   g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT, "dedup section: %s", what);
   return FALSE;
+}
+
+/* An epoch read back: 1–32 bytes, no NUL; stable in self->names. */
+static const gchar *
+load_epoch (IocDedup *self, IocSnapReader *r, gboolean *ok)
+{
+  guint32 len = 0;
+  const guint8 *p = ioc_snap_get_bytes (r, &len);
+  if (!ioc_snap_reader_ok (r) || p == NULL || len == 0 || len > 4 * IOC_MAX_EPOCH_LEN ||
+      memchr (p, 0, len) != NULL)
+    {
+      *ok = FALSE;
+      return NULL;
+    }
+  return g_string_chunk_insert_len (self->names, (const gchar *) p, len);
+}
+
+/* One device entry of a version-1 or -2 section; NULL with *what set. */
+static IocSeqDevice *
+load_device (IocDedup *self, IocSnapReader *r, guint32 version, const gchar **what)
+{
+  guint8 kind = ioc_snap_get_u8 (r);
+  guint32 name_len = 0;
+  const guint8 *name = ioc_snap_get_bytes (r, &name_len);
+  gint64 last = ioc_snap_get_i64 (r);
+  gint64 base = ioc_snap_get_i64 (r);
+  gint64 missing = ioc_snap_get_i64 (r);
+  gint64 dups = ioc_snap_get_i64 (r);
+  guint8 flags = ioc_snap_get_u8 (r);
+  gboolean ok = ioc_snap_reader_ok (r);
+  const gchar *epoch = NULL, *prev_epoch = NULL;
+  gint64 prev_last = 0;
+  guint32 resets = 0, remapped = 0;
+
+  *what = "truncated device entry";
+  if (!ok)
+    return NULL;
+  if (version >= 2)
+    {
+      if (flags & SAVED_EPOCH)
+        epoch = load_epoch (self, r, &ok);
+      if (ok && (flags & SAVED_PREV_EPOCH))
+        {
+          prev_epoch = load_epoch (self, r, &ok);
+          prev_last = ioc_snap_get_i64 (r);
+        }
+      resets = ioc_snap_get_u32 (r);
+      remapped = ioc_snap_get_u32 (r);
+      if (!ok || !ioc_snap_reader_ok (r))
+        return NULL;
+    }
+  *what = "invalid device entry";
+  guint8 known = version >= 2 ? SAVED_WORDS | SAVED_EPOCH | SAVED_PREV_EPOCH : SAVED_WORDS;
+  if (kind >= IOC_KIND_COUNT || name_len == 0 || memchr (name, 0, name_len) != NULL || (flags & ~known) ||
+      last < 1 || base < 1 || base > last || missing < 0 || dups < 0 || prev_last < 0 ||
+      (prev_epoch != NULL && epoch == NULL))
+    return NULL;
+  const gchar *stable = g_string_chunk_insert_len (self->names, (const gchar *) name, name_len);
+  guint32 hash = dev_hash (kind, stable);
+  guint32 slot = 0;
+  *what = "a device appears twice";
+  if (find (self, kind, stable, hash, &slot) != NULL)
+    return NULL;
+  IocSeqDevice *d = insert (self, kind, stable, hash, slot);
+  d->last_seq = last;
+  d->base_seq = base;
+  d->missing = missing;
+  d->duplicates = dups;
+  d->epoch = epoch;
+  d->prev_epoch = prev_epoch;
+  d->prev_last = prev_last;
+  d->resets = resets;
+  d->remapped = remapped;
+  if (flags & SAVED_WORDS)
+    for (guint w = 0; w < WORDS; w++)
+      d->seen[w] = (guint64) ioc_snap_get_i64 (r);
+  else
+    canonical_window (d, d->seen);
+  *what = "truncated seq window";
+  return ioc_snap_reader_ok (r) ? d : NULL;
 }
 
 gboolean
@@ -392,7 +620,7 @@ ioc_dedup_load (IocDedup *self, const guint8 *data, gsize len, GError **error)
   guint32 n = ioc_snap_get_u32 (&r);
   if (!ioc_snap_reader_ok (&r))
     return load_fail (self, error, "truncated header");
-  if (version != SAVE_VERSION)
+  if (version < 1 || version > SAVE_VERSION)
     return load_fail (self, error, "unsupported version");
   if (window != W)
     return load_fail (self, error, "saved with another seq window size");
@@ -408,38 +636,14 @@ ioc_dedup_load (IocDedup *self, const guint8 *data, gsize len, GError **error)
 
   for (guint32 i = 0; i < n; i++)
     {
-      guint8 kind = ioc_snap_get_u8 (&r);
-      guint32 name_len = 0;
-      const guint8 *name = ioc_snap_get_bytes (&r, &name_len);
-      gint64 last = ioc_snap_get_i64 (&r);
-      gint64 base = ioc_snap_get_i64 (&r);
-      gint64 missing = ioc_snap_get_i64 (&r);
-      gint64 dups = ioc_snap_get_i64 (&r);
-      guint8 has_words = ioc_snap_get_u8 (&r);
-      if (!ioc_snap_reader_ok (&r))
-        return load_fail (self, error, "truncated device entry");
-      if (kind >= IOC_KIND_COUNT || name_len == 0 || memchr (name, 0, name_len) != NULL
-          || has_words > 1 || last < 1 || base < 1 || base > last || missing < 0 || dups < 0)
-        return load_fail (self, error, "invalid device entry");
-      const gchar *stable = g_string_chunk_insert_len (self->names, (const gchar *) name, name_len);
-      guint32 hash = dev_hash (kind, stable);
-      guint32 slot = 0;
-      if (find (self, kind, stable, hash, &slot) != NULL)
-        return load_fail (self, error, "a device appears twice");
-      IocSeqDevice *d = insert (self, kind, stable, hash, slot);
-      d->last_seq = last;
-      d->base_seq = base;
-      d->missing = missing;
-      d->duplicates = dups;
-      if (has_words)
-        for (guint w = 0; w < WORDS; w++)
-          d->seen[w] = (guint64) ioc_snap_get_i64 (&r);
-      else
-        canonical_window (d, d->seen);
-      if (!ioc_snap_reader_ok (&r))
-        return load_fail (self, error, "truncated seq window");
-      self->missing_total = sat_add (self->missing_total, missing);
-      self->duplicates_total = sat_add (self->duplicates_total, dups);
+      const gchar *what = NULL;
+      IocSeqDevice *d = load_device (self, &r, version, &what);
+      if (d == NULL)
+        return load_fail (self, error, what);
+      self->missing_total = sat_add (self->missing_total, d->missing);
+      self->duplicates_total = sat_add (self->duplicates_total, d->duplicates);
+      self->resets_total += d->resets;
+      self->remapped_total += d->remapped;
     }
   if (!ioc_snap_reader_at_end (&r))
     return load_fail (self, error, "trailing bytes");

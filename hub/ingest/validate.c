@@ -16,12 +16,12 @@ ioc_validate (IocRecord *rec, const gchar *province, const IocUnitRegistry *unit
               const gchar **out_detail)
 {
   const IocUnit *unit;
-  return ioc_validate_unit (rec, province, units, now_us, &unit, out_detail);
+  return ioc_validate_unit (rec, province, units, now_us, &unit, NULL, out_detail);
 }
 
 IocReject
 ioc_validate_unit (IocRecord *rec, const gchar *province, const IocUnitRegistry *units, gint64 now_us,
-                   const IocUnit **out_unit, const gchar **out_detail)
+                   const IocUnit **out_unit, gboolean *out_remapped, const gchar **out_detail)
 {
   /* The detail outlives this call but not the next one on the thread. */
   static _Thread_local gchar detail[160];
@@ -33,6 +33,8 @@ ioc_validate_unit (IocRecord *rec, const gchar *province, const IocUnitRegistry 
 
   if (out_detail != NULL)
     *out_detail = NULL;
+  if (out_remapped != NULL)
+    *out_remapped = FALSE;
   *out_unit = NULL;
 
   if (rec->province == NULL || strcmp (rec->province, province) != 0)
@@ -66,7 +68,10 @@ ioc_validate_unit (IocRecord *rec, const gchar *province, const IocUnitRegistry 
       at_us = rec->ts_us;
     }
 
-  if (rec->unit == NULL || (*out_unit = ioc_units_lookup (units, rec->unit, at_us)) == NULL)
+  if (rec->unit != NULL && (*out_unit = ioc_units_lookup (units, rec->unit, at_us)) == NULL &&
+      (*out_unit = ioc_units_lookup_successor (units, rec->unit, at_us)) != NULL && out_remapped != NULL)
+    *out_remapped = TRUE;
+  if (*out_unit == NULL)
     {
       gchar at[IOC_TIME_BUF];
       ioc_time_format (at_us, at);

@@ -20,9 +20,14 @@ G_BEGIN_DECLS
  * stamped here with now_us (rec->ts_us), and its unit looked up at now_us. */
 IocReject ioc_validate (IocRecord *rec, const gchar *province, const IocUnitRegistry *units,
                         gint64 now_us, const gchar **out_detail);
-/* The same, and on success the registry entry of rec->unit at the record's
- * time in *out_unit, for ioc_units_resolve_unit(). */
+/* The same, and on success the registry entry of the record's unit at the
+ * record's time in *out_unit, for ioc_units_resolve_unit().  A code that
+ * was retired before the record's time (SPEC §2, the 2025 merge) is taken
+ * as the unit that took its history over: *out_unit is that unit's entry
+ * and *out_remapped (may be NULL) TRUE.  Only a code with no successor
+ * valid at that time is UNKNOWN_UNIT. */
 IocReject ioc_validate_unit (IocRecord *rec, const gchar *province, const IocUnitRegistry *units,
-                             gint64 now_us, const IocUnit **out_unit, const gchar **out_detail);
+                             gint64 now_us, const IocUnit **out_unit, gboolean *out_remapped,
+                             const gchar **out_detail);
 
 G_END_DECLS

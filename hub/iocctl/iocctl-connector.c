@@ -61,8 +61,8 @@ ioc_ctl_connector_load (const gchar *path, GError **error)
   g_autofree gchar *def_id = g_strdup_printf ("%s-%s", self->kind, self->device);
   if (!(self->id = ioc_keyfile_string (kf, "connector", "id", def_id, FALSE, error)))
     return NULL;
-  static const gchar *const spec_kinds[] = { "desk", "kiosk", "camera", "portal", NULL };
-  if (!g_strv_contains (spec_kinds, self->kind))
+  IocKind spec_kind;
+  if (!ioc_kind_from_string (self->kind, strlen (self->kind), &spec_kind))
     {
       /* A connector kind that is not a SPEC kind (jsonl) publishes as one:
        * that is the kind of its topics, its ACL and its (kind, device). */
@@ -73,7 +73,7 @@ ioc_ctl_connector_load (const gchar *path, GError **error)
         return bad_value (error, path, "connector", "kind", "one of desk, kiosk, camera, portal, or jsonl with "
                           "[jsonl] publish_as", self->kind), NULL;
       g_strstrip (as);
-      if (!g_strv_contains (spec_kinds, as))
+      if (!ioc_kind_from_string (as, strlen (as), &spec_kind))
         {
           g_autofree gchar *group = g_strdup (self->kind);
           bad_value (error, path, group, "publish_as", "one of desk, kiosk, camera, portal", as);

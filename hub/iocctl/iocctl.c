@@ -33,7 +33,7 @@
 #include "iocctl-connector.h"
 #include "iocctl-dry-run.h"
 #include "iocctl-report.h"
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "model/calendar.h"
 #include "model/units.h"
@@ -584,14 +584,14 @@ cmd_connectors (int argc, char **argv)
   guint n_down = 0;
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (!opt_json)
-    g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %-12s  %s\n", "KIND", "DEVICE", "UNIT", "STATE",
-             "REPORTING", "AGE S", "LAST SEQ", "MISSING", "DEAD", "CONFIG", "CONNECTOR");
+    g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %6s %8s %-12s  %s\n", "KIND", "DEVICE", "UNIT", "STATE",
+             "REPORTING", "AGE S", "LAST SEQ", "MISSING", "DEAD", "RESETS", "REMAPPED", "CONFIG", "CONNECTOR");
   for (guint i = 0; i < json_array_get_length (arr); i++)
     {
       JsonObject *o = json_array_get_object_element (arr, i);
       if (o == NULL)
         continue;
-      gchar b[9][64];
+      gchar b[11][64];
       static const gchar *const k_kind[] = { "kind", NULL };
       static const gchar *const k_dev[] = { "device", "id", NULL };
       static const gchar *const k_unit[] = { "unit", NULL };
@@ -600,6 +600,8 @@ cmd_connectors (int argc, char **argv)
       static const gchar *const k_seq[] = { "last_seq", NULL };
       static const gchar *const k_gaps[] = { "missing", "seq_missing", NULL };
       static const gchar *const k_dead[] = { "deadletters", NULL };
+      static const gchar *const k_resets[] = { "seq_resets", NULL };
+      static const gchar *const k_remapped[] = { "remapped", NULL };
       const gchar *kind = member_string (o, k_kind, b[0], sizeof b[0]);
       const gchar *device = member_string (o, k_dev, b[1], sizeof b[1]);
       g_autofree gchar *key = g_strconcat (kind, "/", device, NULL);
@@ -631,10 +633,11 @@ cmd_connectors (int argc, char **argv)
           g_autofree gchar *differs = NULL;
           if (declared_version != NULL && config_version != NULL && !g_str_equal (declared_version, config_version))
             differs = g_strdup_printf ("   (config in %s: %s)", connectors_dir, declared_version);
-          g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %-12s  %s%s%s\n", kind, device,
+          g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %6s %8s %-12s  %s%s%s\n", kind, device,
                    member_string (o, k_unit, b[2], sizeof b[2]), member_string (o, k_state, b[3], sizeof b[3]),
                    member_string (o, k_rep, b[4], sizeof b[4]), age, member_string (o, k_seq, b[6], sizeof b[6]),
                    member_string (o, k_gaps, b[7], sizeof b[7]), member_string (o, k_dead, b[8], sizeof b[8]),
+                   member_string (o, k_resets, b[9], sizeof b[9]), member_string (o, k_remapped, b[10], sizeof b[10]),
                    config_version ? config_version : "-", id, down ? "   DOWN" : "", differs ? differs : "");
         }
     }

@@ -13,55 +13,12 @@
 
 #include <glib.h>
 
+#include "protocol/ioc-schema.h"
+
 G_BEGIN_DECLS
 
-/* SPEC §4: an envelope is at most 16 KiB. */
-#define IOC_MAX_PAYLOAD 16384
-/* SPEC §3: a device id is [a-z0-9_-]{1,64}. */
-#define IOC_MAX_DEVICE_LEN 64
 /* A camera status may list every camera of a site; more than this is rejected. */
 #define IOC_MAX_CAMERAS 256
-
-typedef enum
-{
-  IOC_KIND_DESK = 0,
-  IOC_KIND_KIOSK,
-  IOC_KIND_CAMERA,
-  IOC_KIND_PORTAL,
-  IOC_KIND_COUNT
-} IocKind;
-
-typedef enum
-{
-  IOC_MSG_EVENT = 0,
-  IOC_MSG_STATUS,
-  IOC_MSG_STATE,
-  IOC_MSG_COUNT
-} IocMsgType;
-
-typedef enum
-{
-  IOC_EV_NONE = 0,
-  /* desk */
-  IOC_EV_COUNTER_OPEN,
-  IOC_EV_COUNTER_CLOSE,
-  IOC_EV_TICKET_CALLED,
-  IOC_EV_SERVICE_DONE,
-  /* kiosk */
-  IOC_EV_TICKET_ISSUED,
-  IOC_EV_TICKET_NO_SHOW,
-  IOC_EV_RATING,
-  /* camera */
-  IOC_EV_CAMERA_OFFLINE,
-  IOC_EV_CAMERA_ONLINE,
-  IOC_EV_VIDEO_LOSS,
-  IOC_EV_TAMPER,
-  IOC_EV_RECORDING_STOPPED,
-  IOC_EV_RECORDING_STARTED,
-  /* portal */
-  IOC_EV_DOSSIER,
-  IOC_EV_COUNT
-} IocEventType;
 
 /* Optional booleans of a dossier event: absent is not false. */
 typedef enum
@@ -110,6 +67,7 @@ typedef struct
   /* Envelope; state messages (plain online/offline) have none: v = seq = 0. */
   gint64 v;
   gint64 seq;
+  const gchar *epoch; /* the connector's seq store generation; NULL when absent */
   gint64 ts_us; /* event time, µs since the epoch, UTC; state: arrival time */
   IocEventType type;
 
@@ -253,13 +211,6 @@ const gchar *ioc_measurement_name (IocMeasurement m);
 guint        ioc_measurement_n_ints (IocMeasurement m);
 const gchar *ioc_measurement_int_name (IocMeasurement m, guint field);
 gboolean     ioc_measurement_int_is_gauge (IocMeasurement m, guint field);
-const gchar *ioc_kind_name (IocKind kind);
-gboolean     ioc_kind_from_string (const gchar *s, gsize len, IocKind *out);
-const gchar *ioc_msg_type_name (IocMsgType t);
-gboolean     ioc_msg_type_from_string (const gchar *s, gsize len, IocMsgType *out);
-const gchar *ioc_event_type_name (IocEventType t);
-gboolean     ioc_event_type_from_string (const gchar *s, gsize len, IocEventType *out);
-IocKind      ioc_event_type_kind (IocEventType t);
 
 /* Interned, process-lifetime strings for unit codes and other small keys,
  * so that stages can compare and hash them by pointer.  Main context only. */

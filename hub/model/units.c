@@ -430,6 +430,32 @@ ioc_units_lookup (const IocUnitRegistry *self, const gchar *code, gint64 ts_us)
   return e != NULL ? &e->unit : NULL;
 }
 
+const IocUnit *
+ioc_units_lookup_successor (const IocUnitRegistry *self, const gchar *code, gint64 ts_us)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  g_return_val_if_fail (code != NULL, NULL);
+
+  GPtrArray *list = g_hash_table_lookup (self->by_code, code);
+  const UnitEntry *e = NULL;
+  /* Sorted by valid_from and disjoint: the last one ended before ts_us. */
+  for (guint i = 0; list != NULL && i < list->len; i++)
+    {
+      const UnitEntry *c = g_ptr_array_index (list, i);
+      if (c->unit.valid_to_us <= ts_us)
+        e = c;
+    }
+  for (guint hops = 0; e != NULL && hops < MAX_SUCCESSOR_HOPS; hops++)
+    {
+      if (ts_us >= e->unit.valid_from_us && ts_us < e->unit.valid_to_us)
+        return &e->unit;
+      if (e->unit.successor == NULL || e->unit.valid_to_us > ts_us)
+        return NULL;
+      e = find_entry (self, e->unit.successor, e->unit.valid_to_us);
+    }
+  return NULL;
+}
+
 const gchar *
 ioc_units_resolve_unit (const IocUnitRegistry *self, const IocUnit *unit)
 {

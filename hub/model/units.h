@@ -34,6 +34,12 @@ void ioc_units_free (IocUnitRegistry *self);
 
 /* The entry of code valid at ts_us, or NULL.  O(1) on average. */
 const IocUnit *ioc_units_lookup (const IocUnitRegistry *self, const gchar *code, gint64 ts_us);
+/* For a message under a code that is not valid at ts_us because it was
+ * retired before (SPEC §2, the 2025 merge): the entry valid at ts_us of the
+ * unit that took its history over, following successors from the code's
+ * last entry that ended at or before ts_us.  NULL when that entry has no
+ * successor, or the chain reaches no unit valid at ts_us. */
+const IocUnit *ioc_units_lookup_successor (const IocUnitRegistry *self, const gchar *code, gint64 ts_us);
 /* The interned code of the unit that carries this history today: the entry
  * valid at ts_us, then its successors in turn.  NULL if code is unknown at
  * ts_us. */

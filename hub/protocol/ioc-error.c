@@ -20,6 +20,8 @@ static const gchar *const reject_names[IOC_REJECT_COUNT] = {
   [IOC_REJECT_BAD_TIME] = "bad_time",
   [IOC_REJECT_FUTURE_TS] = "future_ts",
   [IOC_REJECT_BAD_STATE] = "bad_state",
+  [IOC_REJECT_SEQ_JUMP] = "seq_jump",
+  [IOC_REJECT_TRANSITION] = "transition",
 };
 
 const gchar *

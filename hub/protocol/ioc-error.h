@@ -38,6 +38,8 @@ typedef enum
   IOC_REJECT_BAD_TIME,      /* a time field is neither RFC 3339 with offset nor epoch ms */
   IOC_REJECT_FUTURE_TS,     /* ts more than 5 minutes ahead of the hub's clock */
   IOC_REJECT_BAD_STATE,     /* state topic payload is not online/offline */
+  IOC_REJECT_SEQ_JUMP,      /* seq more than 1,000,000 above the device's highest in its epoch */
+  IOC_REJECT_TRANSITION,    /* a completed dossier (state 10) sent back to an earlier state later */
   IOC_REJECT_COUNT
 } IocReject;
 

@@ -1,9 +1,8 @@
 /* ioc-topic.c — parses and builds the topics of SPEC §3.
  *
- * First step of ingest (called by the envelope decoder for every message),
- * so it works on slices and never allocates.  It matches kind and type names
- * itself rather than through model/record.c, because the protocol layer sits
- * below the model layer.  Pure; any thread. */
+ * First step of ingest (called by the decoder for every message), so it
+ * works on slices and never allocates.  The names come from ioc-schema.c;
+ * the match here is the hot path's own.  Pure; any thread. */
 #include "protocol/ioc-topic.h"
 
 #include <string.h>
@@ -11,8 +10,6 @@
 #define PREFIX "ioc/v1/"
 #define PREFIX_LEN (sizeof PREFIX - 1)
 
-static const gchar *const kind_names[IOC_KIND_COUNT] = { "desk", "kiosk", "camera", "portal" };
-static const gchar *const type_names[IOC_MSG_COUNT] = { "event", "status", "state" };
 
 /* Byte classes of topic identifiers: unit codes are [a-z0-9-], device ids
  * [a-z0-9_-].  A table, because every message's topic goes through here. */
@@ -62,6 +59,8 @@ ioc_topic_is_device_id (const gchar *s, gsize len)
   return is_id (s, len, IOC_MAX_DEVICE_LEN, C_DEVICE);
 }
 
+/* s has passed the C_UNIT class test, so it holds no NUL: a name's own NUL
+ * ends the comparison. */
 static gboolean
 match_name (const gchar *const *names, guint n, IocSlice s, guint *out)
 {
@@ -69,11 +68,18 @@ match_name (const gchar *const *names, guint n, IocSlice s, guint *out)
   if (s.len == 0 || s.len > 8)
     return FALSE;
   for (guint i = 0; i < n; i++)
-    if (names[i][0] == s.p[0] && strnlen (names[i], 9) == s.len && memcmp (names[i], s.p, s.len) == 0)
-      {
-        *out = i;
-        return TRUE;
-      }
+    {
+      /* Byte by byte: the names are short, a call to memcmp costs more. */
+      const gchar *name = names[i];
+      gsize j = 0;
+      while (j < s.len && name[j] == s.p[j])
+        j++;
+      if (j == s.len && name[j] == '\0')
+        {
+          *out = i;
+          return TRUE;
+        }
+    }
   return FALSE;
 }
 
@@ -123,12 +129,13 @@ ioc_topic_parse (const gchar *topic, gsize len, IocTopic *out)
     return IOC_REJECT_BAD_TOPIC;
   if (seg[3].len == 0 || seg[3].len > IOC_MAX_DEVICE_LEN || !(cls[3] & C_DEVICE))
     return IOC_REJECT_BAD_TOPIC;
-  if (!match_name (type_names, IOC_MSG_COUNT, seg[4], &id))
+  /* Kind and type names are [a-z]: a byte outside [a-z0-9-] never matches. */
+  if (!(cls[4] & C_UNIT) || !match_name (ioc_msg_type_names, IOC_MSG_COUNT, seg[4], &id))
     return IOC_REJECT_BAD_TOPIC;
   out->type_id = (IocMsgType) id;
   /* Only a topic that is right in every other part is an unknown kind:
    * that is the reason a new connector type will hit. */
-  if (!match_name (kind_names, IOC_KIND_COUNT, seg[2], &id))
+  if (!(cls[2] & C_UNIT) || !match_name (ioc_kind_names, IOC_KIND_COUNT, seg[2], &id))
     return IOC_REJECT_UNKNOWN_KIND;
   out->kind_id = (IocKind) id;
   return IOC_REJECT_NONE;
@@ -143,6 +150,6 @@ ioc_topic_build (const gchar *province, const gchar *unit, IocKind kind, const g
   g_return_val_if_fail (kind < IOC_KIND_COUNT, NULL);
   g_return_val_if_fail (device != NULL && ioc_topic_is_device_id (device, strlen (device)), NULL);
   g_return_val_if_fail (type < IOC_MSG_COUNT, NULL);
-  return g_strconcat (PREFIX, province, "/", unit, "/", kind_names[kind], "/", device, "/",
-                      type_names[type], NULL);
+  return g_strconcat (PREFIX, province, "/", unit, "/", ioc_kind_names[kind], "/", device, "/",
+                      ioc_msg_type_names[type], NULL);
 }

@@ -5,8 +5,8 @@
 
 #include <glib.h>
 
-#include "model/record.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-schema.h"
 
 G_BEGIN_DECLS
 

@@ -12,7 +12,7 @@
 
 #include <glib/gstdio.h>
 
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 
 struct _IocTestCollector
 {

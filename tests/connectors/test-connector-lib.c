@@ -7,7 +7,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "kinds/kinds.h"
 #include "lib/disk-buffer.h"
 #include "lib/envelope-writer.h"
@@ -66,7 +66,7 @@ test_envelope_decodes (void)
   /* What the writer builds, the hub's decoder accepts. */
   g_autoptr (JsonObject) f = obj ("{\"ticket\":\"A1\",\"counter\":\"q1\",\"wait_s\":12.5}");
   gsize len;
-  g_autofree gchar *text = ioc_envelope_build (42, g_get_real_time (), "ticket.called", f, &len, NULL);
+  g_autofree gchar *text = ioc_envelope_build (42, "e1", g_get_real_time (), "ticket.called", f, &len, NULL);
   g_assert_nonnull (text);
   g_autoptr (IocDecoder) dec = ioc_decoder_new ();
   const IocRecord *rec = NULL;
@@ -85,7 +85,7 @@ test_envelope_too_large (void)
   g_autofree gchar *big = g_strnfill (17000, 'x');
   json_object_set_string_member (f, "camera", big);
   g_autoptr (GError) error = NULL;
-  g_autofree gchar *text = ioc_envelope_build (1, 0, "camera.offline", f, NULL, &error);
+  g_autofree gchar *text = ioc_envelope_build (1, NULL, 0, "camera.offline", f, NULL, &error);
   g_assert_null (text);
   g_assert_nonnull (strstr (error->message, "16384"));
 }
@@ -124,6 +124,63 @@ test_seq_store (void)
   /* A corrupt file is refused rather than restarting at 1. */
   g_assert_true (g_file_set_contents (path, "garbage", -1, NULL));
   g_autoptr (GError) error = NULL;
+  g_assert_null (ioc_seq_store_open (path, 100, &error));
+  g_assert_error (error, IOC_ERROR, IOC_ERROR_CORRUPT);
+  ioc_test_rm_rf (dir);
+}
+
+/* SPEC §4 epoch: drawn when the store is new, kept as long as it lives. */
+static void
+test_seq_store_epoch (void)
+{
+  g_autofree gchar *dir = tmpdir ();
+  g_autofree gchar *path = g_build_filename (dir, "seq", NULL);
+  g_autoptr (GRegex) shape = g_regex_new ("^[0-9a-z]{16}$", 0, 0, NULL);
+
+  IocSeqStore *s = ioc_seq_store_open (path, 100, NULL);
+  g_autofree gchar *first = g_strdup (ioc_seq_store_epoch (s));
+  g_assert_true (g_regex_match (shape, first, 0, NULL));
+  g_assert_cmpint (ioc_seq_store_next (s, NULL), ==, 1);
+  /* Kept across a crash (the reservation holds it) and a clean stop. */
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  g_autofree gchar *want = g_strdup_printf ("100 %s\n", first);
+  g_assert_cmpstr (text, ==, want);
+  ioc_seq_store_close (s);
+  s = ioc_seq_store_open (path, 100, NULL);
+  g_assert_cmpstr (ioc_seq_store_epoch (s), ==, first);
+  g_assert_cmpint (ioc_seq_store_next (s, NULL), ==, 2);
+  ioc_seq_store_close (s);
+
+  /* A new store (state_dir lost): a new epoch, and seq starts again at 1. */
+  g_assert_cmpint (g_unlink (path), ==, 0);
+  s = ioc_seq_store_open (path, 100, NULL);
+  g_assert_cmpstr (ioc_seq_store_epoch (s), !=, first);
+  g_assert_cmpint (ioc_seq_store_next (s, NULL), ==, 1);
+  ioc_seq_store_close (s);
+
+  /* A store of a connector without epochs keeps its numbers, gains one. */
+  g_assert_true (g_file_set_contents (path, "250\n", -1, NULL));
+  s = ioc_seq_store_open (path, 100, NULL);
+  g_assert_true (g_regex_match (shape, ioc_seq_store_epoch (s), 0, NULL));
+  g_assert_cmpint (ioc_seq_store_next (s, NULL), ==, 251);
+  g_autofree gchar *gained = g_strdup (ioc_seq_store_epoch (s));
+  ioc_seq_store_close (s);
+  s = ioc_seq_store_open (path, 100, NULL);
+  g_assert_cmpstr (ioc_seq_store_epoch (s), ==, gained);
+  ioc_seq_store_close (s);
+
+  /* The epoch goes into every envelope. */
+  g_autoptr (JsonObject) f = obj ("{\"camera\":\"cam-1\"}");
+  g_autofree gchar *env = ioc_envelope_build (3, gained, 0, "camera.offline", f, NULL, NULL);
+  g_autofree gchar *needle = g_strdup_printf ("\"epoch\":\"%s\"", gained);
+  g_assert_nonnull (strstr (env, needle));
+  g_autoptr (GError) error = NULL;
+  g_assert_null (ioc_envelope_build (3, "", 0, "camera.offline", f, NULL, &error));
+
+  /* A damaged epoch is refused like a damaged number. */
+  g_assert_true (g_file_set_contents (path, "250 not/an epoch\n", -1, NULL));
+  g_clear_error (&error);
   g_assert_null (ioc_seq_store_open (path, 100, &error));
   g_assert_error (error, IOC_ERROR, IOC_ERROR_CORRUPT);
   ioc_test_rm_rf (dir);
@@ -293,6 +350,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/connector/envelope/decodes", test_envelope_decodes);
   g_test_add_func ("/ioc/connector/envelope/too-large", test_envelope_too_large);
   g_test_add_func ("/ioc/connector/seq-store/no-reuse", test_seq_store);
+  g_test_add_func ("/ioc/connector/seq-store/epoch", test_seq_store_epoch);
   g_test_add_func ("/ioc/connector/disk-buffer/order-cursor-torn", test_disk_buffer);
   g_test_add_func ("/ioc/connector/disk-buffer/bound", test_disk_buffer_bound);
   g_test_add_func ("/ioc/connector/mapping", test_mapping);

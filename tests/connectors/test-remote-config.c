@@ -22,7 +22,7 @@
 
 #include "aggregate/device-health.h"
 #include "connector-harness.h"
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 #include "kinds/kinds.h"
 #include "lib/connector.h"
 #include "lib/remote-config.h"

@@ -12,7 +12,7 @@
 
 #include <glib.h>
 
-#include "ingest/envelope.h"
+#include "ingest/decoder.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 

@@ -1,16 +1,21 @@
 /* test-dedup.c — each (kind, device, seq) counts once; gaps are loss until
- * filled; the state survives a snapshot round trip with the same verdicts. */
+ * filled; a new epoch, or without one a seq far below the highest, is a
+ * reset (neither loss nor duplicates); a jump beyond a million is refused
+ * and moves nothing; the state survives a snapshot round trip with the same
+ * verdicts, and a snapshot of the version before epochs still loads. */
 #include <string.h>
 
 #include "ingest/dedup.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
+#include "state/snapcodec.h"
 
 #define D IOC_KIND_DESK
 #define K IOC_KIND_KIOSK
 #define P IOC_KIND_PORTAL
 #define NEW IOC_SEQ_NEW
 #define DUP IOC_SEQ_DUPLICATE
+#define JUMP IOC_SEQ_JUMP
 
 typedef struct
 {
@@ -18,6 +23,7 @@ typedef struct
   const gchar *device;
   gint64 seq;
   IocSeqVerdict want;
+  const gchar *epoch; /* NULL: the case's */
 } Step;
 
 typedef struct
@@ -27,6 +33,7 @@ typedef struct
   gint64 want_last;
   gint64 want_missing;
   gint64 want_duplicates;
+  gint64 want_resets;
 } DeviceWant;
 
 typedef struct
@@ -38,6 +45,8 @@ typedef struct
   gint64 want_duplicates;
   gint64 want_late_fills;
   DeviceWant devices[3];
+  const gchar *epoch; /* of run_to and of every step without its own */
+  gint64 want_resets;
 } Case;
 
 static const Case cases[] = {
@@ -54,15 +63,37 @@ static const Case cases[] = {
     0, 1, 2, 2, { { D, "d1", 5, 1, 2 } } },
   { "gap-stays-loss", { { K, "k7", 10, NEW }, { K, "k7", 20, NEW }, { K, "k7", 21, NEW } },
     0, 9, 0, 0, { { K, "k7", 21, 9, 0 } } },
-  /* 2000 - 1000 < 1024 is inside the window; 2000 - 976 = 1024 is not. */
+  /* Within an epoch: 2000 - 1000 < 1024 is inside the window; 2000 - 976
+   * = 1024 is not, and is a duplicate. */
   { "too-old", { { D, "d1", 1, NEW }, { D, "d1", 2000, NEW }, { D, "d1", 500, DUP }, { D, "d1", 1000, NEW },
                  { D, "d1", 976, DUP }, { D, "d1", 977, NEW } },
-    0, 1996, 2, 2, { { D, "d1", 2000, 1996, 2 } } },
-  { "jump-beyond-window", { { D, "d1", 3, DUP }, { D, "d1", 5000, NEW }, { D, "d1", 4999, NEW },
+    0, 1996, 2, 2, { { D, "d1", 2000, 1996, 2 } }, "e1" },
+  { "step-beyond-window", { { D, "d1", 3, DUP }, { D, "d1", 5000, NEW }, { D, "d1", 4999, NEW },
                             { D, "d1", 3000, DUP }, { D, "d1", 3977, NEW }, { D, "d1", 3976, DUP } },
-    3, 4994, 3, 2, { { D, "d1", 5000, 4994, 3 } } },
+    3, 4994, 3, 2, { { D, "d1", 5000, 4994, 3 } }, "e1" },
   { "long-run-then-old", { { D, "d1", 1500, DUP }, { D, "d1", 477, DUP }, { D, "d1", 1501, NEW } },
-    1500, 0, 2, 0, { { D, "d1", 1501, 0, 2 } } },
+    1500, 0, 2, 0, { { D, "d1", 1501, 0, 2 } }, "e1" },
+  /* Without an epoch: more than 1000 below the highest is a reset, 1000
+   * below is still the window. */
+  { "restart-without-epoch", { { D, "d1", 1000, DUP }, { D, "d1", 999, NEW }, { D, "d1", 1000, NEW },
+                               { D, "d1", 999, DUP }, { D, "d1", 2500, NEW }, { D, "d1", 1, NEW }, { D, "d1", 2, NEW },
+                               { D, "d1", 1, DUP }, { D, "d1", 4, NEW } },
+    2000, 1500, 3, 0, { { D, "d1", 4, 1500, 3, 2 } }, NULL, 2 },
+  /* A jump of more than a million is refused and moves nothing; exactly a
+   * million is believed. */
+  { "jump-refused", { { D, "d1", 1000011, JUMP }, { D, "d1", 11, NEW }, { D, "d1", 1000011, NEW },
+                      { K, "k1", 5, NEW, "e1" }, { K, "k1", 4611686018427387904, JUMP, "e1" },
+                      { K, "k1", 6, NEW, "e1" } },
+    10, 999999, 0, 0, { { D, "d1", 1000011, 999999, 0 }, { K, "k1", 6, 0, 0 } } },
+  /* A new epoch is a reset: the old epoch's late repeats are duplicates,
+   * its gaps stay loss, the new epoch's seq starts afresh. */
+  { "epoch-change", { { D, "d1", 1, NEW, "e2" }, { D, "d1", 2, NEW, "e2" }, { D, "d1", 2000, DUP, "e1" },
+                      { D, "d1", 1500, DUP, "e1" }, { D, "d1", 2, DUP, "e2" }, { D, "d1", 4, NEW, "e2" },
+                      { D, "d1", 1, NEW, "e3" } },
+    2000, 1, 3, 0, { { D, "d1", 1, 1, 3, 2 } }, "e1", 2 },
+  /* A device that starts sending an epoch keeps its numbers. */
+  { "epoch-adopted", { { D, "d1", 11, NEW, "e1" }, { D, "d1", 10, DUP, "e1" }, { D, "d1", 12, NEW, "e1" } },
+    10, 0, 1, 0, { { D, "d1", 12, 0, 1 } } },
   /* SPEC §4: seq runs per (kind, device), whatever the unit topic. */
   { "kinds-are-separate", { { D, "x1", 1, NEW }, { K, "x1", 1, NEW }, { P, "x1", 1, NEW }, { D, "x1", 1, DUP },
                             { K, "x1", 3, NEW }, { D, "x1", 2, NEW } },
@@ -85,23 +116,24 @@ typedef struct
 } Collect;
 
 static void
-collect_cb (IocKind kind, const gchar *device, gint64 last_seq, gint64 missing, gint64 duplicates,
-            gpointer user_data)
+collect_cb (const IocSeqDeviceInfo *d, gpointer user_data)
 {
   Collect *col = user_data;
-  g_string_append_printf (col->out, "%s/%s last=%" G_GINT64_FORMAT " missing=%" G_GINT64_FORMAT
-                          " dups=%" G_GINT64_FORMAT "\n",
-                          ioc_kind_name (kind), device, last_seq, missing, duplicates);
+  g_string_append_printf (col->out, "%s/%s epoch=%s last=%" G_GINT64_FORMAT " missing=%" G_GINT64_FORMAT
+                          " dups=%" G_GINT64_FORMAT " resets=%" G_GINT64_FORMAT " remapped=%" G_GINT64_FORMAT "\n",
+                          ioc_kind_name (d->kind), d->device, d->epoch ? d->epoch : "-", d->last_seq, d->missing,
+                          d->duplicates, d->resets, d->remapped);
   if (col->c == NULL)
     return;
   for (guint i = 0; i < G_N_ELEMENTS (col->c->devices) && col->c->devices[i].device; i++)
     {
       const DeviceWant *w = &col->c->devices[i];
-      if (w->kind == kind && strcmp (w->device, device) == 0)
+      if (w->kind == d->kind && strcmp (w->device, d->device) == 0)
         {
-          g_assert_cmpint (last_seq, ==, w->want_last);
-          g_assert_cmpint (missing, ==, w->want_missing);
-          g_assert_cmpint (duplicates, ==, w->want_duplicates);
+          g_assert_cmpint (d->last_seq, ==, w->want_last);
+          g_assert_cmpint (d->missing, ==, w->want_missing);
+          g_assert_cmpint (d->duplicates, ==, w->want_duplicates);
+          g_assert_cmpint (d->resets, ==, w->want_resets);
           col->n_checked++;
         }
     }
@@ -111,7 +143,7 @@ static gchar *
 describe (IocDedup *dd)
 {
   Collect col = { g_string_new (NULL), NULL, 0 };
-  ioc_dedup_foreach (dd, collect_cb, &col);
+  ioc_dedup_foreach_info (dd, collect_cb, &col);
   return g_string_free (col.out, FALSE);
 }
 
@@ -120,13 +152,18 @@ run_case (const Case *c)
 {
   IocDedup *dd = ioc_dedup_new ();
   for (gint64 s = 1; s <= c->run_to; s++)
-    g_assert_cmpint (ioc_dedup_check (dd, D, "d1", s), ==, NEW);
+    g_assert_cmpint (ioc_dedup_check_epoch (dd, D, "d1", s, c->epoch, NULL), ==, NEW);
   for (guint i = 0; i < G_N_ELEMENTS (c->steps) && c->steps[i].device; i++)
     {
       const Step *st = &c->steps[i];
-      g_test_message ("%s step %u: %s/%s seq %" G_GINT64_FORMAT, c->name, i, ioc_kind_name (st->kind),
-                      st->device, st->seq);
-      g_assert_cmpint (ioc_dedup_check (dd, st->kind, st->device, st->seq), ==, st->want);
+      const gchar *epoch = st->epoch ? st->epoch : c->epoch;
+      gint64 highest = -1;
+      g_test_message ("%s step %u: %s/%s seq %" G_GINT64_FORMAT " epoch %s", c->name, i, ioc_kind_name (st->kind),
+                      st->device, st->seq, epoch ? epoch : "-");
+      IocSeqVerdict v = ioc_dedup_check_epoch (dd, st->kind, st->device, st->seq, epoch, &highest);
+      g_assert_cmpint (v, ==, st->want);
+      if (v == JUMP)
+        g_assert_cmpint (highest, >=, 1);
     }
   return dd;
 }
@@ -139,14 +176,17 @@ test_table (void)
       const Case *c = &cases[i];
       gint64 late0 = ioc_stats_lookup ("iochub_seq_late_fills_total", NULL);
       gint64 dups0 = ioc_stats_lookup ("iochub_duplicates_total", NULL);
+      gint64 resets0 = ioc_stats_lookup ("iochub_seq_resets_total", NULL);
       g_autoptr (IocDedup) dd = run_case (c);
       g_assert_cmpint (ioc_dedup_missing_total (dd), ==, c->want_missing);
       g_assert_cmpint (ioc_dedup_duplicates_total (dd), ==, c->want_duplicates);
       g_assert_cmpint (ioc_stats_lookup ("iochub_seq_missing", NULL), ==, c->want_missing);
       g_assert_cmpint (ioc_stats_lookup ("iochub_duplicates_total", NULL) - dups0, ==, c->want_duplicates);
       g_assert_cmpint (ioc_stats_lookup ("iochub_seq_late_fills_total", NULL) - late0, ==, c->want_late_fills);
+      g_assert_cmpint (ioc_dedup_resets_total (dd), ==, c->want_resets);
+      g_assert_cmpint (ioc_stats_lookup ("iochub_seq_resets_total", NULL) - resets0, ==, c->want_resets);
       Collect col = { g_string_new (NULL), c, 0 };
-      ioc_dedup_foreach (dd, collect_cb, &col);
+      ioc_dedup_foreach_info (dd, collect_cb, &col);
       guint n_want = 0;
       while (n_want < G_N_ELEMENTS (c->devices) && c->devices[n_want].device)
         n_want++;
@@ -182,19 +222,88 @@ test_save_load_round_trip (void)
       for (guint d = 0; d < G_N_ELEMENTS (c->devices) && c->devices[d].device; d++)
         {
           const DeviceWant *w = &c->devices[d];
-          static const gint64 deltas[] = { -1100, -1024, -1023, -700, -3, -2, -1, 0, 1, 3, 1030 };
+          static const gint64 deltas[] = { -1100, -1024, -1023, -1001, -1000, -700, -3, -2, -1, 0, 1, 3, 1030 };
+          static const gchar *const epochs[] = { NULL, "e1", "e2", "e9" };
           for (guint k = 0; k < G_N_ELEMENTS (deltas); k++)
-            {
-              gint64 seq = w->want_last + deltas[k];
-              if (seq < 1)
-                continue;
-              g_assert_cmpint (ioc_dedup_check (a, w->kind, w->device, seq), ==,
-                               ioc_dedup_check (b, w->kind, w->device, seq));
-            }
+            for (guint e = 0; e < G_N_ELEMENTS (epochs); e++)
+              {
+                gint64 seq = w->want_last + deltas[k];
+                if (seq < 1)
+                  continue;
+                g_assert_cmpint (ioc_dedup_check_epoch (a, w->kind, w->device, seq, epochs[e], NULL), ==,
+                                 ioc_dedup_check_epoch (b, w->kind, w->device, seq, epochs[e], NULL));
+              }
         }
       g_assert_cmpint (ioc_dedup_missing_total (a), ==, ioc_dedup_missing_total (b));
       g_assert_cmpint (ioc_dedup_duplicates_total (a), ==, ioc_dedup_duplicates_total (b));
+      g_assert_cmpint (ioc_dedup_resets_total (a), ==, ioc_dedup_resets_total (b));
+      g_autofree gchar *da2 = describe (a);
+      g_autofree gchar *db2 = describe (b);
+      g_assert_cmpstr (da2, ==, db2);
     }
+}
+
+/* A snapshot written before epochs (section version 1) loads: the devices
+ * carry on with their windows and counts, without an epoch. */
+static void
+test_load_version_1 (void)
+{
+  g_autoptr (GByteArray) v1 = g_byte_array_new ();
+  ioc_snap_put_u32 (v1, 1);    /* version */
+  ioc_snap_put_u32 (v1, 1024); /* window */
+  ioc_snap_put_u32 (v1, 2);    /* devices */
+  ioc_snap_put_u8 (v1, D);
+  ioc_snap_put_str (v1, "q-1");
+  ioc_snap_put_i64 (v1, 50); /* last */
+  ioc_snap_put_i64 (v1, 1);  /* base */
+  ioc_snap_put_i64 (v1, 0);  /* missing */
+  ioc_snap_put_i64 (v1, 4);  /* duplicates */
+  ioc_snap_put_u8 (v1, 0);   /* canonical window */
+  ioc_snap_put_u8 (v1, K);
+  ioc_snap_put_str (v1, "k-1");
+  ioc_snap_put_i64 (v1, 9);
+  ioc_snap_put_i64 (v1, 1);
+  ioc_snap_put_i64 (v1, 1);
+  ioc_snap_put_i64 (v1, 0);
+  ioc_snap_put_u8 (v1, 1); /* the ring words: 1..9 without 5 */
+  for (guint w = 0; w < 1024 / 64; w++)
+    ioc_snap_put_i64 (v1, w == 0 ? (gint64) 0x3DE : 0);
+
+  g_autoptr (IocDedup) d = ioc_dedup_new ();
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_dedup_load (d, v1->data, v1->len, &error));
+  g_assert_no_error (error);
+  g_autofree gchar *text = describe (d);
+  g_assert_cmpstr (text, ==, "desk/q-1 epoch=- last=50 missing=0 dups=4 resets=0 remapped=0\n"
+                             "kiosk/k-1 epoch=- last=9 missing=1 dups=0 resets=0 remapped=0\n");
+  g_assert_cmpint (ioc_dedup_check (d, D, "q-1", 50), ==, DUP);
+  g_assert_cmpint (ioc_dedup_check (d, D, "q-1", 51), ==, NEW);
+  g_assert_cmpint (ioc_dedup_check (d, K, "k-1", 8), ==, DUP);
+  g_assert_cmpint (ioc_dedup_check (d, K, "k-1", 5), ==, NEW); /* the late fill */
+  g_assert_cmpint (ioc_dedup_missing_total (d), ==, 0);
+  /* Its connector, upgraded, starts sending an epoch: not a reset. */
+  g_assert_cmpint (ioc_dedup_check_epoch (d, D, "q-1", 52, "new1", NULL), ==, NEW);
+  g_assert_cmpint (ioc_dedup_resets_total (d), ==, 0);
+}
+
+/* Remapped events are counted per device and survive a snapshot. */
+static void
+test_remapped (void)
+{
+  g_autoptr (IocDedup) d = ioc_dedup_new ();
+  gint64 stat0 = ioc_stats_lookup ("iochub_remapped_total", NULL);
+  ioc_dedup_check (d, P, "dvc", 1);
+  ioc_dedup_count_remapped (d, P, "dvc");
+  ioc_dedup_count_remapped (d, P, "dvc");
+  g_assert_cmpint (ioc_dedup_remapped_total (d), ==, 2);
+  g_assert_cmpint (ioc_stats_lookup ("iochub_remapped_total", NULL) - stat0, ==, 2);
+  g_autoptr (GByteArray) bytes = g_byte_array_new ();
+  ioc_dedup_save (d, bytes);
+  g_autoptr (IocDedup) back = ioc_dedup_new ();
+  g_assert_true (ioc_dedup_load (back, bytes->data, bytes->len, NULL));
+  g_autofree gchar *text = describe (back);
+  g_assert_cmpstr (text, ==, "portal/dvc epoch=- last=1 missing=0 dups=0 resets=0 remapped=2\n");
+  g_assert_cmpint (ioc_dedup_remapped_total (back), ==, 2);
 }
 
 static void
@@ -302,6 +411,8 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/dedup/table", test_table);
   g_test_add_func ("/ioc/dedup/save-load-round-trip", test_save_load_round_trip);
   g_test_add_func ("/ioc/dedup/load-rejects-damage", test_load_rejects_damage);
+  g_test_add_func ("/ioc/dedup/load-version-1", test_load_version_1);
+  g_test_add_func ("/ioc/dedup/remapped", test_remapped);
   g_test_add_func ("/ioc/dedup/many-devices", test_many_devices);
   g_test_add_func ("/ioc/dedup/gapless-kind", test_gapless_kind);
   return g_test_run ();

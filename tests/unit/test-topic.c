@@ -86,6 +86,20 @@ test_not_terminated (void)
   g_assert_cmpint (t.unit.len, ==, 8);
 }
 
+/* A NUL inside the type or kind level is a byte like any other: it does not
+ * end the name early, and matching never reads past a name's own end. */
+static void
+test_embedded_nul (void)
+{
+  static const gchar event_nul[] = "ioc/v1/40/xa-16681/desk/c1/event\0";
+  static const gchar desk_nul[] = "ioc/v1/40/xa-16681/desk\0/c1/event";
+  static const gchar state_nul[] = "ioc/v1/40/xa-16681/desk/c1/sta\0e";
+  IocTopic t;
+  g_assert_cmpint (ioc_topic_parse (event_nul, sizeof event_nul - 1, &t), ==, IOC_REJECT_BAD_TOPIC);
+  g_assert_cmpint (ioc_topic_parse (desk_nul, sizeof desk_nul - 1, &t), ==, IOC_REJECT_UNKNOWN_KIND);
+  g_assert_cmpint (ioc_topic_parse (state_nul, sizeof state_nul - 1, &t), ==, IOC_REJECT_BAD_TOPIC);
+}
+
 static void
 test_build (void)
 {
@@ -103,6 +117,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/topic/parse", test_parse_table);
   g_test_add_func ("/ioc/topic/device-length", test_device_length);
   g_test_add_func ("/ioc/topic/not-terminated", test_not_terminated);
+  g_test_add_func ("/ioc/topic/embedded-nul", test_embedded_nul);
   g_test_add_func ("/ioc/topic/build", test_build);
   return g_test_run ();
 }

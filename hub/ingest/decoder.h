@@ -1,5 +1,6 @@
-/* envelope.h — decodes and checks one MQTT message (SPEC §3–§4) into an
- * IocRecord: the hot path of ingest.
+/* decoder.h — decodes and checks one MQTT message (SPEC §3–§4) into an
+ * IocRecord: the hot path of ingest.  What it checks is the schema of
+ * protocol/ioc-schema.h; the JSON grammar is ingest/json-scan.h's.
  *
  * A decoder is a reusable scratch space: decoding does not allocate.  The
  * record and every string in it (NUL-terminated) live inside the decoder and
