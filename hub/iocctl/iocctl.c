@@ -1,7 +1,7 @@
 /* iocctl.c — the ops team's tool (SPEC §8).
  *
  *   iocctl validate --config hub.conf [--connectors DIR] [--alerts FILE] [--json]
- *   iocctl broker-config --connectors DIR --out DIR [--hub-user NAME] [--config hub.conf]
+ *   iocctl broker-config --connectors DIR --out DIR [--group GROUP] [--install-dir DIR] [--hub-user NAME] [--config hub.conf]
  *   iocctl connectors [--url http://127.0.0.1:8080] [--connectors DIR] [--json]
  *   iocctl push-config NAME --connectors DIR [--url tcp://broker:1883] [--timeout 10]
  *   iocctl alerts [--all] [--url URL]            (a display or operator token if the hub asks)
@@ -274,11 +274,12 @@ static int
 cmd_broker_config (int argc, char **argv)
 {
   g_autofree gchar *connectors_dir = NULL, *out_dir = NULL, *install_dir = NULL, *hub_user = NULL;
-  g_autofree gchar *hub_password = NULL, *config_path = NULL;
+  g_autofree gchar *hub_password = NULL, *config_path = NULL, *group = NULL;
   GOptionEntry entries[] = {
     { "connectors", 0, 0, G_OPTION_ARG_FILENAME, &connectors_dir, "Declared connector configs", "DIR" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Where to write passwd, acl, iochub-security.conf", "DIR" },
     { "install-dir", 0, 0, G_OPTION_ARG_FILENAME, &install_dir, "Where the files will live on the broker (default: --out)", "DIR" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "Group of the files, the broker's (first install: mosquitto; default: keep the replaced files')", "GROUP" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Hub config: its province and [mqtt] username/password", "FILE" },
     { "hub-user", 0, 0, G_OPTION_ARG_STRING, &hub_user, "The hub's broker account", "NAME" },
     { "hub-password", 0, 0, G_OPTION_ARG_STRING, &hub_password, "Its password (or IOCCTL_HUB_PASSWORD; default: generated into OUT/hub.password)", "PW" },
@@ -342,7 +343,8 @@ cmd_broker_config (int argc, char **argv)
       hub_password = g_steal_pointer (&b64);
       generated = TRUE;
     }
-  IocCtlBrokerOptions opts = { out_dir, install_dir, hub_user, hub_password, (const gchar *const *) provinces->pdata };
+  IocCtlBrokerOptions opts = { out_dir, install_dir, hub_user, hub_password, (const gchar *const *) provinces->pdata,
+                               group };
   g_autoptr (GString) report = g_string_new (NULL);
   if (!ioc_ctl_broker_write (list, &opts, report, &error))
     {
