@@ -455,6 +455,8 @@ test_every_kind_only_own_topics (void)
   disconnect (hub);
 }
 
+static gchar *first_on (const gchar *topic);
+
 /* Plays the connector: waits for its config, checks it is the file's text,
  * answers on .../applied (not retained), and returns iocctl's output. */
 static gchar *
@@ -508,11 +510,75 @@ test_push_config (void)
   g_assert_nonnull (strstr (bad, "REJECTED"));
   g_assert_nonnull (strstr (bad, "expected a duration"));
 
+  g_assert_nonnull (strstr (bad, "desk-a: cleared the refused config from ioc/v1/40/config/desk-a"));
+  /* Refused, it is no longer retained: a new subscriber gets the hub's
+   * next message first. */
+  g_autofree gchar *first = first_on ("ioc/v1/40/config/desk-a");
+  g_assert_cmpstr (first, ==, "sentinel");
+
   /* A config that does not validate is never published. */
   const gchar *args[] = { IOCCTL_BIN, "push-config", "b-bad-kind", "--connectors", FIXTURES "/connectors-bad", "--url",
                           url, NULL };
   g_autofree gchar *out = NULL;
   run_iocctl (args, 1, &out);
+}
+
+/* The first payload a new subscriber (the hub account) gets on topic after
+ * subscribing, the hub then publishing "sentinel" there (not retained): a
+ * retained message, if any, comes first. (transfer full) */
+static gchar *
+first_on (const gchar *topic)
+{
+  MQTTClient hub = must_connect ("hub-first-on", "iochub", "hub-secret");
+  subscribe (hub, topic);
+  publish (hub, topic, "sentinel");
+  gchar *first = NULL;
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+       first == NULL && g_get_monotonic_time () < deadline;)
+    {
+      char *t = NULL;
+      int tlen;
+      MQTTClient_message *m = NULL;
+      g_assert_cmpint (MQTTClient_receive (hub, &t, &tlen, &m, 1000), ==, MQTTCLIENT_SUCCESS);
+      if (m == NULL)
+        continue;
+      first = g_strndup (m->payload, m->payloadlen);
+      g_test_message ("first on %s: '%s'%s", t, first, m->retained ? " (retained)" : "");
+      MQTTClient_freeMessage (&m);
+      MQTTClient_free (t);
+    }
+  disconnect (hub);
+  g_assert_nonnull (first);
+  return first;
+}
+
+/* A file iocctl's own reading accepts but the kind's group does not (a desk
+ * without its queue system's url): push-config refuses it with the
+ * connector's own message, and nothing is retained on the config topic. */
+static void
+test_push_config_kind_group (void)
+{
+  g_autofree gchar *bad_dir = g_build_filename (dir, "push-bad", NULL);
+  g_assert_cmpint (g_mkdir (bad_dir, 0755), ==, 0);
+  g_autofree gchar *path = g_build_filename (bad_dir, "desk-z.conf", NULL);
+  g_assert_true (g_file_set_contents (path,
+                                      "[connector]\nkind = desk\nid = desk-z\nprovince = 40\nunit = xa-16681\n"
+                                      "device = desk-z1\n\n[mqtt]\nusername = conn-desk-z\npassword = pw-desk-z\n\n"
+                                      "[desk]\npoll_interval = 5s\n",
+                                      -1, NULL));
+  const gchar *args[] = { IOCCTL_BIN, "push-config", "desk-z", "--connectors", bad_dir, "--url", url, "--username",
+                          "iochub", "--password", "hub-secret", "--timeout", "1", NULL };
+  gint status;
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) args, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("iocctl push-config: %s%s", out, err);
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err, "desk-z.conf: [desk] url: expected"));
+  g_assert_nonnull (strstr (err, "nothing pushed"));
+  g_autofree gchar *first = first_on ("ioc/v1/40/config/desk-z");
+  g_assert_cmpstr (first, ==, "sentinel");
 }
 
 int
@@ -527,6 +593,7 @@ main (int argc, char **argv)
   g_test_add_func ("/broker-security/relative-out", test_relative_out);
   g_test_add_func ("/broker-security/every-kind-only-own-topics", test_every_kind_only_own_topics);
   g_test_add_func ("/broker-security/push-config", test_push_config);
+  g_test_add_func ("/broker-security/push-config-kind-group", test_push_config_kind_group);
   int rc = g_test_run ();
   stop_broker (rc != 0);
   return rc;
