@@ -70,15 +70,14 @@ ioc_ctl_mosquitto_hash (const gchar *password, const guint8 *salt, gsize salt_le
   return g_strdup_printf ("$7$%u$%s$%s", iterations, s64, h64);
 }
 
-/* Writes dir/name so that the broker never sees it half-written nor loses
- * the right to read it: the text goes to a temporary in the same directory,
- * which gets the owner, group and mode of the file it replaces (group: a
- * group asked for on the command line wins; for a new file, the running
- * user, that group or the user's own, new_mode), is synced, and renamed
- * over the old one; then the directory is synced.  Appends what the file
- * got to report. */
-static gboolean
-write_file (const gchar *dir, const gchar *name, const GString *text, mode_t new_mode, gboolean set_group, gid_t group,
+/* Stages dir/name: the text goes to a temporary in the same directory
+ * which gets the owner, group and mode of the file it will replace (group:
+ * the one asked for on the command line wins; for a new file, the running
+ * user, that group or the user's own, new_mode) and is synced.  Returns
+ * the temporary's path (transfer full), for publish_files() to rename, or
+ * NULL with nothing left behind.  Appends what the file gets to report. */
+static gchar *
+stage_file (const gchar *dir, const gchar *name, const GString *text, mode_t new_mode, gboolean set_group, gid_t group,
             GString *report, GError **error)
 {
   g_autofree gchar *path = g_build_filename (dir, name, NULL);
@@ -87,16 +86,16 @@ write_file (const gchar *dir, const gchar *name, const GString *text, mode_t new
   if (!replaces && errno != ENOENT)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: cannot read its owner and mode: %s", path, g_strerror (errno));
-      return FALSE;
+      return NULL;
     }
   g_autofree gchar *tmp = g_strdup_printf ("%s/.%s.XXXXXX", dir, name);
   gint fd = g_mkstemp_full (tmp, O_WRONLY | O_CLOEXEC, 0600);
   if (fd < 0)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: cannot create a temporary file: %s", dir, g_strerror (errno));
-      return FALSE;
+      return NULL;
     }
-  struct stat now;
+  struct stat now = { 0 };
   uid_t uid = replaces ? old.st_uid : geteuid ();
   gid_t gid = set_group ? group : replaces ? old.st_gid : (gid_t) -1;
   mode_t mode = replaces ? (old.st_mode & 07777) : new_mode;
@@ -110,11 +109,12 @@ write_file (const gchar *dir, const gchar *name, const GString *text, mode_t new
     }
   if (failed == NULL && fstat (fd, &now) != 0)
     failed = "cannot read back";
-  if (gid == (gid_t) -1)
+  if (failed == NULL && gid == (gid_t) -1)
     gid = now.st_gid;
   if (failed == NULL && (now.st_uid != uid || now.st_gid != gid) && fchown (fd, uid, gid) != 0)
-    failed = "cannot give it the owner and group of the file it replaces (run as root, or as that owner and a "
-             "member of that group)";
+    failed = replaces ? "cannot give it the owner and group of the file it replaces (run as root, or as that owner "
+                        "and a member of that group)"
+                      : "cannot give it the group asked for (run as root, or as a member of that group)";
   if (failed == NULL && fchmod (fd, mode) != 0)
     failed = "cannot set its mode";
   if (failed == NULL && fsync (fd) != 0)
@@ -122,20 +122,12 @@ write_file (const gchar *dir, const gchar *name, const GString *text, mode_t new
   gint saved = errno;
   if (close (fd) != 0 && failed == NULL)
     failed = "cannot close", saved = errno;
-  if (failed == NULL && g_rename (tmp, path) != 0)
-    failed = "cannot rename over the old file", saved = errno;
   if (failed != NULL)
     {
       g_unlink (tmp);
       g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: %s: %s; %s left as it was", tmp, failed, g_strerror (saved),
                    path);
-      return FALSE;
-    }
-  gint dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (dfd >= 0)
-    {
-      fsync (dfd); /* the rename survives a power cut; a failure here changes nothing already done */
-      close (dfd);
+      return NULL;
     }
   struct passwd *pw = getpwuid (uid);
   g_autofree gchar *owner = pw ? g_strdup (pw->pw_name) : g_strdup_printf ("%u", (guint) uid);
@@ -143,6 +135,47 @@ write_file (const gchar *dir, const gchar *name, const GString *text, mode_t new
   g_autofree gchar *grp = gr ? g_strdup (gr->gr_name) : g_strdup_printf ("%u", (guint) gid);
   g_string_append_printf (report, "%s: %s:%s mode %04o%s\n", path, owner, grp, (guint) mode,
                           replaces ? (set_group ? " (owner and mode kept)" : " (owner, group and mode kept)") : " (new)");
+  return g_steal_pointer (&tmp);
+}
+
+/* Writes the files named in names (NULL-terminated) with texts[i], each
+ * staged first: if one cannot be staged, none is replaced; then each is
+ * renamed over the old one, and the directory synced so that the renames
+ * survive a power cut. */
+static gboolean
+write_files (const gchar *dir, const gchar *const *names, GString *const *texts, const mode_t *modes,
+             gboolean set_group, gid_t group, GString *report, GError **error)
+{
+  g_autoptr (GPtrArray) staged = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; names[i] != NULL; i++)
+    {
+      gchar *tmp = stage_file (dir, names[i], texts[i], modes[i], set_group, group, report, error);
+      if (tmp == NULL)
+        {
+          for (guint j = 0; j < staged->len; j++)
+            g_unlink (staged->pdata[j]);
+          return FALSE;
+        }
+      g_ptr_array_add (staged, tmp);
+    }
+  for (guint i = 0; i < staged->len; i++)
+    {
+      g_autofree gchar *path = g_build_filename (dir, names[i], NULL);
+      if (g_rename (staged->pdata[i], path) != 0)
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: cannot rename over %s: %s", (gchar *) staged->pdata[i],
+                       path, g_strerror (errno));
+          for (guint j = i; j < staged->len; j++)
+            g_unlink (staged->pdata[j]);
+          return FALSE;
+        }
+    }
+  gint dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd >= 0)
+    {
+      fsync (dfd); /* a failure here changes nothing already done */
+      close (dfd);
+    }
   return TRUE;
 }
 
@@ -286,9 +319,10 @@ ioc_ctl_broker_write (GPtrArray *connectors, const IocCtlBrokerOptions *opts, GS
   g_autoptr (GString) files = g_string_new (NULL);
   g_autofree gchar *passwd_out = g_build_filename (opts->out_dir, "passwd", NULL);
   gboolean passwd_new = !g_file_test (passwd_out, G_FILE_TEST_EXISTS);
-  if (!write_file (opts->out_dir, "passwd", passwd, 0640, set_group, group, files, error)
-      || !write_file (opts->out_dir, "acl", acl, 0644, set_group, group, files, error)
-      || !write_file (opts->out_dir, "iochub-security.conf", conf, 0644, set_group, group, files, error))
+  const gchar *const names[] = { "passwd", "acl", "iochub-security.conf", NULL };
+  GString *const texts[] = { passwd, acl, conf };
+  const mode_t modes[] = { 0640, 0644, 0644 };
+  if (!write_files (opts->out_dir, names, texts, modes, set_group, group, files, error))
     return FALSE;
   g_string_append_printf (report, "%s: wrote passwd, acl, iochub-security.conf for %u connector(s)%s%s\n%s",
                           opts->out_dir, connectors->len, opts->hub_user ? " and the hub account " : "",

@@ -19,9 +19,9 @@ typedef struct
 
 /* connectors: IocCtlConnector*, each with a username.  Each file is
  * written to a temporary in out_dir, given the owner, group and mode of the
- * file it replaces (opts->group wins for the group), synced and renamed:
- * never half-written, never unreadable to the broker that read the old
- * one.  The include names the files by absolute paths.  report gets one
+ * file it replaces (opts->group wins for the group) and synced; only when
+ * all three are staged are they renamed over the old ones: never
+ * half-written, never unreadable to the broker that read the old ones.  The include names the files by absolute paths.  report gets one
  * line per file with its owner:group and mode. */
 gboolean ioc_ctl_broker_write (GPtrArray *connectors, const IocCtlBrokerOptions *opts, GString *report,
                                GError **error);

@@ -373,6 +373,62 @@ test_regenerate (void)
   disconnect (added);
 }
 
+/* Someone who cannot give the new files the old ones' owner (here: user
+ * nobody, in a folder it may write, over files root owns) gets an error
+ * and the old files stay exactly as they were, with no temporary left. */
+static void
+test_regenerate_refused (void)
+{
+  if (getuid () != 0 || getpwnam ("nobody") == NULL || !g_file_test ("/usr/bin/setpriv", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("needs root, user nobody and setpriv");
+      return;
+    }
+  struct passwd *nobody = getpwnam ("nobody");
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0); /* nobody must reach its folder */
+  g_autofree gchar *out_dir = g_build_filename (dir, "nobody-out", NULL);
+  g_assert_cmpint (g_mkdir (out_dir, 0755), ==, 0);
+  g_autofree gchar *conn_copy = g_build_filename (dir, "nobody-connectors", NULL);
+  g_assert_cmpint (g_mkdir (conn_copy, 0755), ==, 0);
+  const gchar *names[] = { "desk-a.conf", "passwd", "acl", "iochub-security.conf" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree gchar *from = i == 0 ? g_build_filename (connectors_dir, names[i], NULL)
+                                      : g_build_filename (gen_dir, names[i], NULL);
+      g_autofree gchar *to = g_build_filename (i == 0 ? conn_copy : out_dir, names[i], NULL);
+      g_autofree gchar *text = NULL;
+      g_assert_true (g_file_get_contents (from, &text, NULL, NULL));
+      g_assert_true (g_file_set_contents (to, text, -1, NULL));
+      g_assert_cmpint (g_chmod (to, 0644), ==, 0); /* nobody reads the connector (and may read these) */
+    }
+  g_assert_cmpint (chown (out_dir, nobody->pw_uid, nobody->pw_gid), ==, 0);
+  g_autofree gchar *passwd_path = g_build_filename (out_dir, "passwd", NULL);
+  g_autofree gchar *before = NULL;
+  g_assert_true (g_file_get_contents (passwd_path, &before, NULL, NULL));
+  g_autofree gchar *uid = g_strdup_printf ("--reuid=%u", (guint) nobody->pw_uid);
+  g_autofree gchar *gid = g_strdup_printf ("--regid=%u", (guint) nobody->pw_gid);
+  const gchar *args[] = { "/usr/bin/setpriv", uid, gid, "--clear-groups", IOCCTL_BIN, "broker-config", "--connectors",
+                          conn_copy, "--out", out_dir, "--hub-user", "iochub", "--hub-password", "other", NULL };
+  gint status;
+  g_autofree gchar *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) args, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("as nobody: %s", err);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (err, "cannot give it the owner and group of the file it replaces"));
+  g_autofree gchar *after = NULL;
+  g_assert_true (g_file_get_contents (passwd_path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, before);
+  struct stat st;
+  g_assert_cmpint (g_stat (passwd_path, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, 0);
+  g_autoptr (GDir) d = g_dir_open (out_dir, 0, NULL);
+  for (const gchar *name; (name = g_dir_read_name (d)) != NULL;)
+    g_assert_false (name[0] == '.');
+}
+
 /* The include names its files by absolute paths, whatever --out was. */
 static void
 test_relative_out (void)
@@ -590,6 +646,7 @@ main (int argc, char **argv)
   g_test_add_func ("/broker-security/publish-only-own-topics", test_publish_only_own_topics);
   g_test_add_func ("/broker-security/config-topics", test_config_topics);
   g_test_add_func ("/broker-security/regenerate-and-reload", test_regenerate);
+  g_test_add_func ("/broker-security/regenerate-refused", test_regenerate_refused);
   g_test_add_func ("/broker-security/relative-out", test_relative_out);
   g_test_add_func ("/broker-security/every-kind-only-own-topics", test_every_kind_only_own_topics);
   g_test_add_func ("/broker-security/push-config", test_push_config);
