@@ -779,6 +779,38 @@ api_call (const gchar *command, const gchar *method, const gchar *url, const gch
   return json_node_copy (json_parser_get_root (p));
 }
 
+
+/* GET a list the hub answers as {"MEMBER": […]}.  With --json the answer
+ * is printed whole and NULL is returned with *rc EXIT_GOOD; on any failure
+ * NULL with a message printed and *rc the exit status.  *root keeps the
+ * answer the array belongs to. */
+static JsonArray *
+api_get_list (const gchar *command, const gchar *base, const gchar *path, const gchar *token,
+              const gchar *member, JsonNode **root, int *rc)
+{
+  *root = api_call (command, "GET", base, path, token, NULL, rc);
+  if (*root == NULL)
+    {
+      if (*rc == EXIT_GOOD)
+        *rc = EXIT_CHECK;
+      return NULL;
+    }
+  if (opt_json)
+    {
+      g_autofree gchar *text = json_to_string (*root, TRUE);
+      g_print ("%s\n", text);
+      *rc = EXIT_GOOD;
+      return NULL;
+    }
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (*root) ? json_node_get_object (*root) : NULL;
+  if (o == NULL || !json_object_has_member (o, member) || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, member)))
+    {
+      g_printerr ("iocctl %s: %s%s: expected {\"%s\": […]}\n", command, base, path, member);
+      *rc = EXIT_CHECK;
+      return NULL;
+    }
+  return json_object_get_array_member (o, member);
+}
 static gint64
 iso_us (JsonObject *o, const gchar *member)
 {
@@ -866,24 +898,11 @@ cmd_alerts (int argc, char **argv)
   env_token (&token);
   g_autofree gchar *base = hub_url (url);
   int rc;
-  g_autoptr (JsonNode) root = api_call ("alerts", "GET", base, all ? "/api/v1/alerts?all=1" : "/api/v1/alerts", token,
-                                        NULL, &rc);
-  if (root == NULL)
-    return rc == EXIT_GOOD ? EXIT_CHECK : rc;
-  if (opt_json)
-    {
-      g_autofree gchar *text = json_to_string (root, TRUE);
-      g_print ("%s\n", text);
-      return EXIT_GOOD;
-    }
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonArray *alerts = o != NULL && json_object_has_member (o, "alerts") ? json_object_get_array_member (o, "alerts")
-                                                                         : NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *alerts = api_get_list ("alerts", base, all ? "/api/v1/alerts?all=1" : "/api/v1/alerts", token, "alerts",
+                                    &root, &rc);
   if (alerts == NULL)
-    {
-      g_printerr ("iocctl alerts: %s/api/v1/alerts: expected {\"alerts\": […]}\n", base);
-      return EXIT_CHECK;
-    }
+    return rc;
   gint64 now = g_get_real_time ();
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   const gchar *head[] = { "ID", "RULE", "SCOPE", "STATE", "AGE", "ACK", NULL };
@@ -916,6 +935,7 @@ cmd_alerts (int argc, char **argv)
   else
     print_table (rows, 6);
   g_autoptr (GString) out = g_string_new (NULL);
+  JsonObject *o = json_node_get_object (root);
   JsonArray *stale = json_object_has_member (o, "stale_units") ? json_object_get_array_member (o, "stale_units") : NULL;
   for (guint i = 0; stale != NULL && i < json_array_get_length (stale); i++)
     g_string_append_printf (out, "%s%s", i == 0 ? "stale data (spike rules hold): " : ", ",
@@ -1087,23 +1107,10 @@ cmd_silences (int argc, char **argv)
       return EXIT_GOOD;
     }
   env_token (&token);
-  g_autoptr (JsonNode) root = api_call ("silences", "GET", base, "/api/v1/silences", token, NULL, &rc);
-  if (root == NULL)
-    return rc == EXIT_GOOD ? EXIT_CHECK : rc;
-  if (opt_json)
-    {
-      g_autofree gchar *text = json_to_string (root, TRUE);
-      g_print ("%s\n", text);
-      return EXIT_GOOD;
-    }
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonArray *list = o != NULL && json_object_has_member (o, "silences") ? json_object_get_array_member (o, "silences")
-                                                                         : NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *list = api_get_list ("silences", base, "/api/v1/silences", token, "silences", &root, &rc);
   if (list == NULL)
-    {
-      g_printerr ("iocctl silences: %s/api/v1/silences: expected {\"silences\": […]}\n", base);
-      return EXIT_CHECK;
-    }
+    return rc;
   if (json_array_get_length (list) == 0)
     {
       g_print ("no active silences\n");
