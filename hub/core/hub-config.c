@@ -206,14 +206,10 @@ ioc_hub_config_load (const gchar *path, GError **error)
         }
     }
 
-  c->mqtt_url = ioc_keyfile_string (kf, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error);
-  if (!g_str_has_prefix (c->mqtt_url, "tcp://") && !g_str_has_prefix (c->mqtt_url, "ssl://")
-      && !g_str_has_prefix (c->mqtt_url, "mqtt://") && !g_str_has_prefix (c->mqtt_url, "mqtts://"))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                   "%s: [mqtt] url: expected tcp://HOST:PORT or ssl://HOST:PORT, got '%s'", path, c->mqtt_url);
-      return NULL;
-    }
+  static const gchar *const mqtt_schemes[] = { "tcp", "ssl", "mqtt", "mqtts", NULL };
+  c->mqtt_url = ioc_keyfile_url (kf, "mqtt", "url", "tcp://127.0.0.1:1883", mqtt_schemes, error);
+  if (c->mqtt_url == NULL)
+    return NULL;
   c->mqtt_username = ioc_keyfile_string (kf, "mqtt", "username", NULL, FALSE, error);
   c->mqtt_password = ioc_keyfile_string (kf, "mqtt", "password", NULL, FALSE, error);
   if (c->mqtt_username && c->mqtt_username[0] == '\0')
@@ -235,16 +231,12 @@ ioc_hub_config_load (const gchar *path, GError **error)
       return NULL;
     }
 
-  c->influx_url = ioc_keyfile_string (kf, "influx", "url", "", FALSE, error);
+  static const gchar *const http_schemes[] = { "http", "https", NULL };
+  c->influx_url = ioc_keyfile_url (kf, "influx", "url", "", http_schemes, error); /* empty: no InfluxDB */
+  if (c->influx_url == NULL)
+    return NULL;
   if (c->influx_url[0] == '\0')
     g_clear_pointer (&c->influx_url, g_free);
-  else if (!g_str_has_prefix (c->influx_url, "http://") && !g_str_has_prefix (c->influx_url, "https://"))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                   "%s: [influx] url: expected http://HOST:PORT (or empty for no InfluxDB), got '%s'", path,
-                   c->influx_url);
-      return NULL;
-    }
   c->influx_database = ioc_keyfile_string (kf, "influx", "database", "ioc", FALSE, error);
   c->influx_username = ioc_keyfile_string (kf, "influx", "username", NULL, FALSE, error);
   c->influx_password = ioc_keyfile_string (kf, "influx", "password", NULL, FALSE, error);
