@@ -328,6 +328,22 @@ test_hostile (void)
    * open is this /metrics request). */
   g_assert_cmpfloat (wait_metric (hub, "iochub_http_connections", 1, 10), ==, 1);
   g_assert_true (ioc_test_hub_stop (hub));
+  /* Tens of thousands of refusals, a handful of log lines: once when
+   * refusing starts, once when it stops. */
+  g_autofree gchar *log_path = g_build_filename (ioc_test_hub_dir (hub), "hub.log", NULL);
+  g_autofree gchar *log = NULL;
+  g_assert_true (g_file_get_contents (log_path, &log, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (log, "\n", -1);
+  guint http_lines = 0, emfile_lines = 0;
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      http_lines += strstr (lines[i], "http: ") != NULL;
+      emfile_lines += strstr (lines[i], "Too many open files") != NULL;
+    }
+  g_test_message ("hub log: %u lines, %u about HTTP, %u \"Too many open files\"", g_strv_length (lines), http_lines,
+                  emfile_lines);
+  g_assert_cmpuint (http_lines, <=, 10);
+  g_assert_cmpuint (emfile_lines, <=, 4);
   g_free (a.fds);
   g_free (a.sent);
 }
