@@ -10,6 +10,8 @@
  *   /edge/http/emfile    the same without a descriptor reserve: accept()
  *                        fails with EMFILE, and the listener comes back by
  *                        itself once the clients leave.
+ *   /edge/http/caps      max_connections_per_client and max_feed_clients:
+ *                        one more gets 503, counted.
  *   /edge/http/bodies    bodies refused on their headers: a 1 GB POST
  *                        without a token gets 401, a chunked or announced
  *                        body over max_body gets 413, and the hub's RSS
@@ -423,6 +425,96 @@ test_emfile (void)
   g_free (a.sent);
 }
 
+/* ---- caps ---- */
+
+/* Connects and sends request (blocking); returns the socket. */
+static gint
+open_request (guint port, const gchar *request)
+{
+  gint fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  g_assert_cmpint (fd, >=, 0);
+  struct sockaddr_in sa = { .sin_family = AF_INET, .sin_port = htons ((guint16) port),
+                            .sin_addr.s_addr = htonl (INADDR_LOOPBACK) };
+  g_assert_cmpint (connect (fd, (struct sockaddr *) &sa, sizeof sa), ==, 0);
+  g_assert_cmpint (send (fd, request, strlen (request), MSG_NOSIGNAL), ==, (gssize) strlen (request));
+  return fd;
+}
+
+/* The status line's code of what fd receives within 5 s (0: none). */
+static guint
+read_status (gint fd)
+{
+  gchar buf[256];
+  gsize got = 0;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (got < 12 && g_get_monotonic_time () < deadline)
+    {
+      struct pollfd p = { fd, POLLIN, 0 };
+      if (poll (&p, 1, 100) <= 0)
+        continue;
+      gssize n = recv (fd, buf + got, sizeof buf - 1 - got, 0);
+      if (n <= 0)
+        break;
+      got += (gsize) n;
+    }
+  buf[got] = '\0';
+  return g_str_has_prefix (buf, "HTTP/1.1 ") ? (guint) g_ascii_strtoull (buf + 9, NULL, 10) : 0;
+}
+
+/* Connections per client address and live-feed screens are capped: one
+ * more gets 503 (and is counted), the ones in place keep working. */
+static void
+test_caps (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
+  g_assert_no_error (error);
+  g_autoptr (IocTestHub) hub = ioc_test_hub_new_started (
+      ioc_test_broker_url (broker), NULL, "[http]\nmax_connections_per_client = 8\nmax_feed_clients = 2\n");
+  g_assert_nonnull (hub);
+  guint port = ioc_test_hub_http_port (hub);
+
+  /* Two screens on the feed; a third is refused. */
+  static const gchar feed[] = "GET /api/v1/feed HTTP/1.1\r\nHost: hub\r\nAccept: text/event-stream\r\n\r\n";
+  gint screens[3];
+  for (guint i = 0; i < 3; i++)
+    {
+      screens[i] = open_request (port, feed);
+      guint status = read_status (screens[i]);
+      g_assert_cmpuint (status, ==, i < 2 ? 200 : 503);
+    }
+  g_assert_cmpfloat (ioc_test_hub_metric (hub, "iochub_feed_clients"), ==, 2);
+  g_assert_cmpfloat (ioc_test_hub_metric (hub, "iochub_feed_refused_total"), ==, 1);
+  close (screens[2]);
+
+  /* Six half-sent requests fill this address's 8 with the two screens;
+   * the next connection gets 503 at once. */
+  gint held[6];
+  for (guint i = 0; i < 6; i++)
+    held[i] = open_request (port, "GET /healthz HTTP/1.1\r\nHost: hub\r\n");
+  gint extra = open_request (port, "GET /healthz HTTP/1.1\r\nHost: hub\r\n\r\n");
+  g_assert_cmpuint (read_status (extra), ==, 503);
+  close (extra);
+  for (guint i = 0; i < 6; i++)
+    close (held[i]);
+  close (screens[0]);
+  close (screens[1]);
+  /* Freed: the address may connect again (bounded wait for the hub to see
+   * the closes). */
+  glong status = 0;
+  gint64 deadline = g_get_monotonic_time () + 5 * G_TIME_SPAN_SECOND;
+  while (status != 200 && g_get_monotonic_time () < deadline)
+    {
+      g_autofree gchar *body = ioc_test_hub_get (hub, "/healthz", &status);
+      if (status != 200)
+        g_usleep (50 * 1000);
+    }
+  g_assert_cmpint (status, ==, 200);
+  g_assert_cmpfloat (
+      ioc_test_hub_metric (hub, "iochub_http_connections_refused_total{limit=\"max_connections_per_client\"}"), >=, 1);
+  g_assert_true (ioc_test_hub_stop (hub));
+}
+
 /* ---- bodies ---- */
 
 /* Sends head, then up to max_body bytes of body (chunked when asked) in
@@ -571,6 +663,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/edge/http/hostile", test_hostile);
   g_test_add_func ("/edge/http/emfile", test_emfile);
+  g_test_add_func ("/edge/http/caps", test_caps);
   g_test_add_func ("/edge/http/bodies", test_bodies);
   return g_test_run ();
 }
