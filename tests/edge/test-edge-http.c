@@ -268,7 +268,7 @@ test_hostile (void)
   g_autofree gchar *limits_path = g_strdup_printf ("/proc/%d/limits", pid);
   g_autofree gchar *limits = NULL;
   g_assert_true (g_file_get_contents (limits_path, &limits, NULL, NULL));
-  g_assert_nonnull (g_regex_match_simple ("Max open files +400 ", limits, 0, 0) ? limits : NULL);
+  g_assert_true (g_regex_match_simple ("Max open files +400 ", limits, 0, 0));
 
   g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (broker), "edge-pub", &error);
   g_assert_no_error (error);
