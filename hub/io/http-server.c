@@ -378,6 +378,14 @@ open_fds (void)
   return n > 0 ? n - 1 : 0; /* not the directory's own */
 }
 
+/* The reserve in force: never more than half the limit, so that a low
+ * `ulimit -n` leaves HTTP (and /healthz) some room rather than none. */
+static rlim_t
+effective_reserve (guint reserve, rlim_t limit)
+{
+  return MIN ((rlim_t) reserve, limit / 2);
+}
+
 /* Whether the descriptors in use (the accepted one included) reach into
  * the reserve. */
 static gboolean
@@ -386,8 +394,7 @@ fds_in_reserve (guint reserve)
   struct rlimit rl;
   if (reserve == 0 || getrlimit (RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY)
     return FALSE;
-  if ((rlim_t) reserve >= rl.rlim_cur)
-    return TRUE;
+  reserve = (guint) effective_reserve (reserve, rl.rlim_cur);
   guint n = open_fds ();
   return n == G_MAXUINT || (rlim_t) n > rl.rlim_cur - reserve;
 }
@@ -682,6 +689,13 @@ ioc_http_server_set_limits (IocHttpServer *self, const IocHttpLimits *limits)
       self->limits.fd_reserve = IOC_HTTP_DEFAULT_FD_RESERVE;
     }
   limits_normalize (&self->limits);
+  struct rlimit rl;
+  if (getrlimit (RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY
+      && effective_reserve (self->limits.fd_reserve, rl.rlim_cur) < self->limits.fd_reserve)
+    g_warning ("http: the descriptor limit (ulimit -n) is %lu: [http] fd_reserve %u is taken as %lu, half of it; "
+               "raise LimitNOFILE",
+               (gulong) rl.rlim_cur, self->limits.fd_reserve,
+               (gulong) effective_reserve (self->limits.fd_reserve, rl.rlim_cur));
 }
 
 void
