@@ -12,7 +12,10 @@ static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "passw
                                           "sessions", "protocol", "receive_maximum", NULL };
 static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
                                             "spool_max", "timeout", "gzip", "score_interval", NULL };
-static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens", NULL };
+static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens",
+                                          "header_timeout", "idle_timeout", "max_connections",
+                                          "max_connections_per_client", "max_feed_clients", "fd_reserve",
+                                          "max_body", NULL };
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
                                              "snapshot_journal_size", NULL };
@@ -258,6 +261,24 @@ ioc_hub_config_load (const gchar *path, GError **error)
   c->display_tokens = split_list (display);
   g_autofree gchar *operators = ioc_keyfile_string (kf, "http", "operator_tokens", "", FALSE, error);
   c->operator_tokens = split_list (operators);
+  if (!ioc_keyfile_duration (kf, "http", "header_timeout", 10 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND,
+                             300 * G_TIME_SPAN_SECOND, &c->http_header_timeout_us, error)
+      || !ioc_keyfile_duration (kf, "http", "idle_timeout", 60 * G_TIME_SPAN_SECOND, 20 * G_TIME_SPAN_SECOND,
+                                3600 * G_TIME_SPAN_SECOND, &c->http_idle_timeout_us, error)
+      || !ioc_keyfile_int (kf, "http", "max_connections", 512, 8, 65536, &c->http_max_connections, error)
+      || !ioc_keyfile_int (kf, "http", "max_connections_per_client", 64, 0, 65536, &c->http_max_per_client, error)
+      || !ioc_keyfile_int (kf, "http", "max_feed_clients", 100, 1, 65536, &c->http_max_feed_clients, error)
+      || !ioc_keyfile_int (kf, "http", "fd_reserve", 128, 0, 65536, &c->http_fd_reserve, error)
+      || !ioc_keyfile_size (kf, "http", "max_body", 64 * 1024, 1024, 64 * 1024 * 1024, &c->http_max_body, error))
+    return NULL;
+  if (c->http_max_feed_clients >= c->http_max_connections)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [http] max_feed_clients: expected fewer than max_connections (%" G_GINT64_FORMAT
+                   "), so that screens leave room for the API, got %" G_GINT64_FORMAT,
+                   path, c->http_max_connections, c->http_max_feed_clients);
+      return NULL;
+    }
 
   if (!ioc_keyfile_duration (kf, "windows", "live", 10 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND, 300 * G_TIME_SPAN_SECOND,
                              &c->live_window_us, error)

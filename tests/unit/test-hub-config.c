@@ -32,6 +32,13 @@ test_defaults (void)
   g_assert_null (c->influx_url);
   g_assert_cmpstr (c->influx_database, ==, "ioc");
   g_assert_cmpstr (c->http_listen, ==, "127.0.0.1:8080");
+  g_assert_cmpint (c->http_header_timeout_us, ==, 10 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (c->http_idle_timeout_us, ==, 60 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (c->http_max_connections, ==, 512);
+  g_assert_cmpint (c->http_max_per_client, ==, 64);
+  g_assert_cmpint (c->http_max_feed_clients, ==, 100);
+  g_assert_cmpint (c->http_fd_reserve, ==, 128);
+  g_assert_cmpuint (c->http_max_body, ==, 64 * 1024);
   g_assert_cmpint (c->lateness_us, ==, 10 * G_TIME_SPAN_SECOND);
   g_assert_cmpint (c->live_window_us, ==, 10 * G_TIME_SPAN_SECOND);
   /* Relative paths are relative to the config file. */
@@ -64,6 +71,9 @@ test_errors (void)
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nstatedir=t\n[mqtt]\nclient_id=a\n", "[hub] statedir: unknown key" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[influxdb]\n", "[influxdb]: unknown group" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nid=hub one\n[mqtt]\nclient_id=a\n", "[hub] id: expected letters" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nidle_timeout=5s\n", "[http] idle_timeout: expected" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nmax_connections=100\nmax_feed_clients=100\n",
+      "[http] max_feed_clients: expected fewer than max_connections (100)" },
   };
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-conf-XXXXXX", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
