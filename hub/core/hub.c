@@ -202,7 +202,7 @@ on_mqtt_message (const gchar *topic, gsize topic_len, const guint8 *payload, gsi
   gint64 arrival_us = g_get_real_time ();
   IocJournalPos pos;
   g_autoptr (GError) error = NULL;
-  if (!ioc_journal_append (self->journal, topic, topic_len, payload, len, arrival_us, &pos, &error))
+  if (!ioc_journal_append (self->journal, topic, topic_len, payload, len, 0, arrival_us, &pos, &error))
     {
       g_warning ("journal: cannot append (message not acknowledged, the broker keeps it): %s", error->message);
       return FALSE;
@@ -315,8 +315,8 @@ load_section (IocSnapshot *snap, const gchar *name,
 }
 
 static gboolean
-replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us,
-           IocJournalPos pos, gpointer user_data)
+replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, guint32 flags,
+           gint64 arrival_us, IocJournalPos pos, gpointer user_data)
 {
   IocHub *self = user_data;
   hub_process (self, topic, topic_len, payload, len, arrival_us);
