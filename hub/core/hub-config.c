@@ -15,7 +15,7 @@ static const gchar *const influx_keys[] = { "url", "database", "username", "pass
 static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens", NULL };
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
-                                             "snapshot_journal_size", NULL };
+                                             "snapshot_journal_size", "reserve_size", NULL };
 static const gchar *const federation_keys[] = { "enabled", "national", "publish_interval", NULL };
 static const gchar *const known_groups[] = { "hub", "mqtt", "influx", "http", "windows", "journal", "federation", NULL };
 
@@ -282,7 +282,9 @@ ioc_hub_config_load (const gchar *path, GError **error)
       || !ioc_keyfile_duration (kf, "journal", "snapshot_interval", 60 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND,
                                 3600 * G_TIME_SPAN_SECOND, &c->snapshot_interval_us, error)
       || !ioc_keyfile_size (kf, "journal", "snapshot_journal_size", 256 * 1024 * 1024, 64 * 1024,
-                            64ull * 1024 * 1024 * 1024, &c->snapshot_journal_bytes, error))
+                            64ull * 1024 * 1024 * 1024, &c->snapshot_journal_bytes, error)
+      || !ioc_keyfile_size (kf, "journal", "reserve_size", 16 * 1024 * 1024, 256 * 1024, 1024ull * 1024 * 1024,
+                            &c->journal_reserve_bytes, error))
     return NULL;
 
   if (!ioc_keyfile_bool (kf, "federation", "enabled", FALSE, &c->federation, error)

@@ -63,6 +63,7 @@ typedef struct
 
   /* [journal] */
   guint64 journal_segment_bytes;
+  guint64 journal_reserve_bytes; /* kept allocated ahead of the journal (state/journal.h) */
   gint64 journal_sync_interval_us;
   gint64 snapshot_interval_us;
   guint64 snapshot_journal_bytes; /* also snapshot when this much journal accumulated */

@@ -23,6 +23,7 @@
 #include "model/calendar.h"
 #include "model/units.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-schema.h"
 #include "protocol/ioc-stats.h"
 #include "sinks/influx-sink.h"
 #include "state/journal.h"
@@ -67,6 +68,10 @@ struct _IocHub
   gboolean started;
   gboolean stopped;
   gint64 last_message_us; /* atomic: arrival of the newest message (Paho thread) */
+  GSource *reserve_wake;  /* the Paho thread wakes it when the journal runs low */
+  gboolean ingest_paused; /* main context: paused for the journal's reserve */
+  gint64 paused_since_us;
+  guint64 appends_at_pause;
 
   IocHubView view;
 
@@ -194,7 +199,51 @@ inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
         sink->vt->batch (sink->self, accepted);
 }
 
-/* Paho receive thread: make the message durable, then queue it. */
+/* A message over the size the hub accepts (IOC_MAX_PAYLOAD) is journaled as
+ * a stand-in flagged IOC_JOURNAL_FLAG_TRUNCATED: its size (u64, little-endian)
+ * and its first IOC_DEADLETTER_EXCERPT bytes.  The replay and the live run
+ * both make the same too_large dead letter of it; its body is never kept. */
+#define STANDIN_HDR 8u
+
+static void
+reject_too_large (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *standin, gsize len,
+                  gint64 arrival_us)
+{
+  guint64 size = 0;
+  for (guint i = 0; i < STANDIN_HDR && i < len; i++)
+    size |= (guint64) standin[i] << (8 * i);
+  gsize head = len > STANDIN_HDR ? len - STANDIN_HDR : 0;
+  gchar why[160];
+  g_snprintf (why, sizeof why, "payload: %" G_GUINT64_FORMAT " bytes, limit %d (not kept; the first %" G_GSIZE_FORMAT
+              " bytes are here)", size, IOC_MAX_PAYLOAD, head);
+  ioc_stat_add (self->stat_processed, 1);
+  ioc_deadletter_reject_sized (self->deadletter, ioc_reject_name (IOC_REJECT_TOO_LARGE), why, topic, topic_len,
+                               standin + (len > STANDIN_HDR ? STANDIN_HDR : len), head, (gsize) size, arrival_us);
+}
+
+typedef struct
+{
+  IocHub *hub;
+  IocJournalPos pos;
+  gint64 arrival_us;
+  gsize topic_len;
+  gsize len;
+  guint8 data[]; /* topic, then the stand-in */
+} TooLarge;
+
+/* Main context, in the inbox's order. */
+static void
+too_large_cb (gpointer data)
+{
+  TooLarge *t = data;
+  reject_too_large (t->hub, (const gchar *) t->data, t->topic_len, t->data + t->topic_len, t->len, t->arrival_us);
+  t->hub->processed_pos = t->pos;
+}
+
+/* Paho receive thread: make the message durable, then queue it.  There is
+ * no refusing it (mqtt-client.h): the journal's reserve is what makes the
+ * append succeed, and a journal running low wakes the main context, which
+ * stops taking messages. */
 static gboolean
 on_mqtt_message (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gpointer user_data)
 {
@@ -202,16 +251,81 @@ on_mqtt_message (const gchar *topic, gsize topic_len, const guint8 *payload, gsi
   gint64 arrival_us = g_get_real_time ();
   IocJournalPos pos;
   g_autoptr (GError) error = NULL;
-  if (!ioc_journal_append (self->journal, topic, topic_len, payload, len, 0, arrival_us, &pos, &error))
+  gboolean too_large = len > IOC_MAX_PAYLOAD;
+  guint8 standin[STANDIN_HDR + IOC_DEADLETTER_EXCERPT];
+  gsize standin_len = 0;
+  if (too_large)
     {
-      g_warning ("journal: cannot append (message not acknowledged, the broker keeps it): %s", error->message);
+      for (guint i = 0; i < STANDIN_HDR; i++)
+        standin[i] = (guint8) ((guint64) len >> (8 * i));
+      standin_len = STANDIN_HDR + MIN (len, IOC_DEADLETTER_EXCERPT);
+      memcpy (standin + STANDIN_HDR, payload, standin_len - STANDIN_HDR);
+    }
+  if (!ioc_journal_append (self->journal, topic, topic_len, too_large ? standin : payload,
+                           too_large ? standin_len : len, too_large ? IOC_JOURNAL_FLAG_TRUNCATED : 0, arrival_us,
+                           &pos, &error))
+    {
+      g_critical ("journal: cannot append: %s", error->message);
       return FALSE;
     }
+  if (ioc_journal_is_low (self->journal))
+    g_source_set_ready_time (self->reserve_wake, 0);
   ioc_stat_add (self->stat_received, 1);
   __atomic_store_n (&self->last_message_us, arrival_us, __ATOMIC_RELAXED);
+  if (too_large)
+    {
+      TooLarge *t = g_malloc (sizeof (TooLarge) + topic_len + standin_len);
+      t->hub = self;
+      t->pos = pos;
+      t->arrival_us = arrival_us;
+      t->topic_len = topic_len;
+      t->len = standin_len;
+      memcpy (t->data, topic, topic_len);
+      memcpy (t->data + topic_len, standin, standin_len);
+      ioc_handoff_call (self->inbox, too_large_cb, t, g_free);
+      return TRUE;
+    }
   ioc_handoff_push (self->inbox, topic, topic_len, payload, len, arrival_us, pos.segment, pos.offset);
   return TRUE;
 }
+
+/* Main context: pauses ingest while the journal cannot keep its reserve
+ * and resumes it once it can; one log line per change. */
+static void
+hub_check_reserve (IocHub *self)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean ok = ioc_journal_prepare (self->journal, &error);
+  if (!ok && !self->ingest_paused)
+    {
+      self->ingest_paused = TRUE;
+      self->paused_since_us = g_get_monotonic_time ();
+      self->appends_at_pause = (guint64) ioc_stat_get (self->stat_received);
+      g_warning ("%s; stopped taking messages (the broker keeps them queued) until it can write again", error->message);
+      if (self->mqtt != NULL)
+        ioc_mqtt_client_set_paused (self->mqtt, TRUE);
+    }
+  else if (ok && self->ingest_paused)
+    {
+      self->ingest_paused = FALSE;
+      g_message ("journal: its write reserve is whole again; taking messages again after %.0f s"
+                 " (%" G_GUINT64_FORMAT " message(s) in flight were written into the reserve)",
+                 (g_get_monotonic_time () - self->paused_since_us) / 1e6,
+                 (guint64) ioc_stat_get (self->stat_received) - self->appends_at_pause);
+      if (self->mqtt != NULL)
+        ioc_mqtt_client_set_paused (self->mqtt, FALSE);
+    }
+}
+
+static gboolean
+reserve_wake_cb (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  g_source_set_ready_time (source, -1);
+  hub_check_reserve (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs reserve_wake_funcs = { .dispatch = reserve_wake_cb };
 
 static void
 on_mqtt_state (gboolean connected, gpointer user_data)
@@ -319,7 +433,10 @@ replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len
            gint64 arrival_us, IocJournalPos pos, gpointer user_data)
 {
   IocHub *self = user_data;
-  hub_process (self, topic, topic_len, payload, len, arrival_us);
+  if (flags & IOC_JOURNAL_FLAG_TRUNCATED)
+    reject_too_large (self, topic, topic_len, payload, len, arrival_us);
+  else
+    hub_process (self, topic, topic_len, payload, len, arrival_us);
   self->processed_pos = pos;
   ioc_stat_add (self->stat_replayed, 1);
   return TRUE;
@@ -381,6 +498,7 @@ hub_tick (IocHub *self)
   if (!ioc_journal_sync (self->journal, &error))
     g_warning ("journal: sync failed: %s", error->message);
   g_clear_error (&error);
+  hub_check_reserve (self);
 
   gint64 last = __atomic_load_n (&self->last_message_us, __ATOMIC_RELAXED);
   ioc_stat_set_double (self->stat_last_age, last > 0 ? (g_get_real_time () - last) / 1e6 : -1.0);
@@ -411,15 +529,17 @@ healthz_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 {
   IocHub *self = user_data;
   gboolean mqtt_ok = self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
+  gboolean blocked = self->ingest_paused;
   gboolean influx_ok = self->influx == NULL || ioc_influx_sink_is_healthy (self->influx);
   gint64 last = __atomic_load_n (&self->last_message_us, __ATOMIC_RELAXED);
   g_autofree gchar *body = g_strdup_printf (
-      "{\"status\":\"%s\",\"mqtt_connected\":%s,\"influx_healthy\":%s,\"last_message_age_s\":%.1f,"
+      "{\"status\":\"%s\",\"journal_blocked\":%s,\"mqtt_connected\":%s,\"influx_healthy\":%s,\"last_message_age_s\":%.1f,"
       "\"spool_bytes\":%" G_GUINT64_FORMAT ",\"journal_bytes\":%" G_GUINT64_FORMAT "}\n",
-      mqtt_ok ? (influx_ok ? "ok" : "degraded") : "down", mqtt_ok ? "true" : "false",
+      blocked ? "journal_blocked" : mqtt_ok ? (influx_ok ? "ok" : "degraded") : "down", blocked ? "true" : "false",
+      mqtt_ok ? "true" : "false",
       influx_ok ? "true" : "false", last > 0 ? (g_get_real_time () - last) / 1e6 : -1.0,
       self->influx ? ioc_influx_sink_pending_bytes (self->influx) : 0, ioc_journal_disk_bytes (self->journal));
-  ioc_http_reply (msg, mqtt_ok ? 200 : 503, "application/json", body, strlen (body));
+  ioc_http_reply (msg, mqtt_ok && !blocked ? 200 : 503, "application/json", body, strlen (body));
 }
 
 /* ---- life cycle ---- */
@@ -498,6 +618,7 @@ hub_open_journal (IocHub *self, const IocHubConfig *config, GError **error)
   IocJournalOptions jopts = { 0 };
   jopts.segment_bytes = config->journal_segment_bytes;
   jopts.sync_interval_us = config->journal_sync_interval_us;
+  jopts.reserve_bytes = config->journal_reserve_bytes;
   self->journal = ioc_journal_open (journal_dir, &jopts, error);
   return self->journal != NULL;
 }
@@ -900,7 +1021,11 @@ ioc_hub_start (IocHub *self, GError **error)
         return FALSE;
       }
 
-  hub_tick (self);
+  self->reserve_wake = g_source_new (&reserve_wake_funcs, sizeof (GSource));
+  g_source_set_callback (self->reserve_wake, NULL, self, NULL);
+  g_source_set_priority (self->reserve_wake, G_PRIORITY_HIGH);
+  g_source_attach (self->reserve_wake, NULL);
+  hub_tick (self); /* a journal low already at start keeps ingest paused */
   self->tick_source = g_timeout_add (1000, tick_cb, self);
   ioc_mqtt_client_start (self->mqtt);
   self->started = TRUE;
@@ -947,6 +1072,11 @@ ioc_hub_free (IocHub *self)
   if (self->tick_source != 0)
     g_source_remove (self->tick_source);
   g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
+  if (self->reserve_wake != NULL)
+    {
+      g_source_destroy (self->reserve_wake);
+      g_clear_pointer (&self->reserve_wake, g_source_unref);
+    }
   /* After Paho is gone, the inbox's only producer. */
   if (self->inbox != NULL)
     ioc_handoff_close (self->inbox);

@@ -119,6 +119,7 @@ struct _IocJournal
   IocStat *st_syncs;
   IocStat *st_torn;
   IocStat *st_headroom;
+  IocStat *st_blocked;
 };
 
 gint
@@ -470,6 +471,7 @@ refill_locked (IocJournal *self, gboolean force)
     {
       gboolean ok = extend_locked (self, self->offset + self->opts.reserve_bytes);
       g_atomic_int_set (&self->low, !ok);
+      ioc_stat_set (self->st_blocked, !ok);
       left = self->alloc_end > self->offset ? self->alloc_end - self->offset : 0;
     }
   __atomic_store_n (&self->headroom, left, __ATOMIC_RELAXED);
@@ -712,6 +714,8 @@ ioc_journal_open (const gchar *dir, const IocJournalOptions *opts, GError **erro
                             "Torn journal records (cut short by a crash) removed at start");
   self->st_headroom = ioc_stat ("iochub_journal_reserve_bytes", NULL, IOC_STAT_GAUGE,
                                 "Journal bytes allocated ahead of its end (the write reserve)");
+  self->st_blocked = ioc_stat ("iochub_journal_blocked", NULL, IOC_STAT_GAUGE,
+                               "1 while the journal cannot keep its write reserve (disk or quota full): the hub takes no messages");
 
   /* Two hubs appending to one journal would interleave and double count. */
   g_autofree gchar *lock_path = g_build_filename (dir, "journal.lock", NULL);
