@@ -2,7 +2,7 @@
  *
  * Where it sits: an observer of the hub.  Once per hub tick (main context,
  * after the rollup ticked) it reads what the engine needs through the hub's
- * view — each unit's dossier indicators for today, every connector's
+ * read functions (hub.h) — each unit's dossier indicators for today, every connector's
  * last-seen and state (device health), seq gaps of the portal connectors
  * (dedup) — then evaluates the rules and saves the store when it changed.
  * Minute points feed the threshold rules.  Notifications are published
@@ -47,19 +47,11 @@ struct _IocAlerts
   IocStat *stat_evaluations;
 };
 
-static const IocHubView *
-view (IocAlerts *self)
-{
-  return ioc_hub_view (self->hub);
-}
-
 static gboolean
 publish_cb (const gchar *topic, const gchar *payload, gsize len, gboolean retained, gpointer data)
 {
   IocAlerts *self = data;
-  IocMqttClient *mqtt = view (self)->mqtt;
-  if (mqtt != NULL && ioc_mqtt_client_is_connected (mqtt)
-      && ioc_mqtt_client_publish (mqtt, topic, payload, len, 1, retained))
+  if (ioc_hub_mqtt_is_connected (self->hub) && ioc_hub_publish (self->hub, topic, payload, len, 1, retained))
     {
       g_hash_table_remove (self->owed, topic);
       return TRUE;
@@ -72,14 +64,13 @@ publish_cb (const gchar *topic, const gchar *payload, gsize len, gboolean retain
 static void
 flush_owed (IocAlerts *self)
 {
-  IocMqttClient *mqtt = view (self)->mqtt;
-  if (g_hash_table_size (self->owed) == 0 || mqtt == NULL || !ioc_mqtt_client_is_connected (mqtt))
+  if (g_hash_table_size (self->owed) == 0 || !ioc_hub_mqtt_is_connected (self->hub))
     return;
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init (&it, self->owed);
   while (g_hash_table_iter_next (&it, &k, &v))
-    if (ioc_mqtt_client_publish (mqtt, k, v, strlen (v), 1, TRUE))
+    if (ioc_hub_publish (self->hub, k, v, strlen (v), 1, TRUE))
       g_hash_table_iter_remove (&it);
 }
 
@@ -98,7 +89,7 @@ unit_cb (const gchar *unit, gpointer data)
 {
   IocAlerts *self = data;
   IocDossierIndicators ind;
-  if (!ioc_dossier_tracker_indicators (view (self)->dossiers, unit, IOC_PERIOD_DAY, self->now_us, &ind))
+  if (!ioc_hub_dossier_indicators (self->hub, unit, IOC_PERIOD_DAY, self->now_us, &ind))
     return;
   /* Dossiers due today ≈ those that went overdue today plus those still due
    * within a working day (docs/ALERTS.md: the share's denominator). */
@@ -107,12 +98,11 @@ unit_cb (const gchar *unit, gpointer data)
 }
 
 static void
-gap_cb (IocKind kind, const gchar *device, gint64 last_seq, gint64 missing, gint64 duplicates,
-        gpointer data)
+gap_cb (const IocSeqDeviceInfo *d, gpointer data)
 {
   IocAlerts *self = data;
-  if (kind == IOC_KIND_PORTAL)
-    g_hash_table_replace (self->gaps, g_strdup (device), GSIZE_TO_POINTER ((gsize) missing));
+  if (d->kind == IOC_KIND_PORTAL)
+    g_hash_table_replace (self->gaps, g_strdup (d->device), GSIZE_TO_POINTER ((gsize) d->missing));
 }
 
 static void
@@ -142,17 +132,16 @@ overdue_cb (const gchar *dossier, const gchar *unit, gint64 overdue_us, gint sig
 }
 
 static void
-tick_cb (gint64 now_us, gpointer data)
+tick_cb (gpointer data, gint64 now_us)
 {
   IocAlerts *self = data;
-  const IocHubView *v = view (self);
   self->now_us = now_us;
   /* Reference data may have been swapped by a reload: never keep it. */
-  ioc_alert_engine_set_calendar (self->engine, v->calendar);
-  ioc_dossier_tracker_foreach_unit (v->dossiers, unit_cb, self);
+  ioc_alert_engine_set_calendar (self->engine, ioc_hub_calendar (self->hub));
+  ioc_hub_foreach_dossier_unit (self->hub, unit_cb, self);
   g_hash_table_remove_all (self->gaps);
-  ioc_dedup_foreach (v->dedup, gap_cb, self);
-  ioc_device_health_foreach_connector (v->devices, now_us, connector_cb, self);
+  ioc_hub_foreach_dedup_device (self->hub, gap_cb, self);
+  ioc_hub_foreach_connector (self->hub, now_us, connector_cb, self);
   if (ioc_alert_engine_evaluate (self->engine, now_us))
     self->dirty = TRUE;
   ioc_stat_add (self->stat_evaluations, 1);
@@ -162,7 +151,7 @@ tick_cb (gint64 now_us, gpointer data)
 }
 
 static void
-point_cb (const IocPoint *point, gpointer data)
+point_cb (gpointer data, const IocPoint *point)
 {
   IocAlerts *self = data;
   if (point->channel != 0)
@@ -182,27 +171,29 @@ point_cb (const IocPoint *point, gpointer data)
 static const IocHubConfig *
 api_config (gpointer data)
 {
-  return view (data)->config;
+  IocAlerts *self = data;
+  return ioc_hub_config (self->hub);
 }
 
 static gint64
 api_now (gpointer data)
 {
-  return ioc_clock_now (view (data)->clock);
+  IocAlerts *self = data;
+  return ioc_hub_now (self->hub);
 }
 
 static void
 api_changed (gpointer data)
 {
   IocAlerts *self = data;
-  save (self, ioc_clock_now (view (self)->clock));
+  save (self, ioc_hub_now (self->hub));
 }
 
 static const gchar *
 unit_name_cb (const gchar *unit, gpointer data)
 {
-  const IocHubView *v = view (data);
-  const IocUnit *u = v->units != NULL ? ioc_units_lookup (v->units, unit, ioc_clock_now (v->clock)) : NULL;
+  IocAlerts *self = data;
+  const IocUnit *u = ioc_hub_unit_lookup (self->hub, unit, ioc_hub_now (self->hub));
   return u != NULL ? u->name : NULL;
 }
 
@@ -303,12 +294,20 @@ import_influx_baselines (IocAlerts *self, const IocHubConfig *config, gint64 now
   self->dirty = TRUE;
 }
 
+/* The engine reads the hub on every tick and takes the minute points; its
+ * owner (hub/main.c) frees it, so no free here. */
+static const IocSinkVTable alerts_sink = {
+  .name = "alerts",
+  .point = point_cb,
+  .tick = tick_cb,
+};
+
 IocAlerts *
 ioc_alerts_attach (IocHub *hub, GError **error)
 {
   g_return_val_if_fail (hub != NULL, NULL);
-  const IocHubView *v = ioc_hub_view (hub);
-  g_autoptr (IocAlertRules) rules = load_rules (v->config, error);
+  const IocHubConfig *config = ioc_hub_config (hub);
+  g_autoptr (IocAlertRules) rules = load_rules (config, error);
   if (rules == NULL)
     return NULL;
 
@@ -320,7 +319,7 @@ ioc_alerts_attach (IocHub *hub, GError **error)
   self->stat_evaluations = ioc_stat ("iochub_alert_evaluations_total", NULL, IOC_STAT_COUNTER,
                                      "Rounds of alert rule evaluation (one a hub tick)");
   IocAlertNotifyOptions nopts = {
-    .province = v->config->province,
+    .province = config->province,
     .webhook_url = self->rules->webhook_url,
     .webhook_token = self->rules->webhook_token,
     .webhook_timeout_us = self->rules->webhook_timeout_us,
@@ -329,24 +328,24 @@ ioc_alerts_attach (IocHub *hub, GError **error)
     .webhook_attempts = (guint) self->rules->webhook_attempts,
   };
   self->notify = ioc_alert_notify_new (&nopts, publish_cb, self);
-  gint64 now = ioc_clock_now (v->clock);
-  self->engine = ioc_alert_engine_new (self->rules, v->calendar, now, ioc_alert_notify_alert, self->notify);
+  gint64 now = ioc_hub_now (hub);
+  self->engine = ioc_alert_engine_new (self->rules, ioc_hub_calendar (hub), now, ioc_alert_notify_alert,
+                                       self->notify);
   ioc_alert_engine_set_unit_names (self->engine, unit_name_cb, self);
-  self->store_path = g_build_filename (v->config->state_dir, IOC_ALERT_STORE_FILE, NULL);
+  self->store_path = g_build_filename (config->state_dir, IOC_ALERT_STORE_FILE, NULL);
   g_autoptr (GError) local = NULL;
   if (!ioc_alert_store_load (self->engine, self->store_path, &local))
     g_warning ("alerts: %s; starting without alert history", local->message);
   self->last_save_us = now;
-  import_influx_baselines (self, v->config, now);
+  import_influx_baselines (self, config, now);
 
   self->api = (IocAlertApi){ .engine = self->engine, .config = api_config, .now = api_now,
                              .changed = api_changed, .data = self };
-  ioc_alert_api_register (v->http, &self->api);
-  ioc_hub_add_tick_observer (hub, tick_cb, self);
-  ioc_hub_add_point_observer (hub, point_cb, self);
-  ioc_dossier_tracker_set_overdue_func (v->dossiers, overdue_cb, self);
+  ioc_alert_api_register (ioc_hub_http_server (hub), &self->api);
+  ioc_hub_add_sink (hub, &alerts_sink, self);
+  ioc_hub_set_overdue_func (hub, overdue_cb, self);
   g_info ("alerts: %u rules from %s", self->rules->rules->len,
-          v->config->alerts_path ? v->config->alerts_path : "(none)");
+          config->alerts_path ? config->alerts_path : "(none)");
   return self;
 }
 
@@ -372,7 +371,7 @@ ioc_alerts_check (const gchar *config_path, GString *report, GError **error)
 gboolean
 ioc_alerts_reload (IocAlerts *self, GError **error)
 {
-  IocAlertRules *rules = load_rules (view (self)->config, error);
+  IocAlertRules *rules = load_rules (ioc_hub_config (self->hub), error);
   if (rules == NULL)
     return FALSE;
   /* Alerts of removed rules resolve at the next evaluation.  The webhook

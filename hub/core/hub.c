@@ -4,6 +4,7 @@
  * the journal and the inbox (both thread-safe).  Everything else here runs
  * on the main context. */
 #include "hub.h"
+#include "hub-private.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -937,78 +938,6 @@ ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink)
 /* The observer functions of before the sinks: each one a sink of one
  * function that the hub owns.  alerts/ is their last user (and the view's,
  * above); remove both when it registers a sink of its own. */
-typedef struct
-{
-  GCallback fn;
-  gpointer user_data;
-} Observer;
-
-static Observer *
-observer_new (GCallback fn, gpointer user_data)
-{
-  Observer *o = g_new (Observer, 1);
-  o->fn = fn;
-  o->user_data = user_data;
-  return o;
-}
-
-static void
-observer_tick (gpointer self, gint64 now_us)
-{
-  Observer *o = self;
-  ((IocHubTickFunc) o->fn) (now_us, o->user_data);
-}
-
-static void
-observer_batch (gpointer self, guint n_accepted)
-{
-  Observer *o = self;
-  ((IocHubBatchFunc) o->fn) (n_accepted, o->user_data);
-}
-
-static void
-observer_reload (gpointer self)
-{
-  Observer *o = self;
-  ((IocHubReloadFunc) o->fn) (o->user_data);
-}
-
-static void
-observer_point (gpointer self, const IocPoint *point)
-{
-  Observer *o = self;
-  ((IocPointFunc) o->fn) (point, o->user_data);
-}
-
-static const IocSinkVTable tick_observer = { .name = "tick observer", .tick = observer_tick, .free = g_free };
-static const IocSinkVTable batch_observer = { .name = "batch observer", .batch = observer_batch, .free = g_free };
-static const IocSinkVTable reload_observer = { .name = "reload observer", .reload = observer_reload, .free = g_free };
-static const IocSinkVTable point_observer = { .name = "point observer", .point = observer_point, .free = g_free };
-
-void
-ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data)
-{
-  ioc_hub_add_sink (self, &tick_observer, observer_new (G_CALLBACK (fn), user_data));
-}
-
-void
-ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data)
-{
-  ioc_hub_add_sink (self, &batch_observer, observer_new (G_CALLBACK (fn), user_data));
-}
-
-void
-ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data)
-{
-  ioc_hub_add_sink (self, &reload_observer, observer_new (G_CALLBACK (fn), user_data));
-}
-
-void
-ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data)
-{
-  ioc_hub_add_sink (self, &point_observer, observer_new (G_CALLBACK (fn), user_data));
-}
-
 gboolean
 ioc_hub_start (IocHub *self, GError **error)
 {

@@ -30,32 +30,6 @@ G_BEGIN_DECLS
 
 typedef struct _IocHub IocHub;
 
-/* Deprecated: raw stage pointers, kept only for alerts/ (its last user)
- * until it moves to the read functions below, which is all api/,
- * federation/ and iocctl use.  Do not add users.
- * Borrowed pointers, valid while the hub lives; main context only.  The
- * reference data (units, calendar) can be swapped by a reload: read them
- * through the view each time, never keep them. */
-typedef struct
-{
-  const IocHubConfig *config;
-  IocClock *clock;
-  IocUnitRegistry *units;
-  IocCalendar *calendar;
-  IocRollup *rollup;
-  IocDossierTracker *dossiers;
-  IocDeviceHealth *devices;
-  IocDedup *dedup;
-  IocDeadLetter *deadletter;
-  IocMqttClient *mqtt;  /* publish alerts/config; NULL after stop */
-  IocHttpServer *http;  /* listening from ioc_hub_new(): add routes before start */
-} IocHubView;
-
-/* The deprecated observer functions: IocSinkVTable's tick, batch, reload. */
-typedef void (*IocHubTickFunc) (gint64 now_us, gpointer user_data);
-typedef void (*IocHubBatchFunc) (guint n_accepted, gpointer user_data);
-typedef void (*IocHubReloadFunc) (gpointer user_data);
-
 /* Loads reference data, opens the state directory, restores the last
  * snapshot and replays the journal after it.  Takes ownership of config.
  * clock may be NULL (real time); the hub borrows it otherwise. */
@@ -71,7 +45,6 @@ void     ioc_hub_free (IocHub *self);
  * restart); all or nothing. */
 gboolean ioc_hub_reload (IocHub *self, GError **error);
 guint    ioc_hub_http_port (IocHub *self);
-const IocHubView *ioc_hub_view (IocHub *self);
 
 /* Reading the hub, for its consumers (HTTP API, alert engine, federation,
  * iocctl): main context only.  What these return is borrowed and valid
@@ -145,13 +118,6 @@ void     ioc_hub_tick (IocHub *self);
  * when configured, first).  With vtable->free set the hub owns sink and
  * frees it in ioc_hub_free(). */
 void     ioc_hub_add_sink (IocHub *self, const IocSinkVTable *vtable, gpointer sink);
-/* Deprecated: one-function sinks, kept only for alerts/ (their last user)
- * until it moves to ioc_hub_add_sink().  Do not add users. */
-void     ioc_hub_add_tick_observer (IocHub *self, IocHubTickFunc fn, gpointer user_data);
-void     ioc_hub_add_batch_observer (IocHub *self, IocHubBatchFunc fn, gpointer user_data);
-void     ioc_hub_add_reload_observer (IocHub *self, IocHubReloadFunc fn, gpointer user_data);
-void     ioc_hub_add_point_observer (IocHub *self, IocPointFunc fn, gpointer user_data);
-
 /* Validates a config and every file it names, without starting (--check). */
 gboolean ioc_hub_check (const gchar *config_path, GString *report, GError **error);
 

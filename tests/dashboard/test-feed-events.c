@@ -12,6 +12,7 @@
 #include "api/feed-events.h"
 #include "api/minute-ring.h"
 #include "hub.h"
+#include "hub-private.h" /* white-box: stage pointers */
 #include "test-util.h"
 
 /* 2026-03-02 10:00 +07:00, a Monday. */
@@ -28,11 +29,14 @@ typedef struct
 } Fixture;
 
 static void
-point_cb (const IocPoint *point, gpointer user_data)
+point_cb (gpointer user_data, const IocPoint *point)
 {
   Fixture *fx = user_data;
   ioc_minute_ring_add (fx->docs.ring, point);
 }
+
+/* The minute ring as the API fills it: a sink of the hub's points. */
+static const IocSinkVTable ring_sink = { .name = "test ring", .point = point_cb };
 
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
@@ -56,7 +60,7 @@ fixture_setup (Fixture *fx, gconstpointer data)
   g_assert_no_error (error);
   fx->docs = (IocApiDocs) { .hub = fx->hub, .ring = ioc_minute_ring_new (64) };
   fx->events = ioc_feed_events_new (&fx->docs);
-  ioc_hub_add_point_observer (fx->hub, point_cb, fx);
+  ioc_hub_add_sink (fx->hub, &ring_sink, fx);
   ioc_hub_tick (fx->hub);
 }
 

@@ -20,6 +20,7 @@
 #include <glib/gstdio.h>
 
 #include "hub.h"
+#include "hub-private.h" /* white-box: stage pointers */
 #include "protocol/ioc-stats.h"
 
 #define T0_US G_GINT64_CONSTANT (1795309200000000) /* 2026-11-22T08:00:00+07:00 */
