@@ -83,7 +83,7 @@ static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  f->broker = ioc_test_broker_start (&error);
+  f->broker = ioc_test_broker_start_with (data, &error);
   g_assert_no_error (error);
   f->hub = ioc_test_hub_new (ioc_test_broker_url (f->broker), NULL, "reserve_size = " RESERVE "\n", &error);
   g_assert_no_error (error);
@@ -203,6 +203,75 @@ test_disk_full (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (health, "\"journal_blocked\":false"));
 }
 
+/* The hub's resident memory in KiB (VmRSS), found by its config path. */
+static gint64
+hub_rss_kib (Fixture *f)
+{
+  const gchar *conf = ioc_test_hub_conf_path (f->hub);
+  g_autoptr (GDir) proc = g_dir_open ("/proc", 0, NULL);
+  g_assert_nonnull (proc);
+  const gchar *name;
+  while ((name = g_dir_read_name (proc)) != NULL)
+    {
+      if (!g_ascii_isdigit (name[0]))
+        continue;
+      g_autofree gchar *cmd_path = g_build_filename ("/proc", name, "cmdline", NULL);
+      g_autofree gchar *cmd = NULL;
+      gsize len = 0;
+      if (!g_file_get_contents (cmd_path, &cmd, &len, NULL) || len == 0 || !g_str_has_suffix (cmd, "iochub"))
+        continue;
+      gboolean ours = FALSE;
+      for (gsize off = 0; off < len; off += strlen (cmd + off) + 1)
+        ours |= g_str_equal (cmd + off, conf);
+      if (!ours)
+        continue;
+      g_autofree gchar *status_path = g_build_filename ("/proc", name, "status", NULL);
+      g_autofree gchar *status = NULL;
+      g_assert_true (g_file_get_contents (status_path, &status, NULL, NULL));
+      const gchar *rss = strstr (status, "\nVmRSS:");
+      g_assert_nonnull (rss);
+      return g_ascii_strtoll (rss + 8, NULL, 10);
+    }
+  g_assert_not_reached ();
+  return -1;
+}
+
+/* A 64 MiB payload (the broker's own limit lifted for this test): a
+ * too_large dead letter, and the hub's memory comes back afterwards but for
+ * one buffer of the packet's size: Paho 1.3.12 keeps its socket read buffer
+ * at the largest packet read (SocketBuffer.c), which the shipped broker's
+ * message_size_limit bounds to 1 MiB.  The hub itself used to keep its
+ * journal frame buffer, and the inbox its copy, at that size too. */
+static void
+test_too_large_memory (Fixture *f, gconstpointer data)
+{
+  const gsize big = 64 * 1024 * 1024;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "huge-pub", &error);
+  g_assert_no_error (error);
+  gint64 rss0 = hub_rss_kib (f);
+  gdouble journal0 = metric (f, "iochub_journal_bytes");
+  {
+    g_autofree gchar *payload = g_strnfill (big, 'z');
+    ioc_test_publisher_send (pub, "ioc/v1/40/xa-16681/kiosk/k-02/event", payload, FALSE);
+  }
+  g_assert_true (ioc_test_publisher_flush (pub, 60 * G_TIME_SPAN_SECOND));
+  g_assert_cmpfloat (wait_metric (f, "iochub_deadletters_total{reason=\"too_large\"}", 1.0, 60), ==, 1.0);
+  g_assert_cmpfloat (metric (f, "iochub_journal_bytes") - journal0, <, 4096.0);
+  /* Paho frees the packet once the exchange completes: bounded wait. */
+  gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+  gint64 rss = hub_rss_kib (f);
+  const gint64 allowed_kib = (gint64) (big / 1024) + 16 * 1024;
+  while (rss - rss0 >= allowed_kib && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (100 * 1000);
+      rss = hub_rss_kib (f);
+    }
+  g_test_message ("hub RSS %" G_GINT64_FORMAT " KiB before, %" G_GINT64_FORMAT " KiB after a %" G_GSIZE_FORMAT
+                  "-byte payload", rss0, rss, big);
+  g_assert_cmpint (rss - rss0, <, allowed_kib);
+}
+
 static void
 test_too_large (Fixture *f, gconstpointer data)
 {
@@ -268,5 +337,7 @@ main (int argc, char **argv)
     }
   g_test_add ("/edge/disk-full/nothing-lost", Fixture, NULL, fixture_setup, test_disk_full, fixture_teardown);
   g_test_add ("/edge/disk-full/too-large", Fixture, NULL, fixture_setup, test_too_large, fixture_teardown);
+  g_test_add ("/edge/disk-full/too-large-memory", Fixture, "message_size_limit 0\n", fixture_setup,
+              test_too_large_memory, fixture_teardown);
   return g_test_run ();
 }
