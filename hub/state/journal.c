@@ -967,15 +967,17 @@ ioc_journal_sync (IocJournal *self, GError **error)
     }
   guint64 target = self->appended_total;
   /* Sync a duplicate of the descriptor outside the lock: appends go on
-   * meanwhile, and a roll may close self->fd (after syncing it itself). */
+   * meanwhile, and a roll may close self->fd (after syncing it itself).
+   * Out of descriptors, sync under the lock instead: slower, not a failure. */
   int fd = dup (self->fd);
-  int saved = errno;
-  g_mutex_unlock (&self->lock);
   if (fd < 0)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: dup: %s", g_strerror (saved));
-      return FALSE;
+      gboolean ok = sync_locked (self, error);
+      g_mutex_unlock (&self->lock);
+      return ok;
     }
+  int saved;
+  g_mutex_unlock (&self->lock);
   int rc = fdatasync (fd);
   saved = errno;
   close (fd);
