@@ -8,8 +8,9 @@
  * start the main thread opens the journal (cutting a torn tail) and replays
  * what the snapshot does not cover.
  *
- * Threads: append runs on the Paho thread; open, replay, sync, compact and
- * free run on the main thread.  One mutex serializes appends with sync and
+ * Threads: append runs on the Paho thread; open, replay, sync, prepare,
+ * compact and free run on the main thread; is_low and headroom are atomic
+ * reads for any thread.  One mutex serializes appends with sync, prepare and
  * compaction; fdatasync from ioc_journal_sync() runs outside it, on a dup of
  * the file descriptor, so a slow disk does not stall the Paho thread.
  *
