@@ -90,7 +90,9 @@ ioc_connector_decl_load_data (const gchar *path, const gchar *data, gsize len, G
 {
   g_autoptr (IocConnectorDecl) self = g_new0 (IocConnectorDecl, 1);
   self->path = g_strdup (path);
-  self->raw = g_strndup (data, len);
+  self->raw = g_malloc (len + 1); /* the bytes as they are (pushed as is), NUL-terminated */
+  memcpy (self->raw, data, len);
+  self->raw[len] = '\0';
   self->raw_len = len;
   g_autoptr (IocKeyFile) kf = ioc_keyfile_load_data (path, self->raw, self->raw_len, error);
   if (kf == NULL)
