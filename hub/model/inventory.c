@@ -140,6 +140,12 @@ ioc_connector_decl_load_data (const gchar *path, const gchar *data, gsize len, G
     return NULL;
   if (self->unit != NULL && !ioc_topic_is_unit_code (self->unit, strlen (self->unit)))
     return bad_value (error, kf, path, "connector", "unit", "a registry code [a-z0-9-]{1,32}", self->unit), NULL;
+  /* The hub publishes under these (SPEC §3); no unit takes their names. */
+  static const gchar *const reserved[] = { "alerts", "deadletter", "config", "rollup", NULL };
+  if (self->unit != NULL && g_strv_contains (reserved, self->unit))
+    return bad_value (error, kf, path, "connector", "unit",
+                      "a registry code, not one of the hub's topics alerts, deadletter, config, rollup", self->unit),
+           NULL;
   if (!(self->mqtt_url = get_string (kf, path, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error)))
     return NULL;
   if (!g_str_has_prefix (self->mqtt_url, "tcp://") && !g_str_has_prefix (self->mqtt_url, "ssl://")
@@ -174,9 +180,9 @@ ioc_connector_decl_load_data (const gchar *path, const gchar *data, gsize len, G
 IocConnectorDecl *
 ioc_connector_decl_load (const gchar *path, GError **error)
 {
-  g_autofree gchar *data = NULL;
   gsize len = 0;
-  if (!g_file_get_contents (path, &data, &len, error))
+  g_autofree gchar *data = ioc_keyfile_read (path, &len, error);
+  if (data == NULL)
     return NULL;
   return ioc_connector_decl_load_data (path, data, len, error);
 }

@@ -125,17 +125,26 @@ ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError *
   return self;
 }
 
-IocKeyFile *
-ioc_keyfile_load (const gchar *path, GError **error)
+gchar *
+ioc_keyfile_read (const gchar *path, gsize *len, GError **error)
 {
-  g_autofree gchar *data = NULL;
-  gsize len = 0;
   g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &len, &local))
+  gchar *data = NULL;
+  if (!g_file_get_contents (path, &data, len, &local))
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: cannot read: %s", path, local->message);
       return NULL;
     }
+  return data;
+}
+
+IocKeyFile *
+ioc_keyfile_load (const gchar *path, GError **error)
+{
+  gsize len = 0;
+  g_autofree gchar *data = ioc_keyfile_read (path, &len, error);
+  if (data == NULL)
+    return NULL;
   return ioc_keyfile_load_data (path, data, len, error);
 }
 

@@ -28,6 +28,9 @@ typedef struct
 } IocKeyFile;
 
 /* Loads path; a syntax error names the file and line (GKeyFile's message). */
+/* The whole of a config file, or NULL with "PATH: cannot read: why"
+ * (IOC_ERROR_CONFIG): the one error every config loader gives for it. */
+gchar *ioc_keyfile_read (const gchar *path, gsize *len, GError **error);
 IocKeyFile *ioc_keyfile_load (const gchar *path, GError **error);
 IocKeyFile *ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError **error);
 void        ioc_keyfile_free (IocKeyFile *self);

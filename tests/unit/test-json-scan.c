@@ -84,7 +84,15 @@ test_grammar (void)
       guint64 seen;
       gboolean ok = scan (cases[i].doc, &s, slots, &seen);
 
-      g_test_message ("case %u: %s", i, cases[i].doc);
+      {
+
+        /* escaped: TAP output must stay valid UTF-8 */
+
+        g_autofree gchar *shown = g_strescape (cases[i].doc, NULL);
+
+        g_test_message ("case %u: %s", i, shown);
+
+      }
       g_assert_cmpint (ok, ==, cases[i].want == IOC_JSON_OK);
       g_assert_cmpint (s.error, ==, cases[i].want);
       if (!ok)
@@ -199,7 +207,11 @@ test_integers (void)
     {
       IocJsonVal v = number (cases[i].text);
       gint64 x = 0;
-      g_test_message ("case %u: %s", i, cases[i].text);
+      {
+        /* escaped: TAP output must stay valid UTF-8 */
+        g_autofree gchar *shown = g_strescape (cases[i].text, NULL);
+        g_test_message ("case %u: %s", i, shown);
+      }
       g_assert_cmpint (ioc_json_number_int64 (&v, scratch, &x), ==, cases[i].want);
       if (cases[i].want == IOC_JSON_INT_OK)
         g_assert_cmpint (x, ==, cases[i].value);
