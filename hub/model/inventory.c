@@ -146,11 +146,10 @@ ioc_connector_decl_load_data (const gchar *path, const gchar *data, gsize len, G
     return bad_value (error, kf, path, "connector", "unit",
                       "a registry code, not one of the hub's topics alerts, deadletter, config, rollup", self->unit),
            NULL;
-  if (!(self->mqtt_url = get_string (kf, path, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error)))
-    return NULL;
-  if (!g_str_has_prefix (self->mqtt_url, "tcp://") && !g_str_has_prefix (self->mqtt_url, "ssl://")
-      && !g_str_has_prefix (self->mqtt_url, "mqtt://") && !g_str_has_prefix (self->mqtt_url, "mqtts://"))
-    return bad_value (error, kf, path, "mqtt", "url", "tcp://HOST:PORT or ssl://HOST:PORT", self->mqtt_url), NULL;
+  /* As the connector itself reads it (connectors/lib/connector-config.c). */
+  static const gchar *const mqtt_schemes[] = { "tcp", "ssl", "mqtt", "mqtts", NULL };
+  if (!(self->mqtt_url = ioc_keyfile_url (kf, "mqtt", "url", "tcp://127.0.0.1:1883", mqtt_schemes, error)))
+    return with_line (error, kf, path, "mqtt", "url"), NULL;
   g_autoptr (GError) local = NULL;
   self->username = get_string (kf, path, "mqtt", "username", NULL, FALSE, &local);
   if (local == NULL)
