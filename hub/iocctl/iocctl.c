@@ -39,6 +39,7 @@
 #include "ingest/validate.h"
 #include "model/calendar.h"
 #include "model/units.h"
+#include "protocol/ioc-time.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-keyfile.h"
 
@@ -111,6 +112,24 @@ check_with_connector (Findings *f, const gchar *bin, const IocCtlConnector *c)
     }
 }
 
+/* "[connector] unit: expected a unit of the registry valid today", and for
+ * a code retired by a merge, when it ended and what took its place. */
+static gchar *
+unit_not_valid (const gchar *path, const IocUnitRegistry *units, const gchar *code, gint64 now_us)
+{
+  const IocUnit *successor = ioc_units_lookup_successor (units, code, now_us);
+  const IocUnit *old = successor != NULL ? ioc_units_lookup (units, code, successor->valid_from_us - 1) : NULL;
+  if (old == NULL || old->valid_to_us == G_MAXINT64)
+    return g_strdup_printf ("%s: [connector] unit: expected a unit of the registry valid today, got '%s'", path, code);
+  /* valid_to_us is the exclusive local midnight after its last day */
+  g_autoptr (GDateTime) last = g_date_time_new_from_unix_utc ((old->valid_to_us - 1 + IOC_TIME_LOCAL_OFFSET_US)
+                                                              / G_USEC_PER_SEC);
+  g_autofree gchar *day = g_date_time_format (last, "%Y-%m-%d");
+  return g_strdup_printf ("%s: [connector] unit: %s ended %s; its successor is %s (%s): expected a unit of the "
+                          "registry valid today",
+                          path, code, day, successor->code, successor->name);
+}
+
 static void
 validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, const IocUnitRegistry *units,
                      const gchar *connector_bin)
@@ -131,8 +150,7 @@ validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, 
         g_ptr_array_add (f->errors, g_strdup_printf ("%s: [connector] province: expected the hub's province %s, got '%s'",
                                                      c->path, config->province, c->province));
       else if (units != NULL && c->unit != NULL && ioc_units_lookup (units, c->unit, now) == NULL)
-        g_ptr_array_add (f->errors, g_strdup_printf ("%s: [connector] unit: expected a unit of the registry valid today, "
-                                                     "got '%s'", c->path, c->unit));
+        g_ptr_array_add (f->errors, unit_not_valid (c->path, units, c->unit, now));
       else
         g_ptr_array_add (f->checked, g_strdup_printf ("%s: connector %s (%s %s/%s)", c->path, c->id, c->kind,
                                                       c->unit ? c->unit : "*", c->device));
