@@ -7,7 +7,8 @@
 #include "protocol/ioc-keyfile.h"
 
 static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
-                                         "alerts", "units_owned", "connectors", "scorecard", NULL };
+                                         "alerts", "units_owned", "connectors", "connector_cadence",
+                                         "scorecard", NULL };
 static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive",
                                           "sessions", "protocol", "receive_maximum", NULL };
 static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
@@ -195,6 +196,12 @@ ioc_hub_config_load (const gchar *path, GError **error)
   c->unit_filters = split_list (owned);
   g_autofree gchar *connectors = ioc_keyfile_string (kf, "hub", "connectors", "", FALSE, error);
   c->connectors_dir = resolve_path (path, connectors);
+  /* How often a connector is heard at the least (status every 60 s):
+   * silent longer, it is not reporting; declared and never heard, it is
+   * down this long after the hub first started. */
+  if (!ioc_keyfile_duration (kf, "hub", "connector_cadence", 3 * G_TIME_SPAN_MINUTE, G_TIME_SPAN_SECOND,
+                             24 * 3600 * G_TIME_SPAN_SECOND, &c->connector_cadence_us, error))
+    return NULL;
   g_autofree gchar *scorecard = ioc_keyfile_string (kf, "hub", "scorecard", "", FALSE, error);
   c->scorecard_path = resolve_path (path, scorecard);
   if (c->scorecard_path != NULL)

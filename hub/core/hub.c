@@ -22,6 +22,7 @@
 #include "io/handoff.h"
 #include "io/mqtt-client.h"
 #include "model/calendar.h"
+#include "model/inventory.h"
 #include "model/units.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-schema.h"
@@ -582,6 +583,53 @@ load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **cal
   return TRUE;
 }
 
+/* The declared connectors ([hub] connectors), read whole: one broken file
+ * refuses the start or the reload, every problem named.  *out stays NULL
+ * when no folder is configured (then what is heard is what is expected). */
+static gboolean
+load_inventory (const IocHubConfig *config, GPtrArray **out, GError **error)
+{
+  *out = NULL;
+  if (config->connectors_dir == NULL)
+    return TRUE;
+  *out = ioc_inventory_load (config->connectors_dir, error);
+  if (*out == NULL)
+    g_prefix_error (error, "%s: [hub] connectors:\n", config->path);
+  return *out != NULL;
+}
+
+/* Hands the inventory to device health.  A connector of another province,
+ * or of a unit another hub owns, is not this hub's to expect; a portal
+ * without a unit of its own counts under the province. */
+static void
+apply_inventory (IocHub *self, const IocHubConfig *config, GPtrArray *list)
+{
+  ioc_device_health_set_cadence (self->devices, config->connector_cadence_us);
+  if (list == NULL)
+    return;
+  g_autoptr (GArray) decls = g_array_new (FALSE, FALSE, sizeof (IocDeclaredConnector));
+  g_autofree gchar *province_unit = g_strconcat ("tinh-", config->province, NULL);
+  guint foreign = 0;
+  for (guint i = 0; i < list->len; i++)
+    {
+      const IocConnectorDecl *c = list->pdata[i];
+      IocDeclaredConnector d = { .device = c->device, .unit = c->unit ? c->unit : province_unit };
+      gboolean portal = g_str_equal (c->kind, "portal");
+      if (!g_str_equal (c->province, config->province)
+          || (config->unit_filters != NULL && !portal && !g_strv_contains ((const gchar *const *) config->unit_filters, d.unit))
+          || !ioc_kind_from_string (c->kind, strlen (c->kind), &d.kind))
+        {
+          foreign++;
+          continue;
+        }
+      g_array_append_val (decls, d);
+    }
+  ioc_device_health_set_inventory (self->devices, (const IocDeclaredConnector *) decls->data, decls->len,
+                                   ioc_clock_now (self->clock));
+  g_message ("connectors: %u declared in %s%s", decls->len, config->connectors_dir,
+             foreign ? " (and some of another province or hub, not expected here)" : "");
+}
+
 /* Every registry code when the hub takes the whole province, or the units
  * it owns; mqtt-client.h says how they spread over the sessions. */
 static void
@@ -657,6 +705,9 @@ hub_build_stages (IocHub *self, const IocHubConfig *config)
   self->rollup = ioc_rollup_new (&ropts, point_cb, self);
   self->queue_stats = ioc_queue_stats_new (fact_to_rollup_cb, self);
   self->devices = ioc_device_health_new ();
+  /* The grace of a never-heard connector runs from the first start: a
+   * restored snapshot brings an earlier one back. */
+  ioc_device_health_set_started (self->devices, ioc_clock_now (self->clock));
   self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
   self->score = ioc_score_book_new ();
   ioc_score_book_set_config (self->score, config->scorecard);
@@ -732,6 +783,10 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
       || !hub_open_journal (self, config, error))
     return NULL;
   hub_build_stages (self, config);
+  g_autoptr (GPtrArray) inventory = NULL;
+  if (!load_inventory (config, &inventory, error))
+    return NULL;
+  apply_inventory (self, config, inventory);
   if (!hub_add_influx (self, config, error) || !hub_open_mqtt (self, config, error) || !hub_restore (self, error))
     return NULL;
 
@@ -1064,7 +1119,8 @@ ioc_hub_reload (IocHub *self, GError **error)
   IocUnitRegistry *units = NULL;
   IocCalendar *calendar = NULL;
   IocProcedures *procs = NULL;
-  if (!load_reference (fresh, &units, &calendar, &procs, error))
+  g_autoptr (GPtrArray) inventory = NULL;
+  if (!load_reference (fresh, &units, &calendar, &procs, error) || !load_inventory (fresh, &inventory, error))
     {
       g_clear_pointer (&units, ioc_units_free);
       g_clear_pointer (&calendar, ioc_calendar_free);
@@ -1081,6 +1137,13 @@ ioc_hub_reload (IocHub *self, GError **error)
   self->procedures = procs;
   if (self->mqtt != NULL)
     subscribe_units (self); /* new units' filters */
+  /* The declared connectors: added ones are expected from now on, removed
+   * ones no longer are. */
+  apply_inventory (self, fresh, inventory);
+  gchar *old_dir = self->config->connectors_dir;
+  self->config->connectors_dir = g_steal_pointer (&fresh->connectors_dir);
+  fresh->connectors_dir = old_dir;
+  self->config->connector_cadence_us = fresh->connector_cadence_us;
   /* Screen and operator tokens are revocable in the config: the lists are
    * swapped in place, so every reader of the config sees the new ones from
    * now on. */
@@ -1135,11 +1198,14 @@ ioc_hub_check (const gchar *config_path, GString *report, GError **error)
   IocUnitRegistry *units = NULL;
   IocCalendar *calendar = NULL;
   IocProcedures *procs = NULL;
-  gboolean ok = load_reference (config, &units, &calendar, &procs, error);
+  g_autoptr (GPtrArray) inventory = NULL;
+  gboolean ok = load_reference (config, &units, &calendar, &procs, error) && load_inventory (config, &inventory, error);
   if (ok)
     g_string_append_printf (report, "%s: OK (province %s, hub %s, %u registry entries, %u calendar file(s)%s)\n",
                             config_path, config->province, config->hub_id, ioc_units_size (units),
                             g_strv_length (config->calendar_paths), procs ? ", procedures" : "");
+  if (ok && inventory != NULL)
+    g_string_append_printf (report, "%s: %u declared connector(s)\n", config->connectors_dir, inventory->len);
   g_clear_pointer (&units, ioc_units_free);
   g_clear_pointer (&calendar, ioc_calendar_free);
   g_clear_pointer (&procs, ioc_procedures_free);
