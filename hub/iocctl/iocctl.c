@@ -39,6 +39,7 @@
 #include "ingest/validate.h"
 #include "model/calendar.h"
 #include "model/units.h"
+#include "protocol/ioc-time.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-keyfile.h"
 
@@ -111,6 +112,24 @@ check_with_connector (Findings *f, const gchar *bin, const IocCtlConnector *c)
     }
 }
 
+/* "[connector] unit: expected a unit of the registry valid today", and for
+ * a code retired by a merge, when it ended and what took its place. */
+static gchar *
+unit_not_valid (const gchar *path, const IocUnitRegistry *units, const gchar *code, gint64 now_us)
+{
+  const IocUnit *successor = ioc_units_lookup_successor (units, code, now_us);
+  const IocUnit *old = successor != NULL ? ioc_units_lookup (units, code, successor->valid_from_us - 1) : NULL;
+  if (old == NULL || old->valid_to_us == G_MAXINT64)
+    return g_strdup_printf ("%s: [connector] unit: expected a unit of the registry valid today, got '%s'", path, code);
+  /* valid_to_us is the exclusive local midnight after its last day */
+  g_autoptr (GDateTime) last = g_date_time_new_from_unix_utc ((old->valid_to_us - 1 + IOC_TIME_LOCAL_OFFSET_US)
+                                                              / G_USEC_PER_SEC);
+  g_autofree gchar *day = g_date_time_format (last, "%Y-%m-%d");
+  return g_strdup_printf ("%s: [connector] unit: %s ended %s; its successor is %s (%s): expected a unit of the "
+                          "registry valid today",
+                          path, code, day, successor->code, successor->name);
+}
+
 static void
 validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, const IocUnitRegistry *units,
                      const gchar *connector_bin)
@@ -131,8 +150,7 @@ validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, 
         g_ptr_array_add (f->errors, g_strdup_printf ("%s: [connector] province: expected the hub's province %s, got '%s'",
                                                      c->path, config->province, c->province));
       else if (units != NULL && c->unit != NULL && ioc_units_lookup (units, c->unit, now) == NULL)
-        g_ptr_array_add (f->errors, g_strdup_printf ("%s: [connector] unit: expected a unit of the registry valid today, "
-                                                     "got '%s'", c->path, c->unit));
+        g_ptr_array_add (f->errors, unit_not_valid (c->path, units, c->unit, now));
       else
         g_ptr_array_add (f->checked, g_strdup_printf ("%s: connector %s (%s %s/%s)", c->path, c->id, c->kind,
                                                       c->unit ? c->unit : "*", c->device));
@@ -439,12 +457,16 @@ member_string (JsonObject *o, const gchar *const *names, gchar *buf, gsize len)
   return "-";
 }
 
-/* A connector entry of /api/v1/connectors is down when its state says so
- * (offline, down, stale, missing, silent), online/up is false, or it is
- * declared and not reporting. */
+/* A connector entry of /api/v1/connectors is down when the hub says so
+ * ("down"), its state says so (offline, down, stale, missing, silent),
+ * online/up is false, or it is declared and not reporting (one the hub
+ * never heard yet, within its first cadence, too: the tool answers "is
+ * every connector there?"). */
 static gboolean
 entry_is_down (JsonObject *o)
 {
+  if (json_object_get_boolean_member_with_default (o, "down", FALSE))
+    return TRUE;
   static const gchar *const down[] = { "offline", "down", "stale", "missing", "silent", "never", NULL };
   const gchar *state = json_object_get_string_member_with_default (o, "state", NULL);
   if (state != NULL && g_strv_contains (down, state))
@@ -588,8 +610,9 @@ cmd_connectors (int argc, char **argv)
   guint n_down = 0;
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (!opt_json)
-    g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %6s %8s %-12s  %s\n", "KIND", "DEVICE", "UNIT", "STATE",
-             "REPORTING", "AGE S", "LAST SEQ", "MISSING", "DEAD", "RESETS", "REMAPPED", "CONFIG", "CONNECTOR");
+    g_print ("%-8s %-24s %-12s %-8s %-9s %-10s %9s %8s %8s %6s %6s %8s %-12s  %s\n", "KIND", "DEVICE", "UNIT",
+             "STATE", "REPORTING", "INVENTORY", "AGE S", "LAST SEQ", "MISSING", "DEAD", "RESETS", "REMAPPED", "CONFIG",
+             "CONNECTOR");
   for (guint i = 0; i < json_array_get_length (arr); i++)
     {
       JsonObject *o = json_array_get_object_element (arr, i);
@@ -611,11 +634,14 @@ cmd_connectors (int argc, char **argv)
       g_autofree gchar *key = g_strconcat (kind, "/", device, NULL);
       const gchar *id = "";
       g_autofree gchar *declared_version = NULL;
+      /* The hub's inventory, or the folder given here: heard but not in it. */
+      gboolean in_dir = FALSE;
       for (guint j = 0; declared && j < declared->len; j++)
         {
           IocCtlConnector *c = declared->pdata[j];
           if (g_str_equal (c->kind, kind) && g_str_equal (c->device, device))
             {
+              in_dir = TRUE;
               id = c->id;
               /* The version push-config would publish (SPEC §3 config topic). */
               g_autofree gchar *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) c->raw,
@@ -625,6 +651,10 @@ cmd_connectors (int argc, char **argv)
             }
         }
       const gchar *config_version = json_object_get_string_member_with_default (o, "config_version", NULL);
+      gboolean hub_declared = json_object_get_boolean_member_with_default (o, "declared", FALSE);
+      gboolean undeclared = json_object_get_boolean_member_with_default (o, "undeclared", FALSE)
+                            || (declared != NULL && !in_dir);
+      const gchar *inventory = undeclared ? "undeclared" : hub_declared || in_dir ? "declared" : "-";
       gboolean down = entry_is_down (o);
       n_down += down;
       g_hash_table_add (seen, g_steal_pointer (&key));
@@ -637,9 +667,10 @@ cmd_connectors (int argc, char **argv)
           g_autofree gchar *differs = NULL;
           if (declared_version != NULL && config_version != NULL && !g_str_equal (declared_version, config_version))
             differs = g_strdup_printf ("   (config in %s: %s)", connectors_dir, declared_version);
-          g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %6s %8s %-12s  %s%s%s\n", kind, device,
+          g_print ("%-8s %-24s %-12s %-8s %-9s %-10s %9s %8s %8s %6s %6s %8s %-12s  %s%s%s\n", kind, device,
                    member_string (o, k_unit, b[2], sizeof b[2]), member_string (o, k_state, b[3], sizeof b[3]),
-                   member_string (o, k_rep, b[4], sizeof b[4]), age, member_string (o, k_seq, b[6], sizeof b[6]),
+                   member_string (o, k_rep, b[4], sizeof b[4]), inventory, age,
+                   member_string (o, k_seq, b[6], sizeof b[6]),
                    member_string (o, k_gaps, b[7], sizeof b[7]), member_string (o, k_dead, b[8], sizeof b[8]),
                    member_string (o, k_resets, b[9], sizeof b[9]), member_string (o, k_remapped, b[10], sizeof b[10]),
                    config_version ? config_version : "-", id, down ? "   DOWN" : "", differs ? differs : "");

@@ -46,13 +46,19 @@ static const struct
   { "[rule a]\nkind = overdue_spike_unit\nseverity = loud\n", "[rule a] severity: expected info, warning or critical, got 'loud'" },
   { "[rule a]\nkind = threshold\nop = <\nvalue = 1\n", "[rule a] metric:" },
   { "[rule a]\nkind = threshold\nmetric = cameras\nop = <\nvalue = 1\n", "[rule a] metric: expected MEASUREMENT.FIELD" },
-  { "[rule a]\nkind = threshold\nmetric = a.b\nop = <=\nvalue = 1\n", "[rule a] op: expected < or >, got '<='" },
-  { "[rule a]\nkind = threshold\nmetric = a.b\nop = <\n", "[rule a] value: expected a number, missing" },
-  { "[rule a]\nkind = threshold\nmetric = a.b\nop = <\nvalue = 0.95\nclear = 0.9\n", "[rule a] clear: expected a value" },
+  { "[rule a]\nkind = threshold\nmetric = ioc_queue.issued\nop = <=\nvalue = 1\n", "[rule a] op: expected < or >, got '<='" },
+  { "[rule a]\nkind = threshold\nmetric = ioc_queue.issued\nop = <\n", "[rule a] value: expected a number, missing" },
+  { "[rule a]\nkind = threshold\nmetric = ioc_queue.issued\nop = <\nvalue = 0.95\nclear = 0.9\n", "[rule a] clear: expected a value" },
   { "[rule a]\nkind = overdue_spike_province\nunit_rule = b\n", "[rule a] unit_rule: expected the name of an overdue_spike_unit rule, got 'b'" },
   { "[rule a]\nkind = zero_tolerance\nflap_changes = 1\n", "[rule a] flap_changes: expected 0 (off) or at least 2" },
   { "[alerts]\nwebhook_url = ftp://x\n", "t.conf: [alerts] webhook_url: expected an http:// or https:// URL" },
   { "[alerts]\nwebhok = 1\n", "t.conf: [alerts] webhok: unknown key" },
+  /* a metric no minute point carries would never fire */
+  { "[rule a]\nkind = threshold\nmetric = ioc_device.cameras_recordng\nop = <\nvalue = 1\n",
+    "t.conf:3: [rule a] metric: expected MEASUREMENT.FIELD, an integer field of a SPEC §6 measurement (e.g. "
+    "ioc_device.cameras_recording), got 'ioc_device.cameras_recordng'; did you mean 'ioc_device.cameras_recording'?" },
+  { "[rule a]\nkind = threshold\nmetric = ioc_device.cameras_recording\ndenominator = cameras\nop = <\nvalue = 1\n",
+    "t.conf:4: [rule a] denominator: expected MEASUREMENT.FIELD" },
   { "[rule a]\nkind = zero_tolerance\n[rule a]\nkind = zero_tolerance\n", "" },
 };
 

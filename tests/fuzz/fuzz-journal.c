@@ -14,7 +14,9 @@
  *    the records behind it are read.
  * Checks: never crashes, leaks or reads outside a file; a refused open or
  * replay says why in an error naming the journal; an undamaged journal
- * replays every record appended, in order, byte for byte; a damaged one
+ * replays every record appended, in order, byte for byte and with its
+ * flags; a replayed record never has a flag this version does not know; a
+ * damaged one
  * that opens replays a prefix of what was appended (never a changed or
  * invented record); after any successful open, one more append replays as
  * the last record (the torn tail was cut at a record boundary).
@@ -35,12 +37,23 @@
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
 #define MAX_RECORDS 32
+/* The space allocated ahead of the end (default 16 MiB): small, one
+ * journal per input. */
+#define RESERVE (64u * 1024u)
+
+/* Every other record is written with the TRUNCATED flag. */
+static guint32
+record_flags (guint n)
+{
+  return (n & 1) ? IOC_JOURNAL_FLAG_TRUNCATED : 0;
+}
 
 typedef struct
 {
   GPtrArray *topics;   /* GBytes */
   GPtrArray *payloads; /* GBytes */
   guint n;             /* records seen by the replay */
+  guint checksum;      /* of the bytes of raw records: makes the reads real */
   gboolean mismatch;
 } Replay;
 
@@ -97,8 +110,8 @@ init_tmp (void)
 }
 
 static gboolean
-on_record (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us,
-           IocJournalPos pos, gpointer user_data)
+on_record (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, guint32 flags,
+           gint64 arrival_us, IocJournalPos pos, gpointer user_data)
 {
   Replay *r = user_data;
   if (r->topics != NULL)
@@ -111,18 +124,21 @@ on_record (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len
           const void *t = g_bytes_get_data (g_ptr_array_index (r->topics, r->n), &tl);
           const void *p = g_bytes_get_data (g_ptr_array_index (r->payloads, r->n), &pl);
           if (tl != topic_len || pl != len || (tl && memcmp (t, topic, tl)) || (pl && memcmp (p, payload, pl))
-              || arrival_us != 1000 + (gint64) r->n)
+              || arrival_us != 1000 + (gint64) r->n || flags != record_flags (r->n))
             r->mismatch = TRUE;
         }
     }
   else
     {
+      if ((flags & ~IOC_JOURNAL_FLAGS_KNOWN) != 0)
+        abort ();
       /* Touch every byte so ASan checks the slices. */
-      volatile guint8 sum = 0;
+      guint8 sum = 0;
       for (gsize i = 0; i < topic_len; i++)
         sum += (guint8) topic[i];
       for (gsize i = 0; i < len; i++)
         sum += payload[i];
+      r->checksum += sum;
     }
   r->n++;
   return TRUE;
@@ -141,7 +157,7 @@ append_after_open (IocJournal *j, guint n_before)
 {
   GError *error = NULL;
   IocJournalPos pos;
-  if (!ioc_journal_append (j, "t/after", 7, (const guint8 *) "after", 5, 1, &pos, &error))
+  if (!ioc_journal_append (j, "t/after", 7, (const guint8 *) "after", 5, 0, 1, &pos, &error))
     abort ();
   Replay r = { 0 };
   if (!ioc_journal_replay (j, (IocJournalPos) { 0, 0 }, on_record, &r, NULL, &error))
@@ -186,7 +202,8 @@ fuzz_raw (const uint8_t *data, size_t size, gboolean with_header)
   g_byte_array_unref (file);
 
   GError *error = NULL;
-  IocJournal *j = ioc_journal_open (jdir, NULL, &error);
+  IocJournalOptions opts = { .reserve_bytes = RESERVE };
+  IocJournal *j = ioc_journal_open (jdir, &opts, &error);
   if (j == NULL)
     {
       check_error (error);
@@ -218,12 +235,12 @@ fuzz_damaged (const uint8_t *data, size_t size)
   guint8 mask = data[3];
   guint cut = data[4] | (guint) data[5] << 8;
   guint8 seg_units = data[6];
-  IocJournalOptions opts = { 0 };
+  IocJournalOptions opts = { .reserve_bytes = RESERVE };
   if (seg_units >> 1)
     opts.segment_bytes = (guint64) (seg_units >> 1) * 64;
 
   Replay want = { g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref),
-                  g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref), 0, FALSE };
+                  g_ptr_array_new_with_free_func ((GDestroyNotify) g_bytes_unref), 0, 0, FALSE };
   GError *error = NULL;
   IocJournal *j = ioc_journal_open (jdir, &opts, &error);
   if (j == NULL)
@@ -238,7 +255,8 @@ fuzz_damaged (const uint8_t *data, size_t size)
       const gchar *payload = sp ? sp + 1 : line_end;
       gint64 arrival = 1000 + (gint64) want.topics->len;
       if (!ioc_journal_append (j, p, (gsize) (topic_end - p), (const guint8 *) payload,
-                               (gsize) (line_end - payload), arrival, NULL, &error))
+                               (gsize) (line_end - payload), record_flags (want.topics->len), arrival, NULL,
+                               &error))
         abort ();
       g_ptr_array_add (want.topics, g_bytes_new (p, (gsize) (topic_end - p)));
       g_ptr_array_add (want.payloads, g_bytes_new (payload, (gsize) (line_end - payload)));
