@@ -55,6 +55,7 @@ typedef struct
   gchar *dashboard_dir;    /* the wall display's files; NULL → none served */
   gchar **display_tokens;  /* read-only, never expire; revoke by removing */
   gchar **operator_tokens; /* may also ack and silence */
+  gchar *commune_map;      /* a GeoJSON of the communes, GET /api/v1/commune-map; NULL → 404 */
 
   /* [windows] */
   gint64 live_window_us;
@@ -75,6 +76,10 @@ typedef struct
 
 IocHubConfig *ioc_hub_config_load (const gchar *path, GError **error);
 void          ioc_hub_config_free (IocHubConfig *self);
+/* (transfer full) [http] commune_map's bytes, checked to be a GeoJSON
+ * FeatureCollection; NULL with an error naming the file otherwise.  The
+ * config's load calls it too, so start and --check refuse a bad file. */
+GBytes       *ioc_hub_config_read_commune_map (const IocHubConfig *self, GError **error);
 
 /* The groups hub.conf may hold, and each group's keys (NULL-terminated;
  * NULL for a group that is not one): the tables the parser checks with,

@@ -699,6 +699,21 @@ test_queue_today (void)
   g_assert_cmpint (row_int (u, "units", "code", UNIT, "ratings"), ==, N);
 }
 
+/* No [http] commune_map: 404 to a display token (the wall keeps its grid),
+ * 401 without a token, as every read. */
+static void
+test_commune_map_absent (void)
+{
+  if (skip_unwired ())
+    return;
+  glong status = 0;
+  g_autofree gchar *a = http ("GET", "/api/v1/commune-map", &as_display, &status);
+  g_assert_cmpint (status, ==, 404);
+  g_assert_nonnull (strstr (a, "commune_map"));
+  g_autofree gchar *b = http ("GET", "/api/v1/commune-map", NULL, &status);
+  g_assert_cmpint (status, ==, 401);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -737,6 +752,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/feed-delta", test_feed_delta);
   g_test_add_func ("/api/token-revoked", test_token_revoked);
   g_test_add_func ("/api/queue-today", test_queue_today);
+  g_test_add_func ("/api/commune-map-absent", test_commune_map_absent);
   int rc = g_test_run ();
 
   ioc_test_publisher_free (fx.pub);
