@@ -174,13 +174,10 @@ finish (IocKeyFile *kf, GError **error)
     return NULL;
   self->seq_block = (guint) block;
 
-  self->mqtt_url = ioc_keyfile_string (kf, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error);
+  static const gchar *const mqtt_schemes[] = { "tcp", "ssl", "mqtt", "mqtts", NULL };
+  self->mqtt_url = ioc_keyfile_url (kf, "mqtt", "url", "tcp://127.0.0.1:1883", mqtt_schemes, error);
   if (!self->mqtt_url)
     return NULL;
-  if (!g_str_has_prefix (self->mqtt_url, "tcp://") && !g_str_has_prefix (self->mqtt_url, "ssl://")
-      && !g_str_has_prefix (self->mqtt_url, "mqtt://") && !g_str_has_prefix (self->mqtt_url, "mqtts://"))
-    return bad (error, p, "mqtt", "url", "tcp://HOST:PORT or ssl://HOST:PORT", self->mqtt_url),
-           NULL;
   self->username = ioc_keyfile_string (kf, "mqtt", "username", NULL, FALSE, error);
   self->password = ioc_keyfile_string (kf, "mqtt", "password", NULL, FALSE, error);
   if (self->username && *self->username == '\0')

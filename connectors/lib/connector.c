@@ -56,18 +56,17 @@ ioc_connector_find_kind (const IocConnectorKind *const *kinds, const gchar *name
   return NULL;
 }
 
-gboolean
-ioc_connector_check (const gchar *path, const IocConnectorKind *const *kinds, GError **error)
+/* What --check judges once the file is read: the kind is built in and
+ * takes its own group. */
+static gboolean
+check_config (const IocConnectorConfig *cfg, const IocConnectorKind *const *kinds, GError **error)
 {
-  g_autoptr (IocConnectorConfig) cfg = ioc_connector_config_load (path, error);
-  if (!cfg)
-    return FALSE;
   const IocConnectorKind *kind = ioc_connector_find_kind (kinds, cfg->kind_name);
   if (!kind)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s: [connector] kind: expected a kind built into this ioc-connector, got '%s'",
-                   path, cfg->kind_name);
+                   cfg->path, cfg->kind_name);
       return FALSE;
     }
   gpointer state = kind->configure (cfg, cfg->kf, cfg->kind_name, error);
@@ -75,6 +74,20 @@ ioc_connector_check (const gchar *path, const IocConnectorKind *const *kinds, GE
     return FALSE;
   kind->free (state);
   return TRUE;
+}
+
+gboolean
+ioc_connector_check (const gchar *path, const IocConnectorKind *const *kinds, GError **error)
+{
+  g_autoptr (IocConnectorConfig) cfg = ioc_connector_config_load (path, error);
+  return cfg != NULL && check_config (cfg, kinds, error);
+}
+
+gboolean
+ioc_connector_check_data (const gchar *path, const gchar *data, const IocConnectorKind *const *kinds, GError **error)
+{
+  g_autoptr (IocConnectorConfig) cfg = ioc_connector_config_load_data (path, data, error);
+  return cfg != NULL && check_config (cfg, kinds, error);
 }
 
 /* ---- the pump: disk buffer → broker, in seq order ---- */

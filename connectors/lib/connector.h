@@ -64,6 +64,10 @@ guint   ioc_connector_buffered (IocConnector *self);
 /* --check: loads the file, finds the kind, runs its configure. */
 gboolean ioc_connector_check (const gchar *path, const IocConnectorKind *const *kinds,
                               GError **error);
+/* The same on a file's text (data: NUL-terminated; path names it in
+ * errors): what `iocctl push-config` runs on the bytes it publishes. */
+gboolean ioc_connector_check_data (const gchar *path, const gchar *data,
+                                   const IocConnectorKind *const *kinds, GError **error);
 const IocConnectorKind *ioc_connector_find_kind (const IocConnectorKind *const *kinds,
                                                  const gchar *name);
 

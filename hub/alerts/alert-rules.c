@@ -8,6 +8,7 @@
 
 #include <string.h>
 
+#include "model/record.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-keyfile.h"
 #include "protocol/ioc-schema.h"
@@ -306,6 +307,36 @@ parse_dead_source (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError *
   return TRUE;
 }
 
+/* A threshold's metric is a number the minute points carry: an integer
+ * field of a SPEC §6 measurement ("ioc_device.cameras_recording").  A name
+ * that is not one would never get a sample, and the rule would stay silent. */
+static gboolean
+check_metric (IocKeyFile *kf, const gchar *group, const gchar *key, const gchar *name, GError **error)
+{
+  g_autoptr (GPtrArray) known = g_ptr_array_new_with_free_func (g_free);
+  for (guint m = 0; m < IOC_MEAS_COUNT; m++)
+    for (guint f = 0; f < ioc_measurement_n_ints ((IocMeasurement) m); f++)
+      {
+        gchar *field = g_strdup_printf ("%s.%s", ioc_measurement_name ((IocMeasurement) m),
+                                        ioc_measurement_int_name ((IocMeasurement) m, f));
+        if (g_str_equal (field, name))
+          {
+            g_free (field);
+            return TRUE;
+          }
+        g_ptr_array_add (known, field);
+      }
+  g_ptr_array_add (known, NULL);
+  const gchar *near = ioc_suggest (name, (const gchar *const *) known->pdata);
+  guint line = ioc_keyfile_key_line (kf, group, key);
+  g_autofree gchar *at = line > 0 ? g_strdup_printf ("%s:%u", kf->path, line) : g_strdup (kf->path);
+  g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+               "%s: [%s] %s: expected MEASUREMENT.FIELD, an integer field of a SPEC §6 measurement "
+               "(e.g. ioc_device.cameras_recording), got '%s'%s%s%s",
+               at, group, key, name, near ? "; did you mean '" : "", near ? near : "", near ? "'?" : "");
+  return FALSE;
+}
+
 static gboolean
 parse_threshold (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **error)
 {
@@ -320,7 +351,11 @@ parse_threshold (IocKeyFile *kf, const gchar *group, IocAlertRule *r, GError **e
                    kf->path, group, r->metric);
       return FALSE;
     }
+  if (!check_metric (kf, group, "metric", r->metric, error))
+    return FALSE;
   if (!opt_string (kf, group, "denominator", &r->denominator, error))
+    return FALSE;
+  if (r->denominator != NULL && !check_metric (kf, group, "denominator", r->denominator, error))
     return FALSE;
   g_autofree gchar *op = ioc_keyfile_string (kf, group, "op", NULL, TRUE, error);
   if (op == NULL)
@@ -454,14 +489,10 @@ ioc_alert_rules_load_data (const gchar *path, const gchar *data, gsize len, GErr
 IocAlertRules *
 ioc_alert_rules_load (const gchar *path, GError **error)
 {
-  g_autofree gchar *data = NULL;
   gsize len = 0;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: cannot read: %s", path, local->message);
-      return NULL;
-    }
+  g_autofree gchar *data = ioc_keyfile_read (path, &len, error);
+  if (data == NULL)
+    return NULL;
   return ioc_alert_rules_load_data (path, data, len, error);
 }
 

@@ -525,20 +525,9 @@ gboolean
 ioc_alert_test_rules (const gchar *path, GString *report, GError **error)
 {
   g_return_val_if_fail (path != NULL && report != NULL, FALSE);
-  g_autoptr (IocKeyFile) kf = NULL;
-  {
-    g_autofree gchar *data = NULL;
-    gsize len = 0;
-    g_autoptr (GError) local = NULL;
-    if (!g_file_get_contents (path, &data, &len, &local))
-      {
-        g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: cannot read: %s", path, local->message);
-        return FALSE;
-      }
-    kf = ioc_keyfile_load_data (path, data, len, error);
-    if (kf == NULL)
-      return FALSE;
-  }
+  g_autoptr (IocKeyFile) kf = ioc_keyfile_load (path, error);
+  if (kf == NULL)
+    return FALSE;
   g_autoptr (IocAlertRules) rules = NULL;
   g_autoptr (IocCalendar) cal = NULL;
   gint64 interval;

@@ -450,6 +450,13 @@ feed_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTabl
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
+  if (!ioc_feed_events_admit (self->events, (guint) ioc_hub_config (self->hub)->http_max_feed_clients))
+    {
+      /* The page's EventSource retries on its own. */
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Retry-After", "10");
+      ioc_api_reply_error (msg, 503, "too many screens on the live feed ([http] max_feed_clients)");
+      return;
+    }
   ioc_feed_events_add_client (self->events, msg, ioc_api_request_token (msg, query));
 }
 
@@ -518,6 +525,7 @@ ioc_api_v1_attach (IocHub *hub)
   self->stat_series_full = ioc_stat ("iochub_api_series_full_total", NULL, IOC_STAT_COUNTER,
                                      "Minute points not kept for charts because the series table is full");
 
+  ioc_api_gate_bodies (hub);
   ioc_hub_add_route (hub, "/api/v1/summary", summary_cb, self);
   ioc_hub_add_route (hub, "/api/v1/units", units_cb, self);
   ioc_hub_add_route (hub, "/api/v1/series", series_cb, self);

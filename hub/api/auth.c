@@ -92,3 +92,27 @@ ioc_api_authorize (SoupServerMessage *msg, GHashTable *query, const IocHubConfig
   ioc_http_reply (msg, token == NULL ? 401 : 403, "application/json", body, strlen (body));
   return FALSE;
 }
+
+static gboolean
+body_gate (SoupServerMessage *msg, gpointer user_data)
+{
+  IocHub *hub = user_data;
+  /* Outside the API (the wall's files, /healthz, /metrics) nothing reads a
+   * body: no need to ask who sends it. */
+  if (!g_str_has_prefix (g_uri_get_path (soup_server_message_get_uri (msg)), "/api/"))
+    {
+      static const gchar body[] = "{\"error\":\"this resource takes no request body\"}\n";
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", "GET, HEAD");
+      ioc_http_reply (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "application/json", body, sizeof body - 1);
+      return FALSE;
+    }
+  const gchar *q = g_uri_get_query (soup_server_message_get_uri (msg));
+  g_autoptr (GHashTable) query = q != NULL ? soup_form_decode (q) : NULL;
+  return ioc_api_authorize (msg, query, ioc_hub_config (hub), IOC_ACCESS_OPERATE);
+}
+
+void
+ioc_api_gate_bodies (IocHub *hub)
+{
+  ioc_http_server_set_body_gate (ioc_hub_http_server (hub), body_gate, hub);
+}

@@ -14,7 +14,7 @@
 
 #include <libsoup/soup.h>
 
-#include "hub-config.h"
+#include "hub.h"
 
 G_BEGIN_DECLS
 
@@ -31,5 +31,12 @@ const gchar *ioc_api_request_token (SoupServerMessage *msg, GHashTable *query);
 /* Whether token (NULL: none) may do `need` under config's lists now: for
  * what outlives its request (a live-feed stream) after a reload. */
 gboolean ioc_api_token_allows (const IocHubConfig *config, const gchar *token, IocAccess need);
+
+/* Makes the hub's HTTP server ask, on the headers of every request to
+ * /api/ that announces a body, for an operator token (the only bodies the
+ * API reads are operators' writes): without one the request gets its
+ * 401/403 before a byte of the body is read.  Outside /api/ a body gets 405
+ * (nothing there takes one).  hub outlives its HTTP server. */
+void ioc_api_gate_bodies (IocHub *hub);
 
 G_END_DECLS

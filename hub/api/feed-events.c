@@ -283,3 +283,9 @@ ioc_feed_events_revoke (IocFeedEvents *self, IocLiveFeedKeepFunc keep, gpointer 
 {
   return ioc_live_feed_revoke (self->feed, keep, user_data);
 }
+
+gboolean
+ioc_feed_events_admit (IocFeedEvents *self, guint max_clients)
+{
+  return ioc_live_feed_admit (self->feed, max_clients);
+}

@@ -27,6 +27,8 @@ void           ioc_feed_events_free (IocFeedEvents *self);
  * with credential (copied; may be NULL).  The others get what changed
  * first, then this one its snapshot. */
 void  ioc_feed_events_add_client (IocFeedEvents *self, SoupServerMessage *msg, const gchar *credential);
+/* Whether one more screen fits under max_clients (ioc_live_feed_admit). */
+gboolean ioc_feed_events_admit (IocFeedEvents *self, guint max_clients);
 /* The hub took a batch in: a delta goes out soon (coalesced, spaced). */
 void  ioc_feed_events_changed (IocFeedEvents *self);
 /* The hub's 1 s tick: what time alone changes, and the keep-alive. */

@@ -13,6 +13,7 @@
 
 #include <string.h>
 
+#include "io/http-server.h"
 #include "protocol/ioc-stats.h"
 
 typedef struct
@@ -34,6 +35,9 @@ struct _IocLiveFeed
   IocStat *stat_clients;
   IocStat *stat_dropped;
   IocStat *stat_events;
+  IocStat *stat_refused;
+  gboolean refusing;     /* at the cap: logged once */
+  guint64 refused_run;   /* refusals since then */
 };
 
 static void
@@ -93,7 +97,7 @@ client_send (Client *c, const gchar *text, gsize len)
 static void
 client_end (Client *c)
 {
-  GSocket *sock = soup_server_message_get_socket (c->msg);
+  GSocket *sock = ioc_http_message_socket (c->msg);
   if (sock != NULL)
     g_socket_shutdown (sock, TRUE, TRUE, NULL);
   soup_message_body_complete (soup_server_message_get_response_body (c->msg));
@@ -121,6 +125,8 @@ ioc_live_feed_new (gsize max_pending_bytes)
   self->stat_dropped = ioc_stat ("iochub_feed_dropped_total", NULL, IOC_STAT_COUNTER,
                                  "Live-feed clients dropped because they fell too far behind");
   self->stat_events = ioc_stat ("iochub_feed_events_total", NULL, IOC_STAT_COUNTER, "Live-feed events broadcast");
+  self->stat_refused = ioc_stat ("iochub_feed_refused_total", NULL, IOC_STAT_COUNTER,
+                                 "Live-feed streams refused (503) at [http] max_feed_clients");
   return self;
 }
 
@@ -253,6 +259,27 @@ guint
 ioc_live_feed_n_clients (IocLiveFeed *self)
 {
   return self->clients->len;
+}
+
+gboolean
+ioc_live_feed_admit (IocLiveFeed *self, guint max_clients)
+{
+  if (self->clients->len < max_clients)
+    {
+      if (self->refusing)
+        g_message ("feed: taking screens again (%" G_GUINT64_FORMAT " refused at [http] max_feed_clients = %u)",
+                   self->refused_run, max_clients);
+      self->refusing = FALSE;
+      self->refused_run = 0;
+      return TRUE;
+    }
+  ioc_stat_add (self->stat_refused, 1);
+  self->refused_run++;
+  if (!self->refusing)
+    g_warning ("feed: %u screens connected, at [http] max_feed_clients: refusing more (503) until one leaves",
+               self->clients->len);
+  self->refusing = TRUE;
+  return FALSE;
 }
 
 guint64

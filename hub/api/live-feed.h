@@ -8,7 +8,8 @@
  * on its own clock.  Each client's unsent bytes are bounded; a client that
  * falls further behind is dropped (its EventSource reconnects and gets a
  * fresh snapshot), so a stuck screen never grows the hub's memory.  The
- * number of clients is the gauge iochub_feed_clients.  Main context only. */
+ * number of clients is the gauge iochub_feed_clients; it is capped by its
+ * owner (ioc_live_feed_admit), refusals are iochub_feed_refused_total.  Main context only. */
 #pragma once
 
 #include <libsoup/soup.h>
@@ -41,6 +42,9 @@ void         ioc_live_feed_broadcast (IocLiveFeed *self, const gchar *event, con
 /* A comment line, so proxies and the page's watchdog see the stream alive. */
 void         ioc_live_feed_heartbeat (IocLiveFeed *self);
 guint        ioc_live_feed_n_clients (IocLiveFeed *self);
+/* Whether one more client fits under max_clients; a refusal is counted
+ * (iochub_feed_refused_total) and logged once while they go on. */
+gboolean     ioc_live_feed_admit (IocLiveFeed *self, guint max_clients);
 guint64      ioc_live_feed_n_dropped (IocLiveFeed *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocLiveFeed, ioc_live_feed_free)

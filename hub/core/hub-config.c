@@ -14,7 +14,9 @@ static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "passw
 static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
                                             "spool_max", "timeout", "gzip", "score_interval", NULL };
 static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens",
-                                          "commune_map", NULL };
+                                          "header_timeout", "idle_timeout", "max_connections",
+                                          "max_connections_per_client", "max_feed_clients", "fd_reserve",
+                                          "max_body", "commune_map", NULL };
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
                                              "snapshot_journal_size", NULL };
@@ -209,14 +211,10 @@ ioc_hub_config_load (const gchar *path, GError **error)
         }
     }
 
-  c->mqtt_url = ioc_keyfile_string (kf, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error);
-  if (!g_str_has_prefix (c->mqtt_url, "tcp://") && !g_str_has_prefix (c->mqtt_url, "ssl://")
-      && !g_str_has_prefix (c->mqtt_url, "mqtt://") && !g_str_has_prefix (c->mqtt_url, "mqtts://"))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                   "%s: [mqtt] url: expected tcp://HOST:PORT or ssl://HOST:PORT, got '%s'", path, c->mqtt_url);
-      return NULL;
-    }
+  static const gchar *const mqtt_schemes[] = { "tcp", "ssl", "mqtt", "mqtts", NULL };
+  c->mqtt_url = ioc_keyfile_url (kf, "mqtt", "url", "tcp://127.0.0.1:1883", mqtt_schemes, error);
+  if (c->mqtt_url == NULL)
+    return NULL;
   c->mqtt_username = ioc_keyfile_string (kf, "mqtt", "username", NULL, FALSE, error);
   c->mqtt_password = ioc_keyfile_string (kf, "mqtt", "password", NULL, FALSE, error);
   if (c->mqtt_username && c->mqtt_username[0] == '\0')
@@ -238,16 +236,12 @@ ioc_hub_config_load (const gchar *path, GError **error)
       return NULL;
     }
 
-  c->influx_url = ioc_keyfile_string (kf, "influx", "url", "", FALSE, error);
+  static const gchar *const http_schemes[] = { "http", "https", NULL };
+  c->influx_url = ioc_keyfile_url (kf, "influx", "url", "", http_schemes, error); /* empty: no InfluxDB */
+  if (c->influx_url == NULL)
+    return NULL;
   if (c->influx_url[0] == '\0')
     g_clear_pointer (&c->influx_url, g_free);
-  else if (!g_str_has_prefix (c->influx_url, "http://") && !g_str_has_prefix (c->influx_url, "https://"))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                   "%s: [influx] url: expected http://HOST:PORT (or empty for no InfluxDB), got '%s'", path,
-                   c->influx_url);
-      return NULL;
-    }
   c->influx_database = ioc_keyfile_string (kf, "influx", "database", "ioc", FALSE, error);
   c->influx_username = ioc_keyfile_string (kf, "influx", "username", NULL, FALSE, error);
   c->influx_password = ioc_keyfile_string (kf, "influx", "password", NULL, FALSE, error);
@@ -269,6 +263,24 @@ ioc_hub_config_load (const gchar *path, GError **error)
   c->display_tokens = split_list (display);
   g_autofree gchar *operators = ioc_keyfile_string (kf, "http", "operator_tokens", "", FALSE, error);
   c->operator_tokens = split_list (operators);
+  if (!ioc_keyfile_duration (kf, "http", "header_timeout", 10 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND,
+                             300 * G_TIME_SPAN_SECOND, &c->http_header_timeout_us, error)
+      || !ioc_keyfile_duration (kf, "http", "idle_timeout", 60 * G_TIME_SPAN_SECOND, 20 * G_TIME_SPAN_SECOND,
+                                3600 * G_TIME_SPAN_SECOND, &c->http_idle_timeout_us, error)
+      || !ioc_keyfile_int (kf, "http", "max_connections", 512, 8, 65536, &c->http_max_connections, error)
+      || !ioc_keyfile_int (kf, "http", "max_connections_per_client", 64, 0, 65536, &c->http_max_per_client, error)
+      || !ioc_keyfile_int (kf, "http", "max_feed_clients", 100, 1, 65536, &c->http_max_feed_clients, error)
+      || !ioc_keyfile_int (kf, "http", "fd_reserve", 128, 0, 65536, &c->http_fd_reserve, error)
+      || !ioc_keyfile_size (kf, "http", "max_body", 64 * 1024, 1024, 64 * 1024 * 1024, &c->http_max_body, error))
+    return NULL;
+  if (c->http_max_feed_clients >= c->http_max_connections)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [http] max_feed_clients: expected fewer than max_connections (%" G_GINT64_FORMAT
+                   "), so that screens leave room for the API, got %" G_GINT64_FORMAT,
+                   path, c->http_max_connections, c->http_max_feed_clients);
+      return NULL;
+    }
   g_autofree gchar *commune_map = ioc_keyfile_string (kf, "http", "commune_map", "", FALSE, error);
   c->commune_map = resolve_path (path, commune_map);
   if (c->commune_map != NULL)
@@ -320,12 +332,12 @@ GBytes *
 ioc_hub_config_read_commune_map (const IocHubConfig *c, GError **error)
 {
   g_return_val_if_fail (c->commune_map != NULL, NULL);
-  gchar *data = NULL;
   gsize len = 0;
   g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (c->commune_map, &data, &len, &local))
+  gchar *data = ioc_keyfile_read (c->commune_map, &len, error);
+  if (data == NULL)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [http] commune_map: %s", c->path, local->message);
+      g_prefix_error (error, "%s: [http] commune_map: ", c->path);
       return NULL;
     }
   g_autoptr (GBytes) bytes = g_bytes_new_take (data, len);

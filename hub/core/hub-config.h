@@ -56,6 +56,14 @@ typedef struct
   gchar **display_tokens;  /* read-only, never expire; revoke by removing */
   gchar **operator_tokens; /* may also ack and silence */
   gchar *commune_map;      /* a GeoJSON of the communes, GET /api/v1/commune-map; NULL → 404 */
+  /* What HTTP clients may take (hub/io/http-server.h). */
+  gint64 http_header_timeout_us;   /* request line, headers and body must arrive within */
+  gint64 http_idle_timeout_us;     /* a response the client stops reading is closed */
+  gint64 http_max_connections;
+  gint64 http_max_per_client;      /* 0: no cap per client address */
+  gint64 http_max_feed_clients;    /* live-feed streams (wall screens) at once */
+  gint64 http_fd_reserve;          /* descriptors HTTP never takes */
+  guint64 http_max_body;           /* request bodies over this are refused (413) unread */
 
   /* [windows] */
   gint64 live_window_us;

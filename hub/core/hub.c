@@ -488,6 +488,19 @@ hub_register_stats (IocHub *self)
   self->stat_snapshot_failures = ioc_stat ("iochub_snapshot_failures_total", NULL, IOC_STAT_COUNTER, "Snapshots that failed to save");
 }
 
+static void
+http_limits (const IocHubConfig *config, IocHttpLimits *l)
+{
+  *l = (IocHttpLimits) {
+    .header_timeout_us = config->http_header_timeout_us,
+    .idle_timeout_us = config->http_idle_timeout_us,
+    .max_connections = (guint) config->http_max_connections,
+    .max_per_client = (guint) config->http_max_per_client,
+    .fd_reserve = (guint) config->http_fd_reserve,
+    .max_body = (gsize) config->http_max_body,
+  };
+}
+
 static gboolean
 hub_open_journal (IocHub *self, const IocHubConfig *config, GError **error)
 {
@@ -604,7 +617,9 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
     return NULL;
 
   /* Listening before start, so consumers can add their routes. */
-  self->http = ioc_http_server_new (config->http_listen, error);
+  IocHttpLimits limits;
+  http_limits (config, &limits);
+  self->http = ioc_http_server_new (config->http_listen, &limits, error);
   if (self->http == NULL)
     return NULL;
   ioc_http_server_route (self->http, "/healthz", healthz_cb, self);
@@ -964,6 +979,17 @@ ioc_hub_reload (IocHub *self, GError **error)
   old = self->config->operator_tokens;
   self->config->operator_tokens = g_steal_pointer (&fresh->operator_tokens);
   fresh->operator_tokens = old;
+  /* What HTTP clients may take applies to the next connections. */
+  self->config->http_header_timeout_us = fresh->http_header_timeout_us;
+  self->config->http_idle_timeout_us = fresh->http_idle_timeout_us;
+  self->config->http_max_connections = fresh->http_max_connections;
+  self->config->http_max_per_client = fresh->http_max_per_client;
+  self->config->http_max_feed_clients = fresh->http_max_feed_clients;
+  self->config->http_fd_reserve = fresh->http_fd_reserve;
+  self->config->http_max_body = fresh->http_max_body;
+  IocHttpLimits limits;
+  http_limits (self->config, &limits);
+  ioc_http_server_set_limits (self->http, &limits);
   g_message ("reload: %s: %u units, calendar and procedures reloaded; %u display and %u operator token(s)",
              fresh->path, ioc_units_size (units), n_display, n_operator);
   FOREACH_SINK (self, sink)

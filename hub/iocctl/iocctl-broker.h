@@ -14,10 +14,15 @@ typedef struct
   const gchar *hub_user;
   const gchar *hub_password;
   const gchar *const *provinces; /* the hub reads ioc/v1/<p>/# for each */
+  const gchar *group;        /* group of the files (name or number); NULL: a replaced file's, else the user's */
 } IocCtlBrokerOptions;
 
-/* connectors: IocCtlConnector*, each with a username.  On error nothing is
- * left half-written: the files are written to temporaries and renamed. */
+/* connectors: IocCtlConnector*, each with a username.  Each file is
+ * written to a temporary in out_dir, given the owner, group and mode of the
+ * file it replaces (opts->group wins for the group) and synced; only when
+ * all three are staged are they renamed over the old ones: never
+ * half-written, never unreadable to the broker that read the old ones.  The include names the files by absolute paths.  report gets one
+ * line per file with its owner:group and mode. */
 gboolean ioc_ctl_broker_write (GPtrArray *connectors, const IocCtlBrokerOptions *opts, GString *report,
                                GError **error);
 

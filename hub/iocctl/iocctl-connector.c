@@ -95,6 +95,12 @@ ioc_ctl_connector_load (const gchar *path, GError **error)
     return NULL;
   if (self->unit != NULL && !ioc_topic_is_unit_code (self->unit, strlen (self->unit)))
     return bad_value (error, path, "connector", "unit", "a registry code [a-z0-9-]{1,32}", self->unit), NULL;
+  /* The hub publishes under these (SPEC §3); no unit takes their names. */
+  static const gchar *const reserved[] = { "alerts", "deadletter", "config", "rollup", NULL };
+  if (self->unit != NULL && g_strv_contains (reserved, self->unit))
+    return bad_value (error, path, "connector", "unit",
+                      "a registry code, not one of the hub's topics alerts, deadletter, config, rollup", self->unit),
+           NULL;
   if (!(self->mqtt_url = ioc_keyfile_string (kf, "mqtt", "url", "tcp://127.0.0.1:1883", FALSE, error)))
     return NULL;
   if (!g_str_has_prefix (self->mqtt_url, "tcp://") && !g_str_has_prefix (self->mqtt_url, "ssl://")

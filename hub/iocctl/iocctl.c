@@ -1,7 +1,7 @@
 /* iocctl.c — the ops team's tool (SPEC §8).
  *
  *   iocctl validate --config hub.conf [--connectors DIR] [--alerts FILE] [--json]
- *   iocctl broker-config --connectors DIR --out DIR [--hub-user NAME] [--config hub.conf]
+ *   iocctl broker-config --connectors DIR --out DIR [--group GROUP] [--install-dir DIR] [--hub-user NAME] [--config hub.conf]
  *   iocctl connectors [--url http://127.0.0.1:8080] [--connectors DIR] [--json]
  *   iocctl push-config NAME --connectors DIR [--url tcp://broker:1883] [--timeout 10]
  *   iocctl alerts [--all] [--url URL]            (a display or operator token if the hub asks)
@@ -33,10 +33,13 @@
 #include "iocctl-connector.h"
 #include "iocctl-dry-run.h"
 #include "iocctl-report.h"
+#include "kinds/kinds.h"
+#include "lib/connector.h"
 #include "ingest/decoder.h"
 #include "ingest/validate.h"
 #include "model/calendar.h"
 #include "model/units.h"
+#include "protocol/ioc-time.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-keyfile.h"
 
@@ -109,6 +112,24 @@ check_with_connector (Findings *f, const gchar *bin, const IocCtlConnector *c)
     }
 }
 
+/* "[connector] unit: expected a unit of the registry valid today", and for
+ * a code retired by a merge, when it ended and what took its place. */
+static gchar *
+unit_not_valid (const gchar *path, const IocUnitRegistry *units, const gchar *code, gint64 now_us)
+{
+  const IocUnit *successor = ioc_units_lookup_successor (units, code, now_us);
+  const IocUnit *old = successor != NULL ? ioc_units_lookup (units, code, successor->valid_from_us - 1) : NULL;
+  if (old == NULL || old->valid_to_us == G_MAXINT64)
+    return g_strdup_printf ("%s: [connector] unit: expected a unit of the registry valid today, got '%s'", path, code);
+  /* valid_to_us is the exclusive local midnight after its last day */
+  g_autoptr (GDateTime) last = g_date_time_new_from_unix_utc ((old->valid_to_us - 1 + IOC_TIME_LOCAL_OFFSET_US)
+                                                              / G_USEC_PER_SEC);
+  g_autofree gchar *day = g_date_time_format (last, "%Y-%m-%d");
+  return g_strdup_printf ("%s: [connector] unit: %s ended %s; its successor is %s (%s): expected a unit of the "
+                          "registry valid today",
+                          path, code, day, successor->code, successor->name);
+}
+
 static void
 validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, const IocUnitRegistry *units,
                      const gchar *connector_bin)
@@ -129,8 +150,7 @@ validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, 
         g_ptr_array_add (f->errors, g_strdup_printf ("%s: [connector] province: expected the hub's province %s, got '%s'",
                                                      c->path, config->province, c->province));
       else if (units != NULL && c->unit != NULL && ioc_units_lookup (units, c->unit, now) == NULL)
-        g_ptr_array_add (f->errors, g_strdup_printf ("%s: [connector] unit: expected a unit of the registry valid today, "
-                                                     "got '%s'", c->path, c->unit));
+        g_ptr_array_add (f->errors, unit_not_valid (c->path, units, c->unit, now));
       else
         g_ptr_array_add (f->checked, g_strdup_printf ("%s: connector %s (%s %s/%s)", c->path, c->id, c->kind,
                                                       c->unit ? c->unit : "*", c->device));
@@ -274,11 +294,12 @@ static int
 cmd_broker_config (int argc, char **argv)
 {
   g_autofree gchar *connectors_dir = NULL, *out_dir = NULL, *install_dir = NULL, *hub_user = NULL;
-  g_autofree gchar *hub_password = NULL, *config_path = NULL;
+  g_autofree gchar *hub_password = NULL, *config_path = NULL, *group = NULL;
   GOptionEntry entries[] = {
     { "connectors", 0, 0, G_OPTION_ARG_FILENAME, &connectors_dir, "Declared connector configs", "DIR" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Where to write passwd, acl, iochub-security.conf", "DIR" },
     { "install-dir", 0, 0, G_OPTION_ARG_FILENAME, &install_dir, "Where the files will live on the broker (default: --out)", "DIR" },
+    { "group", 'g', 0, G_OPTION_ARG_STRING, &group, "Group of the files, the broker's (first install: mosquitto; default: keep the replaced files')", "GROUP" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Hub config: its province and [mqtt] username/password", "FILE" },
     { "hub-user", 0, 0, G_OPTION_ARG_STRING, &hub_user, "The hub's broker account", "NAME" },
     { "hub-password", 0, 0, G_OPTION_ARG_STRING, &hub_password, "Its password (or IOCCTL_HUB_PASSWORD; default: generated into OUT/hub.password)", "PW" },
@@ -342,7 +363,8 @@ cmd_broker_config (int argc, char **argv)
       hub_password = g_steal_pointer (&b64);
       generated = TRUE;
     }
-  IocCtlBrokerOptions opts = { out_dir, install_dir, hub_user, hub_password, (const gchar *const *) provinces->pdata };
+  IocCtlBrokerOptions opts = { out_dir, install_dir, hub_user, hub_password, (const gchar *const *) provinces->pdata,
+                               group };
   g_autoptr (GString) report = g_string_new (NULL);
   if (!ioc_ctl_broker_write (list, &opts, report, &error))
     {
@@ -775,6 +797,38 @@ api_call (const gchar *command, const gchar *method, const gchar *url, const gch
   return json_node_copy (json_parser_get_root (p));
 }
 
+
+/* GET a list the hub answers as {"MEMBER": […]}.  With --json the answer
+ * is printed whole and NULL is returned with *rc EXIT_GOOD; on any failure
+ * NULL with a message printed and *rc the exit status.  *root keeps the
+ * answer the array belongs to. */
+static JsonArray *
+api_get_list (const gchar *command, const gchar *base, const gchar *path, const gchar *token,
+              const gchar *member, JsonNode **root, int *rc)
+{
+  *root = api_call (command, "GET", base, path, token, NULL, rc);
+  if (*root == NULL)
+    {
+      if (*rc == EXIT_GOOD)
+        *rc = EXIT_CHECK;
+      return NULL;
+    }
+  if (opt_json)
+    {
+      g_autofree gchar *text = json_to_string (*root, TRUE);
+      g_print ("%s\n", text);
+      *rc = EXIT_GOOD;
+      return NULL;
+    }
+  JsonObject *o = JSON_NODE_HOLDS_OBJECT (*root) ? json_node_get_object (*root) : NULL;
+  if (o == NULL || !json_object_has_member (o, member) || !JSON_NODE_HOLDS_ARRAY (json_object_get_member (o, member)))
+    {
+      g_printerr ("iocctl %s: %s%s: expected {\"%s\": […]}\n", command, base, path, member);
+      *rc = EXIT_CHECK;
+      return NULL;
+    }
+  return json_object_get_array_member (o, member);
+}
 static gint64
 iso_us (JsonObject *o, const gchar *member)
 {
@@ -862,24 +916,11 @@ cmd_alerts (int argc, char **argv)
   env_token (&token);
   g_autofree gchar *base = hub_url (url);
   int rc;
-  g_autoptr (JsonNode) root = api_call ("alerts", "GET", base, all ? "/api/v1/alerts?all=1" : "/api/v1/alerts", token,
-                                        NULL, &rc);
-  if (root == NULL)
-    return rc == EXIT_GOOD ? EXIT_CHECK : rc;
-  if (opt_json)
-    {
-      g_autofree gchar *text = json_to_string (root, TRUE);
-      g_print ("%s\n", text);
-      return EXIT_GOOD;
-    }
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonArray *alerts = o != NULL && json_object_has_member (o, "alerts") ? json_object_get_array_member (o, "alerts")
-                                                                         : NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *alerts = api_get_list ("alerts", base, all ? "/api/v1/alerts?all=1" : "/api/v1/alerts", token, "alerts",
+                                    &root, &rc);
   if (alerts == NULL)
-    {
-      g_printerr ("iocctl alerts: %s/api/v1/alerts: expected {\"alerts\": […]}\n", base);
-      return EXIT_CHECK;
-    }
+    return rc;
   gint64 now = g_get_real_time ();
   g_autoptr (GPtrArray) rows = g_ptr_array_new_with_free_func ((GDestroyNotify) g_strfreev);
   const gchar *head[] = { "ID", "RULE", "SCOPE", "STATE", "AGE", "ACK", NULL };
@@ -912,6 +953,7 @@ cmd_alerts (int argc, char **argv)
   else
     print_table (rows, 6);
   g_autoptr (GString) out = g_string_new (NULL);
+  JsonObject *o = json_node_get_object (root);
   JsonArray *stale = json_object_has_member (o, "stale_units") ? json_object_get_array_member (o, "stale_units") : NULL;
   for (guint i = 0; stale != NULL && i < json_array_get_length (stale); i++)
     g_string_append_printf (out, "%s%s", i == 0 ? "stale data (spike rules hold): " : ", ",
@@ -1083,23 +1125,10 @@ cmd_silences (int argc, char **argv)
       return EXIT_GOOD;
     }
   env_token (&token);
-  g_autoptr (JsonNode) root = api_call ("silences", "GET", base, "/api/v1/silences", token, NULL, &rc);
-  if (root == NULL)
-    return rc == EXIT_GOOD ? EXIT_CHECK : rc;
-  if (opt_json)
-    {
-      g_autofree gchar *text = json_to_string (root, TRUE);
-      g_print ("%s\n", text);
-      return EXIT_GOOD;
-    }
-  JsonObject *o = JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
-  JsonArray *list = o != NULL && json_object_has_member (o, "silences") ? json_object_get_array_member (o, "silences")
-                                                                         : NULL;
+  g_autoptr (JsonNode) root = NULL;
+  JsonArray *list = api_get_list ("silences", base, "/api/v1/silences", token, "silences", &root, &rc);
   if (list == NULL)
-    {
-      g_printerr ("iocctl silences: %s/api/v1/silences: expected {\"silences\": […]}\n", base);
-      return EXIT_CHECK;
-    }
+    return rc;
   if (json_array_get_length (list) == 0)
     {
       g_print ("no active silences\n");
@@ -1246,6 +1275,15 @@ cmd_push_config (int argc, char **argv)
       g_printerr ("iocctl push-config: no valid connector '%s' in %s: nothing pushed\n", argv[1], connectors_dir);
       return EXIT_CHECK;
     }
+  /* The connector's own checks (connectors/lib, the kind's group
+   * included), on the very bytes that would be published: a file it would
+   * refuse never reaches the retained topic. */
+  if (memchr (c->raw, '\0', c->raw_len) != NULL || !ioc_connector_check_data (c->path, c->raw, ioc_connector_kinds, &error))
+    {
+      g_printerr ("error  %s\n", error ? error->message : "expected a text file, got a NUL byte");
+      g_printerr ("iocctl push-config: %s does not pass `ioc-connector --check`: nothing pushed\n", c->path);
+      return EXIT_CHECK;
+    }
   if (url == NULL)
     url = g_strdup (c->mqtt_url);
   g_autofree gchar *topic = ioc_ctl_connector_config_topic (c);
@@ -1324,7 +1362,27 @@ cmd_push_config (int argc, char **argv)
   g_mutex_unlock (&w.lock);
   if (answer != NULL)
     result = report_answer (c, answer);
-  else
+  if (answer != NULL && result != EXIT_GOOD)
+    {
+      /* Refused: take it off the topic (an empty retained message clears
+       * it; the connector ignores that), so that no reconnect brings it
+       * back and the topic never holds a config nobody runs. */
+      MQTTAsync_message clear = MQTTAsync_message_initializer;
+      clear.payload = (void *) "";
+      clear.payloadlen = 0;
+      clear.qos = 1;
+      clear.retained = 1;
+      MQTTAsync_responseOptions cl = MQTTAsync_responseOptions_initializer;
+      rc = MQTTAsync_sendMessage (client, topic, &clear, &cl);
+      if (rc == MQTTASYNC_SUCCESS)
+        rc = MQTTAsync_waitForCompletion (client, cl.token, 10000);
+      if (rc != MQTTASYNC_SUCCESS)
+        g_printerr ("iocctl push-config: the refused config stays retained on %s: clearing it failed (%d); "
+                    "clear it with: mosquitto_pub -r -n -t %s\n", topic, rc, topic);
+      else if (!opt_json)
+        g_print ("%s: cleared the refused config from %s\n", c->id, topic);
+    }
+  else if (answer == NULL)
     g_printerr ("iocctl push-config: no answer on %s within %d s; the config stays retained and the connector "
                 "gets it when it connects\n", applied, timeout_s);
 out:

@@ -97,14 +97,10 @@ ioc_procedures_load_data (const gchar *path_for_errors, const gchar *data, gsize
 IocProcedures *
 ioc_procedures_load (const gchar *path, GError **error)
 {
-  g_autofree gchar *data = NULL;
   gsize len = 0;
-  g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &len, &local))
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: cannot read: %s", path, local->message);
-      return NULL;
-    }
+  g_autofree gchar *data = ioc_keyfile_read (path, &len, error);
+  if (data == NULL)
+    return NULL;
   return ioc_procedures_load_data (path, data, len, error);
 }
 

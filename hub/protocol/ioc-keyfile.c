@@ -125,17 +125,26 @@ ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError *
   return self;
 }
 
-IocKeyFile *
-ioc_keyfile_load (const gchar *path, GError **error)
+gchar *
+ioc_keyfile_read (const gchar *path, gsize *len, GError **error)
 {
-  g_autofree gchar *data = NULL;
-  gsize len = 0;
   g_autoptr (GError) local = NULL;
-  if (!g_file_get_contents (path, &data, &len, &local))
+  gchar *data = NULL;
+  if (!g_file_get_contents (path, &data, len, &local))
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: cannot read: %s", path, local->message);
       return NULL;
     }
+  return data;
+}
+
+IocKeyFile *
+ioc_keyfile_load (const gchar *path, GError **error)
+{
+  gsize len = 0;
+  g_autofree gchar *data = ioc_keyfile_read (path, &len, error);
+  if (data == NULL)
+    return NULL;
   return ioc_keyfile_load_data (path, data, len, error);
 }
 
@@ -270,8 +279,11 @@ bad_value (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *
   if (collect)
     ioc_keyfile_problem (self, group, key, "expected %s, got '%s'", expected, got);
   else
-    g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: expected %s, got '%s'", self->path,
-                 group, key, expected, got);
+    {
+      g_autofree gchar *at = where (self, ioc_keyfile_key_line (self, group, key));
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: expected %s, got '%s'", at, group, key,
+                   expected, got);
+    }
   return FALSE;
 }
 
@@ -478,6 +490,35 @@ ioc_keyfile_collect_duration (IocKeyFile *self, const gchar *group, const gchar 
                               gint64 min_us, gint64 max_us, gint64 *out_us)
 {
   return get_duration (self, TRUE, group, key, def_us, min_us, max_us, out_us, NULL);
+}
+
+gboolean
+ioc_parse_url (const gchar *text, const gchar *const *schemes)
+{
+  g_autofree gchar *scheme = NULL, *host = NULL;
+  gint port = -1;
+  if (text == NULL || !g_uri_split_network (text, G_URI_FLAGS_NONE, &scheme, &host, &port, NULL))
+    return FALSE;
+  if (scheme == NULL || !g_strv_contains (schemes, scheme) || host == NULL || *host == '\0')
+    return FALSE;
+  return port == -1 || (port >= 1 && port <= 65535);
+}
+
+gchar *
+ioc_keyfile_url (IocKeyFile *self, const gchar *group, const gchar *key, const gchar *def,
+                 const gchar *const *schemes, GError **error)
+{
+  gchar *v = get_string (self, FALSE, group, key, def, FALSE, error);
+  if (v == NULL || (*v == '\0' && def != NULL && *def == '\0') || ioc_parse_url (v, schemes))
+    return v;
+  g_autoptr (GString) expected = g_string_new ("a URL ");
+  for (guint i = 0; schemes[i] != NULL; i++)
+    g_string_append_printf (expected, "%s%s://HOST:PORT", i == 0 ? "" : schemes[i + 1] == NULL ? " or " : ", ",
+                            schemes[i]);
+  g_string_append (expected, " with PORT a number in 1-65535");
+  bad_value (self, FALSE, group, key, expected->str, v, error);
+  g_free (v);
+  return NULL;
 }
 
 gboolean

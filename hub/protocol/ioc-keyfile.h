@@ -28,6 +28,9 @@ typedef struct
 } IocKeyFile;
 
 /* Loads path; a syntax error names the file and line (GKeyFile's message). */
+/* The whole of a config file, or NULL with "PATH: cannot read: why"
+ * (IOC_ERROR_CONFIG): the one error every config loader gives for it. */
+gchar *ioc_keyfile_read (const gchar *path, gsize *len, GError **error);
 IocKeyFile *ioc_keyfile_load (const gchar *path, GError **error);
 IocKeyFile *ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError **error);
 void        ioc_keyfile_free (IocKeyFile *self);
@@ -100,7 +103,15 @@ gboolean ioc_keyfile_collect_keys (IocKeyFile *self, const gchar *group, const g
 const gchar *ioc_suggest (const gchar *word, const gchar *const *candidates);
 guint        ioc_edit_distance (const gchar *a, const gchar *b);
 
+/* A URL: its scheme one of schemes (NULL-terminated), a host, and a port,
+ * if any, a number in 1–65535.  The string, or NULL with
+ * "PATH: [group] key: expected …, got '…'".  def "" allows the key empty
+ * (returned as ""). */
+gchar   *ioc_keyfile_url (IocKeyFile *self, const gchar *group, const gchar *key, const gchar *def,
+                          const gchar *const *schemes, GError **error);
+
 /* Parsers behind the getters, for values that come from elsewhere. */
+gboolean ioc_parse_url (const gchar *text, const gchar *const *schemes);
 gboolean ioc_parse_duration (const gchar *text, gint64 *out_us);
 gboolean ioc_parse_size (const gchar *text, guint64 *out);
 

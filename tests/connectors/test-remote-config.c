@@ -8,7 +8,9 @@
  * a queue system served by this test) and the iocctl binary.  The file's
  * version shows in /api/v1/connectors and `iocctl connectors`; `iocctl
  * push-config` changes the counter mapping live, the new version shows, the
- * config is kept in state_dir; a rejected push changes nothing on disk.
+ * config is kept in state_dir; a push the connector's checks refuse is not
+ * published, one the running connector rejects is cleared from the topic,
+ * and neither changes anything on disk.
  * Then the connector is killed with SIGKILL, the broker stopped, the
  * connector started again: its log says it runs the kept pushed config
  * with no broker, and once the broker is back its tickets follow the pushed
@@ -430,20 +432,31 @@ test_push_kill_restart (Fixture *f, gconstpointer data)
   g_assert_true (g_file_get_contents (kept, &kept_after_push, NULL, NULL));
   g_assert_nonnull (strstr (kept_after_push, pushed_version));
 
-  /* 3. A rejected push keeps the old config, in memory and on disk. */
+  /* 3. A file the connector's own checks refuse is not even published;
+   *    one they pass but the running connector refuses (seq_block needs a
+   *    restart) is rejected and taken off the topic.  Either way the old
+   *    config stays, in memory and on disk. */
   g_autofree gchar *bad_text = desk_conf (f->dir, url, ioc_test_source_port (f->source), "window", "type.SERVE = camera.offline\n");
   g_assert_true (g_file_set_contents (central_conf, bad_text, -1, NULL));
   g_clear_pointer (&out, g_free);
   g_assert_cmpint (iocctl (&out, "push-config", CONNECTOR_ID, "--connectors", central, "--url", url, NULL), ==, 1);
+  g_assert_null (strstr (out, "published"));
+  g_autofree gchar *good_text = desk_conf (f->dir, url, ioc_test_source_port (f->source), "window", NULL);
+  g_auto (GStrv) halves = g_strsplit (good_text, "seq_block = 100", 2);
+  g_autofree gchar *restart_text = g_strjoinv ("seq_block = 200", halves);
+  g_assert_true (g_file_set_contents (central_conf, restart_text, -1, NULL));
+  g_clear_pointer (&out, g_free);
+  g_assert_cmpint (iocctl (&out, "push-config", CONNECTOR_ID, "--connectors", central, "--url", url, NULL), ==, 1);
   g_assert_nonnull (strstr (out, "REJECTED"));
-  g_assert_nonnull (strstr (out, "[desk] type.SERVE: expected"));
+  g_assert_nonnull (strstr (out, "[connector] seq_block: expected"));
+  g_assert_nonnull (strstr (out, "cleared the refused config"));
   g_autofree gchar *kept_after_reject = NULL;
   g_assert_true (g_file_get_contents (kept, &kept_after_reject, NULL, NULL));
   g_assert_cmpstr (kept_after_reject, ==, kept_after_push);
 
-  /* 4. SIGKILL, the broker goes away (the rejected config stays retained
-   *    on it), the connector starts again: from the kept pushed config,
-   *    before any broker, and it says so. */
+  /* 4. SIGKILL, the broker goes away (no config retained on it any more),
+   *    the connector starts again: from the kept pushed config, before any
+   *    broker, and it says so. */
   ioc_test_connector_kill (&f->conn);
   ioc_test_broker_stop (f->broker);
   g_assert_true (ioc_test_connector_start (&f->conn, conf, &error));
@@ -456,8 +469,7 @@ test_push_kill_restart (Fixture *f, gconstpointer data)
   g_assert_true (ioc_test_connector_alive (&f->conn));
 
   /* 5. The broker is back: the new tickets follow the pushed mapping, the
-   *    status carries the pushed version, the retained bad config is
-   *    refused again and the kept one stays. */
+   *    status carries the pushed version and the kept one stays. */
   g_autoptr (GPtrArray) before = ioc_test_collector_messages (f->collector);
   guint mark = before->len;
   g_assert_true (ioc_test_broker_restart (f->broker, &error));

@@ -173,8 +173,9 @@ echo "-- 4. the broker's security files"
 runbook 'cp /usr/share/iochub/mosquitto/mosquitto.conf /etc/mosquitto/mosquitto.conf'
 runbook 'ln -s /usr/share/iochub/mosquitto/iochub.conf /etc/mosquitto/conf.d/iochub.conf'
 runbook 'mkdir -p /etc/mosquitto/iochub'
-runbook 'iocctl broker-config --connectors /etc/iochub/connectors --config /etc/iochub/hub.conf --out /etc/mosquitto/iochub'
-runbook 'chgrp mosquitto /etc/mosquitto/iochub/passwd /etc/mosquitto/iochub/acl'
+runbook 'iocctl broker-config --connectors /etc/iochub/connectors --config /etc/iochub/hub.conf --out /etc/mosquitto/iochub --group mosquitto'
+[ "$(stat -c %U:%G:%a "$r/etc/mosquitto/iochub/passwd")" = root:mosquitto:640 ] \
+  || fail "broker-config --group mosquitto: passwd is $(stat -c %U:%G:%a "$r/etc/mosquitto/iochub/passwd")"
 runbook 'ln -s /etc/mosquitto/iochub/iochub-security.conf /etc/mosquitto/conf.d/'
 # systemctl restart mosquitto
 install -d -o "$(in_root id -u mosquitto)" "$r/run/mosquitto"
@@ -208,7 +209,9 @@ grep -qE '^password = [A-Za-z0-9]{24}$' "$r/etc/iochub/connectors/desk-xa-16681.
 runbook 'ioc-connector --check --config /etc/iochub/connectors/desk-xa-16681.conf'
 runbook 'iocctl validate --config /etc/iochub/hub.conf'
 runbook 'iocctl broker-config --connectors /etc/iochub/connectors --config /etc/iochub/hub.conf --out /etc/mosquitto/iochub'
-runbook 'chgrp mosquitto /etc/mosquitto/iochub/passwd /etc/mosquitto/iochub/acl'
+# regenerated without --group: the broker (user mosquitto) can still read it after the reload
+[ "$(stat -c %U:%G:%a "$r/etc/mosquitto/iochub/passwd")" = root:mosquitto:640 ] \
+  || fail "regenerating lost passwd's group or mode: $(stat -c %U:%G:%a "$r/etc/mosquitto/iochub/passwd")"
 # systemctl reload mosquitto
 kill -HUP "$mosq"
 # systemctl enable --now ioc-connector@desk-xa-16681: the unit's ExecStart, as its user

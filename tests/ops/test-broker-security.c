@@ -15,8 +15,11 @@
 #include <MQTTClient.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define FIXTURES IOC_SOURCE_ROOT "/tests/ops/fixtures"
@@ -57,25 +60,67 @@ run_iocctl (const gchar *const *args, gint want_status, gchar **out)
     g_assert_cmpint (WEXITSTATUS (status), ==, want_status);
 }
 
+/* The declared connectors of the test: the fixtures plus a camera, so that
+ * every kind has one; test_regenerate adds a jsonl connector. */
+static const gchar camera_conf[] = "[connector]\nkind = camera\nid = cam-c\nprovince = 40\nunit = xa-16690\n"
+                                   "device = cam-c1\n\n[mqtt]\nusername = conn-cam-c\npassword = pw-cam-c\n";
+static const gchar jsonl_conf[] = "[connector]\nkind = jsonl\nid = file-j\nprovince = 40\nunit = xa-16681\n"
+                                  "device = file-j1\n\n[mqtt]\nusername = conn-file-j\npassword = pw-file-j\n\n"
+                                  "[jsonl]\npublish_as = kiosk\n";
+static gchar *connectors_dir, *gen_dir, *broker_group;
+static gboolean drops_to_mosquitto; /* root: the broker runs as user mosquitto, as on a Debian server */
+
+static void
+add_connector (const gchar *name, const gchar *text)
+{
+  g_autofree gchar *path = g_build_filename (connectors_dir, name, NULL);
+  g_assert_true (g_file_set_contents (path, text, -1, NULL));
+}
+
+static void
+broker_config (const gchar *group)
+{
+  const gchar *args[] = { IOCCTL_BIN, "broker-config", "--connectors", connectors_dir, "--out", gen_dir,
+                          "--hub-user", "iochub", "--hub-password", "hub-secret", group ? "--group" : NULL, group, NULL };
+  g_autofree gchar *out = NULL;
+  run_iocctl (args, 0, &out);
+  g_test_message ("%s", out);
+}
+
 static void
 start_broker (void)
 {
   dir = g_dir_make_tmp ("iocctl-broker-XXXXXX", NULL);
-  g_autofree gchar *gen = g_build_filename (dir, "generated", NULL);
-  const gchar *args[] = { IOCCTL_BIN, "broker-config", "--connectors", FIXTURES "/connectors-good", "--out", gen,
-                          "--hub-user", "iochub", "--hub-password", "hub-secret", NULL };
-  g_autofree gchar *out = NULL;
-  run_iocctl (args, 0, &out);
-  g_test_message ("%s", out);
+  drops_to_mosquitto = getuid () == 0 && getpwnam ("mosquitto") != NULL && getgrnam ("mosquitto") != NULL;
+  if (drops_to_mosquitto)
+    g_assert_cmpint (g_chmod (dir, 0755), ==, 0); /* the broker's user reads its config in here */
+  broker_group = drops_to_mosquitto ? g_strdup ("mosquitto") : g_strdup (getgrgid (getegid ())->gr_name);
+  connectors_dir = g_build_filename (dir, "connectors", NULL);
+  g_assert_cmpint (g_mkdir (connectors_dir, 0755), ==, 0);
+  const gchar *names[] = { "desk-a.conf", "kiosk-b.conf", "portal-p.conf" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree gchar *from = g_build_filename (FIXTURES "/connectors-good", names[i], NULL);
+      g_autofree gchar *text = NULL;
+      g_assert_true (g_file_get_contents (from, &text, NULL, NULL));
+      add_connector (names[i], text);
+    }
+  add_connector ("cam-c.conf", camera_conf);
+  /* A first install: the directory is made by hand (as OPERATIONS.md
+   * says), the files are given the broker's group. */
+  gen_dir = g_build_filename (dir, "generated", NULL);
+  g_assert_cmpint (g_mkdir (gen_dir, 0755), ==, 0);
+  broker_config (broker_group);
   guint port = free_port ();
   url = g_strdup_printf ("tcp://127.0.0.1:%u", port);
   log_path = g_build_filename (dir, "mosquitto.log", NULL);
   g_autofree gchar *conf_path = g_build_filename (dir, "mosquitto.conf", NULL);
   /* Debian's layout: the main file includes conf.d, where the generated
-   * include goes. */
+   * include goes.  As root, mosquitto drops to its own user (Debian's
+   * default) unless told otherwise. */
   g_autofree gchar *conf = g_strdup_printf ("%sinclude_dir %s\nlistener %u 127.0.0.1\npersistence false\n"
                                             "log_dest stderr\nlog_type all\n",
-                                            getuid () == 0 ? "user root\n" : "", gen, port);
+                                            drops_to_mosquitto ? "user mosquitto\n" : "", gen_dir, port);
   g_assert_true (g_file_set_contents (conf_path, conf, -1, NULL));
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (l, log_path);
@@ -266,6 +311,208 @@ test_config_topics (void)
   disconnect (desk);
 }
 
+/* QoS 0 is not waited for: the broker handles it in order before the
+ * client's next QoS 1 publish, which is. */
+static void
+publish_retained (MQTTClient c, const gchar *topic, const gchar *payload, int qos)
+{
+  MQTTClient_deliveryToken tok;
+  g_assert_cmpint (MQTTClient_publish (c, topic, strlen (payload), payload, qos, 1, &tok), ==, MQTTCLIENT_SUCCESS);
+  if (qos > 0)
+    g_assert_cmpint (MQTTClient_waitForCompletion (c, tok, 5000), ==, MQTTCLIENT_SUCCESS);
+}
+
+static void
+assert_owner (const gchar *name, const struct stat *want, mode_t mode)
+{
+  g_autofree gchar *path = g_build_filename (gen_dir, name, NULL);
+  struct stat st;
+  g_assert_cmpint (g_stat (path, &st), ==, 0);
+  g_test_message ("%s: %u:%u %04o", path, (guint) st.st_uid, (guint) st.st_gid, (guint) (st.st_mode & 07777));
+  g_assert_cmpuint (st.st_uid, ==, want->st_uid);
+  g_assert_cmpuint (st.st_gid, ==, want->st_gid);
+  g_assert_cmpuint (st.st_mode & 07777, ==, mode);
+}
+
+/* A connector is added, the files are regenerated without --group (as an
+ * ops person does on the second day) and mosquitto reloaded with SIGHUP:
+ * the files keep the broker's group and their modes, the new connector and
+ * an old one both log in. */
+static void
+test_regenerate (void)
+{
+  struct stat passwd_before, acl_before;
+  g_autofree gchar *passwd_path = g_build_filename (gen_dir, "passwd", NULL);
+  g_autofree gchar *acl_path = g_build_filename (gen_dir, "acl", NULL);
+  g_assert_cmpint (g_stat (passwd_path, &passwd_before), ==, 0);
+  g_assert_cmpint (g_stat (acl_path, &acl_before), ==, 0);
+  g_assert_cmpuint (passwd_before.st_gid, ==, getgrnam (broker_group)->gr_gid);
+  g_assert_cmpuint (passwd_before.st_mode & 07777, ==, 0640);
+  int rc;
+  g_assert_null (connect_as ("file-j", "conn-file-j", "pw-file-j", &rc)); /* not declared yet */
+
+  add_connector ("file-j.conf", jsonl_conf);
+  broker_config (NULL);
+  assert_owner ("passwd", &passwd_before, 0640);
+  assert_owner ("acl", &acl_before, acl_before.st_mode & 07777);
+  g_autoptr (GDir) d = g_dir_open (gen_dir, 0, NULL);
+  for (const gchar *name; (name = g_dir_read_name (d)) != NULL;)
+    g_assert_false (name[0] == '.'); /* no temporary left behind */
+
+  g_subprocess_send_signal (broker, SIGHUP);
+  MQTTClient added = NULL;
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+       added == NULL && g_get_monotonic_time () < deadline && g_subprocess_get_identifier (broker);)
+    if ((added = connect_as ("file-j", "conn-file-j", "pw-file-j", &rc)) == NULL)
+      g_usleep (50 * 1000); /* until the broker has re-read its password file, bounded */
+  g_assert_nonnull (added);
+  MQTTClient old = must_connect ("desk-a-after-reload", "conn-desk-a", "pw-desk-a");
+  MQTTClient hub = must_connect ("hub-after-reload", "iochub", "hub-secret");
+  disconnect (hub);
+  disconnect (old);
+  disconnect (added);
+}
+
+/* Someone who cannot give the new files the old ones' owner (here: user
+ * nobody, in a folder it may write, over files root owns) gets an error
+ * and the old files stay exactly as they were, with no temporary left. */
+static void
+test_regenerate_refused (void)
+{
+  if (getuid () != 0 || getpwnam ("nobody") == NULL || !g_file_test ("/usr/bin/setpriv", G_FILE_TEST_IS_EXECUTABLE))
+    {
+      g_test_skip ("needs root, user nobody and setpriv");
+      return;
+    }
+  struct passwd *nobody = getpwnam ("nobody");
+  g_assert_cmpint (g_chmod (dir, 0755), ==, 0); /* nobody must reach its folder */
+  g_autofree gchar *out_dir = g_build_filename (dir, "nobody-out", NULL);
+  g_assert_cmpint (g_mkdir (out_dir, 0755), ==, 0);
+  g_autofree gchar *conn_copy = g_build_filename (dir, "nobody-connectors", NULL);
+  g_assert_cmpint (g_mkdir (conn_copy, 0755), ==, 0);
+  const gchar *names[] = { "desk-a.conf", "passwd", "acl", "iochub-security.conf" };
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree gchar *from = i == 0 ? g_build_filename (connectors_dir, names[i], NULL)
+                                      : g_build_filename (gen_dir, names[i], NULL);
+      g_autofree gchar *to = g_build_filename (i == 0 ? conn_copy : out_dir, names[i], NULL);
+      g_autofree gchar *text = NULL;
+      g_assert_true (g_file_get_contents (from, &text, NULL, NULL));
+      g_assert_true (g_file_set_contents (to, text, -1, NULL));
+      g_assert_cmpint (g_chmod (to, 0644), ==, 0); /* nobody reads the connector (and may read these) */
+    }
+  g_assert_cmpint (chown (out_dir, nobody->pw_uid, nobody->pw_gid), ==, 0);
+  g_autofree gchar *passwd_path = g_build_filename (out_dir, "passwd", NULL);
+  g_autofree gchar *before = NULL;
+  g_assert_true (g_file_get_contents (passwd_path, &before, NULL, NULL));
+  g_autofree gchar *uid = g_strdup_printf ("--reuid=%u", (guint) nobody->pw_uid);
+  g_autofree gchar *gid = g_strdup_printf ("--regid=%u", (guint) nobody->pw_gid);
+  const gchar *args[] = { "/usr/bin/setpriv", uid, gid, "--clear-groups", IOCCTL_BIN, "broker-config", "--connectors",
+                          conn_copy, "--out", out_dir, "--hub-user", "iochub", "--hub-password", "other", NULL };
+  gint status;
+  g_autofree gchar *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) args, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("as nobody: %s", err);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_assert_nonnull (strstr (err, "cannot give it the owner and group of the file it replaces"));
+  g_autofree gchar *after = NULL;
+  g_assert_true (g_file_get_contents (passwd_path, &after, NULL, NULL));
+  g_assert_cmpstr (after, ==, before);
+  struct stat st;
+  g_assert_cmpint (g_stat (passwd_path, &st), ==, 0);
+  g_assert_cmpuint (st.st_uid, ==, 0);
+  g_autoptr (GDir) d = g_dir_open (out_dir, 0, NULL);
+  for (const gchar *name; (name = g_dir_read_name (d)) != NULL;)
+    g_assert_false (name[0] == '.');
+}
+
+/* The include names its files by absolute paths, whatever --out was. */
+static void
+test_relative_out (void)
+{
+  const gchar *args[] = { IOCCTL_BIN, "broker-config", "--connectors", connectors_dir, "--out", "rel/out",
+                          "--hub-user", "iochub", "--hub-password", "hub-secret", NULL };
+  gint status;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (dir, (gchar **) args, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  g_autofree gchar *conf_path = g_build_filename (dir, "rel", "out", "iochub-security.conf", NULL);
+  g_autofree gchar *conf = NULL;
+  g_assert_true (g_file_get_contents (conf_path, &conf, NULL, NULL));
+  g_autofree gchar *want_pw = g_strdup_printf ("\npassword_file %s/rel/out/passwd\n", dir);
+  g_autofree gchar *want_acl = g_strdup_printf ("\nacl_file %s/rel/out/acl\n", dir);
+  g_assert_nonnull (strstr (conf, want_pw));
+  g_assert_nonnull (strstr (conf, want_acl));
+}
+
+typedef struct
+{
+  const gchar *id, *user, *password, *unit, *kind, *device;
+} Declared;
+
+/* Every kind of connector (the jsonl one publishes as a kiosk): nothing it
+ * publishes under the hub's topics — alerts, dead letters, rollups, any
+ * config topic but its own answer — reaches the hub's account, retained or
+ * not; its own event, state, status and answer do. */
+static void
+test_every_kind_only_own_topics (void)
+{
+  static const Declared all[] = {
+    { "desk-a", "conn-desk-a", "pw-desk-a", "xa-16681", "desk", "desk-a1" },
+    { "kiosk-b", "conn-kiosk-b", "pw-kiosk-b", "xa-16690", "kiosk", "kiosk-b1" },
+    { "cam-c", "conn-cam-c", "pw-cam-c", "xa-16690", "camera", "cam-c1" },
+    { "portal-p", "conn-portal", "pw-portal", "xa-16681", "portal", "portal-dvc" },
+    { "file-j", "conn-file-j", "pw-file-j", "xa-16681", "kiosk", "file-j1" },
+  };
+  MQTTClient hub = must_connect ("hub-kinds", "iochub", "hub-secret");
+  subscribe (hub, "ioc/v1/#");
+  for (guint i = 0; i < G_N_ELEMENTS (all); i++)
+    {
+      const Declared *c = &all[i];
+      const gchar *other = g_str_equal (c->id, "desk-a") ? "kiosk-b" : "desk-a";
+      g_autofree gchar *client_id = g_strdup_printf ("kinds-%s", c->id);
+      MQTTClient m = must_connect (client_id, c->user, c->password);
+      g_auto (GStrv) forbidden = g_new0 (gchar *, 16);
+      guint n = 0;
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/alerts/%s/%s", c->kind, c->device);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/alerts/%s/%s/event", c->kind, c->device);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/alerts/connector-down/%s", c->device);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/deadletter/%s/%s", c->kind, c->device);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/deadletter/%s/%s/status", c->kind, c->device);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/rollup/%s", c->id);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/rollup/%s/%s/state", c->kind, c->device);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/config/%s", c->id); /* its own config: the hub's to write */
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/config/%s", other);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/config/%s/applied", other);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/config/%s/%s/event", c->kind, c->device);
+      forbidden[n++] = g_strdup_printf ("ioc/v1/40/%s/%s/%s/event/deeper", c->unit, c->kind, c->device);
+      for (guint f = 0; f < n; f++)
+        {
+          g_autofree gchar *payload = g_strdup_printf ("forbidden: %s on %s", c->id, forbidden[f]);
+          publish_retained (m, forbidden[f], payload, f % 2); /* both QoS */
+        }
+      g_autofree gchar *event = g_strdup_printf ("ioc/v1/40/%s/%s/%s/event", c->unit, c->kind, c->device);
+      g_autofree gchar *state = g_strdup_printf ("ioc/v1/40/%s/%s/%s/state", c->unit, c->kind, c->device);
+      g_autofree gchar *status = g_strdup_printf ("ioc/v1/40/%s/%s/%s/status", c->unit, c->kind, c->device);
+      g_autofree gchar *applied = g_strdup_printf ("ioc/v1/40/config/%s/applied", c->id);
+      g_autofree gchar *done = g_strdup_printf ("allowed: %s done", c->id);
+      publish (m, event, "allowed: event");
+      publish_retained (m, state, "allowed: online", 1);
+      publish (m, applied, "allowed: answer");
+      publish_retained (m, status, done, 1);
+      g_assert_cmpuint (expect_until (hub, done), ==, 4);
+      disconnect (m);
+    }
+  disconnect (hub);
+}
+
+static gchar *first_on (const gchar *topic);
+
 /* Plays the connector: waits for its config, checks it is the file's text,
  * answers on .../applied (not retained), and returns iocctl's output. */
 static gchar *
@@ -319,11 +566,75 @@ test_push_config (void)
   g_assert_nonnull (strstr (bad, "REJECTED"));
   g_assert_nonnull (strstr (bad, "expected a duration"));
 
+  g_assert_nonnull (strstr (bad, "desk-a: cleared the refused config from ioc/v1/40/config/desk-a"));
+  /* Refused, it is no longer retained: a new subscriber gets the hub's
+   * next message first. */
+  g_autofree gchar *first = first_on ("ioc/v1/40/config/desk-a");
+  g_assert_cmpstr (first, ==, "sentinel");
+
   /* A config that does not validate is never published. */
   const gchar *args[] = { IOCCTL_BIN, "push-config", "b-bad-kind", "--connectors", FIXTURES "/connectors-bad", "--url",
                           url, NULL };
   g_autofree gchar *out = NULL;
   run_iocctl (args, 1, &out);
+}
+
+/* The first payload a new subscriber (the hub account) gets on topic after
+ * subscribing, the hub then publishing "sentinel" there (not retained): a
+ * retained message, if any, comes first. (transfer full) */
+static gchar *
+first_on (const gchar *topic)
+{
+  MQTTClient hub = must_connect ("hub-first-on", "iochub", "hub-secret");
+  subscribe (hub, topic);
+  publish (hub, topic, "sentinel");
+  gchar *first = NULL;
+  for (gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
+       first == NULL && g_get_monotonic_time () < deadline;)
+    {
+      char *t = NULL;
+      int tlen;
+      MQTTClient_message *m = NULL;
+      g_assert_cmpint (MQTTClient_receive (hub, &t, &tlen, &m, 1000), ==, MQTTCLIENT_SUCCESS);
+      if (m == NULL)
+        continue;
+      first = g_strndup (m->payload, m->payloadlen);
+      g_test_message ("first on %s: '%s'%s", t, first, m->retained ? " (retained)" : "");
+      MQTTClient_freeMessage (&m);
+      MQTTClient_free (t);
+    }
+  disconnect (hub);
+  g_assert_nonnull (first);
+  return first;
+}
+
+/* A file iocctl's own reading accepts but the kind's group does not (a desk
+ * without its queue system's url): push-config refuses it with the
+ * connector's own message, and nothing is retained on the config topic. */
+static void
+test_push_config_kind_group (void)
+{
+  g_autofree gchar *bad_dir = g_build_filename (dir, "push-bad", NULL);
+  g_assert_cmpint (g_mkdir (bad_dir, 0755), ==, 0);
+  g_autofree gchar *path = g_build_filename (bad_dir, "desk-z.conf", NULL);
+  g_assert_true (g_file_set_contents (path,
+                                      "[connector]\nkind = desk\nid = desk-z\nprovince = 40\nunit = xa-16681\n"
+                                      "device = desk-z1\n\n[mqtt]\nusername = conn-desk-z\npassword = pw-desk-z\n\n"
+                                      "[desk]\npoll_interval = 5s\n",
+                                      -1, NULL));
+  const gchar *args[] = { IOCCTL_BIN, "push-config", "desk-z", "--connectors", bad_dir, "--url", url, "--username",
+                          "iochub", "--password", "hub-secret", "--timeout", "1", NULL };
+  gint status;
+  g_autofree gchar *out = NULL, *err = NULL;
+  g_autoptr (GError) error = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) args, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error));
+  g_assert_no_error (error);
+  g_test_message ("iocctl push-config: %s%s", out, err);
+  g_assert_cmpint (WEXITSTATUS (status), ==, 1);
+  g_assert_nonnull (strstr (err, "desk-z.conf: [desk] url: expected"));
+  g_assert_nonnull (strstr (err, "nothing pushed"));
+  g_autofree gchar *first = first_on ("ioc/v1/40/config/desk-z");
+  g_assert_cmpstr (first, ==, "sentinel");
 }
 
 int
@@ -334,7 +645,12 @@ main (int argc, char **argv)
   g_test_add_func ("/broker-security/refused", test_refused);
   g_test_add_func ("/broker-security/publish-only-own-topics", test_publish_only_own_topics);
   g_test_add_func ("/broker-security/config-topics", test_config_topics);
+  g_test_add_func ("/broker-security/regenerate-and-reload", test_regenerate);
+  g_test_add_func ("/broker-security/regenerate-refused", test_regenerate_refused);
+  g_test_add_func ("/broker-security/relative-out", test_relative_out);
+  g_test_add_func ("/broker-security/every-kind-only-own-topics", test_every_kind_only_own_topics);
   g_test_add_func ("/broker-security/push-config", test_push_config);
+  g_test_add_func ("/broker-security/push-config-kind-group", test_push_config_kind_group);
   int rc = g_test_run ();
   stop_broker (rc != 0);
   return rc;

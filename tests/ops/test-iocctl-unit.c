@@ -69,8 +69,9 @@ test_load_bad (void)
   g_assert_true (has_error (errors, "d-dup.conf", "[connector] id: expected an id unique"));
   g_assert_true (has_error (errors, "e-syntax.conf", "e-syntax.conf"));
   g_assert_cmpuint (errors->len, ==, 4);
-  /* f (another province) and g (unknown unit) load: validate checks them against the hub. */
-  g_assert_cmpuint (list->len, ==, 3);
+  /* f (another province), g (unknown unit) and h (a retired unit) load:
+   * validate checks them against the hub. */
+  g_assert_cmpuint (list->len, ==, 4);
 }
 
 static void
@@ -92,9 +93,18 @@ test_broker_files (void)
   g_assert_true (g_file_get_contents (acl_path, &acl, NULL, NULL));
   g_assert_true (g_file_get_contents (pw_path, &pw, NULL, NULL));
   g_assert_true (g_file_get_contents (conf_path, &conf, NULL, NULL));
-  g_assert_nonnull (strstr (acl, "user conn-desk-a\ntopic write ioc/v1/40/xa-16681/desk/desk-a1/#\n"
+  /* Each topic named in full; the portal's `+` never stands for the hub's
+   * own topics (what mosquitto makes of it: test-broker-security). */
+  g_assert_nonnull (strstr (acl, "user conn-desk-a\ntopic write ioc/v1/40/xa-16681/desk/desk-a1/event\n"
+                                 "topic write ioc/v1/40/xa-16681/desk/desk-a1/status\n"
+                                 "topic write ioc/v1/40/xa-16681/desk/desk-a1/state\n"
                                  "topic read ioc/v1/40/config/desk-a\ntopic write ioc/v1/40/config/desk-a/applied\n"));
-  g_assert_nonnull (strstr (acl, "user conn-portal\ntopic write ioc/v1/40/+/portal/portal-dvc/#\n"));
+  g_assert_nonnull (strstr (acl, "user conn-portal\ntopic deny ioc/v1/40/alerts/portal/portal-dvc/+\n"
+                                 "topic deny ioc/v1/40/deadletter/portal/portal-dvc/+\n"
+                                 "topic deny ioc/v1/40/rollup/portal/portal-dvc/+\n"
+                                 "topic deny ioc/v1/40/config/portal/portal-dvc/+\n"
+                                 "topic write ioc/v1/40/+/portal/portal-dvc/event\n"));
+  g_assert_null (strstr (acl, "/#\ntopic read ioc/v1/40/config")); /* no connector's catch-all */
   g_assert_nonnull (strstr (acl, "user iochub\ntopic read ioc/v1/40/#\n"));
   g_assert_true (g_str_has_prefix (pw, "iochub:$7$101$"));
   g_assert_nonnull (strstr (pw, "\nconn-kiosk-b:$7$101$"));
@@ -110,6 +120,40 @@ test_broker_files (void)
   g_unlink (acl_path), g_unlink (pw_path), g_unlink (conf_path), g_rmdir (dir);
 }
 
+/* A unit named like a topic the hub publishes under would open that topic
+ * to the connector: refused.  So is a connector without an account. */
+static void
+test_reserved_unit (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("iocctl-unit-XXXXXX", NULL);
+  g_autofree gchar *path = g_build_filename (dir, "x.conf", NULL);
+  g_assert_true (g_file_set_contents (path, "[connector]\nkind = desk\nprovince = 40\nunit = alerts\ndevice = d1\n",
+                                      -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocCtlConnector) c = ioc_ctl_connector_load (path, &error);
+  g_assert_null (c);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "[connector] unit: expected a registry code, not one of the hub's topics"));
+  g_unlink (path);
+
+  /* A connector without a broker account: no files, the reason named. */
+  g_assert_true (g_file_set_contents (path, "[connector]\nkind = desk\nprovince = 40\nunit = xa-16681\ndevice = d1\n",
+                                      -1, NULL));
+  g_autoptr (GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) ioc_ctl_connector_free);
+  g_ptr_array_add (list, ioc_ctl_connector_load (path, NULL));
+  g_assert_nonnull (list->pdata[0]);
+  g_autofree gchar *out = g_build_filename (dir, "out", NULL);
+  const gchar *provinces[] = { "40", NULL };
+  IocCtlBrokerOptions opts = { out, NULL, "iochub", "hubpw", provinces };
+  g_autoptr (GString) report = g_string_new (NULL);
+  g_clear_error (&error);
+  g_assert_false (ioc_ctl_broker_write (list, &opts, report, &error));
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "[mqtt] username: expected the connector's broker username"));
+  g_assert_false (g_file_test (out, G_FILE_TEST_EXISTS));
+  g_unlink (path), g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -118,5 +162,6 @@ main (int argc, char **argv)
   g_test_add_func ("/iocctl/connectors/good", test_load_good);
   g_test_add_func ("/iocctl/connectors/bad", test_load_bad);
   g_test_add_func ("/iocctl/broker-files", test_broker_files);
+  g_test_add_func ("/iocctl/reserved-unit", test_reserved_unit);
   return g_test_run ();
 }

@@ -32,6 +32,13 @@ test_defaults (void)
   g_assert_null (c->influx_url);
   g_assert_cmpstr (c->influx_database, ==, "ioc");
   g_assert_cmpstr (c->http_listen, ==, "127.0.0.1:8080");
+  g_assert_cmpint (c->http_header_timeout_us, ==, 10 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (c->http_idle_timeout_us, ==, 60 * G_TIME_SPAN_SECOND);
+  g_assert_cmpint (c->http_max_connections, ==, 512);
+  g_assert_cmpint (c->http_max_per_client, ==, 64);
+  g_assert_cmpint (c->http_max_feed_clients, ==, 100);
+  g_assert_cmpint (c->http_fd_reserve, ==, 128);
+  g_assert_cmpuint (c->http_max_body, ==, 64 * 1024);
   g_assert_cmpint (c->lateness_us, ==, 10 * G_TIME_SPAN_SECOND);
   g_assert_cmpint (c->live_window_us, ==, 10 * G_TIME_SPAN_SECOND);
   /* Relative paths are relative to the config file. */
@@ -53,14 +60,20 @@ test_errors (void)
     { "[hub]\nprovince=4\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n", "[hub] province: expected a 2-digit province code" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\n", "[mqtt] client_id: required key is missing" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nqos=3\n", "[mqtt] qos: expected an integer from 1 to 2, got '3'" },
-    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nurl=http://x\n", "[mqtt] url: expected tcp://HOST:PORT" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nurl=http://x\n", ":7: [mqtt] url: expected a URL tcp://HOST:PORT" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nurl=tcp://127.0.0.1:notaport\n",
+      ":7: [mqtt] url: expected a URL tcp://HOST:PORT, ssl://HOST:PORT, mqtt://HOST:PORT or mqtts://HOST:PORT with PORT a number in 1-65535, got 'tcp://127.0.0.1:notaport'" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nurl=tcp://127.0.0.1:70000\n", "[mqtt] url: expected a URL" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nprotocol=3\n", "[mqtt] protocol: expected 5 or 3.1.1, got '3'" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\nsessions=0\n", "[mqtt] sessions: expected an integer from 1 to 64, got '0'" },
-    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[influx]\nurl=ftp://x\n", "[influx] url: expected http://HOST:PORT" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[influx]\nurl=ftp://x\n", ":8: [influx] url: expected a URL http://HOST:PORT or https://HOST:PORT" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[windows]\nlateness=soon\n", "[windows] lateness: expected a duration" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nstatedir=t\n[mqtt]\nclient_id=a\n", "[hub] statedir: unknown key" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[influxdb]\n", "[influxdb]: unknown group" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nid=hub one\n[mqtt]\nclient_id=a\n", "[hub] id: expected letters" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nidle_timeout=5s\n", "[http] idle_timeout: expected" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nmax_connections=100\nmax_feed_clients=100\n",
+      "[http] max_feed_clients: expected fewer than max_connections (100)" },
   };
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-conf-XXXXXX", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -28,7 +28,7 @@ test_int_ranges (void)
   g_assert_cmpint (v, ==, 7);
   g_assert_false (ioc_keyfile_int (kf, "a", "big", 1, 0, 10, &v, &error));
   g_assert_error (error, IOC_ERROR, IOC_ERROR_CONFIG);
-  g_assert_nonnull (strstr (error->message, "test.conf: [a] big: expected an integer from 0 to 10, got '500'"));
+  g_assert_nonnull (strstr (error->message, "test.conf:3: [a] big: expected an integer from 0 to 10, got '500'"));
   g_clear_error (&error);
   /* A typo is an error, never a silent 0 (the mosquitto/atoi lesson). */
   g_assert_false (ioc_keyfile_int (kf, "a", "word", 1, 0, 10, &v, &error));
