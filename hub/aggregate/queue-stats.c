@@ -180,6 +180,16 @@ ioc_queue_stats_today (IocQueueStats *self, const gchar *unit, gint64 now_us, Io
       out->desks_reporting = 0;
       any = TRUE;
     }
+  return any;
+}
+
+gboolean
+ioc_queue_stats_waiting (IocQueueStats *self, const gchar *unit, gint64 now_us, IocQueueToday *out)
+{
+  g_return_val_if_fail (self != NULL && unit != NULL && out != NULL, FALSE);
+  out->waiting = -1;
+  out->desks_reporting = 0;
+  gboolean any = FALSE;
   gboolean all = g_strcmp0 (unit, "all") == 0;
   GHashTableIter it;
   gpointer v;

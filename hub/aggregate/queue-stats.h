@@ -34,9 +34,13 @@ void           ioc_queue_stats_free (IocQueueStats *self);
  * facts and today's totals; a desk's status its waiting count; anything
  * else is ignored. */
 void           ioc_queue_stats_record (IocQueueStats *self, const IocRecord *rec, const gchar *unit);
-/* Today's totals of unit (interned code, or "all") at now_us; FALSE (out
- * zeroed, waiting -1) when the unit has nothing today. */
+/* Today's totals of unit (interned code, or "all") at now_us, without
+ * waiting (-1); FALSE (out zeroed) when the unit has nothing today. */
 gboolean       ioc_queue_stats_today (IocQueueStats *self, const gchar *unit, gint64 now_us, IocQueueToday *out);
+/* Sets out's waiting and desks_reporting from the desks of unit (or every
+ * desk) heard within IOC_QUEUE_DESK_FRESH_US; FALSE (waiting -1) when none.
+ * A walk over the desks: once per summary, not per unit row. */
+gboolean       ioc_queue_stats_waiting (IocQueueStats *self, const gchar *unit, gint64 now_us, IocQueueToday *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocQueueStats, ioc_queue_stats_free)
 

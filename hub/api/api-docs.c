@@ -154,7 +154,7 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
   /* Queue and ratings of today, counted as the records come: the same
    * moment the live window counts them. */
   IocQueueToday q;
-  ioc_hub_queue_today (docs->hub, unit, now_us, &q);
+  ioc_hub_queue_today (docs->hub, unit, now_us, TRUE, &q);
   json_builder_set_member_name (b, "queue_today");
   json_builder_begin_object (b);
   for (guint f = 0; f < IOC_F_QUEUE_N; f++)
@@ -238,7 +238,7 @@ ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us,
       r->online_num = d.online_num;
       r->online_den = d.online_den;
       IocQueueToday q;
-      ioc_hub_queue_today (docs->hub, u->code, now_us, &q);
+      ioc_hub_queue_today (docs->hub, u->code, now_us, FALSE, &q);
       r->ratings = q.ratings;
       r->satisfied = q.satisfied;
       /* u->code is interned, as the devices' units are. */

@@ -693,9 +693,12 @@ ioc_hub_live (IocHub *self, IocMeasurement m, const gchar *unit, guint8 channel,
 }
 
 gboolean
-ioc_hub_queue_today (IocHub *self, const gchar *unit, gint64 now_us, IocQueueToday *out)
+ioc_hub_queue_today (IocHub *self, const gchar *unit, gint64 now_us, gboolean with_waiting, IocQueueToday *out)
 {
-  return ioc_queue_stats_today (self->queue_stats, unit, now_us, out);
+  gboolean any = ioc_queue_stats_today (self->queue_stats, unit, now_us, out);
+  if (with_waiting)
+    any = ioc_queue_stats_waiting (self->queue_stats, unit, now_us, out) || any;
+  return any;
 }
 
 gboolean

@@ -123,6 +123,8 @@ test_today (void)
 
   IocQueueToday q;
   g_assert_true (ioc_queue_stats_today (qs, "all", t0 + 1, &q));
+  g_assert_cmpint (q.waiting, ==, -1);
+  g_assert_true (ioc_queue_stats_waiting (qs, "all", t0 + 1, &q));
   g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 2);
   g_assert_cmpint (q.counts[IOC_F_QUEUE_CALLED], ==, 3);
   g_assert_cmpint (q.waits, ==, 2);
@@ -134,12 +136,14 @@ test_today (void)
   g_assert_cmpint (q.waiting, ==, 10);
   g_assert_cmpuint (q.desks_reporting, ==, 2);
   g_assert_true (ioc_queue_stats_today (qs, a, t0 + 1, &q));
+  g_assert_true (ioc_queue_stats_waiting (qs, a, t0 + 1, &q));
   g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
   g_assert_cmpfloat (q.wait_max_s, ==, 100);
   g_assert_cmpint (q.waiting, ==, 4);
 
   /* Desks silent for longer than the freshness: no waiting count. */
   g_assert_true (ioc_queue_stats_today (qs, a, t0 + IOC_QUEUE_DESK_FRESH_US + 1, &q));
+  g_assert_false (ioc_queue_stats_waiting (qs, a, t0 + IOC_QUEUE_DESK_FRESH_US + 1, &q));
   g_assert_cmpint (q.waiting, ==, -1);
   g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
 
