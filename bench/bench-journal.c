@@ -52,8 +52,8 @@ typedef struct
 } ReplayCount;
 
 static gboolean
-replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us,
-           IocJournalPos pos, gpointer user_data)
+replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, guint32 flags,
+           gint64 arrival_us, IocJournalPos pos, gpointer user_data)
 {
   ReplayCount *c = user_data;
   c->n++;
@@ -86,7 +86,7 @@ bench_journal (guint64 n, gboolean with_sync)
   for (guint64 i = 0; i < n; i++)
     {
       payload[i % 200] = (guint8) i; /* records differ, as real ones do */
-      if (!ioc_journal_append (j, topic, topic_len, payload, sizeof payload, (gint64) i, NULL, &error))
+      if (!ioc_journal_append (j, topic, topic_len, payload, sizeof payload, 0, (gint64) i, NULL, &error))
         die (error);
     }
   gint64 t1 = g_get_monotonic_time ();

@@ -124,6 +124,10 @@
     });
     const explain = $('explain');
     explain.hidden = status !== 'off' && status !== 'denied';
+    if ($('grid-panel').classList.contains('explaining') !== !explain.hidden) {
+      $('grid-panel').classList.toggle('explaining', !explain.hidden);
+      fitLabels();
+    }
     const html = status === 'off' ? '<b>' + t.explain_title + '</b>' + t.explain : status === 'denied' ? '<b>' + t.denied + '</b>' + t.explain_denied : '';
     if (explain.innerHTML !== html) explain.innerHTML = html;
     if (!fed) return;

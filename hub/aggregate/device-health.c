@@ -21,7 +21,8 @@
 #include "protocol/ioc-hash.h"
 
 #define SNAP_MAGIC_V1 0x31484449u /* "IDH1": before config versions */
-#define SNAP_MAGIC 0x32484449u    /* "IDH2" */
+#define SNAP_MAGIC_V2 0x32484449u /* "IDH2": before start and declaration times */
+#define SNAP_MAGIC 0x33484449u    /* "IDH3" */
 /* A version is 12 hex digits today; anything longer is cut, not refused. */
 #define CONFIG_VERSION_MAX 64
 
@@ -31,6 +32,8 @@ typedef struct
   gchar *device;
   const gchar *unit; /* interned: the declared unit, else the first seen */
   gboolean is_declared;
+  gint64 declared_us; /* when it was (last) newly declared; 0: not declared */
+  guint gen;          /* the inventory that last declared it */
   IocConnectorState state;
   gint64 state_ts_us;
   gint64 last_seen_us;
@@ -55,6 +58,10 @@ struct _IocDeviceHealth
   GHashTable *devices; /* "kind/device" → IocDhDevice* */
   GHashTable *cameras; /* "unit\x1fdevice\x1fcamera" → IocDhCamera* */
   const gchar *all_unit;
+  gboolean has_inventory; /* set_inventory was called: expected = declared */
+  guint gen;
+  gint64 cadence_us;
+  gint64 started_us; /* the hub's first start (persisted); 0: not said */
 };
 
 static void
@@ -81,6 +88,7 @@ ioc_device_health_new (void)
   self->devices = g_hash_table_new_full (ioc_str_hash, g_str_equal, g_free, dh_device_free);
   self->cameras = g_hash_table_new_full (ioc_str_hash, g_str_equal, g_free, dh_camera_free);
   self->all_unit = ioc_intern ("all");
+  self->cadence_us = IOC_DEVICE_REPORTING_WINDOW_US;
   return self;
 }
 
@@ -161,7 +169,7 @@ camera_get (IocDeviceHealth *self, const gchar *unit, IocDhDevice *dev, const gc
 }
 
 static gboolean
-device_is_reporting (const IocDhDevice *d, gint64 now_us)
+device_is_reporting (const IocDeviceHealth *self, const IocDhDevice *d, gint64 now_us)
 {
   switch (d->state)
     {
@@ -170,8 +178,29 @@ device_is_reporting (const IocDhDevice *d, gint64 now_us)
     case IOC_CONNECTOR_STATE_OFFLINE:
       return FALSE;
     default:
-      return d->last_seen_us > 0 && now_us - d->last_seen_us <= IOC_DEVICE_REPORTING_WINDOW_US;
+      return d->last_seen_us > 0 && now_us - d->last_seen_us <= self->cadence_us;
     }
+}
+
+static gboolean
+device_is_down (const IocDeviceHealth *self, const IocDhDevice *d, gint64 now_us)
+{
+  if (d->state == IOC_CONNECTOR_STATE_OFFLINE)
+    return TRUE;
+  if (!d->is_declared || device_is_reporting (self, d, now_us))
+    return FALSE;
+  if (d->last_seen_us > 0 || d->state != IOC_CONNECTOR_STATE_UNKNOWN)
+    return TRUE; /* heard, and silent for more than a cadence */
+  /* Never heard: it has a cadence to show up, from the hub's first start
+   * or from its declaration, whichever is later. */
+  gint64 since = MAX (self->started_us, d->declared_us);
+  return now_us - since > self->cadence_us;
+}
+
+static gboolean
+device_is_undeclared (const IocDeviceHealth *self, const IocDhDevice *d)
+{
+  return self->has_inventory && !d->is_declared;
 }
 
 static void
@@ -273,6 +302,72 @@ ioc_device_health_expect (IocDeviceHealth *self, IocKind kind, const gchar *devi
   d->unit = ioc_intern (unit);
 }
 
+static gboolean
+device_has_camera (IocDeviceHealth *self, const IocDhDevice *d)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->cameras);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    if (((IocDhCamera *) value)->device == d)
+      return TRUE;
+  return FALSE;
+}
+
+void
+ioc_device_health_set_inventory (IocDeviceHealth *self, const IocDeclaredConnector *decls, guint n, gint64 now_us)
+{
+  g_return_if_fail (self != NULL && (decls != NULL || n == 0));
+  self->has_inventory = TRUE;
+  self->gen++;
+  for (guint i = 0; i < n; i++)
+    {
+      const IocDeclaredConnector *c = &decls[i];
+      g_return_if_fail (c->kind < IOC_KIND_COUNT && c->device != NULL && c->unit != NULL);
+      IocDhDevice *d = device_get (self, c->kind, c->device, ioc_intern (c->unit));
+      if (!d->is_declared || d->declared_us == 0)
+        d->declared_us = now_us;
+      d->is_declared = TRUE;
+      d->unit = ioc_intern (c->unit);
+      d->gen = self->gen;
+    }
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IocDhDevice *d = value;
+      if (d->gen == self->gen)
+        continue;
+      d->is_declared = FALSE;
+      d->declared_us = 0;
+      if (d->last_seen_us == 0 && d->state == IOC_CONNECTOR_STATE_UNKNOWN && !device_has_camera (self, d))
+        g_hash_table_iter_remove (&it);
+    }
+}
+
+void
+ioc_device_health_set_cadence (IocDeviceHealth *self, gint64 cadence_us)
+{
+  g_return_if_fail (self != NULL && cadence_us > 0);
+  self->cadence_us = cadence_us;
+}
+
+void
+ioc_device_health_set_started (IocDeviceHealth *self, gint64 now_us)
+{
+  g_return_if_fail (self != NULL);
+  if (self->started_us == 0 || (now_us > 0 && now_us < self->started_us))
+    self->started_us = now_us;
+}
+
+gint64
+ioc_device_health_started (IocDeviceHealth *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->started_us;
+}
+
 /* Adds the devices and cameras of `unit` (or of every unit when unit is
  * NULL, or the all-unit) into per-unit summaries (by_unit: interned unit →
  * IocDeviceSummary*) or into *total. */
@@ -292,9 +387,12 @@ summarise (IocDeviceHealth *self, gint64 now_us, const gchar *unit, GHashTable *
       IocDeviceSummary *s = total;
       if (by_unit != NULL && (s = g_hash_table_lookup (by_unit, d->unit)) == NULL)
         g_hash_table_insert (by_unit, (gpointer) d->unit, (s = g_new0 (IocDeviceSummary, 1)));
-      gboolean reporting = device_is_reporting (d, now_us);
-      s->connectors_expected++;
-      s->connectors_reporting += reporting;
+      gboolean reporting = device_is_reporting (self, d, now_us);
+      if (!device_is_undeclared (self, d))
+        {
+          s->connectors_expected++;
+          s->connectors_reporting += reporting;
+        }
       if (d->kind == IOC_KIND_KIOSK)
         {
           s->kiosks++;
@@ -314,7 +412,7 @@ summarise (IocDeviceHealth *self, gint64 now_us, const gchar *unit, GHashTable *
       IocDeviceSummary *s = total;
       if (by_unit != NULL && (s = g_hash_table_lookup (by_unit, c->unit)) == NULL)
         g_hash_table_insert (by_unit, (gpointer) c->unit, (s = g_new0 (IocDeviceSummary, 1)));
-      gboolean reporting = device_is_reporting (c->device, now_us);
+      gboolean reporting = device_is_reporting (self, c->device, now_us);
       s->cameras++;
       s->cameras_online += reporting && c->online;
       s->cameras_recording += reporting && c->recording;
@@ -365,7 +463,8 @@ ioc_device_health_summary (IocDeviceHealth *self, const gchar *unit, gint64 now_
   const gchar *u = ioc_intern (unit);
   memset (out, 0, sizeof *out);
   summarise (self, now_us, u == self->all_unit ? NULL : u, NULL, out);
-  return out->connectors_expected > 0 || out->cameras > 0;
+  /* Undeclared devices are not expected but the unit has them. */
+  return out->connectors_expected > 0 || out->cameras > 0 || out->last_seen_us > 0;
 }
 
 GHashTable *
@@ -404,7 +503,8 @@ ioc_device_health_foreach_connector (IocDeviceHealth *self, gint64 now_us, IocCo
       const IocDhDevice *d = list->pdata[i];
       IocConnectorInfo info = {
         .kind = d->kind, .device = d->device, .unit = d->unit, .state = d->state,
-        .is_declared = d->is_declared, .is_reporting = device_is_reporting (d, now_us),
+        .is_declared = d->is_declared, .is_undeclared = device_is_undeclared (self, d),
+        .is_reporting = device_is_reporting (self, d, now_us), .is_down = device_is_down (self, d, now_us),
         .last_seen_us = d->last_seen_us, .config_version = d->config_version,
       };
       fn (&info, user_data);
@@ -419,6 +519,7 @@ ioc_device_health_save (IocDeviceHealth *self, GByteArray *out)
   gpointer value;
 
   ioc_snap_put_u32 (out, SNAP_MAGIC);
+  ioc_snap_put_i64 (out, self->started_us);
   ioc_snap_put_u32 (out, g_hash_table_size (self->devices));
   g_hash_table_iter_init (&it, self->devices);
   while (g_hash_table_iter_next (&it, NULL, &value))
@@ -434,6 +535,7 @@ ioc_device_health_save (IocDeviceHealth *self, GByteArray *out)
       ioc_snap_put_i64 (out, d->kiosk_ts_us);
       ioc_snap_put_str (out, d->config_version);
       ioc_snap_put_i64 (out, d->config_ts_us);
+      ioc_snap_put_i64 (out, d->declared_us);
     }
   ioc_snap_put_u32 (out, g_hash_table_size (self->cameras));
   g_hash_table_iter_init (&it, self->cameras);
@@ -461,9 +563,13 @@ static gboolean
 dh_parse (IocDeviceHealth *into, IocSnapReader *r, GError **error)
 {
   guint32 magic = ioc_snap_get_u32 (r);
+  if (magic == SNAP_MAGIC)
+    into->started_us = ioc_snap_get_i64 (r);
   guint32 n = ioc_snap_get_u32 (r);
-  if (!ioc_snap_reader_ok (r) || (magic != SNAP_MAGIC && magic != SNAP_MAGIC_V1))
+  if (!ioc_snap_reader_ok (r) || (magic != SNAP_MAGIC && magic != SNAP_MAGIC_V2 && magic != SNAP_MAGIC_V1))
     return dh_corrupt (error, "bad header");
+  if (into->started_us < 0)
+    return dh_corrupt (error, "negative start time");
   for (guint32 i = 0; i < n; i++)
     {
       guint8 kind = ioc_snap_get_u8 (r);
@@ -475,12 +581,14 @@ dh_parse (IocDeviceHealth *into, IocSnapReader *r, GError **error)
       guint8 kiosk_online = ioc_snap_get_u8 (r);
       gint64 kiosk_ts = ioc_snap_get_i64 (r);
       g_autofree gchar *config_version = NULL;
-      gint64 config_ts = 0;
-      if (magic == SNAP_MAGIC)
+      gint64 config_ts = 0, declared = 0;
+      if (magic != SNAP_MAGIC_V1)
         {
           config_version = ioc_snap_get_str (r);
           config_ts = ioc_snap_get_i64 (r);
         }
+      if (magic == SNAP_MAGIC)
+        declared = ioc_snap_get_i64 (r);
       if (!ioc_snap_reader_ok (r) || device == NULL || unit == NULL)
         return dh_corrupt (error, "truncated device");
       if (kind >= IOC_KIND_COUNT || state > IOC_CONNECTOR_STATE_OFFLINE || kiosk_online > 2)
@@ -494,6 +602,7 @@ dh_parse (IocDeviceHealth *into, IocSnapReader *r, GError **error)
       g_free (d->config_version);
       d->config_version = config_version && *config_version ? g_strndup (config_version, CONFIG_VERSION_MAX) : NULL;
       d->config_ts_us = config_ts;
+      d->declared_us = MAX (declared, 0);
     }
   n = ioc_snap_get_u32 (r);
   for (guint32 i = 0; i < n && ioc_snap_reader_ok (r); i++)
@@ -545,11 +654,17 @@ ioc_device_health_load (IocDeviceHealth *self, const guint8 *data, gsize len, GE
         t = device_get (tmp, d->kind, d->device, d->unit);
       t->is_declared = TRUE;
       t->unit = d->unit;
+      t->gen = d->gen;
+      /* Declared before the restart too: its grace ran from then. */
+      if (t->declared_us == 0 || (d->declared_us > 0 && d->declared_us < t->declared_us))
+        t->declared_us = d->declared_us;
     }
   g_hash_table_iter_init (&it, tmp->devices);
   while (g_hash_table_iter_next (&it, NULL, &value))
     {
       IocDhDevice *t = value;
+      if (!t->is_declared)
+        t->declared_us = 0;
       if (!t->is_declared && t->last_seen_us == 0 && t->state == IOC_CONNECTOR_STATE_UNKNOWN)
         {
           /* still referenced by a camera? then keep it */
@@ -569,5 +684,8 @@ ioc_device_health_load (IocDeviceHealth *self, const guint8 *data, gsize len, GE
   self->cameras = tmp->cameras;
   tmp->devices = devices;
   tmp->cameras = cameras;
+  /* The earlier start wins: the hub's first start survives restarts. */
+  if (tmp->started_us > 0)
+    ioc_device_health_set_started (self, tmp->started_us);
   return TRUE;
 }

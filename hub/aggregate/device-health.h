@@ -12,7 +12,8 @@
 G_BEGIN_DECLS
 
 /* A device that sent no state message counts as reporting while its last
- * message is at most this old (status comes at least every 60 s). */
+ * message is at most this old (status comes at least every 60 s): the
+ * default connector cadence ([hub] connector_cadence). */
 #define IOC_DEVICE_REPORTING_WINDOW_US (3 * G_TIME_SPAN_MINUTE)
 
 typedef struct _IocDeviceHealth IocDeviceHealth;
@@ -40,7 +41,12 @@ typedef struct
   const gchar *unit;      /* interned */
   IocConnectorState state;
   gboolean is_declared;   /* listed in the inventory (ioc_device_health_expect) */
-  gboolean is_reporting;  /* as counted in connectors_reporting */
+  gboolean is_undeclared; /* heard, and an inventory is loaded that does not list it */
+  gboolean is_reporting;  /* as counted in connectors_reporting (declared ones only once an
+                           * inventory is loaded) */
+  gboolean is_down;       /* state offline; or declared, not reporting, and past its grace
+                           * (a never-heard one: one cadence after the hub first started or
+                           * after it was declared, whichever is later) */
   gint64 last_seen_us;    /* hub clock at its last message; 0: never */
   const gchar *config_version; /* of the config it runs, from its newest status
                                 * carrying one; borrowed; NULL: never said */
@@ -57,9 +63,36 @@ void             ioc_device_health_free (IocDeviceHealth *self);
 void     ioc_device_health_record (IocDeviceHealth *self, const IocRecord *rec, const gchar *unit,
                                    gint64 now_us);
 /* Declared inventory: the device is expected even before it is ever seen,
- * and counts for `unit` wherever it publishes. */
+ * and counts for `unit` wherever it publishes.  Adds one declaration to
+ * those already made (and does not switch to inventory mode: see below). */
 void     ioc_device_health_expect (IocDeviceHealth *self, IocKind kind, const gchar *device,
                                    const gchar *unit);
+
+typedef struct
+{
+  IocKind kind;
+  const gchar *device;
+  const gchar *unit;
+} IocDeclaredConnector;
+
+/* Replaces the whole inventory with these n connectors (at start and at
+ * each reload).  From then on connectors_expected counts the declared
+ * connectors only, connectors_reporting those of them reporting, and a
+ * connector heard but not declared is listed as undeclared.  A connector
+ * no longer declared is forgotten if it was never heard, else it stays as
+ * undeclared.  now_us: when a newly declared one was declared (its grace
+ * runs a cadence from then); one declared before keeps its time. */
+void     ioc_device_health_set_inventory (IocDeviceHealth *self, const IocDeclaredConnector *decls, guint n,
+                                          gint64 now_us);
+/* How long a connector without a retained state counts as reporting after
+ * its last message, and the grace of a never-heard declared one (default
+ * IOC_DEVICE_REPORTING_WINDOW_US). */
+void     ioc_device_health_set_cadence (IocDeviceHealth *self, gint64 cadence_us);
+/* When the hub started: kept if an earlier one is known.  Saved in the
+ * snapshot, and the earlier of the snapshot's and this one wins on load,
+ * so a restart does not restart a never-heard connector's grace. */
+void     ioc_device_health_set_started (IocDeviceHealth *self, gint64 now_us);
+gint64   ioc_device_health_started (IocDeviceHealth *self);
 
 /* An IocGaugeSampler (user_data = the IocDeviceHealth): pushes the seven
  * ioc_device gauges of every unit with a device, at ts = minute_start_us,
@@ -79,7 +112,8 @@ void     ioc_device_health_foreach_connector (IocDeviceHealth *self, gint64 now_
                                               IocConnectorInfoFunc fn, gpointer user_data);
 
 /* Snapshot section.  The inventory is configuration and is not saved: load
- * restores what was observed and keeps the declarations already made. */
+ * restores what was observed (and the start and declaration times) and
+ * keeps the declarations already made. */
 void     ioc_device_health_save (IocDeviceHealth *self, GByteArray *out);
 gboolean ioc_device_health_load (IocDeviceHealth *self, const guint8 *data, gsize len,
                                  GError **error);

@@ -293,12 +293,14 @@ typedef struct
   JsonBuilder *b;
   GHashTable *counts;
   gint64 now_us;
+  gboolean inventory;                           /* [hub] connectors is set */
+  gint64 expected, reporting, down, undeclared; /* as the wall counts them */
 } ConnectorWalk;
 
 static void
 add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gchar *unit, const gchar *state,
-               gboolean declared, gboolean reporting, gint64 last_seen_us, const gchar *config_version,
-               const DeviceCounts *c, gint64 now_us)
+               gboolean declared, gboolean undeclared, gboolean reporting, gboolean down, gint64 last_seen_us,
+               const gchar *config_version, const DeviceCounts *c, gint64 now_us)
 {
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "kind");
@@ -311,8 +313,13 @@ add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gch
   json_builder_add_string_value (b, state);
   json_builder_set_member_name (b, "declared");
   json_builder_add_boolean_value (b, declared);
+  /* Heard, but not in the declared inventory ([hub] connectors). */
+  json_builder_set_member_name (b, "undeclared");
+  json_builder_add_boolean_value (b, undeclared);
   json_builder_set_member_name (b, "reporting");
   json_builder_add_boolean_value (b, reporting);
+  json_builder_set_member_name (b, "down");
+  json_builder_add_boolean_value (b, down);
   json_builder_set_member_name (b, "last_seen_ms");
   if (last_seen_us > 0)
     json_builder_add_int_value (b, last_seen_us / 1000);
@@ -347,8 +354,16 @@ connector_cb (const IocConnectorInfo *info, gpointer user_data)
   DeviceCounts *c = g_hash_table_lookup (w->counts, key);
   if (c != NULL)
     c->listed = TRUE;
+  if (info->is_declared || !w->inventory)
+    {
+      w->expected++;
+      w->reporting += info->is_reporting;
+    }
+  w->down += info->is_down;
+  w->undeclared += info->is_undeclared;
   add_connector (w->b, kind, info->device, info->unit, states[MIN ((guint) info->state, 2u)], info->is_declared,
-                 info->is_reporting, info->last_seen_us, info->config_version, c, w->now_us);
+                 info->is_undeclared, info->is_reporting, info->is_down, info->last_seen_us, info->config_version, c,
+                 w->now_us);
 }
 
 static void
@@ -367,7 +382,7 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   ioc_api_json_int (b, "now_ms", now / 1000);
   json_builder_set_member_name (b, "connectors");
   json_builder_begin_array (b);
-  ConnectorWalk w = { b, counts, now };
+  ConnectorWalk w = { b, counts, now, ioc_hub_config (self->hub)->connectors_dir != NULL, 0, 0, 0, 0 };
   ioc_hub_foreach_connector (self->hub, now, connector_cb, &w);
   /* Devices whose every message was rejected never reach device health,
    * and those are the ones the ops team most needs to see. */
@@ -380,7 +395,10 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       if (c->listed)
         continue;
       g_auto (GStrv) kd = g_strsplit (k, "/", 2);
-      add_connector (b, kd[0], kd[1], NULL, "unknown", FALSE, FALSE, 0, NULL, c, now);
+      /* Not declared (a declared one is listed above), so undeclared
+       * once there is an inventory. */
+      add_connector (b, kd[0], kd[1], NULL, "unknown", FALSE, w.inventory, FALSE, FALSE, 0, NULL, c, now);
+      w.undeclared += w.inventory;
     }
   json_builder_end_array (b);
   json_builder_set_member_name (b, "totals");
@@ -390,6 +408,11 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   ioc_api_json_int (b, "deadletters", ioc_hub_deadletter_total (self->hub));
   ioc_api_json_int (b, "seq_resets", ioc_hub_dedup_resets_total (self->hub));
   ioc_api_json_int (b, "remapped", ioc_hub_dedup_remapped_total (self->hub));
+  /* What the wall shows as "connectors reporting / expected". */
+  ioc_api_json_int (b, "expected", w.expected);
+  ioc_api_json_int (b, "reporting", w.reporting);
+  ioc_api_json_int (b, "down", w.down);
+  ioc_api_json_int (b, "undeclared", w.undeclared);
   json_builder_end_object (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);

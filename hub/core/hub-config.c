@@ -8,7 +8,8 @@
 #include "protocol/ioc-keyfile.h"
 
 static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
-                                         "alerts", "units_owned", "connectors", "scorecard", NULL };
+                                         "alerts", "units_owned", "connectors", "connector_cadence",
+                                         "scorecard", NULL };
 static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive",
                                           "sessions", "protocol", "receive_maximum", NULL };
 static const gchar *const influx_keys[] = { "url", "database", "username", "password", "batch_size",
@@ -19,7 +20,7 @@ static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_to
                                           "max_body", "commune_map", NULL };
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
-                                             "snapshot_journal_size", NULL };
+                                             "snapshot_journal_size", "reserve_size", NULL };
 static const gchar *const federation_keys[] = { "enabled", "national", "publish_interval", NULL };
 static const gchar *const known_groups[] = { "hub", "mqtt", "influx", "http", "windows", "journal", "federation", NULL };
 
@@ -197,6 +198,12 @@ ioc_hub_config_load (const gchar *path, GError **error)
   c->unit_filters = split_list (owned);
   g_autofree gchar *connectors = ioc_keyfile_string (kf, "hub", "connectors", "", FALSE, error);
   c->connectors_dir = resolve_path (path, connectors);
+  /* How often a connector is heard at the least (status every 60 s):
+   * silent longer, it is not reporting; declared and never heard, it is
+   * down this long after the hub first started. */
+  if (!ioc_keyfile_duration (kf, "hub", "connector_cadence", 3 * G_TIME_SPAN_MINUTE, G_TIME_SPAN_SECOND,
+                             24 * 3600 * G_TIME_SPAN_SECOND, &c->connector_cadence_us, error))
+    return NULL;
   g_autofree gchar *scorecard = ioc_keyfile_string (kf, "hub", "scorecard", "", FALSE, error);
   c->scorecard_path = resolve_path (path, scorecard);
   if (c->scorecard_path != NULL)
@@ -305,7 +312,9 @@ ioc_hub_config_load (const gchar *path, GError **error)
       || !ioc_keyfile_duration (kf, "journal", "snapshot_interval", 60 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND,
                                 3600 * G_TIME_SPAN_SECOND, &c->snapshot_interval_us, error)
       || !ioc_keyfile_size (kf, "journal", "snapshot_journal_size", 256 * 1024 * 1024, 64 * 1024,
-                            64ull * 1024 * 1024 * 1024, &c->snapshot_journal_bytes, error))
+                            64ull * 1024 * 1024 * 1024, &c->snapshot_journal_bytes, error)
+      || !ioc_keyfile_size (kf, "journal", "reserve_size", 16 * 1024 * 1024, 256 * 1024, 1024ull * 1024 * 1024,
+                            &c->journal_reserve_bytes, error))
     return NULL;
 
   if (!ioc_keyfile_bool (kf, "federation", "enabled", FALSE, &c->federation, error)

@@ -25,6 +25,7 @@ typedef struct
   gchar *alerts_path;     /* may be NULL */
   gchar **unit_filters;   /* units this hub owns; NULL → all (topic filter per unit) */
   gchar *connectors_dir;  /* declared connector configs (the expected inventory); may be NULL */
+  gint64 connector_cadence_us; /* silent longer: not reporting; never heard: down this long after start */
   gchar *scorecard_path;  /* the 766 scorecard's weights and targets; NULL: no scorecard */
   IocScoreConfig *scorecard; /* loaded and validated with this file; NULL with scorecard_path */
 
@@ -72,6 +73,7 @@ typedef struct
 
   /* [journal] */
   guint64 journal_segment_bytes;
+  guint64 journal_reserve_bytes; /* kept allocated ahead of the journal (state/journal.h) */
   gint64 journal_sync_interval_us;
   gint64 snapshot_interval_us;
   guint64 snapshot_journal_bytes; /* also snapshot when this much journal accumulated */

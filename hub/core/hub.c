@@ -22,8 +22,10 @@
 #include "io/handoff.h"
 #include "io/mqtt-client.h"
 #include "model/calendar.h"
+#include "model/inventory.h"
 #include "model/units.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-schema.h"
 #include "protocol/ioc-stats.h"
 #include "sinks/influx-sink.h"
 #include "state/journal.h"
@@ -68,6 +70,10 @@ struct _IocHub
   gboolean started;
   gboolean stopped;
   gint64 last_message_us; /* atomic: arrival of the newest message (Paho thread) */
+  GSource *reserve_wake;  /* the Paho thread wakes it when the journal runs low */
+  gboolean ingest_paused; /* main context: paused for the journal's reserve */
+  gint64 paused_since_us;
+  guint64 appends_at_pause;
 
   IocHubView view;
 
@@ -197,7 +203,51 @@ inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
         sink->vt->batch (sink->self, accepted);
 }
 
-/* Paho receive thread: make the message durable, then queue it. */
+/* A message over the size the hub accepts (IOC_MAX_PAYLOAD) is journaled as
+ * a stand-in flagged IOC_JOURNAL_FLAG_TRUNCATED: its size (u64, little-endian)
+ * and its first IOC_DEADLETTER_EXCERPT bytes.  The replay and the live run
+ * both make the same too_large dead letter of it; its body is never kept. */
+#define STANDIN_HDR 8u
+
+static void
+reject_too_large (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *standin, gsize len,
+                  gint64 arrival_us)
+{
+  guint64 size = 0;
+  for (guint i = 0; i < STANDIN_HDR && i < len; i++)
+    size |= (guint64) standin[i] << (8 * i);
+  gsize head = len > STANDIN_HDR ? len - STANDIN_HDR : 0;
+  gchar why[160];
+  g_snprintf (why, sizeof why, "payload: %" G_GUINT64_FORMAT " bytes, limit %d (not kept; the first %" G_GSIZE_FORMAT
+              " bytes are here)", size, IOC_MAX_PAYLOAD, head);
+  ioc_stat_add (self->stat_processed, 1);
+  ioc_deadletter_reject_sized (self->deadletter, ioc_reject_name (IOC_REJECT_TOO_LARGE), why, topic, topic_len,
+                               standin + (len > STANDIN_HDR ? STANDIN_HDR : len), head, (gsize) size, arrival_us);
+}
+
+typedef struct
+{
+  IocHub *hub;
+  IocJournalPos pos;
+  gint64 arrival_us;
+  gsize topic_len;
+  gsize len;
+  guint8 data[]; /* topic, then the stand-in */
+} TooLarge;
+
+/* Main context, in the inbox's order. */
+static void
+too_large_cb (gpointer data)
+{
+  TooLarge *t = data;
+  reject_too_large (t->hub, (const gchar *) t->data, t->topic_len, t->data + t->topic_len, t->len, t->arrival_us);
+  t->hub->processed_pos = t->pos;
+}
+
+/* Paho receive thread: make the message durable, then queue it.  There is
+ * no refusing it (mqtt-client.h): the journal's reserve is what makes the
+ * append succeed, and a journal running low wakes the main context, which
+ * stops taking messages. */
 static gboolean
 on_mqtt_message (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gpointer user_data)
 {
@@ -205,16 +255,81 @@ on_mqtt_message (const gchar *topic, gsize topic_len, const guint8 *payload, gsi
   gint64 arrival_us = g_get_real_time ();
   IocJournalPos pos;
   g_autoptr (GError) error = NULL;
-  if (!ioc_journal_append (self->journal, topic, topic_len, payload, len, arrival_us, &pos, &error))
+  gboolean too_large = len > IOC_MAX_PAYLOAD;
+  guint8 standin[STANDIN_HDR + IOC_DEADLETTER_EXCERPT];
+  gsize standin_len = 0;
+  if (too_large)
     {
-      g_warning ("journal: cannot append (message not acknowledged, the broker keeps it): %s", error->message);
+      for (guint i = 0; i < STANDIN_HDR; i++)
+        standin[i] = (guint8) ((guint64) len >> (8 * i));
+      standin_len = STANDIN_HDR + MIN (len, IOC_DEADLETTER_EXCERPT);
+      memcpy (standin + STANDIN_HDR, payload, standin_len - STANDIN_HDR);
+    }
+  if (!ioc_journal_append (self->journal, topic, topic_len, too_large ? standin : payload,
+                           too_large ? standin_len : len, too_large ? IOC_JOURNAL_FLAG_TRUNCATED : 0, arrival_us,
+                           &pos, &error))
+    {
+      g_critical ("journal: cannot append: %s", error->message);
       return FALSE;
     }
+  if (ioc_journal_is_low (self->journal))
+    g_source_set_ready_time (self->reserve_wake, 0);
   ioc_stat_add (self->stat_received, 1);
   __atomic_store_n (&self->last_message_us, arrival_us, __ATOMIC_RELAXED);
+  if (too_large)
+    {
+      TooLarge *t = g_malloc (sizeof (TooLarge) + topic_len + standin_len);
+      t->hub = self;
+      t->pos = pos;
+      t->arrival_us = arrival_us;
+      t->topic_len = topic_len;
+      t->len = standin_len;
+      memcpy (t->data, topic, topic_len);
+      memcpy (t->data + topic_len, standin, standin_len);
+      ioc_handoff_call (self->inbox, too_large_cb, t, g_free);
+      return TRUE;
+    }
   ioc_handoff_push (self->inbox, topic, topic_len, payload, len, arrival_us, pos.segment, pos.offset);
   return TRUE;
 }
+
+/* Main context: pauses ingest while the journal cannot keep its reserve
+ * and resumes it once it can; one log line per change. */
+static void
+hub_check_reserve (IocHub *self)
+{
+  g_autoptr (GError) error = NULL;
+  gboolean ok = ioc_journal_prepare (self->journal, &error);
+  if (!ok && !self->ingest_paused)
+    {
+      self->ingest_paused = TRUE;
+      self->paused_since_us = g_get_monotonic_time ();
+      self->appends_at_pause = (guint64) ioc_stat_get (self->stat_received);
+      g_warning ("%s; stopped taking messages (the broker keeps them queued) until it can write again", error->message);
+      if (self->mqtt != NULL)
+        ioc_mqtt_client_set_paused (self->mqtt, TRUE);
+    }
+  else if (ok && self->ingest_paused)
+    {
+      self->ingest_paused = FALSE;
+      g_message ("journal: its write reserve is whole again; taking messages again after %.0f s"
+                 " (%" G_GUINT64_FORMAT " message(s) in flight were written into the reserve)",
+                 (g_get_monotonic_time () - self->paused_since_us) / 1e6,
+                 (guint64) ioc_stat_get (self->stat_received) - self->appends_at_pause);
+      if (self->mqtt != NULL)
+        ioc_mqtt_client_set_paused (self->mqtt, FALSE);
+    }
+}
+
+static gboolean
+reserve_wake_cb (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  g_source_set_ready_time (source, -1);
+  hub_check_reserve (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs reserve_wake_funcs = { .dispatch = reserve_wake_cb };
 
 static void
 on_mqtt_state (gboolean connected, gpointer user_data)
@@ -318,11 +433,14 @@ load_section (IocSnapshot *snap, const gchar *name,
 }
 
 static gboolean
-replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us,
-           IocJournalPos pos, gpointer user_data)
+replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, guint32 flags,
+           gint64 arrival_us, IocJournalPos pos, gpointer user_data)
 {
   IocHub *self = user_data;
-  hub_process (self, topic, topic_len, payload, len, arrival_us);
+  if (flags & IOC_JOURNAL_FLAG_TRUNCATED)
+    reject_too_large (self, topic, topic_len, payload, len, arrival_us);
+  else
+    hub_process (self, topic, topic_len, payload, len, arrival_us);
   self->processed_pos = pos;
   ioc_stat_add (self->stat_replayed, 1);
   return TRUE;
@@ -384,6 +502,7 @@ hub_tick (IocHub *self)
   if (!ioc_journal_sync (self->journal, &error))
     g_warning ("journal: sync failed: %s", error->message);
   g_clear_error (&error);
+  hub_check_reserve (self);
 
   gint64 last = __atomic_load_n (&self->last_message_us, __ATOMIC_RELAXED);
   ioc_stat_set_double (self->stat_last_age, last > 0 ? (g_get_real_time () - last) / 1e6 : -1.0);
@@ -414,15 +533,17 @@ healthz_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 {
   IocHub *self = user_data;
   gboolean mqtt_ok = self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
+  gboolean blocked = self->ingest_paused;
   gboolean influx_ok = self->influx == NULL || ioc_influx_sink_is_healthy (self->influx);
   gint64 last = __atomic_load_n (&self->last_message_us, __ATOMIC_RELAXED);
   g_autofree gchar *body = g_strdup_printf (
-      "{\"status\":\"%s\",\"mqtt_connected\":%s,\"influx_healthy\":%s,\"last_message_age_s\":%.1f,"
+      "{\"status\":\"%s\",\"journal_blocked\":%s,\"mqtt_connected\":%s,\"influx_healthy\":%s,\"last_message_age_s\":%.1f,"
       "\"spool_bytes\":%" G_GUINT64_FORMAT ",\"journal_bytes\":%" G_GUINT64_FORMAT "}\n",
-      mqtt_ok ? (influx_ok ? "ok" : "degraded") : "down", mqtt_ok ? "true" : "false",
+      blocked ? "journal_blocked" : mqtt_ok ? (influx_ok ? "ok" : "degraded") : "down", blocked ? "true" : "false",
+      mqtt_ok ? "true" : "false",
       influx_ok ? "true" : "false", last > 0 ? (g_get_real_time () - last) / 1e6 : -1.0,
       self->influx ? ioc_influx_sink_pending_bytes (self->influx) : 0, ioc_journal_disk_bytes (self->journal));
-  ioc_http_reply (msg, mqtt_ok ? 200 : 503, "application/json", body, strlen (body));
+  ioc_http_reply (msg, mqtt_ok && !blocked ? 200 : 503, "application/json", body, strlen (body));
 }
 
 /* ---- life cycle ---- */
@@ -462,6 +583,53 @@ load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **cal
         }
     }
   return TRUE;
+}
+
+/* The declared connectors ([hub] connectors), read whole: one broken file
+ * refuses the start or the reload, every problem named.  *out stays NULL
+ * when no folder is configured (then what is heard is what is expected). */
+static gboolean
+load_inventory (const IocHubConfig *config, GPtrArray **out, GError **error)
+{
+  *out = NULL;
+  if (config->connectors_dir == NULL)
+    return TRUE;
+  *out = ioc_inventory_load (config->connectors_dir, error);
+  if (*out == NULL)
+    g_prefix_error (error, "%s: [hub] connectors:\n", config->path);
+  return *out != NULL;
+}
+
+/* Hands the inventory to device health.  A connector of another province,
+ * or of a unit another hub owns, is not this hub's to expect; a portal
+ * without a unit of its own counts under the province. */
+static void
+apply_inventory (IocHub *self, const IocHubConfig *config, GPtrArray *list)
+{
+  ioc_device_health_set_cadence (self->devices, config->connector_cadence_us);
+  if (list == NULL)
+    return;
+  g_autoptr (GArray) decls = g_array_new (FALSE, FALSE, sizeof (IocDeclaredConnector));
+  g_autofree gchar *province_unit = g_strconcat ("tinh-", config->province, NULL);
+  guint foreign = 0;
+  for (guint i = 0; i < list->len; i++)
+    {
+      const IocConnectorDecl *c = list->pdata[i];
+      IocDeclaredConnector d = { .device = c->device, .unit = c->unit ? c->unit : province_unit };
+      gboolean portal = g_str_equal (c->kind, "portal");
+      if (!g_str_equal (c->province, config->province)
+          || (config->unit_filters != NULL && !portal && !g_strv_contains ((const gchar *const *) config->unit_filters, d.unit))
+          || !ioc_kind_from_string (c->kind, strlen (c->kind), &d.kind))
+        {
+          foreign++;
+          continue;
+        }
+      g_array_append_val (decls, d);
+    }
+  ioc_device_health_set_inventory (self->devices, (const IocDeclaredConnector *) decls->data, decls->len,
+                                   ioc_clock_now (self->clock));
+  g_message ("connectors: %u declared in %s%s", decls->len, config->connectors_dir,
+             foreign ? " (and some of another province or hub, not expected here)" : "");
 }
 
 /* Every registry code when the hub takes the whole province, or the units
@@ -514,6 +682,7 @@ hub_open_journal (IocHub *self, const IocHubConfig *config, GError **error)
   IocJournalOptions jopts = { 0 };
   jopts.segment_bytes = config->journal_segment_bytes;
   jopts.sync_interval_us = config->journal_sync_interval_us;
+  jopts.reserve_bytes = config->journal_reserve_bytes;
   self->journal = ioc_journal_open (journal_dir, &jopts, error);
   return self->journal != NULL;
 }
@@ -538,6 +707,9 @@ hub_build_stages (IocHub *self, const IocHubConfig *config)
   self->rollup = ioc_rollup_new (&ropts, point_cb, self);
   self->queue_stats = ioc_queue_stats_new (fact_to_rollup_cb, self);
   self->devices = ioc_device_health_new ();
+  /* The grace of a never-heard connector runs from the first start: a
+   * restored snapshot brings an earlier one back. */
+  ioc_device_health_set_started (self->devices, ioc_clock_now (self->clock));
   self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
   self->score = ioc_score_book_new ();
   ioc_score_book_set_config (self->score, config->scorecard);
@@ -613,6 +785,10 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
       || !hub_open_journal (self, config, error))
     return NULL;
   hub_build_stages (self, config);
+  g_autoptr (GPtrArray) inventory = NULL;
+  if (!load_inventory (config, &inventory, error))
+    return NULL;
+  apply_inventory (self, config, inventory);
   if (!hub_add_influx (self, config, error) || !hub_open_mqtt (self, config, error) || !hub_restore (self, error))
     return NULL;
 
@@ -855,7 +1031,11 @@ ioc_hub_start (IocHub *self, GError **error)
         return FALSE;
       }
 
-  hub_tick (self);
+  self->reserve_wake = g_source_new (&reserve_wake_funcs, sizeof (GSource));
+  g_source_set_callback (self->reserve_wake, NULL, self, NULL);
+  g_source_set_priority (self->reserve_wake, G_PRIORITY_HIGH);
+  g_source_attach (self->reserve_wake, NULL);
+  hub_tick (self); /* a journal low already at start keeps ingest paused */
   self->tick_source = g_timeout_add (1000, tick_cb, self);
   ioc_mqtt_client_start (self->mqtt);
   self->started = TRUE;
@@ -902,6 +1082,11 @@ ioc_hub_free (IocHub *self)
   if (self->tick_source != 0)
     g_source_remove (self->tick_source);
   g_clear_pointer (&self->mqtt, ioc_mqtt_client_free);
+  if (self->reserve_wake != NULL)
+    {
+      g_source_destroy (self->reserve_wake);
+      g_clear_pointer (&self->reserve_wake, g_source_unref);
+    }
   /* After Paho is gone, the inbox's only producer. */
   if (self->inbox != NULL)
     ioc_handoff_close (self->inbox);
@@ -945,7 +1130,8 @@ ioc_hub_reload (IocHub *self, GError **error)
   IocUnitRegistry *units = NULL;
   IocCalendar *calendar = NULL;
   IocProcedures *procs = NULL;
-  if (!load_reference (fresh, &units, &calendar, &procs, error))
+  g_autoptr (GPtrArray) inventory = NULL;
+  if (!load_reference (fresh, &units, &calendar, &procs, error) || !load_inventory (fresh, &inventory, error))
     {
       g_clear_pointer (&units, ioc_units_free);
       g_clear_pointer (&calendar, ioc_calendar_free);
@@ -962,6 +1148,13 @@ ioc_hub_reload (IocHub *self, GError **error)
   self->procedures = procs;
   if (self->mqtt != NULL)
     subscribe_units (self); /* new units' filters */
+  /* The declared connectors: added ones are expected from now on, removed
+   * ones no longer are. */
+  apply_inventory (self, fresh, inventory);
+  gchar *old_dir = self->config->connectors_dir;
+  self->config->connectors_dir = g_steal_pointer (&fresh->connectors_dir);
+  fresh->connectors_dir = old_dir;
+  self->config->connector_cadence_us = fresh->connector_cadence_us;
   /* Screen and operator tokens are revocable in the config: the lists are
    * swapped in place, so every reader of the config sees the new ones from
    * now on. */
@@ -1016,11 +1209,14 @@ ioc_hub_check (const gchar *config_path, GString *report, GError **error)
   IocUnitRegistry *units = NULL;
   IocCalendar *calendar = NULL;
   IocProcedures *procs = NULL;
-  gboolean ok = load_reference (config, &units, &calendar, &procs, error);
+  g_autoptr (GPtrArray) inventory = NULL;
+  gboolean ok = load_reference (config, &units, &calendar, &procs, error) && load_inventory (config, &inventory, error);
   if (ok)
     g_string_append_printf (report, "%s: OK (province %s, hub %s, %u registry entries, %u calendar file(s)%s)\n",
                             config_path, config->province, config->hub_id, ioc_units_size (units),
                             g_strv_length (config->calendar_paths), procs ? ", procedures" : "");
+  if (ok && inventory != NULL)
+    g_string_append_printf (report, "%s: %u declared connector(s)\n", config->connectors_dir, inventory->len);
   g_clear_pointer (&units, ioc_units_free);
   g_clear_pointer (&calendar, ioc_calendar_free);
   g_clear_pointer (&procs, ioc_procedures_free);

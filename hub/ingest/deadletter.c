@@ -158,9 +158,9 @@ format_utc (gint64 us, gchar buf[32])
     buf[0] = '\0';
 }
 
-gchar *
-ioc_deadletter_format (const gchar *reason, const gchar *detail, const gchar *topic, gsize topic_len,
-                       const guint8 *payload, gsize len, gint64 arrival_us)
+static gchar *
+format_sized (const gchar *reason, const gchar *detail, const gchar *topic, gsize topic_len,
+              const guint8 *payload, gsize len, gsize full_len, gint64 arrival_us)
 {
   GString *out = g_string_sized_new (256 + MIN (len, IOC_DEADLETTER_EXCERPT) * 2);
   gchar when[32], bytes[24];
@@ -178,8 +178,8 @@ ioc_deadletter_format (const gchar *reason, const gchar *detail, const gchar *to
   g_string_append (out, ",\"received_at\":");
   json_string (out, when, -1);
   g_string_append (out, ",\"payload_bytes\":");
-  g_string_append_len (out, bytes, g_snprintf (bytes, sizeof bytes, "%" G_GSIZE_FORMAT, len));
-  g_string_append (out, len > IOC_DEADLETTER_EXCERPT ? ",\"truncated\":true" : ",\"truncated\":false");
+  g_string_append_len (out, bytes, g_snprintf (bytes, sizeof bytes, "%" G_GSIZE_FORMAT, full_len));
+  g_string_append (out, full_len > MIN (len, IOC_DEADLETTER_EXCERPT) ? ",\"truncated\":true" : ",\"truncated\":false");
   gssize text_len = utf8_excerpt_len (payload, len, IOC_DEADLETTER_EXCERPT);
   if (text_len >= 0)
     {
@@ -194,6 +194,13 @@ ioc_deadletter_format (const gchar *reason, const gchar *detail, const gchar *to
     }
   g_string_append_c (out, '}');
   return g_string_free (out, FALSE);
+}
+
+gchar *
+ioc_deadletter_format (const gchar *reason, const gchar *detail, const gchar *topic, gsize topic_len,
+                       const guint8 *payload, gsize len, gint64 arrival_us)
+{
+  return format_sized (reason, detail, topic, topic_len, payload, len, len, arrival_us);
 }
 
 static gchar *
@@ -216,6 +223,13 @@ device_key (const gchar *topic, gsize topic_len)
 void
 ioc_deadletter_reject (IocDeadLetter *self, const gchar *reason, const gchar *detail, const gchar *topic,
                        gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us)
+{
+  ioc_deadletter_reject_sized (self, reason, detail, topic, topic_len, payload, len, len, arrival_us);
+}
+
+void
+ioc_deadletter_reject_sized (IocDeadLetter *self, const gchar *reason, const gchar *detail, const gchar *topic,
+                             gsize topic_len, const guint8 *payload, gsize len, gsize full_len, gint64 arrival_us)
 {
   const gchar *r = g_intern_string (reason);
   ReasonCount *rc = reason_count (self, r);
@@ -244,7 +258,7 @@ ioc_deadletter_reject (IocDeadLetter *self, const gchar *reason, const gchar *de
 
   if (self->publish != NULL)
     {
-      g_autofree gchar *json = ioc_deadletter_format (r, detail, topic, topic_len, payload, len, arrival_us);
+      g_autofree gchar *json = format_sized (r, detail, topic, topic_len, payload, len, full_len, arrival_us);
       g_autofree gchar *dl_topic = g_strconcat ("ioc/v1/", self->province, "/deadletter/", r, NULL);
       self->publish (dl_topic, json, strlen (json), self->user_data);
     }

@@ -31,6 +31,11 @@ void           ioc_deadletter_declare (IocDeadLetter *self, const gchar *reason)
 void           ioc_deadletter_reject (IocDeadLetter *self, const gchar *reason, const gchar *detail,
                                       const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
                                       gint64 arrival_us);
+/* The same for a message whose body was not kept (too_large): payload is
+ * its first len bytes, full_len its size, which the dead letter reports. */
+void           ioc_deadletter_reject_sized (IocDeadLetter *self, const gchar *reason, const gchar *detail,
+                                            const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
+                                            gsize full_len, gint64 arrival_us);
 gint64         ioc_deadletter_count (IocDeadLetter *self, const gchar *reason);
 gint64         ioc_deadletter_total (IocDeadLetter *self);
 void           ioc_deadletter_foreach_device (IocDeadLetter *self, IocDeadLetterDeviceFunc fn, gpointer user_data);

@@ -59,6 +59,7 @@ struct _IocMqttClient
   guint n_all;        /* configured + retired */
   gboolean started;
   gboolean stopping; /* atomic */
+  gboolean paused;   /* main context: ioc_mqtt_client_set_paused */
   gboolean all_up;   /* main context: what on_state was last told */
   gint up_atomic;    /* the same, for any thread */
   guint idle_source; /* main context: checks retired sessions */
@@ -75,6 +76,8 @@ struct _IocMqttClient
   IocStat *stat_refused;
   IocStat *stat_publish_failed;
   IocStat *stat_sub_refused;
+  IocStat *stat_paused;
+  IocStat *stat_pauses;
 
   IocMqttCaptureFunc capture; /* offline: publishes go here */
   gpointer capture_data;
@@ -290,8 +293,12 @@ store_put (void *handle, char *key, int bufcount, char *buffers[], int buflens[]
         }
       if (!self->on_message ((const gchar *) topic, topic_len, payload, payload_len, self->user_data))
         {
+          /* Paho answers PUBREC whatever we return here: refusing would
+           * lose the message.  Stopping before we return leaves it
+           * unacknowledged, and the broker redelivers it to the next run. */
           ioc_stat_add (self->stat_refused, 1);
-          return MQTTCLIENT_PERSISTENCE_ERROR;
+          g_error ("mqtt: %s: a received message could not be kept; stopping before it is acknowledged so that"
+                   " the broker redelivers it", s->client_id);
         }
       __atomic_store_n (&s->last_message_us, g_get_monotonic_time (), __ATOMIC_RELAXED);
       ioc_stat_add (s->stat_received, 1);
@@ -709,6 +716,18 @@ sync_session (Session *s)
     g_ptr_array_unref (stale);
 }
 
+/* DISCONNECT, keeping the session: the broker goes on queueing for it. */
+static void
+session_disconnect (Session *s)
+{
+  if (s->handle == NULL)
+    return;
+  MQTTAsync_disconnectOptions opts = MQTTAsync_disconnectOptions_initializer;
+  if (is_mqtt5 (s->client))
+    opts = (MQTTAsync_disconnectOptions) MQTTAsync_disconnectOptions_initializer5;
+  MQTTAsync_disconnect (s->handle, &opts);
+}
+
 static void
 end_retired (Session *s)
 {
@@ -770,6 +789,14 @@ handle_event (Event *ev)
     case EV_CONNECTED:
       ioc_backoff_reset (&s->backoff);
       s->busy = FALSE;
+      if (self->paused)
+        {
+          /* Connected while a pause was being asked for: leave again. */
+          session_disconnect (s);
+          s->phase = PHASE_DOWN;
+          update_state (self);
+          break;
+        }
       if (!ev->session_present)
         {
           /* A broker that lost our session (restart without persistence)
@@ -867,7 +894,8 @@ reconnect_cb (gpointer data)
 static void
 schedule_reconnect (Session *s)
 {
-  if (s->reconnect_source != 0 || g_atomic_int_get (&s->client->stopping) || s->phase == PHASE_ENDED)
+  if (s->reconnect_source != 0 || g_atomic_int_get (&s->client->stopping) || s->phase == PHASE_ENDED
+      || s->client->paused)
     return;
   gint64 delay_us = ioc_backoff_next (&s->backoff);
   g_message ("mqtt: %s: reconnecting in %.1f s", s->client_id, delay_us / 1e6);
@@ -1076,7 +1104,7 @@ ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFunc on_message, 
   self->stat_session_lost = ioc_stat ("iochub_mqtt_session_not_present_total", NULL, IOC_STAT_COUNTER, "Connects where the broker kept no session (resubscribed)");
   self->stat_unprotected = ioc_stat ("iochub_mqtt_unprotected_messages_total", NULL, IOC_STAT_COUNTER,
                                      "Messages delivered with QoS < 2, acknowledged by Paho before the journal write");
-  self->stat_refused = ioc_stat ("iochub_mqtt_refused_messages_total", NULL, IOC_STAT_COUNTER, "Messages the journal could not take (redelivered later)");
+  self->stat_refused = ioc_stat ("iochub_mqtt_refused_messages_total", NULL, IOC_STAT_COUNTER, "Messages the journal could not take (the hub stops; redelivered to the next run)");
   self->stat_publish_failed = ioc_stat ("iochub_mqtt_publish_failures_total", NULL, IOC_STAT_COUNTER, "Publishes Paho refused");
   self->stat_awaiting_pubrel = ioc_stat ("iochub_mqtt_awaiting_pubrel", NULL, IOC_STAT_GAUGE,
                                          "Received QoS 2 messages (journaled) whose PUBREL has not come yet");
@@ -1085,6 +1113,10 @@ ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFunc on_message, 
                                              "(at most sessions x receive_maximum while the broker keeps its window)");
   self->stat_sub_refused = ioc_stat ("iochub_mqtt_subscriptions_refused_total", NULL, IOC_STAT_COUNTER,
                                      "Topic filters the broker refused to subscribe (ACL)");
+  self->stat_paused = ioc_stat ("iochub_ingest_paused", NULL, IOC_STAT_GAUGE,
+                                 "1 while the hub takes no messages (its journal cannot write; the broker queues them)");
+  self->stat_pauses = ioc_stat ("iochub_ingest_pauses_total", NULL, IOC_STAT_COUNTER,
+                                "Times the hub stopped taking messages because its journal could not write");
   ioc_stat_set (self->stat_sessions, self->opts.sessions);
 
   self->n_sessions = (guint) self->opts.sessions;
@@ -1243,10 +1275,56 @@ ioc_mqtt_client_start (IocMqttClient *self)
   self->started = TRUE;
   start_publisher (self);
   for (guint i = 0; i < self->n_all; i++)
-    if (self->sessions[i]->phase != PHASE_ENDED)
+    if (self->sessions[i]->phase != PHASE_ENDED && !self->paused)
       do_connect (self->sessions[i]);
   if (self->n_all > self->n_sessions)
     self->idle_source = g_timeout_add_seconds (5, idle_check_cb, self);
+}
+
+void
+ioc_mqtt_client_set_paused (IocMqttClient *self, gboolean paused)
+{
+  paused = !!paused;
+  if (self->paused == paused)
+    return;
+  self->paused = paused;
+  ioc_stat_set (self->stat_paused, paused);
+  if (paused)
+    ioc_stat_add (self->stat_pauses, 1);
+  if (!self->started || self->capture != NULL)
+    return;
+  for (guint i = 0; i < self->n_all; i++)
+    {
+      Session *s = self->sessions[i];
+      if (s->phase == PHASE_ENDED)
+        continue;
+      if (paused)
+        {
+          if (s->reconnect_source != 0)
+            {
+              GSource *source = g_main_context_find_source_by_id (self->main_context, s->reconnect_source);
+              if (source != NULL)
+                g_source_destroy (source);
+              s->reconnect_source = 0;
+            }
+          if (s->phase != PHASE_DOWN)
+            session_disconnect (s);
+          s->phase = PHASE_DOWN;
+          s->busy = FALSE;
+        }
+      else if (s->phase == PHASE_DOWN && s->reconnect_source == 0)
+        {
+          ioc_backoff_reset (&s->backoff);
+          do_connect (s);
+        }
+    }
+  update_state (self);
+}
+
+gboolean
+ioc_mqtt_client_is_paused (IocMqttClient *self)
+{
+  return self->paused;
 }
 
 gboolean

@@ -66,8 +66,12 @@ typedef struct
   gint64 reconnect_max_us;
 } IocMqttOptions;
 
-/* Runs on Paho's receive thread.  Return TRUE once the message is durable;
- * FALSE refuses it (the connection is dropped so that the broker redelivers). */
+/* Runs on Paho's receive thread.  Return TRUE once the message is durable.
+ * Paho 1.3.12 answers PUBREC even when the persistence hook refuses, so
+ * there is no refusing a QoS 2 message: FALSE stops the process (abort)
+ * before the acknowledgement, and the broker redelivers it to the next run.
+ * The hub keeps that from happening: its journal keeps a write reserve and
+ * the hub pauses ingest (ioc_mqtt_client_set_paused) before it runs out. */
 typedef gboolean (*IocMqttMessageFunc) (const gchar *topic, gsize topic_len, const guint8 *payload,
                                         gsize len, gpointer user_data);
 /* Main context: every session is up and subscribed (or one went down). */
@@ -115,6 +119,14 @@ void     ioc_mqtt_client_subscribe_units (IocMqttClient *self, const gchar *prov
  * and retires those sessions.  After the subscriptions, before start. */
 void     ioc_mqtt_client_record_subscriptions (IocMqttClient *self, const gchar *path);
 void     ioc_mqtt_client_start (IocMqttClient *self);
+/* Main context.  Paused: every ingest session sends DISCONNECT (keeping its
+ * session: the broker queues what comes meanwhile) and does not reconnect;
+ * what was already in flight still reaches the message handler until the
+ * socket closes.  Unpaused: they connect again.  Before start, a pause
+ * keeps start from connecting them.  Gauge iochub_ingest_paused, counter
+ * iochub_ingest_pauses_total. */
+void     ioc_mqtt_client_set_paused (IocMqttClient *self, gboolean paused);
+gboolean ioc_mqtt_client_is_paused (IocMqttClient *self);
 /* Every ingest session connected and subscribed. */
 gboolean ioc_mqtt_client_is_connected (IocMqttClient *self);
 /* Any thread.  Returns FALSE (and counts it) when Paho would not take it. */

@@ -1,32 +1,16 @@
-/* iocctl-connector.h — the declared connector configs as iocctl reads them.
- *
- * One key file per connector (connectors/, SPEC §8), of which iocctl needs:
- *   [connector] kind (desk|kiosk|camera|portal, or jsonl with [jsonl] publish_as),
- *               id (default KIND-DEVICE),
- *               province, unit (a portal may publish under any unit), device
- *   [mqtt]      url, username, password
- * Other groups (the kind's own settings) are the connector's business.
- * Errors read "FILE: [group] key: expected …".  Single-threaded tool code. */
+/* iocctl-connector.h — the declared connector configs as iocctl reads them:
+ * the hub's own reader (model/inventory.h, which says what is read and how
+ * errors read), under iocctl's names, and the topics a connector owns.
+ * Single-threaded tool code. */
 #pragma once
 
 #include <glib.h>
 
+#include "model/inventory.h"
+
 G_BEGIN_DECLS
 
-typedef struct
-{
-  gchar *path;
-  gchar *id;       /* [a-z0-9_-]{1,64}, default KIND-DEVICE; the config topic's last segment */
-  gchar *kind;     /* the SPEC kind: desk, kiosk, camera, portal (a jsonl connector: its publish_as) */
-  gchar *province; /* 2 digits */
-  gchar *unit;     /* registry code; may be NULL for a portal connector */
-  gchar *device;   /* [a-z0-9_-]{1,64} */
-  gchar *mqtt_url;
-  gchar *username; /* may be NULL: then the broker config cannot include it */
-  gchar *password;
-  gchar *raw;      /* the file's text, as pushed on the config topic */
-  gsize raw_len;
-} IocCtlConnector;
+typedef IocConnectorDecl IocCtlConnector;
 
 IocCtlConnector *ioc_ctl_connector_load (const gchar *path, GError **error);
 void             ioc_ctl_connector_free (IocCtlConnector *self);

@@ -457,12 +457,16 @@ member_string (JsonObject *o, const gchar *const *names, gchar *buf, gsize len)
   return "-";
 }
 
-/* A connector entry of /api/v1/connectors is down when its state says so
- * (offline, down, stale, missing, silent), online/up is false, or it is
- * declared and not reporting. */
+/* A connector entry of /api/v1/connectors is down when the hub says so
+ * ("down"), its state says so (offline, down, stale, missing, silent),
+ * online/up is false, or it is declared and not reporting (one the hub
+ * never heard yet, within its first cadence, too: the tool answers "is
+ * every connector there?"). */
 static gboolean
 entry_is_down (JsonObject *o)
 {
+  if (json_object_get_boolean_member_with_default (o, "down", FALSE))
+    return TRUE;
   static const gchar *const down[] = { "offline", "down", "stale", "missing", "silent", "never", NULL };
   const gchar *state = json_object_get_string_member_with_default (o, "state", NULL);
   if (state != NULL && g_strv_contains (down, state))
@@ -606,8 +610,9 @@ cmd_connectors (int argc, char **argv)
   guint n_down = 0;
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (!opt_json)
-    g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %6s %8s %-12s  %s\n", "KIND", "DEVICE", "UNIT", "STATE",
-             "REPORTING", "AGE S", "LAST SEQ", "MISSING", "DEAD", "RESETS", "REMAPPED", "CONFIG", "CONNECTOR");
+    g_print ("%-8s %-24s %-12s %-8s %-9s %-10s %9s %8s %8s %6s %6s %8s %-12s  %s\n", "KIND", "DEVICE", "UNIT",
+             "STATE", "REPORTING", "INVENTORY", "AGE S", "LAST SEQ", "MISSING", "DEAD", "RESETS", "REMAPPED", "CONFIG",
+             "CONNECTOR");
   for (guint i = 0; i < json_array_get_length (arr); i++)
     {
       JsonObject *o = json_array_get_object_element (arr, i);
@@ -629,11 +634,14 @@ cmd_connectors (int argc, char **argv)
       g_autofree gchar *key = g_strconcat (kind, "/", device, NULL);
       const gchar *id = "";
       g_autofree gchar *declared_version = NULL;
+      /* The hub's inventory, or the folder given here: heard but not in it. */
+      gboolean in_dir = FALSE;
       for (guint j = 0; declared && j < declared->len; j++)
         {
           IocCtlConnector *c = declared->pdata[j];
           if (g_str_equal (c->kind, kind) && g_str_equal (c->device, device))
             {
+              in_dir = TRUE;
               id = c->id;
               /* The version push-config would publish (SPEC §3 config topic). */
               g_autofree gchar *hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) c->raw,
@@ -643,6 +651,10 @@ cmd_connectors (int argc, char **argv)
             }
         }
       const gchar *config_version = json_object_get_string_member_with_default (o, "config_version", NULL);
+      gboolean hub_declared = json_object_get_boolean_member_with_default (o, "declared", FALSE);
+      gboolean undeclared = json_object_get_boolean_member_with_default (o, "undeclared", FALSE)
+                            || (declared != NULL && !in_dir);
+      const gchar *inventory = undeclared ? "undeclared" : hub_declared || in_dir ? "declared" : "-";
       gboolean down = entry_is_down (o);
       n_down += down;
       g_hash_table_add (seen, g_steal_pointer (&key));
@@ -655,9 +667,10 @@ cmd_connectors (int argc, char **argv)
           g_autofree gchar *differs = NULL;
           if (declared_version != NULL && config_version != NULL && !g_str_equal (declared_version, config_version))
             differs = g_strdup_printf ("   (config in %s: %s)", connectors_dir, declared_version);
-          g_print ("%-8s %-24s %-12s %-8s %-9s %9s %8s %8s %6s %6s %8s %-12s  %s%s%s\n", kind, device,
+          g_print ("%-8s %-24s %-12s %-8s %-9s %-10s %9s %8s %8s %6s %6s %8s %-12s  %s%s%s\n", kind, device,
                    member_string (o, k_unit, b[2], sizeof b[2]), member_string (o, k_state, b[3], sizeof b[3]),
-                   member_string (o, k_rep, b[4], sizeof b[4]), age, member_string (o, k_seq, b[6], sizeof b[6]),
+                   member_string (o, k_rep, b[4], sizeof b[4]), inventory, age,
+                   member_string (o, k_seq, b[6], sizeof b[6]),
                    member_string (o, k_gaps, b[7], sizeof b[7]), member_string (o, k_dead, b[8], sizeof b[8]),
                    member_string (o, k_resets, b[9], sizeof b[9]), member_string (o, k_remapped, b[10], sizeof b[10]),
                    config_version ? config_version : "-", id, down ? "   DOWN" : "", differs ? differs : "");

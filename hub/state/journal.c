@@ -8,8 +8,9 @@
  * start the main thread opens the journal (cutting a torn tail) and replays
  * what the snapshot does not cover.
  *
- * Threads: append runs on the Paho thread; open, replay, sync, compact and
- * free run on the main thread.  One mutex serializes appends with sync and
+ * Threads: append runs on the Paho thread; open, replay, sync, prepare,
+ * compact and free run on the main thread; is_low and headroom are atomic
+ * reads for any thread.  One mutex serializes appends with sync, prepare and
  * compaction; fdatasync from ioc_journal_sync() runs outside it, on a dup of
  * the file descriptor, so a slow disk does not stall the Paho thread.
  *
@@ -31,10 +32,26 @@
  *   header: "IOCJSEG1" | crc32 of bytes 12..39 | u32 version | u64 segment |
  *           u64 previous segment | u64 end offset of the previous segment
  *   record: u32 magic | crc32 of bytes 8..end | u32 body length |
- *           i64 arrival_us | u32 topic length | topic | payload
+ *           i64 arrival_us | u32 flags << 24 | topic length | topic | payload
  * All integers little-endian.  The previous segment's end in each header is
  * what lets a replay prove that nothing between a snapshot's position and
- * the oldest kept segment was compacted away. */
+ * the oldest kept segment was compacted away.  A topic is at most 65,535
+ * bytes, so the flags live in the top byte of its length: records written
+ * before flags existed read as flags 0, and a flag this version does not
+ * know makes the record corrupt rather than misread.
+ *
+ * The reserve (journal.h, "The write reserve").  The active segment's
+ * blocks are allocated with fallocate(FALLOC_FL_KEEP_SIZE) up to alloc_end,
+ * reserve_bytes past its end; the file's size (what a replay reads) stays
+ * the end of the last record.  An append that finds less than half the
+ * reserve allocated ahead of it extends it; when that fails the journal is
+ * "low" and keeps writing into what is allocated, and every later append or
+ * ioc_journal_prepare() tries again.  A roll is skipped while low, and a
+ * roll that fails (no descriptor, no space for a header) is skipped too:
+ * segment_bytes is where a segment should end, not where it must.  A sealed
+ * segment's unused allocation is released (punched) when it is sealed.
+ * Filesystems without fallocate: the free space statvfs reports stands in
+ * for the allocation, said once in the log. */
 #include "state/journal.h"
 
 #include <errno.h>
@@ -43,8 +60,11 @@
 #include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 #include <zlib.h>
+
+#include "protocol/ioc-complain.h"
 
 #include "protocol/ioc-error.h"
 #include "state/durable.h"
@@ -57,8 +77,11 @@
 #define REC_HDR 12u           /* magic, crc, body length */
 #define REC_FIXED 12u         /* arrival_us, topic length */
 #define REC_MIN (REC_HDR + REC_FIXED)
+#define TOPIC_LEN_MASK 0x00ffffffu
+#define FLAGS_SHIFT 24
 
 #define DEFAULT_SEGMENT_BYTES (64u * 1024u * 1024u)
+#define DEFAULT_RESERVE_BYTES (16u * 1024u * 1024u)
 #define DEFAULT_SYNC_INTERVAL_US (20 * G_TIME_SPAN_MILLISECOND)
 #define DEFAULT_SYNC_BYTES (4u * 1024u * 1024u)
 
@@ -77,6 +100,12 @@ struct _IocJournal
   GMutex lock;
   int lock_fd;
   int fd;               /* the active (last) segment */
+  guint64 alloc_end;    /* the active segment's blocks are allocated up to here */
+  gboolean no_fallocate; /* the filesystem cannot: statvfs estimates */
+  gint low;             /* atomic: the reserve could not be kept */
+  gint low_errno;       /* why, at the last failed extension */
+  guint64 headroom;     /* atomic: alloc_end - offset */
+  IocComplaint roll_failing;
   GArray *segments;     /* IocSegment, oldest first; the last is active */
   guint64 offset;       /* end of the active segment */
   guint64 sealed_bytes; /* sum of the sizes of all but the active segment */
@@ -90,6 +119,8 @@ struct _IocJournal
   IocStat *st_appends;
   IocStat *st_syncs;
   IocStat *st_torn;
+  IocStat *st_headroom;
+  IocStat *st_blocked;
 };
 
 gint
@@ -206,7 +237,8 @@ record_check (const guint8 *base, gsize size, gsize off)
   guint32 body = get_u32 (p + 8);
   if (body < REC_FIXED || body > IOC_JOURNAL_MAX_RECORD || size - off - REC_HDR < body)
     return 0;
-  if (get_u32 (p + REC_HDR + 8) > body - REC_FIXED)
+  guint32 tl = get_u32 (p + REC_HDR + 8);
+  if ((tl & TOPIC_LEN_MASK) > body - REC_FIXED || ((tl >> FLAGS_SHIFT) & ~IOC_JOURNAL_FLAGS_KNOWN) != 0)
     return 0;
   if (crc_of (p + 8, 4 + (gsize) body) != get_u32 (p + 4))
     return 0;
@@ -368,23 +400,100 @@ create_segment (IocJournal *self, guint64 segment, guint64 prev_segment, guint64
     }
   if (!ioc_durable_sync_dir (self->dir, error))
     {
+      /* Not in the chain: a file left here would break the next open. */
       g_prefix_error (error, "journal: ");
       close (fd);
+      unlink (path);
       return FALSE;
     }
   if (self->fd >= 0)
     close (self->fd);
   self->fd = fd;
   self->offset = SEG_HDR;
+  self->alloc_end = SEG_HDR;
   IocSegment seg = { segment, SEG_HDR, prev_segment, prev_end };
   g_array_append_val (self->segments, seg);
   return TRUE;
 }
 
-/* Seals the active segment (synced) and starts the next.  Lock held. */
+/* Allocates the active segment's blocks up to target.  Lock held.  FALSE
+ * with errno kept in low_errno. */
 static gboolean
-roll_locked (IocJournal *self, GError **error)
+extend_locked (IocJournal *self, guint64 target)
 {
+  if (target <= self->alloc_end)
+    return TRUE;
+  guint64 from = MAX (self->alloc_end, self->offset);
+  if (!self->no_fallocate)
+    {
+      int rc;
+      do
+        rc = fallocate (self->fd, FALLOC_FL_KEEP_SIZE, (off_t) from, (off_t) (target - from));
+      while (rc < 0 && errno == EINTR);
+      if (rc == 0)
+        {
+          self->alloc_end = target;
+          return TRUE;
+        }
+      if (errno != EOPNOTSUPP && errno != ENOSYS)
+        {
+          self->low_errno = errno;
+          return FALSE;
+        }
+      self->no_fallocate = TRUE;
+      g_message ("journal: %s cannot preallocate (fallocate: %s); the write reserve is estimated from the"
+                 " free space instead", self->dir, g_strerror (errno));
+    }
+  /* The estimate: the free space must hold this extension and a whole
+   * reserve more, since other writers share it and nothing is set aside. */
+  struct statvfs sv;
+  if (fstatvfs (self->fd, &sv) < 0)
+    {
+      self->low_errno = errno;
+      return FALSE;
+    }
+  guint64 avail = (guint64) sv.f_bavail * (guint64) sv.f_frsize;
+  if (avail < target - from + self->opts.reserve_bytes)
+    {
+      self->low_errno = ENOSPC;
+      return FALSE;
+    }
+  self->alloc_end = target;
+  return TRUE;
+}
+
+/* Keeps reserve_bytes allocated ahead of the end: extends when less than
+ * half is left (always when force), and says low when it cannot.  Lock held. */
+static void
+refill_locked (IocJournal *self, gboolean force)
+{
+  guint64 left = self->alloc_end > self->offset ? self->alloc_end - self->offset : 0;
+  if (force || left < self->opts.reserve_bytes / 2 || g_atomic_int_get (&self->low))
+    {
+      gboolean ok = extend_locked (self, self->offset + self->opts.reserve_bytes);
+      g_atomic_int_set (&self->low, !ok);
+      ioc_stat_set (self->st_blocked, !ok);
+      left = self->alloc_end > self->offset ? self->alloc_end - self->offset : 0;
+    }
+  __atomic_store_n (&self->headroom, left, __ATOMIC_RELAXED);
+  ioc_stat_set (self->st_headroom, (gint64) left);
+}
+
+/* Gives back what was allocated past a segment's end. */
+static void
+release_tail (int fd, guint64 end, guint64 alloc_end)
+{
+  if (alloc_end > end)
+    (void) fallocate (fd, FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE, (off_t) end, (off_t) (alloc_end - end));
+}
+
+/* Seals the active segment (synced) and starts the next.  Lock held.
+ * *rolled is FALSE when the next segment could not be made (logged once
+ * per streak): the active one then simply goes on. */
+static gboolean
+roll_locked (IocJournal *self, gboolean *rolled, GError **error)
+{
+  *rolled = FALSE;
   IocSegment *cur = &g_array_index (self->segments, IocSegment, self->segments->len - 1);
   if (fdatasync (self->fd) < 0)
     {
@@ -399,9 +508,25 @@ roll_locked (IocJournal *self, GError **error)
   cur->size = self->offset;
   guint64 prev_segment = cur->segment;
   guint64 prev_end = self->offset;
-  if (!create_segment (self, prev_segment + 1, prev_segment, prev_end, error))
-    return FALSE;
+  int old_fd = dup (self->fd);
+  guint64 old_alloc = self->alloc_end;
+  g_autoptr (GError) create_error = NULL;
+  if (!create_segment (self, prev_segment + 1, prev_segment, prev_end, &create_error))
+    {
+      if (old_fd >= 0)
+        close (old_fd);
+      if (ioc_complain (&self->roll_failing))
+        g_warning ("%s (the active segment goes on past segment_bytes until one can be made)",
+                   create_error->message);
+      return TRUE;
+    }
+  if (old_fd >= 0)
+    {
+      release_tail (old_fd, prev_end, old_alloc);
+      close (old_fd);
+    }
   self->sealed_bytes += prev_end;
+  *rolled = TRUE;
   return TRUE;
 }
 
@@ -577,6 +702,9 @@ ioc_journal_open (const gchar *dir, const IocJournalOptions *opts, GError **erro
     self->opts.sync_interval_us = DEFAULT_SYNC_INTERVAL_US;
   if (self->opts.sync_bytes == 0)
     self->opts.sync_bytes = DEFAULT_SYNC_BYTES;
+  if (self->opts.reserve_bytes == 0)
+    self->opts.reserve_bytes = DEFAULT_RESERVE_BYTES;
+  ioc_complaint_init (&self->roll_failing, 0);
   self->st_bytes = ioc_stat ("iochub_journal_bytes", NULL, IOC_STAT_GAUGE,
                              "Bytes of journal segments on disk");
   self->st_appends = ioc_stat ("iochub_journal_appends_total", NULL, IOC_STAT_COUNTER,
@@ -585,6 +713,10 @@ ioc_journal_open (const gchar *dir, const IocJournalOptions *opts, GError **erro
                              "fdatasync calls on the journal");
   self->st_torn = ioc_stat ("iochub_journal_torn_records_total", NULL, IOC_STAT_COUNTER,
                             "Torn journal records (cut short by a crash) removed at start");
+  self->st_headroom = ioc_stat ("iochub_journal_reserve_bytes", NULL, IOC_STAT_GAUGE,
+                                "Journal bytes allocated ahead of its end (the write reserve)");
+  self->st_blocked = ioc_stat ("iochub_journal_blocked", NULL, IOC_STAT_GAUGE,
+                               "1 while the journal cannot keep its write reserve (disk or quota full): the hub takes no messages");
 
   /* Two hubs appending to one journal would interleave and double count. */
   g_autofree gchar *lock_path = g_build_filename (dir, "journal.lock", NULL);
@@ -600,6 +732,7 @@ ioc_journal_open (const gchar *dir, const IocJournalOptions *opts, GError **erro
 
   if (!load_segments (self, error))
     return NULL;
+  refill_locked (self, TRUE);
   self->last_sync_us = g_get_monotonic_time ();
   update_bytes_gauge (self);
   return g_steal_pointer (&self);
@@ -634,11 +767,13 @@ ioc_journal_free (IocJournal *self)
       if (self->broken == NULL && self->synced_total != self->appended_total
           && !sync_locked (self, &error))
         g_warning ("%s", error->message);
+      release_tail (self->fd, self->offset, self->alloc_end);
       close (self->fd);
     }
   if (self->lock_fd >= 0)
     close (self->lock_fd); /* releases the flock */
   g_mutex_clear (&self->lock);
+  ioc_complaint_clear (&self->roll_failing);
   g_array_unref (self->segments);
   g_free (self->buf);
   g_free (self->broken);
@@ -654,6 +789,7 @@ ioc_journal_append (IocJournal *self,
                     gsize topic_len,
                     const guint8 *payload,
                     gsize len,
+                    guint32 flags,
                     gint64 arrival_us,
                     IocJournalPos *out_pos,
                     GError **error)
@@ -661,8 +797,16 @@ ioc_journal_append (IocJournal *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (topic != NULL || topic_len == 0, FALSE);
   g_return_val_if_fail (payload != NULL || len == 0, FALSE);
+  g_return_val_if_fail ((flags & ~IOC_JOURNAL_FLAGS_KNOWN) == 0, FALSE);
 
-  if (topic_len > IOC_JOURNAL_MAX_RECORD || len > IOC_JOURNAL_MAX_RECORD
+  if (topic_len > IOC_JOURNAL_MAX_TOPIC)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED,
+                   "journal: topic of %" G_GSIZE_FORMAT " bytes is over the limit of %u", topic_len,
+                   IOC_JOURNAL_MAX_TOPIC);
+      return FALSE;
+    }
+  if (len > IOC_JOURNAL_MAX_RECORD
       || REC_FIXED + topic_len + len > IOC_JOURNAL_MAX_RECORD)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED,
@@ -681,13 +825,32 @@ ioc_journal_append (IocJournal *self,
       g_mutex_unlock (&self->lock);
       return FALSE;
     }
-  /* A record never spans segments; one larger than a segment gets its own. */
+  /* A record never spans segments; one larger than a segment gets its own.
+   * No roll while low (a new segment needs new blocks), and a failed one
+   * leaves the record in the active segment. */
   if (self->offset > SEG_HDR && self->offset + frame > self->opts.segment_bytes
-      && !roll_locked (self, error))
+      && !g_atomic_int_get (&self->low))
     {
-      g_mutex_unlock (&self->lock);
-      return FALSE;
+      gboolean rolled = FALSE;
+      if (!roll_locked (self, &rolled, error))
+        {
+          g_mutex_unlock (&self->lock);
+          return FALSE;
+        }
+      if (rolled)
+        {
+          guint64 n = 0;
+          gdouble secs = 0;
+          if (ioc_complaint_resolve (&self->roll_failing, &n, &secs))
+            g_message ("journal: %s: a new segment was made again after %" G_GUINT64_FORMAT " failed tries in %.0f s",
+                       self->dir, n, secs);
+          refill_locked (self, TRUE);
+        }
     }
+  /* Normally the reserve covers it; a record larger than what is left
+   * gets its blocks now, or is written anyway (and may fail). */
+  if (self->offset + frame > self->alloc_end)
+    (void) extend_locked (self, self->offset + frame + self->opts.reserve_bytes);
   if (self->buf_size < frame)
     {
       self->buf_size = MAX (frame, 4096);
@@ -697,7 +860,7 @@ ioc_journal_append (IocJournal *self,
   put_u32 (p, REC_MAGIC);
   put_u32 (p + 8, (guint32) body);
   put_u64 (p + 12, (guint64) arrival_us);
-  put_u32 (p + 20, (guint32) topic_len);
+  put_u32 (p + 20, (guint32) topic_len | (flags << FLAGS_SHIFT));
   if (topic_len > 0)
     memcpy (p + REC_MIN, topic, topic_len);
   if (len > 0)
@@ -729,6 +892,13 @@ ioc_journal_append (IocJournal *self,
     }
   ioc_stat_add (self->st_appends, 1);
   update_bytes_gauge (self);
+  refill_locked (self, FALSE);
+  /* A rare large record must not keep its buffer for the process's life. */
+  if (self->buf_size > 1024 * 1024)
+    {
+      g_clear_pointer (&self->buf, g_free);
+      self->buf_size = 0;
+    }
 
   /* The monotonic clock only paces fdatasync; it decides nothing about the
    * data, so it does not go through IocClock. */
@@ -738,6 +908,45 @@ ioc_journal_append (IocJournal *self,
     ok = sync_locked (self, error);
   g_mutex_unlock (&self->lock);
   return ok;
+}
+
+gboolean
+ioc_journal_prepare (IocJournal *self, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_mutex_lock (&self->lock);
+  refill_locked (self, FALSE);
+  gboolean ok = !g_atomic_int_get (&self->low);
+  if (!ok)
+    g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: %s: cannot keep %" G_GUINT64_FORMAT
+                 " bytes reserved ahead of the journal: %s", self->dir, self->opts.reserve_bytes,
+                 g_strerror (self->low_errno));
+  g_mutex_unlock (&self->lock);
+  return ok;
+}
+
+gboolean
+ioc_journal_is_low (IocJournal *self)
+{
+  return g_atomic_int_get (&self->low) != 0;
+}
+
+guint64
+ioc_journal_headroom (IocJournal *self)
+{
+  return __atomic_load_n (&self->headroom, __ATOMIC_RELAXED);
+}
+
+guint64
+ioc_journal_reserve_bytes (IocJournal *self)
+{
+  return self->opts.reserve_bytes;
+}
+
+guint64
+ioc_journal_frame_size (gsize topic_len, gsize len)
+{
+  return REC_MIN + (guint64) topic_len + (guint64) len;
 }
 
 gboolean
@@ -759,15 +968,17 @@ ioc_journal_sync (IocJournal *self, GError **error)
     }
   guint64 target = self->appended_total;
   /* Sync a duplicate of the descriptor outside the lock: appends go on
-   * meanwhile, and a roll may close self->fd (after syncing it itself). */
+   * meanwhile, and a roll may close self->fd (after syncing it itself).
+   * Out of descriptors, sync under the lock instead: slower, not a failure. */
   int fd = dup (self->fd);
-  int saved = errno;
-  g_mutex_unlock (&self->lock);
   if (fd < 0)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: dup: %s", g_strerror (saved));
-      return FALSE;
+      gboolean ok = sync_locked (self, error);
+      g_mutex_unlock (&self->lock);
+      return ok;
     }
+  int saved;
+  g_mutex_unlock (&self->lock);
   int rc = fdatasync (fd);
   saved = errno;
   close (fd);
@@ -936,13 +1147,15 @@ ioc_journal_replay (IocJournal *self,
           const guint8 *p = m.base + off;
           guint32 body = get_u32 (p + 8);
           gint64 arrival_us = (gint64) get_u64 (p + 12);
-          guint32 topic_len = get_u32 (p + 20);
+          guint32 tl = get_u32 (p + 20);
+          guint32 topic_len = tl & TOPIC_LEN_MASK;
+          guint32 flags = tl >> FLAGS_SHIFT;
           IocJournalPos pos = { seg->segment, off + n };
           off += n;
           if (n_replayed != NULL)
             (*n_replayed)++;
           if (!cb ((const gchar *) p + REC_MIN, topic_len, p + REC_MIN + topic_len,
-                   body - REC_FIXED - topic_len, arrival_us, pos, user_data))
+                   body - REC_FIXED - topic_len, flags, arrival_us, pos, user_data))
             {
               map_release (&m);
               return TRUE;

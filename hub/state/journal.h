@@ -6,7 +6,19 @@
  * (state/snapshot.h) and then compacts the journal up to that position.  On
  * start the hub loads the newest snapshot and replays the journal after its
  * position.  Files live in one directory: journal-<segment>.log segments that
- * roll at segment_bytes, and a lock file that keeps a second hub out. */
+ * roll at segment_bytes, and a lock file that keeps a second hub out.
+ *
+ * The write reserve.  An append must not be the first to find the disk full:
+ * the acknowledgement it stands for cannot be taken back
+ * (hub/io/mqtt-client.h).  So the journal keeps reserve_bytes of the active
+ * segment's blocks allocated ahead of its end (fallocate, the file's size
+ * unchanged) and extends that as appends use it.  When it cannot (the disk
+ * or a quota is full) it is "low": appends go on into what is allocated,
+ * the hub stops taking messages (core/hub.c) so that only those already in
+ * flight arrive, and ioc_journal_prepare() on the main thread's timer tries
+ * again until the whole reserve is allocated.  On a filesystem that cannot
+ * preallocate, statvfs's free space stands in for the allocation: an
+ * estimate, said once in the log. */
 #pragma once
 
 #include <glib.h>
@@ -29,7 +41,15 @@ typedef struct
   guint64 segment_bytes;    /* roll a segment past this size; default 64 MiB */
   gint64 sync_interval_us;  /* fdatasync when the last one is older; default 20 ms */
   guint64 sync_bytes;       /* … or when this much is unsynced; default 4 MiB */
+  guint64 reserve_bytes;    /* allocated ahead of the end; default 16 MiB */
 } IocJournalOptions;
+
+/* A record's flags, kept with it and given back by the replay.
+ * TRUNCATED: the payload is not the message's but a stand-in its writer
+ * made for a message too large to keep (the hub: its size and first bytes,
+ * core/hub.c). */
+#define IOC_JOURNAL_FLAG_TRUNCATED 0x01u
+#define IOC_JOURNAL_FLAGS_KNOWN    0x01u
 
 /* Strings are borrowed for the duration of the call; topic is not
  * NUL-terminated.  Return FALSE to stop the replay. */
@@ -37,12 +57,15 @@ typedef gboolean (*IocJournalReplayFunc) (const gchar *topic,
                                           gsize topic_len,
                                           const guint8 *payload,
                                           gsize len,
+                                          guint32 flags,
                                           gint64 arrival_us,
                                           IocJournalPos pos,
                                           gpointer user_data);
 
 /* The largest record body the journal accepts (MQTT's own limit). */
 #define IOC_JOURNAL_MAX_RECORD (256u * 1024u * 1024u)
+/* The longest topic a record holds (MQTT's own limit is 65,535 bytes). */
+#define IOC_JOURNAL_MAX_TOPIC 0xffffu
 
 gint     ioc_journal_pos_compare (IocJournalPos a, IocJournalPos b);
 
@@ -65,15 +88,27 @@ gboolean ioc_journal_replay (IocJournal *self,
 /* Any thread (the Paho thread in the hub).  On success the record is in
  * the file (write(2) returned), so it survives SIGKILL of the process; it
  * survives power loss after the next fdatasync, which happens within
- * sync_interval_us / sync_bytes, or at ioc_journal_sync(). */
+ * sync_interval_us / sync_bytes, or at ioc_journal_sync().  flags: see
+ * IOC_JOURNAL_FLAG_*. */
 gboolean ioc_journal_append (IocJournal *self,
                              const gchar *topic,
                              gsize topic_len,
                              const guint8 *payload,
                              gsize len,
+                             guint32 flags,
                              gint64 arrival_us,
                              IocJournalPos *out_pos,
                              GError **error);
+/* Main thread, on a timer: tops the reserve up.  FALSE (error: the disk is
+ * full, a quota) while the journal is low. */
+gboolean ioc_journal_prepare (IocJournal *self, GError **error);
+/* Any thread, lock-free: the reserve could not be kept (see above). */
+gboolean ioc_journal_is_low (IocJournal *self);
+/* Any thread, lock-free: bytes allocated ahead of the end now. */
+guint64  ioc_journal_headroom (IocJournal *self);
+guint64  ioc_journal_reserve_bytes (IocJournal *self);
+/* What one record of topic_len + len bytes takes in a segment. */
+guint64  ioc_journal_frame_size (gsize topic_len, gsize len);
 /* fdatasync what was appended so far; the main thread calls it on a timer.
  * Appends are not blocked while the disk syncs. */
 gboolean ioc_journal_sync (IocJournal *self, GError **error);

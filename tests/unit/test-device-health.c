@@ -274,6 +274,117 @@ test_summaries_table (Fixture *fx, gconstpointer data)
   g_assert_cmpint (all.last_seen_by_kind_us[IOC_KIND_KIOSK], ==, T0 + 21 * SEC);
 }
 
+static void
+inventory_cb (const IocConnectorInfo *i, gpointer user_data)
+{
+  g_string_append_printf (user_data, "%s/%s:%s%s%s%s ", ioc_kind_name (i->kind), i->device,
+                          i->is_declared ? "D" : "", i->is_undeclared ? "U" : "", i->is_reporting ? "R" : "",
+                          i->is_down ? "X" : "");
+}
+
+static gchar *
+inventory_list (IocDeviceHealth *dh, gint64 now)
+{
+  GString *list = g_string_new (NULL);
+  ioc_device_health_foreach_connector (dh, now, inventory_cb, list);
+  return g_string_free (list, FALSE);
+}
+
+/* With an inventory, expected is what is declared: a declared connector
+ * never heard is expected and not reporting, and down once a cadence has
+ * passed since start; one heard but not declared is listed as undeclared
+ * and counted in neither. */
+static void
+test_inventory (Fixture *fx, gconstpointer data)
+{
+  ioc_device_health_set_started (fx->dh, T0);
+  ioc_device_health_set_cadence (fx->dh, 10 * SEC);
+  const IocDeclaredConnector decls[] = {
+    { IOC_KIND_DESK, "d1", "xa-17001" },
+    { IOC_KIND_DESK, "d2", "xa-17001" },
+    { IOC_KIND_KIOSK, "never", "xa-17001" },
+  };
+  ioc_device_health_set_inventory (fx->dh, decls, G_N_ELEMENTS (decls), T0);
+  state (fx, IOC_KIND_DESK, "xa-17001", "d1", T0 + SEC, TRUE);
+  IocRecord *r = rec_reset (fx, IOC_KIND_DESK, "d2", IOC_MSG_STATUS, T0 + SEC);
+  ioc_device_health_record (fx->dh, r, ioc_intern ("xa-17001"), T0 + SEC);
+  state (fx, IOC_KIND_DESK, "xa-17001", "stray", T0 + SEC, TRUE);
+
+  static const struct { gint64 now; const gchar *list; gint64 reporting; } cases[] = {
+    { T0 + 5 * SEC, "desk/d1:DR desk/d2:DR desk/stray:UR kiosk/never:D ", 2 },
+    { T0 + 10 * SEC, "desk/d1:DR desk/d2:DR desk/stray:UR kiosk/never:D ", 2 },  /* exactly a cadence */
+    { T0 + 11 * SEC + 1, "desk/d1:DR desk/d2:DX desk/stray:UR kiosk/never:DX ", 1 },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      IocDeviceSummary s;
+      g_assert_true (ioc_device_health_summary (fx->dh, "xa-17001", cases[i].now, &s));
+      g_assert_cmpint (s.connectors_expected, ==, 3);
+      g_assert_cmpint (s.connectors_reporting, ==, cases[i].reporting);
+      g_autofree gchar *list = inventory_list (fx->dh, cases[i].now);
+      g_assert_cmpstr (list, ==, cases[i].list);
+    }
+
+  /* A reload: "never" removed (forgotten), d2 removed (heard: stays, as
+   * undeclared), a new one added (its grace runs from now), d1 kept (its
+   * declaration time too). */
+  const IocDeclaredConnector next[] = {
+    { IOC_KIND_DESK, "d1", "xa-17001" },
+    { IOC_KIND_CAMERA, "nvr-new", "xa-17001" },
+  };
+  gint64 t1 = T0 + MINUTE;
+  ioc_device_health_set_inventory (fx->dh, next, G_N_ELEMENTS (next), t1);
+  g_autofree gchar *after = inventory_list (fx->dh, t1 + 5 * SEC);
+  g_assert_cmpstr (after, ==, "desk/d1:DR desk/d2:U desk/stray:UR camera/nvr-new:D ");
+  g_autofree gchar *later = inventory_list (fx->dh, t1 + 11 * SEC);
+  g_assert_cmpstr (later, ==, "desk/d1:DR desk/d2:U desk/stray:UR camera/nvr-new:DX ");
+  IocDeviceSummary s;
+  g_assert_true (ioc_device_health_summary (fx->dh, "all", t1, &s));
+  g_assert_cmpint (s.connectors_expected, ==, 2);
+  g_assert_cmpint (s.connectors_reporting, ==, 1);
+
+  /* An empty folder is an inventory of none: nothing expected. */
+  ioc_device_health_set_inventory (fx->dh, NULL, 0, t1);
+  g_assert_true (ioc_device_health_summary (fx->dh, "all", t1, &s));
+  g_assert_cmpint (s.connectors_expected, ==, 0);
+  g_autofree gchar *none = inventory_list (fx->dh, t1);
+  g_assert_cmpstr (none, ==, "desk/d1:UR desk/d2:U desk/stray:UR ");
+}
+
+/* The start time and declaration times survive a restart: a never-heard
+ * connector is down at once after it, without a new cadence, and a later
+ * start never moves the clock forward. */
+static void
+test_inventory_restart (Fixture *fx, gconstpointer data)
+{
+  const IocDeclaredConnector decls[] = { { IOC_KIND_DESK, "never", "xa-17001" } };
+  ioc_device_health_set_started (fx->dh, T0);
+  ioc_device_health_set_cadence (fx->dh, 10 * SEC);
+  ioc_device_health_set_inventory (fx->dh, decls, 1, T0);
+  g_autoptr (GByteArray) snap = g_byte_array_new ();
+  ioc_device_health_save (fx->dh, snap);
+
+  gint64 t1 = T0 + 20 * SEC;
+  g_autoptr (IocDeviceHealth) back = ioc_device_health_new ();
+  ioc_device_health_set_started (back, t1);
+  ioc_device_health_set_cadence (back, 10 * SEC);
+  ioc_device_health_set_inventory (back, decls, 1, t1);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_device_health_load (back, snap->data, snap->len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (ioc_device_health_started (back), ==, T0);
+  g_autofree gchar *list = inventory_list (back, t1);
+  g_assert_cmpstr (list, ==, "desk/never:DX ");
+
+  /* Without a snapshot the clock starts at this start. */
+  g_autoptr (IocDeviceHealth) fresh = ioc_device_health_new ();
+  ioc_device_health_set_started (fresh, t1);
+  ioc_device_health_set_cadence (fresh, 10 * SEC);
+  ioc_device_health_set_inventory (fresh, decls, 1, t1);
+  g_autofree gchar *fresh_list = inventory_list (fresh, t1 + SEC);
+  g_assert_cmpstr (fresh_list, ==, "desk/never:D ");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -284,5 +395,7 @@ main (int argc, char **argv)
   ADD ("sampler-through-rollup", test_sampler_through_rollup);
   ADD ("save-load", test_save_load);
   ADD ("summaries-table", test_summaries_table);
+  ADD ("inventory", test_inventory);
+  ADD ("inventory-restart", test_inventory_restart);
   return g_test_run ();
 }

@@ -95,7 +95,7 @@ append_range (IocJournal *j, guint from, guint to, IocJournalPos *pos)
       g_autoptr (GError) error = NULL;
       g_autofree gchar *topic = make_topic (i);
       g_autofree gchar *payload = make_payload (i);
-      gboolean ok = ioc_journal_append (j, topic, strlen (topic), (const guint8 *) payload, strlen (payload),
+      gboolean ok = ioc_journal_append (j, topic, strlen (topic), (const guint8 *) payload, strlen (payload), 0,
                                         make_arrival (i), &pos[i], &error);
       g_assert_no_error (error);
       g_assert_true (ok);
@@ -112,8 +112,8 @@ typedef struct
 
 /* Checks every replayed record against what was appended as index first+n. */
 static gboolean
-check_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us,
-          IocJournalPos pos, gpointer user_data)
+check_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, guint32 flags,
+          gint64 arrival_us, IocJournalPos pos, gpointer user_data)
 {
   Replay *r = user_data;
   guint i = r->first + r->n;
@@ -448,12 +448,12 @@ test_sync_batches (Fixture *f, gconstpointer data)
   gint64 appends0 = ioc_stats_lookup ("iochub_journal_appends_total", NULL);
   guint8 payload[200] = { 0 };
   for (guint i = 0; i < 20; i++)
-    g_assert_true (ioc_journal_append (j, "t", 1, payload, sizeof payload, 1, NULL, &error));
+    g_assert_true (ioc_journal_append (j, "t", 1, payload, sizeof payload, 0, 1, NULL, &error));
   /* 20 × 225 bytes with a 1000-byte batch: one fdatasync per 5 records. */
   g_assert_cmpint (ioc_stats_lookup ("iochub_journal_syncs_total", NULL) - syncs0, ==, 4);
   g_assert_cmpint (ioc_stats_lookup ("iochub_journal_appends_total", NULL) - appends0, ==, 20);
   g_assert_true (ioc_journal_sync (j, &error)); /* nothing pending */
-  g_assert_true (ioc_journal_append (j, "t", 1, payload, sizeof payload, 1, NULL, &error));
+  g_assert_true (ioc_journal_append (j, "t", 1, payload, sizeof payload, 0, 1, NULL, &error));
   g_assert_true (ioc_journal_sync (j, &error));
   g_assert_no_error (error);
   g_assert_cmpint (ioc_stats_lookup ("iochub_journal_syncs_total", NULL) - syncs0, ==, 5);
@@ -470,7 +470,7 @@ test_sync_batches (Fixture *f, gconstpointer data)
       gint64 t0 = g_get_monotonic_time ();
       while (g_get_monotonic_time () - t0 < 2)
         ;
-      g_assert_true (ioc_journal_append (j, "t", 1, payload, sizeof payload, 1, NULL, &error));
+      g_assert_true (ioc_journal_append (j, "t", 1, payload, sizeof payload, 0, 1, NULL, &error));
     }
   g_assert_cmpint (ioc_stats_lookup ("iochub_journal_syncs_total", NULL) - syncs0, ==, 3);
 }
@@ -512,7 +512,7 @@ appender_thread (gpointer data)
       g_autofree gchar *payload = make_payload (i);
       IocJournalPos *pos = g_new (IocJournalPos, 1);
       g_assert_true (ioc_journal_append (a->j, topic, strlen (topic), (const guint8 *) payload,
-                                         strlen (payload), make_arrival (i), pos, &error));
+                                         strlen (payload), 0, make_arrival (i), pos, &error));
       g_assert_no_error (error);
       g_async_queue_push (a->positions, pos);
     }
@@ -558,6 +558,73 @@ test_concurrent (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ioc_journal_disk_bytes (j), <, 3 * 4096 + 400 * 128);
 }
 
+typedef struct
+{
+  guint n;
+  guint32 flags[4];
+  gsize len[4];
+} FlagReplay;
+
+static gboolean
+flags_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, guint32 flags,
+          gint64 arrival_us, IocJournalPos pos, gpointer user_data)
+{
+  FlagReplay *r = user_data;
+  g_assert_cmpuint (r->n, <, G_N_ELEMENTS (r->flags));
+  r->flags[r->n] = flags;
+  r->len[r->n++] = len;
+  return r->n < 2;
+}
+
+/* A record's flags come back from the replay, also after a reopen; the
+ * reserve is allocated ahead of the end and kept there as appends use it;
+ * a record's size is what ioc_journal_frame_size says. */
+static void
+test_flags_and_reserve (Fixture *f, gconstpointer data)
+{
+  g_autoptr (GError) error = NULL;
+  IocJournalOptions opts = { .reserve_bytes = 64 * 1024, .sync_interval_us = NO_TIMED_SYNC };
+  IocJournal *j = ioc_journal_open (f->dir, &opts, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (ioc_journal_reserve_bytes (j), ==, 64 * 1024);
+  g_assert_cmpuint (ioc_journal_headroom (j), ==, 64 * 1024);
+  g_assert_false (ioc_journal_is_low (j));
+
+  IocJournalPos before = ioc_journal_end (j);
+  guint8 payload[100] = { 0 };
+  g_assert_true (ioc_journal_append (j, "a/b", 3, payload, sizeof payload, 0, 1, NULL, &error));
+  g_assert_true (ioc_journal_append (j, "a/b", 3, payload, 10, IOC_JOURNAL_FLAG_TRUNCATED, 2, NULL, &error));
+  IocJournalPos after = ioc_journal_end (j);
+  g_assert_cmpuint (after.offset - before.offset, ==,
+                    ioc_journal_frame_size (3, sizeof payload) + ioc_journal_frame_size (3, 10));
+  /* Half the reserve left is the point where it is topped up again. */
+  g_assert_cmpuint (ioc_journal_headroom (j), >=, 32 * 1024);
+  for (guint i = 0; i < 1000; i++)
+    g_assert_true (ioc_journal_append (j, "a/b", 3, payload, sizeof payload, 0, 3, NULL, &error));
+  g_assert_cmpuint (ioc_journal_headroom (j), >=, 32 * 1024);
+  g_assert_true (ioc_journal_prepare (j, &error));
+  g_assert_no_error (error);
+  /* The file holds the records only: the allocation is not its size. */
+  g_autofree gchar *seg = g_build_filename (f->dir, "journal-00000000000000000001.log", NULL);
+  GStatBuf st;
+  g_assert_cmpint (g_stat (seg, &st), ==, 0);
+  g_assert_cmpuint ((guint64) st.st_size, ==, ioc_journal_end (j).offset);
+  ioc_journal_free (j);
+
+  j = ioc_journal_open (f->dir, &opts, &error);
+  g_assert_no_error (error);
+  FlagReplay r = { 0 };
+  IocJournalPos from = { before.segment, before.offset };
+  g_assert_true (ioc_journal_replay (j, from, flags_cb, &r, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (r.n, ==, 2);
+  g_assert_cmpuint (r.flags[0], ==, 0);
+  g_assert_cmpuint (r.len[0], ==, sizeof payload);
+  g_assert_cmpuint (r.flags[1], ==, IOC_JOURNAL_FLAG_TRUNCATED);
+  g_assert_cmpuint (r.len[1], ==, 10);
+  ioc_journal_free (j);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -575,6 +642,7 @@ main (int argc, char **argv)
   ADD ("/ioc/journal/compact", test_compact);
   ADD ("/ioc/journal/disk-bounded", test_disk_bounded);
   ADD ("/ioc/journal/sync-batches", test_sync_batches);
+  ADD ("/ioc/journal/flags-and-reserve", test_flags_and_reserve);
   ADD ("/ioc/journal/concurrent-append-sync-compact", test_concurrent);
   return g_test_run ();
 }

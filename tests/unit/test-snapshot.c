@@ -216,8 +216,8 @@ test_corrupt_detected (Fixture *f, gconstpointer data)
 }
 
 static gboolean
-count_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, gint64 arrival_us,
-          IocJournalPos pos, gpointer user_data)
+count_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, guint32 flags,
+          gint64 arrival_us, IocJournalPos pos, gpointer user_data)
 {
   gint64 *sum = user_data;
   *sum += arrival_us; /* the "state": a sum over every message once */
@@ -241,7 +241,7 @@ test_restart_exactly_once (Fixture *f, gconstpointer data)
     for (gint64 i = 1; i <= N; i++)
       {
         IocJournalPos pos;
-        g_assert_true (ioc_journal_append (j, "t", 1, (const guint8 *) "{}", 2, i, &pos, &error));
+        g_assert_true (ioc_journal_append (j, "t", 1, (const guint8 *) "{}", 2, 0, i, &pos, &error));
         want += i;
         if (i <= SNAP_AT)
           state += i; /* processed by the main thread */
