@@ -138,6 +138,7 @@ id = demo-hub
 units = $PWD/ops/units/nghe-an.csv
 calendar = $PWD/ops/calendar/vn-2025.conf,$PWD/ops/calendar/vn-2026.conf
 procedures = $PWD/ops/procedures.conf
+scorecard = $PWD/ops/score-766.conf
 state_dir = $run/hub/state
 alerts = $PWD/ops/alerts.conf
 [mqtt]

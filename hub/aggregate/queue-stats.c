@@ -7,14 +7,54 @@
  *
  * No per-ticket state: the source reports wait_s and service_s itself, and
  * rating coverage (ratings / served) is a ratio the readers compute from the
- * two summed counters (SPEC §5: never average ratios). */
+ * two summed counters (SPEC §5: never average ratios).
+ *
+ * Today's totals: per unit and for "all", two day slots (a local day and
+ * the one before or after it, so a ts a few minutes past midnight does not
+ * wipe the day still showing), filled by event time as each record comes —
+ * the same moment the live window counts it.  A record for an older day
+ * than its slot holds is counted in the facts only.  Held in memory: after a
+ * restart the totals start again from the journal replayed after the last
+ * snapshot (as the wall's minute ring does).  Desks: the latest status per
+ * device (by event time), its unit and its `waiting`. */
 #include "aggregate/queue-stats.h"
+
+#include <string.h>
+
+#include "protocol/ioc-time.h"
+
+typedef struct
+{
+  gint64 day; /* local day index; 0: empty */
+  IocQueueToday t;
+} DaySlot;
+
+typedef struct
+{
+  DaySlot slots[2];
+} UnitDays;
+
+typedef struct
+{
+  const gchar *unit; /* interned */
+  gint64 waiting;
+  gint64 ts_us;
+} DeskStatus;
 
 struct _IocQueueStats
 {
   IocFactFunc emit;
   gpointer user_data;
+  GHashTable *units; /* borrowed code (interned, or "all") → UnitDays* */
+  GHashTable *desks; /* device id (owned) → DeskStatus* */
 };
+
+static gint64
+local_day_index (gint64 ts_us)
+{
+  /* +1 so that no day is 0 (the empty slot). */
+  return ioc_time_local_day_start (ts_us) / G_TIME_SPAN_DAY + 1;
+}
 
 IocQueueStats *
 ioc_queue_stats_new (IocFactFunc emit, gpointer user_data)
@@ -23,13 +63,147 @@ ioc_queue_stats_new (IocFactFunc emit, gpointer user_data)
   IocQueueStats *self = g_new0 (IocQueueStats, 1);
   self->emit = emit;
   self->user_data = user_data;
+  self->units = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  self->desks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   return self;
 }
 
 void
 ioc_queue_stats_free (IocQueueStats *self)
 {
+  if (self == NULL)
+    return;
+  g_hash_table_unref (self->units);
+  g_hash_table_unref (self->desks);
   g_free (self);
+}
+
+/* The slot of ts's day for unit, emptied when it held an older day; NULL
+ * when it holds a newer one (a late record of a day already gone). */
+static IocQueueToday *
+today_slot (IocQueueStats *self, const gchar *unit, gint64 ts_us)
+{
+  UnitDays *d = g_hash_table_lookup (self->units, unit);
+  if (d == NULL)
+    {
+      d = g_new0 (UnitDays, 1);
+      g_hash_table_insert (self->units, (gpointer) unit, d);
+    }
+  gint64 day = local_day_index (ts_us);
+  DaySlot *slot = &d->slots[day & 1];
+  if (slot->day > day)
+    return NULL;
+  if (slot->day < day)
+    {
+      memset (slot, 0, sizeof *slot);
+      slot->day = day;
+    }
+  return &slot->t;
+}
+
+/* Adds the event to today's totals of unit and of "all". */
+static void
+count_today (IocQueueStats *self, const IocRecord *rec, const gchar *unit)
+{
+  const gchar *targets[] = { unit, "all" };
+  for (guint i = 0; i < G_N_ELEMENTS (targets); i++)
+    {
+      IocQueueToday *t = today_slot (self, targets[i], rec->ts_us);
+      if (t == NULL)
+        continue;
+      switch (rec->type)
+        {
+        case IOC_EV_TICKET_ISSUED:
+          t->counts[IOC_F_QUEUE_ISSUED]++;
+          break;
+        case IOC_EV_TICKET_CALLED:
+          t->counts[IOC_F_QUEUE_CALLED]++;
+          if (rec->wait_s >= 0)
+            {
+              t->waits++;
+              t->wait_sum_s += rec->wait_s;
+              if (t->wait_max_unit == NULL || rec->wait_s > t->wait_max_s)
+                {
+                  t->wait_max_s = rec->wait_s;
+                  t->wait_max_unit = unit;
+                }
+            }
+          break;
+        case IOC_EV_SERVICE_DONE:
+          t->counts[IOC_F_QUEUE_SERVED]++;
+          break;
+        case IOC_EV_TICKET_NO_SHOW:
+          t->counts[IOC_F_QUEUE_NO_SHOW]++;
+          break;
+        case IOC_EV_RATING:
+          t->ratings++;
+          if (rec->scale > 0 && rec->level >= rec->scale - 1)
+            t->satisfied++;
+          break;
+        default:
+          break;
+        }
+    }
+}
+
+static void
+record_desk_status (IocQueueStats *self, const IocRecord *rec, const gchar *unit)
+{
+  if (rec->waiting < 0 || rec->device == NULL)
+    return;
+  DeskStatus *d = g_hash_table_lookup (self->desks, rec->device);
+  if (d == NULL)
+    {
+      d = g_new0 (DeskStatus, 1);
+      g_hash_table_insert (self->desks, g_strdup (rec->device), d);
+    }
+  else if (rec->ts_us < d->ts_us)
+    return; /* an older status replayed: the latest wins */
+  d->unit = unit;
+  d->waiting = rec->waiting;
+  d->ts_us = rec->ts_us;
+}
+
+gboolean
+ioc_queue_stats_today (IocQueueStats *self, const gchar *unit, gint64 now_us, IocQueueToday *out)
+{
+  g_return_val_if_fail (self != NULL && unit != NULL && out != NULL, FALSE);
+  memset (out, 0, sizeof *out);
+  out->waiting = -1;
+  gboolean any = FALSE;
+  UnitDays *d = g_hash_table_lookup (self->units, unit);
+  gint64 day = local_day_index (now_us);
+  if (d != NULL && d->slots[day & 1].day == day)
+    {
+      *out = d->slots[day & 1].t;
+      out->waiting = -1;
+      out->desks_reporting = 0;
+      any = TRUE;
+    }
+  return any;
+}
+
+gboolean
+ioc_queue_stats_waiting (IocQueueStats *self, const gchar *unit, gint64 now_us, IocQueueToday *out)
+{
+  g_return_val_if_fail (self != NULL && unit != NULL && out != NULL, FALSE);
+  out->waiting = -1;
+  out->desks_reporting = 0;
+  gboolean any = FALSE;
+  gboolean all = g_strcmp0 (unit, "all") == 0;
+  GHashTableIter it;
+  gpointer v;
+  g_hash_table_iter_init (&it, self->desks);
+  while (g_hash_table_iter_next (&it, NULL, &v))
+    {
+      const DeskStatus *s = v;
+      if ((!all && g_strcmp0 (s->unit, unit) != 0) || now_us - s->ts_us > IOC_QUEUE_DESK_FRESH_US)
+        continue;
+      out->waiting = MAX (out->waiting, 0) + s->waiting;
+      out->desks_reporting++;
+      any = TRUE;
+    }
+  return any;
 }
 
 static void
@@ -59,8 +233,11 @@ void
 ioc_queue_stats_record (IocQueueStats *self, const IocRecord *rec, const gchar *unit)
 {
   g_return_if_fail (self != NULL && rec != NULL && unit != NULL);
+  if (rec->msg_type == IOC_MSG_STATUS && rec->kind == IOC_KIND_DESK)
+    record_desk_status (self, rec, unit);
   if (rec->msg_type != IOC_MSG_EVENT)
     return;
+  count_today (self, rec, unit);
 
   switch (rec->type)
     {

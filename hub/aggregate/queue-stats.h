@@ -1,6 +1,7 @@
 /* queue-stats.h — desk and kiosk events → ioc_queue and ioc_rating facts
- * (SPEC §5 queue and satisfaction).  Stateless per ticket: every counter is
- * an event count and every duration comes with its event.  Main context. */
+ * (SPEC §5 queue and satisfaction), and today's queue and rating totals
+ * per unit, counted as the records come (the wall's "today": it agrees with
+ * the live window at once, not a minute later).  Main context. */
 #pragma once
 
 #include <glib.h>
@@ -11,11 +12,35 @@ G_BEGIN_DECLS
 
 typedef struct _IocQueueStats IocQueueStats;
 
+/* Today's figures of a unit or "all" (the Vietnam-local day of now). */
+typedef struct
+{
+  gint64 counts[IOC_F_QUEUE_N];    /* issued, called, served, no_show */
+  gint64 ratings, satisfied;
+  gint64 waits;                    /* ticket.called events with a wait_s */
+  gdouble wait_sum_s, wait_max_s;  /* wait_max_s: 0 when waits is 0 */
+  const gchar *wait_max_unit;      /* interned unit of the longest wait; NULL when none */
+  gint64 waiting;                  /* summed from the desks' status; -1: no desk reported */
+  guint desks_reporting;           /* desks whose status counts in waiting */
+} IocQueueToday;
+
+/* A desk's status counts in waiting while it is at most this old (event
+ * time); desks report at least every 60 s (SPEC §4). */
+#define IOC_QUEUE_DESK_FRESH_US (3 * G_TIME_SPAN_MINUTE)
+
 IocQueueStats *ioc_queue_stats_new (IocFactFunc emit, gpointer user_data);
 void           ioc_queue_stats_free (IocQueueStats *self);
-/* unit: the registry code the record resolved to, interned.  Records that
- * are not queue or rating events are ignored. */
+/* unit: the registry code the record resolved to, interned.  Events become
+ * facts and today's totals; a desk's status its waiting count; anything
+ * else is ignored. */
 void           ioc_queue_stats_record (IocQueueStats *self, const IocRecord *rec, const gchar *unit);
+/* Today's totals of unit (interned code, or "all") at now_us, without
+ * waiting (-1); FALSE (out zeroed) when the unit has nothing today. */
+gboolean       ioc_queue_stats_today (IocQueueStats *self, const gchar *unit, gint64 now_us, IocQueueToday *out);
+/* Sets out's waiting and desks_reporting from the desks of unit (or every
+ * desk) heard within IOC_QUEUE_DESK_FRESH_US; FALSE (waiting -1) when none.
+ * A walk over the desks: once per summary, not per unit row. */
+gboolean       ioc_queue_stats_waiting (IocQueueStats *self, const gchar *unit, gint64 now_us, IocQueueToday *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocQueueStats, ioc_queue_stats_free)
 

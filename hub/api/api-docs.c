@@ -5,10 +5,10 @@
  * so the wall does not paint an empty commune red. */
 #include "api/api-docs.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "api/api-reply.h"
-#include "protocol/ioc-time.h"
 
 #define STALE_AFTER_US IOC_DEVICE_REPORTING_WINDOW_US
 /* The feed's summary gives freshness floored to this step: the province
@@ -17,16 +17,6 @@
 #define FEED_FRESH_STEP_MS 5000
 
 /* ---- the summary ---- */
-
-/* Every counter of m summed over the closed minutes of today (local day)
- * and all channels, into out[0 .. n ints of m). */
-static void
-ring_sums_today (const IocApiDocs *docs, IocMeasurement m, const gchar *unit, gint64 now_us, gint64 *out)
-{
-  gint32 from = (gint32) (ioc_time_local_day_start (now_us) / G_TIME_SPAN_MINUTE);
-  gint32 to = (gint32) (now_us / G_TIME_SPAN_MINUTE);
-  ioc_minute_ring_sums (docs->ring, m, unit, from, to, out);
-}
 
 /* for_feed: last_seen_ms floored to FEED_FRESH_STEP_MS and no age_s (the
  * page computes ages from the event's now_ms), so the text changes only
@@ -161,20 +151,39 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
       add_indicators (b, periods[i].name, &d);
     }
 
-  /* Queue and ratings of today: closed minutes from the ring. */
-  gint64 sums[IOC_MAX_INT_FIELDS];
-  ring_sums_today (docs, IOC_MEAS_QUEUE, unit, now_us, sums);
+  /* Queue and ratings of today, counted as the records come: the same
+   * moment the live window counts them. */
+  IocQueueToday q;
+  ioc_hub_queue_today (docs->hub, unit, now_us, TRUE, &q);
   json_builder_set_member_name (b, "queue_today");
   json_builder_begin_object (b);
   for (guint f = 0; f < IOC_F_QUEUE_N; f++)
-    ioc_api_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), sums[f]);
+    ioc_api_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), q.counts[f]);
+  json_builder_set_member_name (b, "waiting");
+  if (q.waiting >= 0)
+    json_builder_add_int_value (b, q.waiting);
+  else
+    json_builder_add_null_value (b);
+  ioc_api_json_int (b, "waiting_desks", q.desks_reporting);
+  ioc_api_json_int (b, "waits", q.waits);
+  json_builder_set_member_name (b, "wait_avg_s");
+  if (q.waits > 0)
+    json_builder_add_double_value (b, round (q.wait_sum_s / (gdouble) q.waits * 10) / 10);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "wait_max_s");
+  if (q.waits > 0)
+    json_builder_add_double_value (b, q.wait_max_s);
+  else
+    json_builder_add_null_value (b);
+  json_builder_set_member_name (b, "wait_max_unit");
+  json_builder_add_string_value (b, q.waits > 0 ? q.wait_max_unit : NULL);
   json_builder_end_object (b);
-  ring_sums_today (docs, IOC_MEAS_RATING, unit, now_us, sums);
   json_builder_set_member_name (b, "rating_today");
   json_builder_begin_object (b);
-  ioc_api_json_int (b, "ratings", sums[IOC_F_RATING_RATINGS]);
-  ioc_api_json_int (b, "satisfied", sums[IOC_F_RATING_SATISFIED]);
-  ioc_api_json_rate (b, "satisfied_rate", sums[IOC_F_RATING_SATISFIED], sums[IOC_F_RATING_RATINGS]);
+  ioc_api_json_int (b, "ratings", q.ratings);
+  ioc_api_json_int (b, "satisfied", q.satisfied);
+  ioc_api_json_rate (b, "satisfied_rate", q.satisfied, q.ratings);
   json_builder_end_object (b);
 
   add_live (b, docs->hub, unit, now_us);
@@ -228,10 +237,10 @@ ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us,
       r->ontime_den = d.ontime_den;
       r->online_num = d.online_num;
       r->online_den = d.online_den;
-      gint64 sums[IOC_MAX_INT_FIELDS];
-      ring_sums_today (docs, IOC_MEAS_RATING, u->code, now_us, sums);
-      r->ratings = sums[IOC_F_RATING_RATINGS];
-      r->satisfied = sums[IOC_F_RATING_SATISFIED];
+      IocQueueToday q;
+      ioc_hub_queue_today (docs->hub, u->code, now_us, FALSE, &q);
+      r->ratings = q.ratings;
+      r->satisfied = q.satisfied;
       /* u->code is interned, as the devices' units are. */
       const IocDeviceSummary *s = g_hash_table_lookup (devices, u->code);
       if (s != NULL)

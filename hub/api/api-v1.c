@@ -25,6 +25,8 @@ struct _IocApiV1
   IocStaticFiles *files;
   IocApiDocs docs;       /* its ring: charts and today's queue and rating totals */
 
+  GBytes *commune_map;   /* [http] commune_map, read at start; NULL: none */
+
   IocStat *stat_requests;
   IocStat *stat_series_full;
 };
@@ -434,6 +436,27 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   ioc_api_reply_json (msg, 200, root);
 }
 
+/* The GeoJSON of the province's communes, as configured ([http]
+ * commune_map, checked when the config loads); 404 without one, so the wall
+ * keeps its tile grid. */
+static void
+commune_map_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
+{
+  IocApiV1 *self = user_data;
+  if (!authorize_read (self, msg, query))
+    return;
+  if (self->commune_map == NULL)
+    {
+      ioc_api_reply_error (msg, 404, "no commune map configured ([http] commune_map)");
+      return;
+    }
+  SoupMessageHeaders *h = soup_server_message_get_response_headers (msg);
+  soup_message_headers_replace (h, "Cache-Control", "no-cache");
+  soup_message_headers_set_content_type (h, "application/geo+json", NULL);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), self->commune_map);
+  soup_server_message_set_status (msg, 200, NULL);
+}
+
 static void
 not_found_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
 {
@@ -532,6 +555,7 @@ ioc_api_v1_attach (IocHub *hub)
   ioc_hub_add_route (hub, "/api/v1/connectors", connectors_cb, self);
   ioc_hub_add_route (hub, "/api/v1/alerts", alerts_cb, self);
   ioc_hub_add_route (hub, "/api/v1/feed", feed_cb, self);
+  ioc_hub_add_route (hub, "/api/v1/commune-map", commune_map_cb, self);
   ioc_hub_add_route (hub, "/api/v1/", not_found_cb, self);
 
   if (config->dashboard_dir != NULL)
@@ -542,6 +566,14 @@ ioc_api_v1_attach (IocHub *hub)
         ioc_static_files_register (self->files, hub);
       else
         g_warning ("%s: %s (the API is served, the wall page is not)", config->path, error->message);
+    }
+
+  if (config->commune_map != NULL)
+    {
+      g_autoptr (GError) error = NULL;
+      self->commune_map = ioc_hub_config_read_commune_map (config, &error);
+      if (self->commune_map == NULL)
+        g_warning ("%s (the wall shows its tile grid)", error->message);
     }
 
   ioc_hub_add_sink (hub, &api_sink, self);
@@ -563,5 +595,6 @@ ioc_api_v1_free (IocApiV1 *self)
   g_clear_pointer (&self->events, ioc_feed_events_free);
   g_clear_pointer (&self->files, ioc_static_files_free);
   g_clear_pointer (&self->docs.ring, ioc_minute_ring_free);
+  g_clear_pointer (&self->commune_map, g_bytes_unref);
   g_free (self);
 }

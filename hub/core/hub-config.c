@@ -1,6 +1,7 @@
 /* hub-config.c — see hub-config.h. */
 #include "hub-config.h"
 
+#include <json-glib/json-glib.h>
 #include <string.h>
 
 #include "protocol/ioc-error.h"
@@ -16,7 +17,7 @@ static const gchar *const influx_keys[] = { "url", "database", "username", "pass
 static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens",
                                           "header_timeout", "idle_timeout", "max_connections",
                                           "max_connections_per_client", "max_feed_clients", "fd_reserve",
-                                          "max_body", NULL };
+                                          "max_body", "commune_map", NULL };
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
                                              "snapshot_journal_size", "reserve_size", NULL };
@@ -77,6 +78,7 @@ ioc_hub_config_free (IocHubConfig *self)
   g_free (self->influx_password);
   g_free (self->http_listen);
   g_free (self->dashboard_dir);
+  g_free (self->commune_map);
   g_strfreev (self->display_tokens);
   g_strfreev (self->operator_tokens);
   g_free (self->connectors_dir);
@@ -286,6 +288,14 @@ ioc_hub_config_load (const gchar *path, GError **error)
                    path, c->http_max_connections, c->http_max_feed_clients);
       return NULL;
     }
+  g_autofree gchar *commune_map = ioc_keyfile_string (kf, "http", "commune_map", "", FALSE, error);
+  c->commune_map = resolve_path (path, commune_map);
+  if (c->commune_map != NULL)
+    {
+      g_autoptr (GBytes) map = ioc_hub_config_read_commune_map (c, error);
+      if (map == NULL)
+        return NULL;
+    }
 
   if (!ioc_keyfile_duration (kf, "windows", "live", 10 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND, 300 * G_TIME_SPAN_SECOND,
                              &c->live_window_us, error)
@@ -321,4 +331,53 @@ ioc_hub_config_load (const gchar *path, GError **error)
     }
 
   return g_steal_pointer (&c);
+}
+
+/* The file as served; checked to be a GeoJSON FeatureCollection (an object
+ * with "type": "FeatureCollection" and a "features" array). */
+#define COMMUNE_MAP_MAX_BYTES (64 * 1024 * 1024)
+
+GBytes *
+ioc_hub_config_read_commune_map (const IocHubConfig *c, GError **error)
+{
+  g_return_val_if_fail (c->commune_map != NULL, NULL);
+  gsize len = 0;
+  g_autoptr (GError) local = NULL;
+  gchar *data = ioc_keyfile_read (c->commune_map, &len, error);
+  if (data == NULL)
+    {
+      g_prefix_error (error, "%s: [http] commune_map: ", c->path);
+      return NULL;
+    }
+  g_autoptr (GBytes) bytes = g_bytes_new_take (data, len);
+  if (len > COMMUNE_MAP_MAX_BYTES)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: %zu bytes; expected a GeoJSON of at most %d MiB",
+                   c->commune_map, len, COMMUNE_MAP_MAX_BYTES / (1024 * 1024));
+      return NULL;
+    }
+  g_autoptr (JsonParser) parser = json_parser_new_immutable ();
+  if (!json_parser_load_from_data (parser, data, (gssize) len, &local))
+    {
+      /* json-glib's message carries the line and column, after "<data>:". */
+      const gchar *why = local->message;
+      if (g_str_has_prefix (why, "<data>:"))
+        why += strlen ("<data>:");
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s:%s (expected a GeoJSON FeatureCollection)",
+                   c->commune_map, why);
+      return NULL;
+    }
+  JsonNode *root = json_parser_get_root (parser);
+  JsonObject *o = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? json_node_get_object (root) : NULL;
+  JsonNode *features = o != NULL ? json_object_get_member (o, "features") : NULL;
+  if (o == NULL || g_strcmp0 (json_object_get_string_member_with_default (o, "type", NULL), "FeatureCollection") != 0
+      || features == NULL || !JSON_NODE_HOLDS_ARRAY (features))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: expected a GeoJSON FeatureCollection: an object with \"type\": \"FeatureCollection\" "
+                   "and a \"features\" array ([http] commune_map)",
+                   c->commune_map);
+      return NULL;
+    }
+  return g_steal_pointer (&bytes);
 }

@@ -56,6 +56,7 @@ typedef struct
   gchar *dashboard_dir;    /* the wall display's files; NULL → none served */
   gchar **display_tokens;  /* read-only, never expire; revoke by removing */
   gchar **operator_tokens; /* may also ack and silence */
+  gchar *commune_map;      /* a GeoJSON of the communes, GET /api/v1/commune-map; NULL → 404 */
   /* What HTTP clients may take (hub/io/http-server.h). */
   gint64 http_header_timeout_us;   /* request line, headers and body must arrive within */
   gint64 http_idle_timeout_us;     /* a response the client stops reading is closed */
@@ -85,6 +86,10 @@ typedef struct
 
 IocHubConfig *ioc_hub_config_load (const gchar *path, GError **error);
 void          ioc_hub_config_free (IocHubConfig *self);
+/* (transfer full) [http] commune_map's bytes, checked to be a GeoJSON
+ * FeatureCollection; NULL with an error naming the file otherwise.  The
+ * config's load calls it too, so start and --check refuse a bad file. */
+GBytes       *ioc_hub_config_read_commune_map (const IocHubConfig *self, GError **error);
 
 /* The groups hub.conf may hold, and each group's keys (NULL-terminated;
  * NULL for a group that is not one): the tables the parser checks with,

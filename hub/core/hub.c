@@ -178,6 +178,8 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
       else if (record->kind == IOC_KIND_DESK || record->kind == IOC_KIND_KIOSK)
         ioc_queue_stats_record (self->queue_stats, record, unit);
     }
+  else if (record->msg_type == IOC_MSG_STATUS && record->kind == IOC_KIND_DESK)
+    ioc_queue_stats_record (self->queue_stats, record, unit); /* the desks' waiting count */
   ioc_stat_add (self->stat_accepted, 1);
   return TRUE;
 }
@@ -864,6 +866,15 @@ gboolean
 ioc_hub_live (IocHub *self, IocMeasurement m, const gchar *unit, guint8 channel, gint64 now_us, IocPoint *out)
 {
   return ioc_rollup_live (self->rollup, m, unit, channel, now_us, out);
+}
+
+gboolean
+ioc_hub_queue_today (IocHub *self, const gchar *unit, gint64 now_us, gboolean with_waiting, IocQueueToday *out)
+{
+  gboolean any = ioc_queue_stats_today (self->queue_stats, unit, now_us, out);
+  if (with_waiting)
+    any = ioc_queue_stats_waiting (self->queue_stats, unit, now_us, out) || any;
+  return any;
 }
 
 gboolean

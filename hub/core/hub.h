@@ -14,6 +14,7 @@
 
 #include "aggregate/device-health.h"
 #include "aggregate/dossier-tracker.h"
+#include "aggregate/queue-stats.h"
 #include "aggregate/rollup.h"
 #include "hub-config.h"
 #include "ingest/deadletter.h"
@@ -64,6 +65,11 @@ GPtrArray *ioc_hub_units_current (IocHub *self, gint64 now_us);
 /* The live window of a series (aggregate/rollup.h, ioc_rollup_live). */
 gboolean ioc_hub_live (IocHub *self, IocMeasurement m, const gchar *unit, guint8 channel, gint64 now_us,
                        IocPoint *out);
+/* Today's queue and rating totals of a unit or "all", counted as records
+ * come (aggregate/queue-stats.h), and with_waiting the desks' waiting count
+ * (a walk over the desks); FALSE (out zeroed, waiting -1) when none. */
+gboolean ioc_hub_queue_today (IocHub *self, const gchar *unit, gint64 now_us, gboolean with_waiting,
+                              IocQueueToday *out);
 /* Dossier indicators of a unit or "all"; FALSE (out zeroed) for a unit
  * never seen.  The units with dossier counts, and who is told when a
  * dossier enters or leaves overdue (one function; NULL removes it). */

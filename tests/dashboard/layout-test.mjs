@@ -180,6 +180,19 @@ value = 0.95
 clear = 0.97
 for = 15s
 `);
+const units = fs.readFileSync(path.join(src, 'ops', 'units', 'nghe-an.csv'), 'utf8').split('\n').slice(1)
+  .map((l) => l.split(',')).filter((c) => (c[2] === 'xa' || c[2] === 'phuong') && !c[5]).map((c) => ({ code: c[0], name: c[1] }));
+/* A small synthetic map of nine communes (keyed by code or commune_code)
+ * and one code not in the registry, served by the hub ([http] commune_map). */
+const mapped = units.slice(0, 9);
+{
+  const square = (i) => { const x = 105 + (i % 3) * 0.2, y = 19 - Math.floor(i / 3) * 0.2;
+    return [[[x, y], [x + 0.19, y], [x + 0.19, y - 0.19], [x, y - 0.19], [x, y]]]; };
+  const geo = { type: 'FeatureCollection', features: mapped.map((u, i) => ({ type: 'Feature',
+    properties: i % 2 ? { code: u.code } : { commune_code: u.code.slice(3) }, geometry: { type: 'Polygon', coordinates: square(i) } }))
+    .concat([{ type: 'Feature', properties: { code: 'xa-99999' }, geometry: { type: 'Polygon', coordinates: square(9) } }]) };
+  fs.writeFileSync(path.join(dir, 'communes.geojson'), JSON.stringify(geo));
+}
 fs.writeFileSync(path.join(dir, 'hub.conf'), `[hub]
 province = 40
 id = layout-test
@@ -197,6 +210,7 @@ listen = 127.0.0.1:${httpPort}
 dashboard_dir = ${src}/dashboards/www
 display_tokens = ${TOKEN}
 operator_tokens = ${OPERATOR}
+commune_map = ${dir}/communes.geojson
 [windows]
 lateness = 1s
 `);
@@ -218,8 +232,6 @@ function publishDossiers(unit, list) {
     { input: body, timeout: 20000 });
   if (r.status !== 0) throw new Error('mosquitto_pub: ' + String(r.stderr));
 }
-const units = fs.readFileSync(path.join(src, 'ops', 'units', 'nghe-an.csv'), 'utf8').split('\n').slice(1)
-  .map((l) => l.split(',')).filter((c) => (c[2] === 'xa' || c[2] === 'phuong') && !c[5]).map((c) => ({ code: c[0], name: c[1] }));
 const nameOf = new Map(units.map((u) => [u.code, u.name]));
 const firstOfMonth = new Intl.DateTimeFormat('en-GB', { timeZone: TZ, day: 'numeric' }).format(nowMs) === '1';
 /* The month's ranking: 12 communes with 31 dossiers each received yesterday
@@ -358,11 +370,24 @@ try {
       ok(want.some((w) => clock.startsWith(w)), `the clock shows Vietnam's time in a browser set to Los Angeles (${clock}; Vietnam ${want[1]})`);
       const rec = await text(page, '[data-v="received"]'), pct = await text(page, '[data-v="ontime_rate"]');
       ok(/^\d{1,3}(\.\d{3})*$/.test(rec) && /^\d{1,3},\d\u00a0%$/.test(pct), `Vietnamese number format on the vi page: "${rec}", "${pct}"`);
-      const sum = await page.evaluate(() => window.iocWall.summary);
-      const q = sum.queue_today, vi = (v) => v.toLocaleString('vi-VN');
-      const issued = await text(page, '[data-v="issued"]'), waiting = await text(page, '[data-v="waiting"]');
-      ok(issued === vi(q.issued) && waiting === vi(Math.max(0, q.issued - q.called - q.no_show)) && q.issued > 0,
-        `queue tiles show the hub's figures: issued ${issued}, waiting ${waiting} (issued − called − no-show)`, JSON.stringify(q));
+      /* The summary and the tiles read in one go (the desks' counts change
+       * with every status), until they agree or 10 s have passed. */
+      const vi = (v) => v.toLocaleString('vi-VN');
+      let qt = null;
+      const agree = await waitFor(async () => {
+        qt = await page.evaluate(() => {
+          const v = (k) => (document.querySelector(`[data-v="${k}"]`) || {}).textContent || '';
+          return { q: window.iocWall.summary.queue_today, issued: v('issued'), waiting: v('waiting'), avg: v('wait_avg'),
+            max: v('wait_max'), avgSub: v('wait_avg_sub'), maxSub: v('wait_max_sub') };
+        });
+        return qt.q.issued > 0 && qt.q.waiting != null && qt.issued === vi(qt.q.issued) && qt.waiting === vi(qt.q.waiting);
+      }, 10000);
+      qt = qt || {};
+      const q = qt.q || {};
+      ok(agree >= 0, `queue tiles show the hub's figures: issued ${qt.issued}, waiting ${qt.waiting} (the desks' count)`, JSON.stringify(q));
+      ok(q.wait_avg_s > 0 && q.wait_max_s >= q.wait_avg_s && q.wait_max_unit && /\d/.test(qt.avg) && /\d/.test(qt.max)
+        && !/chưa cung cấp/.test(qt.avgSub + qt.maxSub) && qt.maxSub.startsWith('tại ') && !qt.maxSub.includes(q.wait_max_unit),
+        `wait tiles show the hub's waits: average ${qt.avg} (${qt.avgSub}), longest ${qt.max} (${qt.maxSub})`, JSON.stringify(q));
       const src = await page.evaluate(() => [...document.querySelectorAll('[data-testid^="tile-"]')].map((t) => [t.dataset.testid, t.dataset.src, t.dataset.stale]));
       ok(['tile-waiting', 'tile-issued', 'tile-served', 'tile-wait-avg', 'tile-wait-max'].every((id) => src.some(([i, s, st]) => i === id && s && st === '0')),
         'queue tiles follow the staleness rules of their source (desk, kiosk), fresh now', JSON.stringify(src));
@@ -451,16 +476,9 @@ try {
       await ctx.close();
     }
 
-    // ---- a map of the communes, served by the test in the hub's place ----
+    // ---- a map of the communes, served by the hub ([http] commune_map) ----
     {
-      const mapped = units.slice(0, 9);
-      const square = (i) => { const x = 105 + (i % 3) * 0.2, y = 19 - Math.floor(i / 3) * 0.2;
-        return [[[x, y], [x + 0.19, y], [x + 0.19, y - 0.19], [x, y - 0.19], [x, y]]]; };
-      const geo = { type: 'FeatureCollection', features: mapped.map((u, i) => ({ type: 'Feature',
-        properties: i % 2 ? { code: u.code } : { commune_code: u.code.slice(3) }, geometry: { type: 'Polygon', coordinates: square(i) } }))
-        .concat([{ type: 'Feature', properties: { code: 'xa-99999' }, geometry: { type: 'Polygon', coordinates: square(9) } }]) };
-      const { ctx, page } = await open(size, `/?token=${TOKEN}&rotate=0&page=map&lang=vi`, (c) =>
-        c.route('**/api/v1/commune-map*', (r) => r.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify(geo) })));
+      const { ctx, page } = await open(size, `/?token=${TOKEN}&rotate=0&page=map&lang=vi`);
       await pageReady(page);
       const shown = await waitFor(async () => await page.locator('#commune-map path.region').count() === mapped.length
         && !(await page.locator('#grid').isVisible()), 10000);
@@ -481,11 +499,14 @@ try {
     }
   }
 
-  // ---- a hub without a commune map keeps the grid (404) ----
+  // ---- the hub's commune map needs a display token; without one (404) the grid ----
   {
-    const { ctx, page } = await open(SIZES[0], `/?token=${TOKEN}&rotate=0&page=map`);
+    const served = await http(`${base}/api/v1/commune-map?token=${TOKEN}`), anon = await http(`${base}/api/v1/commune-map`);
+    ok(served.status === 200 && served.json && served.json.type === 'FeatureCollection' && served.json.features.length === mapped.length + 1
+      && anon.status === 401, `GET /api/v1/commune-map serves the configured file to a display token (${served.status}), not without one (${anon.status})`);
+    const { ctx, page } = await open(SIZES[0], `/?token=${TOKEN}&rotate=0&page=map&commune_map=/api/v1/no-such-map`);
     await pageReady(page);
-    ok((await http(`${base}/api/v1/commune-map?token=${TOKEN}`)).status === 404 && await page.locator('#grid').isVisible()
+    ok((await http(`${base}/api/v1/no-such-map?token=${TOKEN}`)).status === 404 && await page.locator('#grid').isVisible()
       && await page.locator('#grid .cell').count() >= 100 && !(await page.locator('#commune-map').isVisible()), 'no commune map: the tile grid');
     await ctx.close();
   }

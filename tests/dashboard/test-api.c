@@ -628,6 +628,92 @@ test_token_revoked (void)
   g_assert_cmpint (status, ==, 200);
 }
 
+/* Today agrees with live: N ratings and N tickets just published are
+ * counted in today's totals as soon as in the live window, not when their
+ * minute closes; the desks' waiting count and the waits are the hub's. */
+static void
+test_queue_today (void)
+{
+  if (skip_unwired ())
+    return;
+  enum { N = 20 };
+  gint64 ts = g_get_real_time () / 1000;
+  guint seq = 0;
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree gchar *issued = g_strdup_printf (
+          "{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"ticket.issued\",\"ticket\":\"A%03u\"}",
+          ++seq, ts, i);
+      publish ("kiosk", "kq", "event", issued);
+      g_autofree gchar *rating = g_strdup_printf (
+          "{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"rating\",\"level\":%d,\"scale\":5,"
+          "\"channel\":\"device\"}",
+          ++seq, ts, i < 15 ? 5 : 2);
+      publish ("kiosk", "kq", "event", rating);
+    }
+  const gint waits[] = { 60, 120, 300 };
+  for (guint i = 0; i < G_N_ELEMENTS (waits); i++)
+    {
+      g_autofree gchar *called = g_strdup_printf (
+          "{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"ticket.called\",\"ticket\":\"A%03u\","
+          "\"counter\":\"1\",\"wait_s\":%d}",
+          i + 1, ts, i, waits[i]);
+      publish ("desk", "dq", "event", called);
+    }
+  g_autofree gchar *status = g_strdup_printf (
+      "{\"v\":1,\"seq\":4,\"ts\":%" G_GINT64_FORMAT ",\"counters_open\":2,\"waiting\":7}", ts);
+  publish ("desk", "dq", "status", status);
+  g_assert_true (ioc_test_publisher_flush (fx.pub, 10 * G_USEC_PER_SEC));
+
+  /* Bounded wait for ingestion (the live window's count), not for the
+   * minute to close: then today must say the same at once. */
+  gint64 deadline = g_get_monotonic_time () + 5 * G_USEC_PER_SEC;
+  gint64 live = -1;
+  while (g_get_monotonic_time () < deadline)
+    {
+      g_autoptr (JsonNode) s = get_json ("/api/v1/summary?unit=" UNIT);
+      live = path_int (s, "$.live.rating.ratings");
+      if (live == N && path_int (s, "$.live.queue.issued") == N && path_int (s, "$.live.queue.called") == 3)
+        break;
+      g_usleep (50 * 1000);
+    }
+  g_assert_cmpint (live, ==, N);
+  const gchar *paths[] = { "/api/v1/summary?unit=" UNIT, "/api/v1/summary?unit=all" };
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr (JsonNode) s = get_json (paths[i]);
+      g_assert_cmpint (path_int (s, "$.rating_today.ratings"), ==, N);
+      g_assert_cmpint (path_int (s, "$.rating_today.ratings"), ==, path_int (s, "$.live.rating.ratings"));
+      g_assert_cmpint (path_int (s, "$.rating_today.satisfied"), ==, 15);
+      g_assert_cmpint (path_int (s, "$.queue_today.issued"), ==, N);
+      g_assert_cmpint (path_int (s, "$.queue_today.issued"), ==, path_int (s, "$.live.queue.issued"));
+      g_assert_cmpint (path_int (s, "$.queue_today.called"), ==, 3);
+      g_assert_cmpint (path_int (s, "$.queue_today.waiting"), ==, 7);
+      g_assert_cmpint (path_int (s, "$.queue_today.waiting_desks"), ==, 1);
+      g_assert_cmpfloat_with_epsilon (path_double (s, "$.queue_today.wait_avg_s"), 160.0, 1e-9);
+      g_assert_cmpfloat_with_epsilon (path_double (s, "$.queue_today.wait_max_s"), 300.0, 1e-9);
+      g_autoptr (JsonNode) where = json_path_query ("$.queue_today.wait_max_unit", s, NULL);
+      g_assert_cmpstr (json_array_get_string_element (json_node_get_array (where), 0), ==, UNIT);
+    }
+  g_autoptr (JsonNode) u = get_json ("/api/v1/units");
+  g_assert_cmpint (row_int (u, "units", "code", UNIT, "ratings"), ==, N);
+}
+
+/* No [http] commune_map: 404 to a display token (the wall keeps its grid),
+ * 401 without a token, as every read. */
+static void
+test_commune_map_absent (void)
+{
+  if (skip_unwired ())
+    return;
+  glong status = 0;
+  g_autofree gchar *a = http ("GET", "/api/v1/commune-map", &as_display, &status);
+  g_assert_cmpint (status, ==, 404);
+  g_assert_nonnull (strstr (a, "commune_map"));
+  g_autofree gchar *b = http ("GET", "/api/v1/commune-map", NULL, &status);
+  g_assert_cmpint (status, ==, 401);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -665,6 +751,8 @@ main (int argc, char **argv)
   g_test_add_func ("/api/feed", test_feed);
   g_test_add_func ("/api/feed-delta", test_feed_delta);
   g_test_add_func ("/api/token-revoked", test_token_revoked);
+  g_test_add_func ("/api/queue-today", test_queue_today);
+  g_test_add_func ("/api/commune-map-absent", test_commune_map_absent);
   int rc = g_test_run ();
 
   ioc_test_publisher_free (fx.pub);

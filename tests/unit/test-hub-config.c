@@ -147,6 +147,49 @@ test_scorecard (void)
   g_rmdir (dir);
 }
 
+/* [http] commune_map: relative to the config; read and checked when the
+ * config loads, with the file (and line:column) named when it is wrong. */
+static void
+test_commune_map (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-conf-XXXXXX", NULL);
+  g_autofree gchar *path = write_conf (dir, "[hub]\nprovince = 40\nunits = u\nstate_dir = s\n"
+                                            "[mqtt]\nclient_id = a\n[http]\ncommune_map = communes.geojson\n");
+  g_autofree gchar *map = g_build_filename (dir, "communes.geojson", NULL);
+  static const struct { const gchar *text, *want; } cases[] = {
+    { "{\"type\": \"FeatureCollection\", \"features\": []}", NULL },
+    { "{\"type\": \"FeatureCollection\",\n \"features\": [,]}", "communes.geojson:2:" },
+    { "{\"type\": \"Feature\", \"features\": []}", "communes.geojson: expected a GeoJSON FeatureCollection" },
+    { "{\"type\": \"FeatureCollection\", \"features\": {}}", "communes.geojson: expected a GeoJSON FeatureCollection" },
+    { "[]", "communes.geojson: expected a GeoJSON FeatureCollection" },
+    { NULL, "[http] commune_map: " },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      if (cases[i].text != NULL)
+        g_assert_true (g_file_set_contents (map, cases[i].text, -1, NULL));
+      else
+        g_unlink (map);
+      g_autoptr (GError) error = NULL;
+      g_autoptr (IocHubConfig) c = ioc_hub_config_load (path, &error);
+      if (cases[i].want == NULL)
+        {
+          g_assert_no_error (error);
+          g_assert_cmpstr (c->commune_map, ==, map);
+          g_autoptr (GBytes) bytes = ioc_hub_config_read_commune_map (c, &error);
+          g_assert_no_error (error);
+          g_assert_cmpuint (g_bytes_get_size (bytes), ==, strlen (cases[i].text));
+          continue;
+        }
+      g_assert_null (c);
+      g_assert_nonnull (error);
+      g_test_message ("%s", error->message);
+      g_assert_nonnull (strstr (error->message, cases[i].want));
+    }
+  g_unlink (path);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -154,5 +197,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/hub-config/defaults", test_defaults);
   g_test_add_func ("/ioc/hub-config/errors", test_errors);
   g_test_add_func ("/ioc/hub-config/scorecard", test_scorecard);
+  g_test_add_func ("/ioc/hub-config/commune-map", test_commune_map);
   return g_test_run ();
 }

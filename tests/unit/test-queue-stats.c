@@ -77,6 +77,101 @@ test_record (gconstpointer data)
   g_array_unref (sink.facts);
 }
 
+static void
+null_fact_cb (const IocFact *f, gpointer user_data)
+{
+}
+
+static void
+feed (IocQueueStats *qs, IocMsgType mt, IocKind kind, IocEventType type, gint64 ts_us, gdouble wait_s,
+      const gchar *device, gint64 waiting, const gchar *unit)
+{
+  IocRecord *rec = g_new0 (IocRecord, 1);
+  rec->msg_type = mt;
+  rec->kind = kind;
+  rec->type = type;
+  rec->ts_us = ts_us;
+  rec->wait_s = wait_s;
+  rec->service_s = -1;
+  rec->device = device;
+  rec->waiting = waiting;
+  rec->level = 5;
+  rec->scale = 5;
+  ioc_queue_stats_record (qs, rec, ioc_intern (unit));
+  g_free (rec);
+}
+
+/* Today's totals: per unit and "all", by the event's local day; a day
+ * later they start again; a late record of yesterday does not touch today;
+ * the desks' waiting is summed while fresh. */
+static void
+test_today (void)
+{
+  g_autoptr (IocQueueStats) qs = ioc_queue_stats_new (null_fact_cb, NULL);
+  /* 2026-07-01 10:00 in Vietnam (03:00 UTC). */
+  gint64 t0 = G_GINT64_CONSTANT (1782874800) * G_USEC_PER_SEC;
+  const gchar *a = ioc_intern ("xa-17001"), *b = ioc_intern ("xa-17002");
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, t0, -1, "k1", -1, a);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, t0, -1, "k2", -1, b);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_DESK, IOC_EV_TICKET_CALLED, t0, 100, "d1", -1, a);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_DESK, IOC_EV_TICKET_CALLED, t0, 400, "d2", -1, b);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_DESK, IOC_EV_TICKET_CALLED, t0, -1, "d2", -1, b);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_RATING, t0, -1, "k1", -1, a);
+  feed (qs, IOC_MSG_STATUS, IOC_KIND_DESK, IOC_EV_NONE, t0, -1, "d1", 4, a);
+  feed (qs, IOC_MSG_STATUS, IOC_KIND_DESK, IOC_EV_NONE, t0, -1, "d2", 6, b);
+  feed (qs, IOC_MSG_STATUS, IOC_KIND_DESK, IOC_EV_NONE, t0 - 1, -1, "d2", 50, b); /* older: ignored */
+
+  IocQueueToday q;
+  g_assert_true (ioc_queue_stats_today (qs, "all", t0 + 1, &q));
+  g_assert_cmpint (q.waiting, ==, -1);
+  g_assert_true (ioc_queue_stats_waiting (qs, "all", t0 + 1, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 2);
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_CALLED], ==, 3);
+  g_assert_cmpint (q.waits, ==, 2);
+  g_assert_cmpfloat (q.wait_sum_s, ==, 500);
+  g_assert_cmpfloat (q.wait_max_s, ==, 400);
+  g_assert_true (q.wait_max_unit == b);
+  g_assert_cmpint (q.ratings, ==, 1);
+  g_assert_cmpint (q.satisfied, ==, 1);
+  g_assert_cmpint (q.waiting, ==, 10);
+  g_assert_cmpuint (q.desks_reporting, ==, 2);
+  g_assert_true (ioc_queue_stats_today (qs, a, t0 + 1, &q));
+  g_assert_true (ioc_queue_stats_waiting (qs, a, t0 + 1, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+  g_assert_cmpfloat (q.wait_max_s, ==, 100);
+  g_assert_cmpint (q.waiting, ==, 4);
+
+  /* Desks silent for longer than the freshness: no waiting count. */
+  g_assert_true (ioc_queue_stats_today (qs, a, t0 + IOC_QUEUE_DESK_FRESH_US + 1, &q));
+  g_assert_false (ioc_queue_stats_waiting (qs, a, t0 + IOC_QUEUE_DESK_FRESH_US + 1, &q));
+  g_assert_cmpint (q.waiting, ==, -1);
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+
+  /* Next day: empty; a ticket of the new day, then a late one of the day
+   * before, which leaves the new day alone. */
+  gint64 t1 = t0 + G_TIME_SPAN_DAY;
+  g_assert_false (ioc_queue_stats_today (qs, a, t1, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 0);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, t1, -1, "k1", -1, a);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, t0, -1, "k1", -1, a);
+  g_assert_true (ioc_queue_stats_today (qs, a, t1, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+  g_assert_cmpint (q.waits, ==, 0);
+  /* Two days on, the late record of t0's day does not come back either. */
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, t0 + 2 * G_TIME_SPAN_DAY, -1, "k1", -1, a);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, t0, -1, "k1", -1, a);
+  g_assert_true (ioc_queue_stats_today (qs, a, t0 + 2 * G_TIME_SPAN_DAY, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+  /* Ten minutes before midnight, a ticket stamped 2 minutes after it does
+   * not wipe the day still showing. */
+  gint64 midnight = t0 + 2 * G_TIME_SPAN_DAY + 14 * G_TIME_SPAN_HOUR;
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, midnight + 2 * G_TIME_SPAN_MINUTE, -1, "k1", -1, a);
+  g_assert_true (ioc_queue_stats_today (qs, a, midnight - 10 * G_TIME_SPAN_MINUTE, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+  g_assert_true (ioc_queue_stats_today (qs, a, midnight + 3 * G_TIME_SPAN_MINUTE, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -86,5 +181,6 @@ main (int argc, char **argv)
       g_autofree gchar *path = g_strdup_printf ("/ioc/queue-stats/%s", cases[i].name);
       g_test_add_data_func (path, &cases[i], test_record);
     }
+  g_test_add_func ("/ioc/queue-stats/today", test_today);
   return g_test_run ();
 }
