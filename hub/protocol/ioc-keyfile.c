@@ -436,7 +436,7 @@ ioc_parse_duration (const gchar *text, gint64 *out_us)
   gchar *end = NULL;
   errno = 0;
   gdouble n = g_ascii_strtod (text, &end);
-  if (errno != 0 || end == text || n < 0)
+  if (errno != 0 || end == text || !(n >= 0)) /* NaN ("nan") compares false: refused too */
     return FALSE;
   gdouble mult;
   if (*end == '\0' || strcmp (end, "s") == 0)

@@ -47,6 +47,7 @@ test_durations_and_sizes (void)
     { "10s", TRUE, 10000000 }, { "500ms", TRUE, 500000 }, { "5m", TRUE, 300000000 },
     { "2h", TRUE, 7200000000 }, { "1d", TRUE, 86400000000 }, { "7", TRUE, 7000000 },
     { "1.5s", TRUE, 1500000 }, { "ten", FALSE, 0 }, { "5 parsecs", FALSE, 0 }, { "-3s", FALSE, 0 },
+    { "nan", FALSE, 0 }, { "NaNm", FALSE, 0 }, { "infh", FALSE, 0 }, /* never a number */
   };
   for (guint i = 0; i < G_N_ELEMENTS (durations); i++)
     {
