@@ -174,8 +174,8 @@ runbook 'cp /usr/share/iochub/mosquitto/mosquitto.conf /etc/mosquitto/mosquitto.
 runbook 'ln -s /usr/share/iochub/mosquitto/iochub.conf /etc/mosquitto/conf.d/iochub.conf'
 runbook 'mkdir -p /etc/mosquitto/iochub'
 runbook 'iocctl broker-config --connectors /etc/iochub/connectors --config /etc/iochub/hub.conf --out /etc/mosquitto/iochub --group mosquitto'
-[ "$(stat -c %U:%G:%a "$r/etc/mosquitto/iochub/passwd")" = root:mosquitto:640 ] \
-  || fail "broker-config --group mosquitto: passwd is $(stat -c %U:%G:%a "$r/etc/mosquitto/iochub/passwd")"
+[ "$(in_root stat -c %U:%G:%a /etc/mosquitto/iochub/passwd)" = root:mosquitto:640 ] \
+  || fail "broker-config --group mosquitto: passwd is $(in_root stat -c %U:%G:%a /etc/mosquitto/iochub/passwd)"
 runbook 'ln -s /etc/mosquitto/iochub/iochub-security.conf /etc/mosquitto/conf.d/'
 # systemctl restart mosquitto
 install -d -o "$(in_root id -u mosquitto)" "$r/run/mosquitto"
@@ -210,8 +210,8 @@ runbook 'ioc-connector --check --config /etc/iochub/connectors/desk-xa-16681.con
 runbook 'iocctl validate --config /etc/iochub/hub.conf'
 runbook 'iocctl broker-config --connectors /etc/iochub/connectors --config /etc/iochub/hub.conf --out /etc/mosquitto/iochub'
 # regenerated without --group: the broker (user mosquitto) can still read it after the reload
-[ "$(stat -c %U:%G:%a "$r/etc/mosquitto/iochub/passwd")" = root:mosquitto:640 ] \
-  || fail "regenerating lost passwd's group or mode: $(stat -c %U:%G:%a "$r/etc/mosquitto/iochub/passwd")"
+[ "$(in_root stat -c %U:%G:%a /etc/mosquitto/iochub/passwd)" = root:mosquitto:640 ] \
+  || fail "regenerating lost passwd's group or mode: $(in_root stat -c %U:%G:%a /etc/mosquitto/iochub/passwd)"
 # systemctl reload mosquitto
 kill -HUP "$mosq"
 # systemctl enable --now ioc-connector@desk-xa-16681: the unit's ExecStart, as its user
