@@ -100,7 +100,7 @@ start_broker (void)
   const gchar *names[] = { "desk-a.conf", "kiosk-b.conf", "portal-p.conf" };
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
     {
-      g_autofree gchar *from = g_build_filename (FIXTURES "/connectors-good", names[i], NULL);
+      g_autofree gchar *from = g_build_filename (FIXTURES "/connectors-inventory", names[i], NULL);
       g_autofree gchar *text = NULL;
       g_assert_true (g_file_get_contents (from, &text, NULL, NULL));
       add_connector (names[i], text);
@@ -522,12 +522,12 @@ push_and_answer (const gchar *answer, gint want_status)
   subscribe (desk, "ioc/v1/40/config/desk-a");
   g_autoptr (GError) error = NULL;
   g_autoptr (GSubprocess) ctl = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, IOCCTL_BIN, "push-config",
-                                                  "desk-a", "--connectors", FIXTURES "/connectors-good", "--url", url,
+                                                  "desk-a", "--connectors", FIXTURES "/connectors-inventory", "--url", url,
                                                   "--username", "iochub", "--password", "hub-secret", "--timeout",
                                                   "20", NULL);
   g_assert_no_error (error);
   g_autofree gchar *want = NULL;
-  g_assert_true (g_file_get_contents (FIXTURES "/connectors-good/desk-a.conf", &want, NULL, NULL));
+  g_assert_true (g_file_get_contents (FIXTURES "/connectors-inventory/desk-a.conf", &want, NULL, NULL));
   gboolean got = FALSE;
   for (gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND; !got && g_get_monotonic_time () < deadline;)
     {

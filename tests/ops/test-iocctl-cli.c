@@ -67,7 +67,7 @@ static void
 test_validate_shipped (void)
 {
   g_autofree gchar *out = NULL;
-  g_assert_cmpint (run (&out, "validate", "--config", HUB_CONF, "--connectors", FIXTURES "/connectors-good", NULL), ==, 0);
+  g_assert_cmpint (run (&out, "validate", "--config", HUB_CONF, "--connectors", FIXTURES "/connectors-inventory", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "valid: 0 error(s)"));
   g_autofree gchar *json = NULL;
   g_assert_cmpint (run (&json, "validate", "--config", HUB_CONF, "--json", NULL), ==, 0);
@@ -268,7 +268,7 @@ test_broker_config_generated_password (void)
 {
   g_autofree gchar *dir = g_dir_make_tmp ("iocctl-cli-XXXXXX", NULL);
   g_autofree gchar *out = NULL;
-  g_assert_cmpint (run (&out, "broker-config", "--connectors", FIXTURES "/connectors-good", "--out", dir, "--hub-user",
+  g_assert_cmpint (run (&out, "broker-config", "--connectors", FIXTURES "/connectors-inventory", "--out", dir, "--hub-user",
                         "iochub", NULL), ==, 0);
   g_autofree gchar *pw_path = g_build_filename (dir, "hub.password", NULL);
   g_autofree gchar *pw = NULL;
@@ -415,7 +415,7 @@ test_http_commands (void)
   g_autofree gchar *url = g_strdup_printf ("http://127.0.0.1:%u", f.port);
 
   /* One declared connector offline, one the hub never heard of: exit 1. */
-  const gchar *list[] = { IOCCTL_BIN, "connectors", "--url", url, "--connectors", FIXTURES "/connectors-good", NULL };
+  const gchar *list[] = { IOCCTL_BIN, "connectors", "--url", url, "--connectors", FIXTURES "/connectors-inventory", NULL };
   g_autofree gchar *out = NULL;
   g_assert_cmpint (run_async (&out, list), ==, 1);
   g_assert_nonnull (strstr (out, "desk-a1"));

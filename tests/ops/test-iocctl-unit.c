@@ -30,7 +30,7 @@ test_load_good (void)
 {
   g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GError) error = NULL;
-  g_autoptr (GPtrArray) list = ioc_ctl_connectors_load_dir (FIXTURES "/connectors-good", errors, &error);
+  g_autoptr (GPtrArray) list = ioc_ctl_connectors_load_dir (FIXTURES "/connectors-inventory", errors, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (errors->len, ==, 0);
   g_assert_cmpuint (list->len, ==, 3);
@@ -78,7 +78,7 @@ static void
 test_broker_files (void)
 {
   g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
-  g_autoptr (GPtrArray) list = ioc_ctl_connectors_load_dir (FIXTURES "/connectors-good", errors, NULL);
+  g_autoptr (GPtrArray) list = ioc_ctl_connectors_load_dir (FIXTURES "/connectors-inventory", errors, NULL);
   g_autofree gchar *dir = g_dir_make_tmp ("iocctl-unit-XXXXXX", NULL);
   const gchar *provinces[] = { "40", NULL };
   IocCtlBrokerOptions opts = { dir, "/etc/mosquitto/iochub", "iochub", "hubpw", provinces };
