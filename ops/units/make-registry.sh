@@ -1,6 +1,7 @@
 #!/bin/sh
 # make-registry.sh — builds the unit registry (SPEC §2) of one province from
-# the national lists in /work/shared/data/units (see README.md here).
+# the national lists in ../shared/data/units beside the repository (see
+# README.md here).
 #
 #   ops/units/make-registry.sh [DATA_DIR] [PROVINCE] > ops/units/nghe-an.csv
 #
@@ -16,7 +17,8 @@
 # POSIX sh + awk (mawk is enough); no Python.
 set -eu
 
-DATA=${1:-/work/shared/data/units}
+# Default: ../shared/data/units next to the repository, wherever it is run from.
+DATA=${1:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/data/units}
 PROVINCE=${2:-40}
 COMMUNES="$DATA/vietnam-communes-2025-07.csv"
 MERGES="$DATA/commune-merges-2025-07.csv"
