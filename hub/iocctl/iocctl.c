@@ -85,31 +85,25 @@ found_error (Findings *f, const GError *error)
   g_ptr_array_add (f->errors, g_strdup (error->message));
 }
 
-/* The kind's own group is the connector's business: when its binary is
- * around, `ioc-connector --config FILE --check` judges the whole file. */
+/* The kind's own group, judged by the connector library itself (linked in,
+ * not spawned): the same checks as `ioc-connector --check` and as
+ * push-config, on the bytes of the file. */
 static void
-check_with_connector (Findings *f, const gchar *bin, const IocCtlConnector *c)
+check_as_connector (Findings *f, const IocCtlConnector *c)
 {
-  const gchar *argv[] = { bin, "--config", c->path, "--check", NULL };
-  g_autofree gchar *out = NULL, *err = NULL;
-  gint status;
   g_autoptr (GError) error = NULL;
-  if (!g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status, &error))
+  if (memchr (c->raw, '\0', c->raw_len) != NULL)
     {
-      g_ptr_array_add (f->warnings, g_strdup_printf ("%s: cannot run %s: %s", c->path, bin, error->message));
+      g_ptr_array_add (f->errors, g_strdup_printf ("%s: expected a text file, got a NUL byte", c->path));
       return;
     }
-  if (!g_spawn_check_wait_status (status, NULL))
-    {
-      g_strstrip (err);
-      for (gchar *line = strtok (err, "\n"); line != NULL; line = strtok (NULL, "\n"))
-        {
-          if (g_str_has_prefix (line, "ioc-connector: "))
-            line += strlen ("ioc-connector: ");
-          g_ptr_array_add (f->errors, g_str_has_prefix (line, c->path) ? g_strdup (line)
-                                                                        : g_strdup_printf ("%s: %s", c->path, line));
-        }
-    }
+  if (ioc_connector_check_data (c->path, c->raw, ioc_connector_kinds, &error))
+    return;
+  g_auto (GStrv) lines = g_strsplit (error->message, "\n", -1);
+  for (gchar **l = lines; *l != NULL; l++)
+    if (**l != '\0')
+      g_ptr_array_add (f->errors, g_str_has_prefix (*l, c->path) ? g_strdup (*l)
+                                                                  : g_strdup_printf ("%s: %s", c->path, *l));
 }
 
 /* "[connector] unit: expected a unit of the registry valid today", and for
@@ -131,8 +125,7 @@ unit_not_valid (const gchar *path, const IocUnitRegistry *units, const gchar *co
 }
 
 static void
-validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, const IocUnitRegistry *units,
-                     const gchar *connector_bin)
+validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, const IocUnitRegistry *units)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GPtrArray) list = ioc_ctl_connectors_load_dir (dir, f->errors, &error);
@@ -154,8 +147,7 @@ validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, 
       else
         g_ptr_array_add (f->checked, g_strdup_printf ("%s: connector %s (%s %s/%s)", c->path, c->id, c->kind,
                                                       c->unit ? c->unit : "*", c->device));
-      if (connector_bin != NULL)
-        check_with_connector (f, connector_bin, c);
+      check_as_connector (f, c);
       if (c->username == NULL)
         g_ptr_array_add (f->warnings, g_strdup_printf ("%s: [mqtt] username: none, so the connector connects "
                                                        "anonymously, which `iocctl broker-config` refuses", c->path));
@@ -169,10 +161,8 @@ validate_connectors (Findings *f, const gchar *dir, const IocHubConfig *config, 
 static int
 cmd_validate (int argc, char **argv)
 {
-  g_autofree gchar *config_path = NULL, *connectors_dir = NULL, *alerts_path = NULL, *connector_bin = NULL;
+  g_autofree gchar *config_path = NULL, *connectors_dir = NULL, *alerts_path = NULL;
   GOptionEntry entries[] = {
-    { "connector-bin", 0, 0, G_OPTION_ARG_FILENAME, &connector_bin, "ioc-connector, to check each connector's own groups "
-      "(default: ioc-connector in PATH, if any)", "PATH" },
     { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Hub configuration (and the files it names)", "FILE" },
     { "connectors", 0, 0, G_OPTION_ARG_FILENAME, &connectors_dir, "Connector configs (default: [hub] connectors)", "DIR" },
     { "alerts", 0, 0, G_OPTION_ARG_FILENAME, &alerts_path, "Alert rules (default: [hub] alerts)", "FILE" },
@@ -235,15 +225,8 @@ cmd_validate (int argc, char **argv)
       else
         g_ptr_array_add (f.checked, g_strdup_printf ("%s: alert rules", alerts_path));
     }
-  if (connector_bin == NULL)
-    connector_bin = g_find_program_in_path ("ioc-connector");
   if (connectors_dir != NULL)
-    {
-      if (connector_bin == NULL)
-        g_ptr_array_add (f.warnings, g_strdup ("ioc-connector not found (PATH, --connector-bin): the kinds' own "
-                                               "groups of the connector configs were not checked"));
-      validate_connectors (&f, connectors_dir, config, units, connector_bin);
-    }
+    validate_connectors (&f, connectors_dir, config, units);
 
   gboolean ok = f.errors->len == 0;
   if (opt_json)
