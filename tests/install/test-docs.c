@@ -145,9 +145,11 @@ test_commands_and_options (void)
   g_autoptr (GPtrArray) spans = all_code ();
   g_autoptr (GHashTable) cache = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr (GString) problems = g_string_new (NULL);
-  /* A program name at a word start, an optional iocctl command, then the
-   * rest of the command line up to a shell separator. */
-  g_autoptr (GRegex) cmd_re = g_regex_new ("(?:^|[\\s(/$])(iochub|iocctl|ioc-connector)(?: +([a-z][a-z-]*))?([^|;&`]*)",
+  /* A program name at a word start and ending at a space (not a path such
+   * as /etc/iochub/hub.conf), an optional iocctl command, then the rest of
+   * the command line up to a shell separator. */
+  g_autoptr (GRegex) cmd_re = g_regex_new ("(?:^|[\\s(/$])(iochub|iocctl|ioc-connector)(?=\\s|$)(?: +([a-z][a-z-]*))?"
+                                           "([^|;&`]*)",
                                            0, 0, NULL);
   g_autoptr (GRegex) opt_re = g_regex_new ("(?:^|\\s)--([a-z][a-z0-9-]*)", 0, 0, NULL);
   guint commands = 0, options = 0;

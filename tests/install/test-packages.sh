@@ -232,6 +232,51 @@ fi
 runbook 'iocctl connectors --connectors /etc/iochub/connectors' 
 grep -q 'connected' "$work/connector.log" || { cat "$work/connector.log"; fail "the connector did not connect with its account"; }
 
+echo "-- 8. an operator token"
+runbook 'sed -i "s|^listen = 127.0.0.1:8080|&\noperator_tokens = $(tr -dc A-Za-z0-9 </dev/urandom | head -c 32)|" /etc/iochub/hub.conf'
+grep -qE '^operator_tokens = [A-Za-z0-9]{32}$' "$r/etc/iochub/hub.conf" || fail "the operator token was not added"
+# systemctl reload iochub
+kill -HUP "$hub"
+wait_for "the hub did not reload" bash -c "[ \$(grep -c 'reload: .* 1 operator token' '$work/hub.log') -gt 0 ]"
+runbook 'iocctl alerts'
+
+echo "-- 9. change the site's config while it runs"
+runbook 'sed -i "s|^poll_interval = 2s|poll_interval = 5s|" /etc/iochub/connectors/desk-xa-16681.conf'
+grep -q '^poll_interval = 5s' "$r/etc/iochub/connectors/desk-xa-16681.conf" || fail "poll_interval was not changed"
+runbook 'iocctl push-config desk-xa-16681 --connectors /etc/iochub/connectors --username iochub --password "$(sed -n "s/^password = //p" /etc/iochub/hub.conf)"' \
+  > "$work/push.out" || { cat "$work/push.out" "$work/connector.log"; fail "push-config"; }
+cat "$work/push.out"
+grep -q '^desk-xa-16681: applied' "$work/push.out" || fail "the connector did not answer 'applied'"
+[ -f "$r/var/lib/ioc-connector/desk-xa-16681/pushed-config.json" ] || fail "the connector did not keep the pushed config"
+
+echo "-- 10. silence, acknowledge"
+runbook 'IOCCTL_TOKEN="$(sed -n "s/^operator_tokens = //p" /etc/iochub/hub.conf)" iocctl silence --rule connector-down --scope desk/q-xa-16681 --for 2h --note "bảo trì hệ thống xếp hàng"'
+runbook 'iocctl silences' > "$work/silences.out"
+cat "$work/silences.out"
+grep -q '^s1 .*connector-down.*desk/q-xa-16681' "$work/silences.out" || fail "iocctl silences does not list s1"
+runbook 'iocctl alerts'
+# Nothing fires on a fresh install: ack answers exit 1, "no pending or firing alert".
+set +e
+runbook 'IOCCTL_TOKEN="$(sed -n "s/^operator_tokens = //p" /etc/iochub/hub.conf)" iocctl ack connector-down/desk/q-xa-16681 --note "đã gọi xã"' \
+  > "$work/ack.out" 2>&1
+ack_rc=$?
+set -e
+cat "$work/ack.out"
+[ "$ack_rc" = 1 ] || fail "iocctl ack of an alert that does not fire: exit $ack_rc, expected 1"
+
+echo "-- 11. restart the hub: the silence is still there"
+# systemctl restart iochub
+kill -TERM "$hub"; wait "$hub" || { cat "$work/hub.log"; fail "the hub did not stop cleanly"; }
+HOME=/var/lib/iochub chroot --userspec=iochub:iochub "$r" iochub --config /etc/iochub/hub.conf >>"$work/hub.log" 2>&1 &
+hub=$!
+wait_for "the restarted hub did not answer /healthz" curl -fs http://127.0.0.1:8080/healthz
+runbook 'iocctl alerts'
+runbook 'iocctl silences' > "$work/silences.out"
+grep -q '^s1 .*connector-down' "$work/silences.out" || { cat "$work/silences.out"; fail "the silence did not survive the restart"; }
+runbook 'IOCCTL_TOKEN="$(sed -n "s/^operator_tokens = //p" /etc/iochub/hub.conf)" iocctl silences --delete s1'
+runbook 'iocctl silences' > "$work/silences.out"
+grep -q '^s1 ' "$work/silences.out" && fail "s1 is still listed after --delete"
+
 echo "-- stop: the connector, then the hub (final snapshot), then the broker"
 kill -TERM "$conn"; wait "$conn" || { cat "$work/connector.log"; fail "the connector did not stop cleanly"; }
 t_stop=$(date +%s)
