@@ -13,15 +13,20 @@
  * the one before or after it, so a ts a few minutes past midnight does not
  * wipe the day still showing), filled by event time as each record comes —
  * the same moment the live window counts it.  A record for an older day
- * than its slot holds is counted in the facts only.  Held in memory: after a
- * restart the totals start again from the journal replayed after the last
- * snapshot (as the wall's minute ring does).  Desks: the latest status per
- * device (by event time), its unit and its `waiting`. */
+ * than its slot holds is counted in the facts only.  Saved in the snapshot
+ * with the other stages, so a restart restores them and replays the journal
+ * after it.  Desks: the latest status per device (by event time), its unit
+ * and its `waiting`. */
 #include "aggregate/queue-stats.h"
 
+#include <math.h>
 #include <string.h>
 
+#include "protocol/ioc-error.h"
 #include "protocol/ioc-time.h"
+#include "state/snapcodec.h"
+
+#define SNAP_MAGIC 0x31535149u /* "IQS1" */
 
 typedef struct
 {
@@ -265,4 +270,137 @@ ioc_queue_stats_record (IocQueueStats *self, const IocRecord *rec, const gchar *
     default:
       break;
     }
+}
+
+/* ---- snapshot ---- */
+
+static void
+put_today (GByteArray *out, const DaySlot *slot)
+{
+  const IocQueueToday *t = &slot->t;
+  ioc_snap_put_i64 (out, slot->day);
+  ioc_snap_put_u8 (out, IOC_F_QUEUE_N);
+  for (guint f = 0; f < IOC_F_QUEUE_N; f++)
+    ioc_snap_put_i64 (out, t->counts[f]);
+  ioc_snap_put_i64 (out, t->ratings);
+  ioc_snap_put_i64 (out, t->satisfied);
+  ioc_snap_put_i64 (out, t->waits);
+  ioc_snap_put_f64 (out, t->wait_sum_s);
+  ioc_snap_put_f64 (out, t->wait_max_s);
+  ioc_snap_put_str (out, t->wait_max_unit);
+}
+
+void
+ioc_queue_stats_save (IocQueueStats *self, GByteArray *out)
+{
+  g_return_if_fail (self != NULL && out != NULL);
+  GHashTableIter it;
+  gpointer key, value;
+  ioc_snap_put_u32 (out, SNAP_MAGIC);
+  ioc_snap_put_u32 (out, g_hash_table_size (self->units));
+  g_hash_table_iter_init (&it, self->units);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      const UnitDays *d = value;
+      ioc_snap_put_str (out, key);
+      for (guint i = 0; i < G_N_ELEMENTS (d->slots); i++)
+        put_today (out, &d->slots[i]);
+    }
+  ioc_snap_put_u32 (out, g_hash_table_size (self->desks));
+  g_hash_table_iter_init (&it, self->desks);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      const DeskStatus *s = value;
+      ioc_snap_put_str (out, key);
+      ioc_snap_put_str (out, s->unit);
+      ioc_snap_put_i64 (out, s->waiting);
+      ioc_snap_put_i64 (out, s->ts_us);
+    }
+}
+
+static gboolean
+qs_corrupt (GError **error, const gchar *what)
+{
+  g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT, "queue-stats snapshot: %s", what);
+  return FALSE;
+}
+
+/* One day slot; the slot index a day goes to is fixed (day & 1), so a slot
+ * whose day does not belong there is corrupt. */
+static gboolean
+get_today (IocSnapReader *r, DaySlot *slot, guint index, GError **error)
+{
+  slot->day = ioc_snap_get_i64 (r);
+  if (ioc_snap_get_u8 (r) != IOC_F_QUEUE_N)
+    return qs_corrupt (error, "unexpected number of queue counters");
+  IocQueueToday *t = &slot->t;
+  for (guint f = 0; f < IOC_F_QUEUE_N; f++)
+    t->counts[f] = ioc_snap_get_i64 (r);
+  t->ratings = ioc_snap_get_i64 (r);
+  t->satisfied = ioc_snap_get_i64 (r);
+  t->waits = ioc_snap_get_i64 (r);
+  t->wait_sum_s = ioc_snap_get_f64 (r);
+  t->wait_max_s = ioc_snap_get_f64 (r);
+  g_autofree gchar *max_unit = ioc_snap_get_str (r);
+  if (!ioc_snap_reader_ok (r))
+    return qs_corrupt (error, "truncated day");
+  if (slot->day < 0 || (slot->day != 0 && (guint) (slot->day & 1) != index))
+    return qs_corrupt (error, "a day in the wrong slot");
+  gboolean negative = t->ratings < 0 || t->satisfied < 0 || t->satisfied > t->ratings || t->waits < 0;
+  for (guint f = 0; f < IOC_F_QUEUE_N; f++)
+    negative |= t->counts[f] < 0;
+  if (negative || !(t->wait_sum_s >= 0) || !(t->wait_max_s >= 0) || !isfinite (t->wait_sum_s))
+    return qs_corrupt (error, "a negative or impossible total");
+  t->wait_max_unit = max_unit != NULL ? ioc_intern (max_unit) : NULL;
+  t->waiting = -1;
+  return TRUE;
+}
+
+gboolean
+ioc_queue_stats_load (IocQueueStats *self, const guint8 *data, gsize len, GError **error)
+{
+  g_return_val_if_fail (self != NULL && (data != NULL || len == 0), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+  IocSnapReader r;
+  ioc_snap_reader_init (&r, data, len);
+  if (ioc_snap_get_u32 (&r) != SNAP_MAGIC)
+    return qs_corrupt (error, "bad header");
+  g_autoptr (GHashTable) units = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
+  g_autoptr (GHashTable) desks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  guint32 n = ioc_snap_get_u32 (&r);
+  for (guint32 i = 0; i < n && ioc_snap_reader_ok (&r); i++)
+    {
+      g_autofree gchar *unit = ioc_snap_get_str (&r);
+      g_autofree UnitDays *d = g_new0 (UnitDays, 1);
+      for (guint k = 0; k < G_N_ELEMENTS (d->slots); k++)
+        if (!get_today (&r, &d->slots[k], k, error))
+          return FALSE;
+      if (unit == NULL || g_hash_table_contains (units, unit))
+        return qs_corrupt (error, "a unit without a code or twice");
+      g_hash_table_insert (units, (gpointer) ioc_intern (unit), g_steal_pointer (&d));
+    }
+  n = ioc_snap_get_u32 (&r);
+  for (guint32 i = 0; i < n && ioc_snap_reader_ok (&r); i++)
+    {
+      g_autofree gchar *device = ioc_snap_get_str (&r);
+      g_autofree gchar *unit = ioc_snap_get_str (&r);
+      gint64 waiting = ioc_snap_get_i64 (&r);
+      gint64 ts = ioc_snap_get_i64 (&r);
+      if (!ioc_snap_reader_ok (&r) || device == NULL || unit == NULL)
+        return qs_corrupt (error, "truncated desk");
+      if (waiting < 0 || g_hash_table_contains (desks, device))
+        return qs_corrupt (error, "a desk with a negative waiting count or twice");
+      DeskStatus *s = g_new0 (DeskStatus, 1);
+      s->unit = ioc_intern (unit);
+      s->waiting = waiting;
+      s->ts_us = ts;
+      g_hash_table_insert (desks, g_steal_pointer (&device), s);
+    }
+  if (!ioc_snap_reader_ok (&r) || !ioc_snap_reader_at_end (&r))
+    return qs_corrupt (error, "truncated or trailing bytes");
+  g_hash_table_unref (self->units);
+  g_hash_table_unref (self->desks);
+  self->units = g_steal_pointer (&units);
+  self->desks = g_steal_pointer (&desks);
+  return TRUE;
 }

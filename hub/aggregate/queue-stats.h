@@ -42,6 +42,13 @@ gboolean       ioc_queue_stats_today (IocQueueStats *self, const gchar *unit, gi
  * A walk over the desks: once per summary, not per unit row. */
 gboolean       ioc_queue_stats_waiting (IocQueueStats *self, const gchar *unit, gint64 now_us, IocQueueToday *out);
 
+/* Snapshot section (state/snapcodec.h): today's totals of every unit and
+ * the desks' latest status, so that a restart does not zero the wall's
+ * queue tiles for the rest of the day.  load() replaces the state only when
+ * the whole section reads; on error (IOC_ERROR_CORRUPT) self is unchanged. */
+void           ioc_queue_stats_save (IocQueueStats *self, GByteArray *out);
+gboolean       ioc_queue_stats_load (IocQueueStats *self, const guint8 *data, gsize len, GError **error);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocQueueStats, ioc_queue_stats_free)
 
 G_END_DECLS

@@ -400,11 +400,13 @@ hub_save_snapshot (IocHub *self, GError **error)
   g_autoptr (GBytes) devices = section ((void (*) (gpointer, GByteArray *)) ioc_device_health_save, self->devices);
   g_autoptr (GBytes) dossiers = section ((void (*) (gpointer, GByteArray *)) ioc_dossier_tracker_save, self->dossiers);
   g_autoptr (GBytes) score = section ((void (*) (gpointer, GByteArray *)) ioc_score_book_save, self->score);
+  g_autoptr (GBytes) queues = section ((void (*) (gpointer, GByteArray *)) ioc_queue_stats_save, self->queue_stats);
   ioc_snapshot_add_section (snap, "dedup", dedup);
   ioc_snapshot_add_section (snap, "rollup", rollup);
   ioc_snapshot_add_section (snap, "devices", devices);
   ioc_snapshot_add_section (snap, "dossiers", dossiers);
   ioc_snapshot_add_section (snap, "score", score);
+  ioc_snapshot_add_section (snap, "queues", queues);
   if (!ioc_snapshot_save (snap, self->config->state_dir, error))
     return FALSE;
   /* Only once the snapshot is durable may the journal before it go. */
@@ -465,7 +467,8 @@ hub_restore (IocHub *self, GError **error)
           || !load_section (snap, "rollup", (gpointer) ioc_rollup_load, self->rollup, error)
           || !load_section (snap, "devices", (gpointer) ioc_device_health_load, self->devices, error)
           || !load_section (snap, "dossiers", (gpointer) ioc_dossier_tracker_load, self->dossiers, error)
-          || !load_section (snap, "score", (gpointer) ioc_score_book_load, self->score, error))
+          || !load_section (snap, "score", (gpointer) ioc_score_book_load, self->score, error)
+          || !load_section (snap, "queues", (gpointer) ioc_queue_stats_load, self->queue_stats, error))
         return FALSE;
       from = ioc_snapshot_pos (snap);
     }

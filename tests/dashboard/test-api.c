@@ -631,12 +631,44 @@ test_token_revoked (void)
 /* Today agrees with live: N ratings and N tickets just published are
  * counted in today's totals as soon as in the live window, not when their
  * minute closes; the desks' waiting count and the waits are the hub's. */
+/* What test_queue_today published, as /api/v1/summary shows it for the
+ * unit and the province; with_live: the live window must agree. */
+enum { QUEUE_N = 20 };
+
+static void
+check_queue_today (gboolean with_live)
+{
+  const gint64 N = QUEUE_N;
+  const gchar *paths[] = { "/api/v1/summary?unit=" UNIT, "/api/v1/summary?unit=all" };
+  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
+    {
+      g_autoptr (JsonNode) s = get_json (paths[i]);
+      g_assert_cmpint (path_int (s, "$.rating_today.ratings"), ==, N);
+      g_assert_cmpint (path_int (s, "$.rating_today.satisfied"), ==, 15);
+      g_assert_cmpint (path_int (s, "$.queue_today.issued"), ==, N);
+      if (with_live)
+        {
+          g_assert_cmpint (path_int (s, "$.rating_today.ratings"), ==, path_int (s, "$.live.rating.ratings"));
+          g_assert_cmpint (path_int (s, "$.queue_today.issued"), ==, path_int (s, "$.live.queue.issued"));
+        }
+      g_assert_cmpint (path_int (s, "$.queue_today.called"), ==, 3);
+      g_assert_cmpint (path_int (s, "$.queue_today.waiting"), ==, 7);
+      g_assert_cmpint (path_int (s, "$.queue_today.waiting_desks"), ==, 1);
+      g_assert_cmpfloat_with_epsilon (path_double (s, "$.queue_today.wait_avg_s"), 160.0, 1e-9);
+      g_assert_cmpfloat_with_epsilon (path_double (s, "$.queue_today.wait_max_s"), 300.0, 1e-9);
+      g_autoptr (JsonNode) where = json_path_query ("$.queue_today.wait_max_unit", s, NULL);
+      g_assert_cmpstr (json_array_get_string_element (json_node_get_array (where), 0), ==, UNIT);
+    }
+  g_autoptr (JsonNode) u = get_json ("/api/v1/units");
+  g_assert_cmpint (row_int (u, "units", "code", UNIT, "ratings"), ==, N);
+}
+
 static void
 test_queue_today (void)
 {
   if (skip_unwired ())
     return;
-  enum { N = 20 };
+  enum { N = QUEUE_N };
   gint64 ts = g_get_real_time () / 1000;
   guint seq = 0;
   for (guint i = 0; i < N; i++)
@@ -678,25 +710,22 @@ test_queue_today (void)
       g_usleep (50 * 1000);
     }
   g_assert_cmpint (live, ==, N);
-  const gchar *paths[] = { "/api/v1/summary?unit=" UNIT, "/api/v1/summary?unit=all" };
-  for (guint i = 0; i < G_N_ELEMENTS (paths); i++)
-    {
-      g_autoptr (JsonNode) s = get_json (paths[i]);
-      g_assert_cmpint (path_int (s, "$.rating_today.ratings"), ==, N);
-      g_assert_cmpint (path_int (s, "$.rating_today.ratings"), ==, path_int (s, "$.live.rating.ratings"));
-      g_assert_cmpint (path_int (s, "$.rating_today.satisfied"), ==, 15);
-      g_assert_cmpint (path_int (s, "$.queue_today.issued"), ==, N);
-      g_assert_cmpint (path_int (s, "$.queue_today.issued"), ==, path_int (s, "$.live.queue.issued"));
-      g_assert_cmpint (path_int (s, "$.queue_today.called"), ==, 3);
-      g_assert_cmpint (path_int (s, "$.queue_today.waiting"), ==, 7);
-      g_assert_cmpint (path_int (s, "$.queue_today.waiting_desks"), ==, 1);
-      g_assert_cmpfloat_with_epsilon (path_double (s, "$.queue_today.wait_avg_s"), 160.0, 1e-9);
-      g_assert_cmpfloat_with_epsilon (path_double (s, "$.queue_today.wait_max_s"), 300.0, 1e-9);
-      g_autoptr (JsonNode) where = json_path_query ("$.queue_today.wait_max_unit", s, NULL);
-      g_assert_cmpstr (json_array_get_string_element (json_node_get_array (where), 0), ==, UNIT);
-    }
-  g_autoptr (JsonNode) u = get_json ("/api/v1/units");
-  g_assert_cmpint (row_int (u, "units", "code", UNIT, "ratings"), ==, N);
+  check_queue_today (TRUE);
+}
+
+/* The wall's queue tiles after a restart: a clean stop saves today's
+ * totals in the snapshot (nothing is left in the journal to replay), and
+ * the restarted hub serves the same figures, without the live window. */
+static void
+test_queue_today_restart (void)
+{
+  if (skip_unwired ())
+    return;
+  g_assert_true (ioc_test_hub_stop (fx.hub));
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_test_hub_start (fx.hub, &error));
+  g_assert_no_error (error);
+  check_queue_today (FALSE);
 }
 
 /* No [http] commune_map: 404 to a display token (the wall keeps its grid),
@@ -752,6 +781,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/feed-delta", test_feed_delta);
   g_test_add_func ("/api/token-revoked", test_token_revoked);
   g_test_add_func ("/api/queue-today", test_queue_today);
+  g_test_add_func ("/api/queue-today-restart", test_queue_today_restart);
   g_test_add_func ("/api/commune-map-absent", test_commune_map_absent);
   int rc = g_test_run ();
 

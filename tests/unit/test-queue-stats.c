@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "aggregate/queue-stats.h"
+#include "protocol/ioc-error.h"
 
 typedef struct
 {
@@ -172,6 +173,64 @@ test_today (void)
   g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
 }
 
+/* A snapshot of today's totals and the desks loads back into a fresh
+ * instance with the same figures and saves byte for byte the same; every
+ * truncation of it, and a counter made negative, is refused with the state
+ * left as it was. */
+static void
+test_snapshot (void)
+{
+  g_autoptr (IocQueueStats) qs = ioc_queue_stats_new (null_fact_cb, NULL);
+  gint64 t0 = G_GINT64_CONSTANT (1782874800) * G_USEC_PER_SEC;
+  const gchar *a = ioc_intern ("xa-17001"), *b = ioc_intern ("xa-17002");
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, t0, -1, "k1", -1, a);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_DESK, IOC_EV_TICKET_CALLED, t0, 400, "d2", -1, b);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_RATING, t0, -1, "k1", -1, a);
+  feed (qs, IOC_MSG_EVENT, IOC_KIND_KIOSK, IOC_EV_TICKET_ISSUED, t0 - G_TIME_SPAN_DAY, -1, "k1", -1, b);
+  feed (qs, IOC_MSG_STATUS, IOC_KIND_DESK, IOC_EV_NONE, t0, -1, "d2", 6, b);
+  g_autoptr (GByteArray) saved = g_byte_array_new ();
+  ioc_queue_stats_save (qs, saved);
+
+  g_autoptr (IocQueueStats) back = ioc_queue_stats_new (null_fact_cb, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_queue_stats_load (back, saved->data, saved->len, &error));
+  g_assert_no_error (error);
+  IocQueueToday q;
+  g_assert_true (ioc_queue_stats_today (back, "all", t0 + 1, &q));
+  g_assert_true (ioc_queue_stats_waiting (back, "all", t0 + 1, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_CALLED], ==, 1);
+  g_assert_cmpfloat (q.wait_max_s, ==, 400);
+  g_assert_true (q.wait_max_unit == b);
+  g_assert_cmpint (q.ratings, ==, 1);
+  g_assert_cmpint (q.satisfied, ==, 1);
+  g_assert_cmpint (q.waiting, ==, 6);
+  g_assert_true (ioc_queue_stats_today (back, b, t0 - G_TIME_SPAN_DAY + 1, &q)); /* the day before, too */
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+  g_autoptr (GByteArray) again = g_byte_array_new ();
+  ioc_queue_stats_save (back, again);
+  g_assert_cmpmem (again->data, again->len, saved->data, saved->len);
+
+  for (guint len = 0; len < saved->len; len++)
+    {
+      g_autoptr (GError) e = NULL;
+      g_assert_false (ioc_queue_stats_load (back, saved->data, len, &e));
+      g_assert_error (e, IOC_ERROR, IOC_ERROR_CORRUPT);
+    }
+  /* The first unit's issued counter (after magic, count, code, day, n): -1. */
+  g_autoptr (GByteArray) bad = g_byte_array_new ();
+  g_byte_array_append (bad, saved->data, saved->len);
+  guint32 code_len;
+  memcpy (&code_len, bad->data + 8, 4);
+  gsize at = 8 + 4 + code_len + 8 + 1;
+  memset (bad->data + at, 0xff, 8);
+  g_autoptr (GError) e = NULL;
+  g_assert_false (ioc_queue_stats_load (back, bad->data, bad->len, &e));
+  g_assert_error (e, IOC_ERROR, IOC_ERROR_CORRUPT);
+  g_assert_true (ioc_queue_stats_today (back, "all", t0 + 1, &q));
+  g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -182,5 +241,6 @@ main (int argc, char **argv)
       g_test_add_data_func (path, &cases[i], test_record);
     }
   g_test_add_func ("/ioc/queue-stats/today", test_today);
+  g_test_add_func ("/ioc/queue-stats/snapshot", test_snapshot);
   return g_test_run ();
 }
