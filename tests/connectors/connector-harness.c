@@ -13,6 +13,7 @@
 #include <glib/gstdio.h>
 
 #include "ingest/decoder.h"
+#include "test-util.h"
 
 struct _IocTestCollector
 {
@@ -171,6 +172,7 @@ ioc_test_connector_start (IocTestConnector *self, const gchar *conf_path, GError
   g_subprocess_launcher_take_stderr_fd (l, fd);
   g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "", TRUE);
   g_subprocess_launcher_set_child_setup (l, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (l, ioc_test_die_with_test, NULL, NULL);
   self->proc = g_subprocess_launcher_spawn (l, error, IOC_CONNECTOR_BIN, "--config", conf_path,
                                             "--drain", "3", NULL);
   return self->proc != NULL;

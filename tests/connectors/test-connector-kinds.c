@@ -507,9 +507,10 @@ tls_broker_start (TlsBroker *b, const gchar *dir)
     b->tls_port = ioc_test_free_port ();
   while (b->tls_port == b->plain_port);
   g_autofree gchar *conf = g_strdup_printf (
-    "allow_anonymous true\npersistence false\nlog_dest stderr\n"
+    "%sallow_anonymous true\npersistence false\nlog_dest stderr\n"
     "listener %u 127.0.0.1\n"
     "listener %u 127.0.0.1\ncafile %s/ca.pem\ncertfile %s/server.pem\nkeyfile %s/server.key\n",
+    geteuid () == 0 ? "user root\n" : "", /* keeps the death signal (ioc_test_die_with_test) */
     b->plain_port, b->tls_port, dir, dir, dir);
   g_autofree gchar *path = g_build_filename (dir, "mosquitto.conf", NULL);
   g_assert_true (g_file_set_contents (path, conf, -1, NULL));
@@ -517,6 +518,7 @@ tls_broker_start (TlsBroker *b, const gchar *dir)
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (l, b->log);
   g_autoptr (GError) error = NULL;
+  g_subprocess_launcher_set_child_setup (l, ioc_test_die_with_test, NULL, NULL);
   b->proc = g_subprocess_launcher_spawn (l, &error, "mosquitto", "-c", path, NULL);
   g_assert_no_error (error);
   for (guint i = 0; i < 200 && !(port_open (b->plain_port) && port_open (b->tls_port)); i++)

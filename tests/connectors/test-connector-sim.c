@@ -12,6 +12,7 @@
 #include "test-broker.h"
 #include "test-hub.h"
 #include "test-influx.h"
+#include "test-util.h"
 
 static void
 die_with_parent (gpointer data)
@@ -27,6 +28,7 @@ start_sim (guint port, gint seed)
   g_autofree gchar *p = g_strdup_printf ("%u", port);
   g_autofree gchar *sd = g_strdup_printf ("%d", seed);
   g_autoptr (GError) error = NULL;
+  g_subprocess_launcher_set_child_setup (l, ioc_test_die_with_test, NULL, NULL);
   GSubprocess *sp = g_subprocess_launcher_spawn (l, &error, IOC_SIM_BIN, "--port", p, "--seed", sd,
                                                  "--speed", "7200", "--start", "07:00", "--sites",
                                                  "5", NULL);

@@ -1,6 +1,8 @@
 /* test-broker.c — see test-broker.h.  Test process main thread only. */
 #include "test-broker.h"
 
+#include <unistd.h>
+
 #include <gio/gio.h>
 #include <glib/gstdio.h>
 #include <signal.h>
@@ -8,6 +10,7 @@
 
 #include "test-hub.h"
 #include "test-influx.h"
+#include "test-util.h"
 
 struct _IocTestBroker
 {
@@ -39,6 +42,7 @@ spawn (IocTestBroker *self, GError **error)
 {
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (launcher, self->log_path);
+  g_subprocess_launcher_set_child_setup (launcher, ioc_test_die_with_test, NULL, NULL);
   self->proc = g_subprocess_launcher_spawn (launcher, error, "mosquitto", "-c", self->conf_path, NULL);
   if (self->proc == NULL)
     return FALSE;
@@ -79,13 +83,17 @@ ioc_test_broker_start_with (const gchar *extra, GError **error)
   self->url = g_strdup_printf ("tcp://127.0.0.1:%u", self->port);
   self->conf_path = g_build_filename (self->dir, "mosquitto.conf", NULL);
   self->log_path = g_build_filename (self->dir, "mosquitto.log", NULL);
-  g_autofree gchar *conf = g_strdup_printf ("listener %u 127.0.0.1\n"
+  /* As root, mosquitto would drop to its own user, and a process that
+   * changes its credentials loses the death signal that stops it with the
+   * test (ioc_test_die_with_test): a crashed test would leave it running. */
+  g_autofree gchar *conf = g_strdup_printf ("%slistener %u 127.0.0.1\n"
                                             "allow_anonymous true\n"
                                             "persistence_location %s/\n"
                                             "log_dest stderr\n"
                                             "log_type error\nlog_type warning\nlog_type notice\n"
                                             "%s\n%s",
-                                            self->port, self->dir, shipped, extra ? extra : "");
+                                            geteuid () == 0 ? "user root\n" : "", self->port, self->dir, shipped,
+                                            extra ? extra : "");
   if (!g_file_set_contents (self->conf_path, conf, -1, error) || !spawn (self, error))
     {
       ioc_test_broker_free (self);

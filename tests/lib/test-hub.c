@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "test-influx.h"
+#include "test-util.h"
 
 struct _IocTestHub
 {
@@ -71,6 +72,7 @@ ioc_test_hub_start (IocTestHub *self, GError **error)
   /* Append to the log so that every run of this hub is kept. */
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autofree gchar *cmd = g_strdup_printf ("exec '%s' --config '%s' >>'%s' 2>&1", IOC_HUB_BIN, self->conf_path, self->log_path);
+  g_subprocess_launcher_set_child_setup (launcher, ioc_test_die_with_test, NULL, NULL);
   self->proc = g_subprocess_launcher_spawn (launcher, error, "/bin/sh", "-c", cmd, NULL);
   if (self->proc == NULL)
     return FALSE;

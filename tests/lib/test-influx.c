@@ -15,7 +15,6 @@
 #include <netinet/in.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,13 +116,6 @@ ioc_test_influx_is_running (IocTestInflux *self)
   return self->proc != NULL && g_subprocess_get_identifier (self->proc) != NULL;
 }
 
-static void
-ioc_test_influx_child_setup (gpointer data)
-{
-  /* Runs in the child between fork and exec: die with the test. */
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static gboolean
 ioc_test_influx_spawn (IocTestInflux *self, GError **error)
 {
@@ -139,7 +131,7 @@ ioc_test_influx_spawn (IocTestInflux *self, GError **error)
       return FALSE;
     }
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
-  g_subprocess_launcher_set_child_setup (launcher, ioc_test_influx_child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, ioc_test_die_with_test, NULL, NULL);
   self->proc = g_subprocess_launcher_spawn (launcher, error, influxd != NULL ? influxd : "/usr/bin/influxd", "run",
                                             "-config", self->config_path, NULL);
   if (self->proc == NULL)

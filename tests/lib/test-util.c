@@ -1,6 +1,9 @@
 /* test-util.c — see test-util.h.  Any thread. */
 #include "test-util.h"
 
+#include <signal.h>
+#include <sys/prctl.h>
+
 #include <glib/gstdio.h>
 
 void
@@ -24,4 +27,11 @@ ioc_test_rm_rf (const gchar *path)
     }
   g_dir_close (dir);
   g_rmdir (path);
+}
+
+void
+ioc_test_die_with_test (gpointer unused)
+{
+  /* Between fork and exec; inherited across exec (not setuid). */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }

@@ -9,4 +9,9 @@ G_BEGIN_DECLS
 /* Removes a file or a directory tree (test temporary directories). */
 void ioc_test_rm_rf (const gchar *path);
 
+/* A GSpawnChildSetupFunc (g_subprocess_launcher_set_child_setup): the
+ * child is killed when the test process dies, so a test that crashes or
+ * aborts on an assertion leaves no broker, hub or connector behind. */
+void ioc_test_die_with_test (gpointer unused);
+
 G_END_DECLS

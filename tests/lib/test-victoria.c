@@ -10,7 +10,6 @@
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "protocol/ioc-error.h"
 #include "test-influx.h"
@@ -56,12 +55,6 @@ http (const gchar *url, const gchar *form, gchar **body_out)
   if (body_out != NULL)
     *body_out = g_strdup (body->str);
   return status;
-}
-
-static void
-child_setup (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
 
 static gboolean
@@ -134,7 +127,7 @@ spawn (const gchar *what, const gchar *env_override, const gchar *default_bin, G
   g_autoptr (GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_MERGE);
   g_subprocess_launcher_take_stdout_fd (launcher, log_fd);
   g_subprocess_launcher_set_cwd (launcher, self->dir);
-  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  g_subprocess_launcher_set_child_setup (launcher, ioc_test_die_with_test, NULL, NULL);
   self->proc = g_subprocess_launcher_spawnv (launcher, (const gchar *const *) argv->pdata, error);
   if (self->proc == NULL)
     return NULL;

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include "test-util.h"
 
 #define FIXTURES IOC_SOURCE_ROOT "/tests/ops/fixtures"
 
@@ -125,6 +126,7 @@ start_broker (void)
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
   g_subprocess_launcher_set_stderr_file_path (l, log_path);
   g_autoptr (GError) error = NULL;
+  g_subprocess_launcher_set_child_setup (l, ioc_test_die_with_test, NULL, NULL);
   broker = g_subprocess_launcher_spawn (l, &error, "mosquitto", "-c", conf_path, NULL);
   g_assert_no_error (error);
   gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
