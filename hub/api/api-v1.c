@@ -25,7 +25,7 @@ struct _IocApiV1
   IocStaticFiles *files;
   IocApiDocs docs;       /* its ring: charts and today's queue and rating totals */
 
-  GBytes *commune_map;   /* [http] commune_map, read at start; NULL: none */
+  GBytes *commune_map;   /* [http] commune_map, read at start and reload; NULL: none */
 
   IocStat *stat_requests;
   IocStat *stat_series_full;
@@ -515,13 +515,39 @@ sink_tick (gpointer data, gint64 now_us)
   ioc_feed_events_tick (self->events);
 }
 
+/* [http] commune_map, read whole (at start and at each reload), so that a
+ * request never reads a file being replaced.  A map that no longer reads
+ * keeps the one served so far. */
+static void
+load_commune_map (IocApiV1 *self)
+{
+  const IocHubConfig *config = ioc_hub_config (self->hub);
+  if (config->commune_map == NULL)
+    {
+      g_clear_pointer (&self->commune_map, g_bytes_unref);
+      return;
+    }
+  g_autoptr (GError) error = NULL;
+  GBytes *map = ioc_hub_config_read_commune_map (config, &error);
+  if (map == NULL)
+    {
+      g_warning ("%s (%s)", error->message,
+                 self->commune_map != NULL ? "the wall keeps the map it had" : "the wall shows its tile grid");
+      return;
+    }
+  g_clear_pointer (&self->commune_map, g_bytes_unref);
+  self->commune_map = map;
+}
+
 /* A reload may have revoked a token: a screen that opened its stream with
- * it stops getting data now, not at its next reconnection. */
+ * it stops getting data now, not at its next reconnection.  The communes'
+ * map may have changed, or been added or removed. */
 static void
 sink_reload (gpointer data)
 {
   IocApiV1 *self = data;
   ioc_feed_events_revoke (self->events, token_still_allowed, self);
+  load_commune_map (self);
 }
 
 /* No free: the API frees itself, after the hub. */
@@ -568,13 +594,7 @@ ioc_api_v1_attach (IocHub *hub)
         g_warning ("%s: %s (the API is served, the wall page is not)", config->path, error->message);
     }
 
-  if (config->commune_map != NULL)
-    {
-      g_autoptr (GError) error = NULL;
-      self->commune_map = ioc_hub_config_read_commune_map (config, &error);
-      if (self->commune_map == NULL)
-        g_warning ("%s (the wall shows its tile grid)", error->message);
-    }
+  load_commune_map (self);
 
   ioc_hub_add_sink (hub, &api_sink, self);
   return self;

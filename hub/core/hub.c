@@ -1186,6 +1186,11 @@ ioc_hub_reload (IocHub *self, GError **error)
   self->config->http_max_feed_clients = fresh->http_max_feed_clients;
   self->config->http_fd_reserve = fresh->http_fd_reserve;
   self->config->http_max_body = fresh->http_max_body;
+  /* The communes' map: its path (checked with the rest of the file) is
+   * swapped; the API reads the file again in its reload. */
+  gchar *old_map = self->config->commune_map;
+  self->config->commune_map = g_steal_pointer (&fresh->commune_map);
+  fresh->commune_map = old_map;
   IocHttpLimits limits;
   http_limits (self->config, &limits);
   ioc_http_server_set_limits (self->http, &limits);

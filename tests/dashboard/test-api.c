@@ -7,6 +7,7 @@
  * resource is 405.  Skips (does not fail) while /api/v1 is not wired into
  * hub/main.c yet. */
 #include <curl/curl.h>
+#include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
 #include <signal.h>
 #include <string.h>
@@ -628,9 +629,6 @@ test_token_revoked (void)
   g_assert_cmpint (status, ==, 200);
 }
 
-/* Today agrees with live: N ratings and N tickets just published are
- * counted in today's totals as soon as in the live window, not when their
- * minute closes; the desks' waiting count and the waits are the hub's. */
 /* What test_queue_today published, as /api/v1/summary shows it for the
  * unit and the province; with_live: the live window must agree. */
 enum { QUEUE_N = 20 };
@@ -663,6 +661,9 @@ check_queue_today (gboolean with_live)
   g_assert_cmpint (row_int (u, "units", "code", UNIT, "ratings"), ==, N);
 }
 
+/* Today agrees with live: N ratings and N tickets just published are
+ * counted in today's totals as soon as in the live window, not when their
+ * minute closes; the desks' waiting count and the waits are the hub's. */
 static void
 test_queue_today (void)
 {
@@ -743,6 +744,64 @@ test_commune_map_absent (void)
   g_assert_cmpint (status, ==, 401);
 }
 
+/* GET /api/v1/commune-map until its status is want (and, for a 200, the
+ * body holds marker): a reload takes effect within seconds. */
+static gboolean
+wait_commune_map (glong want, const gchar *marker)
+{
+  for (guint i = 0; i < 100; i++)
+    {
+      glong status = 0;
+      g_autofree gchar *body = http ("GET", "/api/v1/commune-map", &as_display, &status);
+      if (status == want && (marker == NULL || strstr (body, marker) != NULL))
+        return TRUE;
+      g_usleep (100 * 1000);
+    }
+  return FALSE;
+}
+
+static void
+write_commune_map (const gchar *path, const gchar *name)
+{
+  g_autofree gchar *geojson = g_strdup_printf (
+      "{\"type\":\"FeatureCollection\",\"features\":[{\"type\":\"Feature\",\"properties\":"
+      "{\"code\":\"" UNIT "\",\"name\":\"%s\"},\"geometry\":{\"type\":\"Polygon\",\"coordinates\":"
+      "[[[105.6,18.6],[105.7,18.6],[105.7,18.7],[105.6,18.6]]]}}]}",
+      name);
+  g_assert_true (g_file_set_contents (path, geojson, -1, NULL));
+}
+
+/* The communes' map follows the config on SIGHUP: added, replaced by a new
+ * file's content, and removed again (the wall falls back to its grid). */
+static void
+test_commune_map_reload (void)
+{
+  if (skip_unwired ())
+    return;
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-map-XXXXXX", NULL);
+  g_autofree gchar *map = g_build_filename (dir, "communes.geojson", NULL);
+  write_commune_map (map, "first-map");
+  const gchar *path = ioc_test_hub_conf_path (fx.hub);
+  g_autofree gchar *conf = NULL;
+  g_assert_true (g_file_get_contents (path, &conf, NULL, NULL));
+  g_autoptr (GString) with_map = g_string_new (conf);
+  g_autofree gchar *line = g_strdup_printf ("operator_tokens = " OPERATOR "\ncommune_map = %s", map);
+  g_assert_cmpuint (g_string_replace (with_map, "operator_tokens = " OPERATOR, line, 1), ==, 1);
+  g_assert_true (g_file_set_contents (path, with_map->str, -1, NULL));
+  ioc_test_hub_signal (fx.hub, SIGHUP);
+  g_assert_true (wait_commune_map (200, "first-map"));
+
+  write_commune_map (map, "second-map");
+  ioc_test_hub_signal (fx.hub, SIGHUP);
+  g_assert_true (wait_commune_map (200, "second-map"));
+
+  g_assert_true (g_file_set_contents (path, conf, -1, NULL));
+  ioc_test_hub_signal (fx.hub, SIGHUP);
+  g_assert_true (wait_commune_map (404, NULL));
+  g_unlink (map);
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -783,6 +842,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/queue-today", test_queue_today);
   g_test_add_func ("/api/queue-today-restart", test_queue_today_restart);
   g_test_add_func ("/api/commune-map-absent", test_commune_map_absent);
+  g_test_add_func ("/api/commune-map-reload", test_commune_map_reload);
   int rc = g_test_run ();
 
   ioc_test_publisher_free (fx.pub);
