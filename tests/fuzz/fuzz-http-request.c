@@ -14,7 +14,8 @@
  * the main loop runs until the hub closes it or stays quiet.  Checks:
  *   - whatever comes back starts with a well-formed status line;
  *   - a request in which neither token appears (raw or percent-decoded)
- *     never gets a 2xx from a path under /api/;
+ *     never gets a 2xx for a path under /api/ (the path the hub routes by:
+ *     libsoup builds it from the Host header and the request target);
  *   - the hub still answers GET /healthz afterwards (the listener is not
  *     wedged, the connection was let go).
  *
@@ -198,10 +199,27 @@ names_a_token (const gchar *text)
   return strstr (text, DISPLAY_TOKEN) != NULL || strstr (text, OPERATOR_TOKEN) != NULL;
 }
 
-/* The path of the request target of the first line ("METHOD SP TARGET
- * SP"; an absolute-form target loses its scheme and authority), or NULL. */
+/* The value of the first Host header, or NULL. */
 static gchar *
-request_path (const gchar *text)
+host_header (const gchar *text)
+{
+  for (const gchar *line = strchr (text, '\n'); line != NULL; line = strchr (line + 1, '\n'))
+    {
+      if (g_ascii_strncasecmp (line + 1, "host:", 5) != 0)
+        continue;
+      const gchar *v = line + 6, *end = strpbrk (v, "\r\n");
+      g_autofree gchar *value = end != NULL ? g_strndup (v, (gsize) (end - v)) : g_strdup (v);
+      return g_strdup (g_strstrip (value));
+    }
+  return NULL;
+}
+
+/* The path the hub routes the request by, decoded, or NULL when it cannot
+ * be told.  libsoup makes the request's URI from the Host header and the
+ * request target (so "Host: a?b" moves the target into the query): do the
+ * same, with the same URI flags. */
+static gchar *
+routed_path (const gchar *text)
 {
   const gchar *sp = strchr (text, ' ');
   if (sp == NULL)
@@ -211,9 +229,19 @@ request_path (const gchar *text)
   if (end == NULL)
     return NULL;
   g_autofree gchar *target = g_strndup (start, (gsize) (end - start));
-  const gchar *scheme_end = strstr (target, "://");
-  const gchar *path = scheme_end != NULL ? strchr (scheme_end + 3, '/') : target;
-  return path != NULL ? loose_unescape (path) : NULL;
+  g_autofree gchar *host = host_header (text);
+  g_autofree gchar *uri_text = NULL;
+  if (target[0] == '/')
+    uri_text = g_strconcat ("http://", host != NULL ? host : "localhost", target, NULL);
+  else
+    uri_text = g_strdup (target); /* absolute form */
+  const GUriFlags flags = G_URI_FLAGS_HAS_PASSWORD | G_URI_FLAGS_ENCODED_PATH | G_URI_FLAGS_ENCODED_QUERY
+                          | G_URI_FLAGS_ENCODED_FRAGMENT | G_URI_FLAGS_SCHEME_NORMALIZE;
+  g_autoptr (GUri) uri = g_uri_parse (uri_text, flags, NULL);
+  if (uri == NULL)
+    return NULL;
+  const gchar *path = g_uri_get_path (uri);
+  return loose_unescape (path[0] != '\0' ? path : "/");
 }
 
 int
@@ -227,12 +255,16 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   g_autoptr (GByteArray) reply = exchange (data, size);
   guint status = status_of (reply);
   if (g_getenv ("FUZZ_HTTP_VERBOSE") != NULL) /* to see what a corpus gets */
-    g_printerr ("%u  %.*s\n", status, (int) MIN (size, (gsize) strcspn ((const gchar *) data, "\r\n")), data);
+    {
+      g_autofree gchar *head = g_strndup ((const gchar *) reply->data, MIN (reply->len, 400u));
+      g_printerr ("%u  %.*s\n%s\n", status, (int) MIN (size, (gsize) strcspn ((const gchar *) data, "\r\n")), data,
+                  g_getenv ("FUZZ_HTTP_VERBOSE")[0] == '2' ? head : "");
+    }
 
   /* No token anywhere in the request: nothing under /api/ may succeed. */
   g_autofree gchar *text = g_strndup ((const gchar *) data, size); /* up to the first NUL */
   g_autofree gchar *decoded = loose_unescape (text);
-  g_autofree gchar *path = request_path (text);
+  g_autofree gchar *path = routed_path (text);
   if (status >= 200 && status < 300 && !names_a_token (text) && !names_a_token (decoded) && path != NULL
       && g_str_has_prefix (path, "/api/"))
     {
