@@ -191,12 +191,17 @@ ioc_device_health_admit (IocDeviceHealth *self, IocKind kind, const gchar *devic
   g_return_val_if_fail (self != NULL && kind < IOC_KIND_COUNT && device != NULL && unit != NULL, FALSE);
   if (self->max_per_unit == 0)
     return TRUE;
-  g_autofree gchar *key = g_strdup_printf ("%d/%s", (gint) kind, device);
-  if (g_hash_table_contains (self->devices, key))
+  /* Every message comes here: the keys are built on the stack, as in
+   * device_get (a device id that does not fit is a new device anyway). */
+  const gchar *kinds[] = { "0", "1", "2", "3" };
+  gchar key[160];
+  if (join_key (key, sizeof key, kinds[kind & 3], device, NULL, '/') && g_hash_table_contains (self->devices, key))
     return TRUE; /* known: heard before, or declared */
-  g_free (key);
-  key = g_strdup_printf ("%d/%s", (gint) kind, unit);
-  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_unit, key)) < self->max_per_unit;
+  g_autofree gchar *heap_key = NULL;
+  const gchar *unit_key = key;
+  if (!join_key (key, sizeof key, kinds[kind & 3], unit, NULL, '/'))
+    unit_key = heap_key = g_strdup_printf ("%d/%s", (gint) kind, unit);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_unit, unit_key)) < self->max_per_unit;
 }
 
 static IocDhCamera *
