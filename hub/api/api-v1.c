@@ -288,46 +288,73 @@ dead_cb (const gchar *kind, const gchar *device, gint64 count, const gchar *last
   c->last_reason = last_reason;
 }
 
+/* One row of /api/v1/connectors, kept until the page is cut. */
 typedef struct
 {
-  JsonBuilder *b;
+  gchar *key; /* "kind/device": the order of the pages */
+  const gchar *kind;
+  gchar *device;
+  const gchar *unit; /* interned, or NULL */
+  const gchar *state;
+  gboolean declared, undeclared, reporting, down;
+  gint64 last_seen_us;
+  gchar *config_version;
+  const DeviceCounts *counts;
+} ConnectorRow;
+
+static void
+connector_row_clear (gpointer data)
+{
+  ConnectorRow *r = data;
+  g_free (r->key);
+  g_free (r->device);
+  g_free (r->config_version);
+}
+
+static gint
+connector_row_cmp (gconstpointer a, gconstpointer b)
+{
+  return strcmp (((const ConnectorRow *) a)->key, ((const ConnectorRow *) b)->key);
+}
+
+typedef struct
+{
+  GArray *rows; /* ConnectorRow */
   GHashTable *counts;
-  gint64 now_us;
   gboolean inventory;                           /* [hub] connectors is set */
   gint64 expected, reporting, down, undeclared; /* as the wall counts them */
 } ConnectorWalk;
 
 static void
-add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gchar *unit, const gchar *state,
-               gboolean declared, gboolean undeclared, gboolean reporting, gboolean down, gint64 last_seen_us,
-               const gchar *config_version, const DeviceCounts *c, gint64 now_us)
+add_connector (JsonBuilder *b, const ConnectorRow *r, gint64 now_us)
 {
+  const DeviceCounts *c = r->counts;
   json_builder_begin_object (b);
   json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, kind);
+  json_builder_add_string_value (b, r->kind);
   json_builder_set_member_name (b, "device");
-  json_builder_add_string_value (b, device);
+  json_builder_add_string_value (b, r->device);
   json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, unit);
+  json_builder_add_string_value (b, r->unit);
   json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, state);
+  json_builder_add_string_value (b, r->state);
   json_builder_set_member_name (b, "declared");
-  json_builder_add_boolean_value (b, declared);
+  json_builder_add_boolean_value (b, r->declared);
   /* Heard, but not in the declared inventory ([hub] connectors). */
   json_builder_set_member_name (b, "undeclared");
-  json_builder_add_boolean_value (b, undeclared);
+  json_builder_add_boolean_value (b, r->undeclared);
   json_builder_set_member_name (b, "reporting");
-  json_builder_add_boolean_value (b, reporting);
+  json_builder_add_boolean_value (b, r->reporting);
   json_builder_set_member_name (b, "down");
-  json_builder_add_boolean_value (b, down);
+  json_builder_add_boolean_value (b, r->down);
   json_builder_set_member_name (b, "last_seen_ms");
-  if (last_seen_us > 0)
-    json_builder_add_int_value (b, last_seen_us / 1000);
+  if (r->last_seen_us > 0)
+    json_builder_add_int_value (b, r->last_seen_us / 1000);
   else
     json_builder_add_null_value (b);
   json_builder_set_member_name (b, "age_s");
-  if (last_seen_us > 0)
-    json_builder_add_double_value (b, (now_us - last_seen_us) / 1e6);
+  if (r->last_seen_us > 0)
+    json_builder_add_double_value (b, (now_us - r->last_seen_us) / 1e6);
   else
     json_builder_add_null_value (b);
   ioc_api_json_int (b, "last_seq", c ? c->last_seq : 0);
@@ -340,7 +367,7 @@ add_connector (JsonBuilder *b, const gchar *kind, const gchar *device, const gch
   json_builder_add_string_value (b, c ? c->last_reason : NULL);
   /* The config it says it runs (its status), to check a push took. */
   json_builder_set_member_name (b, "config_version");
-  json_builder_add_string_value (b, config_version);
+  json_builder_add_string_value (b, r->config_version);
   json_builder_end_object (b);
 }
 
@@ -361,10 +388,19 @@ connector_cb (const IocConnectorInfo *info, gpointer user_data)
     }
   w->down += info->is_down;
   w->undeclared += info->is_undeclared;
-  add_connector (w->b, kind, info->device, info->unit, states[MIN ((guint) info->state, 2u)], info->is_declared,
-                 info->is_undeclared, info->is_reporting, info->is_down, info->last_seen_us, info->config_version, c,
-                 w->now_us);
+  ConnectorRow r = { g_steal_pointer (&key), kind, g_strdup (info->device), info->unit,
+                     states[MIN ((guint) info->state, 2u)], info->is_declared, info->is_undeclared,
+                     info->is_reporting, info->is_down, info->last_seen_us, g_strdup (info->config_version), c };
+  g_array_append_val (w->rows, r);
 }
+
+/* Pages: rows in "kind/device" order, `limit` of them (default
+ * CONNECTORS_PAGE, at most CONNECTORS_PAGE_MAX) after the key `after`;
+ * `next` names the last row when more follow.  Keys stay stable while
+ * devices come and go, so following `next` lists every device present
+ * throughout exactly once.  The totals are always the whole province's. */
+#define CONNECTORS_PAGE     500
+#define CONNECTORS_PAGE_MAX 5000
 
 static void
 connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTable *query, gpointer user_data)
@@ -372,17 +408,21 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   IocApiV1 *self = user_data;
   if (!authorize_read (self, msg, query))
     return;
+  gint64 limit = 0;
+  if (!ioc_api_query_int (query, "limit", CONNECTORS_PAGE, 1, CONNECTORS_PAGE_MAX, &limit))
+    {
+      ioc_api_reply_error (msg, 400, "limit: expected a number of connectors from 1 to 5000");
+      return;
+    }
+  const gchar *after = ioc_api_query_string (query, "after", NULL);
   gint64 now = ioc_hub_now (self->hub);
   g_autoptr (GHashTable) counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   ioc_hub_foreach_dedup_device (self->hub, dedup_cb, counts);
   ioc_hub_foreach_deadletter_device (self->hub, dead_cb, counts);
 
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  ioc_api_json_int (b, "now_ms", now / 1000);
-  json_builder_set_member_name (b, "connectors");
-  json_builder_begin_array (b);
-  ConnectorWalk w = { b, counts, now, ioc_hub_config (self->hub)->connectors_dir != NULL, 0, 0, 0, 0 };
+  g_autoptr (GArray) rows = g_array_new (FALSE, FALSE, sizeof (ConnectorRow));
+  g_array_set_clear_func (rows, connector_row_clear);
+  ConnectorWalk w = { rows, counts, ioc_hub_config (self->hub)->connectors_dir != NULL, 0, 0, 0, 0 };
   ioc_hub_foreach_connector (self->hub, now, connector_cb, &w);
   /* Devices whose every message was rejected never reach device health,
    * and those are the ones the ops team most needs to see. */
@@ -397,12 +437,32 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
       g_auto (GStrv) kd = g_strsplit (k, "/", 2);
       /* Not declared (a declared one is listed above), so undeclared
        * once there is an inventory. */
-      add_connector (b, kd[0], kd[1], NULL, "unknown", FALSE, w.inventory, FALSE, FALSE, 0, NULL, c, now);
+      ConnectorRow r = { g_strdup (k), ioc_intern (kd[0]), g_strdup (kd[1]), NULL, "unknown", FALSE, w.inventory,
+                         FALSE, FALSE, 0, NULL, c };
+      g_array_append_val (rows, r);
       w.undeclared += w.inventory;
     }
+  g_array_sort (rows, connector_row_cmp);
+
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  ioc_api_json_int (b, "now_ms", now / 1000);
+  json_builder_set_member_name (b, "connectors");
+  json_builder_begin_array (b);
+  guint i = 0;
+  while (after != NULL && i < rows->len && strcmp (g_array_index (rows, ConnectorRow, i).key, after) <= 0)
+    i++;
+  const gchar *next = NULL;
+  for (gint64 n = 0; i < rows->len && n < limit; i++, n++)
+    add_connector (b, &g_array_index (rows, ConnectorRow, i), now);
+  if (i < rows->len && i > 0)
+    next = g_array_index (rows, ConnectorRow, i - 1).key;
   json_builder_end_array (b);
+  json_builder_set_member_name (b, "next");
+  json_builder_add_string_value (b, next);
   json_builder_set_member_name (b, "totals");
   json_builder_begin_object (b);
+  ioc_api_json_int (b, "connectors", rows->len);
   ioc_api_json_int (b, "missing", ioc_hub_dedup_missing_total (self->hub));
   ioc_api_json_int (b, "duplicates", ioc_hub_dedup_duplicates_total (self->hub));
   ioc_api_json_int (b, "deadletters", ioc_hub_deadletter_total (self->hub));

@@ -559,37 +559,64 @@ cmd_connectors (int argc, char **argv)
         g_printerr ("warning  %s\n", (gchar *) errors->pdata[i]);
     }
   g_autofree gchar *api = g_strconcat (url, "/api/v1/connectors", NULL);
-  glong status;
-  g_autofree gchar *body = http_request ("GET", api, token, NULL, &status, &error);
-  if (body == NULL)
-    {
-      g_printerr ("iocctl connectors: %s\n", error->message);
-      return EXIT_CHECK;
-    }
-  if (status == 404)
-    return connectors_from_metrics (url, declared);
-  if (status != 200)
-    {
-      g_printerr ("iocctl connectors: %s: HTTP %ld: %s\n", api, status, body);
-      return EXIT_CHECK;
-    }
-  g_autoptr (JsonParser) parser = json_parser_new ();
-  if (!json_parser_load_from_data (parser, body, -1, &error))
-    {
-      g_printerr ("iocctl connectors: %s: expected JSON: %s\n", api, error->message);
-      return EXIT_CHECK;
-    }
-  JsonNode *root = json_parser_get_root (parser);
+  /* The hub pages the list (`next`): every page, joined into the first
+   * one's document (the totals are the same on each).  Bounded. */
+  g_autoptr (JsonNode) root = NULL;
   JsonArray *arr = NULL;
-  if (JSON_NODE_HOLDS_ARRAY (root))
-    arr = json_node_get_array (root);
-  else if (JSON_NODE_HOLDS_OBJECT (root) && json_object_has_member (json_node_get_object (root), "connectors"))
-    arr = json_object_get_array_member (json_node_get_object (root), "connectors");
-  if (arr == NULL)
+  g_autofree gchar *after = NULL;
+  for (guint page = 0; page < 10000; page++)
     {
-      g_printerr ("iocctl connectors: %s: expected an array of connectors or {\"connectors\": […]}\n", api);
-      return EXIT_CHECK;
+      g_autofree gchar *escaped = after != NULL ? g_uri_escape_string (after, NULL, TRUE) : NULL;
+      g_autofree gchar *page_url = g_strdup_printf ("%s?limit=5000%s%s", api, escaped ? "&after=" : "",
+                                                    escaped ? escaped : "");
+      glong status;
+      g_autofree gchar *body = http_request ("GET", page_url, token, NULL, &status, &error);
+      if (body == NULL)
+        {
+          g_printerr ("iocctl connectors: %s\n", error->message);
+          return EXIT_CHECK;
+        }
+      if (status == 404 && page == 0)
+        return connectors_from_metrics (url, declared);
+      if (status != 200)
+        {
+          g_printerr ("iocctl connectors: %s: HTTP %ld: %s\n", api, status, body);
+          return EXIT_CHECK;
+        }
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      if (!json_parser_load_from_data (parser, body, -1, &error))
+        {
+          g_printerr ("iocctl connectors: %s: expected JSON: %s\n", api, error->message);
+          return EXIT_CHECK;
+        }
+      JsonNode *got = json_parser_get_root (parser);
+      JsonObject *o = JSON_NODE_HOLDS_OBJECT (got) ? json_node_get_object (got) : NULL;
+      JsonArray *rows = JSON_NODE_HOLDS_ARRAY (got) ? json_node_get_array (got)
+                        : o != NULL && json_object_has_member (o, "connectors")
+                            ? json_object_get_array_member (o, "connectors")
+                            : NULL;
+      if (rows == NULL)
+        {
+          g_printerr ("iocctl connectors: %s: expected an array of connectors or {\"connectors\": […]}\n", api);
+          return EXIT_CHECK;
+        }
+      if (root == NULL)
+        {
+          root = json_node_copy (got);
+          arr = JSON_NODE_HOLDS_ARRAY (root) ? json_node_get_array (root)
+                                             : json_object_get_array_member (json_node_get_object (root), "connectors");
+        }
+      else
+        for (guint i = 0; i < json_array_get_length (rows); i++)
+          json_array_add_element (arr, json_node_copy (json_array_get_element (rows, i)));
+      const gchar *next = o != NULL ? json_object_get_string_member_with_default (o, "next", NULL) : NULL;
+      if (next == NULL || json_array_get_length (rows) == 0)
+        break;
+      g_free (after);
+      after = g_strdup (next);
     }
+  if (JSON_NODE_HOLDS_OBJECT (root))
+    json_object_remove_member (json_node_get_object (root), "next");
   guint n_down = 0;
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   if (!opt_json)

@@ -744,6 +744,50 @@ test_commune_map_absent (void)
   g_assert_cmpint (status, ==, 401);
 }
 
+/* /api/v1/connectors in pages of one: following `next` lists every device
+ * of the unpaged list once, in the same order; the totals are the whole
+ * list's on every page; a limit out of range is a 400. */
+static void
+test_connectors_paged (void)
+{
+  if (skip_unwired ())
+    return;
+  g_autoptr (JsonNode) all = get_json ("/api/v1/connectors?limit=5000");
+  JsonObject *ao = json_node_get_object (all);
+  JsonArray *rows = json_object_get_array_member (ao, "connectors");
+  guint n = json_array_get_length (rows);
+  g_assert_cmpuint (n, >=, 3);
+  g_assert_true (json_object_get_null_member (ao, "next"));
+  g_assert_cmpint (path_int (all, "$.totals.connectors"), ==, n);
+  g_autofree gchar *after = NULL;
+  guint seen = 0;
+  for (guint page = 0; page < n + 2; page++)
+    {
+      g_autofree gchar *escaped = after != NULL ? g_uri_escape_string (after, NULL, TRUE) : NULL;
+      g_autofree gchar *url = g_strdup_printf ("/api/v1/connectors?limit=1%s%s", escaped ? "&after=" : "",
+                                               escaped ? escaped : "");
+      g_autoptr (JsonNode) got = get_json (url);
+      JsonObject *o = json_node_get_object (got);
+      JsonArray *one = json_object_get_array_member (o, "connectors");
+      g_assert_cmpuint (json_array_get_length (one), ==, 1);
+      g_assert_cmpint (path_int (got, "$.totals.connectors"), ==, n);
+      JsonObject *want = json_array_get_object_element (rows, seen), *have = json_array_get_object_element (one, 0);
+      g_assert_cmpstr (json_object_get_string_member (have, "kind"), ==, json_object_get_string_member (want, "kind"));
+      g_assert_cmpstr (json_object_get_string_member (have, "device"), ==,
+                       json_object_get_string_member (want, "device"));
+      seen++;
+      const gchar *next = json_object_get_string_member_with_default (o, "next", NULL);
+      if (next == NULL)
+        break;
+      g_free (after);
+      after = g_strdup (next);
+    }
+  g_assert_cmpuint (seen, ==, n);
+  glong status = 0;
+  g_autofree gchar *bad = http ("GET", "/api/v1/connectors?limit=0", &as_display, &status);
+  g_assert_cmpint (status, ==, 400);
+}
+
 /* GET /api/v1/commune-map until its status is want (and, for a 200, the
  * body holds marker): a reload takes effect within seconds. */
 static gboolean
@@ -842,6 +886,7 @@ main (int argc, char **argv)
   g_test_add_func ("/api/queue-today", test_queue_today);
   g_test_add_func ("/api/queue-today-restart", test_queue_today_restart);
   g_test_add_func ("/api/commune-map-absent", test_commune_map_absent);
+  g_test_add_func ("/api/connectors-paged", test_connectors_paged);
   g_test_add_func ("/api/commune-map-reload", test_commune_map_reload);
   int rc = g_test_run ();
 
