@@ -109,15 +109,17 @@ reject (IocHub *self, IocReject reason, const gchar *detail, const gchar *topic,
 }
 
 /* The oldest event time whose minute is still rewritten, as seen at
- * at_us: the start of at_us's month in Vietnam (UTC+7, no DST), or
- * at_us − [windows] rewrite_back.  Cached per month: called per event. */
+ * at_us: the start of at_us's month in Vietnam (UTC+7, no DST) or
+ * at_us − horizon, whichever is earlier; or at_us − [windows] rewrite_back.  Cached per month: called per event. */
 static gint64
 hub_rewrite_from (IocHub *self, gint64 at_us)
 {
   if (self->config->rewrite_back_us > 0)
     return at_us - self->config->rewrite_back_us;
+  /* Never less than the in-memory horizon (early on the 1st). */
+  gint64 floor_us = at_us - self->config->horizon_us;
   if (at_us >= self->rewrite_month_from && at_us < self->rewrite_month_until)
-    return self->rewrite_month_from;
+    return MIN (self->rewrite_month_from, floor_us);
   const gint64 vn = 7 * G_TIME_SPAN_HOUR;
   g_autoptr (GDateTime) local = g_date_time_new_from_unix_utc ((at_us + vn) / G_USEC_PER_SEC);
   g_autoptr (GDateTime) first = g_date_time_new_utc (g_date_time_get_year (local), g_date_time_get_month (local), 1,
@@ -125,7 +127,7 @@ hub_rewrite_from (IocHub *self, gint64 at_us)
   g_autoptr (GDateTime) next = g_date_time_add_months (first, 1);
   self->rewrite_month_from = g_date_time_to_unix (first) * G_USEC_PER_SEC - vn;
   self->rewrite_month_until = g_date_time_to_unix (next) * G_USEC_PER_SEC - vn;
-  return self->rewrite_month_from;
+  return MIN (self->rewrite_month_from, floor_us);
 }
 
 /* TRUE when the message was accepted (it changed what the hub knows). */
