@@ -62,6 +62,8 @@ struct _IocDeviceHealth
   guint gen;
   gint64 cadence_us;
   gint64 started_us; /* the hub's first start (persisted); 0: not said */
+  guint max_per_unit;  /* undeclared devices admitted per (unit, kind); 0: no cap */
+  GHashTable *per_unit; /* "kind/unit" → GUINT_TO_POINTER (undeclared devices), derived */
 };
 
 static void
@@ -89,6 +91,7 @@ ioc_device_health_new (void)
   self->cameras = g_hash_table_new_full (ioc_str_hash, g_str_equal, g_free, dh_camera_free);
   self->all_unit = ioc_intern ("all");
   self->cadence_us = IOC_DEVICE_REPORTING_WINDOW_US;
+  self->per_unit = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   return self;
 }
 
@@ -99,6 +102,7 @@ ioc_device_health_free (IocDeviceHealth *self)
     return;
   g_hash_table_unref (self->devices);
   g_hash_table_unref (self->cameras);
+  g_hash_table_unref (self->per_unit);
   g_free (self);
 }
 
@@ -145,6 +149,54 @@ device_get (IocDeviceHealth *self, IocKind kind, const gchar *device, const gcha
       g_hash_table_insert (self->devices, g_strdup (key), d);
     }
   return d;
+}
+
+/* The per-(unit, kind) count of undeclared devices is derived from the
+ * devices alone (so it is the same after a snapshot load as in the run that
+ * saved it): rebuilt whenever declarations change, bumped when an
+ * undeclared device is first heard. */
+static void
+per_unit_bump (IocDeviceHealth *self, IocKind kind, const gchar *unit)
+{
+  g_autofree gchar *key = g_strdup_printf ("%d/%s", (gint) kind, unit);
+  guint n = GPOINTER_TO_UINT (g_hash_table_lookup (self->per_unit, key));
+  g_hash_table_replace (self->per_unit, g_steal_pointer (&key), GUINT_TO_POINTER (n + 1));
+}
+
+static void
+per_unit_rebuild (IocDeviceHealth *self)
+{
+  g_hash_table_remove_all (self->per_unit);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IocDhDevice *d = value;
+      if (!d->is_declared)
+        per_unit_bump (self, d->kind, d->unit);
+    }
+}
+
+void
+ioc_device_health_set_max_per_unit (IocDeviceHealth *self, guint max_per_unit)
+{
+  g_return_if_fail (self != NULL);
+  self->max_per_unit = max_per_unit;
+}
+
+gboolean
+ioc_device_health_admit (IocDeviceHealth *self, IocKind kind, const gchar *device, const gchar *unit)
+{
+  g_return_val_if_fail (self != NULL && kind < IOC_KIND_COUNT && device != NULL && unit != NULL, FALSE);
+  if (self->max_per_unit == 0)
+    return TRUE;
+  g_autofree gchar *key = g_strdup_printf ("%d/%s", (gint) kind, device);
+  if (g_hash_table_contains (self->devices, key))
+    return TRUE; /* known: heard before, or declared */
+  g_free (key);
+  key = g_strdup_printf ("%d/%s", (gint) kind, unit);
+  return GPOINTER_TO_UINT (g_hash_table_lookup (self->per_unit, key)) < self->max_per_unit;
 }
 
 static IocDhCamera *
@@ -237,7 +289,10 @@ ioc_device_health_record (IocDeviceHealth *self, const IocRecord *rec, const gch
   g_return_if_fail (self != NULL && rec != NULL && unit != NULL && rec->device != NULL);
   g_return_if_fail (rec->kind < IOC_KIND_COUNT);
 
+  guint before = g_hash_table_size (self->devices);
   IocDhDevice *dev = device_get (self, rec->kind, rec->device, unit);
+  if (g_hash_table_size (self->devices) != before)
+    per_unit_bump (self, dev->kind, dev->unit);
   dev->last_seen_us = MAX (dev->last_seen_us, now_us);
 
   switch (rec->msg_type)
@@ -300,6 +355,7 @@ ioc_device_health_expect (IocDeviceHealth *self, IocKind kind, const gchar *devi
   IocDhDevice *d = device_get (self, kind, device, ioc_intern (unit));
   d->is_declared = TRUE;
   d->unit = ioc_intern (unit);
+  per_unit_rebuild (self);
 }
 
 static gboolean
@@ -344,6 +400,7 @@ ioc_device_health_set_inventory (IocDeviceHealth *self, const IocDeclaredConnect
       if (d->last_seen_us == 0 && d->state == IOC_CONNECTOR_STATE_UNKNOWN && !device_has_camera (self, d))
         g_hash_table_iter_remove (&it);
     }
+  per_unit_rebuild (self);
 }
 
 void
@@ -687,5 +744,6 @@ ioc_device_health_load (IocDeviceHealth *self, const guint8 *data, gsize len, GE
   /* The earlier start wins: the hub's first start survives restarts. */
   if (tmp->started_us > 0)
     ioc_device_health_set_started (self, tmp->started_us);
+  per_unit_rebuild (self);
   return TRUE;
 }

@@ -88,6 +88,15 @@ void     ioc_device_health_set_inventory (IocDeviceHealth *self, const IocDeclar
  * its last message, and the grace of a never-heard declared one (default
  * IOC_DEVICE_REPORTING_WINDOW_US). */
 void     ioc_device_health_set_cadence (IocDeviceHealth *self, gint64 cadence_us);
+/* The cap on distinct undeclared devices per (unit, kind) ([hub]
+ * max_devices_per_unit); 0: none.  Declared devices never count. */
+void     ioc_device_health_set_max_per_unit (IocDeviceHealth *self, guint max_per_unit);
+/* FALSE when a message from this device must be dead-lettered
+ * too_many_devices: it is not known (heard or declared) and its (unit, kind)
+ * already has the cap of undeclared devices.  Derived from saved state
+ * only, so a journal replay takes the same decision.  Call before any
+ * per-device state is made. */
+gboolean ioc_device_health_admit (IocDeviceHealth *self, IocKind kind, const gchar *device, const gchar *unit);
 /* When the hub started: kept if an earlier one is known.  Saved in the
  * snapshot, and the earlier of the snapshot's and this one wins on load,
  * so a restart does not restart a never-heard connector's grace. */

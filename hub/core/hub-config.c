@@ -8,7 +8,7 @@
 #include "protocol/ioc-keyfile.h"
 
 static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
-                                         "alerts", "units_owned", "connectors", "connector_cadence",
+                                         "alerts", "units_owned", "connectors", "connector_cadence", "max_devices_per_unit",
                                          "scorecard", NULL };
 static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive",
                                           "sessions", "protocol", "receive_maximum", NULL };
@@ -204,6 +204,13 @@ ioc_hub_config_load (const gchar *path, GError **error)
   if (!ioc_keyfile_duration (kf, "hub", "connector_cadence", 3 * G_TIME_SPAN_MINUTE, G_TIME_SPAN_SECOND,
                              24 * 3600 * G_TIME_SPAN_SECOND, &c->connector_cadence_us, error))
     return NULL;
+  /* A commune runs a few desks, kiosks and cameras per kind; 64 is far
+   * above any real one, and bounds what forged device ids can make the hub
+   * keep (about 0.8 KB each) to 64 per unit and kind.  0: no cap. */
+  gint64 max_devices = 0;
+  if (!ioc_keyfile_int (kf, "hub", "max_devices_per_unit", 64, 0, 1000000, &max_devices, error))
+    return NULL;
+  c->max_devices_per_unit = (guint) max_devices;
   g_autofree gchar *scorecard = ioc_keyfile_string (kf, "hub", "scorecard", "", FALSE, error);
   c->scorecard_path = resolve_path (path, scorecard);
   if (c->scorecard_path != NULL)

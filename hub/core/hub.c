@@ -160,6 +160,20 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
       reject (self, r, detail, topic, topic_len, payload, len, arrival_us);
       return FALSE;
     }
+  /* SPEC §2: history under a code that merged away is reported under the
+   * commune that absorbed it. */
+  const gchar *unit = ioc_units_resolve_unit (self->units, unit_entry);
+
+  /* Before any per-device state (dedup, health) is made for a new device. */
+  if (!ioc_device_health_admit (self->devices, record->kind, record->device, unit))
+    {
+      gchar why[160];
+      g_snprintf (why, sizeof why, "device: %.60s would be one more than [hub] max_devices_per_unit = %u",
+                  record->device, self->config->max_devices_per_unit);
+      reject (self, IOC_REJECT_TOO_MANY_DEVICES, why, topic, topic_len, payload, len, arrival_us);
+      return FALSE;
+    }
+
   if (record->seq > 0)
     {
       gint64 highest = 0;
@@ -189,10 +203,6 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
       reject (self, IOC_REJECT_TOO_LATE, why, topic, topic_len, payload, len, arrival_us);
       return FALSE;
     }
-
-  /* SPEC §2: history under a code that merged away is reported under the
-   * commune that absorbed it. */
-  const gchar *unit = ioc_units_resolve_unit (self->units, unit_entry);
 
   ioc_device_health_record (self->devices, record, unit, arrival_us);
   if (record->msg_type == IOC_MSG_EVENT)
@@ -651,6 +661,7 @@ static void
 apply_inventory (IocHub *self, const IocHubConfig *config, GPtrArray *list)
 {
   ioc_device_health_set_cadence (self->devices, config->connector_cadence_us);
+  ioc_device_health_set_max_per_unit (self->devices, config->max_devices_per_unit);
   if (list == NULL)
     return;
   g_autoptr (GArray) decls = g_array_new (FALSE, FALSE, sizeof (IocDeclaredConnector));
@@ -1203,6 +1214,8 @@ ioc_hub_reload (IocHub *self, GError **error)
   self->config->connectors_dir = g_steal_pointer (&fresh->connectors_dir);
   fresh->connectors_dir = old_dir;
   self->config->connector_cadence_us = fresh->connector_cadence_us;
+  self->config->max_devices_per_unit = fresh->max_devices_per_unit;
+  ioc_device_health_set_max_per_unit (self->devices, fresh->max_devices_per_unit);
   /* Screen and operator tokens are revocable in the config: the lists are
    * swapped in place, so every reader of the config sees the new ones from
    * now on. */

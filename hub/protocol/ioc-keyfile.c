@@ -183,9 +183,32 @@ ioc_keyfile_key_line (IocKeyFile *self, const gchar *group, const gchar *key)
   return GPOINTER_TO_UINT (g_hash_table_lookup (self->lines, k));
 }
 
+gchar *
+ioc_keyfile_one_line (const gchar *text)
+{
+  GString *out = g_string_sized_new (strlen (text));
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    if (*p == '\n')
+      g_string_append (out, "\\n");
+    else if (*p == '\r')
+      g_string_append (out, "\\r");
+    else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+      g_string_append_printf (out, "\\x%02x", *p);
+    else
+      g_string_append_c (out, (gchar) *p);
+  return g_string_free (out, FALSE);
+}
+
+/* Takes line; one problem is one line whatever the values it quotes. */
 static void
 add_problem (IocKeyFile *self, gchar *line)
 {
+  if (strpbrk (line, "\n\r") != NULL)
+    {
+      gchar *flat = ioc_keyfile_one_line (line);
+      g_free (line);
+      line = flat;
+    }
   if (self->problems == NULL)
     self->problems = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (self->problems, line);
@@ -276,13 +299,14 @@ static gboolean
 bad_value (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, const gchar *expected,
            const gchar *got, GError **error)
 {
+  g_autofree gchar *quoted = ioc_keyfile_one_line (got);
   if (collect)
-    ioc_keyfile_problem (self, group, key, "expected %s, got '%s'", expected, got);
+    ioc_keyfile_problem (self, group, key, "expected %s, got '%s'", expected, quoted);
   else
     {
       g_autofree gchar *at = where (self, ioc_keyfile_key_line (self, group, key));
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: expected %s, got '%s'", at, group, key,
-                   expected, got);
+                   expected, quoted);
     }
   return FALSE;
 }

@@ -117,4 +117,8 @@ gboolean ioc_parse_size (const gchar *text, guint64 *out);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocKeyFile, ioc_keyfile_free)
 
+/* (transfer full) text with its line breaks and other control characters but
+ * tab written as escapes (\n, \r, \xNN): a value quoted in a one-line error. */
+gchar *ioc_keyfile_one_line (const gchar *text);
+
 G_END_DECLS

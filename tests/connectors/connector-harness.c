@@ -5,7 +5,6 @@
 
 #include <MQTTAsync.h>
 #include <fcntl.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 #include <signal.h>
 #include <string.h>
@@ -149,14 +148,6 @@ ioc_test_wait (gboolean (*pred) (gpointer), gpointer data, gint64 timeout_us)
   return pred (data);
 }
 
-/* In the child: die with the test, so an aborted test leaves no connector
- * behind (it is stopped by PID otherwise). */
-static void
-child_setup (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 gboolean
 ioc_test_connector_start (IocTestConnector *self, const gchar *conf_path, GError **error)
 {
@@ -171,7 +162,8 @@ ioc_test_connector_start (IocTestConnector *self, const gchar *conf_path, GError
   int fd = open (self->log_path, O_WRONLY | O_CREAT | O_APPEND, 0644);
   g_subprocess_launcher_take_stderr_fd (l, fd);
   g_subprocess_launcher_setenv (l, "G_MESSAGES_DEBUG", "", TRUE);
-  g_subprocess_launcher_set_child_setup (l, child_setup, NULL, NULL);
+  /* dies with the test, so an aborted test leaves no connector behind (it
+   * is stopped by PID otherwise) */
   g_subprocess_launcher_set_child_setup (l, ioc_test_die_with_test, NULL, NULL);
   self->proc = g_subprocess_launcher_spawn (l, error, IOC_CONNECTOR_BIN, "--config", conf_path,
                                             "--drain", "3", NULL);

@@ -6,7 +6,6 @@
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
-#include <sys/prctl.h>
 
 #include "connector-harness.h"
 #include "test-broker.h"
@@ -14,17 +13,10 @@
 #include "test-influx.h"
 #include "test-util.h"
 
-static void
-die_with_parent (gpointer data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-}
-
 static GSubprocess *
 start_sim (guint port, gint seed)
 {
   g_autoptr (GSubprocessLauncher) l = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_subprocess_launcher_set_child_setup (l, die_with_parent, NULL, NULL);
   g_autofree gchar *p = g_strdup_printf ("%u", port);
   g_autofree gchar *sd = g_strdup_printf ("%d", seed);
   g_autoptr (GError) error = NULL;

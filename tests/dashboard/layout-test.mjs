@@ -354,8 +354,9 @@ const vnTime = (ms) => new Intl.DateTimeFormat('en-GB', { timeZone: TZ, hour: '2
 try {
   for (const size of SIZES) {
     const tag = String(size.w);
-    // ---- the map page ----
-    const { ctx, page } = await open(size, `/?token=${TOKEN}&rotate=0&page=map&lang=vi`);
+    // ---- the map page, with the tile grid most provinces see (no GeoJSON:
+    // the map is asked where the hub has none); the commune map comes below ----
+    const { ctx, page } = await open(size, `/?token=${TOKEN}&rotate=0&page=map&lang=vi&commune_map=/api/v1/no-such-map`);
     ok(await pageReady(page) >= 0, `${tag}: the wall is live, with queue figures and the spike banner`, await text(page, '#conn'));
     /* the Δ needs the history: wait for it once (a 5-minute refresh otherwise) */
     await waitFor(async () => (await text(page, '[data-delta="received"]')).length > 0, 20000);

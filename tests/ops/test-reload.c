@@ -173,7 +173,7 @@ test_reload_under_load (void)
 
   /* Operator actions through the hub's API: a silence with the token is
    * created; a wrong token and an unknown alert are refused (exit 1).  Only
-   * when this hub serves the alert API (issue 6). */
+   * when this hub serves the alert API. */
   glong http_status = 0;
   g_autofree gchar *silences = ioc_test_hub_get (hub, "/api/v1/silences?token=op-token", &http_status);
   if (http_status != 200)

@@ -385,11 +385,47 @@ test_inventory_restart (Fixture *fx, gconstpointer data)
   g_assert_cmpstr (fresh_list, ==, "desk/never:D ");
 }
 
+/* The cap counts undeclared devices per (unit, kind): the (cap+1)-th new
+ * one is refused, known and declared ones always pass, another unit or
+ * kind has its own count, and a snapshot load gives the same answers. */
+static void
+test_max_per_unit (Fixture *fx, gconstpointer data)
+{
+  const gchar *u = ioc_intern ("26734"), *v = ioc_intern ("26737");
+  ioc_device_health_set_max_per_unit (fx->dh, 3);
+  ioc_device_health_expect (fx->dh, IOC_KIND_DESK, "declared-1", u);
+  gchar name[32];
+  for (guint i = 0; i < 3; i++)
+    {
+      g_snprintf (name, sizeof name, "forged-%u", i);
+      g_assert_true (ioc_device_health_admit (fx->dh, IOC_KIND_DESK, name, u));
+      ioc_device_health_record (fx->dh, rec_reset (fx, IOC_KIND_DESK, name, IOC_MSG_STATUS, 1000), u, 1000);
+    }
+  g_assert_false (ioc_device_health_admit (fx->dh, IOC_KIND_DESK, "forged-3", u));
+  g_assert_true (ioc_device_health_admit (fx->dh, IOC_KIND_DESK, "forged-0", u));
+  g_assert_true (ioc_device_health_admit (fx->dh, IOC_KIND_DESK, "declared-1", u));
+  g_assert_true (ioc_device_health_admit (fx->dh, IOC_KIND_KIOSK, "forged-3", u));
+  g_assert_true (ioc_device_health_admit (fx->dh, IOC_KIND_DESK, "forged-3", v));
+
+  g_autoptr (GByteArray) snap = g_byte_array_new ();
+  ioc_device_health_save (fx->dh, snap);
+  g_autoptr (IocDeviceHealth) back = ioc_device_health_new ();
+  ioc_device_health_set_max_per_unit (back, 3);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_device_health_load (back, snap->data, snap->len, &error));
+  g_assert_false (ioc_device_health_admit (back, IOC_KIND_DESK, "forged-3", u));
+  g_assert_true (ioc_device_health_admit (back, IOC_KIND_DESK, "forged-2", u));
+
+  ioc_device_health_set_max_per_unit (fx->dh, 0);
+  g_assert_true (ioc_device_health_admit (fx->dh, IOC_KIND_DESK, "forged-3", u));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 #define ADD(path, fn) g_test_add ("/ioc/device-health/" path, Fixture, NULL, fixture_setup, fn, fixture_teardown)
+  ADD ("max-per-unit", test_max_per_unit);
   ADD ("camera-latest-wins", test_camera_latest_wins);
   ADD ("reporting", test_reporting);
   ADD ("sampler-through-rollup", test_sampler_through_rollup);

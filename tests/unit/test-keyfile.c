@@ -229,11 +229,35 @@ test_repeats (void)
   g_assert_true (ioc_keyfile_collect_repeats (clean));
 }
 
+/* A value written with GKeyFile's \n escape holds a line break; quoted in
+ * an error, it stays on the error's line (escaped), and so does a problem
+ * recorded with one. */
+static void
+test_one_line_errors (void)
+{
+  g_autoptr (IocKeyFile) kf = load ("[a]\nurl = tcp://host:18\\n83\n");
+  static const gchar *const schemes[] = { "tcp", NULL };
+  g_autoptr (GError) error = NULL;
+  g_autofree gchar *url = ioc_keyfile_url (kf, "a", "url", NULL, schemes, &error);
+  g_assert_null (url);
+  g_assert_nonnull (error);
+  g_assert_null (strchr (error->message, '\n'));
+  g_assert_nonnull (strstr (error->message, "test.conf:2: [a] url: "));
+  g_assert_nonnull (strstr (error->message, "host:18\\n83"));
+  ioc_keyfile_problem (kf, "a", "url", "got '%s'", "two\nlines");
+  g_autoptr (GError) all = NULL;
+  g_assert_false (ioc_keyfile_problems_error (kf, &all));
+  g_assert_nonnull (strstr (all->message, "test.conf:2: [a] url: got 'two\\nlines'"));
+  g_autofree gchar *flat = ioc_keyfile_one_line ("a\tb\rc\x01");
+  g_assert_cmpstr (flat, ==, "a\tb\\rc\\x01");
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ioc/keyfile/int-ranges", test_int_ranges);
+  g_test_add_func ("/ioc/keyfile/one-line-errors", test_one_line_errors);
   g_test_add_func ("/ioc/keyfile/durations-and-sizes", test_durations_and_sizes);
   g_test_add_func ("/ioc/keyfile/unknown-key", test_unknown_key);
   g_test_add_func ("/ioc/keyfile/syntax-error-names-line", test_syntax_error_names_line);
