@@ -73,6 +73,26 @@ void       ioc_rollup_save (IocRollup *self, GByteArray *out);
 /* Replaces the rollup's windows; on failure the rollup is left unchanged. */
 gboolean   ioc_rollup_load (IocRollup *self, const guint8 *data, gsize len, GError **error);
 
+/* The archive of minutes past the horizon (off by default).  With a
+ * directory set, tick() keeps windows older than the horizon until
+ * ioc_rollup_archive() appends them to dir/YYYY-MM-DD.bin (Vietnam local
+ * day of the minute) and frees them; the hub calls it right after a
+ * snapshot is durable, so the archive never holds what a replay from that
+ * snapshot would apply again.  A fact for a minute past the horizon but not
+ * before archive_from brings its window and the "all" window back from the
+ * archive (a cached index of one day file; only appended bytes are read),
+ * is applied, and the complete corrected points are emitted again with the
+ * same timestamps.  Before archive_from: counted in
+ * iochub_rollup_too_late_total and ignored (the hub dead-letters such
+ * facts before they get here).  A torn or corrupt tail of a day file is
+ * ignored (warning, iochub_rollup_archive_errors_total) and cut off at the
+ * next append.  Day files wholly before archive_from are deleted. */
+void       ioc_rollup_set_archive (IocRollup *self, const gchar *dir, gint64 archive_from_us);
+void       ioc_rollup_set_archive_from (IocRollup *self, gint64 archive_from_us);
+/* FALSE with error when a file cannot be written: the windows then stay in
+ * memory and the next call tries again. */
+gboolean   ioc_rollup_archive (IocRollup *self, GError **error);
+
 /* Heap bytes of windows, sketches, live buckets and indexes (an accounting
  * of what is allocated, not counting malloc's own overhead). */
 gsize      ioc_rollup_memory (IocRollup *self);

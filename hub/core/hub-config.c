@@ -18,7 +18,7 @@ static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_to
                                           "header_timeout", "idle_timeout", "max_connections",
                                           "max_connections_per_client", "max_feed_clients", "fd_reserve",
                                           "max_body", "commune_map", NULL };
-static const gchar *const windows_keys[] = { "live", "lateness", "horizon", NULL };
+static const gchar *const windows_keys[] = { "live", "lateness", "horizon", "rewrite_back", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
                                              "snapshot_journal_size", "reserve_size", NULL };
 static const gchar *const federation_keys[] = { "enabled", "national", "publish_interval", NULL };
@@ -311,6 +311,21 @@ ioc_hub_config_load (const gchar *path, GError **error)
       || !ioc_keyfile_duration (kf, "windows", "horizon", 6 * 3600 * G_TIME_SPAN_SECOND, 60 * G_TIME_SPAN_SECOND,
                                 7 * 86400 * G_TIME_SPAN_SECOND, &c->horizon_us, error))
     return NULL;
+  /* How far back a late event still rewrites its minute: "month" (the
+   * current month, Vietnam time) or a duration of at least the horizon. */
+  g_autofree gchar *rewrite_back = ioc_keyfile_string (kf, "windows", "rewrite_back", "month", FALSE, error);
+  if (rewrite_back == NULL)
+    return NULL;
+  c->rewrite_back_us = 0;
+  if (g_strcmp0 (rewrite_back, "month") != 0
+      && (!ioc_parse_duration (rewrite_back, &c->rewrite_back_us) || c->rewrite_back_us < c->horizon_us
+          || c->rewrite_back_us > 366 * G_TIME_SPAN_DAY))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [windows] rewrite_back: '%s': expected month or a duration from horizon to 366d", kf->path,
+                   rewrite_back);
+      return NULL;
+    }
 
   if (!ioc_keyfile_size (kf, "journal", "segment_size", 64 * 1024 * 1024, 64 * 1024, 4ull * 1024 * 1024 * 1024,
                          &c->journal_segment_bytes, error)

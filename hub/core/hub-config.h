@@ -71,6 +71,7 @@ typedef struct
   gint64 live_window_us;
   gint64 lateness_us;
   gint64 horizon_us;
+  gint64 rewrite_back_us; /* 0: the current month (Vietnam time) */
 
   /* [journal] */
   guint64 journal_segment_bytes;

@@ -45,6 +45,8 @@ struct _IocHub
   /* durability */
   IocJournal *journal;
   IocJournalPos processed_pos;
+  gint64 rewrite_month_from; /* cache: the Vietnam month of the last event */
+  gint64 rewrite_month_until;
   gint64 last_snapshot_us;
   guint64 journal_bytes_at_snapshot;
 
@@ -104,6 +106,28 @@ reject (IocHub *self, IocReject reason, const gchar *detail, const gchar *topic,
 {
   ioc_deadletter_reject (self->deadletter, ioc_reject_name (reason), detail, topic, topic_len, payload, len,
                          arrival_us);
+}
+
+/* The oldest event time whose minute is still rewritten, as seen at
+ * at_us: the start of at_us's month in Vietnam (UTC+7, no DST) or
+ * at_us − horizon, whichever is earlier; or at_us − [windows] rewrite_back.  Cached per month: called per event. */
+static gint64
+hub_rewrite_from (IocHub *self, gint64 at_us)
+{
+  if (self->config->rewrite_back_us > 0)
+    return at_us - self->config->rewrite_back_us;
+  /* Never less than the in-memory horizon (early on the 1st). */
+  gint64 floor_us = at_us - self->config->horizon_us;
+  if (at_us >= self->rewrite_month_from && at_us < self->rewrite_month_until)
+    return MIN (self->rewrite_month_from, floor_us);
+  const gint64 vn = 7 * G_TIME_SPAN_HOUR;
+  g_autoptr (GDateTime) local = g_date_time_new_from_unix_utc ((at_us + vn) / G_USEC_PER_SEC);
+  g_autoptr (GDateTime) first = g_date_time_new_utc (g_date_time_get_year (local), g_date_time_get_month (local), 1,
+                                                     0, 0, 0);
+  g_autoptr (GDateTime) next = g_date_time_add_months (first, 1);
+  self->rewrite_month_from = g_date_time_to_unix (first) * G_USEC_PER_SEC - vn;
+  self->rewrite_month_until = g_date_time_to_unix (next) * G_USEC_PER_SEC - vn;
+  return MIN (self->rewrite_month_from, floor_us);
 }
 
 /* TRUE when the message was accepted (it changed what the hub knows). */
@@ -167,6 +191,17 @@ hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *pa
         }
       if (G_UNLIKELY (remapped))
         ioc_dedup_count_remapped (self->dedup, record->kind, record->device);
+    }
+  /* An event before the rewrite horizon could not correct its minute
+   * (dossier events included: accepted, they would change dossiers and
+   * scores but not the minutes).  Decided on the arrival time, so a replay
+   * decides the same. */
+  if (record->msg_type == IOC_MSG_EVENT && G_UNLIKELY (record->ts_us < hub_rewrite_from (self, arrival_us)))
+    {
+      gchar why[120];
+      g_snprintf (why, sizeof why, "ts: before the oldest minute still rewritten ([windows] rewrite_back)");
+      reject (self, IOC_REJECT_TOO_LATE, why, topic, topic_len, payload, len, arrival_us);
+      return FALSE;
     }
 
   ioc_device_health_record (self->devices, record, unit, arrival_us);
@@ -419,6 +454,11 @@ hub_save_snapshot (IocHub *self, GError **error)
   ioc_snapshot_add_section (snap, "queues", queues);
   if (!ioc_snapshot_save (snap, self->config->state_dir, error))
     return FALSE;
+  /* Minutes past the horizon go to the archive only now: the durable
+   * snapshot still holds them, so a replay from it never meets them twice. */
+  g_autoptr (GError) archive_error = NULL;
+  if (!ioc_rollup_archive (self->rollup, &archive_error))
+    g_warning ("state: %s (kept in memory, tried again at the next snapshot)", archive_error->message);
   /* Only once the snapshot is durable may the journal before it go. */
   ioc_journal_compact (self->journal, self->processed_pos);
   self->journal_bytes_at_snapshot = ioc_journal_disk_bytes (self->journal);
@@ -506,6 +546,7 @@ hub_tick (IocHub *self)
   gint64 now = ioc_clock_now (self->clock);
   ioc_dossier_tracker_sweep (self->dossiers, now);
   ioc_score_book_tick (self->score, self->dossiers, now);
+  ioc_rollup_set_archive_from (self->rollup, hub_rewrite_from (self, now));
   ioc_rollup_tick (self->rollup, now);
   FOREACH_SINK (self, sink)
     if (sink->vt->tick != NULL)
@@ -719,6 +760,10 @@ hub_build_stages (IocHub *self, const IocHubConfig *config)
   ropts.lateness_us = config->lateness_us;
   ropts.horizon_us = config->horizon_us;
   self->rollup = ioc_rollup_new (&ropts, point_cb, self);
+  {
+    g_autofree gchar *archive = g_build_filename (config->state_dir, "rollup-archive", NULL);
+    ioc_rollup_set_archive (self->rollup, archive, hub_rewrite_from (self, ioc_clock_now (self->clock)));
+  }
   self->queue_stats = ioc_queue_stats_new (fact_to_rollup_cb, self);
   self->devices = ioc_device_health_new ();
   /* The grace of a never-heard connector runs from the first start: a

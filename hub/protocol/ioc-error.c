@@ -23,6 +23,7 @@ static const gchar *const reject_names[IOC_REJECT_COUNT] = {
   [IOC_REJECT_SEQ_JUMP] = "seq_jump",
   [IOC_REJECT_TRANSITION] = "transition",
   [IOC_REJECT_TOO_MANY_DEVICES] = "too_many_devices",
+  [IOC_REJECT_TOO_LATE] = "too_late",
 };
 
 const gchar *

@@ -41,6 +41,7 @@ typedef enum
   IOC_REJECT_SEQ_JUMP,      /* seq more than 1,000,000 above the device's highest in its epoch */
   IOC_REJECT_TRANSITION,    /* a completed dossier (state 10) sent back to an earlier state later */
   IOC_REJECT_TOO_MANY_DEVICES, /* a new device past [hub] max_devices_per_unit of its (unit, kind) */
+  IOC_REJECT_TOO_LATE,      /* an event dated before [windows] rewrite_back (arrival time) */
   IOC_REJECT_COUNT
 } IocReject;
 
