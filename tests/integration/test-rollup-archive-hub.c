@@ -60,9 +60,10 @@ publish (Fixture *f, guint u, guint n, gint64 ts_ms)
   for (guint i = 0; i < n; i++)
     {
       g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/kiosk/k-late-%u/event", units[u], u);
+      guint seq = ++f->seq[u];
       g_autofree gchar *payload = g_strdup_printf ("{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT
                                                    ",\"type\":\"ticket.issued\",\"ticket\":\"L-%u\"}",
-                                                   ++f->seq[u], ts_ms + i * 1000, f->seq[u]);
+                                                   seq, ts_ms + i * 1000, seq);
       ioc_test_publisher_send (f->pub, topic, payload, FALSE);
     }
   g_assert_true (ioc_test_publisher_flush (f->pub, 30 * G_TIME_SPAN_SECOND));
