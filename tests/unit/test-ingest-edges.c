@@ -345,8 +345,9 @@ test_forged_devices (Fixture *fx, gconstpointer data)
     }
   g_assert_cmpint (dead (fx, "too_many_devices") - dead0, ==, 50);
   g_assert_cmpint (counts ().accepted - c0.accepted, ==, 64);
-  send (fx, "ioc/v1/40/xa-16681/desk/q-1/event",
-        "{\"v\":1,\"seq\":1,\"ts\":0,\"type\":\"ticket.called\",\"ticket\":\"A1\",\"counter\":\"1\",\"wait_s\":60}");
+  g_autofree gchar *called = g_strdup_printf ("{\"v\":1,\"seq\":1,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"ticket.called\","
+                                              "\"ticket\":\"A1\",\"counter\":\"1\",\"wait_s\":60}", T0_MS - MIN_MS);
+  send (fx, "ioc/v1/40/xa-16681/desk/q-1/event", called);
   send_ticket (fx, "f-000", 2, NULL);
   g_assert_cmpint (counts ().accepted - c0.accepted, ==, 66);
 
