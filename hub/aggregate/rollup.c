@@ -23,6 +23,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <zlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -352,7 +353,8 @@ apply_sample (IocRollupWindow *w, guint field, gdouble v)
  * made durable.  Since that snapshot still holds the windows in memory, the
  * archive never holds an effect that a replay from the latest snapshot
  * would apply again.  A file is a sequence of records: magic, then one
- * window as a length-prefixed body; a later record of the same window
+ * window as a length-prefixed body, then the body's CRC-32 (a damaged
+ * record is refused whole, never taken in part); a later record of the same window
  * replaces an earlier one.  A torn or corrupt tail (a crash while
  * appending) ends the file: it is ignored on lookup and cut off before the
  * next append, like the journal's. */
@@ -405,6 +407,7 @@ archive_put_window (GByteArray *out, const IocRollupSeries *s, const IocRollupWi
       ioc_sketch_save (w->sketches[k], body);
   ioc_snap_put_u32 (out, ARCHIVE_MAGIC);
   ioc_snap_put_bytes (out, body->data, body->len);
+  ioc_snap_put_u32 (out, (guint32) crc32 (0L, body->data, body->len));
 }
 
 /* Reads one record's header; FALSE at a torn or corrupt record. */
@@ -415,7 +418,9 @@ archive_get_header (IocSnapReader *r, const guint8 **body, guint32 *body_len, gu
   if (ioc_snap_get_u32 (r) != ARCHIVE_MAGIC || !ioc_snap_reader_ok (r))
     return FALSE;
   *body = ioc_snap_get_bytes (r, body_len);
-  if (!ioc_snap_reader_ok (r) || *body == NULL || *body_len > ARCHIVE_MAX_BODY)
+  guint32 crc = ioc_snap_get_u32 (r);
+  if (!ioc_snap_reader_ok (r) || *body == NULL || *body_len > ARCHIVE_MAX_BODY
+      || crc != (guint32) crc32 (0L, *body, *body_len))
     return FALSE;
   IocSnapReader b;
   ioc_snap_reader_init (&b, *body, *body_len);
@@ -482,7 +487,7 @@ archive_index (IocRollup *self, const gchar *path)
       gchar *unit = NULL;
       if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &m, &c, &start, &unit))
         break;
-      gsize next = (gsize) (body + body_len - buf);
+      gsize next = (gsize) (r.pos - buf); /* past the record's CRC */
       g_hash_table_insert (self->index, archive_key (m, c, start, unit),
                            GSIZE_TO_POINTER ((gsize) self->index_scanned + good + 1));
       g_free (unit);
@@ -531,10 +536,11 @@ archive_bring_back (IocRollup *self, IocRollupSeries *s, gint64 start, const gch
   guint32 body_len = ioc_snap_get_u32 (&r);
   if (body_len > ARCHIVE_MAX_BODY)
     return FALSE;
-  g_autofree guint8 *rec = g_malloc (8 + body_len);
-  if (!archive_read_at (path, (gint64) at, 8 + body_len, rec))
+  gsize rec_len = 8 + (gsize) body_len + 4; /* magic, length, body, CRC */
+  g_autofree guint8 *rec = g_malloc (rec_len);
+  if (!archive_read_at (path, (gint64) at, rec_len, rec))
     return FALSE;
-  ioc_snap_reader_init (&r, rec, 8 + body_len);
+  ioc_snap_reader_init (&r, rec, rec_len);
   const guint8 *body;
   guint8 m, c;
   gint64 st;
