@@ -386,6 +386,24 @@ archive_key (guint m, guint c, gint64 start, const gchar *unit)
   return g_strdup_printf ("%u/%u/%" G_GINT64_FORMAT "/%s", m, c, start, unit);
 }
 
+/* A window's values as the snapshot and the archive both write them: the
+ * gauge bits, the integer fields, then which sketches exist and each one. */
+static void
+put_window_values (GByteArray *out, const IocRollupSeries *s, const IocRollupWindow *w)
+{
+  ioc_snap_put_u8 (out, w->gauge_set);
+  for (guint f = 0; f < s->n_ints; f++)
+    ioc_snap_put_i64 (out, w->ints[f]);
+  guint8 mask = 0;
+  for (guint k = 0; k < IOC_MAX_SKETCHES; k++)
+    if (w->sketches[k] != NULL)
+      mask |= (guint8) (1u << k);
+  ioc_snap_put_u8 (out, mask);
+  for (guint k = 0; k < IOC_MAX_SKETCHES; k++)
+    if (w->sketches[k] != NULL)
+      ioc_sketch_save (w->sketches[k], out);
+}
+
 static void
 archive_put_window (GByteArray *out, const IocRollupSeries *s, const IocRollupWindow *w)
 {
@@ -394,17 +412,7 @@ archive_put_window (GByteArray *out, const IocRollupSeries *s, const IocRollupWi
   ioc_snap_put_u8 (body, s->channel);
   ioc_snap_put_i64 (body, w->start_us);
   ioc_snap_put_str (body, s->unit);
-  ioc_snap_put_u8 (body, w->gauge_set);
-  for (guint f = 0; f < s->n_ints; f++)
-    ioc_snap_put_i64 (body, w->ints[f]);
-  guint8 mask = 0;
-  for (guint k = 0; k < IOC_MAX_SKETCHES; k++)
-    if (w->sketches[k] != NULL)
-      mask |= (guint8) (1u << k);
-  ioc_snap_put_u8 (body, mask);
-  for (guint k = 0; k < IOC_MAX_SKETCHES; k++)
-    if (w->sketches[k] != NULL)
-      ioc_sketch_save (w->sketches[k], body);
+  put_window_values (body, s, w);
   ioc_snap_put_u32 (out, ARCHIVE_MAGIC);
   ioc_snap_put_bytes (out, body->data, body->len);
   ioc_snap_put_u32 (out, (guint32) crc32 (0L, body->data, body->len));
@@ -1034,17 +1042,7 @@ save_series (const IocRollupSeries *s, GByteArray *out)
       const IocRollupWindow *w = s->windows[i];
       ioc_snap_put_i64 (out, w->start_us);
       ioc_snap_put_u8 (out, w->flags);
-      ioc_snap_put_u8 (out, w->gauge_set);
-      for (guint f = 0; f < s->n_ints; f++)
-        ioc_snap_put_i64 (out, w->ints[f]);
-      guint8 mask = 0;
-      for (guint k = 0; k < IOC_MAX_SKETCHES; k++)
-        if (w->sketches[k] != NULL)
-          mask |= (guint8) (1u << k);
-      ioc_snap_put_u8 (out, mask);
-      for (guint k = 0; k < IOC_MAX_SKETCHES; k++)
-        if (w->sketches[k] != NULL)
-          ioc_sketch_save (w->sketches[k], out);
+      put_window_values (out, s, w);
     }
 }
 
