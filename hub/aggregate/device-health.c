@@ -63,6 +63,9 @@ struct _IocDeviceHealth
   gint64 cadence_us;
   gint64 started_us; /* the hub's first start (persisted); 0: not said */
   guint max_per_unit;  /* undeclared devices admitted per (unit, kind); 0: no cap */
+  IocDhDevice *admitted; /* the device admit() last found, which record() then takes without a
+                          * second lookup; NULL whenever devices may have been freed */
+  const gchar *admitted_as; /* the device id admit() was given (the record's own string) */
   GHashTable *per_unit; /* "kind/unit" → GUINT_TO_POINTER (undeclared devices), derived */
 };
 
@@ -130,6 +133,11 @@ join_key (gchar *buf, gsize size, const gchar *a, const gchar *b, const gchar *c
 static IocDhDevice *
 device_get (IocDeviceHealth *self, IocKind kind, const gchar *device, const gchar *unit)
 {
+  IocDhDevice *recent = self->admitted;
+  self->admitted = NULL;
+  if (recent != NULL && recent->kind == kind
+      && (device == self->admitted_as || strcmp (recent->device, device) == 0))
+    return recent;
   gchar stack_key[128];
   const gchar *kinds[] = { "0", "1", "2", "3" };
   g_autofree gchar *heap_key = NULL;
@@ -195,8 +203,15 @@ ioc_device_health_admit (IocDeviceHealth *self, IocKind kind, const gchar *devic
    * device_get (a device id that does not fit is a new device anyway). */
   const gchar *kinds[] = { "0", "1", "2", "3" };
   gchar key[160];
-  if (join_key (key, sizeof key, kinds[kind & 3], device, NULL, '/') && g_hash_table_contains (self->devices, key))
-    return TRUE; /* known: heard before, or declared */
+  IocDhDevice *known = join_key (key, sizeof key, kinds[kind & 3], device, NULL, '/')
+                           ? g_hash_table_lookup (self->devices, key)
+                           : NULL;
+  if (known != NULL)
+    {
+      self->admitted = known; /* record() comes next for this message */
+      self->admitted_as = device;
+      return TRUE;            /* known: heard before, or declared */
+    }
   g_autofree gchar *heap_key = NULL;
   const gchar *unit_key = key;
   if (!join_key (key, sizeof key, kinds[kind & 3], unit, NULL, '/'))
@@ -403,7 +418,10 @@ ioc_device_health_set_inventory (IocDeviceHealth *self, const IocDeclaredConnect
       d->is_declared = FALSE;
       d->declared_us = 0;
       if (d->last_seen_us == 0 && d->state == IOC_CONNECTOR_STATE_UNKNOWN && !device_has_camera (self, d))
-        g_hash_table_iter_remove (&it);
+        {
+          self->admitted = NULL;
+          g_hash_table_iter_remove (&it);
+        }
     }
   per_unit_rebuild (self);
 }
@@ -742,6 +760,7 @@ ioc_device_health_load (IocDeviceHealth *self, const guint8 *data, gsize len, GE
     }
 
   GHashTable *devices = self->devices, *cameras = self->cameras;
+  self->admitted = NULL;
   self->devices = tmp->devices;
   self->cameras = tmp->cameras;
   tmp->devices = devices;
