@@ -64,8 +64,9 @@ struct _IocDeviceHealth
   gint64 started_us; /* the hub's first start (persisted); 0: not said */
   guint max_per_unit;  /* undeclared devices admitted per (unit, kind); 0: no cap */
   IocDhDevice *admitted; /* the device admit() last found, which record() then takes without a
-                          * second lookup; NULL whenever devices may have been freed */
-  const gchar *admitted_as; /* the device id admit() was given (the record's own string) */
+                          * second lookup (when its kind and id match: a message admitted
+                          * and then rejected leaves it for the next one); NULL whenever
+                          * devices may have been freed */
   GHashTable *per_unit; /* "kind/unit" → GUINT_TO_POINTER (undeclared devices), derived */
 };
 
@@ -135,8 +136,7 @@ device_get (IocDeviceHealth *self, IocKind kind, const gchar *device, const gcha
 {
   IocDhDevice *recent = self->admitted;
   self->admitted = NULL;
-  if (recent != NULL && recent->kind == kind
-      && (device == self->admitted_as || strcmp (recent->device, device) == 0))
+  if (recent != NULL && recent->kind == kind && strcmp (recent->device, device) == 0)
     return recent;
   gchar stack_key[128];
   const gchar *kinds[] = { "0", "1", "2", "3" };
@@ -209,7 +209,6 @@ ioc_device_health_admit (IocDeviceHealth *self, IocKind kind, const gchar *devic
   if (known != NULL)
     {
       self->admitted = known; /* record() comes next for this message */
-      self->admitted_as = device;
       return TRUE;            /* known: heard before, or declared */
     }
   g_autofree gchar *heap_key = NULL;
