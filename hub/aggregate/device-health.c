@@ -425,6 +425,43 @@ ioc_device_health_set_inventory (IocDeviceHealth *self, const IocDeclaredConnect
   per_unit_rebuild (self);
 }
 
+guint
+ioc_device_health_forget_silent (IocDeviceHealth *self, gint64 now_us, gint64 silent_us,
+                                 IocDeviceForgetFunc forget, gpointer user_data)
+{
+  g_return_val_if_fail (self != NULL && silent_us > 0, 0);
+  g_autoptr (GHashTable) doomed = g_hash_table_new (NULL, NULL);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init (&it, self->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IocDhDevice *d = value;
+      if (!d->is_declared && d->last_seen_us > 0 && now_us - d->last_seen_us > silent_us)
+        g_hash_table_add (doomed, d);
+    }
+  if (g_hash_table_size (doomed) == 0)
+    return 0;
+  /* Cameras point at their device: they go first. */
+  g_hash_table_iter_init (&it, self->cameras);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    if (g_hash_table_contains (doomed, ((IocDhCamera *) value)->device))
+      g_hash_table_iter_remove (&it);
+  self->admitted = NULL;
+  g_hash_table_iter_init (&it, self->devices);
+  while (g_hash_table_iter_next (&it, NULL, &value))
+    {
+      IocDhDevice *d = value;
+      if (!g_hash_table_contains (doomed, d))
+        continue;
+      if (forget != NULL)
+        forget (d->kind, d->device, user_data);
+      g_hash_table_iter_remove (&it);
+    }
+  per_unit_rebuild (self);
+  return g_hash_table_size (doomed);
+}
+
 void
 ioc_device_health_set_cadence (IocDeviceHealth *self, gint64 cadence_us)
 {

@@ -97,6 +97,15 @@ void     ioc_device_health_set_max_per_unit (IocDeviceHealth *self, guint max_pe
  * only, so a journal replay takes the same decision.  Call before any
  * per-device state is made. */
 gboolean ioc_device_health_admit (IocDeviceHealth *self, IocKind kind, const gchar *device, const gchar *unit);
+/* Forgets every undeclared device whose last message (hub clock) is more
+ * than silent_us before now_us, with its cameras: a forged or retired id
+ * must not cost memory for ever, nor hold a place under the cap.  Declared
+ * devices are never forgotten: a silent one is down, and must stay in
+ * sight.  forget (may be NULL) hears each one before it goes.  Returns how
+ * many were forgotten. */
+typedef void (*IocDeviceForgetFunc) (IocKind kind, const gchar *device, gpointer user_data);
+guint    ioc_device_health_forget_silent (IocDeviceHealth *self, gint64 now_us, gint64 silent_us,
+                                          IocDeviceForgetFunc forget, gpointer user_data);
 /* When the hub started: kept if an earlier one is known.  Saved in the
  * snapshot, and the earlier of the snapshot's and this one wins on load,
  * so a restart does not restart a never-heard connector's grace. */

@@ -9,6 +9,7 @@
 
 static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
                                          "alerts", "units_owned", "connectors", "connector_cadence", "max_devices_per_unit",
+                                         "forget_devices_after",
                                          "scorecard", NULL };
 static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive",
                                           "sessions", "protocol", "receive_maximum", NULL };
@@ -211,6 +212,20 @@ ioc_hub_config_load (const gchar *path, GError **error)
   if (!ioc_keyfile_int (kf, "hub", "max_devices_per_unit", 64, 0, 1000000, &max_devices, error))
     return NULL;
   c->max_devices_per_unit = (guint) max_devices;
+  /* An undeclared device silent this long is forgotten (its seq window,
+   * its state, its place under the cap).  Anything it sent before is long
+   * acknowledged, so nothing of it can come back as a duplicate; a day at
+   * the least keeps a connector's reconnect replay well inside.  0: never. */
+  if (!ioc_keyfile_duration (kf, "hub", "forget_devices_after", 30 * G_TIME_SPAN_DAY, 0, 3660 * G_TIME_SPAN_DAY,
+                             &c->forget_devices_after_us, error))
+    return NULL;
+  if (c->forget_devices_after_us != 0 && c->forget_devices_after_us < G_TIME_SPAN_DAY)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s:%u: [hub] forget_devices_after: expected 0 (never) or a duration of at least 1d", path,
+                   ioc_keyfile_key_line (kf, "hub", "forget_devices_after"));
+      return NULL;
+    }
   g_autofree gchar *scorecard = ioc_keyfile_string (kf, "hub", "scorecard", "", FALSE, error);
   c->scorecard_path = resolve_path (path, scorecard);
   if (c->scorecard_path != NULL)

@@ -87,6 +87,7 @@ struct _IocHub
   IocStat *stat_journal_bytes;
   IocStat *stat_snapshots;
   IocStat *stat_snapshot_failures;
+  IocStat *stat_devices_forgotten;
 };
 
 typedef struct
@@ -436,9 +437,42 @@ section (void (*save) (gpointer, GByteArray *), gpointer stage)
   return g_byte_array_free_to_bytes (out);
 }
 
+static void
+note_forgotten (IocKind kind, const gchar *device, gpointer forgotten)
+{
+  g_hash_table_add (forgotten, g_strdup_printf ("%d/%s", (gint) kind, device));
+}
+
+static gboolean
+not_forgotten (IocKind kind, const gchar *device, gpointer forgotten)
+{
+  g_autofree gchar *key = g_strdup_printf ("%d/%s", (gint) kind, device);
+  return !g_hash_table_contains (forgotten, key);
+}
+
+/* Undeclared devices silent for [hub] forget_devices_after leave device
+ * health and dedup.  Done just before a snapshot, so that the snapshot
+ * holds the state after it and a journal replay from that snapshot takes
+ * the same decisions (the cap's admit() reads that state). */
+static void
+hub_forget_silent_devices (IocHub *self)
+{
+  if (self->config->forget_devices_after_us <= 0)
+    return;
+  g_autoptr (GHashTable) forgotten = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint n = ioc_device_health_forget_silent (self->devices, ioc_clock_now (self->clock),
+                                             self->config->forget_devices_after_us, note_forgotten, forgotten);
+  if (n == 0)
+    return;
+  ioc_dedup_retain (self->dedup, not_forgotten, forgotten);
+  ioc_stat_add (self->stat_devices_forgotten, n);
+  g_message ("devices: forgot %u undeclared device(s) silent for more than [hub] forget_devices_after", n);
+}
+
 static gboolean
 hub_save_snapshot (IocHub *self, GError **error)
 {
+  hub_forget_silent_devices (self);
   g_autoptr (IocSnapshot) snap = ioc_snapshot_new (self->processed_pos);
   g_autoptr (GBytes) dedup = section ((void (*) (gpointer, GByteArray *)) ioc_dedup_save, self->dedup);
   g_autoptr (GBytes) rollup = section ((void (*) (gpointer, GByteArray *)) ioc_rollup_save, self->rollup);
@@ -709,6 +743,8 @@ hub_register_stats (IocHub *self)
   self->stat_journal_bytes = ioc_stat ("iochub_journal_disk_bytes", NULL, IOC_STAT_GAUGE, "Bytes of journal on disk");
   self->stat_snapshots = ioc_stat ("iochub_snapshots_total", NULL, IOC_STAT_COUNTER, "Snapshots saved");
   self->stat_snapshot_failures = ioc_stat ("iochub_snapshot_failures_total", NULL, IOC_STAT_COUNTER, "Snapshots that failed to save");
+  self->stat_devices_forgotten = ioc_stat ("iochub_devices_forgotten_total", NULL, IOC_STAT_COUNTER,
+                                           "Undeclared devices forgotten after [hub] forget_devices_after of silence");
 }
 
 static void
@@ -1215,6 +1251,7 @@ ioc_hub_reload (IocHub *self, GError **error)
   fresh->connectors_dir = old_dir;
   self->config->connector_cadence_us = fresh->connector_cadence_us;
   self->config->max_devices_per_unit = fresh->max_devices_per_unit;
+  self->config->forget_devices_after_us = fresh->forget_devices_after_us;
   ioc_device_health_set_max_per_unit (self->devices, fresh->max_devices_per_unit);
   /* Screen and operator tokens are revocable in the config: the lists are
    * swapped in place, so every reader of the config sees the new ones from

@@ -382,6 +382,54 @@ ioc_dedup_set_gapless (IocDedup *self, IocKind kind, gboolean gapless)
     self->gapless_kinds &= ~(1u << kind);
 }
 
+static const gchar *
+move_name (GStringChunk *to, const gchar *name)
+{
+  return name != NULL ? g_string_chunk_insert (to, name) : NULL;
+}
+
+guint
+ioc_dedup_retain (IocDedup *self, IocDedupKeepFunc keep, gpointer user_data)
+{
+  g_return_val_if_fail (self != NULL && keep != NULL, 0);
+  /* Names cannot leave a GStringChunk one by one: the survivors move to a
+   * new one, and the old goes whole. */
+  GStringChunk *names = g_string_chunk_new (16 * 1024);
+  guint32 kept = 0;
+  for (guint32 i = 0; i < self->n_devs; i++)
+    {
+      IocSeqDevice *d = dev_at (self, i);
+      if (!keep ((IocKind) d->kind, d->device, user_data))
+        continue;
+      IocSeqDevice *to = dev_at (self, kept++);
+      if (to != d)
+        *to = *d; /* to is at or before d: already visited */
+      to->device = move_name (names, to->device);
+      to->epoch = move_name (names, to->epoch);
+      to->prev_epoch = move_name (names, to->prev_epoch);
+    }
+  guint forgotten = self->n_devs - kept;
+  if (forgotten == 0)
+    {
+      g_string_chunk_free (names);
+      return 0;
+    }
+  g_string_chunk_free (self->names);
+  self->names = names;
+  self->n_devs = kept;
+  guint32 blocks_needed = (kept + BLOCK - 1) / BLOCK;
+  for (guint32 b = blocks_needed; b < self->n_blocks; b++)
+    g_free (self->blocks[b]);
+  self->n_blocks = blocks_needed;
+  self->blocks = g_renew (IocSeqDevice *, self->blocks, MAX (blocks_needed, 1u));
+  /* The smallest table at most half full, as insert() keeps it. */
+  guint32 n_slots = 1024;
+  while ((gsize) kept * 2 > n_slots)
+    n_slots *= 2;
+  alloc_slots (self, n_slots);
+  return forgotten;
+}
+
 void
 ioc_dedup_foreach (IocDedup *self, IocDedupDeviceFunc func, gpointer user_data)
 {

@@ -71,6 +71,9 @@ typedef struct
 
 typedef void (*IocDedupInfoFunc) (const IocSeqDeviceInfo *info, gpointer user_data);
 
+/* TRUE: keep what dedup knows of this device. */
+typedef gboolean (*IocDedupKeepFunc) (IocKind kind, const gchar *device, gpointer user_data);
+
 IocDedup     *ioc_dedup_new (void);
 void          ioc_dedup_free (IocDedup *self);
 /* seq >= 1: the validator rejects others, and state messages (plain
@@ -90,6 +93,13 @@ void          ioc_dedup_count_remapped (IocDedup *self, IocKind kind, const gcha
  * connector numbers its messages across every unit it publishes under, so
  * such a hub sees only part of its seq, and the rest is another hub's. */
 void          ioc_dedup_set_gapless (IocDedup *self, IocKind kind, gboolean gapless);
+/* Forgets every device keep() refuses (a device silent for longer than
+ * anything could be redelivered: [hub] forget_devices_after), giving its
+ * memory back; the others keep their state and their order.  The loss and
+ * duplicates it counted stay in the totals.  One pass over the devices and
+ * a rebuilt table: for a periodic sweep, not per message.  Returns how many
+ * were forgotten. */
+guint         ioc_dedup_retain (IocDedup *self, IocDedupKeepFunc keep, gpointer user_data);
 /* In first-seen order. */
 void          ioc_dedup_foreach (IocDedup *self, IocDedupDeviceFunc func, gpointer user_data);
 void          ioc_dedup_foreach_info (IocDedup *self, IocDedupInfoFunc func, gpointer user_data);

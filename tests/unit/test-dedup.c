@@ -3,6 +3,7 @@
  * reset (neither loss nor duplicates); a jump beyond a million is refused
  * and moves nothing; the state survives a snapshot round trip with the same
  * verdicts, and a snapshot of the version before epochs still loads. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ingest/dedup.h"
@@ -404,6 +405,55 @@ test_gapless_kind (void)
   g_assert_cmpint (ioc_dedup_missing_total (d), ==, 66 + 9);
 }
 
+static gboolean
+keep_odd (IocKind kind, const gchar *device, gpointer data)
+{
+  return (strtoul (device + strlen ("counter-"), NULL, 10) & 1) == 1;
+}
+
+static void
+note_order (IocKind kind, const gchar *device, gint64 last_seq, gint64 missing, gint64 duplicates, gpointer out)
+{
+  g_ptr_array_add (out, g_strdup (device));
+}
+
+/* Forgetting silent devices ([hub] forget_devices_after): across several
+ * blocks of devices, the kept ones keep their windows, epochs and order,
+ * the forgotten ones start again as new devices, and the table still finds
+ * everything after it shrank and grew again. */
+static void
+test_retain (void)
+{
+  enum { N = 5000 };
+  g_autoptr (IocDedup) dd = ioc_dedup_new ();
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree gchar *dev = g_strdup_printf ("counter-%u", i);
+      g_assert_cmpint (ioc_dedup_check_epoch (dd, IOC_KIND_DESK, dev, 10, i % 7 == 0 ? "ep-a" : NULL, NULL), ==, NEW);
+    }
+  g_assert_cmpuint (ioc_dedup_retain (dd, keep_odd, NULL), ==, N / 2);
+  g_assert_cmpuint (ioc_dedup_n_devices (dd), ==, N / 2);
+  g_autoptr (GPtrArray) order = g_ptr_array_new_with_free_func (g_free);
+  ioc_dedup_foreach (dd, note_order, order);
+  for (guint i = 0; i < order->len; i++)
+    {
+      g_autofree gchar *want = g_strdup_printf ("counter-%u", 2 * i + 1);
+      g_assert_cmpstr (g_ptr_array_index (order, i), ==, want);
+    }
+  for (guint i = 0; i < N; i++)
+    {
+      g_autofree gchar *dev = g_strdup_printf ("counter-%u", i);
+      const gchar *epoch = i % 7 == 0 ? "ep-a" : NULL;
+      /* Kept: seq 10 was seen.  Forgotten: seq 10 is a first message. */
+      g_assert_cmpint (ioc_dedup_check_epoch (dd, IOC_KIND_DESK, dev, 10, epoch, NULL), ==, (i & 1) ? DUP : NEW);
+      g_assert_cmpint (ioc_dedup_check_epoch (dd, IOC_KIND_DESK, dev, 11, epoch, NULL), ==, NEW);
+    }
+  g_assert_cmpuint (ioc_dedup_n_devices (dd), ==, N);
+  g_assert_cmpint (ioc_dedup_resets_total (dd), ==, 0);
+  g_assert_cmpuint (ioc_dedup_retain (dd, keep_odd, NULL), ==, N / 2);
+  g_assert_cmpuint (ioc_dedup_retain (dd, keep_odd, NULL), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -415,5 +465,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/dedup/remapped", test_remapped);
   g_test_add_func ("/ioc/dedup/many-devices", test_many_devices);
   g_test_add_func ("/ioc/dedup/gapless-kind", test_gapless_kind);
+  g_test_add_func ("/ioc/dedup/retain", test_retain);
   return g_test_run ();
 }

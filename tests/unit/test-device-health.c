@@ -420,6 +420,47 @@ test_max_per_unit (Fixture *fx, gconstpointer data)
   g_assert_true (ioc_device_health_admit (fx->dh, IOC_KIND_DESK, "forged-3", u));
 }
 
+static void
+count_forgotten (IocKind kind, const gchar *device, gpointer n)
+{
+  (*(guint *) n)++;
+}
+
+/* [hub] forget_devices_after: an undeclared NVR silent past the limit goes
+ * with its cameras (the unit's camera count drops, memory comes back); a
+ * declared connector just as silent stays, and is down; one heard lately
+ * stays; the place under the cap comes back. */
+static void
+test_forget_silent (Fixture *fx, gconstpointer data)
+{
+  const gint64 day = G_TIME_SPAN_DAY;
+  IocDeclaredConnector decls[] = { { IOC_KIND_DESK, "q-declared", "xa-17001" } };
+  ioc_device_health_set_inventory (fx->dh, decls, G_N_ELEMENTS (decls), T0);
+  ioc_device_health_set_max_per_unit (fx->dh, 2);
+  cam_status (fx, "xa-17001", "nvr-old", T0, T0, "cam-1", TRUE, TRUE);
+  cam_status (fx, "xa-17001", "nvr-old", T0, T0, "cam-2", TRUE, TRUE);
+  state (fx, IOC_KIND_DESK, "xa-17001", "q-declared", T0, TRUE);
+  cam_status (fx, "xa-17001", "nvr-new", T0 + 2 * day, T0 + 2 * day, "cam-3", TRUE, TRUE);
+  const gchar *u = ioc_intern ("xa-17001");
+  g_assert_false (ioc_device_health_admit (fx->dh, IOC_KIND_CAMERA, "nvr-third", u));
+
+  IocDeviceSummary s;
+  g_assert_true (ioc_device_health_summary (fx->dh, "xa-17001", T0 + 3 * day, &s));
+  g_assert_cmpint (s.cameras, ==, 3);
+  guint n = 0;
+  g_assert_cmpuint (ioc_device_health_forget_silent (fx->dh, T0 + 3 * day, 2 * day, count_forgotten, &n), ==, 1);
+  g_assert_cmpuint (n, ==, 1);
+  g_assert_true (ioc_device_health_summary (fx->dh, "xa-17001", T0 + 3 * day, &s));
+  g_assert_cmpint (s.cameras, ==, 1);
+  g_assert_cmpint (s.connectors_expected, ==, 1);
+  g_assert_true (ioc_device_health_admit (fx->dh, IOC_KIND_CAMERA, "nvr-third", u));
+  /* The declared one is as silent, and stays: declared devices are never forgotten. */
+  g_assert_cmpuint (ioc_device_health_forget_silent (fx->dh, T0 + 30 * day, 2 * day, NULL, NULL), ==, 1);
+  g_assert_true (ioc_device_health_summary (fx->dh, "xa-17001", T0 + 30 * day, &s));
+  g_assert_cmpint (s.connectors_expected, ==, 1);
+  g_assert_cmpint (s.connectors_reporting, ==, 1); /* its retained state says online */
+}
+
 int
 main (int argc, char **argv)
 {
@@ -433,5 +474,6 @@ main (int argc, char **argv)
   ADD ("summaries-table", test_summaries_table);
   ADD ("inventory", test_inventory);
   ADD ("inventory-restart", test_inventory_restart);
+  ADD ("forget-silent", test_forget_silent);
   return g_test_run ();
 }

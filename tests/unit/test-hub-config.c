@@ -71,6 +71,8 @@ test_errors (void)
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nstatedir=t\n[mqtt]\nclient_id=a\n", "[hub] statedir: unknown key" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[influxdb]\n", "[influxdb]: unknown group" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nid=hub one\n[mqtt]\nclient_id=a\n", "[hub] id: expected letters" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\nforget_devices_after=1h\n[mqtt]\nclient_id=a\n",
+      ":5: [hub] forget_devices_after: expected 0 (never) or a duration of at least 1d" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nidle_timeout=5s\n", "[http] idle_timeout: expected" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nmax_connections=100\nmax_feed_clients=100\n",
       "[http] max_feed_clients: expected fewer than max_connections (100)" },

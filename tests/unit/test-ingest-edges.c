@@ -13,7 +13,9 @@
  *     arriving out of order are history and taken;
  *   - values: every number has a plausible range, outside it out_of_range;
  *   - devices: forged ids past [hub] max_devices_per_unit are dead-lettered
- *     too_many_devices, across a restart.
+ *     too_many_devices, across a restart; undeclared devices silent for
+ *     [hub] forget_devices_after are forgotten at the next snapshot, which
+ *     gives their places under the cap back.
  * Only loopback: the hub's HTTP listener binds 127.0.0.1 port 0, and MQTT is
  * never started. */
 #include <string.h>
@@ -363,6 +365,65 @@ test_forged_devices (Fixture *fx, gconstpointer data)
   g_assert_cmpint (dead (fx, "too_many_devices") - dead1, ==, 1);
 }
 
+/* The same ticket as send_ticket, arriving at arrival_us (dated a minute
+ * before it). */
+static void
+send_ticket_at (Fixture *fx, const gchar *device, gint64 seq, gint64 arrival_us)
+{
+  g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/xa-16681/kiosk/%s/event", device);
+  g_autofree gchar *p = g_strdup_printf ("{\"v\":1,\"seq\":%" G_GINT64_FORMAT ",\"ts\":%" G_GINT64_FORMAT
+                                         ",\"type\":\"ticket.issued\",\"ticket\":\"A%" G_GINT64_FORMAT "\"}",
+                                         seq, arrival_us / 1000 - MIN_MS, seq);
+  ioc_hub_ingest (fx->hub, topic, strlen (topic), (const guint8 *) p, strlen (p), arrival_us);
+}
+
+/* Forged or retired ids once stayed for ever, and held their places under
+ * the cap: with [hub] forget_devices_after = 2d, the 64 forged devices
+ * silent for 3 days are forgotten at the snapshot a restart takes, and a
+ * device heard a day ago is kept.  After it a new device is admitted, and
+ * a forgotten one that comes back starts again (new, not a duplicate). */
+static void
+test_silent_devices_forgotten (Fixture *fx, gconstpointer data)
+{
+  g_autofree gchar *conf = NULL;
+  g_assert_true (g_file_get_contents (fx->conf_path, &conf, NULL, NULL));
+  g_autofree gchar *with_forget = g_strconcat ("[hub]\nforget_devices_after = 2d\n", conf + strlen ("[hub]\n"), NULL);
+  g_assert_true (g_file_set_contents (fx->conf_path, with_forget, -1, NULL));
+  ioc_hub_stop (fx->hub);
+  g_clear_pointer (&fx->hub, ioc_hub_free);
+  open_hub (fx);
+
+  for (guint i = 0; i < 64; i++)
+    {
+      g_autofree gchar *device = g_strdup_printf ("f-%03u", i);
+      send_ticket_at (fx, device, 1, T0_US);
+    }
+  gint64 dead0 = dead (fx, "too_many_devices");
+  send_ticket_at (fx, "late-1", 1, T0_US + 2 * G_TIME_SPAN_DAY);
+  g_assert_cmpint (dead (fx, "too_many_devices") - dead0, ==, 1); /* the cap is full */
+  send_ticket_at (fx, "f-063", 2, T0_US + 2 * G_TIME_SPAN_DAY);   /* f-063 is heard again */
+  g_assert_cmpuint (ioc_dedup_n_devices (fx->view->dedup), ==, 64);
+
+  gint64 forgotten0 = stat_value ("iochub_devices_forgotten_total");
+  ioc_clock_set (fx->clock, T0_US + 3 * G_TIME_SPAN_DAY);
+  ioc_hub_stop (fx->hub); /* its final snapshot forgets */
+  g_clear_pointer (&fx->hub, ioc_hub_free);
+  open_hub (fx);
+  g_assert_cmpint (stat_value ("iochub_devices_forgotten_total") - forgotten0, ==, 63);
+  g_assert_cmpuint (ioc_dedup_n_devices (fx->view->dedup), ==, 1);
+
+  Counts c1 = counts ();
+  gint64 dead1 = dead (fx, "too_many_devices");
+  gint64 now = T0_US + 3 * G_TIME_SPAN_DAY;
+  send_ticket_at (fx, "late-1", 1, now); /* a place under the cap again */
+  send_ticket_at (fx, "f-000", 5, now);  /* forgotten: starts again */
+  send_ticket_at (fx, "f-063", 2, now);  /* kept: still a duplicate */
+  g_assert_cmpint (dead (fx, "too_many_devices") - dead1, ==, 0);
+  g_assert_cmpint (counts ().accepted - c1.accepted, ==, 2);
+  g_assert_cmpint (counts ().duplicates - c1.duplicates, ==, 1);
+  g_assert_cmpuint (ioc_dedup_n_devices (fx->view->dedup), ==, 3);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -376,5 +437,6 @@ main (int argc, char **argv)
   ADD ("/ioc/ingest-edges/dossier/completed-stays-completed", test_dossier_transition);
   ADD ("/ioc/ingest-edges/values/out-of-range", test_ranges);
   ADD ("/ioc/ingest-edges/devices/forged-ids-capped", test_forged_devices);
+  ADD ("/ioc/ingest-edges/devices/silent-ones-forgotten", test_silent_devices_forgotten);
   return g_test_run ();
 }
