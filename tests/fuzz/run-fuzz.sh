@@ -12,8 +12,17 @@
 # between <!-- cov-floors --> and <!-- /cov-floors --> of docs/FUZZING.md:
 # "| fuzz-NAME | FLOOR | ..."), or when no floor is recorded.  Prints
 # "fuzz-coverage: TARGET cov=N floor=F ok|LOW" last.
+#
+# The seed is fixed (IOC_FUZZ_SEED, default 1; 0: random): the suite is a
+# gate, and a gate that fails on one machine and passes on the next says
+# nothing the next person can reproduce.  Finding new inputs is what
+# tests/fuzz/long.sh is for (random seeds, minutes per target).
 set -uo pipefail
 floors="$1"; exe="$2"; shift 2
+seed="${IOC_FUZZ_SEED:-1}"
+if [ "$seed" != 0 ]; then
+  set -- "-seed=$seed" "$@"
+fi
 name=$(basename "$exe")
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
