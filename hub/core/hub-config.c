@@ -44,6 +44,35 @@ ioc_hub_config_keys (const gchar *group)
   return NULL;
 }
 
+/* No value of hub.conf (paths, tokens, URLs, ids) may hold a control
+ * character, which only a GKeyFile escape such as \n can put there.
+ * Refused up front, every later message that quotes a value or names a
+ * path stays on its one line. */
+static gboolean
+check_control_chars (IocKeyFile *kf, GError **error)
+{
+  g_auto (GStrv) groups = g_key_file_get_groups (kf->kf, NULL);
+  for (guint g = 0; groups[g] != NULL; g++)
+    {
+      g_auto (GStrv) keys = g_key_file_get_keys (kf->kf, groups[g], NULL, NULL);
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          g_autofree gchar *v = g_key_file_get_string (kf->kf, groups[g], keys[k], NULL);
+          for (const guchar *p = (const guchar *) v; p != NULL && *p != '\0'; p++)
+            if (*p < 0x20 || *p == 0x7f)
+              {
+                g_autofree gchar *quoted = ioc_keyfile_one_line (v);
+                g_autofree gchar *key = ioc_keyfile_one_line (keys[k]);
+                g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                             "%s:%u: [%s] %s: expected no control characters, got '%s'", kf->path,
+                             ioc_keyfile_key_line (kf, groups[g], keys[k]), groups[g], key, quoted);
+                return FALSE;
+              }
+        }
+    }
+  return TRUE;
+}
+
 static gchar *
 resolve_path (const gchar *config_path, const gchar *value)
 {
@@ -136,7 +165,7 @@ ioc_hub_config_load (const gchar *path, GError **error)
   g_autoptr (IocKeyFile) kf = ioc_keyfile_load (path, error);
   if (kf == NULL)
     return NULL;
-  if (!check_groups (kf, error))
+  if (!check_groups (kf, error) || !check_control_chars (kf, error))
     return NULL;
 
   g_autoptr (IocHubConfig) c = g_new0 (IocHubConfig, 1);

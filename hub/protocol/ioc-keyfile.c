@@ -331,14 +331,27 @@ get_string (IocKeyFile *self, gboolean collect, const gchar *group, const gchar 
     }
   /* GKeyFile escapes (\s, \n, \\) are honoured for strings. */
   g_autofree gchar *s = g_key_file_get_string (self->kf, group, key, NULL);
+  gchar *value = NULL;
   if (s != NULL)
     {
-      gchar *hash = strstr (s, " #");
+      gchar *hash = s[0] == '#' ? s : strstr (s, " #"); /* "key = # why" is empty */
       if (hash != NULL)
         *hash = '\0';
-      return g_strdup (g_strstrip (s));
+      value = g_strdup (g_strstrip (s));
     }
-  return g_steal_pointer (&v);
+  else
+    value = g_steal_pointer (&v);
+  /* "state_dir =" (or a value that is only a comment, or starts with a NUL
+   * byte) is no state_dir: a required key needs a value.  (Collecting
+   * callers parse the value further and say what it should have been.) */
+  if (required && !collect && value[0] == '\0')
+    {
+      g_free (value);
+      g_autofree gchar *at = where (self, ioc_keyfile_key_line (self, group, key));
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [%s] %s: expected a value, got nothing", at, group, key);
+      return NULL;
+    }
+  return value;
 }
 
 gchar *
