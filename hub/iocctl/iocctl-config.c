@@ -234,6 +234,37 @@ ioc_ctl_validate (int argc, char **argv)
 
 /* ───────────────────────── broker-config ───────────────────────── */
 
+/* The provinces the hub reads, NULL-terminated (borrowed strings): the
+ * hub's own (config may be NULL), then each connector's, once. */
+static GPtrArray *
+provinces_of (const IocHubConfig *config, GPtrArray *connectors)
+{
+  GPtrArray *provinces = g_ptr_array_new ();
+  if (config != NULL)
+    g_ptr_array_add (provinces, config->province);
+  for (guint i = 0; i < connectors->len; i++)
+    {
+      IocCtlConnector *c = connectors->pdata[i];
+      if (!g_ptr_array_find_with_equal_func (provinces, c->province, g_str_equal, NULL))
+        g_ptr_array_add (provinces, c->province);
+    }
+  g_ptr_array_add (provinces, NULL);
+  return provinces;
+}
+
+/* 18 random bytes in base64 without + / =: a password that needs no
+ * quoting in hub.conf or a shell.  (transfer full) */
+static gchar *
+new_password (void)
+{
+  guint8 raw[18];
+  for (guint i = 0; i < sizeof raw; i++)
+    raw[i] = g_random_int_range (0, 256);
+  gchar *b64 = g_base64_encode (raw, sizeof raw);
+  g_strdelimit (b64, "+/=", 'x');
+  return b64;
+}
+
 /* Long on purpose: options, read the connectors, write, report, in the
  * order a reader of the output expects them. */
 int
@@ -288,25 +319,11 @@ ioc_ctl_broker_config (int argc, char **argv)
       g_printerr ("iocctl broker-config: nothing written: fix the %u error(s) above\n", errors->len);
       return EXIT_CHECK;
     }
-  g_autoptr (GPtrArray) provinces = g_ptr_array_new ();
-  if (config != NULL)
-    g_ptr_array_add (provinces, config->province);
-  for (guint i = 0; i < list->len; i++)
-    {
-      IocCtlConnector *c = list->pdata[i];
-      if (!g_ptr_array_find_with_equal_func (provinces, c->province, g_str_equal, NULL))
-        g_ptr_array_add (provinces, c->province);
-    }
-  g_ptr_array_add (provinces, NULL);
+  g_autoptr (GPtrArray) provinces = provinces_of (config, list);
   gboolean generated = FALSE;
   if (hub_user != NULL && hub_password == NULL)
     {
-      guint8 raw[18];
-      for (guint i = 0; i < sizeof raw; i++)
-        raw[i] = g_random_int_range (0, 256);
-      g_autofree gchar *b64 = g_base64_encode (raw, sizeof raw);
-      g_strdelimit (b64, "+/=", 'x');
-      hub_password = g_steal_pointer (&b64);
+      hub_password = new_password ();
       generated = TRUE;
     }
   IocCtlBrokerOptions opts = { out_dir, install_dir, hub_user, hub_password, (const gchar *const *) provinces->pdata,

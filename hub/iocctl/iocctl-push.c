@@ -107,9 +107,124 @@ report_answer (const IocCtlConnector *c, const gchar *answer, gboolean json)
   return ok ? EXIT_GOOD : EXIT_CHECK;
 }
 
-/* Long on purpose: options, validate, publish retained, wait for the
- * connector's answer, report, in the order a reader of the output expects
- * them. */
+/* Connects with the account given (12 s at most); FALSE, with why
+ * printed, when the broker refused or could not be reached. */
+static gboolean
+push_connect (MQTTAsync client, PushWait *w, const gchar *url, const gchar *username, const gchar *password)
+{
+  MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
+  co.keepAliveInterval = 20;
+  co.cleansession = 1;
+  co.username = username;
+  co.password = password;
+  co.connectTimeout = 10;
+  co.onSuccess = push_connected_cb;
+  co.onFailure = push_connect_failed_cb;
+  co.context = w;
+  gint64 connect_deadline = g_get_monotonic_time () + 12 * G_TIME_SPAN_SECOND;
+  g_mutex_lock (&w->lock);
+  if (MQTTAsync_connect (client, &co) != MQTTASYNC_SUCCESS)
+    w->connect_state = -1, w->connect_code = -1;
+  while (w->connect_state == 0 && g_cond_wait_until (&w->cond, &w->lock, connect_deadline))
+    ;
+  gint connected = w->connect_state;
+  gint code = w->connect_code;
+  g_mutex_unlock (&w->lock);
+  if (connected == 1)
+    return TRUE;
+  g_printerr ("iocctl push-config: %s: connect refused or failed (%d)%s\n", url, connected == 0 ? -1 : code,
+              code == 5 ? ": not authorised (give --username/--password of an account that may write config topics)"
+                        : "");
+  return FALSE;
+}
+
+/* The first fresh answer within timeout_s, or NULL. (transfer full) */
+static gchar *
+wait_answer (PushWait *w, gint timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + (gint64) MAX (timeout_s, 0) * G_USEC_PER_SEC;
+  g_mutex_lock (&w->lock);
+  while (g_queue_is_empty (&w->answers) && g_cond_wait_until (&w->cond, &w->lock, deadline))
+    ;
+  gchar *answer = g_queue_pop_head (&w->answers);
+  g_mutex_unlock (&w->lock);
+  return answer;
+}
+
+/* On a connected client: subscribes to the connector's .../applied,
+ * publishes its config retained, waits for its answer and reports it; a
+ * refused config is cleared off the topic.  The exit status. */
+static int
+push (MQTTAsync client, PushWait *w, const IocCtlConnector *c, gint timeout_s, gboolean json)
+{
+  g_autofree gchar *topic = ioc_ctl_connector_config_topic (c);
+  g_autofree gchar *applied = g_strconcat (topic, "/applied", NULL);
+  MQTTAsync_responseOptions sub = MQTTAsync_responseOptions_initializer;
+  int rc = MQTTAsync_subscribe (client, applied, 1, &sub);
+  if (rc == MQTTASYNC_SUCCESS)
+    rc = MQTTAsync_waitForCompletion (client, sub.token, 10000);
+  if (rc != MQTTASYNC_SUCCESS)
+    {
+      g_printerr ("iocctl push-config: subscribing to %s failed (%d)\n", applied, rc);
+      return EXIT_CHECK;
+    }
+  rc = publish_retained (client, topic, c->raw, c->raw_len);
+  if (rc != MQTTASYNC_SUCCESS)
+    {
+      g_printerr ("iocctl push-config: publishing on %s failed (%d)\n", topic, rc);
+      return EXIT_CHECK;
+    }
+  if (!json)
+    g_print ("%s: published retained on %s (%zu bytes); waiting %d s for %s\n", c->path, topic, c->raw_len,
+             timeout_s, applied);
+  g_autofree gchar *answer = wait_answer (w, timeout_s);
+  if (answer == NULL)
+    {
+      g_printerr ("iocctl push-config: no answer on %s within %d s; the config stays retained and the connector "
+                  "gets it when it connects\n", applied, timeout_s);
+      return EXIT_CHECK;
+    }
+  int result = report_answer (c, answer, json);
+  if (result != EXIT_GOOD)
+    {
+      /* Refused: take it off the topic (an empty retained message clears
+       * it; the connector ignores that), so that no reconnect brings it
+       * back and the topic never holds a config nobody runs. */
+      rc = publish_retained (client, topic, "", 0);
+      if (rc != MQTTASYNC_SUCCESS)
+        g_printerr ("iocctl push-config: the refused config stays retained on %s: clearing it failed (%d); "
+                    "clear it with: mosquitto_pub -r -n -t %s\n", topic, rc, topic);
+      else if (!json)
+        g_print ("%s: cleared the refused config from %s\n", c->id, topic);
+    }
+  return result;
+}
+
+/* The connector name (id or file name) of list, if the connector's own
+ * checks (connectors/lib, the kind's group included) pass on the very
+ * bytes that would be published: a file it would refuse never reaches the
+ * retained topic.  Else NULL, with why printed. */
+static IocCtlConnector *
+find_pushable (GPtrArray *list, GPtrArray *errors, const gchar *name, const gchar *dir)
+{
+  IocCtlConnector *c = ioc_ctl_connectors_find (list, name);
+  if (c == NULL)
+    {
+      for (guint i = 0; i < errors->len; i++)
+        g_printerr ("error  %s\n", (gchar *) errors->pdata[i]);
+      g_printerr ("iocctl push-config: no valid connector '%s' in %s: nothing pushed\n", name, dir);
+      return NULL;
+    }
+  g_autoptr (GError) error = NULL;
+  if (memchr (c->raw, '\0', c->raw_len) != NULL || !ioc_connector_check_data (c->path, c->raw, ioc_connector_kinds, &error))
+    {
+      g_printerr ("error  %s\n", error ? error->message : "expected a text file, got a NUL byte");
+      g_printerr ("iocctl push-config: %s does not pass `ioc-connector --check`: nothing pushed\n", c->path);
+      return NULL;
+    }
+  return c;
+}
+
 int
 ioc_ctl_push_config (int argc, char **argv)
 {
@@ -144,29 +259,12 @@ ioc_ctl_push_config (int argc, char **argv)
       g_printerr ("iocctl push-config: %s\n", error->message);
       return EXIT_USAGE;
     }
-  IocCtlConnector *c = ioc_ctl_connectors_find (list, argv[1]);
+  IocCtlConnector *c = find_pushable (list, errors, argv[1], connectors_dir);
   if (c == NULL)
-    {
-      for (guint i = 0; i < errors->len; i++)
-        g_printerr ("error  %s\n", (gchar *) errors->pdata[i]);
-      g_printerr ("iocctl push-config: no valid connector '%s' in %s: nothing pushed\n", argv[1], connectors_dir);
-      return EXIT_CHECK;
-    }
-  /* The connector's own checks (connectors/lib, the kind's group
-   * included), on the very bytes that would be published: a file it would
-   * refuse never reaches the retained topic. */
-  if (memchr (c->raw, '\0', c->raw_len) != NULL || !ioc_connector_check_data (c->path, c->raw, ioc_connector_kinds, &error))
-    {
-      g_printerr ("error  %s\n", error ? error->message : "expected a text file, got a NUL byte");
-      g_printerr ("iocctl push-config: %s does not pass `ioc-connector --check`: nothing pushed\n", c->path);
-      return EXIT_CHECK;
-    }
+    return EXIT_CHECK;
   if (url == NULL)
     url = g_strdup (c->mqtt_url);
-  g_autofree gchar *topic = ioc_ctl_connector_config_topic (c);
-  g_autofree gchar *applied = g_strconcat (topic, "/applied", NULL);
   g_autofree gchar *client_id = g_strdup_printf ("iocctl-%d", (int) getpid ());
-
   MQTTAsync client = NULL;
   if (MQTTAsync_create (&client, url, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL) != MQTTASYNC_SUCCESS)
     {
@@ -178,75 +276,8 @@ ioc_ctl_push_config (int argc, char **argv)
   g_cond_init (&w.cond);
   g_queue_init (&w.answers);
   MQTTAsync_setCallbacks (client, &w, NULL, push_message_cb, NULL);
-  MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
-  co.keepAliveInterval = 20;
-  co.cleansession = 1;
-  co.username = username;
-  co.password = password;
-  co.connectTimeout = 10;
-  co.onSuccess = push_connected_cb;
-  co.onFailure = push_connect_failed_cb;
-  co.context = &w;
-  int result = EXIT_CHECK;
-  g_autofree gchar *answer = NULL;
-  gint64 connect_deadline = g_get_monotonic_time () + 12 * G_TIME_SPAN_SECOND;
-  g_mutex_lock (&w.lock);
-  if (MQTTAsync_connect (client, &co) != MQTTASYNC_SUCCESS)
-    w.connect_state = -1, w.connect_code = -1;
-  while (w.connect_state == 0 && g_cond_wait_until (&w.cond, &w.lock, connect_deadline))
-    ;
-  gint connected = w.connect_state;
-  gint code = w.connect_code;
-  g_mutex_unlock (&w.lock);
-  if (connected != 1)
-    {
-      g_printerr ("iocctl push-config: %s: connect refused or failed (%d)%s\n", url, connected == 0 ? -1 : code,
-                  code == 5 ? ": not authorised (give --username/--password of an account that may write config topics)"
-                            : "");
-      goto out;
-    }
-  MQTTAsync_responseOptions sub = MQTTAsync_responseOptions_initializer;
-  int rc = MQTTAsync_subscribe (client, applied, 1, &sub);
-  if (rc == MQTTASYNC_SUCCESS)
-    rc = MQTTAsync_waitForCompletion (client, sub.token, 10000);
-  if (rc != MQTTASYNC_SUCCESS)
-    {
-      g_printerr ("iocctl push-config: subscribing to %s failed (%d)\n", applied, rc);
-      goto out;
-    }
-  rc = publish_retained (client, topic, c->raw, c->raw_len);
-  if (rc != MQTTASYNC_SUCCESS)
-    {
-      g_printerr ("iocctl push-config: publishing on %s failed (%d)\n", topic, rc);
-      goto out;
-    }
-  if (!json)
-    g_print ("%s: published retained on %s (%zu bytes); waiting %d s for %s\n", c->path, topic, c->raw_len,
-             timeout_s, applied);
-  gint64 deadline = g_get_monotonic_time () + (gint64) MAX (timeout_s, 0) * G_USEC_PER_SEC;
-  g_mutex_lock (&w.lock);
-  while (g_queue_is_empty (&w.answers) && g_cond_wait_until (&w.cond, &w.lock, deadline))
-    ;
-  answer = g_queue_pop_head (&w.answers);
-  g_mutex_unlock (&w.lock);
-  if (answer != NULL)
-    result = report_answer (c, answer, json);
-  if (answer != NULL && result != EXIT_GOOD)
-    {
-      /* Refused: take it off the topic (an empty retained message clears
-       * it; the connector ignores that), so that no reconnect brings it
-       * back and the topic never holds a config nobody runs. */
-      rc = publish_retained (client, topic, "", 0);
-      if (rc != MQTTASYNC_SUCCESS)
-        g_printerr ("iocctl push-config: the refused config stays retained on %s: clearing it failed (%d); "
-                    "clear it with: mosquitto_pub -r -n -t %s\n", topic, rc, topic);
-      else if (!json)
-        g_print ("%s: cleared the refused config from %s\n", c->id, topic);
-    }
-  else if (answer == NULL)
-    g_printerr ("iocctl push-config: no answer on %s within %d s; the config stays retained and the connector "
-                "gets it when it connects\n", applied, timeout_s);
-out:
+  int result = push_connect (client, &w, url, username, password) ? push (client, &w, c, timeout_s, json)
+                                                                   : EXIT_CHECK;
   if (MQTTAsync_isConnected (client))
     {
       MQTTAsync_disconnectOptions dopts = MQTTAsync_disconnectOptions_initializer;
