@@ -37,8 +37,9 @@
  * function of --seed alone; timestamps are the wall clock, and each run
  * draws a new epoch (SPEC §4), its devices counting seq from 1.
  *
- * This file is the command line; source mode is sim-source.c, MQTT mode
- * sim-load.c.  Threads: see each mode's file. */
+ * This file is the command line.  Source mode: sim-province.c (the model)
+ * and sim-source.c (its clock and what it serves); MQTT mode: sim-load.c.
+ * Threads: see each of those files. */
 #include <locale.h>
 #include <stdio.h>
 

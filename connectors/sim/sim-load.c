@@ -383,23 +383,12 @@ load_connection_of (const gchar *topic, guint n)
   return h % n;
 }
 
-/* Long on purpose: a benchmark driver; set-up, the paced loop and the
- * report stay together so a run can be read as one story. */
-int
-ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gint seed,
-          gint64 count, gdouble late_share, gint window, gint n_conn)
+/* Creates and connects n_conn clients into handles, each with at most
+ * window messages in flight; waits 10 s at most until all are connected.
+ * 0, or the exit status with why printed. */
+static int
+load_connect (MQTTAsync *handles, gint n_conn, const gchar *url, gint seed, gint window)
 {
-  Load l = { 0 };
-  l.rand = g_rand_new_with_seed ((guint32) seed);
-  l.dossiers = g_ptr_array_new ();
-  l.late_share = late_share;
-  l.province = g_strdup ("40");
-  g_queue_init (&l.pending);
-  load_build (&l, units, (guint) connectors);
-
-  /* One connection cannot reach the broker's limit here (docs/BENCHMARKS.md
-   * §6.2): --connections spreads the devices over several. */
-  g_autofree MQTTAsync *handles = g_new0 (MQTTAsync, n_conn);
   for (gint k = 0; k < n_conn; k++)
     {
       MQTTAsync_createOptions co = MQTTAsync_createOptions_initializer;
@@ -427,6 +416,51 @@ ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble r
       g_printerr ("ioc-sim: cannot connect to %s\n", url);
       return 1;
     }
+  return 0;
+}
+
+static void
+load_clear (Load *l)
+{
+  g_queue_clear_full (&l->pending, g_free);
+  for (guint i = 0; i < l->n_sites; i++)
+    {
+      g_queue_clear (&l->sites[i].waiting);
+      g_queue_clear (&l->sites[i].serving);
+    }
+  for (guint i = 0; i < l->dossiers->len; i++)
+    {
+      LoadDossier *ds = l->dossiers->pdata[i];
+      g_free (ds->code);
+      g_free (ds);
+    }
+  g_ptr_array_unref (l->dossiers);
+  g_free (l->sites);
+  g_free (l->devs);
+  g_free (l->province);
+  g_rand_free (l->rand);
+}
+
+/* Long on purpose: a benchmark driver; set-up, the paced loop and the
+ * report stay together so a run can be read as one story. */
+int
+ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gint seed,
+          gint64 count, gdouble late_share, gint window, gint n_conn)
+{
+  Load l = { 0 };
+  l.rand = g_rand_new_with_seed ((guint32) seed);
+  l.dossiers = g_ptr_array_new ();
+  l.late_share = late_share;
+  l.province = g_strdup ("40");
+  g_queue_init (&l.pending);
+  load_build (&l, units, (guint) connectors);
+
+  /* One connection cannot reach the broker's limit here (docs/BENCHMARKS.md
+   * §6.2): --connections spreads the devices over several. */
+  g_autofree MQTTAsync *handles = g_new0 (MQTTAsync, n_conn);
+  int rc = load_connect (handles, n_conn, url, seed, window);
+  if (rc != 0)
+    return rc;
   g_unix_signal_add (SIGINT, load_on_signal, NULL);
   g_unix_signal_add (SIGTERM, load_on_signal, NULL);
   g_message ("ioc-sim: MQTT mode, %u devices (%u sites, %u portals) at %.0f msg/s to %s",
@@ -499,22 +533,6 @@ ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble r
   g_usleep (100000);
   for (gint k = 0; k < n_conn; k++)
     MQTTAsync_destroy (&handles[k]);
-  g_queue_clear_full (&l.pending, g_free);
-  for (guint i = 0; i < l.n_sites; i++)
-    {
-      g_queue_clear (&l.sites[i].waiting);
-      g_queue_clear (&l.sites[i].serving);
-    }
-  for (guint i = 0; i < l.dossiers->len; i++)
-    {
-      LoadDossier *ds = l.dossiers->pdata[i];
-      g_free (ds->code);
-      g_free (ds);
-    }
-  g_ptr_array_unref (l.dossiers);
-  g_free (l.sites);
-  g_free (l.devs);
-  g_free (l.province);
-  g_rand_free (l.rand);
+  load_clear (&l);
   return 0;
 }
