@@ -11,6 +11,8 @@
 #include "iocctl-connector.h"
 #include "iocctl-http.h"
 
+/* The first of names (ended by NULL) that o holds as a value, as text
+ * (a number is formatted into buf); "-" when none. */
 static const gchar *
 member_string (JsonObject *o, const gchar *const *names, gchar *buf, gsize len)
 {
@@ -55,6 +57,9 @@ entry_is_down (JsonObject *o)
   return FALSE;
 }
 
+/* A hub without /api/v1/connectors: the connector series of its /metrics,
+ * and the declared connectors (may be NULL) with their health unknown.
+ * Exit 1 when /metrics cannot be read or the hub's MQTT is disconnected. */
 static int
 connectors_from_metrics (const gchar *url, GPtrArray *declared, gboolean json)
 {
