@@ -1,10 +1,12 @@
-/* hub.c — see hub.h.  The wiring of the pipeline and its timers.
+/* hub.c — see hub.h.  The wiring of the pipeline and its timers, and the
+ * life cycle.  The reference data and the reload are in hub-reload.c, the
+ * snapshots in hub-state.c, what the API and alerts read in hub-access.c;
+ * hub-internal.h is the state they share.
  *
  * Threads: on_mqtt_message() runs on Paho's receive thread and touches only
  * the journal and the inbox (both thread-safe).  Everything else here runs
  * on the main context. */
-#include "hub.h"
-#include "hub-private.h"
+#include "hub-internal.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -30,74 +32,6 @@
 #include "sinks/influx-sink.h"
 #include "state/journal.h"
 #include "state/snapshot.h"
-
-struct _IocHub
-{
-  IocHubConfig *config;
-  IocClock *clock;
-  IocClock *own_clock;
-
-  /* reference data, swapped whole on reload */
-  IocUnitRegistry *units;
-  IocCalendar *calendar;
-  IocProcedures *procedures;
-
-  /* durability */
-  IocJournal *journal;
-  IocJournalPos processed_pos;
-  gint64 rewrite_month_from; /* cache: the Vietnam month of the last event */
-  gint64 rewrite_month_until;
-  gint64 last_snapshot_us;
-  guint64 journal_bytes_at_snapshot;
-
-  /* stages */
-  IocDecoder *decoder;
-  IocDedup *dedup;
-  IocDeadLetter *deadletter;
-  IocQueueStats *queue_stats;
-  IocDeviceHealth *devices;
-  IocDossierTracker *dossiers;
-  IocRollup *rollup;
-  IocScoreBook *score; /* the 766 scorecard's state; computes only with [hub] scorecard */
-
-  /* sinks, in the order they were added: InfluxDB first */
-  GArray *sinks; /* Sink */
-  IocInfluxSink *influx; /* NULL without [influx] url; also in sinks */
-
-  /* io */
-  IocMqttClient *mqtt;
-  IocHandoff *inbox;
-  IocHttpServer *http;
-  guint tick_source;
-  gboolean started;
-  gboolean stopped;
-  gint64 last_message_us; /* atomic: arrival of the newest message (Paho thread) */
-  GSource *reserve_wake;  /* the Paho thread wakes it when the journal runs low */
-  gboolean ingest_paused; /* main context: paused for the journal's reserve */
-  gint64 paused_since_us;
-  guint64 appends_at_pause;
-
-  IocHubView view;
-
-  IocStat *stat_received;
-  IocStat *stat_processed;
-  IocStat *stat_accepted;
-  IocStat *stat_replayed;
-  IocStat *stat_last_age;
-  IocStat *stat_journal_bytes;
-  IocStat *stat_snapshots;
-  IocStat *stat_snapshot_failures;
-  IocStat *stat_devices_forgotten;
-};
-
-typedef struct
-{
-  const IocSinkVTable *vt;
-  gpointer self;
-} Sink;
-
-#define FOREACH_SINK(hub, sink) \
-  for (Sink *sink = (Sink *) (hub)->sinks->data; sink < (Sink *) (hub)->sinks->data + (hub)->sinks->len; sink++)
 
 /* ---- the pipeline, one message at a time (main context) ---- */
 
@@ -132,9 +66,9 @@ hub_rewrite_from (IocHub *self, gint64 at_us)
 }
 
 /* TRUE when the message was accepted (it changed what the hub knows). */
-static gboolean
-hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
-             gint64 arrival_us)
+gboolean
+ioc_hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
+                 gint64 arrival_us)
 {
   const IocRecord *rec = NULL;
   const gchar *detail = NULL;
@@ -238,7 +172,7 @@ inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
   for (guint i = 0; i < n; i++)
     {
       const IocHandoffMessage *item = items[i];
-      accepted += hub_process (self, ioc_handoff_message_topic (item), item->topic_len, ioc_handoff_message_payload (item),
+      accepted += ioc_hub_process (self, ioc_handoff_message_topic (item), item->topic_len, ioc_handoff_message_payload (item),
                    item->payload_len, item->arrival_us);
       self->processed_pos.segment = item->pos_segment;
       self->processed_pos.offset = item->pos_offset;
@@ -255,9 +189,9 @@ inbox_drain_cb (IocHandoffMessage *const *items, guint n, gpointer user_data)
  * both make the same too_large dead letter of it; its body is never kept. */
 #define STANDIN_HDR 8u
 
-static void
-reject_too_large (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *standin, gsize len,
-                  gint64 arrival_us)
+void
+ioc_hub_reject_too_large (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *standin, gsize len,
+                          gint64 arrival_us)
 {
   guint64 size = 0;
   for (guint i = 0; i < STANDIN_HDR && i < len; i++)
@@ -286,7 +220,7 @@ static void
 too_large_cb (gpointer data)
 {
   TooLarge *t = data;
-  reject_too_large (t->hub, (const gchar *) t->data, t->topic_len, t->data + t->topic_len, t->len, t->arrival_us);
+  ioc_hub_reject_too_large (t->hub, (const gchar *) t->data, t->topic_len, t->data + t->topic_len, t->len, t->arrival_us);
   t->hub->processed_pos = t->pos;
 }
 
@@ -427,161 +361,6 @@ publish_deadletter_cb (const gchar *topic, const gchar *json, gsize len, gpointe
     ioc_mqtt_client_publish (self->mqtt, topic, json, len, 1, FALSE);
 }
 
-/* ---- snapshots ---- */
-
-static GBytes *
-section (void (*save) (gpointer, GByteArray *), gpointer stage)
-{
-  GByteArray *out = g_byte_array_new ();
-  save (stage, out);
-  return g_byte_array_free_to_bytes (out);
-}
-
-typedef struct
-{
-  IocHub *hub;
-  GHashTable *keys; /* "kind/device" */
-} Forgotten;
-
-static void
-note_forgotten (IocKind kind, const gchar *device, gpointer data)
-{
-  Forgotten *f = data;
-  g_hash_table_add (f->keys, g_strdup_printf ("%d/%s", (gint) kind, device));
-  if (kind == IOC_KIND_DESK)
-    ioc_queue_stats_forget_desk (f->hub->queue_stats, device);
-}
-
-static gboolean
-not_forgotten (IocKind kind, const gchar *device, gpointer forgotten)
-{
-  g_autofree gchar *key = g_strdup_printf ("%d/%s", (gint) kind, device);
-  return !g_hash_table_contains (forgotten, key);
-}
-
-/* Undeclared devices silent for [hub] forget_devices_after leave device
- * health, dedup and (desks) the queue's latest statuses.  Done just before a snapshot, so that the snapshot
- * holds the state after it and a journal replay from that snapshot takes
- * the same decisions (the cap's admit() reads that state). */
-static void
-hub_forget_silent_devices (IocHub *self)
-{
-  if (self->config->forget_devices_after_us <= 0)
-    return;
-  g_autoptr (GHashTable) forgotten = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  Forgotten f = { self, forgotten };
-  guint n = ioc_device_health_forget_silent (self->devices, ioc_clock_now (self->clock),
-                                             self->config->forget_devices_after_us, note_forgotten, &f);
-  if (n == 0)
-    return;
-  ioc_dedup_retain (self->dedup, not_forgotten, forgotten);
-  ioc_stat_add (self->stat_devices_forgotten, n);
-  g_message ("devices: forgot %u undeclared device(s) silent for more than [hub] forget_devices_after", n);
-}
-
-static gboolean
-hub_save_snapshot (IocHub *self, GError **error)
-{
-  hub_forget_silent_devices (self);
-  g_autoptr (IocSnapshot) snap = ioc_snapshot_new (self->processed_pos);
-  g_autoptr (GBytes) dedup = section ((void (*) (gpointer, GByteArray *)) ioc_dedup_save, self->dedup);
-  g_autoptr (GBytes) rollup = section ((void (*) (gpointer, GByteArray *)) ioc_rollup_save, self->rollup);
-  g_autoptr (GBytes) devices = section ((void (*) (gpointer, GByteArray *)) ioc_device_health_save, self->devices);
-  g_autoptr (GBytes) dossiers = section ((void (*) (gpointer, GByteArray *)) ioc_dossier_tracker_save, self->dossiers);
-  g_autoptr (GBytes) score = section ((void (*) (gpointer, GByteArray *)) ioc_score_book_save, self->score);
-  g_autoptr (GBytes) queues = section ((void (*) (gpointer, GByteArray *)) ioc_queue_stats_save, self->queue_stats);
-  ioc_snapshot_add_section (snap, "dedup", dedup);
-  ioc_snapshot_add_section (snap, "rollup", rollup);
-  ioc_snapshot_add_section (snap, "devices", devices);
-  ioc_snapshot_add_section (snap, "dossiers", dossiers);
-  ioc_snapshot_add_section (snap, "score", score);
-  ioc_snapshot_add_section (snap, "queues", queues);
-  if (!ioc_snapshot_save (snap, self->config->state_dir, error))
-    return FALSE;
-  /* Minutes past the horizon go to the archive only now: the durable
-   * snapshot still holds them, so a replay from it never meets them twice. */
-  g_autoptr (GError) archive_error = NULL;
-  if (!ioc_rollup_archive (self->rollup, &archive_error))
-    g_warning ("state: %s (kept in memory, tried again at the next snapshot)", archive_error->message);
-  /* Only once the snapshot is durable may the journal before it go. */
-  ioc_journal_compact (self->journal, self->processed_pos);
-  self->journal_bytes_at_snapshot = ioc_journal_disk_bytes (self->journal);
-  self->last_snapshot_us = g_get_monotonic_time ();
-  ioc_stat_add (self->stat_snapshots, 1);
-  return TRUE;
-}
-
-static gboolean
-load_section (IocSnapshot *snap, const gchar *name,
-              gboolean (*load) (gpointer, const guint8 *, gsize, GError **), gpointer stage, GError **error)
-{
-  GBytes *data = ioc_snapshot_get_section (snap, name);
-  if (data == NULL)
-    return TRUE; /* a stage added since that snapshot starts empty */
-  gsize len = 0;
-  const guint8 *p = g_bytes_get_data (data, &len);
-  if (!load (stage, p, len, error))
-    {
-      g_prefix_error (error, "snapshot section '%s': ", name);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len, guint32 flags,
-           gint64 arrival_us, IocJournalPos pos, gpointer user_data)
-{
-  IocHub *self = user_data;
-  if (flags & IOC_JOURNAL_FLAG_TRUNCATED)
-    reject_too_large (self, topic, topic_len, payload, len, arrival_us);
-  else
-    hub_process (self, topic, topic_len, payload, len, arrival_us);
-  self->processed_pos = pos;
-  ioc_stat_add (self->stat_replayed, 1);
-  return TRUE;
-}
-
-static gboolean
-hub_restore (IocHub *self, GError **error)
-{
-  g_autoptr (IocSnapshot) snap = ioc_snapshot_load (self->config->state_dir, error);
-  if (snap == NULL && error != NULL && *error != NULL)
-    {
-      /* Starting empty would count the journal's survivors again on top of
-       * what InfluxDB already has: refuse, and say what to do. */
-      g_prefix_error (error, "cannot restore state from %s (move the state directory aside to start empty): ",
-                      self->config->state_dir);
-      return FALSE;
-    }
-  IocJournalPos from = { 0, 0 };
-  if (snap != NULL)
-    {
-      if (!load_section (snap, "dedup", (gpointer) ioc_dedup_load, self->dedup, error)
-          || !load_section (snap, "rollup", (gpointer) ioc_rollup_load, self->rollup, error)
-          || !load_section (snap, "devices", (gpointer) ioc_device_health_load, self->devices, error)
-          || !load_section (snap, "dossiers", (gpointer) ioc_dossier_tracker_load, self->dossiers, error)
-          || !load_section (snap, "score", (gpointer) ioc_score_book_load, self->score, error)
-          || !load_section (snap, "queues", (gpointer) ioc_queue_stats_load, self->queue_stats, error))
-        return FALSE;
-      from = ioc_snapshot_pos (snap);
-    }
-  self->processed_pos = from;
-  guint64 n = 0;
-  gint64 t0 = g_get_monotonic_time ();
-  if (!ioc_journal_replay (self->journal, from, replay_cb, self, &n, error))
-    {
-      g_prefix_error (error, "journal replay: ");
-      return FALSE;
-    }
-  if (snap != NULL || n > 0)
-    g_message ("state: restored snapshot%s and replayed %" G_GUINT64_FORMAT " journaled message(s) in %.2f s",
-               snap ? "" : " (none yet)", n, (g_get_monotonic_time () - t0) / 1e6);
-  self->journal_bytes_at_snapshot = ioc_journal_disk_bytes (self->journal);
-  self->last_snapshot_us = g_get_monotonic_time ();
-  return TRUE;
-}
-
 /* ---- the clock tick ---- */
 
 static void
@@ -609,7 +388,7 @@ hub_tick (IocHub *self)
 
   gboolean due = g_get_monotonic_time () - self->last_snapshot_us >= self->config->snapshot_interval_us
                  || jbytes - MIN (jbytes, self->journal_bytes_at_snapshot) >= self->config->snapshot_journal_bytes;
-  if (due && !hub_save_snapshot (self, &error))
+  if (due && !ioc_hub_save_snapshot (self, &error))
     {
       ioc_stat_add (self->stat_snapshot_failures, 1);
       g_warning ("snapshot: %s (will retry; the journal keeps growing until one succeeds)", error->message);
@@ -646,101 +425,6 @@ healthz_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashT
 
 /* ---- life cycle ---- */
 
-static gboolean
-load_reference (IocHubConfig *config, IocUnitRegistry **units, IocCalendar **calendar, IocProcedures **procs,
-                GError **error)
-{
-  *units = ioc_units_load (config->units_path, error);
-  if (*units == NULL)
-    {
-      g_prefix_error (error, "%s: [hub] units: ", config->path);
-      return FALSE;
-    }
-  if (config->calendar_paths == NULL || config->calendar_paths[0] == NULL)
-    {
-      /* No holidays known: deadlines count weekends only.  Say so once. */
-      static const gchar fallback[] = "[calendar]\nweekend = sat,sun\n";
-      g_warning ("%s: [hub] calendar is empty: deadlines skip weekends but no public holidays", config->path);
-      *calendar = ioc_calendar_load_data ("(built-in weekends-only calendar)", fallback, sizeof fallback - 1, error);
-    }
-  else
-    *calendar = ioc_calendar_load ((const gchar *const *) config->calendar_paths, error);
-  if (*calendar == NULL)
-    {
-      g_prefix_error (error, "%s: [hub] calendar: ", config->path);
-      return FALSE;
-    }
-  *procs = NULL;
-  if (config->procedures_path != NULL)
-    {
-      *procs = ioc_procedures_load (config->procedures_path, error);
-      if (*procs == NULL)
-        {
-          g_prefix_error (error, "%s: [hub] procedures: ", config->path);
-          return FALSE;
-        }
-    }
-  return TRUE;
-}
-
-/* The declared connectors ([hub] connectors), read whole: one broken file
- * refuses the start or the reload, every problem named.  *out stays NULL
- * when no folder is configured (then what is heard is what is expected). */
-static gboolean
-load_inventory (const IocHubConfig *config, GPtrArray **out, GError **error)
-{
-  *out = NULL;
-  if (config->connectors_dir == NULL)
-    return TRUE;
-  *out = ioc_inventory_load (config->connectors_dir, error);
-  if (*out == NULL)
-    g_prefix_error (error, "%s: [hub] connectors:\n", config->path);
-  return *out != NULL;
-}
-
-/* Hands the inventory to device health.  A connector of another province,
- * or of a unit another hub owns, is not this hub's to expect; a portal
- * without a unit of its own counts under the province. */
-static void
-apply_inventory (IocHub *self, const IocHubConfig *config, GPtrArray *list)
-{
-  ioc_device_health_set_cadence (self->devices, config->connector_cadence_us);
-  ioc_device_health_set_max_per_unit (self->devices, config->max_devices_per_unit);
-  if (list == NULL)
-    return;
-  g_autoptr (GArray) decls = g_array_new (FALSE, FALSE, sizeof (IocDeclaredConnector));
-  g_autofree gchar *province_unit = g_strconcat ("tinh-", config->province, NULL);
-  guint foreign = 0;
-  for (guint i = 0; i < list->len; i++)
-    {
-      const IocConnectorDecl *c = list->pdata[i];
-      IocDeclaredConnector d = { .device = c->device, .unit = c->unit ? c->unit : province_unit };
-      gboolean portal = g_str_equal (c->kind, "portal");
-      if (!g_str_equal (c->province, config->province)
-          || (config->unit_filters != NULL && !portal && !g_strv_contains ((const gchar *const *) config->unit_filters, d.unit))
-          || !ioc_kind_from_string (c->kind, strlen (c->kind), &d.kind))
-        {
-          foreign++;
-          continue;
-        }
-      g_array_append_val (decls, d);
-    }
-  ioc_device_health_set_inventory (self->devices, (const IocDeclaredConnector *) decls->data, decls->len,
-                                   ioc_clock_now (self->clock));
-  g_message ("connectors: %u declared in %s%s", decls->len, config->connectors_dir,
-             foreign ? " (and some of another province or hub, not expected here)" : "");
-}
-
-/* Every registry code when the hub takes the whole province, or the units
- * it owns; mqtt-client.h says how they spread over the sessions. */
-static void
-subscribe_units (IocHub *self)
-{
-  g_autoptr (GPtrArray) codes = self->config->unit_filters ? NULL : ioc_units_codes (self->units);
-  const gchar *const *units = codes ? (const gchar *const *) codes->pdata : (const gchar *const *) self->config->unit_filters;
-  guint n = codes ? codes->len : g_strv_length (self->config->unit_filters);
-  ioc_mqtt_client_subscribe_units (self->mqtt, self->config->province, units, n, codes != NULL);
-}
 
 static void
 hub_register_stats (IocHub *self)
@@ -755,19 +439,6 @@ hub_register_stats (IocHub *self)
   self->stat_snapshot_failures = ioc_stat ("iochub_snapshot_failures_total", NULL, IOC_STAT_COUNTER, "Snapshots that failed to save");
   self->stat_devices_forgotten = ioc_stat ("iochub_devices_forgotten_total", NULL, IOC_STAT_COUNTER,
                                            "Undeclared devices forgotten after [hub] forget_devices_after of silence");
-}
-
-static void
-http_limits (const IocHubConfig *config, IocHttpLimits *l)
-{
-  *l = (IocHttpLimits) {
-    .header_timeout_us = config->http_header_timeout_us,
-    .idle_timeout_us = config->http_idle_timeout_us,
-    .max_connections = (guint) config->http_max_connections,
-    .max_per_client = (guint) config->http_max_per_client,
-    .fd_reserve = (guint) config->http_fd_reserve,
-    .max_body = (gsize) config->http_max_body,
-  };
 }
 
 static gboolean
@@ -868,7 +539,7 @@ hub_open_mqtt (IocHub *self, const IocHubConfig *config, GError **error)
   self->mqtt = ioc_mqtt_client_new (&mopts, on_mqtt_message, on_mqtt_state, self, error);
   if (self->mqtt == NULL)
     return FALSE;
-  subscribe_units (self);
+  ioc_hub_subscribe_units (self);
   g_autofree gchar *record = g_build_filename (config->state_dir, "mqtt-subscriptions.txt", NULL);
   ioc_mqtt_client_record_subscriptions (self->mqtt, record);
   self->inbox = ioc_handoff_new_inbox (65536, inbox_drain_cb, self);
@@ -886,20 +557,20 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   self->sinks = g_array_new (FALSE, FALSE, sizeof (Sink));
   hub_register_stats (self);
 
-  if (!load_reference (config, &self->units, &self->calendar, &self->procedures, error)
+  if (!ioc_hub_load_reference (config, &self->units, &self->calendar, &self->procedures, error)
       || !hub_open_journal (self, config, error))
     return NULL;
   hub_build_stages (self, config);
   g_autoptr (GPtrArray) inventory = NULL;
-  if (!load_inventory (config, &inventory, error))
+  if (!ioc_hub_load_inventory (config, &inventory, error))
     return NULL;
-  apply_inventory (self, config, inventory);
-  if (!hub_add_influx (self, config, error) || !hub_open_mqtt (self, config, error) || !hub_restore (self, error))
+  ioc_hub_apply_inventory (self, config, inventory);
+  if (!hub_add_influx (self, config, error) || !hub_open_mqtt (self, config, error) || !ioc_hub_restore (self, error))
     return NULL;
 
   /* Listening before start, so consumers can add their routes. */
   IocHttpLimits limits;
-  http_limits (config, &limits);
+  ioc_hub_http_limits (config, &limits);
   self->http = ioc_http_server_new (config->http_listen, &limits, error);
   if (self->http == NULL)
     return NULL;
@@ -911,206 +582,13 @@ void
 ioc_hub_ingest (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
                 gint64 arrival_us)
 {
-  hub_process (self, topic, topic_len, payload, len, arrival_us);
+  ioc_hub_process (self, topic, topic_len, payload, len, arrival_us);
 }
 
 void
 ioc_hub_tick (IocHub *self)
 {
   hub_tick (self);
-}
-
-const IocHubView *
-ioc_hub_view (IocHub *self)
-{
-  self->view.config = self->config;
-  self->view.clock = self->clock;
-  self->view.units = self->units;
-  self->view.calendar = self->calendar;
-  self->view.rollup = self->rollup;
-  self->view.dossiers = self->dossiers;
-  self->view.devices = self->devices;
-  self->view.dedup = self->dedup;
-  self->view.deadletter = self->deadletter;
-  self->view.mqtt = self->mqtt;
-  self->view.http = self->http;
-  return &self->view;
-}
-
-const IocHubConfig *
-ioc_hub_config (IocHub *self)
-{
-  return self->config;
-}
-
-gint64
-ioc_hub_now (IocHub *self)
-{
-  return ioc_clock_now (self->clock);
-}
-
-const IocCalendar *
-ioc_hub_calendar (IocHub *self)
-{
-  return self->calendar;
-}
-
-const IocUnit *
-ioc_hub_unit_lookup (IocHub *self, const gchar *code, gint64 at_us)
-{
-  return ioc_units_lookup (self->units, code, at_us);
-}
-
-GPtrArray *
-ioc_hub_units_current (IocHub *self, gint64 now_us)
-{
-  return ioc_units_current (self->units, now_us);
-}
-
-gboolean
-ioc_hub_live (IocHub *self, IocMeasurement m, const gchar *unit, guint8 channel, gint64 now_us, IocPoint *out)
-{
-  return ioc_rollup_live (self->rollup, m, unit, channel, now_us, out);
-}
-
-gboolean
-ioc_hub_queue_today (IocHub *self, const gchar *unit, gint64 now_us, gboolean with_waiting, IocQueueToday *out)
-{
-  gboolean any = ioc_queue_stats_today (self->queue_stats, unit, now_us, out);
-  if (with_waiting)
-    any = ioc_queue_stats_waiting (self->queue_stats, unit, now_us, out) || any;
-  return any;
-}
-
-gboolean
-ioc_hub_dossier_indicators (IocHub *self, const gchar *unit, IocPeriod period, gint64 now_us,
-                            IocDossierIndicators *out)
-{
-  return ioc_dossier_tracker_indicators (self->dossiers, unit, period, now_us, out);
-}
-
-void
-ioc_hub_foreach_dossier_unit (IocHub *self, void (*fn) (const gchar *unit, gpointer), gpointer user_data)
-{
-  ioc_dossier_tracker_foreach_unit (self->dossiers, fn, user_data);
-}
-
-void
-ioc_hub_set_overdue_func (IocHub *self, IocDossierOverdueFunc fn, gpointer user_data)
-{
-  ioc_dossier_tracker_set_overdue_func (self->dossiers, fn, user_data);
-}
-
-IocScoreResult *
-ioc_hub_scorecard (IocHub *self, const IocScorePeriod *period, GError **error)
-{
-  g_autoptr (GPtrArray) current = ioc_units_current (self->units, ioc_clock_now (self->clock));
-  g_autoptr (GPtrArray) codes = g_ptr_array_new ();
-  for (guint i = 0; i < current->len; i++)
-    g_ptr_array_add (codes, (gpointer) ((const IocUnit *) g_ptr_array_index (current, i))->code);
-  g_ptr_array_add (codes, NULL);
-  return ioc_score_book_compute (self->score, self->dossiers, period, ioc_clock_now (self->clock),
-                                 (const gchar *const *) codes->pdata, error);
-}
-
-gboolean
-ioc_hub_device_summary (IocHub *self, const gchar *unit, gint64 now_us, IocDeviceSummary *out)
-{
-  return ioc_device_health_summary (self->devices, unit, now_us, out);
-}
-
-GHashTable *
-ioc_hub_device_summaries (IocHub *self, gint64 now_us)
-{
-  return ioc_device_health_summaries (self->devices, now_us);
-}
-
-void
-ioc_hub_foreach_connector (IocHub *self, gint64 now_us, IocConnectorInfoFunc fn, gpointer user_data)
-{
-  ioc_device_health_foreach_connector (self->devices, now_us, fn, user_data);
-}
-
-void
-ioc_hub_foreach_dedup_device (IocHub *self, IocDedupInfoFunc fn, gpointer user_data)
-{
-  ioc_dedup_foreach_info (self->dedup, fn, user_data);
-}
-
-gint64
-ioc_hub_dedup_missing_total (IocHub *self)
-{
-  return ioc_dedup_missing_total (self->dedup);
-}
-
-gint64
-ioc_hub_dedup_duplicates_total (IocHub *self)
-{
-  return ioc_dedup_duplicates_total (self->dedup);
-}
-
-gint64
-ioc_hub_dedup_resets_total (IocHub *self)
-{
-  return ioc_dedup_resets_total (self->dedup);
-}
-
-gint64
-ioc_hub_dedup_remapped_total (IocHub *self)
-{
-  return ioc_dedup_remapped_total (self->dedup);
-}
-
-void
-ioc_hub_foreach_deadletter_device (IocHub *self, IocDeadLetterDeviceFunc fn, gpointer user_data)
-{
-  ioc_deadletter_foreach_device (self->deadletter, fn, user_data);
-}
-
-gint64
-ioc_hub_deadletter_total (IocHub *self)
-{
-  return ioc_deadletter_total (self->deadletter);
-}
-
-gboolean
-ioc_hub_mqtt_is_connected (IocHub *self)
-{
-  return self->mqtt != NULL && ioc_mqtt_client_is_connected (self->mqtt);
-}
-
-gboolean
-ioc_hub_publish (IocHub *self, const gchar *topic, const void *payload, gsize len, gint qos, gboolean retained)
-{
-  return self->mqtt != NULL && ioc_mqtt_client_publish (self->mqtt, topic, payload, len, qos, retained);
-}
-
-gboolean
-ioc_hub_write_lines (IocHub *self, const gchar *lines, gsize len)
-{
-  if (self->influx == NULL)
-    return FALSE;
-  ioc_influx_sink_append_lines (self->influx, lines, len);
-  return TRUE;
-}
-
-void
-ioc_hub_capture_publishes (IocHub *self, IocMqttCaptureFunc fn, gpointer user_data)
-{
-  g_return_if_fail (!self->started && self->mqtt != NULL);
-  ioc_mqtt_client_capture (self->mqtt, fn, user_data);
-}
-
-void
-ioc_hub_add_route (IocHub *self, const gchar *path, SoupServerCallback handler, gpointer user_data)
-{
-  ioc_http_server_route (self->http, path, handler, user_data);
-}
-
-IocHttpServer *
-ioc_hub_http_server (IocHub *self)
-{
-  return self->http;
 }
 
 void
@@ -1173,7 +651,7 @@ ioc_hub_stop (IocHub *self)
           sink->vt->stop (sink->self);
     }
   g_autoptr (GError) error = NULL;
-  if (!hub_save_snapshot (self, &error))
+  if (!ioc_hub_save_snapshot (self, &error))
     g_warning ("snapshot at shutdown: %s (the journal will be replayed at next start)", error->message);
 }
 
@@ -1223,89 +701,6 @@ ioc_hub_free (IocHub *self)
   g_free (self);
 }
 
-gboolean
-ioc_hub_reload (IocHub *self, GError **error)
-{
-  /* Parse and validate everything first; swap only when all of it is good:
-   * a reload never throws state away.  Journal, windows, dossiers and alerts
-   * are kept. */
-  g_autoptr (IocHubConfig) fresh = ioc_hub_config_load (self->config->path, error);
-  if (fresh == NULL)
-    return FALSE;
-  IocUnitRegistry *units = NULL;
-  IocCalendar *calendar = NULL;
-  IocProcedures *procs = NULL;
-  g_autoptr (GPtrArray) inventory = NULL;
-  if (!load_reference (fresh, &units, &calendar, &procs, error) || !load_inventory (fresh, &inventory, error))
-    {
-      g_clear_pointer (&units, ioc_units_free);
-      g_clear_pointer (&calendar, ioc_calendar_free);
-      g_clear_pointer (&procs, ioc_procedures_free);
-      return FALSE;
-    }
-  ioc_dossier_tracker_set_calendar (self->dossiers, calendar, procs);
-  ioc_units_free (self->units);
-  ioc_calendar_free (self->calendar);
-  if (self->procedures != NULL)
-    ioc_procedures_free (self->procedures);
-  self->units = units;
-  self->calendar = calendar;
-  self->procedures = procs;
-  if (self->mqtt != NULL)
-    subscribe_units (self); /* new units' filters */
-  /* The declared connectors: added ones are expected from now on, removed
-   * ones no longer are. */
-  apply_inventory (self, fresh, inventory);
-  gchar *old_dir = self->config->connectors_dir;
-  self->config->connectors_dir = g_steal_pointer (&fresh->connectors_dir);
-  fresh->connectors_dir = old_dir;
-  self->config->connector_cadence_us = fresh->connector_cadence_us;
-  self->config->max_devices_per_unit = fresh->max_devices_per_unit;
-  self->config->forget_devices_after_us = fresh->forget_devices_after_us;
-  ioc_device_health_set_max_per_unit (self->devices, fresh->max_devices_per_unit);
-  /* Screen and operator tokens are revocable in the config: the lists are
-   * swapped in place, so every reader of the config sees the new ones from
-   * now on. */
-  /* The scorecard's weights and targets: the book lets go of the old ones
-   * (and of every result computed with them) before they are freed. */
-  IocScoreConfig *old_score = self->config->scorecard;
-  gchar *old_score_path = self->config->scorecard_path;
-  self->config->scorecard = g_steal_pointer (&fresh->scorecard);
-  self->config->scorecard_path = g_steal_pointer (&fresh->scorecard_path);
-  fresh->scorecard = old_score;
-  fresh->scorecard_path = old_score_path;
-  ioc_score_book_set_config (self->score, self->config->scorecard);
-  guint n_display = fresh->display_tokens ? g_strv_length (fresh->display_tokens) : 0;
-  guint n_operator = fresh->operator_tokens ? g_strv_length (fresh->operator_tokens) : 0;
-  gchar **old = self->config->display_tokens;
-  self->config->display_tokens = g_steal_pointer (&fresh->display_tokens);
-  fresh->display_tokens = old;
-  old = self->config->operator_tokens;
-  self->config->operator_tokens = g_steal_pointer (&fresh->operator_tokens);
-  fresh->operator_tokens = old;
-  /* What HTTP clients may take applies to the next connections. */
-  self->config->http_header_timeout_us = fresh->http_header_timeout_us;
-  self->config->http_idle_timeout_us = fresh->http_idle_timeout_us;
-  self->config->http_max_connections = fresh->http_max_connections;
-  self->config->http_max_per_client = fresh->http_max_per_client;
-  self->config->http_max_feed_clients = fresh->http_max_feed_clients;
-  self->config->http_fd_reserve = fresh->http_fd_reserve;
-  self->config->http_max_body = fresh->http_max_body;
-  /* The communes' map: its path (checked with the rest of the file) is
-   * swapped; the API reads the file again in its reload. */
-  gchar *old_map = self->config->commune_map;
-  self->config->commune_map = g_steal_pointer (&fresh->commune_map);
-  fresh->commune_map = old_map;
-  IocHttpLimits limits;
-  http_limits (self->config, &limits);
-  ioc_http_server_set_limits (self->http, &limits);
-  g_message ("reload: %s: %u units, calendar and procedures reloaded; %u display and %u operator token(s)",
-             fresh->path, ioc_units_size (units), n_display, n_operator);
-  FOREACH_SINK (self, sink)
-    if (sink->vt->reload != NULL)
-      sink->vt->reload (sink->self);
-  return TRUE;
-}
 
 guint
 ioc_hub_http_port (IocHub *self)
@@ -1313,25 +708,3 @@ ioc_hub_http_port (IocHub *self)
   return self->http ? ioc_http_server_port (self->http) : 0;
 }
 
-gboolean
-ioc_hub_check (const gchar *config_path, GString *report, GError **error)
-{
-  g_autoptr (IocHubConfig) config = ioc_hub_config_load (config_path, error);
-  if (config == NULL)
-    return FALSE;
-  IocUnitRegistry *units = NULL;
-  IocCalendar *calendar = NULL;
-  IocProcedures *procs = NULL;
-  g_autoptr (GPtrArray) inventory = NULL;
-  gboolean ok = load_reference (config, &units, &calendar, &procs, error) && load_inventory (config, &inventory, error);
-  if (ok)
-    g_string_append_printf (report, "%s: OK (province %s, hub %s, %u registry entries, %u calendar file(s)%s)\n",
-                            config_path, config->province, config->hub_id, ioc_units_size (units),
-                            g_strv_length (config->calendar_paths), procs ? ", procedures" : "");
-  if (ok && inventory != NULL)
-    g_string_append_printf (report, "%s: %u declared connector(s)\n", config->connectors_dir, inventory->len);
-  g_clear_pointer (&units, ioc_units_free);
-  g_clear_pointer (&calendar, ioc_calendar_free);
-  g_clear_pointer (&procs, ioc_procedures_free);
-  return ok;
-}
