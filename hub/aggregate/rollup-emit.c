@@ -17,8 +17,8 @@
 #include <string.h>
 
 /* Float fields of IocPoint and the sketch percentile behind each.  The only
- * measurement-specific table here; a measurement's sketch count follows
- * from it. */
+ * measurement-specific table of the rollup; a measurement's sketch count
+ * follows from it. */
 static const struct
 {
   IocMeasurement measurement;
@@ -152,7 +152,6 @@ drop_old (IocRollup *self, gint64 now_us)
     return; /* freed by ioc_rollup_archive() once written */
   ioc_rollup_free_before (self, before);
 }
-
 
 void
 ioc_rollup_add_gauge_sampler (IocRollup *self, IocGaugeSampler fn, gpointer user_data)
