@@ -29,17 +29,18 @@
 
 #include <glib/gstdio.h>
 
+#include "protocol/ioc-time.h"
+
 #define ARCHIVE_MAGIC 0x31415249u /* "IRA1" */
-#define VN_OFFSET_US (7 * G_TIME_SPAN_HOUR) /* Vietnam: UTC+7, no DST */
 #define ARCHIVE_MAX_BODY (1u << 20)
 
 /* ---- the day files: names, records, the index of one file ---- */
 
-
+/* The day file of a minute: its Vietnam-local day (UTC+7, no DST). */
 static gchar *
 archive_day_name (gint64 start_us)
 {
-  gint64 day = ioc_rollup_floor_div (start_us + VN_OFFSET_US, G_TIME_SPAN_DAY);
+  gint64 day = ioc_rollup_floor_div (start_us + IOC_TIME_LOCAL_OFFSET_US, G_TIME_SPAN_DAY);
   g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (day * 86400);
   return g_date_time_format (dt, "%Y-%m-%d.bin");
 }
