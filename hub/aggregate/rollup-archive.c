@@ -298,7 +298,6 @@ archive_collect_cb (IocRollup *self, IocRollupSeries *s, gpointer user_data)
   return FALSE;
 }
 
-
 static gboolean
 archive_append (IocRollup *self, const gchar *path, GByteArray *buf, GError **error)
 {

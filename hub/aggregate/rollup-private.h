@@ -114,6 +114,9 @@ struct _IocRollup
   IocStat *stat_archive_errors;
 };
 
+/* Floors that hold before 1970 too.  ioc_time_minute_start() is the same
+ * minute floor out of line; this one is inline because add() takes one per
+ * fact. */
 static inline gint64
 ioc_rollup_floor_div (gint64 a, gint64 b)
 {
@@ -126,7 +129,6 @@ ioc_rollup_minute_start (gint64 ts_us)
 {
   return ioc_rollup_floor_div (ts_us, IOC_ROLLUP_MINUTE_US) * IOC_ROLLUP_MINUTE_US;
 }
-
 
 /* ---- rollup.c ---- */
 
