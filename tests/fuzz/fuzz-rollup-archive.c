@@ -1,5 +1,5 @@
 /* fuzz-rollup-archive.c — libFuzzer target for the reader of the rollup's
- * archive of past minutes (hub/aggregate/rollup.c, state_dir/rollup-archive/
+ * archive of past minutes (hub/aggregate/rollup-archive.c, state_dir/rollup-archive/
  * DAY.bin): the file is the hub's own, but a crash tears it and a disk can
  * damage it, and a late event reads it back.
  *

@@ -1,0 +1,425 @@
+/* rollup-archive.c — the rollup's archive of minutes past the horizon:
+ * the day files' record format, the writer that moves windows out of
+ * memory into them, and the reader that brings a window back when a late
+ * fact falls in its minute.
+ *
+ * Where it sits: beside rollup.c (rollup-private.h).  Off unless the hub
+ * sets a directory.  With one, tick() no longer frees windows older than
+ * the horizon: ioc_rollup_archive() appends them to a per-local-day file
+ * and frees them, and is called by the hub right after a snapshot has been
+ * made durable.  Since that snapshot still holds the windows in memory, the
+ * archive never holds an effect that a replay from the latest snapshot
+ * would apply again.  A file is a sequence of records: magic, then one
+ * window as a length-prefixed body, then the body's CRC-32 (a damaged
+ * record is refused whole, never taken in part); a later record of the
+ * same window replaces an earlier one.  A torn or corrupt tail (a crash
+ * while appending) ends the file: it is ignored on lookup and cut off
+ * before the next append, like the journal's.  The writer and the reader
+ * share this file because they share the format.  The files are untrusted
+ * input to the reader (tests/fuzz/fuzz-rollup-archive.c).  Main context
+ * only. */
+#include "aggregate/rollup-private.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <zlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+
+#include "protocol/ioc-time.h"
+
+#define ARCHIVE_MAGIC 0x31415249u /* "IRA1" */
+#define ARCHIVE_MAX_BODY (1u << 20)
+
+/* ---- the day files: names, records, the index of one file ---- */
+
+/* The day file of a minute: its Vietnam-local day (UTC+7, no DST). */
+static gchar *
+archive_day_name (gint64 start_us)
+{
+  gint64 day = ioc_rollup_floor_div (start_us + IOC_TIME_LOCAL_OFFSET_US, G_TIME_SPAN_DAY);
+  g_autoptr (GDateTime) dt = g_date_time_new_from_unix_utc (day * 86400);
+  return g_date_time_format (dt, "%Y-%m-%d.bin");
+}
+
+static gchar *
+archive_path (IocRollup *self, gint64 start_us)
+{
+  g_autofree gchar *name = archive_day_name (start_us);
+  return g_build_filename (self->archive_dir, name, NULL);
+}
+
+static gchar *
+archive_key (guint m, guint c, gint64 start, const gchar *unit)
+{
+  return g_strdup_printf ("%u/%u/%" G_GINT64_FORMAT "/%s", m, c, start, unit);
+}
+
+static void
+archive_put_window (GByteArray *out, const IocRollupSeries *s, const IocRollupWindow *w)
+{
+  g_autoptr (GByteArray) body = g_byte_array_new ();
+  ioc_snap_put_u8 (body, (guint8) s->measurement);
+  ioc_snap_put_u8 (body, s->channel);
+  ioc_snap_put_i64 (body, w->start_us);
+  ioc_snap_put_str (body, s->unit);
+  ioc_rollup_put_window_values (body, s, w);
+  ioc_snap_put_u32 (out, ARCHIVE_MAGIC);
+  ioc_snap_put_bytes (out, body->data, body->len);
+  ioc_snap_put_u32 (out, (guint32) crc32 (0L, body->data, body->len));
+}
+
+/* Reads one record's header; FALSE at a torn or corrupt record. */
+static gboolean
+archive_get_header (IocSnapReader *r, const guint8 **body, guint32 *body_len, guint8 *m, guint8 *c,
+                    gint64 *start, gchar **unit)
+{
+  if (ioc_snap_get_u32 (r) != ARCHIVE_MAGIC || !ioc_snap_reader_ok (r))
+    return FALSE;
+  *body = ioc_snap_get_bytes (r, body_len);
+  guint32 crc = ioc_snap_get_u32 (r);
+  if (!ioc_snap_reader_ok (r) || *body == NULL || *body_len > ARCHIVE_MAX_BODY
+      || crc != (guint32) crc32 (0L, *body, *body_len))
+    return FALSE;
+  IocSnapReader b;
+  ioc_snap_reader_init (&b, *body, *body_len);
+  *m = ioc_snap_get_u8 (&b);
+  *c = ioc_snap_get_u8 (&b);
+  *start = ioc_snap_get_i64 (&b);
+  *unit = ioc_snap_get_str (&b);
+  if (!ioc_snap_reader_ok (&b) || *unit == NULL || *m >= IOC_MEAS_COUNT || *c > IOC_ROLLUP_MAX_CHANNEL
+      || *start != ioc_rollup_minute_start (*start))
+    {
+      g_clear_pointer (unit, g_free);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+archive_read_at (const gchar *path, gint64 offset, gsize len, guint8 *buf)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return FALSE;
+  gsize done = 0;
+  while (done < len)
+    {
+      ssize_t n = pread (fd, buf + done, len - done, offset + (off_t) done);
+      if (n <= 0)
+        break;
+      done += (gsize) n;
+    }
+  close (fd);
+  return done == len;
+}
+
+/* Brings the cached index up to date with path: only the bytes appended
+ * since the last scan are read.  The index covers one file at a time. */
+static void
+archive_index (IocRollup *self, const gchar *path)
+{
+  if (g_strcmp0 (self->index_path, path) != 0)
+    {
+      g_free (self->index_path);
+      self->index_path = g_strdup (path);
+      g_hash_table_remove_all (self->index);
+      self->index_scanned = self->index_size = 0;
+    }
+  GStatBuf st;
+  if (g_stat (path, &st) != 0 || st.st_size <= self->index_scanned || st.st_size == self->index_size)
+    return;
+  self->index_size = st.st_size;
+  gsize len = (gsize) (st.st_size - self->index_scanned);
+  g_autofree guint8 *buf = g_malloc (len);
+  if (!archive_read_at (path, self->index_scanned, len, buf))
+    return;
+  IocSnapReader r;
+  ioc_snap_reader_init (&r, buf, len);
+  gsize good = 0;
+  for (;;)
+    {
+      const guint8 *body;
+      guint32 body_len;
+      guint8 m, c;
+      gint64 start;
+      gchar *unit = NULL;
+      if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &m, &c, &start, &unit))
+        break;
+      gsize next = (gsize) (r.pos - buf); /* past the record's CRC */
+      g_hash_table_insert (self->index, archive_key (m, c, start, unit),
+                           GSIZE_TO_POINTER ((gsize) self->index_scanned + good + 1));
+      g_free (unit);
+      good = next;
+    }
+  if (good < len)
+    {
+      ioc_stat_add (self->stat_archive_errors, 1);
+      g_warning ("rollup archive %s: torn or corrupt record at byte %" G_GINT64_FORMAT ", the rest is ignored",
+                 path, self->index_scanned + (gint64) good);
+    }
+  self->index_scanned += (gint64) good;
+}
+
+/* ---- reading: a late fact for an archived minute ---- */
+
+static gboolean
+archive_bring_back (IocRollup *self, IocRollupSeries *s, gint64 start, const gchar *path)
+{
+  if (ioc_rollup_series_find (s, start) != NULL)
+    return TRUE;
+  g_autofree gchar *key = archive_key (s->measurement, s->channel, start, s->unit);
+  gsize at = GPOINTER_TO_SIZE (g_hash_table_lookup (self->index, key));
+  if (at == 0)
+    {
+      ioc_rollup_series_window (self, s, start);
+      return TRUE;
+    }
+  at--;
+  guint8 head[8];
+  if (!archive_read_at (path, (gint64) at, sizeof head, head))
+    return FALSE;
+  IocSnapReader r;
+  ioc_snap_reader_init (&r, head, sizeof head);
+  ioc_snap_get_u32 (&r);
+  guint32 body_len = ioc_snap_get_u32 (&r);
+  if (body_len > ARCHIVE_MAX_BODY)
+    return FALSE;
+  gsize rec_len = 8 + (gsize) body_len + 4; /* magic, length, body, CRC */
+  g_autofree guint8 *rec = g_malloc (rec_len);
+  if (!archive_read_at (path, (gint64) at, rec_len, rec))
+    return FALSE;
+  ioc_snap_reader_init (&r, rec, rec_len);
+  const guint8 *body;
+  guint8 m, c;
+  gint64 st;
+  g_autofree gchar *unit = NULL;
+  if (!archive_get_header (&r, &body, &body_len, &m, &c, &st, &unit))
+    return FALSE;
+  IocSnapReader b;
+  ioc_snap_reader_init (&b, body, body_len);
+  ioc_snap_get_u8 (&b);
+  ioc_snap_get_u8 (&b);
+  ioc_snap_get_i64 (&b);
+  g_free (ioc_snap_get_str (&b));
+  guint8 gauge_set = ioc_snap_get_u8 (&b);
+  gint64 ints[IOC_MAX_INT_FIELDS] = { 0 };
+  for (guint f = 0; f < s->n_ints; f++)
+    ints[f] = ioc_snap_get_i64 (&b);
+  guint8 mask = ioc_snap_get_u8 (&b);
+  guint n_sketches = ioc_rollup_n_sketches (s->measurement);
+  if (!ioc_snap_reader_ok (&b) || (mask >> n_sketches))
+    return FALSE;
+  IocSketch *sk[IOC_MAX_SKETCHES] = { NULL };
+  gboolean ok = TRUE;
+  for (guint k = 0; k < n_sketches && ok; k++)
+    if (mask & (1u << k))
+      ok = (sk[k] = ioc_sketch_load (&b)) != NULL;
+  if (!ok || !ioc_snap_reader_at_end (&b))
+    {
+      for (guint k = 0; k < IOC_MAX_SKETCHES; k++)
+        ioc_sketch_free (sk[k]);
+      return FALSE;
+    }
+  IocRollupWindow *w = ioc_rollup_series_window (self, s, start);
+  w->gauge_set = gauge_set;
+  memcpy (w->ints, ints, s->n_ints * sizeof (gint64));
+  memcpy (w->sketches, sk, sizeof sk);
+  w->flags |= IOC_ROLLUP_WIN_EMITTED;
+  return TRUE;
+}
+
+gboolean
+ioc_rollup_archive_restore (IocRollup *self, const IocFact *fact, gint64 start)
+{
+  if (self->archive_dir == NULL || start < self->archive_from)
+    return FALSE;
+  IocRollupSeries *s
+      = ioc_rollup_lookup_series (self, fact->measurement, fact->unit, fact->channel, TRUE);
+  if (ioc_rollup_series_find (s, start) != NULL && ioc_rollup_series_find (s->all, start) != NULL)
+    return TRUE;
+  g_autofree gchar *path = archive_path (self, start);
+  archive_index (self, path);
+  if (!archive_bring_back (self, s->all, start, path) || !archive_bring_back (self, s, start, path))
+    {
+      ioc_stat_add (self->stat_archive_errors, 1);
+      g_warning ("rollup archive %s: unreadable record for minute %" G_GINT64_FORMAT " s; fact not counted",
+                 path, start / G_USEC_PER_SEC);
+      return FALSE;
+    }
+  ioc_stat_add (self->stat_archive_rewrites, 1);
+  return TRUE;
+}
+
+/* ---- writing ---- */
+
+void
+ioc_rollup_set_archive (IocRollup *self, const gchar *dir, gint64 archive_from_us)
+{
+  g_return_if_fail (self != NULL);
+  g_free (self->archive_dir);
+  self->archive_dir = g_strdup (dir);
+  self->archive_from = archive_from_us;
+}
+
+void
+ioc_rollup_set_archive_from (IocRollup *self, gint64 archive_from_us)
+{
+  g_return_if_fail (self != NULL);
+  self->archive_from = archive_from_us;
+}
+
+typedef struct
+{
+  GHashTable *days; /* day file name → GByteArray */
+  gint64 before;
+} ArchiveWalk;
+
+static gboolean
+archive_collect_cb (IocRollup *self, IocRollupSeries *s, gpointer user_data)
+{
+  ArchiveWalk *walk = user_data;
+  for (guint32 i = 0; i < s->n_windows && s->starts[i] < walk->before; i++)
+    {
+      IocRollupWindow *w = s->windows[i];
+      if (w->flags & IOC_ROLLUP_WIN_PENDING)
+        continue; /* not emitted yet: archived at a later call */
+      gchar *name = archive_day_name (w->start_us);
+      GByteArray *buf = g_hash_table_lookup (walk->days, name);
+      if (buf == NULL)
+        g_hash_table_insert (walk->days, name, buf = g_byte_array_new ());
+      else
+        g_free (name);
+      archive_put_window (buf, s, w);
+    }
+  return FALSE;
+}
+
+static gboolean
+archive_append (IocRollup *self, const gchar *path, GByteArray *buf, GError **error)
+{
+  /* Cut a torn tail first, so the new records start on a boundary. */
+  archive_index (self, path);
+  GStatBuf st;
+  gboolean existed = g_stat (path, &st) == 0;
+  if (existed && st.st_size > self->index_scanned && truncate (path, self->index_scanned) != 0)
+    goto fail;
+  int fd = g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    goto fail;
+  gsize done = 0;
+  while (done < buf->len)
+    {
+      ssize_t n = write (fd, buf->data + done, buf->len - done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        {
+          int e = errno;
+          close (fd);
+          errno = e;
+          goto fail;
+        }
+      done += (gsize) n;
+    }
+  if (fsync (fd) != 0)
+    {
+      int e = errno;
+      close (fd);
+      errno = e;
+      goto fail;
+    }
+  close (fd);
+  if (g_strcmp0 (self->index_path, path) == 0)
+    self->index_size = -1; /* rescan the appended bytes at the next lookup */
+  if (!existed)
+    {
+      int dfd = g_open (self->archive_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+      if (dfd >= 0)
+        {
+          fsync (dfd);
+          close (dfd);
+        }
+    }
+  return TRUE;
+fail:
+  g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "rollup archive %s: %s", path,
+               g_strerror (errno));
+  return FALSE;
+}
+
+/* Deletes day files wholly before archive_from (at most a few per call)
+ * and sums the sizes of the others. */
+static void
+archive_sweep (IocRollup *self)
+{
+  g_autoptr (GDir) dir = g_dir_open (self->archive_dir, 0, NULL);
+  if (dir == NULL)
+    return;
+  g_autofree gchar *first = archive_day_name (self->archive_from);
+  guint deleted = 0;
+  gint64 bytes = 0;
+  const gchar *name;
+  while ((name = g_dir_read_name (dir)) != NULL)
+    {
+      if (!g_str_has_suffix (name, ".bin") || strlen (name) != strlen ("YYYY-MM-DD.bin"))
+        continue;
+      g_autofree gchar *path = g_build_filename (self->archive_dir, name, NULL);
+      if (strcmp (name, first) < 0 && deleted < 4)
+        {
+          if (g_unlink (path) == 0)
+            {
+              deleted++;
+              if (g_strcmp0 (self->index_path, path) == 0)
+                {
+                  g_clear_pointer (&self->index_path, g_free);
+                  g_hash_table_remove_all (self->index);
+                  self->index_scanned = self->index_size = 0;
+                }
+              continue;
+            }
+        }
+      GStatBuf st;
+      if (g_stat (path, &st) == 0)
+        bytes += st.st_size;
+    }
+  ioc_stat_set (self->stat_archive_bytes, bytes);
+}
+
+gboolean
+ioc_rollup_archive (IocRollup *self, GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  if (self->archive_dir == NULL)
+    return TRUE;
+  if (g_mkdir_with_parents (self->archive_dir, 0755) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, g_file_error_from_errno (errno), "rollup archive %s: %s",
+                   self->archive_dir, g_strerror (errno));
+      return FALSE;
+    }
+  g_autoptr (GHashTable) days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                       (GDestroyNotify) g_byte_array_unref);
+  ArchiveWalk walk = { days, self->dropped_before };
+  ioc_rollup_foreach_series (self, archive_collect_cb, &walk);
+
+  GHashTableIter it;
+  gpointer key, value;
+  g_hash_table_iter_init (&it, days);
+  while (g_hash_table_iter_next (&it, &key, &value))
+    {
+      g_autofree gchar *path = g_build_filename (self->archive_dir, key, NULL);
+      if (!archive_append (self, path, value, error))
+        return FALSE; /* nothing freed: the windows stay in memory */
+    }
+
+  /* Every window before the horizon is on disk: free them, and the unit
+   * series left empty. */
+  ioc_rollup_free_before (self, walk.before);
+  ioc_stat_set (self->stat_windows, self->n_windows);
+  archive_sweep (self);
+  return TRUE;
+}
