@@ -2,9 +2,10 @@
  * argument and why there are several sessions.  Paho calls us on its own
  * threads (receive thread for messages and persistence, callback threads for
  * connect/subscribe results); every such result is posted to the main
- * context, where the sessions' state machines, reconnect timers and the
- * subscription records live. */
-#include "io/mqtt-client.h"
+ * context, where the sessions' state machines and reconnect timers live.
+ * Paho's persistence hook is in mqtt-store.c, the subscription record files
+ * in mqtt-records.c; mqtt-client-private.h is what the three share. */
+#include "io/mqtt-client-private.h"
 
 #include <MQTTAsync.h>
 #include <MQTTClientPersistence.h>
@@ -26,92 +27,9 @@
  * per message instead of 25-35 us, a 100 k backlog drained at ~1,000 msg/s.
  * iochub_mqtt_awaiting_pubrel shows that list's length (docs/OPERATIONS.md). */
 
-/* Most messages are a few hundred bytes: assemble them on the stack. */
-#define IOC_MQTT_STACK_PACKET 2048
 /* A retired session with no message for this long has drained its queue. */
 #define RETIRED_IDLE_US (30 * G_TIME_SPAN_SECOND)
 
-typedef enum
-{
-  PHASE_DOWN,        /* not connected; a reconnect is scheduled (or stopping) */
-  PHASE_CONNECTING,  /* CONNECT sent */
-  PHASE_SUBSCRIBING, /* connected, a SUBSCRIBE of what the broker lacks in flight */
-  PHASE_UP,          /* connected and subscribed to every configured filter */
-  PHASE_ENDED,       /* a retired session whose queue drained: disconnected for good */
-} Phase;
-
-typedef struct _Session Session;
-
-struct _IocMqttClient
-{
-  gint ref; /* atomic: the owner plus every event posted to the main context */
-  IocMqttOptions opts;
-  MQTTAsync pub_handle; /* publishes (dead letters, alerts, configs): clean session, no persistence */
-  gchar *pub_client_id;
-  GMainContext *main_context;
-  IocHandoff *handoff; /* Paho threads → main context: connection and subscription results */
-  IocMqttMessageFunc on_message;
-  IocMqttStateFunc on_state;
-  gpointer user_data;
-
-  Session **sessions; /* the configured ones first, then the retired */
-  guint n_sessions;   /* configured */
-  guint n_all;        /* configured + retired */
-  gboolean started;
-  gboolean stopping; /* atomic */
-  gboolean paused;   /* main context: ioc_mqtt_client_set_paused */
-  gboolean all_up;   /* main context: what on_state was last told */
-  gint up_atomic;    /* the same, for any thread */
-  guint idle_source; /* main context: checks retired sessions */
-
-  gint awaiting_pubrel; /* atomic, over all sessions */
-  IocStat *stat_awaiting_pubrel;
-  IocStat *stat_awaiting_pubrel_max;
-  IocStat *stat_connected;
-  IocStat *stat_sessions;
-  IocStat *stat_sessions_up;
-  IocStat *stat_reconnects;
-  IocStat *stat_session_lost;
-  IocStat *stat_unprotected;
-  IocStat *stat_refused;
-  IocStat *stat_publish_failed;
-  IocStat *stat_sub_refused;
-  IocStat *stat_paused;
-  IocStat *stat_pauses;
-
-  IocMqttCaptureFunc capture; /* offline: publishes go here */
-  gpointer capture_data;
-};
-
-struct _Session
-{
-  IocMqttClient *client;
-  guint index;
-  gboolean retired; /* beyond [mqtt] sessions: drains, then ends */
-  gchar *client_id;
-  MQTTAsync handle;
-  MQTTClient_persistence persistence;
-
-  /* Paho's persistence store, minus received QoS 2 publishes, which live in
-   * the journal: outgoing state is kept in memory only, as with
-   * MQTTCLIENT_PERSISTENCE_NONE.  Guarded by store_lock (Paho threads). */
-  GMutex store_lock;
-  GHashTable *store; /* key → GBytes; NULL value for journaled "r-"/"r5-" keys */
-
-  /* Main context only. */
-  GPtrArray *filters;     /* configured, in order added */
-  GHashTable *filter_set; /* the same, as a set */
-  GHashTable *held;       /* what the broker holds for this session (the record file) */
-  gchar *record_path;
-  Phase phase;
-  gboolean busy; /* a SUBSCRIBE or UNSUBSCRIBE in flight */
-  IocBackoff backoff;
-  guint reconnect_source;
-  gint64 up_since_us;
-
-  gint64 last_message_us; /* atomic: Paho receive thread */
-  IocStat *stat_received;
-};
 
 /* ---- events from Paho's threads to the main context ---- */
 
@@ -180,242 +98,6 @@ post (Session *s, EventType type, gboolean session_present, gint code, GPtrArray
   ev->refused = refused;
   g_atomic_int_inc (&s->client->ref);
   ioc_handoff_call (s->client->handoff, event_cb, ev, event_free);
-}
-
-/* ---- the received PUBLISH ---- */
-
-/* A variable byte integer (MQTT remaining length, MQTT 5 property length). */
-static gboolean
-read_varint (const guint8 *p, gsize len, gsize *pos, gsize *value)
-{
-  gsize v = 0;
-  for (guint shift = 0; shift <= 21; shift += 7)
-    {
-      if (*pos >= len)
-        return FALSE;
-      guint8 b = p[(*pos)++];
-      v |= (gsize) (b & 0x7f) << shift;
-      if ((b & 0x80) == 0)
-        {
-          *value = v;
-          return TRUE;
-        }
-    }
-  return FALSE;
-}
-
-gboolean
-ioc_mqtt_parse_publish (const guint8 *pkt, gsize len, gboolean mqtt5, const guint8 **topic, gsize *topic_len,
-                        const guint8 **payload, gsize *payload_len)
-{
-  if (len < 2 || (pkt[0] >> 4) != 3)
-    return FALSE;
-  gsize pos = 1;
-  gsize remaining = 0;
-  if (!read_varint (pkt, len, &pos, &remaining) || len - pos != remaining || remaining < 2)
-    return FALSE;
-  gsize tlen = ((gsize) pkt[pos] << 8) | pkt[pos + 1];
-  pos += 2;
-  if (len - pos < tlen)
-    return FALSE;
-  *topic = pkt + pos;
-  *topic_len = tlen;
-  pos += tlen;
-  guint qos = (pkt[0] >> 1) & 3;
-  if (qos == 3)
-    return FALSE;
-  if (qos > 0)
-    {
-      if (len - pos < 2)
-        return FALSE;
-      pos += 2;
-    }
-  if (mqtt5)
-    {
-      gsize props = 0;
-      if (!read_varint (pkt, len, &pos, &props) || len - pos < props)
-        return FALSE;
-      pos += props;
-    }
-  *payload = pkt + pos;
-  *payload_len = len - pos;
-  return TRUE;
-}
-
-/* ---- persistence: the hook that makes QoS 2 ingest durable before PUBREC ---- */
-
-static int
-store_open (void **handle, const char *client_id, const char *server_uri, void *context)
-{
-  *handle = context;
-  return 0;
-}
-
-static int
-store_close (void *handle)
-{
-  return 0;
-}
-
-static gboolean
-is_received_key (const char *key)
-{
-  return g_str_has_prefix (key, "r-") || g_str_has_prefix (key, "r5-");
-}
-
-static int
-store_put (void *handle, char *key, int bufcount, char *buffers[], int buflens[])
-{
-  Session *s = handle;
-  IocMqttClient *self = s->client;
-
-  if (is_received_key (key))
-    {
-      /* A received QoS 2 PUBLISH: Paho answers PUBREC only after we return 0. */
-      gsize total = 0;
-      for (int i = 0; i < bufcount; i++)
-        total += (gsize) buflens[i];
-      guint8 stack_buf[IOC_MQTT_STACK_PACKET];
-      g_autofree guint8 *heap_buf = total > sizeof stack_buf ? g_malloc (total) : NULL;
-      guint8 *pkt = heap_buf ? heap_buf : stack_buf;
-      gsize off = 0;
-      for (int i = 0; i < bufcount; i++)
-        {
-          memcpy (pkt + off, buffers[i], (gsize) buflens[i]);
-          off += (gsize) buflens[i];
-        }
-      const guint8 *topic, *payload;
-      gsize topic_len, payload_len;
-      if (!ioc_mqtt_parse_publish (pkt, total, key[1] == '5', &topic, &topic_len, &payload, &payload_len))
-        {
-          g_warning ("mqtt: cannot parse a received PUBLISH (%zu bytes) on %s; refusing it", total, s->client_id);
-          return MQTTCLIENT_PERSISTENCE_ERROR;
-        }
-      if (!self->on_message ((const gchar *) topic, topic_len, payload, payload_len, self->user_data))
-        {
-          /* Paho answers PUBREC whatever we return here: refusing would
-           * lose the message.  Stopping before we return leaves it
-           * unacknowledged, and the broker redelivers it to the next run. */
-          ioc_stat_add (self->stat_refused, 1);
-          g_error ("mqtt: %s: a received message could not be kept; stopping before it is acknowledged so that"
-                   " the broker redelivers it", s->client_id);
-        }
-      __atomic_store_n (&s->last_message_us, g_get_monotonic_time (), __ATOMIC_RELAXED);
-      ioc_stat_add (s->stat_received, 1);
-      g_mutex_lock (&s->store_lock);
-      gboolean is_new = g_hash_table_replace (s->store, g_strdup (key), NULL);
-      g_mutex_unlock (&s->store_lock);
-      if (is_new)
-        {
-          gint waiting = g_atomic_int_add (&self->awaiting_pubrel, 1) + 1;
-          ioc_stat_set (self->stat_awaiting_pubrel, waiting);
-          /* Only Paho's one receive thread gets here: no lost update. */
-          if (waiting > ioc_stat_get (self->stat_awaiting_pubrel_max))
-            ioc_stat_set (self->stat_awaiting_pubrel_max, waiting);
-        }
-      return 0;
-    }
-
-  GByteArray *data = g_byte_array_new ();
-  for (int i = 0; i < bufcount; i++)
-    g_byte_array_append (data, (const guint8 *) buffers[i], (guint) buflens[i]);
-  g_mutex_lock (&s->store_lock);
-  g_hash_table_replace (s->store, g_strdup (key), g_byte_array_free_to_bytes (data));
-  g_mutex_unlock (&s->store_lock);
-  return 0;
-}
-
-static int
-store_get (void *handle, char *key, char **buffer, int *buflen)
-{
-  Session *s = handle;
-  int rc = MQTTCLIENT_PERSISTENCE_ERROR;
-  g_mutex_lock (&s->store_lock);
-  GBytes *data = g_hash_table_lookup (s->store, key);
-  if (data != NULL)
-    {
-      gsize len = 0;
-      const void *p = g_bytes_get_data (data, &len);
-      *buffer = malloc (len ? len : 1); /* Paho frees it with free() */
-      if (*buffer != NULL)
-        {
-          memcpy (*buffer, p, len);
-          *buflen = (int) len;
-          rc = 0;
-        }
-    }
-  g_mutex_unlock (&s->store_lock);
-  return rc;
-}
-
-static int
-store_remove (void *handle, char *key)
-{
-  Session *s = handle;
-  g_mutex_lock (&s->store_lock);
-  gboolean removed = g_hash_table_remove (s->store, key);
-  g_mutex_unlock (&s->store_lock);
-  if (removed && is_received_key (key))
-    ioc_stat_set (s->client->stat_awaiting_pubrel, g_atomic_int_add (&s->client->awaiting_pubrel, -1) - 1);
-  return 0;
-}
-
-static int
-store_keys (void *handle, char ***keys, int *nkeys)
-{
-  Session *s = handle;
-  g_mutex_lock (&s->store_lock);
-  /* Journaled publishes are not offered back: they are replayed from the
-   * journal, and a PUBREL for an unknown id is simply completed by Paho. */
-  guint n = 0;
-  GHashTableIter iter;
-  gpointer key, value;
-  g_hash_table_iter_init (&iter, s->store);
-  while (g_hash_table_iter_next (&iter, &key, &value))
-    if (value != NULL)
-      n++;
-  *nkeys = (int) n;
-  *keys = NULL;
-  if (n > 0)
-    {
-      *keys = malloc (sizeof (char *) * n);
-      guint i = 0;
-      g_hash_table_iter_init (&iter, s->store);
-      while (g_hash_table_iter_next (&iter, &key, &value))
-        if (value != NULL)
-          (*keys)[i++] = strdup (key);
-    }
-  g_mutex_unlock (&s->store_lock);
-  return 0;
-}
-
-static int
-store_clear (void *handle)
-{
-  Session *s = handle;
-  g_mutex_lock (&s->store_lock);
-  guint received = 0;
-  GHashTableIter iter;
-  gpointer key;
-  g_hash_table_iter_init (&iter, s->store);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    if (is_received_key (key))
-      received++;
-  g_hash_table_remove_all (s->store);
-  g_mutex_unlock (&s->store_lock);
-  ioc_stat_set (s->client->stat_awaiting_pubrel,
-                g_atomic_int_add (&s->client->awaiting_pubrel, -(gint) received) - (gint) received);
-  return 0;
-}
-
-static int
-store_containskey (void *handle, char *key)
-{
-  Session *s = handle;
-  g_mutex_lock (&s->store_lock);
-  gboolean found = g_hash_table_contains (s->store, key);
-  g_mutex_unlock (&s->store_lock);
-  return found ? 0 : MQTTCLIENT_PERSISTENCE_ERROR;
 }
 
 /* ---- Paho callbacks (Paho's threads): post, nothing else ---- */
@@ -570,33 +252,6 @@ static void schedule_reconnect (Session *s);
 static void do_connect (Session *s);
 static void start_publisher (IocMqttClient *self);
 static void sync_session (Session *s);
-
-static gint
-cmp_filter (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
-static void
-write_record (Session *s)
-{
-  if (s->record_path == NULL)
-    return;
-  g_autoptr (GPtrArray) sorted = g_ptr_array_sized_new (g_hash_table_size (s->held));
-  GHashTableIter iter;
-  gpointer key;
-  g_hash_table_iter_init (&iter, s->held);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (sorted, key);
-  g_ptr_array_sort (sorted, cmp_filter);
-  g_autoptr (GString) text = g_string_new (NULL);
-  g_string_append_printf (text, "# MQTT topic filters session %s is subscribed to (written by iochub)\n", s->client_id);
-  for (guint i = 0; i < sorted->len; i++)
-    g_string_append_printf (text, "%s\n", (const gchar *) sorted->pdata[i]);
-  g_autoptr (GError) error = NULL;
-  if (!g_file_set_contents (s->record_path, text->str, (gssize) text->len, &error))
-    g_warning ("mqtt: %s", error->message);
-}
 
 /* After any phase change: the gauges, the hub's callback, and — once every
  * configured session holds its filters — the unsubscribes of stale ones. */
@@ -809,7 +464,7 @@ handle_event (Event *ev)
               ioc_stat_add (self->stat_session_lost, 1);
             }
           g_hash_table_remove_all (s->held);
-          write_record (s);
+          ioc_mqtt_record_write (s);
           if (s->retired)
             {
               end_retired (s); /* nothing queued for it */
@@ -845,7 +500,7 @@ handle_event (Event *ev)
           else
             g_hash_table_add (s->held, g_strdup (ev->filters->pdata[i]));
         }
-      write_record (s);
+      ioc_mqtt_record_write (s);
       g_message ("mqtt: %s: subscribed to %u filter(s) with QoS %d", s->client_id, ev->filters->len, self->opts.qos);
       if (ev->refused != NULL && ev->refused->len > 0 && s->phase == PHASE_SUBSCRIBING)
         {
@@ -861,7 +516,7 @@ handle_event (Event *ev)
       s->busy = FALSE;
       for (guint i = 0; i < ev->filters->len; i++)
         g_hash_table_remove (s->held, ev->filters->pdata[i]);
-      write_record (s);
+      ioc_mqtt_record_write (s);
       g_message ("mqtt: %s: unsubscribed from %u filter(s)", s->client_id, ev->filters->len);
       sync_session (s);
       break;
@@ -1026,15 +681,7 @@ session_new (IocMqttClient *self, guint index, gboolean retired, GError **error)
   s->stat_received = ioc_stat ("iochub_mqtt_session_messages_total", label, IOC_STAT_COUNTER,
                                "Messages received on each ingest session (0 is <client_id>, i is <client_id>-i)");
 
-  s->persistence.context = s;
-  s->persistence.popen = store_open;
-  s->persistence.pclose = store_close;
-  s->persistence.pput = store_put;
-  s->persistence.pget = store_get;
-  s->persistence.premove = store_remove;
-  s->persistence.pkeys = store_keys;
-  s->persistence.pclear = store_clear;
-  s->persistence.pcontainskey = store_containskey;
+  ioc_mqtt_store_attach (s);
 
   MQTTAsync_createOptions create_opts = MQTTAsync_createOptions_initializer;
   create_opts.MQTTVersion = self->opts.protocol;
@@ -1202,33 +849,6 @@ ioc_mqtt_client_subscribe_units (IocMqttClient *self, const gchar *province, con
         }
 }
 
-static gchar *
-record_path_for (const gchar *path, guint index)
-{
-  if (index == 0)
-    return g_strdup (path);
-  const gchar *base = strrchr (path, '/');
-  const gchar *dot = strrchr (base ? base : path, '.');
-  if (dot == NULL)
-    return g_strdup_printf ("%s-%u", path, index);
-  return g_strdup_printf ("%.*s-%u%s", (int) (dot - path), path, index, dot);
-}
-
-static void
-read_record (Session *s)
-{
-  g_autofree gchar *text = NULL;
-  if (!g_file_get_contents (s->record_path, &text, NULL, NULL))
-    return; /* first start: nothing subscribed before */
-  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
-  for (guint i = 0; lines[i] != NULL; i++)
-    {
-      const gchar *line = g_strstrip (lines[i]);
-      if (line[0] != '\0' && line[0] != '#')
-        g_hash_table_add (s->held, g_strdup (line));
-    }
-}
-
 void
 ioc_mqtt_client_record_subscriptions (IocMqttClient *self, const gchar *path)
 {
@@ -1237,15 +857,15 @@ ioc_mqtt_client_record_subscriptions (IocMqttClient *self, const gchar *path)
     {
       Session *s = self->sessions[i];
       g_free (s->record_path);
-      s->record_path = record_path_for (path, i);
+      s->record_path = ioc_mqtt_record_path_for (path, i);
       g_hash_table_remove_all (s->held);
-      read_record (s);
+      ioc_mqtt_record_read (s);
     }
   /* Sessions a configuration with more of them left behind: their queues
    * still hold messages (units that now belong to another session). */
   for (guint i = self->n_sessions; i < 4096; i++)
     {
-      g_autofree gchar *rpath = record_path_for (path, i);
+      g_autofree gchar *rpath = ioc_mqtt_record_path_for (path, i);
       if (!g_file_test (rpath, G_FILE_TEST_EXISTS))
         {
           if (i > self->n_sessions + 256)
@@ -1255,7 +875,7 @@ ioc_mqtt_client_record_subscriptions (IocMqttClient *self, const gchar *path)
       g_autoptr (GError) error = NULL;
       Session *s = session_new (self, i, TRUE, &error);
       s->record_path = g_steal_pointer (&rpath);
-      read_record (s);
+      ioc_mqtt_record_read (s);
       add_session (self, s);
       if (error != NULL || s->handle == NULL)
         {
