@@ -151,6 +151,13 @@ count_today (IocQueueStats *self, const IocRecord *rec, const gchar *unit)
     }
 }
 
+void
+ioc_queue_stats_forget_desk (IocQueueStats *self, const gchar *device)
+{
+  g_return_if_fail (self != NULL && device != NULL);
+  g_hash_table_remove (self->desks, device);
+}
+
 static void
 record_desk_status (IocQueueStats *self, const IocRecord *rec, const gchar *unit)
 {

@@ -46,6 +46,9 @@ gboolean       ioc_queue_stats_waiting (IocQueueStats *self, const gchar *unit, 
  * the desks' latest status, so that a restart does not zero the wall's
  * queue tiles for the rest of the day.  load() replaces the state only when
  * the whole section reads; on error (IOC_ERROR_CORRUPT) self is unchanged. */
+/* Drops the latest status of a desk device (device health forgot it: [hub]
+ * forget_devices_after), so forged desk ids cost nothing for ever. */
+void           ioc_queue_stats_forget_desk (IocQueueStats *self, const gchar *device);
 void           ioc_queue_stats_save (IocQueueStats *self, GByteArray *out);
 gboolean       ioc_queue_stats_load (IocQueueStats *self, const guint8 *data, gsize len, GError **error);
 

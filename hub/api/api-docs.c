@@ -44,14 +44,9 @@ add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolea
         json_builder_add_null_value (b);
       if (!for_feed)
         {
-          json_builder_set_member_name (b, "age_s");
-          if (last > 0)
-            json_builder_add_double_value (b, (now_us - last) / 1e6);
-          else
-            json_builder_add_null_value (b);
+          ioc_api_json_double_or_null (b, "age_s", last > 0, (now_us - last) / 1e6);
         }
-      json_builder_set_member_name (b, "stale");
-      json_builder_add_boolean_value (b, last <= 0 || now_us - last > STALE_AFTER_US);
+      ioc_api_json_bool (b, "stale", last <= 0 || now_us - last > STALE_AFTER_US);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -135,10 +130,8 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
                       const IocDeviceSummary *devices, gint64 now_us, gboolean for_feed)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, unit);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, u != NULL ? u->name : NULL);
+  ioc_api_json_string (b, "unit", unit);
+  ioc_api_json_string (b, "name", u != NULL ? u->name : NULL);
   if (!for_feed)
     ioc_api_json_int (b, "now_ms", now_us / 1000);
 
@@ -159,25 +152,12 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
   json_builder_begin_object (b);
   for (guint f = 0; f < IOC_F_QUEUE_N; f++)
     ioc_api_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), q.counts[f]);
-  json_builder_set_member_name (b, "waiting");
-  if (q.waiting >= 0)
-    json_builder_add_int_value (b, q.waiting);
-  else
-    json_builder_add_null_value (b);
+  ioc_api_json_int_or_null (b, "waiting", q.waiting >= 0, q.waiting);
   ioc_api_json_int (b, "waiting_desks", q.desks_reporting);
   ioc_api_json_int (b, "waits", q.waits);
-  json_builder_set_member_name (b, "wait_avg_s");
-  if (q.waits > 0)
-    json_builder_add_double_value (b, round (q.wait_sum_s / (gdouble) q.waits * 10) / 10);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "wait_max_s");
-  if (q.waits > 0)
-    json_builder_add_double_value (b, q.wait_max_s);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "wait_max_unit");
-  json_builder_add_string_value (b, q.waits > 0 ? q.wait_max_unit : NULL);
+  ioc_api_json_double_or_null (b, "wait_avg_s", q.waits > 0, round (q.wait_sum_s / (gdouble) q.waits * 10) / 10);
+  ioc_api_json_double_or_null (b, "wait_max_s", q.waits > 0, q.wait_max_s);
+  ioc_api_json_string (b, "wait_max_unit", q.waits > 0 ? q.wait_max_unit : NULL);
   json_builder_end_object (b);
   json_builder_set_member_name (b, "rating_today");
   json_builder_begin_object (b);
@@ -274,14 +254,10 @@ ioc_api_docs_unit_row (JsonBuilder *b, const IocUnitEntry *e)
   const IocUnit *u = e->unit;
   const IocUnitRow *r = &e->row;
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "code");
-  json_builder_add_string_value (b, u->code);
-  json_builder_set_member_name (b, "name");
-  json_builder_add_string_value (b, u->name);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, u->kind);
-  json_builder_set_member_name (b, "parent");
-  json_builder_add_string_value (b, u->parent);
+  ioc_api_json_string (b, "code", u->code);
+  ioc_api_json_string (b, "name", u->name);
+  ioc_api_json_string (b, "kind", u->kind);
+  ioc_api_json_string (b, "parent", u->parent);
   ioc_api_json_int (b, "received", r->received);
   ioc_api_json_int (b, "completed", r->completed);
   ioc_api_json_int (b, "completed_late", r->completed_late);
@@ -296,13 +272,8 @@ ioc_api_docs_unit_row (JsonBuilder *b, const IocUnitEntry *e)
   ioc_api_json_int (b, "cameras_recording", r->cameras_recording);
   ioc_api_json_int (b, "kiosks", r->kiosks);
   ioc_api_json_int (b, "kiosks_online", r->kiosks_online);
-  json_builder_set_member_name (b, "last_seen_ms");
-  if (r->last_seen_us > 0)
-    json_builder_add_int_value (b, r->last_seen_us / 1000);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "stale");
-  json_builder_add_boolean_value (b, r->stale);
+  ioc_api_json_int_or_null (b, "last_seen_ms", r->last_seen_us > 0, r->last_seen_us / 1000);
+  ioc_api_json_bool (b, "stale", r->stale);
   json_builder_end_object (b);
 }
 
@@ -346,10 +317,8 @@ ioc_api_docs_ranking (JsonBuilder *b, const GArray *rows, gint64 min_volume, con
     {
       RankEntry *e = &g_array_index (rank, RankEntry, i);
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "code");
-      json_builder_add_string_value (b, e->code);
-      json_builder_set_member_name (b, "value");
-      json_builder_add_double_value (b, e->value);
+      ioc_api_json_string (b, "code", e->code);
+      ioc_api_json_double (b, "value", e->value);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

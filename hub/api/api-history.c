@@ -232,40 +232,24 @@ static void
 write_answer_head (JsonBuilder *b, const IocHistoryRequest *req, const Fold *f, gint64 now_us)
 {
   IocMeasurement m = (IocMeasurement) req->measurement;
-  json_builder_set_member_name (b, "measurement");
-  json_builder_add_string_value (b, ioc_measurement_name (m));
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, req->unit);
-  json_builder_set_member_name (b, "field");
-  json_builder_add_string_value (b, ioc_measurement_int_name (m, req->field));
-  json_builder_set_member_name (b, "channel");
-  if (req->channel >= 0)
-    json_builder_add_int_value (b, req->channel);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "step_s");
-  json_builder_add_int_value (b, req->step_s);
-  json_builder_set_member_name (b, "aggregate");
-  json_builder_add_string_value (b, req->gauge ? "last" : "sum");
-  json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, "influxdb");
-  json_builder_set_member_name (b, "from_ms");
-  json_builder_add_int_value (b, req->from_s * 1000);
-  json_builder_set_member_name (b, "to_ms");
-  json_builder_add_int_value (b, query_to_s (req) * 1000);
-  json_builder_set_member_name (b, "generated_ms");
-  json_builder_add_int_value (b, now_us / 1000);
+  ioc_api_json_string (b, "measurement", ioc_measurement_name (m));
+  ioc_api_json_string (b, "unit", req->unit);
+  ioc_api_json_string (b, "field", ioc_measurement_int_name (m, req->field));
+  ioc_api_json_int_or_null (b, "channel", req->channel >= 0, req->channel);
+  ioc_api_json_int (b, "step_s", req->step_s);
+  ioc_api_json_string (b, "aggregate", req->gauge ? "last" : "sum");
+  ioc_api_json_string (b, "source", "influxdb");
+  ioc_api_json_int (b, "from_ms", req->from_s * 1000);
+  ioc_api_json_int (b, "to_ms", query_to_s (req) * 1000);
+  ioc_api_json_int (b, "generated_ms", now_us / 1000);
   if (req->profile)
     {
       gint64 seen = 0;
       for (gint64 w = 0; w < req->weeks; w++)
         seen += f->week_seen[w] ? 1 : 0;
-      json_builder_set_member_name (b, "profile");
-      json_builder_add_string_value (b, "weekday");
-      json_builder_set_member_name (b, "weeks");
-      json_builder_add_int_value (b, req->weeks);
-      json_builder_set_member_name (b, "weeks_with_data");
-      json_builder_add_int_value (b, seen);
+      ioc_api_json_string (b, "profile", "weekday");
+      ioc_api_json_int (b, "weeks", req->weeks);
+      ioc_api_json_int (b, "weeks_with_data", seen);
     }
 }
 

@@ -70,6 +70,47 @@ ioc_api_json_int (JsonBuilder *b, const gchar *name, gint64 v)
 }
 
 void
+ioc_api_json_string (JsonBuilder *b, const gchar *name, const gchar *v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_string_value (b, v);
+}
+
+void
+ioc_api_json_bool (JsonBuilder *b, const gchar *name, gboolean v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_boolean_value (b, v);
+}
+
+void
+ioc_api_json_double (JsonBuilder *b, const gchar *name, gdouble v)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_double_value (b, v);
+}
+
+void
+ioc_api_json_int_or_null (JsonBuilder *b, const gchar *name, gboolean have, gint64 v)
+{
+  json_builder_set_member_name (b, name);
+  if (have)
+    json_builder_add_int_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
+ioc_api_json_double_or_null (JsonBuilder *b, const gchar *name, gboolean have, gdouble v)
+{
+  json_builder_set_member_name (b, name);
+  if (have)
+    json_builder_add_double_value (b, v);
+  else
+    json_builder_add_null_value (b);
+}
+
+void
 ioc_api_json_rate (JsonBuilder *b, const gchar *name, gint64 num, gint64 den)
 {
   json_builder_set_member_name (b, name);

@@ -33,6 +33,14 @@ gchar    *ioc_api_json_text (JsonNode *node);
  * commune red). */
 void ioc_api_json_int (JsonBuilder *b, const gchar *name, gint64 v);
 void ioc_api_json_rate (JsonBuilder *b, const gchar *name, gint64 num, gint64 den);
+/* A member of each JSON type, as json-glib's builder adds it (a NULL
+ * string as json-glib writes one). */
+void ioc_api_json_string (JsonBuilder *b, const gchar *name, const gchar *v);
+void ioc_api_json_bool (JsonBuilder *b, const gchar *name, gboolean v);
+void ioc_api_json_double (JsonBuilder *b, const gchar *name, gdouble v);
+/* v when have, else null (a time never seen, an average of nothing). */
+void ioc_api_json_int_or_null (JsonBuilder *b, const gchar *name, gboolean have, gint64 v);
+void ioc_api_json_double_or_null (JsonBuilder *b, const gchar *name, gboolean have, gdouble v);
 
 /* A query parameter; absent or empty → fallback.  query may be NULL. */
 const gchar *ioc_api_query_string (GHashTable *query, const gchar *key, const gchar *fallback);

@@ -47,21 +47,13 @@ period_kind_name (IocScorePeriodKind k)
 static void
 add_double_or_null (JsonBuilder *b, const gchar *name, gboolean has, gdouble v)
 {
-  json_builder_set_member_name (b, name);
-  if (has && isfinite (v))
-    json_builder_add_double_value (b, v);
-  else
-    json_builder_add_null_value (b);
+  ioc_api_json_double_or_null (b, name, has && isfinite (v), v);
 }
 
 static void
 add_int_or_null (JsonBuilder *b, const gchar *name, gboolean has, gint64 v)
 {
-  json_builder_set_member_name (b, name);
-  if (has)
-    json_builder_add_int_value (b, v);
-  else
-    json_builder_add_null_value (b);
+  ioc_api_json_int_or_null (b, name, has, v);
 }
 
 static void

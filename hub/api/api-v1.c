@@ -121,11 +121,9 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   ioc_api_json_int (b, "now_ms", now / 1000);
-  json_builder_set_member_name (b, "period");
-  json_builder_add_string_value (b, ioc_api_query_string (query, "period", "today"));
+  ioc_api_json_string (b, "period", ioc_api_query_string (query, "period", "today"));
   ioc_api_json_int (b, "min_volume", min_volume);
-  json_builder_set_member_name (b, "sort");
-  json_builder_add_string_value (b, sort);
+  ioc_api_json_string (b, "sort", sort);
   json_builder_set_member_name (b, "units");
   json_builder_begin_array (b);
   for (guint i = 0; i < rows->len; i++)
@@ -227,20 +225,12 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
     return;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "measurement");
-  json_builder_add_string_value (b, ioc_measurement_name (q.m));
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, q.unit);
-  json_builder_set_member_name (b, "field");
-  json_builder_add_string_value (b, ioc_measurement_int_name (q.m, q.field));
-  json_builder_set_member_name (b, "channel");
-  if (q.channel >= 0)
-    json_builder_add_int_value (b, q.channel);
-  else
-    json_builder_add_null_value (b);
+  ioc_api_json_string (b, "measurement", ioc_measurement_name (q.m));
+  ioc_api_json_string (b, "unit", q.unit);
+  ioc_api_json_string (b, "field", ioc_measurement_int_name (q.m, q.field));
+  ioc_api_json_int_or_null (b, "channel", q.channel >= 0, q.channel);
   ioc_api_json_int (b, "step_s", q.step_s);
-  json_builder_set_member_name (b, "aggregate");
-  json_builder_add_string_value (b, q.gauge ? "last" : "sum");
+  ioc_api_json_string (b, "aggregate", q.gauge ? "last" : "sum");
   ioc_api_json_int (b, "now_ms", now / 1000);
   json_builder_set_member_name (b, "points");
   write_points (b, self->docs.ring, &q, now);
@@ -330,44 +320,26 @@ add_connector (JsonBuilder *b, const ConnectorRow *r, gint64 now_us)
 {
   const DeviceCounts *c = r->counts;
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "kind");
-  json_builder_add_string_value (b, r->kind);
-  json_builder_set_member_name (b, "device");
-  json_builder_add_string_value (b, r->device);
-  json_builder_set_member_name (b, "unit");
-  json_builder_add_string_value (b, r->unit);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_string_value (b, r->state);
-  json_builder_set_member_name (b, "declared");
-  json_builder_add_boolean_value (b, r->declared);
+  ioc_api_json_string (b, "kind", r->kind);
+  ioc_api_json_string (b, "device", r->device);
+  ioc_api_json_string (b, "unit", r->unit);
+  ioc_api_json_string (b, "state", r->state);
+  ioc_api_json_bool (b, "declared", r->declared);
   /* Heard, but not in the declared inventory ([hub] connectors). */
-  json_builder_set_member_name (b, "undeclared");
-  json_builder_add_boolean_value (b, r->undeclared);
-  json_builder_set_member_name (b, "reporting");
-  json_builder_add_boolean_value (b, r->reporting);
-  json_builder_set_member_name (b, "down");
-  json_builder_add_boolean_value (b, r->down);
-  json_builder_set_member_name (b, "last_seen_ms");
-  if (r->last_seen_us > 0)
-    json_builder_add_int_value (b, r->last_seen_us / 1000);
-  else
-    json_builder_add_null_value (b);
-  json_builder_set_member_name (b, "age_s");
-  if (r->last_seen_us > 0)
-    json_builder_add_double_value (b, (now_us - r->last_seen_us) / 1e6);
-  else
-    json_builder_add_null_value (b);
+  ioc_api_json_bool (b, "undeclared", r->undeclared);
+  ioc_api_json_bool (b, "reporting", r->reporting);
+  ioc_api_json_bool (b, "down", r->down);
+  ioc_api_json_int_or_null (b, "last_seen_ms", r->last_seen_us > 0, r->last_seen_us / 1000);
+  ioc_api_json_double_or_null (b, "age_s", r->last_seen_us > 0, (now_us - r->last_seen_us) / 1e6);
   ioc_api_json_int (b, "last_seq", c ? c->last_seq : 0);
   ioc_api_json_int (b, "missing", c ? c->missing : 0);
   ioc_api_json_int (b, "duplicates", c ? c->duplicates : 0);
   ioc_api_json_int (b, "deadletters", c ? c->dead : 0);
   ioc_api_json_int (b, "seq_resets", c ? c->seq_resets : 0);
   ioc_api_json_int (b, "remapped", c ? c->remapped : 0);
-  json_builder_set_member_name (b, "last_reject_reason");
-  json_builder_add_string_value (b, c ? c->last_reason : NULL);
+  ioc_api_json_string (b, "last_reject_reason", c ? c->last_reason : NULL);
   /* The config it says it runs (its status), to check a push took. */
-  json_builder_set_member_name (b, "config_version");
-  json_builder_add_string_value (b, r->config_version);
+  ioc_api_json_string (b, "config_version", r->config_version);
   json_builder_end_object (b);
 }
 
@@ -458,8 +430,7 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   if (i < rows->len && i > 0)
     next = g_array_index (rows, ConnectorRow, i - 1).key;
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "next");
-  json_builder_add_string_value (b, next);
+  ioc_api_json_string (b, "next", next);
   json_builder_set_member_name (b, "totals");
   json_builder_begin_object (b);
   ioc_api_json_int (b, "connectors", rows->len);

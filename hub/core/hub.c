@@ -437,10 +437,19 @@ section (void (*save) (gpointer, GByteArray *), gpointer stage)
   return g_byte_array_free_to_bytes (out);
 }
 
-static void
-note_forgotten (IocKind kind, const gchar *device, gpointer forgotten)
+typedef struct
 {
-  g_hash_table_add (forgotten, g_strdup_printf ("%d/%s", (gint) kind, device));
+  IocHub *hub;
+  GHashTable *keys; /* "kind/device" */
+} Forgotten;
+
+static void
+note_forgotten (IocKind kind, const gchar *device, gpointer data)
+{
+  Forgotten *f = data;
+  g_hash_table_add (f->keys, g_strdup_printf ("%d/%s", (gint) kind, device));
+  if (kind == IOC_KIND_DESK)
+    ioc_queue_stats_forget_desk (f->hub->queue_stats, device);
 }
 
 static gboolean
@@ -451,7 +460,7 @@ not_forgotten (IocKind kind, const gchar *device, gpointer forgotten)
 }
 
 /* Undeclared devices silent for [hub] forget_devices_after leave device
- * health and dedup.  Done just before a snapshot, so that the snapshot
+ * health, dedup and (desks) the queue's latest statuses.  Done just before a snapshot, so that the snapshot
  * holds the state after it and a journal replay from that snapshot takes
  * the same decisions (the cap's admit() reads that state). */
 static void
@@ -460,8 +469,9 @@ hub_forget_silent_devices (IocHub *self)
   if (self->config->forget_devices_after_us <= 0)
     return;
   g_autoptr (GHashTable) forgotten = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  Forgotten f = { self, forgotten };
   guint n = ioc_device_health_forget_silent (self->devices, ioc_clock_now (self->clock),
-                                             self->config->forget_devices_after_us, note_forgotten, forgotten);
+                                             self->config->forget_devices_after_us, note_forgotten, &f);
   if (n == 0)
     return;
   ioc_dedup_retain (self->dedup, not_forgotten, forgotten);

@@ -24,10 +24,9 @@
 #include "alerts/alerts.h"
 #include "alerts/alert-rules.h"
 #include "hub.h"
+#include "iocctl-cli.h"
 #include "protocol/ioc-time.h"
 #include "sinks/line-protocol.h"
-
-enum { EXIT_GOOD = 0, EXIT_CHECK = 1, EXIT_USAGE = 2 };
 
 #define QUIET_AFTER_US (10 * G_TIME_SPAN_MINUTE)
 
@@ -211,14 +210,6 @@ sample_cmp (gconstpointer a, gconstpointer b)
 /* ───────────── output ───────────── */
 
 static void
-print_object (JsonBuilder *b)
-{
-  g_autoptr (JsonNode) root = json_builder_get_root (b);
-  g_autofree gchar *text = json_to_string (root, FALSE);
-  g_print ("%s\n", text);
-}
-
-static void
 begin_entry (JsonBuilder *b, const gchar *what, gint64 at_us)
 {
   gchar at[IOC_TIME_BUF];
@@ -258,7 +249,7 @@ print_message (DryRun *d, const Sample *s, const gchar *decision, const gchar *r
       if (detail)
         add_str (b, "detail", detail);
       json_builder_end_object (b);
-      print_object (b);
+      ioc_ctl_print_json (b, FALSE);
       return;
     }
   gchar when[IOC_TIME_BUF];
@@ -305,7 +296,7 @@ capture_cb (const gchar *topic, const void *payload, gsize len, gint qos, gboole
       else
         json_builder_add_string_value (b, text);
       json_builder_end_object (b);
-      print_object (b);
+      ioc_ctl_print_json (b, FALSE);
       return;
     }
   gchar when[IOC_TIME_BUF];
@@ -335,7 +326,7 @@ sink_point (gpointer user_data, const IocPoint *point)
           begin_entry (b, "write", at);
           add_str (b, "line", lines[i]);
           json_builder_end_object (b);
-          print_object (b);
+          ioc_ctl_print_json (b, FALSE);
         }
       else
         g_print ("%s  write   %s\n", when, lines[i]);
@@ -524,7 +515,7 @@ print_summary (DryRun *d, guint n_samples)
       json_builder_add_int_value (b, counts[i].value);
     }
   json_builder_end_object (b);
-  print_object (b);
+  ioc_ctl_print_json (b, FALSE);
 }
 
 /* Long on purpose: options, samples, an offline hub, the clock walked over
@@ -542,19 +533,15 @@ ioc_ctl_dry_run (int argc, char **argv)
     { "json", 0, 0, G_OPTION_ARG_NONE, &json, "One JSON object per line", NULL },
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("dry-run FILE…");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_option_context_set_description (ctx, "Each line of FILE is one message, as it arrived from the broker:\n"
-                                         "  {\"topic\": \"ioc/v1/40/…/event\", \"payload\": {…}, \"received\": "
-                                         "\"2026-03-02T08:00:05+07:00\"}\n"
-                                         "payload may be a string (raw bytes); received defaults to the payload's ts.\n"
-                                         "The short form TOPIC<space>PAYLOAD is read too.  # starts a comment.\n");
+  if (!ioc_ctl_parse_options_full ("dry-run", "FILE…", NULL,
+                                   "Each line of FILE is one message, as it arrived from the broker:\n"
+                                   "  {\"topic\": \"ioc/v1/40/…/event\", \"payload\": {…}, \"received\": "
+                                   "\"2026-03-02T08:00:05+07:00\"}\n"
+                                   "payload may be a string (raw bytes); received defaults to the payload's ts.\n"
+                                   "The short form TOPIC<space>PAYLOAD is read too.  # starts a comment.\n",
+                                   entries, &argc, &argv))
+    return EXIT_USAGE;
   g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    {
-      g_printerr ("iocctl dry-run: %s\n", error->message);
-      return EXIT_USAGE;
-    }
   if (config_path == NULL || argc < 2)
     {
       g_printerr ("iocctl dry-run: expected --config FILE and sample files (one message per line: "

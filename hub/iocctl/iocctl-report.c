@@ -3,14 +3,14 @@
  * Single-threaded. */
 #include "iocctl-report.h"
 
-#include <curl/curl.h>
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { EXIT_GOOD = 0, EXIT_CHECK = 1, EXIT_USAGE = 2 };
+#include "iocctl-cli.h"
+#include "iocctl-http.h"
 
 /* ---- reading the API's JSON ---- */
 
@@ -146,15 +146,36 @@ date_vi (const gchar *d)
   return g_strdup_printf ("%s/%.2s/%.4s", d + 8, d + 5, d);
 }
 
-static const gchar *
-status_vi (const gchar *status)
+/* A code of the API and its words in the report. */
+typedef struct
 {
-  if (g_strcmp0 (status, "na") == 0)
-    return "N/A (mẫu số bằng 0)";
-  if (g_strcmp0 (status, "not_observed") == 0)
-    return "Chưa quan sát";
+  const gchar *code;
+  const gchar *vi;
+} Words;
+
+/* The words of code in table (ended by { NULL }); "" for another code. */
+static const gchar *
+words_vi (const Words *table, const gchar *code)
+{
+  for (; table->code != NULL; table++)
+    if (g_strcmp0 (code, table->code) == 0)
+      return table->vi;
   return "";
 }
+
+/* Why an indicator has no value. */
+static const Words status_vi[] = {
+  { "na", "N/A (mẫu số bằng 0)" },
+  { "not_observed", "Chưa quan sát" },
+  { NULL },
+};
+
+/* Why a unit is not ranked. */
+static const Words unranked_vi[] = {
+  { "low_volume", "chưa đủ số hồ sơ tối thiểu" },
+  { "no_score", "chưa có chỉ số nào được chấm" },
+  { NULL },
+};
 
 /* A <td> with a test key and a decimal or an integer value. */
 static void
@@ -203,6 +224,26 @@ csv_num (GString *out, gdouble v)
     }
 }
 
+/* ",value" for each of keys (ended by NULL): an empty field where o has no
+ * number. */
+static void
+csv_nums (GString *out, JsonObject *o, const gchar *const *keys)
+{
+  for (; *keys != NULL; keys++)
+    {
+      g_string_append_c (out, ',');
+      csv_num (out, num (o, *keys));
+    }
+}
+
+/* o's integer, nothing where o (may be NULL) has no number. */
+static void
+csv_int (GString *out, JsonObject *o, const gchar *name)
+{
+  if (has_num (o, name))
+    g_string_append_printf (out, "%" G_GINT64_FORMAT, int_of (o, name));
+}
+
 static void
 csv_unit (GString *out, JsonObject *doc, JsonObject *card, GHashTable *ranks)
 {
@@ -221,29 +262,17 @@ csv_unit (GString *out, JsonObject *doc, JsonObject *card, GHashTable *ranks)
           csv_field (out, fields[f]);
           g_string_append_c (out, ',');
         }
-      if (has_num (it, "numerator"))
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, int_of (it, "numerator"));
+      static const gchar *const item_keys[] = { "rate", "target", "points", "max", NULL };
+      static const gchar *const card_keys[] = { "score", "points", "max", NULL };
+      csv_int (out, it, "numerator");
       g_string_append_c (out, ',');
-      if (has_num (it, "denominator"))
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, int_of (it, "denominator"));
-      const gchar *keys[] = { "rate", "target", "points", "max" };
-      for (guint k = 0; k < G_N_ELEMENTS (keys); k++)
-        {
-          g_string_append_c (out, ',');
-          csv_num (out, num (it, keys[k]));
-        }
-      g_string_append_c (out, ',');
-      csv_num (out, num (card, "score"));
-      g_string_append_c (out, ',');
-      csv_num (out, num (card, "points"));
-      g_string_append_c (out, ',');
-      csv_num (out, num (card, "max"));
+      csv_int (out, it, "denominator");
+      csv_nums (out, it, item_keys);
+      csv_nums (out, card, card_keys);
       g_string_append_printf (out, ",%" G_GINT64_FORMAT ",", int_of (card, "volume"));
-      if (rank != NULL && has_num (rank, "rank"))
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, int_of (rank, "rank"));
+      csv_int (out, rank, "rank");
       g_string_append_c (out, ',');
-      if (rank != NULL && has_num (rank, "change"))
-        g_string_append_printf (out, "%" G_GINT64_FORMAT, int_of (rank, "change"));
+      csv_int (out, rank, "change");
       g_string_append (out, "\r\n");
     }
 }
@@ -421,20 +450,10 @@ html_indicators (GString *out, JsonObject *month, JsonObject *ytd, const gchar *
       td_dec (out, "target", num (def, "target"));
       td_dec (out, "max", num (def, "max"));
       g_string_append (out, "<td>");
-      esc (out, status_vi (str (m, "status")));
+      esc (out, words_vi (status_vi, str (m, "status")));
       g_string_append (out, "</td></tr>\n");
     }
   g_string_append (out, "</tbody></table>\n");
-}
-
-static const gchar *
-unranked_vi (const gchar *state)
-{
-  if (g_strcmp0 (state, "low_volume") == 0)
-    return "chưa đủ số hồ sơ tối thiểu";
-  if (g_strcmp0 (state, "no_score") == 0)
-    return "chưa có chỉ số nào được chấm";
-  return "";
 }
 
 static void
@@ -487,7 +506,7 @@ html_ranking (GString *out, JsonObject *month, JsonObject *ytd, const gchar *pre
       td_int (out, "y-rank", y != NULL && has_num (y, "rank"), int_of (y, "rank"));
       td_dec (out, "y-score", num (y, "score"));
       g_string_append (out, "<td>");
-      esc (out, unranked_vi (str (r, "state")));
+      esc (out, words_vi (unranked_vi, str (r, "state")));
       g_string_append (out, "</td></tr>\n");
     }
   g_string_append (out, "</tbody></table>\n");
@@ -643,49 +662,24 @@ ioc_report_html (JsonObject *month, JsonObject *ytd, const gchar *generated_at, 
 
 /* ---- fetching ---- */
 
-static size_t
-body_cb (char *data, size_t size, size_t nmemb, void *user)
-{
-  g_string_append_len (user, data, (gssize) (size * nmemb));
-  return size * nmemb;
-}
-
 /* (transfer full) the API's answer for kind at month; NULL with error. */
 static JsonNode *
 fetch (const gchar *url, const gchar *token, const gchar *kind, const gchar *month, GError **error)
 {
   g_autofree gchar *full = g_strdup_printf ("%s/api/v1/scorecard?period=%s&at=%s", url, kind, month);
-  CURL *curl = curl_easy_init ();
-  g_autoptr (GString) body = g_string_new (NULL);
-  struct curl_slist *headers = NULL;
-  g_autofree gchar *auth = token != NULL ? g_strdup_printf ("Authorization: Bearer %s", token) : NULL;
-  if (auth != NULL)
-    headers = curl_slist_append (headers, auth);
-  curl_easy_setopt (curl, CURLOPT_URL, full);
-  curl_easy_setopt (curl, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt (curl, CURLOPT_WRITEFUNCTION, body_cb);
-  curl_easy_setopt (curl, CURLOPT_WRITEDATA, body);
-  curl_easy_setopt (curl, CURLOPT_TIMEOUT, 30L);
-  curl_easy_setopt (curl, CURLOPT_NOSIGNAL, 1L);
-  CURLcode rc = curl_easy_perform (curl);
-  glong status = 0;
-  curl_easy_getinfo (curl, CURLINFO_RESPONSE_CODE, &status);
-  curl_slist_free_all (headers);
-  curl_easy_cleanup (curl);
-  if (rc != CURLE_OK)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "GET %s: %s", full, curl_easy_strerror (rc));
-      return NULL;
-    }
+  glong status;
+  g_autofree gchar *body = ioc_ctl_http_request ("GET", full, token, NULL, 30, &status, error);
+  if (body == NULL)
+    return NULL;
   g_autoptr (JsonParser) parser = json_parser_new ();
-  gboolean parsed = json_parser_load_from_data (parser, body->str, (gssize) body->len, NULL);
+  gboolean parsed = json_parser_load_from_data (parser, body, -1, NULL);
   JsonNode *root = parsed ? json_parser_get_root (parser) : NULL;
   if (status != 200)
     {
       const gchar *why = root != NULL && JSON_NODE_HOLDS_OBJECT (root) ? str (json_node_get_object (root), "error")
                                                                        : NULL;
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_FAILED, "GET %s: HTTP %ld: %s", full, status,
-                   why != NULL ? why : body->str);
+                   why != NULL ? why : body);
       return NULL;
     }
   if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
@@ -715,20 +709,15 @@ ioc_ctl_report (int argc, char **argv)
   GOptionEntry entries[] = {
     { "month", 'm', 0, G_OPTION_ARG_STRING, &month, "The month reported, e.g. 2026-11 (default: last month)", "YYYY-MM" },
     { "out", 'o', 0, G_OPTION_ARG_FILENAME, &out_dir, "Where to write scorecard-YYYY-MM.csv and .html", "DIR" },
-    { "url", 'u', 0, G_OPTION_ARG_STRING, &url, "The hub's HTTP address (default http://127.0.0.1:8080)", "URL" },
-    { "token", 0, 0, G_OPTION_ARG_STRING, &token, "Read token (or IOCCTL_TOKEN)", "TOKEN" },
+    IOC_CTL_OPTION_URL (url),
+    IOC_CTL_OPTION_TOKEN (token, "Read token (or IOCCTL_TOKEN)"),
     { NULL }
   };
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("report --month YYYY-MM --out DIR");
-  g_option_context_set_summary (ctx, "Write the monthly 766 scorecard report (CSV and printable HTML, in Vietnamese)\n"
-                                     "from the hub's GET /api/v1/scorecard.");
-  g_option_context_add_main_entries (ctx, entries, NULL);
-  g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
-    {
-      g_printerr ("iocctl report: %s\n", error->message);
-      return EXIT_USAGE;
-    }
+  if (!ioc_ctl_parse_options_full ("report", "--month YYYY-MM --out DIR",
+                                   "Write the monthly 766 scorecard report (CSV and printable HTML, in Vietnamese)\n"
+                                   "from the hub's GET /api/v1/scorecard.",
+                                   NULL, entries, &argc, &argv))
+    return EXIT_USAGE;
   if (out_dir == NULL)
     {
       g_printerr ("iocctl report: --out DIR is required\n");
@@ -751,20 +740,17 @@ ioc_ctl_report (int argc, char **argv)
       g_printerr ("iocctl report: --month: expected a month YYYY-MM (e.g. 2026-11), got '%s'\n", month);
       return EXIT_USAGE;
     }
-  if (url == NULL)
-    url = g_strdup ("http://127.0.0.1:8080");
-  if (g_str_has_suffix (url, "/"))
-    url[strlen (url) - 1] = '\0';
-  if (token == NULL && g_getenv ("IOCCTL_TOKEN") != NULL)
-    token = g_strdup (g_getenv ("IOCCTL_TOKEN"));
+  g_autofree gchar *base = ioc_ctl_hub_url (url);
+  ioc_ctl_env_token (&token);
   if (g_mkdir_with_parents (out_dir, 0755) != 0)
     {
       g_printerr ("iocctl report: --out %s: cannot create: %s\n", out_dir, g_strerror (errno));
       return EXIT_USAGE;
     }
 
-  g_autoptr (JsonNode) m = fetch (url, token, "month", month, &error);
-  g_autoptr (JsonNode) y = m != NULL ? fetch (url, token, "ytd", month, &error) : NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (JsonNode) m = fetch (base, token, "month", month, &error);
+  g_autoptr (JsonNode) y = m != NULL ? fetch (base, token, "ytd", month, &error) : NULL;
   if (y == NULL)
     {
       g_printerr ("iocctl report: %s\n", error->message);

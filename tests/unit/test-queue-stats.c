@@ -141,6 +141,11 @@ test_today (void)
   g_assert_cmpint (q.counts[IOC_F_QUEUE_ISSUED], ==, 1);
   g_assert_cmpfloat (q.wait_max_s, ==, 100);
   g_assert_cmpint (q.waiting, ==, 4);
+  /* A desk device forgotten ([hub] forget_devices_after) leaves no status. */
+  ioc_queue_stats_forget_desk (qs, "d2");
+  g_assert_true (ioc_queue_stats_waiting (qs, "all", t0 + 1, &q));
+  g_assert_cmpint (q.waiting, ==, 4);
+  g_assert_cmpuint (q.desks_reporting, ==, 1);
 
   /* Desks silent for longer than the freshness: no waiting count. */
   g_assert_true (ioc_queue_stats_today (qs, a, t0 + IOC_QUEUE_DESK_FRESH_US + 1, &q));
