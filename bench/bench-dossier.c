@@ -2,8 +2,8 @@
  * ioc_dossier_tracker_sweep() when called once per simulated second over a
  * simulated day (SPEC §1 scale; issue 3: ≤ 200 MB RSS, sweep < 10 ms per
  * second of wall time).  Build with -O2, no sanitizers:
- *   gcc -std=c11 -O2 -I. -Ihub bench/bench-dossier.c hub/aggregate/dossier-tracker.c \
- *     hub/model/calendar.c hub/model/record.c hub/protocol/ioc-error.c \
+ *   gcc -std=c11 -O2 -I. -Ihub bench/bench-dossier.c hub/aggregate/dossier-*.c \
+ *     hub/model/calendar.c hub/model/procedures.c hub/model/record.c hub/protocol/ioc-error.c \
  *     hub/protocol/ioc-keyfile.c hub/protocol/ioc-stats.c hub/state/snapcodec.c \
  *     $(pkg-config --cflags --libs glib-2.0) -o bench-dossier */
 #include <glib.h>
