@@ -111,20 +111,6 @@ metric (Fixture *f, const gchar *series)
   return ioc_test_hub_metric (f->hub, series);
 }
 
-/* Polls until series reaches want (bounded); returns the last value. */
-static gdouble
-wait_metric (Fixture *f, const gchar *series, gdouble want, gint64 timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
-  gdouble v = metric (f, series);
-  while (v != want && g_get_monotonic_time () < deadline)
-    {
-      g_usleep (100 * 1000);
-      v = metric (f, series);
-    }
-  return v;
-}
-
 /* Fills the filesystem of dir to the last page; returns the filler's path. */
 static gchar *
 fill_disk (const gchar *dir)
@@ -176,7 +162,7 @@ test_disk_full (Fixture *f, gconstpointer data)
   g_assert_true (ioc_test_publisher_flush (pub, 60 * G_TIME_SPAN_SECOND));
 
   /* The reserve runs low, the hub stops taking messages and says so. */
-  g_assert_cmpfloat (wait_metric (f, "iochub_ingest_paused", 1.0, 30), ==, 1.0);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (f->hub, "iochub_ingest_paused", 1.0, 30), ==, 1.0);
   g_assert_cmpfloat (metric (f, "iochub_journal_blocked"), ==, 1.0);
   g_assert_cmpfloat (metric (f, "iochub_ingest_pauses_total"), ==, 1.0);
   glong status = 0;
@@ -190,8 +176,8 @@ test_disk_full (Fixture *f, gconstpointer data)
 
   /* Space again: it takes the rest, each exactly once. */
   g_assert_cmpint (g_unlink (filler), ==, 0);
-  g_assert_cmpfloat (wait_metric (f, "iochub_messages_accepted_total", n, 60), ==, n);
-  g_assert_cmpfloat (wait_metric (f, "iochub_ingest_paused", 0.0, 10), ==, 0.0);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (f->hub, "iochub_messages_accepted_total", n, 60), ==, n);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (f->hub, "iochub_ingest_paused", 0.0, 10), ==, 0.0);
   g_assert_cmpfloat (metric (f, "iochub_journal_blocked"), ==, 0.0);
   g_assert_cmpfloat (metric (f, "iochub_messages_received_total"), ==, n);
   g_assert_cmpfloat (metric (f, "iochub_duplicates_total"), ==, 0.0);
@@ -256,7 +242,7 @@ test_too_large_memory (Fixture *f, gconstpointer data)
     ioc_test_publisher_send (pub, "ioc/v1/40/xa-16681/kiosk/k-02/event", payload, FALSE);
   }
   g_assert_true (ioc_test_publisher_flush (pub, 60 * G_TIME_SPAN_SECOND));
-  g_assert_cmpfloat (wait_metric (f, "iochub_deadletters_total{reason=\"too_large\"}", 1.0, 60), ==, 1.0);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (f->hub, "iochub_deadletters_total{reason=\"too_large\"}", 1.0, 60), ==, 1.0);
   g_assert_cmpfloat (metric (f, "iochub_journal_bytes") - journal0, <, 4096.0);
   /* Paho frees the packet once the exchange completes: bounded wait. */
   gint64 deadline = g_get_monotonic_time () + 10 * G_TIME_SPAN_SECOND;
@@ -301,7 +287,7 @@ test_too_large (Fixture *f, gconstpointer data)
   memcpy (payload, "{\"v\":1,", 7);
   ioc_test_publisher_send (pub, topic, payload, FALSE);
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
-  g_assert_cmpfloat (wait_metric (f, "iochub_deadletters_total{reason=\"too_large\"}", 1.0, 30), ==, 1.0);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (f->hub, "iochub_deadletters_total{reason=\"too_large\"}", 1.0, 30), ==, 1.0);
   gdouble journal1 = metric (f, "iochub_journal_bytes");
   g_test_message ("journal grew by %.0f bytes for a %" G_GSIZE_FORMAT "-byte payload", journal1 - journal0, big);
   g_assert_cmpfloat (journal1 - journal0, <, 4096.0);

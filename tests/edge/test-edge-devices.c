@@ -86,20 +86,6 @@ forged_connectors (IocTestHub *hub, gint64 *kept, gint64 *refused)
     }
 }
 
-static gdouble
-wait_metric (IocTestHub *hub, const gchar *series, gdouble want)
-{
-  gdouble got = -1;
-  for (guint i = 0; i < 200; i++)
-    {
-      got = ioc_test_hub_metric (hub, series);
-      if (got == want)
-        return got;
-      g_usleep (100 * 1000);
-    }
-  return got;
-}
-
 static void
 test_cap_across_sigkill (void)
 {
@@ -120,7 +106,7 @@ test_cap_across_sigkill (void)
     send_ticket (pub, d, 1, ts_ms);
   g_assert_true (ioc_test_publisher_flush (pub, 10 * G_TIME_SPAN_SECOND));
   g_assert_cmpint (wait_issued (hub, CAP), ==, CAP);
-  g_assert_cmpfloat (wait_metric (hub, "iochub_deadletters_total{reason=\"too_many_devices\"}", 12), ==, 12);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (hub, "iochub_deadletters_total{reason=\"too_many_devices\"}", 12, 20), ==, 12);
   gint64 kept = 0, refused = 0;
   forged_connectors (hub, &kept, &refused);
   g_assert_cmpint (kept, ==, CAP);
@@ -137,7 +123,7 @@ test_cap_across_sigkill (void)
   g_assert_no_error (error);
   g_assert_cmpint (wait_issued (hub, 2 * CAP), ==, 2 * CAP);
   /* Replayed: the first 12 again; then 10 new ids and 12 second tickets. */
-  g_assert_cmpfloat (wait_metric (hub, "iochub_deadletters_total{reason=\"too_many_devices\"}", 12 + 10 + 12), ==,
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (hub, "iochub_deadletters_total{reason=\"too_many_devices\"}", 12 + 10 + 12, 20), ==,
                      12 + 10 + 12);
   forged_connectors (hub, &kept, &refused);
   g_assert_cmpint (kept, ==, CAP);

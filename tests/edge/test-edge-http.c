@@ -234,21 +234,6 @@ stream_one (guint i, IocTestPublisher *pub, gpointer user_data)
   ioc_test_publisher_send (pub, topic, payload, FALSE);
 }
 
-static gdouble
-wait_metric (IocTestHub *hub, const gchar *series, gdouble want, gint seconds)
-{
-  gint64 deadline = g_get_monotonic_time () + seconds * G_TIME_SPAN_SECOND;
-  gdouble v = -1;
-  while (g_get_monotonic_time () < deadline)
-    {
-      v = ioc_test_hub_metric (hub, series);
-      if (v == want)
-        return v;
-      g_usleep (100 * 1000);
-    }
-  return v;
-}
-
 static void
 test_hostile (void)
 {
@@ -326,12 +311,12 @@ test_hostile (void)
   g_assert_cmpint (took_ms, <, 10 * 1000);
 
   /* Every message counted, exactly. */
-  g_assert_cmpfloat (wait_metric (hub, "iochub_messages_accepted_total", n, 30), ==, n);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (hub, "iochub_messages_accepted_total", n, 30), ==, n);
   g_assert_cmpfloat (ioc_test_hub_metric (hub, "iochub_http_connections_refused_total{limit=\"fd_reserve\"}"), >, 0);
   g_assert_cmpfloat (ioc_test_hub_metric (hub, "iochub_http_timeouts_total{phase=\"request\"}"), >, 0);
   /* Nothing of the attack is left: the connection table emptied (the one
    * open is this /metrics request). */
-  g_assert_cmpfloat (wait_metric (hub, "iochub_http_connections", 1, 10), ==, 1);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (hub, "iochub_http_connections", 1, 10), ==, 1);
   g_assert_true (ioc_test_hub_stop (hub));
   /* Tens of thousands of refusals, a handful of log lines: once when
    * refusing starts, once when it stops. */

@@ -201,6 +201,21 @@ ioc_test_hub_metric (IocTestHub *self, const gchar *series)
   return -1;
 }
 
+gdouble
+ioc_test_hub_wait_metric (IocTestHub *self, const gchar *series, gdouble want, gint64 timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
+  gdouble v = ioc_test_hub_metric (self, series);
+  while (v != want && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (100 * 1000);
+      v = ioc_test_hub_metric (self, series);
+    }
+  if (v != want)
+    g_test_message ("%s = %g, expected %g", series, v, want);
+  return v;
+}
+
 void
 ioc_test_hub_free (IocTestHub *self)
 {

@@ -30,6 +30,9 @@ const gchar *ioc_test_hub_dir (IocTestHub *self);
 gchar      *ioc_test_hub_get (IocTestHub *self, const gchar *path, glong *status);
 /* The value of one /metrics series, e.g. "iochub_deadletters_total{reason=\"bad_json\"}"; -1 if absent. */
 gdouble     ioc_test_hub_metric (IocTestHub *self, const gchar *series);
+/* Polls the series every 100 ms until it reads want or timeout_s passed;
+ * returns the last value read (assert it equals want). */
+gdouble     ioc_test_hub_wait_metric (IocTestHub *self, const gchar *series, gdouble want, gint64 timeout_s);
 void        ioc_test_hub_free (IocTestHub *self);
 
 

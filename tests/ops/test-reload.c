@@ -20,20 +20,6 @@
 
 static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702" };
 
-static gboolean
-wait_metric (IocTestHub *hub, const gchar *series, gdouble want, gint64 timeout_s)
-{
-  gint64 deadline = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
-  while (g_get_monotonic_time () < deadline)
-    {
-      if (ioc_test_hub_metric (hub, series) == want)
-        return TRUE;
-      g_usleep (100 * 1000);
-    }
-  g_test_message ("%s = %g, expected %g", series, ioc_test_hub_metric (hub, series), want);
-  return FALSE;
-}
-
 /* Bounded wait for the n-th occurrence of needle in the hub's log. */
 static gchar *
 wait_log (IocTestHub *hub, const gchar *needle, guint nth, gint64 timeout_s)
@@ -106,7 +92,7 @@ test_reload_under_load (void)
   const gchar *unknown = "iochub_deadletters_total{reason=\"unknown_unit\"}";
   send_event (pub, "xa-99001", "k-new", 1, ts); /* unknown before the reload */
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
-  g_assert_true (wait_metric (hub, unknown, 1, 30));
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (hub, unknown, 1, 30), ==, 1);
 
   const guint n = 3000;
   guint seq[3] = { 0 }, new_seq = 1, expected = 0;
@@ -148,7 +134,7 @@ test_reload_under_load (void)
   expected++;
   g_assert_true (ioc_test_publisher_flush (pub, 60 * G_TIME_SPAN_SECOND));
 
-  g_assert_true (wait_metric (hub, "iochub_messages_accepted_total", expected, 60));
+  g_assert_cmpfloat (ioc_test_hub_wait_metric (hub, "iochub_messages_accepted_total", expected, 60), ==, expected);
   g_assert_cmpfloat (ioc_test_hub_metric (hub, unknown), ==, 1);
   g_assert_true (ioc_test_hub_is_running (hub));
 
