@@ -21,6 +21,7 @@ post_done (GObject *source, GAsyncResult *res, gpointer data)
 {
   g_autoptr (GError) error = NULL;
   g_autoptr (GInputStream) in = soup_session_send_finish (SOUP_SESSION (source), res, &error);
+  (void) in;
   /* fire and forget: a connector that is down loses the event, as a
    * vendor's webhook without retries would */
 }

@@ -49,19 +49,27 @@ save_series (const IocRollupSeries *s, GByteArray *out)
     }
 }
 
-typedef struct
-{
-  GByteArray *out;
-  guint written;
-} SaveWalk;
-
 static gboolean
-save_one_cb (IocRollup *self, IocRollupSeries *s, gpointer user_data)
+collect_cb (IocRollup *self, IocRollupSeries *s, gpointer series)
 {
-  SaveWalk *walk = user_data;
-  save_series (s, walk->out);
-  walk->written++;
+  g_ptr_array_add (series, s);
   return FALSE;
+}
+
+/* The province's series first, then by unit code, measurement, channel:
+ * the units' table is keyed by interned pointers, whose order differs
+ * between runs, and a snapshot should be the same bytes for the same
+ * state. */
+static gint
+cmp_series (gconstpointer a, gconstpointer b)
+{
+  const IocRollupSeries *x = *(const IocRollupSeries *const *) a, *y = *(const IocRollupSeries *const *) b;
+  gint c = g_strcmp0 (x->unit, y->unit);
+  if (c != 0)
+    return c;
+  if (x->measurement != y->measurement)
+    return x->measurement < y->measurement ? -1 : 1;
+  return (gint) x->channel - (gint) y->channel;
 }
 
 void
@@ -74,9 +82,12 @@ ioc_rollup_save (IocRollup *self, GByteArray *out)
   ioc_snap_put_i64 (out, self->last_sampled);
   ioc_snap_put_u32 (out, self->n_series);
 
-  SaveWalk walk = { out, 0 };
-  ioc_rollup_foreach_series (self, save_one_cb, &walk);
-  guint written = walk.written;
+  g_autoptr (GPtrArray) series = g_ptr_array_sized_new (self->n_series);
+  ioc_rollup_foreach_series (self, collect_cb, series);
+  g_ptr_array_sort (series, cmp_series);
+  for (guint i = 0; i < series->len; i++)
+    save_series (g_ptr_array_index (series, i), out);
+  guint written = series->len;
   g_assert (written == self->n_series);
 }
 

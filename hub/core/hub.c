@@ -554,7 +554,8 @@ ioc_hub_new (IocHubConfig *config, IocClock *clock, GError **error)
   if (clock == NULL)
     clock = self->own_clock = ioc_clock_new_real ();
   self->clock = clock;
-  self->sinks = g_array_new (FALSE, FALSE, sizeof (Sink));
+  /* Sized: FOREACH_SINK walks data, which an empty g_array_new leaves NULL. */
+  self->sinks = g_array_sized_new (FALSE, FALSE, sizeof (Sink), 4);
   hub_register_stats (self);
 
   if (!ioc_hub_load_reference (config, &self->units, &self->calendar, &self->procedures, error)

@@ -63,8 +63,9 @@ ioc_snap_put_bytes (GByteArray *out, const void *data, guint32 len)
 void
 ioc_snap_reader_init (IocSnapReader *r, const void *data, gsize len)
 {
-  r->pos = data;
-  r->end = r->pos + len;
+  /* An empty section may come as NULL: no arithmetic on a null pointer. */
+  r->pos = data != NULL ? data : (const void *) "";
+  r->end = r->pos + (data != NULL ? len : 0);
   r->failed = FALSE;
 }
 

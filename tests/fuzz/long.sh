@@ -34,7 +34,7 @@ for t in "${targets[@]}"; do
   log="$B/tests/fuzz/long-$name.log"
   maxlen=4096; [ "$name" = envelope ] && maxlen=16500
   # libsoup's own leak (tests/lsan.supp) is matched by name: whole stacks.
-  asan="${ASAN_OPTIONS:-}"; [ "$name" = http-request ] && asan="${asan:+$asan:}fast_unwind_on_malloc=0"
+  asan="${ASAN_OPTIONS:-}"; case "$name" in http-request|sections) asan="${asan:+$asan:}fast_unwind_on_malloc=0" ;; esac
   start=$(date -u +%FT%TZ)
   ASAN_OPTIONS="$asan" LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}" \
   "$B/tests/fuzz/$t" -max_total_time="$SECS" -timeout=5 -rss_limit_mb=2048 -max_len="$maxlen" \
