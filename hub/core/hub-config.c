@@ -159,31 +159,24 @@ split_list (const gchar *value)
 /* Long on purpose: one key after another in file order ([hub], [mqtt],
  * [influx], [http], [windows], [journal], [federation]), each checked and
  * refused where it is read, so the first error is the first in the file. */
-IocHubConfig *
-ioc_hub_config_load (const gchar *path, GError **error)
+/* [hub] province and id, [mqtt] client_id: who the hub is. */
+static gboolean
+load_identity (IocKeyFile *kf, IocHubConfig *c, GError **error)
 {
-  g_autoptr (IocKeyFile) kf = ioc_keyfile_load (path, error);
-  if (kf == NULL)
-    return NULL;
-  if (!check_groups (kf, error) || !check_control_chars (kf, error))
-    return NULL;
-
-  g_autoptr (IocHubConfig) c = g_new0 (IocHubConfig, 1);
-  c->path = g_strdup (path);
-
+  const gchar *path = kf->path;
   c->province = ioc_keyfile_string (kf, "hub", "province", NULL, TRUE, error);
   if (c->province == NULL)
-    return NULL;
+    return FALSE;
   if (strlen (c->province) != 2 || !g_ascii_isdigit (c->province[0]) || !g_ascii_isdigit (c->province[1]))
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s: [hub] province: expected a 2-digit province code (e.g. 40), got '%s'", path, c->province);
-      return NULL;
+      return FALSE;
     }
 
   c->mqtt_client_id = ioc_keyfile_string (kf, "mqtt", "client_id", NULL, TRUE, error);
   if (c->mqtt_client_id == NULL)
-    return NULL;
+    return FALSE;
   if (c->mqtt_client_id[0] == '\0' || strlen (c->mqtt_client_id) > 64)
     {
       /* A persistent session needs a stable, explicit id: a random one
@@ -191,7 +184,7 @@ ioc_hub_config_load (const gchar *path, GError **error)
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s: [mqtt] client_id: expected a stable id of 1 to 64 characters (the broker keeps the "
                    "hub's session under it)", path);
-      return NULL;
+      return FALSE;
     }
   c->hub_id = ioc_keyfile_string (kf, "hub", "id", c->mqtt_client_id, FALSE, error);
   for (const gchar *p = c->hub_id; *p; p++)
@@ -199,17 +192,24 @@ ioc_hub_config_load (const gchar *path, GError **error)
       {
         g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                      "%s: [hub] id: expected letters, digits, '-' or '_', got '%s'", path, c->hub_id);
-        return NULL;
+        return FALSE;
       }
+  return TRUE;
+}
 
+/* The rest of [hub]: reference data, state, inventory, devices, scorecard. */
+static gboolean
+load_hub_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
+{
+  const gchar *path = kf->path;
   g_autofree gchar *units = ioc_keyfile_string (kf, "hub", "units", NULL, TRUE, error);
   if (units == NULL)
-    return NULL;
+    return FALSE;
   c->units_path = resolve_path (path, units);
 
   g_autofree gchar *state_dir = ioc_keyfile_string (kf, "hub", "state_dir", NULL, TRUE, error);
   if (state_dir == NULL)
-    return NULL;
+    return FALSE;
   c->state_dir = resolve_path (path, state_dir);
 
   g_autofree gchar *calendar = ioc_keyfile_string (kf, "hub", "calendar", "", FALSE, error);
@@ -233,13 +233,13 @@ ioc_hub_config_load (const gchar *path, GError **error)
    * down this long after the hub first started. */
   if (!ioc_keyfile_duration (kf, "hub", "connector_cadence", 3 * G_TIME_SPAN_MINUTE, G_TIME_SPAN_SECOND,
                              24 * 3600 * G_TIME_SPAN_SECOND, &c->connector_cadence_us, error))
-    return NULL;
+    return FALSE;
   /* A commune runs a few desks, kiosks and cameras per kind; 64 is far
    * above any real one, and bounds what forged device ids can make the hub
    * keep (about 0.8 KB each) to 64 per unit and kind.  0: no cap. */
   gint64 max_devices = 0;
   if (!ioc_keyfile_int (kf, "hub", "max_devices_per_unit", 64, 0, 1000000, &max_devices, error))
-    return NULL;
+    return FALSE;
   c->max_devices_per_unit = (guint) max_devices;
   /* An undeclared device silent this long is forgotten (its seq window,
    * its state, its place under the cap).  Anything it sent before is long
@@ -247,13 +247,13 @@ ioc_hub_config_load (const gchar *path, GError **error)
    * the least keeps a connector's reconnect replay well inside.  0: never. */
   if (!ioc_keyfile_duration (kf, "hub", "forget_devices_after", 30 * G_TIME_SPAN_DAY, 0, 3660 * G_TIME_SPAN_DAY,
                              &c->forget_devices_after_us, error))
-    return NULL;
+    return FALSE;
   if (c->forget_devices_after_us != 0 && c->forget_devices_after_us < G_TIME_SPAN_DAY)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s:%u: [hub] forget_devices_after: expected 0 (never) or a duration of at least 1d", path,
                    ioc_keyfile_key_line (kf, "hub", "forget_devices_after"));
-      return NULL;
+      return FALSE;
     }
   g_autofree gchar *scorecard = ioc_keyfile_string (kf, "hub", "scorecard", "", FALSE, error);
   c->scorecard_path = resolve_path (path, scorecard);
@@ -265,14 +265,21 @@ ioc_hub_config_load (const gchar *path, GError **error)
       if (c->scorecard == NULL)
         {
           g_prefix_error (error, "%s: [hub] scorecard:\n", path);
-          return NULL;
+          return FALSE;
         }
     }
+  return TRUE;
+}
 
+/* [mqtt]: the broker and the sessions. */
+static gboolean
+load_mqtt_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
+{
+  const gchar *path = kf->path;
   static const gchar *const mqtt_schemes[] = { "tcp", "ssl", "mqtt", "mqtts", NULL };
   c->mqtt_url = ioc_keyfile_url (kf, "mqtt", "url", "tcp://127.0.0.1:1883", mqtt_schemes, error);
   if (c->mqtt_url == NULL)
-    return NULL;
+    return FALSE;
   c->mqtt_username = ioc_keyfile_string (kf, "mqtt", "username", NULL, FALSE, error);
   c->mqtt_password = ioc_keyfile_string (kf, "mqtt", "password", NULL, FALSE, error);
   if (c->mqtt_username && c->mqtt_username[0] == '\0')
@@ -281,7 +288,7 @@ ioc_hub_config_load (const gchar *path, GError **error)
       || !ioc_keyfile_int (kf, "mqtt", "keepalive", 20, 5, 600, &c->mqtt_keepalive_s, error)
       || !ioc_keyfile_int (kf, "mqtt", "sessions", 4, 1, 64, &c->mqtt_sessions, error)
       || !ioc_keyfile_int (kf, "mqtt", "receive_maximum", 1, 1, 65535, &c->mqtt_receive_maximum, error))
-    return NULL;
+    return FALSE;
   g_autofree gchar *protocol = ioc_keyfile_string (kf, "mqtt", "protocol", "5", FALSE, error);
   if (g_str_equal (protocol, "5"))
     c->mqtt_protocol = 5;
@@ -291,13 +298,19 @@ ioc_hub_config_load (const gchar *path, GError **error)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG, "%s: [mqtt] protocol: expected 5 or 3.1.1, got '%s'", path,
                    protocol);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
 
+/* [influx]: the database (none when url is empty) and the spool. */
+static gboolean
+load_influx_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
+{
   static const gchar *const http_schemes[] = { "http", "https", NULL };
   c->influx_url = ioc_keyfile_url (kf, "influx", "url", "", http_schemes, error); /* empty: no InfluxDB */
   if (c->influx_url == NULL)
-    return NULL;
+    return FALSE;
   if (c->influx_url[0] == '\0')
     g_clear_pointer (&c->influx_url, g_free);
   c->influx_database = ioc_keyfile_string (kf, "influx", "database", "ioc", FALSE, error);
@@ -312,8 +325,15 @@ ioc_hub_config_load (const gchar *path, GError **error)
       || !ioc_keyfile_bool (kf, "influx", "gzip", TRUE, &c->influx_gzip, error)
       || !ioc_keyfile_duration (kf, "influx", "score_interval", 300 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND,
                                 86400 * G_TIME_SPAN_SECOND, &c->influx_score_interval_us, error))
-    return NULL;
+    return FALSE;
+  return TRUE;
+}
 
+/* [http]: the listener, tokens, client limits, the commune map. */
+static gboolean
+load_http_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
+{
+  const gchar *path = kf->path;
   c->http_listen = ioc_keyfile_string (kf, "http", "listen", "127.0.0.1:8080", FALSE, error);
   g_autofree gchar *dashboard = ioc_keyfile_string (kf, "http", "dashboard_dir", "", FALSE, error);
   c->dashboard_dir = resolve_path (path, dashboard);
@@ -330,14 +350,14 @@ ioc_hub_config_load (const gchar *path, GError **error)
       || !ioc_keyfile_int (kf, "http", "max_feed_clients", 100, 1, 65536, &c->http_max_feed_clients, error)
       || !ioc_keyfile_int (kf, "http", "fd_reserve", 128, 0, 65536, &c->http_fd_reserve, error)
       || !ioc_keyfile_size (kf, "http", "max_body", 64 * 1024, 1024, 64 * 1024 * 1024, &c->http_max_body, error))
-    return NULL;
+    return FALSE;
   if (c->http_max_feed_clients >= c->http_max_connections)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s: [http] max_feed_clients: expected fewer than max_connections (%" G_GINT64_FORMAT
                    "), so that screens leave room for the API, got %" G_GINT64_FORMAT,
                    path, c->http_max_connections, c->http_max_feed_clients);
-      return NULL;
+      return FALSE;
     }
   g_autofree gchar *commune_map = ioc_keyfile_string (kf, "http", "commune_map", "", FALSE, error);
   c->commune_map = resolve_path (path, commune_map);
@@ -345,21 +365,27 @@ ioc_hub_config_load (const gchar *path, GError **error)
     {
       g_autoptr (GBytes) map = ioc_hub_config_read_commune_map (c, error);
       if (map == NULL)
-        return NULL;
+        return FALSE;
     }
+  return TRUE;
+}
 
+/* [windows]: live window, lateness, horizon, how far back late events rewrite. */
+static gboolean
+load_windows_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
+{
   if (!ioc_keyfile_duration (kf, "windows", "live", 10 * G_TIME_SPAN_SECOND, G_TIME_SPAN_SECOND, 300 * G_TIME_SPAN_SECOND,
                              &c->live_window_us, error)
       || !ioc_keyfile_duration (kf, "windows", "lateness", 10 * G_TIME_SPAN_SECOND, 0, 3600 * G_TIME_SPAN_SECOND,
                                 &c->lateness_us, error)
       || !ioc_keyfile_duration (kf, "windows", "horizon", 6 * 3600 * G_TIME_SPAN_SECOND, 60 * G_TIME_SPAN_SECOND,
                                 7 * 86400 * G_TIME_SPAN_SECOND, &c->horizon_us, error))
-    return NULL;
+    return FALSE;
   /* How far back a late event still rewrites its minute: "month" (the
    * current month, Vietnam time) or a duration of at least the horizon. */
   g_autofree gchar *rewrite_back = ioc_keyfile_string (kf, "windows", "rewrite_back", "month", FALSE, error);
   if (rewrite_back == NULL)
-    return NULL;
+    return FALSE;
   c->rewrite_back_us = 0;
   if (g_strcmp0 (rewrite_back, "month") != 0
       && (!ioc_parse_duration (rewrite_back, &c->rewrite_back_us) || c->rewrite_back_us < c->horizon_us
@@ -368,9 +394,15 @@ ioc_hub_config_load (const gchar *path, GError **error)
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s: [windows] rewrite_back: '%s': expected month or a duration from horizon to 366d", kf->path,
                    rewrite_back);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
 
+/* [journal]: segments, sync, snapshots, the write reserve. */
+static gboolean
+load_journal_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
+{
   if (!ioc_keyfile_size (kf, "journal", "segment_size", 64 * 1024 * 1024, 64 * 1024, 4ull * 1024 * 1024 * 1024,
                          &c->journal_segment_bytes, error)
       || !ioc_keyfile_duration (kf, "journal", "sync_interval", 20 * G_TIME_SPAN_MILLISECOND, 0,
@@ -381,21 +413,47 @@ ioc_hub_config_load (const gchar *path, GError **error)
                             64ull * 1024 * 1024 * 1024, &c->snapshot_journal_bytes, error)
       || !ioc_keyfile_size (kf, "journal", "reserve_size", 16 * 1024 * 1024, 256 * 1024, 1024ull * 1024 * 1024,
                             &c->journal_reserve_bytes, error))
-    return NULL;
+    return FALSE;
+  return TRUE;
+}
 
+/* [federation]: a province hub publishing rollups, or the national one merging them. */
+static gboolean
+load_federation_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
+{
+  const gchar *path = kf->path;
   if (!ioc_keyfile_bool (kf, "federation", "enabled", FALSE, &c->federation, error)
       || !ioc_keyfile_bool (kf, "federation", "national", FALSE, &c->national, error)
       || !ioc_keyfile_duration (kf, "federation", "publish_interval", 5 * G_TIME_SPAN_SECOND,
                                 G_TIME_SPAN_SECOND, 3600 * G_TIME_SPAN_SECOND, &c->federation_interval_us, error))
-    return NULL;
+    return FALSE;
   if (c->national && !c->federation)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
                    "%s: [federation] national: a national hub merges rollups, so it needs [federation] enabled = true",
                    path);
-      return NULL;
+      return FALSE;
     }
+  return TRUE;
+}
 
+IocHubConfig *
+ioc_hub_config_load (const gchar *path, GError **error)
+{
+  g_autoptr (IocKeyFile) kf = ioc_keyfile_load (path, error);
+  if (kf == NULL)
+    return NULL;
+  if (!check_groups (kf, error) || !check_control_chars (kf, error))
+    return NULL;
+
+  g_autoptr (IocHubConfig) c = g_new0 (IocHubConfig, 1);
+  c->path = g_strdup (path);
+  /* In file order of the shipped hub.conf, so that the first error found
+   * is the first a reader meets. */
+  if (!load_identity (kf, c, error) || !load_hub_group (kf, c, error) || !load_mqtt_group (kf, c, error)
+      || !load_influx_group (kf, c, error) || !load_http_group (kf, c, error) || !load_windows_group (kf, c, error)
+      || !load_journal_group (kf, c, error) || !load_federation_group (kf, c, error))
+    return NULL;
   return g_steal_pointer (&c);
 }
 
