@@ -84,9 +84,10 @@ answers (gpointer data)
 }
 
 /* A free port can be taken between ioc_test_free_port() and the sim's bind
- * (its stderr is silenced): start it again on another port, a bounded
- * number of times, until it answers.  avoid: a port (and the one after it)
- * already in use by another sim of this test. */
+ * (its stderr is silenced; port + 1 is its RTSP listener, and a parallel
+ * test's outgoing connection can hold it): start it again on another port,
+ * a bounded number of times, until it answers.  avoid: a port (and the one
+ * after it) already in use by another sim of this test. */
 static GSubprocess *
 start_sim_answering (gint seed, guint avoid, guint *port_out)
 {
@@ -149,8 +150,10 @@ test_sim_feeds_connectors (void)
   g_assert_no_error (error);
   g_autoptr (IocTestCollector) col = ioc_test_collector_new (ioc_test_broker_url (broker), &error);
   g_assert_no_error (error);
-  guint port = ioc_test_free_port ();
-  GSubprocess *sim = start_sim (port, 3);
+  /* Not start_sim(): its ports can be taken by a parallel test before it
+   * binds them, and the connector would then poll nothing for 30 s. */
+  guint port = 0;
+  GSubprocess *sim = start_sim_answering (3, 0, &port);
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-conn-sim-XXXXXX", NULL);
   g_autofree gchar *conf = g_strdup_printf (
     "[connector]\nkind = portal\nprovince = 40\nunit = tinh-40\ndevice = dvc-sim\n"
