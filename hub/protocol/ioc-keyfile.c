@@ -294,11 +294,31 @@ raw_value (IocKeyFile *self, const gchar *group, const gchar *key)
   return g_strdup (g_strstrip (v));
 }
 
-/* A bad value: a GError (collect FALSE) or a recorded problem (collect TRUE). */
-static gboolean
-bad_value (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, const gchar *expected,
-           const gchar *got, GError **error)
+/* The value set for group.key, or NULL when the key is absent or set to
+ * nothing: the typed getters then keep their default. */
+static gchar *
+set_value (IocKeyFile *self, const gchar *group, const gchar *key)
 {
+  gchar *v = raw_value (self, group, key);
+  if (v != NULL && v[0] == '\0')
+    g_clear_pointer (&v, g_free);
+  return v;
+}
+
+/* A bad value: a GError (collect FALSE) or a recorded problem (collect TRUE),
+ * "expected <what fmt says>, got '<got>'". */
+static gboolean
+bad_value (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, const gchar *got,
+           GError **error, const gchar *fmt, ...) G_GNUC_PRINTF (7, 8);
+
+static gboolean
+bad_value (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, const gchar *got,
+           GError **error, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *expected = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
   g_autofree gchar *quoted = ioc_keyfile_one_line (got);
   if (collect)
     ioc_keyfile_problem (self, group, key, "expected %s, got '%s'", expected, quoted);
@@ -372,18 +392,16 @@ static gboolean
 get_int (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, gint64 def, gint64 min,
          gint64 max, gint64 *out, GError **error)
 {
-  g_autofree gchar *v = raw_value (self, group, key);
   *out = def;
-  if (v == NULL || v[0] == '\0')
+  g_autofree gchar *v = set_value (self, group, key);
+  if (v == NULL)
     return TRUE;
   gchar *end = NULL;
   errno = 0;
   gint64 n = g_ascii_strtoll (v, &end, 10);
   if (errno != 0 || end == v || *end != '\0' || n < min || n > max)
-    {
-      g_autofree gchar *expected = g_strdup_printf ("an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, min, max);
-      return bad_value (self, collect, group, key, expected, v, error);
-    }
+    return bad_value (self, collect, group, key, v, error,
+                      "an integer from %" G_GINT64_FORMAT " to %" G_GINT64_FORMAT, min, max);
   *out = n;
   return TRUE;
 }
@@ -406,18 +424,15 @@ static gboolean
 get_double (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, gdouble def,
             gdouble min, gdouble max, gdouble *out, GError **error)
 {
-  g_autofree gchar *v = raw_value (self, group, key);
   *out = def;
-  if (v == NULL || v[0] == '\0')
+  g_autofree gchar *v = set_value (self, group, key);
+  if (v == NULL)
     return TRUE;
   gchar *end = NULL;
   errno = 0;
   gdouble d = g_ascii_strtod (v, &end);
   if (errno != 0 || end == v || *end != '\0' || !(d >= min && d <= max))
-    {
-      g_autofree gchar *expected = g_strdup_printf ("a number from %g to %g", min, max);
-      return bad_value (self, collect, group, key, expected, v, error);
-    }
+    return bad_value (self, collect, group, key, v, error, "a number from %g to %g", min, max);
   *out = d;
   return TRUE;
 }
@@ -440,16 +455,16 @@ static gboolean
 get_bool (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, gboolean def,
           gboolean *out, GError **error)
 {
-  g_autofree gchar *v = raw_value (self, group, key);
   *out = def;
-  if (v == NULL || v[0] == '\0')
+  g_autofree gchar *v = set_value (self, group, key);
+  if (v == NULL)
     return TRUE;
   if (g_ascii_strcasecmp (v, "true") == 0 || g_ascii_strcasecmp (v, "yes") == 0 || strcmp (v, "1") == 0)
     *out = TRUE;
   else if (g_ascii_strcasecmp (v, "false") == 0 || g_ascii_strcasecmp (v, "no") == 0 || strcmp (v, "0") == 0)
     *out = FALSE;
   else
-    return bad_value (self, collect, group, key, "true or false", v, error);
+    return bad_value (self, collect, group, key, v, error, "true or false");
   return TRUE;
 }
 
@@ -499,18 +514,14 @@ static gboolean
 get_duration (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, gint64 def_us,
               gint64 min_us, gint64 max_us, gint64 *out_us, GError **error)
 {
-  g_autofree gchar *v = raw_value (self, group, key);
   *out_us = def_us;
-  if (v == NULL || v[0] == '\0')
+  g_autofree gchar *v = set_value (self, group, key);
+  if (v == NULL)
     return TRUE;
   gint64 us;
   if (!ioc_parse_duration (v, &us) || us < min_us || us > max_us)
-    {
-      g_autofree gchar *expected = g_strdup_printf (
-          "a duration from %gs to %gs (e.g. 500ms, 10s, 5m, 2h)", (gdouble) min_us / G_USEC_PER_SEC,
-          (gdouble) max_us / G_USEC_PER_SEC);
-      return bad_value (self, collect, group, key, expected, v, error);
-    }
+    return bad_value (self, collect, group, key, v, error, "a duration from %gs to %gs (e.g. 500ms, 10s, 5m, 2h)",
+                      (gdouble) min_us / G_USEC_PER_SEC, (gdouble) max_us / G_USEC_PER_SEC);
   *out_us = us;
   return TRUE;
 }
@@ -553,7 +564,7 @@ ioc_keyfile_url (IocKeyFile *self, const gchar *group, const gchar *key, const g
     g_string_append_printf (expected, "%s%s://HOST:PORT", i == 0 ? "" : schemes[i + 1] == NULL ? " or " : ", ",
                             schemes[i]);
   g_string_append (expected, " with PORT a number in 1-65535");
-  bad_value (self, FALSE, group, key, expected->str, v, error);
+  bad_value (self, FALSE, group, key, v, error, "%s", expected->str);
   g_free (v);
   return NULL;
 }
@@ -587,18 +598,15 @@ gboolean
 ioc_keyfile_size (IocKeyFile *self, const gchar *group, const gchar *key, guint64 def, guint64 min,
                   guint64 max, guint64 *out, GError **error)
 {
-  g_autofree gchar *v = raw_value (self, group, key);
-  if (v == NULL || v[0] == '\0')
-    {
-      *out = def;
-      return TRUE;
-    }
+  *out = def;
+  g_autofree gchar *v = set_value (self, group, key);
+  if (v == NULL)
+    return TRUE;
   guint64 n;
   if (!ioc_parse_size (v, &n) || n < min || n > max)
-    {
-      g_autofree gchar *expected = g_strdup_printf ("a size from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " bytes (e.g. 64KiB, 512MiB, 2GiB)", min, max);
-      return bad_value (self, FALSE, group, key, expected, v, error);
-    }
+    return bad_value (self, FALSE, group, key, v, error,
+                      "a size from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " bytes (e.g. 64KiB, 512MiB, 2GiB)",
+                      min, max);
   *out = n;
   return TRUE;
 }

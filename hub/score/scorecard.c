@@ -220,45 +220,37 @@ ioc_score_hub_value (IocScoreInput input, const IocScoreHubInputs *in, IocScoreV
   if (in == NULL)
     return;
   const IocDossierIndicators *d = &in->dossiers;
+  /* The five ratios the dossier tracker counts as they are. */
+  const struct
+  {
+    IocScoreInput input;
+    gint64 num, den;
+  } direct[] = {
+    { IOC_SCORE_INPUT_ONTIME, d->ontime_num, d->ontime_den },
+    { IOC_SCORE_INPUT_ONLINE, d->online_num, d->online_den },
+    { IOC_SCORE_INPUT_PAID_ONLINE, d->paid_online_num, d->paid_online_den },
+    { IOC_SCORE_INPUT_E_RESULT, d->e_result_num, d->e_result_den },
+    { IOC_SCORE_INPUT_DIGITIZED, d->digitized_num, d->digitized_den },
+  };
   out->observed = TRUE;
-  switch (input)
-    {
-    case IOC_SCORE_INPUT_ONTIME:
-      out->num = d->ontime_num;
-      out->den = d->ontime_den;
-      break;
-    case IOC_SCORE_INPUT_ONLINE:
-      out->num = d->online_num;
-      out->den = d->online_den;
-      break;
-    case IOC_SCORE_INPUT_PAID_ONLINE:
-      out->num = d->paid_online_num;
-      out->den = d->paid_online_den;
-      break;
-    case IOC_SCORE_INPUT_E_RESULT:
-      out->num = d->e_result_num;
-      out->den = d->e_result_den;
-      break;
-    case IOC_SCORE_INPUT_DIGITIZED:
-      out->num = d->digitized_num;
-      out->den = d->digitized_den;
-      break;
-    case IOC_SCORE_INPUT_SATISFACTION:
+  for (gsize i = 0; i < G_N_ELEMENTS (direct); i++)
+    if (direct[i].input == input)
       {
-        /* QĐ 766: (dossiers − those overdue or with dissatisfaction) /
-         * dossiers.  Overdue = the 2.1 denominator − numerator; each rating
-         * below the top two levels counts as one dissatisfied dossier. */
-        gint64 dissatisfied = MAX (in->ratings - in->satisfied, 0);
-        out->den = d->ontime_den;
-        out->num = CLAMP (d->ontime_num - dissatisfied, 0, MAX (out->den, 0));
-        break;
+        out->num = direct[i].num;
+        out->den = direct[i].den;
+        return;
       }
-    case IOC_SCORE_INPUT_NONE:
-    case IOC_SCORE_INPUT_CONNECTOR:
-    default:
-      out->observed = FALSE;
-      break;
+  if (input == IOC_SCORE_INPUT_SATISFACTION)
+    {
+      /* QĐ 766: (dossiers − those overdue or with dissatisfaction) /
+       * dossiers.  Overdue = the 2.1 denominator − numerator; each rating
+       * below the top two levels counts as one dissatisfied dossier. */
+      gint64 dissatisfied = MAX (in->ratings - in->satisfied, 0);
+      out->den = d->ontime_den;
+      out->num = CLAMP (d->ontime_num - dissatisfied, 0, MAX (out->den, 0));
+      return;
     }
+  out->observed = FALSE; /* NONE and CONNECTOR: not the hub's to measure */
 }
 
 gint64
