@@ -90,34 +90,36 @@ ioc_api_json_double (JsonBuilder *b, const gchar *name, gdouble v)
   json_builder_add_double_value (b, v);
 }
 
+/* A member whose value is not known: JSON null. */
+static void
+json_null (JsonBuilder *b, const gchar *name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_add_null_value (b);
+}
+
 void
 ioc_api_json_int_or_null (JsonBuilder *b, const gchar *name, gboolean have, gint64 v)
 {
-  json_builder_set_member_name (b, name);
   if (have)
-    json_builder_add_int_value (b, v);
+    ioc_api_json_int (b, name, v);
   else
-    json_builder_add_null_value (b);
+    json_null (b, name);
 }
 
 void
 ioc_api_json_double_or_null (JsonBuilder *b, const gchar *name, gboolean have, gdouble v)
 {
-  json_builder_set_member_name (b, name);
   if (have)
-    json_builder_add_double_value (b, v);
+    ioc_api_json_double (b, name, v);
   else
-    json_builder_add_null_value (b);
+    json_null (b, name);
 }
 
 void
 ioc_api_json_rate (JsonBuilder *b, const gchar *name, gint64 num, gint64 den)
 {
-  json_builder_set_member_name (b, name);
-  if (den > 0)
-    json_builder_add_double_value (b, (gdouble) num / (gdouble) den);
-  else
-    json_builder_add_null_value (b);
+  ioc_api_json_double_or_null (b, name, den > 0, den > 0 ? (gdouble) num / (gdouble) den : 0);
 }
 
 const gchar *

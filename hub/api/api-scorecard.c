@@ -51,12 +51,6 @@ add_double_or_null (JsonBuilder *b, const gchar *name, gboolean has, gdouble v)
 }
 
 static void
-add_int_or_null (JsonBuilder *b, const gchar *name, gboolean has, gint64 v)
-{
-  ioc_api_json_int_or_null (b, name, has, v);
-}
-
-static void
 add_string (JsonBuilder *b, const gchar *name, const gchar *v)
 {
   json_builder_set_member_name (b, name);
@@ -113,8 +107,8 @@ add_card (JsonBuilder *b, IocHub *hub, const IocScoreResult *r, const IocScoreUn
       json_builder_begin_object (b);
       add_string (b, "id", d->id);
       add_string (b, "status", ioc_score_status_name (it->status));
-      add_int_or_null (b, "numerator", observed, it->num);
-      add_int_or_null (b, "denominator", observed, it->den);
+      ioc_api_json_int_or_null (b, "numerator", observed, it->num);
+      ioc_api_json_int_or_null (b, "denominator", observed, it->den);
       add_double_or_null (b, "rate", scored, it->rate);
       add_double_or_null (b, "target", d->has_target, d->target);
       add_double_or_null (b, "points", scored, it->points);
@@ -174,15 +168,9 @@ add_definitions (JsonBuilder *b, const IocScoreConfig *c)
   json_builder_end_array (b);
 }
 
-JsonNode *
-ioc_api_scorecard_json (IocHub *hub, const IocScoreResult *r, const gchar *unit, gint64 now_us)
+static void
+add_period (JsonBuilder *b, const IocScoreResult *r)
 {
-  g_return_val_if_fail (hub != NULL && r != NULL, NULL);
-  g_autoptr (JsonBuilder) b = json_builder_new ();
-  json_builder_begin_object (b);
-  ioc_api_json_int (b, "now_ms", now_us / 1000);
-  add_definitions (b, r->config);
-
   json_builder_set_member_name (b, "period");
   json_builder_begin_object (b);
   gint32 first, last;
@@ -201,20 +189,11 @@ ioc_api_scorecard_json (IocHub *hub, const IocScoreResult *r, const gchar *unit,
   add_string (b, "stock", ioc_score_stock_name (r->stock));
   add_string (b, "previous_at", prev_at);
   json_builder_end_object (b);
+}
 
-  json_builder_set_member_name (b, "province");
-  add_card (b, hub, r, &r->province, now_us);
-
-  json_builder_set_member_name (b, "units");
-  json_builder_begin_array (b);
-  for (guint i = 0; i < r->units->len; i++)
-    {
-      const IocScoreUnitCard *u = &g_array_index (r->units, IocScoreUnitCard, i);
-      if (unit == NULL || strcmp (unit, u->unit) == 0)
-        add_card (b, hub, r, u, now_us);
-    }
-  json_builder_end_array (b);
-
+static void
+add_ranking (JsonBuilder *b, IocHub *hub, const IocScoreResult *r, gint64 now_us)
+{
   json_builder_set_member_name (b, "ranking");
   json_builder_begin_object (b);
   for (guint k = 0; k < r->rankings->len; k++)
@@ -229,9 +208,9 @@ ioc_api_scorecard_json (IocHub *hub, const IocScoreResult *r, const gchar *unit,
           json_builder_begin_object (b);
           add_string (b, "unit", row->unit);
           add_string (b, "name", entry != NULL ? entry->name : NULL);
-          add_int_or_null (b, "rank", row->rank > 0, row->rank);
-          add_int_or_null (b, "prev_rank", row->prev_rank > 0, row->prev_rank);
-          add_int_or_null (b, "change", row->has_change, row->change);
+          ioc_api_json_int_or_null (b, "rank", row->rank > 0, row->rank);
+          ioc_api_json_int_or_null (b, "prev_rank", row->prev_rank > 0, row->prev_rank);
+          ioc_api_json_int_or_null (b, "change", row->has_change, row->change);
           add_double_or_null (b, "score", row->state != IOC_RANK_NO_SCORE, row->score);
           ioc_api_json_int (b, "volume", row->volume);
           add_string (b, "state", ioc_rank_state_name (row->state));
@@ -240,7 +219,11 @@ ioc_api_scorecard_json (IocHub *hub, const IocScoreResult *r, const gchar *unit,
       json_builder_end_array (b);
     }
   json_builder_end_object (b);
+}
 
+static void
+add_trend (JsonBuilder *b, const IocScoreResult *r)
+{
   json_builder_set_member_name (b, "trend");
   json_builder_begin_array (b);
   for (guint i = 0; i < r->trend->len; i++)
@@ -255,6 +238,33 @@ ioc_api_scorecard_json (IocHub *hub, const IocScoreResult *r, const gchar *unit,
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
+}
+
+JsonNode *
+ioc_api_scorecard_json (IocHub *hub, const IocScoreResult *r, const gchar *unit, gint64 now_us)
+{
+  g_return_val_if_fail (hub != NULL && r != NULL, NULL);
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  ioc_api_json_int (b, "now_ms", now_us / 1000);
+  add_definitions (b, r->config);
+  add_period (b, r);
+
+  json_builder_set_member_name (b, "province");
+  add_card (b, hub, r, &r->province, now_us);
+
+  json_builder_set_member_name (b, "units");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < r->units->len; i++)
+    {
+      const IocScoreUnitCard *u = &g_array_index (r->units, IocScoreUnitCard, i);
+      if (unit == NULL || strcmp (unit, u->unit) == 0)
+        add_card (b, hub, r, u, now_us);
+    }
+  json_builder_end_array (b);
+
+  add_ranking (b, hub, r, now_us);
+  add_trend (b, r);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
