@@ -106,13 +106,12 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
    * scope may hold slashes (kind/device, unit/dossier). */
   const gchar *rest = path + strlen ("/api/v1/alerts/");
   gsize rest_len = strlen (rest);
-  if (rest_len <= strlen ("/ack") || !g_str_has_suffix (rest, "/ack"))
+  g_autofree gchar *target = NULL;
+  if (rest_len > strlen ("/ack") && g_str_has_suffix (rest, "/ack"))
     {
-      reply_error (msg, SOUP_STATUS_NOT_FOUND, "expected /api/v1/alerts/{id or rule/scope}/ack");
-      return;
+      g_autofree gchar *escaped = g_strndup (rest, rest_len - strlen ("/ack"));
+      target = g_uri_unescape_string (escaped, NULL);
     }
-  g_autofree gchar *escaped = g_strndup (rest, rest_len - strlen ("/ack"));
-  g_autofree gchar *target = g_uri_unescape_string (escaped, NULL);
   if (target == NULL || *target == '\0')
     {
       reply_error (msg, SOUP_STATUS_NOT_FOUND, "expected /api/v1/alerts/{id or rule/scope}/ack");

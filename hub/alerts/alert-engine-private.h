@@ -208,6 +208,13 @@ void     ioc_alert_lifecycle_resolve (IocAlertEngine *self, const IocAlertRule *
 void     ioc_alert_lifecycle_step (IocAlertEngine *self, const IocAlertRule *r, const gchar *scope,
                                    IocAlertCond cond, gdouble value, gdouble threshold, const gchar *detail,
                                    gint64 now_us);
+/* Whether ioc_alert_lifecycle_step_unmentioned() steps i. */
+typedef gboolean (*IocAlertInstFilter) (IocAlertEngine *self, const IocAlertRule *r, const IocAlertInst *i,
+                                        gint64 now_us);
+/* Steps with cond every instance of r that its evaluator did not mention
+ * this round and that keep accepts (keep NULL: every one). */
+void     ioc_alert_lifecycle_step_unmentioned (IocAlertEngine *self, const IocAlertRule *r, IocAlertCond cond,
+                                               IocAlertInstFilter keep, gint64 now_us);
 /* Instances of r that its evaluator did not mention this round: false. */
 void     ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us);
 /* A round: begin marks every instance unmentioned; keep_rule leaves a

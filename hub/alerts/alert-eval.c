@@ -338,23 +338,9 @@ eval_zero_tolerance (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
  * `keep` says to leave as they are: stepped "unknown", so that they are
  * not taken for cleared by ioc_alert_lifecycle_finish_rule(). */
 static void
-keep_unmentioned (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us,
-                  gboolean (*keep) (IocAlertEngine *self, const IocAlertRule *r, const IocAlertInst *i,
-                                    gint64 now_us))
+keep_unmentioned (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us, IocAlertInstFilter keep)
 {
-  g_autoptr (GPtrArray) scopes = g_ptr_array_new_with_free_func (g_free);
-  GHashTableIter it;
-  gpointer v;
-  g_hash_table_iter_init (&it, self->insts);
-  while (g_hash_table_iter_next (&it, NULL, &v))
-    {
-      IocAlertInst *i = v;
-      if (!i->seen && g_str_equal (i->rule, r->name) && keep (self, r, i, now_us))
-        g_ptr_array_add (scopes, g_strdup (i->scope));
-    }
-  for (guint k = 0; k < scopes->len; k++)
-    ioc_alert_lifecycle_step (self, r, g_ptr_array_index (scopes, k), IOC_ALERT_COND_UNKNOWN, 0, 0, NULL,
-                              now_us);
+  ioc_alert_lifecycle_step_unmentioned (self, r, IOC_ALERT_COND_UNKNOWN, keep, now_us);
 }
 
 /* A dead_source alert whose connector device health does not (yet) list:

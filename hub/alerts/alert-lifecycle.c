@@ -265,10 +265,11 @@ ioc_alert_lifecycle_step (IocAlertEngine *self, const IocAlertRule *r, const gch
     ioc_alert_lifecycle_resolve (self, r, i, now_us);
 }
 
-/* Instances of r that its evaluator did not mention this round: false. */
 void
-ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
+ioc_alert_lifecycle_step_unmentioned (IocAlertEngine *self, const IocAlertRule *r, IocAlertCond cond,
+                                      IocAlertInstFilter keep, gint64 now_us)
 {
+  /* The scopes first: a step may remove its instance from the table. */
   g_autoptr (GPtrArray) scopes = g_ptr_array_new_with_free_func (g_free);
   GHashTableIter it;
   gpointer v;
@@ -276,12 +277,18 @@ ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gi
   while (g_hash_table_iter_next (&it, NULL, &v))
     {
       IocAlertInst *i = v;
-      if (g_str_equal (i->rule, r->name) && !i->seen)
+      if (!i->seen && g_str_equal (i->rule, r->name) && (keep == NULL || keep (self, r, i, now_us)))
         g_ptr_array_add (scopes, g_strdup (i->scope));
     }
   for (guint k = 0; k < scopes->len; k++)
-    ioc_alert_lifecycle_step (self, r, g_ptr_array_index (scopes, k), IOC_ALERT_COND_FALSE, 0, 0, NULL,
-                              now_us);
+    ioc_alert_lifecycle_step (self, r, g_ptr_array_index (scopes, k), cond, 0, 0, NULL, now_us);
+}
+
+/* Instances of r that its evaluator did not mention this round: false. */
+void
+ioc_alert_lifecycle_finish_rule (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
+{
+  ioc_alert_lifecycle_step_unmentioned (self, r, IOC_ALERT_COND_FALSE, NULL, now_us);
 }
 
 /* ---- one evaluation round ---- */
