@@ -8,10 +8,8 @@
 #include <signal.h>
 #include <string.h>
 
-#include "test-broker.h"
-#include "test-hub.h"
-#include "test-influx.h"
 #include "test-publisher.h"
+#include "test-stack.h"
 
 /* Current units that the unit hash spreads over 6 of 8 sessions. */
 static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702", "xa-16708", "tinh-40",
@@ -23,31 +21,21 @@ static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702", "xa-16
 
 typedef struct
 {
-  IocTestBroker *broker;
-  IocTestInflux *influx;
-  IocTestHub *hub;
+  IocTestStack stack;
   gint64 base_ms;
 } Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  f->broker = ioc_test_broker_start (&error);
-  g_assert_no_error (error);
-  f->influx = ioc_test_influx_start (&error);
-  g_assert_no_error (error);
+  ioc_test_stack_start (&f->stack);
   f->base_ms = g_get_real_time () / 1000 - 60 * 1000;
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  if (f->hub != NULL && ioc_test_hub_is_running (f->hub))
-    g_assert_true (ioc_test_hub_stop (f->hub));
-  g_clear_pointer (&f->hub, ioc_test_hub_free);
-  g_clear_pointer (&f->influx, ioc_test_influx_free);
-  g_clear_pointer (&f->broker, ioc_test_broker_free);
+  ioc_test_stack_clear (&f->stack);
 }
 
 /* Message i comes from device i % N_DEVICES with its next seq, at an event
@@ -56,9 +44,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
 static void
 publish_backlog (Fixture *f, guint n)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
-  g_assert_no_error (error);
+  g_autoptr (IocTestPublisher) pub = ioc_test_stack_publisher (&f->stack);
   guint portal_seq = 0;
   for (guint i = 0; i < n; i++)
     {
@@ -112,24 +98,14 @@ published (guint n)
 }
 
 static gint64
-influx_sum (Fixture *f, const gchar *field, const gchar *unit)
-{
-  g_autofree gchar *q = g_strdup_printf ("SELECT sum(\"%s\") FROM \"ioc_queue\" WHERE \"unit\"='%s'", field, unit);
-  gint64 value = -1;
-  g_autoptr (GError) error = NULL;
-  if (!ioc_test_influx_query_int (f->influx, "ioc", q, &value, &error))
-    return -1;
-  return value;
-}
-
-static gint64
 wait_for_issued (Fixture *f, gint64 expected, gint64 timeout_s)
 {
   gint64 deadline = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
   gint64 got = -1;
   while (g_get_monotonic_time () < deadline)
     {
-      got = influx_sum (f, "issued", "all") + influx_sum (f, "called", "all");
+      got = ioc_test_stack_queue_sum (&f->stack, "issued", "all")
+            + ioc_test_stack_queue_sum (&f->stack, "called", "all");
       if (got == expected)
         return got;
       g_usleep (250 * 1000);
@@ -142,18 +118,14 @@ wait_for_issued (Fixture *f, gint64 expected, gint64 timeout_s)
 static void
 register_and_stop (Fixture *f, const gchar *extra)
 {
-  g_autoptr (GError) error = NULL;
-  f->hub = ioc_test_hub_new (ioc_test_broker_url (f->broker), ioc_test_influx_url (f->influx), extra, &error);
-  g_assert_no_error (error);
-  g_assert_true (ioc_test_hub_start (f->hub, &error));
-  g_assert_no_error (error);
-  g_assert_true (ioc_test_hub_stop (f->hub));
+  g_assert_true (ioc_test_stack_start_hub (&f->stack, extra));
+  g_assert_true (ioc_test_hub_stop (f->stack.hub));
 }
 
 static gdouble
 metric (Fixture *f, const gchar *series)
 {
-  return ioc_test_hub_metric (f->hub, series);
+  return ioc_test_hub_metric (f->stack.hub, series);
 }
 
 /* Every message of the stream counted once: tickets in InfluxDB per unit,
@@ -166,8 +138,10 @@ assert_exact (Fixture *f, guint n, gboolean one_process)
     {
       /* Unit u has the devices d = u mod 8, all of kind u % 4. */
       guint devices = N_DEVICES / N_UNITS;
-      g_assert_cmpint (influx_sum (f, "issued", units[u]), ==, u % 4 < 2 ? devices * (n / N_DEVICES) : 0);
-      g_assert_cmpint (influx_sum (f, "called", units[u]), ==, u % 4 == 2 ? devices * (n / N_DEVICES) : 0);
+      g_assert_cmpint (ioc_test_stack_queue_sum (&f->stack, "issued", units[u]), ==,
+                       u % 4 < 2 ? devices * (n / N_DEVICES) : 0);
+      g_assert_cmpint (ioc_test_stack_queue_sum (&f->stack, "called", units[u]), ==,
+                       u % 4 == 2 ? devices * (n / N_DEVICES) : 0);
     }
   if (!one_process)
     return; /* the counters below start again with the process */
@@ -196,7 +170,7 @@ drain_and_check (Fixture *f, const gchar *extra, guint n_sessions, guint used)
   register_and_stop (f, extra);
   publish_backlog (f, n);
   g_autoptr (GError) error = NULL;
-  g_assert_true (ioc_test_hub_start (f->hub, &error));
+  g_assert_true (ioc_test_hub_start (f->stack.hub, &error));
   g_assert_no_error (error);
   assert_exact (f, n, TRUE);
   g_assert_cmpfloat (metric (f, "iochub_mqtt_sessions"), ==, (gdouble) n_sessions);
@@ -232,14 +206,14 @@ test_drain_sigkill (Fixture *f, gconstpointer data)
   register_and_stop (f, NULL);
   publish_backlog (f, n);
   g_autoptr (GError) error = NULL;
-  g_assert_true (ioc_test_hub_start (f->hub, &error));
+  g_assert_true (ioc_test_hub_start (f->stack.hub, &error));
   g_assert_no_error (error);
   gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
   while (metric (f, "iochub_messages_received_total") < n / 3.0 && g_get_monotonic_time () < deadline)
     g_usleep (2000);
   g_assert_cmpfloat (metric (f, "iochub_messages_received_total"), <, (gdouble) n);
-  ioc_test_hub_kill (f->hub);
-  g_assert_true (ioc_test_hub_start (f->hub, &error));
+  ioc_test_hub_kill (f->stack.hub);
+  g_assert_true (ioc_test_hub_start (f->stack.hub, &error));
   g_assert_no_error (error);
   assert_exact (f, n, FALSE);
   g_assert_cmpfloat (metric (f, "iochub_messages_replayed_total"), >, 0.0);
@@ -254,13 +228,13 @@ test_fewer_sessions_drains_old_ones (Fixture *f, gconstpointer data)
   register_and_stop (f, "[mqtt]\nsessions = 8\n");
   publish_backlog (f, n);
   g_autofree gchar *conf = NULL;
-  g_assert_true (g_file_get_contents (ioc_test_hub_conf_path (f->hub), &conf, NULL, NULL));
+  g_assert_true (g_file_get_contents (ioc_test_hub_conf_path (f->stack.hub), &conf, NULL, NULL));
   gchar *at = strstr (conf, "sessions = 8");
   g_assert_nonnull (at);
   at[strlen ("sessions = ")] = '4';
-  g_assert_true (g_file_set_contents (ioc_test_hub_conf_path (f->hub), conf, -1, NULL));
+  g_assert_true (g_file_set_contents (ioc_test_hub_conf_path (f->stack.hub), conf, -1, NULL));
   g_autoptr (GError) error = NULL;
-  g_assert_true (ioc_test_hub_start (f->hub, &error));
+  g_assert_true (ioc_test_hub_start (f->stack.hub, &error));
   g_assert_no_error (error);
   assert_exact (f, n, TRUE);
   g_assert_cmpfloat (metric (f, "iochub_mqtt_sessions"), ==, 4.0);

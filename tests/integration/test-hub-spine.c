@@ -6,10 +6,8 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "test-broker.h"
-#include "test-hub.h"
-#include "test-influx.h"
 #include "test-publisher.h"
+#include "test-stack.h"
 #include "test-stream.h"
 
 static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702", "xa-16708", "tinh-40" };
@@ -17,37 +15,23 @@ static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702", "xa-16
 
 typedef struct
 {
-  IocTestBroker *broker;
-  IocTestInflux *influx;
-  IocTestHub *hub;
+  IocTestStack stack;
   gint64 base_ms; /* event times are before this, in closed minutes */
 } Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  f->broker = ioc_test_broker_start (&error);
-  g_assert_no_error (error);
-  f->influx = ioc_test_influx_start (&error);
-  g_assert_no_error (error);
-  f->hub = ioc_test_hub_new (ioc_test_broker_url (f->broker), ioc_test_influx_url (f->influx), NULL, &error);
-  g_assert_no_error (error);
-  ioc_test_hub_start (f->hub, &error);
-  g_assert_no_error (error);
+  ioc_test_stack_start (&f->stack);
+  ioc_test_stack_start_hub (&f->stack, NULL);
   f->base_ms = g_get_real_time () / 1000 - 60 * 1000;
 }
 
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  /* A clean stop (exit 0): under the sanitizer build this is also where a
-   * leak or a use-after-free at shutdown turns into a failure. */
-  if (f->hub != NULL && ioc_test_hub_is_running (f->hub))
-    g_assert_true (ioc_test_hub_stop (f->hub));
-  g_clear_pointer (&f->hub, ioc_test_hub_free);
-  g_clear_pointer (&f->influx, ioc_test_influx_free);
-  g_clear_pointer (&f->broker, ioc_test_broker_free);
+  /* A clean stop (exit 0), asserted by ioc_test_stack_clear(). */
+  ioc_test_stack_clear (&f->stack);
 }
 
 /* Message i of a stream: a kiosk ticket issued on device k-(i % n_devices)
@@ -66,17 +50,6 @@ stream_message (const Fixture *f, guint i, guint n_devices, gchar **topic, gchar
                               seq, ts, i);
 }
 
-static gint64
-influx_sum (Fixture *f, const gchar *field, const gchar *unit)
-{
-  g_autofree gchar *q = g_strdup_printf ("SELECT sum(\"%s\") FROM \"ioc_queue\" WHERE \"unit\"='%s'", field, unit);
-  gint64 value = -1;
-  g_autoptr (GError) error = NULL;
-  if (!ioc_test_influx_query_int (f->influx, "ioc", q, &value, &error))
-    return -1;
-  return value;
-}
-
 /* Bounded wait for InfluxDB to hold the expected total (points arrive after
  * the minute closes plus lateness, and after any outage drains). */
 static gint64
@@ -86,7 +59,7 @@ wait_for_sum (Fixture *f, const gchar *unit, gint64 expected, gint64 timeout_s)
   gint64 got = -1;
   while (g_get_monotonic_time () < deadline)
     {
-      got = influx_sum (f, "issued", unit);
+      got = ioc_test_stack_queue_sum (&f->stack, "issued", unit);
       if (got == expected)
         return got;
       g_usleep (250 * 1000);
@@ -109,9 +82,7 @@ publish_stream (Fixture *f, IocTestPublisher *pub, guint from, guint to, guint n
 static void
 test_exact_counts (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
-  g_assert_no_error (error);
+  g_autoptr (IocTestPublisher) pub = ioc_test_stack_publisher (&f->stack);
 
   const guint n = 1000, n_devices = 20;
   publish_stream (f, pub, 0, n, n_devices);
@@ -148,14 +119,14 @@ test_exact_counts (Fixture *f, gconstpointer data)
 
   g_assert_cmpint (wait_for_sum (f, "all", n + 20, 60), ==, n + 20);
   for (guint u = 0; u < N_UNITS; u++)
-    g_assert_cmpint (influx_sum (f, "issued", units[u]), ==, (n + 20) / N_UNITS);
+    g_assert_cmpint (ioc_test_stack_queue_sum (&f->stack, "issued", units[u]), ==, (n + 20) / N_UNITS);
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
     {
       g_autofree gchar *series = g_strdup_printf ("iochub_deadletters_total{reason=\"%s\"}", bad[i].reason);
-      g_assert_cmpfloat (ioc_test_hub_metric (f->hub, series), ==, 1.0);
+      g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, series), ==, 1.0);
     }
   /* Resends by the publisher after a lost PUBACK would add to these. */
-  g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_duplicates_total"), >=, (gdouble) ((n + 6) / 7));
+  g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, "iochub_duplicates_total"), >=, (gdouble) ((n + 6) / 7));
 }
 
 /* One message of the paced stream (tests/lib/test-stream.h): 50 devices. */
@@ -169,16 +140,15 @@ static void
 test_sigkill_twice (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
-  g_assert_no_error (error);
+  g_autoptr (IocTestPublisher) pub = ioc_test_stack_publisher (&f->stack);
   const guint n = 6000;
   IocTestStream *stream = ioc_test_stream_start (pub, n, 1500, stream_one, f);
   for (int round = 0; round < 2; round++)
     {
       g_usleep (1200 * 1000);
-      ioc_test_hub_kill (f->hub);
+      ioc_test_hub_kill (f->stack.hub);
       g_usleep (300 * 1000);
-      ioc_test_hub_start (f->hub, &error);
+      ioc_test_hub_start (f->stack.hub, &error);
       g_assert_no_error (error);
     }
   ioc_test_stream_join (stream);
@@ -186,45 +156,43 @@ test_sigkill_twice (Fixture *f, gconstpointer data)
   g_assert_cmpint (wait_for_sum (f, "all", n, 60), ==, n);
   /* The last kill came before any snapshot of that run: its state really
    * came back from the journal. */
-  g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_messages_replayed_total"), >, 0.0);
+  g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, "iochub_messages_replayed_total"), >, 0.0);
 }
 
 static void
 test_influx_outage (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
-  g_assert_no_error (error);
+  g_autoptr (IocTestPublisher) pub = ioc_test_stack_publisher (&f->stack);
   const guint n = 3000;
   IocTestStream *stream = ioc_test_stream_start (pub, n, 500, stream_one, f);
   g_usleep (1000 * 1000);
-  ioc_test_influx_stop (f->influx);
+  ioc_test_influx_stop (f->stack.influx);
   g_usleep (30 * G_TIME_SPAN_SECOND); /* SPEC §7 / issue: InfluxDB down for 30 s during a stream */
-  g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_spool_bytes"), >, 0.0);
-  ioc_test_influx_restart (f->influx, &error);
+  g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, "iochub_spool_bytes"), >, 0.0);
+  ioc_test_influx_restart (f->stack.influx, &error);
   g_assert_no_error (error);
   ioc_test_stream_join (stream);
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
   g_assert_cmpint (wait_for_sum (f, "all", n, 90), ==, n);
-  g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_spool_dropped_bytes_total"), <=, 0.0);
+  g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, "iochub_spool_dropped_bytes_total"), <=, 0.0);
 }
 
 static void
 test_broker_restart (Fixture *f, gconstpointer data)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
-  g_assert_no_error (error);
+  g_autoptr (IocTestPublisher) pub = ioc_test_stack_publisher (&f->stack);
   const guint n = 4000;
   IocTestStream *stream = ioc_test_stream_start (pub, n, 1000, stream_one, f);
   g_usleep (1500 * 1000);
-  ioc_test_broker_restart (f->broker, &error);
+  ioc_test_broker_restart (f->stack.broker, &error);
   g_assert_no_error (error);
   ioc_test_stream_join (stream);
   g_assert_true (ioc_test_publisher_flush (pub, 60 * G_TIME_SPAN_SECOND));
   g_assert_cmpint (wait_for_sum (f, "all", n, 90), ==, n);
   /* The hub noticed and came back by itself. */
-  g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_mqtt_reconnects_total"), >=, 1.0);
+  g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, "iochub_mqtt_reconnects_total"), >=, 1.0);
 }
 
 int

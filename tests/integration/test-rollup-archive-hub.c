@@ -6,16 +6,12 @@
  * dead letter too_late. */
 #include <string.h>
 
-#include "test-broker.h"
-#include "test-hub.h"
-#include "test-influx.h"
 #include "test-publisher.h"
+#include "test-stack.h"
 
 typedef struct
 {
-  IocTestBroker *broker;
-  IocTestInflux *influx;
-  IocTestHub *hub;
+  IocTestStack stack;
   IocTestPublisher *pub;
   gint64 minute_ms; /* the minute the late events belong to */
   guint seq[2];
@@ -26,19 +22,10 @@ static const gchar *const units[] = { "xa-16681", "xa-16690" };
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  f->broker = ioc_test_broker_start (&error);
-  g_assert_no_error (error);
-  f->influx = ioc_test_influx_start (&error);
-  g_assert_no_error (error);
+  ioc_test_stack_start (&f->stack);
   /* A minute leaves memory after 70 s (1 min + lateness); a snapshot a second. */
-  f->hub = ioc_test_hub_new (ioc_test_broker_url (f->broker), ioc_test_influx_url (f->influx),
-                             "[windows]\nhorizon = 1m\n[journal]\nsnapshot_interval = 1s\n", &error);
-  g_assert_no_error (error);
-  ioc_test_hub_start (f->hub, &error);
-  g_assert_no_error (error);
-  f->pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
-  g_assert_no_error (error);
+  ioc_test_stack_start_hub (&f->stack, "[windows]\nhorizon = 1m\n[journal]\nsnapshot_interval = 1s\n");
+  f->pub = ioc_test_stack_publisher (&f->stack);
   gint64 now_ms = g_get_real_time () / 1000;
   f->minute_ms = now_ms / 60000 * 60000 - 4 * 60000;
 }
@@ -47,11 +34,7 @@ static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
   g_clear_pointer (&f->pub, ioc_test_publisher_free);
-  if (f->hub != NULL && ioc_test_hub_is_running (f->hub))
-    g_assert_true (ioc_test_hub_stop (f->hub));
-  g_clear_pointer (&f->hub, ioc_test_hub_free);
-  g_clear_pointer (&f->influx, ioc_test_influx_free);
-  g_clear_pointer (&f->broker, ioc_test_broker_free);
+  ioc_test_stack_clear (&f->stack);
 }
 
 static void
@@ -75,7 +58,7 @@ point (Fixture *f, const gchar *unit)
   g_autofree gchar *q = g_strdup_printf ("SELECT sum(\"issued\") FROM \"ioc_queue\" WHERE \"unit\"='%s' AND time = %"
                                          G_GINT64_FORMAT "ms", unit, f->minute_ms);
   gint64 v = -1;
-  if (!ioc_test_influx_query_int (f->influx, "ioc", q, &v, NULL))
+  if (!ioc_test_influx_query_int (f->stack.influx, "ioc", q, &v, NULL))
     return -1;
   return v;
 }
@@ -99,39 +82,27 @@ wait_point (Fixture *f, const gchar *unit, gint64 want_unit, gint64 want_all)
 }
 
 static void
-wait_metric_above (Fixture *f, const gchar *series, gdouble above)
-{
-  gint64 deadline = g_get_monotonic_time () + 60 * G_TIME_SPAN_SECOND;
-  while (g_get_monotonic_time () < deadline)
-    {
-      if (ioc_test_hub_metric (f->hub, series) > above)
-        return;
-      g_usleep (200 * 1000);
-    }
-  g_error ("%s stayed at %g", series, ioc_test_hub_metric (f->hub, series));
-}
-
-static void
 test_late_rewrite (Fixture *f, gconstpointer data)
 {
   publish (f, 0, 5, f->minute_ms + 1000);
   publish (f, 1, 3, f->minute_ms + 2000);
   wait_point (f, units[0], 5, 8);
   /* The minute is 4 minutes old: past the horizon, archived at a snapshot. */
-  wait_metric_above (f, "iochub_rollup_archive_bytes", 0);
-  gdouble bytes = ioc_test_hub_metric (f->hub, "iochub_rollup_archive_bytes");
+  g_assert_cmpfloat (ioc_test_hub_wait_metric_above (f->stack.hub, "iochub_rollup_archive_bytes", 0, 60), >, 0);
+  gdouble bytes = ioc_test_hub_metric (f->stack.hub, "iochub_rollup_archive_bytes");
 
   publish (f, 0, 2, f->minute_ms + 10000);
   wait_point (f, units[0], 7, 10);
-  g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_rollup_archive_rewrites_total"), >, 0);
+  g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, "iochub_rollup_archive_rewrites_total"), >, 0);
   /* Archived again: the file grows by the corrected records. */
-  wait_metric_above (f, "iochub_rollup_archive_bytes", bytes);
+  g_assert_cmpfloat (ioc_test_hub_wait_metric_above (f->stack.hub, "iochub_rollup_archive_bytes", bytes, 60), >,
+                     bytes);
 
   /* SIGKILL right after a late event: neither lost nor counted twice. */
   publish (f, 1, 4, f->minute_ms + 20000);
-  ioc_test_hub_kill (f->hub);
+  ioc_test_hub_kill (f->stack.hub);
   g_autoptr (GError) error = NULL;
-  ioc_test_hub_start (f->hub, &error);
+  ioc_test_hub_start (f->stack.hub, &error);
   g_assert_no_error (error);
   wait_point (f, units[1], 7, 14);
 
@@ -139,8 +110,9 @@ test_late_rewrite (Fixture *f, gconstpointer data)
   g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
   g_autoptr (GDateTime) old = g_date_time_add_days (now, -40);
   publish (f, 0, 1, g_date_time_to_unix (old) * 1000);
-  wait_metric_above (f, "iochub_deadletters_total{reason=\"too_late\"}", 0);
-  g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_deadletters_total{reason=\"too_late\"}"), ==, 1);
+  const gchar *too_late = "iochub_deadletters_total{reason=\"too_late\"}";
+  g_assert_cmpfloat (ioc_test_hub_wait_metric_above (f->stack.hub, too_late, 0, 60), >, 0);
+  g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, too_late), ==, 1);
   wait_point (f, units[1], 7, 14);
 }
 

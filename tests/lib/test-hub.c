@@ -216,6 +216,21 @@ ioc_test_hub_wait_metric (IocTestHub *self, const gchar *series, gdouble want, g
   return v;
 }
 
+gdouble
+ioc_test_hub_wait_metric_above (IocTestHub *self, const gchar *series, gdouble above, gint64 timeout_s)
+{
+  gint64 deadline = g_get_monotonic_time () + timeout_s * G_TIME_SPAN_SECOND;
+  gdouble v = ioc_test_hub_metric (self, series);
+  while (!(v > above) && g_get_monotonic_time () < deadline)
+    {
+      g_usleep (100 * 1000);
+      v = ioc_test_hub_metric (self, series);
+    }
+  if (!(v > above))
+    g_test_message ("%s = %g, expected more than %g", series, v, above);
+  return v;
+}
+
 void
 ioc_test_hub_free (IocTestHub *self)
 {

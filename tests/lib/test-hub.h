@@ -33,6 +33,8 @@ gdouble     ioc_test_hub_metric (IocTestHub *self, const gchar *series);
 /* Polls the series every 100 ms until it reads want or timeout_s passed;
  * returns the last value read (assert it equals want). */
 gdouble     ioc_test_hub_wait_metric (IocTestHub *self, const gchar *series, gdouble want, gint64 timeout_s);
+/* The same until it reads more than above (a counter that moved on). */
+gdouble     ioc_test_hub_wait_metric_above (IocTestHub *self, const gchar *series, gdouble above, gint64 timeout_s);
 void        ioc_test_hub_free (IocTestHub *self);
 
 

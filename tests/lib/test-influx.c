@@ -312,15 +312,14 @@ ioc_test_influx_query_json (IocTestInflux *self, const gchar *db, const gchar *q
   return g_steal_pointer (&body);
 }
 
-/* The first value of the first row's second column, or NULL (with
- * *empty = TRUE) when the query returned no series. */
+/* The first value of the first row's second column; the integer 0 when
+ * the query returned no series (a count of nothing); NULL on an error. */
 static JsonNode *
-ioc_test_influx_query_value (IocTestInflux *self, const gchar *db, const gchar *q, gboolean *empty, GError **error)
+ioc_test_influx_query_value (IocTestInflux *self, const gchar *db, const gchar *q, GError **error)
 {
   g_autofree gchar *json = ioc_test_influx_query_json (self, db, q, error);
   g_autoptr(JsonParser) parser = json_parser_new ();
 
-  *empty = FALSE;
   if (json == NULL || !json_parser_load_from_data (parser, json, -1, error))
     return NULL;
   JsonNode *root = json_parser_get_root (parser);
@@ -340,10 +339,7 @@ ioc_test_influx_query_value (IocTestInflux *self, const gchar *db, const gchar *
       return NULL;
     }
   if (!json_object_has_member (result, "series"))
-    {
-      *empty = TRUE;
-      return NULL;
-    }
+    return json_node_init_int (json_node_alloc (), 0);
   JsonArray *series = json_object_get_array_member (result, "series");
   JsonObject *s0 = NULL;
   JsonArray *values = NULL;
@@ -372,13 +368,7 @@ ioc_test_influx_query_value (IocTestInflux *self, const gchar *db, const gchar *
 gboolean
 ioc_test_influx_query_int (IocTestInflux *self, const gchar *db, const gchar *q, gint64 *out, GError **error)
 {
-  gboolean empty = FALSE;
-  g_autoptr(JsonNode) v = ioc_test_influx_query_value (self, db, q, &empty, error);
-  if (empty)
-    {
-      *out = 0;
-      return TRUE;
-    }
+  g_autoptr(JsonNode) v = ioc_test_influx_query_value (self, db, q, error);
   if (v == NULL)
     return FALSE;
   if (json_node_get_value_type (v) == G_TYPE_DOUBLE)
@@ -399,13 +389,7 @@ ioc_test_influx_query_int (IocTestInflux *self, const gchar *db, const gchar *q,
 gboolean
 ioc_test_influx_query_double (IocTestInflux *self, const gchar *db, const gchar *q, gdouble *out, GError **error)
 {
-  gboolean empty = FALSE;
-  g_autoptr(JsonNode) v = ioc_test_influx_query_value (self, db, q, &empty, error);
-  if (empty)
-    {
-      *out = 0;
-      return TRUE;
-    }
+  g_autoptr(JsonNode) v = ioc_test_influx_query_value (self, db, q, error);
   if (v == NULL)
     return FALSE;
   *out = json_node_get_value_type (v) == G_TYPE_DOUBLE ? json_node_get_double (v) : (gdouble) json_node_get_int (v);

@@ -9,10 +9,8 @@
 #include <gio/gio.h>
 #include <string.h>
 
-#include "test-broker.h"
-#include "test-hub.h"
-#include "test-influx.h"
 #include "test-publisher.h"
+#include "test-stack.h"
 #include "test-stream.h"
 
 /* Units in force today (none merged away, SPEC §2). */
@@ -23,8 +21,7 @@ static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702", "xa-16
 
 typedef struct
 {
-  IocTestBroker *broker;
-  IocTestInflux *influx;
+  IocTestStack stack; /* its hub unused: the hubs are below */
   IocTestHub *solo;
   IocTestHub *parts[N_PARTS];
   gint64 base_ms;
@@ -38,18 +35,14 @@ start_hub (Fixture *f, const gchar *id, const gchar *units_owned)
   g_autofree gchar *extra = g_strdup_printf ("[hub]\nid = %s\n%s%s%s[mqtt]\nclient_id = iochub-%s\n", id,
                                              units_owned ? "units_owned = " : "", units_owned ? units_owned : "",
                                              units_owned ? "\n" : "", id);
-  return ioc_test_hub_new_started (ioc_test_broker_url (f->broker), ioc_test_influx_url (f->influx), extra);
+  return ioc_test_hub_new_started (ioc_test_broker_url (f->stack.broker), ioc_test_influx_url (f->stack.influx),
+                                   extra);
 }
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr (GError) error = NULL;
-  f->broker = ioc_test_broker_start (&error);
-  g_assert_no_error (error);
-  f->influx = ioc_test_influx_start (&error);
-  g_assert_no_error (error);
-  if (f->broker == NULL || f->influx == NULL)
+  if (!ioc_test_stack_start (&f->stack))
     return;
   f->solo = start_hub (f, "solo", NULL);
   for (guint p = 0; p < N_PARTS; p++)
@@ -74,8 +67,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
         g_assert_true (ioc_test_hub_stop (*all[i]));
       g_clear_pointer (all[i], ioc_test_hub_free);
     }
-  g_clear_pointer (&f->influx, ioc_test_influx_free);
-  g_clear_pointer (&f->broker, ioc_test_broker_free);
+  ioc_test_stack_clear (&f->stack);
 }
 
 /* Message i: a kiosk ticket on device k-(i % n_devices), whose unit is
@@ -142,7 +134,7 @@ influx_sum (Fixture *f, const gchar *measurement, const gchar *field, const gcha
                                          field, measurement, unit, hub_regex);
   gint64 value = -1;
   g_autoptr (GError) error = NULL;
-  if (!ioc_test_influx_query_int (f->influx, "ioc", q, &value, &error))
+  if (!ioc_test_influx_query_int (f->stack.influx, "ioc", q, &value, &error))
     g_printerr ("# %s: %s\n", q, error->message);
   return value;
 }
@@ -194,8 +186,7 @@ test_split_exact (Fixture *f, gconstpointer data)
   if (g_test_failed ())
     return;
   g_autoptr (GError) error = NULL;
-  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (f->broker), "test-pub", &error);
-  g_assert_no_error (error);
+  g_autoptr (IocTestPublisher) pub = ioc_test_stack_publisher (&f->stack);
   if (pub == NULL)
     return;
   const guint n = 6000, n_devices = 90;
@@ -306,9 +297,7 @@ test_units_given_away (void)
     send_ticket (pub, both[1 - i], 1 - i, ++seq);
   g_assert_true (ioc_test_publisher_flush (pub, 10 * G_TIME_SPAN_SECOND));
   /* xa-16690's message went first: once xa-16681's is in, the other would have been too. */
-  gint64 deadline = g_get_monotonic_time () + 15 * G_TIME_SPAN_SECOND;
-  while (g_get_monotonic_time () < deadline && ioc_test_hub_metric (hub, "iochub_messages_received_total") < before + 1)
-    g_usleep (50 * 1000);
+  ioc_test_hub_wait_metric_above (hub, "iochub_messages_received_total", before, 15);
   g_usleep (500 * 1000);
   g_assert_cmpfloat (ioc_test_hub_metric (hub, "iochub_messages_received_total"), ==, before + 1);
   g_assert_true (ioc_test_hub_stop (hub));
