@@ -6,6 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test-listen.h"
+
 struct _IocAlertWatch
 {
   GMutex lock;
@@ -107,11 +109,10 @@ ioc_alert_watch_new (const gchar *broker_url, const gchar *province, GError **er
 
   self->receiver = soup_server_new (NULL, NULL);
   soup_server_add_handler (self->receiver, "/hook", hook_cb, self, NULL);
-  if (!soup_server_listen_local (self->receiver, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, error))
+  guint port = ioc_test_listen_local (self->receiver, error);
+  if (port == 0)
     return NULL;
-  GSList *uris = soup_server_get_uris (self->receiver);
-  self->hook_url = g_strdup_printf ("http://127.0.0.1:%d/hook", g_uri_get_port (uris->data));
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  self->hook_url = g_strdup_printf ("http://127.0.0.1:%u/hook", port);
 
   g_autofree gchar *client_id = g_strdup_printf ("alert-watch-%d", (gint) getpid ());
   if (MQTTAsync_create (&self->client, broker_url, client_id, MQTTCLIENT_PERSISTENCE_NONE, NULL)

@@ -15,6 +15,7 @@
 
 #include "test-broker.h"
 #include "test-hub.h"
+#include "test-listen.h"
 #include "test-publisher.h"
 
 #define TOPIC "ioc/v1/40/alerts/connector-down/desk/desk-1"
@@ -119,10 +120,8 @@ test_lifecycle_through_mosquitto (void)
 
   g_autoptr (SoupServer) receiver = soup_server_new (NULL, NULL);
   soup_server_add_handler (receiver, "/hook", hook_cb, &seen, NULL);
-  g_assert_true (soup_server_listen_local (receiver, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error));
-  GSList *uris = soup_server_get_uris (receiver);
-  guint hook_port = g_uri_get_port (uris->data);
-  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+  guint hook_port = ioc_test_listen_local (receiver, &error);
+  g_assert_cmpuint (hook_port, !=, 0);
 
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-hub-XXXXXX", NULL);
   g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
