@@ -29,6 +29,7 @@
 #include "sinks/line-protocol.h"
 #include "sinks/spool.h"
 #include "tests/lib/test-influx.h"
+#include "tests/lib/test-util.h"
 
 #define WAIT_US (30 * G_USEC_PER_SEC)
 #define TS0_S G_GINT64_CONSTANT (1751328000) /* 2025-07-01T00:00:00Z */
@@ -52,20 +53,6 @@ on_reject_cb (const gchar *line, gsize len, const gchar *influx_error, gpointer 
   g_ptr_array_add (f->rejected, g_strndup (line, len));
   g_ptr_array_add (f->reject_errors, g_strdup (influx_error));
   g_mutex_unlock (&f->lock);
-}
-
-/* The spool directory is flat: segment files and the commit file. */
-static void
-rm_spool_dir (const gchar *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree gchar *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 static void
@@ -98,7 +85,7 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->writer, ioc_influx_writer_free);
   g_clear_pointer (&f->spool, ioc_spool_free);
   g_clear_pointer (&f->influx, ioc_test_influx_free);
-  rm_spool_dir (f->spool_dir);
+  ioc_test_rm_rf (f->spool_dir);
   g_free (f->spool_dir);
   g_ptr_array_unref (f->rejected);
   g_ptr_array_unref (f->reject_errors);
@@ -515,7 +502,7 @@ test_sink (Fixture *f, gconstpointer data)
   g_ptr_array_unref (r.topics);
   g_ptr_array_unref (r.lines);
   g_ptr_array_unref (r.whys);
-  rm_spool_dir (spool_dir);
+  ioc_test_rm_rf (spool_dir);
   g_rmdir (dir);
 }
 
@@ -530,7 +517,7 @@ test_bad_url (void)
   g_assert_null (w);
   g_assert_error (error, IOC_ERROR, IOC_ERROR_CONFIG);
   g_clear_pointer (&spool, ioc_spool_free);
-  rm_spool_dir (dir);
+  ioc_test_rm_rf (dir);
 }
 
 int

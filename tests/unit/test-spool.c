@@ -11,6 +11,7 @@
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
 #include "sinks/spool.h"
+#include "test-util.h"
 
 typedef struct
 {
@@ -26,22 +27,9 @@ fixture_setup (Fixture *f, gconstpointer data)
 }
 
 static void
-rm_rf (const gchar *dir)
-{
-  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
-  const gchar *name;
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree gchar *path = g_build_filename (dir, name, NULL);
-      g_unlink (path);
-    }
-  g_rmdir (dir);
-}
-
-static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
-  rm_rf (f->dir);
+  ioc_test_rm_rf (f->dir);
   g_free (f->dir);
 }
 
@@ -273,7 +261,7 @@ test_torn_tail (Fixture *f, gconstpointer data)
         }
       assert_peek (spool, "after");
       g_clear_pointer (&spool, ioc_spool_free);
-      rm_rf (dir);
+      ioc_test_rm_rf (dir);
     }
 }
 
