@@ -35,3 +35,21 @@ ioc_test_die_with_test (gpointer unused)
   /* Between fork and exec; inherited across exec (not setuid). */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
 }
+
+void
+ioc_test_random_decimal (GRand *rng, gchar *num)
+{
+  guint n = (guint) g_rand_int_range (rng, 1, 18);
+  guint point = (guint) g_rand_int_range (rng, 0, (gint) n);
+  gchar *d = num;
+  for (guint k = 0; k < n; k++)
+    {
+      gboolean lead = k == 0 && n > 1 && point != 1;
+      *d++ = (gchar) ('0' + g_rand_int_range (rng, lead ? 1 : 0, 10));
+      if (point > 0 && k + 1 == point)
+        *d++ = '.';
+    }
+  if (d[-1] == '.')
+    *d++ = '5';
+  *d = '\0';
+}

@@ -14,4 +14,9 @@ void ioc_test_rm_rf (const gchar *path);
  * aborts on an assertion leaves no broker, hub or connector behind. */
 void ioc_test_die_with_test (gpointer unused);
 
+/* A random decimal number as JSON writes it, into num (at least 20
+ * bytes): 1 to 17 digits with the point anywhere or nowhere, no leading
+ * zero except in "0.x", never ending in the point. */
+void ioc_test_random_decimal (GRand *rng, gchar *num);
+
 G_END_DECLS

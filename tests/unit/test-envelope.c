@@ -9,6 +9,7 @@
 #include "ingest/validate.h"
 #include "model/units.h"
 #include "protocol/ioc-time.h"
+#include "test-util.h"
 
 #define T_DESK_EV "ioc/v1/40/xa-16681/desk/quay-01/event"
 #define T_DESK_ST "ioc/v1/40/xa-16681/desk/quay-01/status"
@@ -646,23 +647,7 @@ test_numbers_exact (void)
       if (i < G_N_ELEMENTS (fixed))
         g_strlcpy (num, fixed[i], sizeof num);
       else
-        {
-          /* Up to 17 digits with the point anywhere. */
-          guint n = (guint) g_rand_int_range (rng, 1, 18);
-          guint point = (guint) g_rand_int_range (rng, 0, (gint) n);
-          gchar *d = num;
-          for (guint k = 0; k < n; k++)
-            {
-              /* JSON: no leading zero except in "0.x". */
-              gboolean lead = k == 0 && n > 1 && point != 1;
-              *d++ = (gchar) ('0' + g_rand_int_range (rng, lead ? 1 : 0, 10));
-              if (point > 0 && k + 1 == point)
-                *d++ = '.';
-            }
-          if (d[-1] == '.')
-            *d++ = '5';
-          *d = '\0';
-        }
+        ioc_test_random_decimal (rng, num);
       g_autofree gchar *payload = g_strdup_printf ("{" ENV ",\"type\":\"ticket.called\",\"ticket\":\"A1\","
                                                    "\"counter\":\"1\",\"wait_s\":%s}", num);
       const IocRecord *rec = NULL;

@@ -7,6 +7,7 @@
 #include <glib.h>
 
 #include "ingest/json-scan.h"
+#include "test-util.h"
 
 static const gchar *const names[] = { "v", "seq", "cameras", NULL, "camera" };
 
@@ -236,23 +237,7 @@ test_numbers_exact (void)
       if (i < G_N_ELEMENTS (fixed))
         g_strlcpy (num, fixed[i], sizeof num);
       else
-        {
-          /* Up to 17 digits with the point anywhere. */
-          guint n = (guint) g_rand_int_range (rng, 1, 18);
-          guint point = (guint) g_rand_int_range (rng, 0, (gint) n);
-          gchar *d = num;
-          for (guint k = 0; k < n; k++)
-            {
-              /* JSON: no leading zero except in "0.x". */
-              gboolean lead = k == 0 && n > 1 && point != 1;
-              *d++ = (gchar) ('0' + g_rand_int_range (rng, lead ? 1 : 0, 10));
-              if (point > 0 && k + 1 == point)
-                *d++ = '.';
-            }
-          if (d[-1] == '.')
-            *d++ = '5';
-          *d = '\0';
-        }
+        ioc_test_random_decimal (rng, num);
       IocJsonVal v = number (num);
       gdouble got = ioc_json_number_double (&v, scratch);
       gdouble want = g_ascii_strtod (num, NULL);
