@@ -33,6 +33,7 @@
 #include <zlib.h>
 
 #include "state/journal.h"
+#include "test-util.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -100,11 +101,7 @@ init_tmp (void)
   if (tmp_dir != NULL)
     return;
   g_log_set_writer_func (quiet_writer, NULL, NULL);
-  const gchar *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) && access ("/dev/shm", W_OK) == 0
-                        ? "/dev/shm" : g_get_tmp_dir ();
-  tmp_dir = g_build_filename (base, "fuzz-journal-XXXXXX", NULL);
-  if (g_mkdtemp (tmp_dir) == NULL)
-    abort ();
+  tmp_dir = ioc_test_fuzz_tmp_dir ("fuzz-journal");
   jdir = g_build_filename (tmp_dir, "journal", NULL);
   atexit (remove_tmp);
 }

@@ -27,6 +27,7 @@
 
 #include "hub-config.h"
 #include "protocol/ioc-keyfile.h"
+#include "test-util.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -47,12 +48,7 @@ init_tmp (void)
 {
   if (tmp_dir != NULL)
     return;
-  /* Memory-backed when the system has it: a file per input. */
-  const gchar *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) && access ("/dev/shm", W_OK) == 0
-                        ? "/dev/shm" : g_get_tmp_dir ();
-  tmp_dir = g_build_filename (base, "fuzz-keyfile-XXXXXX", NULL);
-  if (g_mkdtemp (tmp_dir) == NULL)
-    abort ();
+  tmp_dir = ioc_test_fuzz_tmp_dir ("fuzz-keyfile");
   conf_path = g_build_filename (tmp_dir, "hub.conf", NULL);
   score_path = g_build_filename (tmp_dir, "score.conf", NULL);
   gchar *score = NULL;

@@ -30,6 +30,7 @@
 
 #include "state/snapcodec.h"
 #include "state/snapshot.h"
+#include "test-util.h"
 
 int LLVMFuzzerTestOneInput (const uint8_t *data, size_t size);
 
@@ -63,11 +64,7 @@ init_tmp (void)
 {
   if (tmp_dir != NULL)
     return;
-  const gchar *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) && access ("/dev/shm", W_OK) == 0
-                        ? "/dev/shm" : g_get_tmp_dir ();
-  tmp_dir = g_build_filename (base, "fuzz-snapshot-XXXXXX", NULL);
-  if (g_mkdtemp (tmp_dir) == NULL)
-    abort ();
+  tmp_dir = ioc_test_fuzz_tmp_dir ("fuzz-snapshot");
   dir_a = g_build_filename (tmp_dir, "a", NULL);
   dir_b = g_build_filename (tmp_dir, "b", NULL);
   g_mkdir (dir_a, 0700);

@@ -2,7 +2,9 @@
 #include "test-util.h"
 
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -52,4 +54,16 @@ ioc_test_random_decimal (GRand *rng, gchar *num)
   if (d[-1] == '.')
     *d++ = '5';
   *d = '\0';
+}
+
+gchar *
+ioc_test_fuzz_tmp_dir (const gchar *name)
+{
+  const gchar *base = g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR) && access ("/dev/shm", W_OK) == 0
+                        ? "/dev/shm" : g_get_tmp_dir ();
+  g_autofree gchar *tmpl = g_strconcat (name, "-XXXXXX", NULL);
+  gchar *dir = g_build_filename (base, tmpl, NULL);
+  if (g_mkdtemp (dir) == NULL)
+    abort ();
+  return dir;
 }

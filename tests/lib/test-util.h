@@ -19,4 +19,10 @@ void ioc_test_die_with_test (gpointer unused);
  * zero except in "0.x", never ending in the point. */
 void ioc_test_random_decimal (GRand *rng, gchar *num);
 
+/* (transfer full) a new directory name-XXXXXX for a fuzz target's scratch
+ * files: under /dev/shm when it is writable (memory-backed, for a file per
+ * input), else in the system's temporary directory.  Aborts when it cannot
+ * be made: a fuzz target has no test to fail. */
+gchar *ioc_test_fuzz_tmp_dir (const gchar *name);
+
 G_END_DECLS
