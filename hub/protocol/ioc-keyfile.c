@@ -598,10 +598,12 @@ gboolean
 ioc_keyfile_size (IocKeyFile *self, const gchar *group, const gchar *key, guint64 def, guint64 min,
                   guint64 max, guint64 *out, GError **error)
 {
-  *out = def;
   g_autofree gchar *v = set_value (self, group, key);
   if (v == NULL)
-    return TRUE;
+    {
+      *out = def;
+      return TRUE;
+    }
   guint64 n;
   if (!ioc_parse_size (v, &n) || n < min || n > max)
     return bad_value (self, FALSE, group, key, v, error,
