@@ -301,6 +301,25 @@ static const gchar *const all_fields[] = {
   "supplements", "fee", "paid_online", "digitized", "e_result", "applicant_commune", NULL,
 };
 
+/* The item's time (µs) from ts_field: epoch ms, or RFC 3339 with an
+ * offset; 0 when it is neither. */
+static gint64
+item_ts_us (IocEventSource *self, JsonObject *item)
+{
+  JsonNode *tsn = ioc_event_source_lookup_path (item, self->ts_field);
+  gint64 ts_us = 0;
+  if (tsn && JSON_NODE_HOLDS_VALUE (tsn) && json_node_get_value_type (tsn) == G_TYPE_INT64
+      && json_node_get_int (tsn) > 0)
+    ts_us = json_node_get_int (tsn) * 1000;
+  else if (tsn && JSON_NODE_HOLDS_VALUE (tsn) && json_node_get_value_type (tsn) == G_TYPE_STRING)
+    {
+      const gchar *s = json_node_get_string (tsn);
+      if (!ioc_time_parse (s, strlen (s), &ts_us))
+        ts_us = 0;
+    }
+  return ts_us;
+}
+
 gboolean
 ioc_event_source_map (IocEventSource *self, JsonObject *item, gchar **out_unit, gchar **out_type,
                       gint64 *out_ts_us, JsonObject **out_fields, GError **error)
@@ -321,17 +340,7 @@ ioc_event_source_map (IocEventSource *self, JsonObject *item, gchar **out_unit, 
       type = g_strdup (mapped ? mapped : src);
     }
 
-  JsonNode *tsn = ioc_event_source_lookup_path (item, self->ts_field);
-  gint64 ts_us = 0;
-  if (tsn && JSON_NODE_HOLDS_VALUE (tsn) && json_node_get_value_type (tsn) == G_TYPE_INT64
-      && json_node_get_int (tsn) > 0)
-    ts_us = json_node_get_int (tsn) * 1000;
-  else if (tsn && JSON_NODE_HOLDS_VALUE (tsn) && json_node_get_value_type (tsn) == G_TYPE_STRING)
-    {
-      const gchar *s = json_node_get_string (tsn);
-      if (!ioc_time_parse (s, strlen (s), &ts_us))
-        ts_us = 0;
-    }
+  gint64 ts_us = item_ts_us (self, item);
   if (ts_us == 0)
     {
       g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED,
