@@ -315,12 +315,14 @@ ioc_sim_run_source (GPtrArray *units, const IocSimSourceOptions *o)
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGINT, quit_cb, loop);
   int status = apply_post_to (&s, units, post_to);
-  if (status != 0)
-    return status;
   gint hh, mm;
-  status = set_start_time (&s, start, date, &hh, &mm);
+  if (status == 0)
+    status = set_start_time (&s, start, date, &hh, &mm);
   if (status != 0)
-    return status;
+    {
+      sim_clear (&s);
+      return status;
+    }
   s.sim_us = s.sim_start_us;
   s.wall_start_us = g_get_real_time ();
 
@@ -331,6 +333,7 @@ ioc_sim_run_source (GPtrArray *units, const IocSimSourceOptions *o)
   if (!soup_server_listen (server, addr, 0, &error))
     {
       g_printerr ("ioc-sim: listen 127.0.0.1:%d: %s\n", port, error->message);
+      sim_clear (&s);
       return 1;
     }
   RtspArgs ra = { &s, g_socket_listener_new () };
@@ -339,6 +342,8 @@ ioc_sim_run_source (GPtrArray *units, const IocSimSourceOptions *o)
                                       NULL, NULL, &error))
     {
       g_printerr ("ioc-sim: RTSP listen 127.0.0.1:%d: %s\n", port + 1, error->message);
+      g_object_unref (ra.listener);
+      sim_clear (&s);
       return 1;
     }
   /* the RTSP thread blocks in accept for the life of the process */
