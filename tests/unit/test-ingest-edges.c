@@ -456,6 +456,26 @@ test_finished_dossier_retention (Fixture *fx, gconstpointer data)
   g_assert_false (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-9", &info));
 }
 
+/* A reload (SIGHUP) changes the retention for dossiers finishing from then
+ * on, without a restart. */
+static void
+test_finished_dossier_retention_reloads (Fixture *fx, gconstpointer data)
+{
+  g_autofree gchar *conf = NULL;
+  g_assert_true (g_file_get_contents (fx->conf_path, &conf, NULL, NULL));
+  g_autofree gchar *with_keys = g_strconcat ("[hub]\nkeep_finished_dossiers = 1h\n", conf + strlen ("[hub]\n"), NULL);
+  g_assert_true (g_file_set_contents (fx->conf_path, with_keys, -1, NULL));
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_hub_reload (fx->hub, &error));
+  g_assert_no_error (error);
+  IocDossierInfo info;
+  send_dossier (fx, 1, "H40-10", 4, "2026-11-22T07:00:00+07:00");
+  send_dossier (fx, 2, "H40-10", 10, "2026-11-22T07:30:00+07:00");
+  ioc_clock_set (fx->clock, T0_US + 70 * G_TIME_SPAN_MINUTE);
+  ioc_hub_tick (fx->hub);
+  g_assert_false (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-10", &info));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -468,6 +488,7 @@ main (int argc, char **argv)
   ADD ("/ioc/ingest-edges/units/retired-code-remapped", test_retired_unit);
   ADD ("/ioc/ingest-edges/dossier/completed-stays-completed", test_dossier_transition);
   ADD ("/ioc/ingest-edges/dossier/finished-kept-as-configured", test_finished_dossier_retention);
+  ADD ("/ioc/ingest-edges/dossier/finished-kept-reloads", test_finished_dossier_retention_reloads);
   ADD ("/ioc/ingest-edges/values/out-of-range", test_ranges);
   ADD ("/ioc/ingest-edges/devices/forged-ids-capped", test_forged_devices);
   ADD ("/ioc/ingest-edges/devices/silent-ones-forgotten", test_silent_devices_forgotten);
