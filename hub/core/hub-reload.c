@@ -128,6 +128,12 @@ adopt_settings (IocHub *self, IocHubConfig *fresh)
   self->config->connector_cadence_us = fresh->connector_cadence_us;
   self->config->max_devices_per_unit = fresh->max_devices_per_unit;
   self->config->forget_devices_after_us = fresh->forget_devices_after_us;
+  /* Dossiers finishing from now on are kept for the new time; those already
+   * finished keep the drop time they were given. */
+  self->config->keep_finished_dossiers_us = fresh->keep_finished_dossiers_us;
+  self->config->remember_dropped_dossiers_us = fresh->remember_dropped_dossiers_us;
+  ioc_dossier_tracker_set_retention (self->dossiers, fresh->keep_finished_dossiers_us,
+                                     fresh->remember_dropped_dossiers_us);
   ioc_device_health_set_max_per_unit (self->devices, fresh->max_devices_per_unit);
   /* The scorecard's weights and targets: the book lets go of the old ones
    * (and of every result computed with them) before they are freed. */

@@ -507,6 +507,8 @@ hub_build_stages (IocHub *self, const IocHubConfig *config)
    * restored snapshot brings an earlier one back. */
   ioc_device_health_set_started (self->devices, ioc_clock_now (self->clock));
   self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
+  ioc_dossier_tracker_set_retention (self->dossiers, config->keep_finished_dossiers_us,
+                                     config->remember_dropped_dossiers_us);
   self->score = ioc_score_book_new ();
   ioc_score_book_set_config (self->score, config->scorecard);
   ioc_rollup_add_gauge_sampler (self->rollup, ioc_device_health_sample, self->devices);
