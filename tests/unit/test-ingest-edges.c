@@ -106,15 +106,21 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
   g_free (fx->conf_path);
 }
 
-/* Stops the hub, adds KEYS (lines) to hub.conf's [hub] group and starts it
- * again on the same state. */
+/* Adds KEYS (lines) to hub.conf's [hub] group. */
 static void
-reopen_with_hub_keys (Fixture *fx, const gchar *keys)
+add_hub_keys (Fixture *fx, const gchar *keys)
 {
   g_autofree gchar *conf = NULL;
   g_assert_true (g_file_get_contents (fx->conf_path, &conf, NULL, NULL));
   g_autofree gchar *with_keys = g_strconcat ("[hub]\n", keys, conf + strlen ("[hub]\n"), NULL);
   g_assert_true (g_file_set_contents (fx->conf_path, with_keys, -1, NULL));
+}
+
+/* Stops the hub, adds KEYS to [hub] and starts it again on the same state. */
+static void
+reopen_with_hub_keys (Fixture *fx, const gchar *keys)
+{
+  add_hub_keys (fx, keys);
   ioc_hub_stop (fx->hub);
   g_clear_pointer (&fx->hub, ioc_hub_free);
   open_hub (fx);
@@ -461,10 +467,7 @@ test_finished_dossier_retention (Fixture *fx, gconstpointer data)
 static void
 test_finished_dossier_retention_reloads (Fixture *fx, gconstpointer data)
 {
-  g_autofree gchar *conf = NULL;
-  g_assert_true (g_file_get_contents (fx->conf_path, &conf, NULL, NULL));
-  g_autofree gchar *with_keys = g_strconcat ("[hub]\nkeep_finished_dossiers = 1h\n", conf + strlen ("[hub]\n"), NULL);
-  g_assert_true (g_file_set_contents (fx->conf_path, with_keys, -1, NULL));
+  add_hub_keys (fx, "keep_finished_dossiers = 1h\n");
   g_autoptr (GError) error = NULL;
   g_assert_true (ioc_hub_reload (fx->hub, &error));
   g_assert_no_error (error);
