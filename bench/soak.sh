@@ -4,7 +4,14 @@
 # restart in the middle: does memory stay flat, does CPU per message stay
 # flat, is every message counted exactly once at the end?
 #
-#   bench/soak.sh [DURATION_S=7200] [RATE=2000] [OUT=docs/soak]   (HUB_MQTT="k=v;k=v": [mqtt] settings)
+#   bench/soak.sh [DURATION_S=7200] [RATE=2000] [OUT=docs/soak]
+#     HUB_MQTT="k=v;k=v"           [mqtt] settings
+#     HUB_CONF="[group];k=v;..."   more hub.conf lines (';' for newlines)
+#     LOAD_ARGS="--new-dossiers 0.3"  more ioc-load options
+# A run whose state the hub keeps by design reaches its steady size within
+# the soak (a leak then shows as growth after it):
+#   HUB_CONF="[hub];keep_finished_dossiers=10m;remember_dropped_dossiers=0;[windows];horizon=10m" \
+#   LOAD_ARGS="--new-dossiers 0.3" bench/soak.sh 7200 2000 docs/soak-bounded
 #
 # ioc-load plays RATE msg/s (5,000 devices over the province's units).  The
 # hub runs with the shipped settings.  At 45 % of the run the hub is killed
@@ -110,10 +117,11 @@ csv="$OUT.csv"
 lib_broker
 lib_influx
 lib_hub_conf soak "${HUB_MQTT:-}"
+[ -n "${HUB_CONF:-}" ] && echo "$HUB_CONF" | tr ';' '\n' >> "$hub_dir/hub.conf"
 lib_hub_start
-echo "# soak: $DURATION s at $RATE msg/s, hub SIGKILL at 45 %, InfluxDB down 60 s at 55 %; started $(date -u +%FT%TZ), load $(loadavg)"
+echo "# soak: $DURATION s at $RATE msg/s${HUB_CONF:+, hub.conf + $HUB_CONF}${LOAD_ARGS:+, ioc-load $LOAD_ARGS}, hub SIGKILL at 45 %, InfluxDB down 60 s at 55 %; started $(date -u +%FT%TZ), load $(loadavg)"
 "$B/bench/ioc-load" --url "$broker_url" --units "$units" --rate "$RATE" --count 0 --devices 5000 \
-  --client-id soak-pub --window 2000 --tally > "$work/ioc-load.out" 2>"$work/ioc-load.err" & load_pid=$!; lib_pids+=("$load_pid")
+  --client-id soak-pub --window 2000 --tally ${LOAD_ARGS:-} > "$work/ioc-load.out" 2>"$work/ioc-load.err" & load_pid=$!; lib_pids+=("$load_pid")
 
 echo "minute,t_s,event,hub_rss_kib,hub_cpu_us_per_msg,msg_per_s,spool_bytes,journal_bytes,broker_rss_kib,awaiting_pubrel,load1" > "$csv"
 t_start=$(date +%s)

@@ -42,65 +42,44 @@ reload_cb (gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
-/* Long on purpose: the daemon's life from options to exit, in order:
- * --version, --test-rules, --check, then build, attach, run, stop. */
-int
-main (int argc, char **argv)
+/* --test-rules FILE: the alert rule tests, their report on stdout. */
+static int
+run_rule_tests (const gchar *path)
 {
-  g_autofree gchar *config_path = NULL;
-  gboolean check = FALSE;
-  gboolean version = FALSE;
-  g_autofree gchar *test_rules = NULL;
-  GOptionEntry entries[] = {
-    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Hub configuration file", "FILE" },
-    { "check", 0, 0, G_OPTION_ARG_NONE, &check, "Validate the configuration and the files it names, then exit", NULL },
-    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
-    { "test-rules", 0, 0, G_OPTION_ARG_FILENAME, &test_rules, "Run the alert rule tests in FILE, then exit", "FILE" },
-    { NULL }
-  };
-  setlocale (LC_ALL, "");
-  g_autoptr (GOptionContext) ctx = g_option_context_new ("- the IOC data hub");
-  g_option_context_add_main_entries (ctx, entries, NULL);
   g_autoptr (GError) error = NULL;
-  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+  g_autoptr (GString) report = g_string_new (NULL);
+  gboolean ok = ioc_alert_test_rules (path, report, &error);
+  g_print ("%s%s", report->str, g_str_has_suffix (report->str, "\n") ? "" : "\n");
+  if (!ok)
     {
       g_printerr ("iochub: %s\n", error->message);
-      return 2;
+      return 1;
     }
-  if (version)
-    {
-      g_print ("iochub %s\n", IOC_VERSION);
-      return 0;
-    }
-  if (test_rules != NULL)
-    {
-      g_autoptr (GString) report = g_string_new (NULL);
-      gboolean ok = ioc_alert_test_rules (test_rules, report, &error);
-      g_print ("%s%s", report->str, g_str_has_suffix (report->str, "\n") ? "" : "\n");
-      if (!ok)
-        {
-          g_printerr ("iochub: %s\n", error->message);
-          return 1;
-        }
-      return 0;
-    }
-  if (config_path == NULL)
-    {
-      g_printerr ("iochub: --config FILE is required\n");
-      return 2;
-    }
-  if (check)
-    {
-      g_autoptr (GString) report = g_string_new (NULL);
-      if (!ioc_hub_check (config_path, report, &error) || !ioc_alerts_check (config_path, report, &error))
-        {
-          g_printerr ("iochub: %s\n", error->message);
-          return 1;
-        }
-      g_print ("%s", report->str);
-      return 0;
-    }
+  return 0;
+}
 
+/* --check: the configuration and the files it names, hub then alerts. */
+static int
+check_config (const gchar *config_path)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (GString) report = g_string_new (NULL);
+  if (!ioc_hub_check (config_path, report, &error) || !ioc_alerts_check (config_path, report, &error))
+    {
+      g_printerr ("iochub: %s\n", error->message);
+      return 1;
+    }
+  g_print ("%s", report->str);
+  return 0;
+}
+
+/* The daemon: build the hub, attach what reads it, run until a signal
+ * stops it.  One function on purpose: the g_autoptr order below is the
+ * teardown order. */
+static int
+run_daemon (const gchar *config_path)
+{
+  g_autoptr (GError) error = NULL;
   IocHubConfig *config = ioc_hub_config_load (config_path, &error);
   if (config == NULL)
     {
@@ -142,4 +121,45 @@ main (int argc, char **argv)
   g_main_loop_run (loop);
   ioc_hub_stop (hub);
   return 0;
+}
+
+/* The options, then one of: --version, --test-rules, --check, or the daemon. */
+int
+main (int argc, char **argv)
+{
+  g_autofree gchar *config_path = NULL;
+  gboolean check = FALSE;
+  gboolean version = FALSE;
+  g_autofree gchar *test_rules = NULL;
+  GOptionEntry entries[] = {
+    { "config", 'c', 0, G_OPTION_ARG_FILENAME, &config_path, "Hub configuration file", "FILE" },
+    { "check", 0, 0, G_OPTION_ARG_NONE, &check, "Validate the configuration and the files it names, then exit", NULL },
+    { "version", 0, 0, G_OPTION_ARG_NONE, &version, "Print the version", NULL },
+    { "test-rules", 0, 0, G_OPTION_ARG_FILENAME, &test_rules, "Run the alert rule tests in FILE, then exit", "FILE" },
+    { NULL }
+  };
+  setlocale (LC_ALL, "");
+  g_autoptr (GOptionContext) ctx = g_option_context_new ("- the IOC data hub");
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_autoptr (GError) error = NULL;
+  if (!g_option_context_parse (ctx, &argc, &argv, &error))
+    {
+      g_printerr ("iochub: %s\n", error->message);
+      return 2;
+    }
+  if (version)
+    {
+      g_print ("iochub %s\n", IOC_VERSION);
+      return 0;
+    }
+  if (test_rules != NULL)
+    return run_rule_tests (test_rules);
+  if (config_path == NULL)
+    {
+      g_printerr ("iochub: --config FILE is required\n");
+      return 2;
+    }
+  if (check)
+    return check_config (config_path);
+  return run_daemon (config_path);
 }

@@ -156,23 +156,14 @@ url_ok (const gchar *url, const gchar *scheme)
   return uri && g_strcmp0 (g_uri_get_scheme (uri), scheme) == 0 && g_uri_get_host (uri);
 }
 
-/* Long on purpose: the [camera] keys in the order docs/CONNECTORS.md lists
- * them, then each camera's, each refused where it is read. */
+/* camera_parse() reads the [camera] keys in the order docs/CONNECTORS.md
+ * lists them, then each camera's (parse_camera), each refused where it is
+ * read; every step returns FALSE with error set. */
+
+/* The nvr_* keys: where the NVR's channel status is and its field names. */
 static gboolean
-camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **error)
+parse_nvr_keys (CameraState *st, IocKeyFile *kf, const gchar *group, GError **error)
 {
-  gint64 n;
-  g_autofree gchar *list = ioc_keyfile_string (kf, group, "cameras", NULL, TRUE, error);
-  if (!list
-      || !ioc_keyfile_duration (kf, group, "probe_timeout", 3 * G_TIME_SPAN_SECOND,
-                                100 * G_TIME_SPAN_MILLISECOND, 60 * G_TIME_SPAN_SECOND,
-                                &st->timeout_us, error)
-      || !ioc_keyfile_int (kf, group, "offline_after", 3, 1, 100, &n, error))
-    return FALSE;
-  st->offline_after = (guint) n;
-  if (!ioc_keyfile_int (kf, group, "online_after", 2, 1, 100, &n, error))
-    return FALSE;
-  st->online_after = (guint) n;
   struct
   {
     const gchar *key, *def;
@@ -205,53 +196,82 @@ camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **erro
                    kf->path, group, st->nvr_url);
       return FALSE;
     }
+  return TRUE;
+}
+
+/* Camera `id` (the index-th of the list): its rtsp.*, snapshot.*,
+ * counter.* and channel.* keys, into a Cam added to st->cams. */
+static gboolean
+parse_camera (CameraState *st, IocKeyFile *kf, const gchar *group, guint index, const gchar *id,
+              GError **error)
+{
+  if (index >= CAM_MAX || !ioc_topic_is_device_id (id, strlen (id)))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s] cameras: expected at most %d camera ids [a-z0-9_-]{1,64}, got '%s'",
+                   kf->path, group, CAM_MAX, id);
+      return FALSE;
+    }
+  Cam *c = g_new0 (Cam, 1);
+  c->id = g_strdup (id);
+  g_ptr_array_add (st->cams, c);
+  g_autofree gchar *k_rtsp = g_strconcat ("rtsp.", c->id, NULL);
+  g_autofree gchar *k_snap = g_strconcat ("snapshot.", c->id, NULL);
+  g_autofree gchar *k_ctr = g_strconcat ("counter.", c->id, NULL);
+  g_autofree gchar *k_chan = g_strconcat ("channel.", c->id, NULL);
+  c->rtsp = g_key_file_get_string (kf->kf, group, k_rtsp, NULL);
+  c->snapshot = g_key_file_get_string (kf->kf, group, k_snap, NULL);
+  c->counter = g_key_file_get_string (kf->kf, group, k_ctr, NULL);
+  c->channel = g_key_file_get_string (kf->kf, group, k_chan, NULL);
+  if (c->channel)
+    g_strstrip (c->channel);
+  if (c->channel && (!st->nvr_url || *c->channel == '\0'))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s] %s: expected an NVR channel id, and nvr_status = http://… set, got '%s'",
+                   kf->path, group, k_chan, c->channel);
+      return FALSE;
+    }
+  if (!c->rtsp && !c->snapshot && !c->channel)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s] %s: expected an rtsp:// URL (or snapshot.%s = http://…, "
+                   "or channel.%s with nvr_status)", kf->path, group, k_rtsp, c->id, c->id);
+      return FALSE;
+    }
+  if ((c->rtsp && !url_ok (c->rtsp, "rtsp")) || (c->snapshot && !url_ok (c->snapshot, "http")))
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [%s] %s / %s: expected rtsp://HOST:PORT/… and http://HOST:PORT/…",
+                   kf->path, group, k_rtsp, k_snap);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+camera_parse (CameraState *st, IocKeyFile *kf, const gchar *group, GError **error)
+{
+  gint64 n;
+  g_autofree gchar *list = ioc_keyfile_string (kf, group, "cameras", NULL, TRUE, error);
+  if (!list
+      || !ioc_keyfile_duration (kf, group, "probe_timeout", 3 * G_TIME_SPAN_SECOND,
+                                100 * G_TIME_SPAN_MILLISECOND, 60 * G_TIME_SPAN_SECOND,
+                                &st->timeout_us, error)
+      || !ioc_keyfile_int (kf, group, "offline_after", 3, 1, 100, &n, error))
+    return FALSE;
+  st->offline_after = (guint) n;
+  if (!ioc_keyfile_int (kf, group, "online_after", 2, 1, 100, &n, error))
+    return FALSE;
+  st->online_after = (guint) n;
+  if (!parse_nvr_keys (st, kf, group, error))
+    return FALSE;
   g_auto (GStrv) ids = g_strsplit (list, ",", CAM_MAX + 1);
   for (guint i = 0; ids[i]; i++)
     {
       g_strstrip (ids[i]);
-      if (*ids[i] == '\0')
-        continue;
-      if (i >= CAM_MAX || !ioc_topic_is_device_id (ids[i], strlen (ids[i])))
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                       "%s: [%s] cameras: expected at most %d camera ids [a-z0-9_-]{1,64}, got '%s'",
-                       kf->path, group, CAM_MAX, ids[i]);
-          return FALSE;
-        }
-      Cam *c = g_new0 (Cam, 1);
-      c->id = g_strdup (ids[i]);
-      g_ptr_array_add (st->cams, c);
-      g_autofree gchar *k_rtsp = g_strconcat ("rtsp.", c->id, NULL);
-      g_autofree gchar *k_snap = g_strconcat ("snapshot.", c->id, NULL);
-      g_autofree gchar *k_ctr = g_strconcat ("counter.", c->id, NULL);
-      g_autofree gchar *k_chan = g_strconcat ("channel.", c->id, NULL);
-      c->rtsp = g_key_file_get_string (kf->kf, group, k_rtsp, NULL);
-      c->snapshot = g_key_file_get_string (kf->kf, group, k_snap, NULL);
-      c->counter = g_key_file_get_string (kf->kf, group, k_ctr, NULL);
-      c->channel = g_key_file_get_string (kf->kf, group, k_chan, NULL);
-      if (c->channel)
-        g_strstrip (c->channel);
-      if (c->channel && (!st->nvr_url || *c->channel == '\0'))
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                       "%s: [%s] %s: expected an NVR channel id, and nvr_status = http://… set, got '%s'",
-                       kf->path, group, k_chan, c->channel);
-          return FALSE;
-        }
-      if (!c->rtsp && !c->snapshot && !c->channel)
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                       "%s: [%s] %s: expected an rtsp:// URL (or snapshot.%s = http://…, "
-                       "or channel.%s with nvr_status)", kf->path, group, k_rtsp, c->id, c->id);
-          return FALSE;
-        }
-      if ((c->rtsp && !url_ok (c->rtsp, "rtsp")) || (c->snapshot && !url_ok (c->snapshot, "http")))
-        {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                       "%s: [%s] %s / %s: expected rtsp://HOST:PORT/… and http://HOST:PORT/…",
-                       kf->path, group, k_rtsp, k_snap);
-          return FALSE;
-        }
+      if (*ids[i] != '\0' && !parse_camera (st, kf, group, i, ids[i], error))
+        return FALSE;
     }
   if (st->cams->len == 0)
     {

@@ -441,8 +441,38 @@ load_clear (Load *l)
   g_rand_free (l->rand);
 }
 
-/* Long on purpose: a benchmark driver; set-up, the paced loop and the
- * report stay together so a run can be read as one story. */
+/* Publishes the next pending message ("topic\npayload\nretained") on the
+ * connection its device uses.  FALSE when Paho did not queue it: it is put
+ * back at the head, so seq order holds. */
+static gboolean
+load_send_one (Load *l, MQTTAsync *handles, gint n_conn)
+{
+  g_autofree gchar *m = g_queue_pop_head (&l->pending);
+  gchar *nl1 = strchr (m, '\n');
+  gchar *nl2 = strrchr (m, '\n');
+  *nl1 = *nl2 = '\0';
+  MQTTAsync_message msg = MQTTAsync_message_initializer;
+  msg.payload = nl1 + 1;
+  msg.payloadlen = (int) strlen (nl1 + 1);
+  msg.qos = 1;
+  msg.retained = nl2[1] == '1';
+  MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+  ro.onSuccess = load_on_sent;
+  ro.onFailure = load_on_failed;
+  g_atomic_int_inc (&load_inflight);
+  if (MQTTAsync_sendMessage (handles[load_connection_of (m, (guint) n_conn)], m, &msg, &ro) != MQTTASYNC_SUCCESS)
+    {
+      /* not queued: put it back so seq order holds */
+      g_atomic_int_add (&load_inflight, -1);
+      *nl1 = *nl2 = '\n';
+      g_queue_push_head (&l->pending, g_steal_pointer (&m));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* A benchmark driver: set-up, the paced loop and the report stay together
+ * so that a run reads as one story; sending one message is load_send_one(). */
 int
 ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gint seed,
           gint64 count, gdouble late_share, gint window, gint n_conn)
@@ -488,25 +518,8 @@ ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble r
         }
       if (g_queue_is_empty (&l.pending))
         load_next (&l, g_get_real_time () / 1000);
-      g_autofree gchar *m = g_queue_pop_head (&l.pending);
-      gchar *nl1 = strchr (m, '\n');
-      gchar *nl2 = strrchr (m, '\n');
-      *nl1 = *nl2 = '\0';
-      MQTTAsync_message msg = MQTTAsync_message_initializer;
-      msg.payload = nl1 + 1;
-      msg.payloadlen = (int) strlen (nl1 + 1);
-      msg.qos = 1;
-      msg.retained = nl2[1] == '1';
-      MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-      ro.onSuccess = load_on_sent;
-      ro.onFailure = load_on_failed;
-      g_atomic_int_inc (&load_inflight);
-      if (MQTTAsync_sendMessage (handles[load_connection_of (m, (guint) n_conn)], m, &msg, &ro) != MQTTASYNC_SUCCESS)
+      if (!load_send_one (&l, handles, n_conn))
         {
-          /* not queued: put it back so seq order holds */
-          g_atomic_int_add (&load_inflight, -1);
-          *nl1 = *nl2 = '\n';
-          g_queue_push_head (&l.pending, g_steal_pointer (&m));
           g_usleep (10000);
           continue;
         }

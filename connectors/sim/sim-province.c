@@ -286,3 +286,16 @@ sim_init (Sim *s, GPtrArray *units, gint seed, gboolean surge, gdouble late_shar
       g_hash_table_insert (s->by_unit, site->unit, site);
     }
 }
+
+void
+sim_clear (Sim *s)
+{
+  g_clear_pointer (&s->rand, g_rand_free);
+  g_clear_pointer (&s->by_unit, g_hash_table_unref);
+  g_clear_pointer (&s->sites, g_ptr_array_unref);
+  g_clear_pointer (&s->dossiers, g_ptr_array_unref);
+  g_clear_pointer (&s->pending_posts, g_ptr_array_unref);
+  g_clear_pointer (&s->schedule, g_sequence_free);
+  g_clear_object (&s->poster);
+  g_mutex_clear (&s->cams_lock);
+}

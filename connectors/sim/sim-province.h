@@ -70,6 +70,8 @@ typedef struct
  * fields of the serving side (speed, clock start, poster) are the
  * caller's. */
 void sim_init (Sim *s, GPtrArray *units, gint seed, gboolean surge, gdouble late_share);
+/* Frees what sim_init and the serving side made (no thread may use s). */
+void sim_clear (Sim *s);
 
 /* One simulated second of the province at s->sim_us: new tickets, dossiers
  * and troubles drawn, then every scheduled event now due published into

@@ -229,6 +229,77 @@ quit_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+/* --post-to: UNIT=http://… for one site, http://… for every site not
+ * named.  0, or 2 (the exit status) after the message. */
+static int
+apply_post_to (Sim *s, GPtrArray *units, const gchar *const *post_to)
+{
+  for (guint i = 0; post_to && post_to[i]; i++)
+    {
+      const gchar *eq = strchr (post_to[i], '=');
+      if (!g_str_has_prefix (post_to[i], "http://") && eq)
+        {
+          g_autofree gchar *unit = g_strndup (post_to[i], (gsize) (eq - post_to[i]));
+          Site *site = g_hash_table_lookup (s->by_unit, unit);
+          if (!site)
+            {
+              g_printerr ("ioc-sim: --post-to %s: %s is not one of the %u sites (see --list-sites)\n",
+                          post_to[i], unit, units->len);
+              return 2;
+            }
+          g_free (site->post_to);
+          site->post_to = g_strdup (eq + 1);
+        }
+      else if (g_str_has_prefix (post_to[i], "http://"))
+        for (guint j = 0; j < s->sites->len; j++)
+          {
+            Site *site = s->sites->pdata[j];
+            if (!site->post_to)
+              site->post_to = g_strdup (post_to[i]);
+          }
+      else
+        {
+          g_printerr ("ioc-sim: --post-to %s: expected http://… or UNIT=http://…\n", post_to[i]);
+          return 2;
+        }
+    }
+  return 0;
+}
+
+/* --start HH:MM on --date (default today, or yesterday while it is still
+ * before that time) into s->sim_start_us.  0, or 2 (the exit status)
+ * after the message. */
+static int
+set_start_time (Sim *s, const gchar *start, const gchar *date, gint *out_hh, gint *out_mm)
+{
+  gint hh = 7, mm = 30;
+  if (sscanf (start, "%d:%d", &hh, &mm) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
+    {
+      g_printerr ("ioc-sim: --start %s: expected HH:MM\n", start);
+      return 2;
+    }
+  gint y, mo, d;
+  ioc_time_local_date (g_get_real_time (), &y, &mo, &d, NULL, NULL);
+  if (date && (sscanf (date, "%d-%d-%d", &y, &mo, &d) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31))
+    {
+      g_printerr ("ioc-sim: --date %s: expected YYYY-MM-DD\n", date);
+      return 2;
+    }
+  s->sim_start_us = ioc_time_from_local (y, mo, d, hh, mm);
+  if (s->sim_start_us > g_get_real_time ())
+    {
+      if (date)
+        {
+          g_printerr ("ioc-sim: --date %s --start %s is in the future\n", date, start);
+          return 2;
+        }
+      s->sim_start_us -= G_TIME_SPAN_DAY; /* before dawn: replay yesterday */
+    }
+  *out_hh = hh;
+  *out_mm = mm;
+  return 0;
+}
+
 int
 ioc_sim_run_source (GPtrArray *units, const IocSimSourceOptions *o)
 {
@@ -243,57 +314,14 @@ ioc_sim_run_source (GPtrArray *units, const IocSimSourceOptions *o)
   g_autoptr (GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   g_unix_signal_add (SIGTERM, quit_cb, loop);
   g_unix_signal_add (SIGINT, quit_cb, loop);
-  for (guint i = 0; post_to && post_to[i]; i++)
+  int status = apply_post_to (&s, units, post_to);
+  gint hh, mm;
+  if (status == 0)
+    status = set_start_time (&s, start, date, &hh, &mm);
+  if (status != 0)
     {
-      const gchar *eq = strchr (post_to[i], '=');
-      if (!g_str_has_prefix (post_to[i], "http://") && eq)
-        {
-          g_autofree gchar *unit = g_strndup (post_to[i], (gsize) (eq - post_to[i]));
-          Site *site = g_hash_table_lookup (s.by_unit, unit);
-          if (!site)
-            {
-              g_printerr ("ioc-sim: --post-to %s: %s is not one of the %u sites (see --list-sites)\n",
-                          post_to[i], unit, units->len);
-              return 2;
-            }
-          g_free (site->post_to);
-          site->post_to = g_strdup (eq + 1);
-        }
-      else if (g_str_has_prefix (post_to[i], "http://"))
-        for (guint j = 0; j < s.sites->len; j++)
-          {
-            Site *site = s.sites->pdata[j];
-            if (!site->post_to)
-              site->post_to = g_strdup (post_to[i]);
-          }
-      else
-        {
-          g_printerr ("ioc-sim: --post-to %s: expected http://… or UNIT=http://…\n", post_to[i]);
-          return 2;
-        }
-    }
-  gint hh = 7, mm = 30;
-  if (sscanf (start, "%d:%d", &hh, &mm) != 2 || hh < 0 || hh > 23 || mm < 0 || mm > 59)
-    {
-      g_printerr ("ioc-sim: --start %s: expected HH:MM\n", start);
-      return 2;
-    }
-  gint y, mo, d;
-  ioc_time_local_date (g_get_real_time (), &y, &mo, &d, NULL, NULL);
-  if (date && (sscanf (date, "%d-%d-%d", &y, &mo, &d) != 3 || mo < 1 || mo > 12 || d < 1 || d > 31))
-    {
-      g_printerr ("ioc-sim: --date %s: expected YYYY-MM-DD\n", date);
-      return 2;
-    }
-  s.sim_start_us = ioc_time_from_local (y, mo, d, hh, mm);
-  if (s.sim_start_us > g_get_real_time ())
-    {
-      if (date)
-        {
-          g_printerr ("ioc-sim: --date %s --start %s is in the future\n", date, start);
-          return 2;
-        }
-      s.sim_start_us -= G_TIME_SPAN_DAY; /* before dawn: replay yesterday */
+      sim_clear (&s);
+      return status;
     }
   s.sim_us = s.sim_start_us;
   s.wall_start_us = g_get_real_time ();
@@ -305,6 +333,7 @@ ioc_sim_run_source (GPtrArray *units, const IocSimSourceOptions *o)
   if (!soup_server_listen (server, addr, 0, &error))
     {
       g_printerr ("ioc-sim: listen 127.0.0.1:%d: %s\n", port, error->message);
+      sim_clear (&s);
       return 1;
     }
   RtspArgs ra = { &s, g_socket_listener_new () };
@@ -313,6 +342,8 @@ ioc_sim_run_source (GPtrArray *units, const IocSimSourceOptions *o)
                                       NULL, NULL, &error))
     {
       g_printerr ("ioc-sim: RTSP listen 127.0.0.1:%d: %s\n", port + 1, error->message);
+      g_object_unref (ra.listener);
+      sim_clear (&s);
       return 1;
     }
   /* the RTSP thread blocks in accept for the life of the process */

@@ -9,7 +9,8 @@
 
 static const gchar *const hub_keys[] = { "province", "id", "units", "calendar", "procedures", "state_dir",
                                          "alerts", "units_owned", "connectors", "connector_cadence", "max_devices_per_unit",
-                                         "forget_devices_after",
+                                         "forget_devices_after", "keep_finished_dossiers",
+                                         "remember_dropped_dossiers",
                                          "scorecard", NULL };
 static const gchar *const mqtt_keys[] = { "url", "client_id", "username", "password", "qos", "keepalive",
                                           "sessions", "protocol", "receive_maximum", NULL };
@@ -197,6 +198,29 @@ load_identity (IocKeyFile *kf, IocHubConfig *c, GError **error)
   return TRUE;
 }
 
+/* How long the dossier tracker holds a finished dossier (so that a late
+ * event for it, a 10 after a 9 or a reopen, is handled exactly) and then
+ * remembers its id (so that a later event is ignored as stale instead of
+ * counted as a new dossier).  Memory grows with both at a province's rate;
+ * the tombstones are pruned by whole days, hence 0 or at least a day. */
+static gboolean
+load_dossier_retention (IocKeyFile *kf, IocHubConfig *c, GError **error)
+{
+  if (!ioc_keyfile_duration (kf, "hub", "keep_finished_dossiers", 3 * G_TIME_SPAN_DAY, G_TIME_SPAN_MINUTE,
+                             366 * G_TIME_SPAN_DAY, &c->keep_finished_dossiers_us, error)
+      || !ioc_keyfile_duration (kf, "hub", "remember_dropped_dossiers", 40 * G_TIME_SPAN_DAY, 0,
+                                400 * G_TIME_SPAN_DAY, &c->remember_dropped_dossiers_us, error))
+    return FALSE;
+  if (c->remember_dropped_dossiers_us != 0 && c->remember_dropped_dossiers_us < G_TIME_SPAN_DAY)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s:%u: [hub] remember_dropped_dossiers: expected 0 (not at all) or a duration of at least 1d",
+                   kf->path, ioc_keyfile_key_line (kf, "hub", "remember_dropped_dossiers"));
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* The rest of [hub]: reference data, state, inventory, devices, scorecard. */
 static gboolean
 load_hub_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
@@ -255,6 +279,8 @@ load_hub_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
                    ioc_keyfile_key_line (kf, "hub", "forget_devices_after"));
       return FALSE;
     }
+  if (!load_dossier_retention (kf, c, error))
+    return FALSE;
   g_autofree gchar *scorecard = ioc_keyfile_string (kf, "hub", "scorecard", "", FALSE, error);
   c->scorecard_path = resolve_path (path, scorecard);
   if (c->scorecard_path != NULL)

@@ -27,6 +27,8 @@ typedef struct
   gchar *connectors_dir;  /* declared connector configs (the expected inventory); may be NULL */
   guint max_devices_per_unit; /* undeclared devices per (unit, kind); 0: no cap */
   gint64 forget_devices_after_us; /* undeclared devices silent this long are forgotten; 0: never */
+  gint64 keep_finished_dossiers_us;    /* a finished dossier stays in memory this long */
+  gint64 remember_dropped_dossiers_us; /* then its id is remembered this long; 0: not at all */
   gint64 connector_cadence_us; /* silent longer: not reporting; never heard: down this long after start */
   gchar *scorecard_path;  /* the 766 scorecard's weights and targets; NULL: no scorecard */
   IocScoreConfig *scorecard; /* loaded and validated with this file; NULL with scorecard_path */

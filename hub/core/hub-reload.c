@@ -116,6 +116,58 @@ ioc_hub_subscribe_units (IocHub *self)
   ioc_mqtt_client_subscribe_units (self->mqtt, self->config->province, units, n, codes != NULL);
 }
 
+/* The settings a reload changes in place in the running config: strings and
+ * lists are swapped with fresh's (the old ones are freed with it), numbers
+ * copied. */
+static void
+adopt_settings (IocHub *self, IocHubConfig *fresh)
+{
+  gchar *old_dir = self->config->connectors_dir;
+  self->config->connectors_dir = g_steal_pointer (&fresh->connectors_dir);
+  fresh->connectors_dir = old_dir;
+  self->config->connector_cadence_us = fresh->connector_cadence_us;
+  self->config->max_devices_per_unit = fresh->max_devices_per_unit;
+  self->config->forget_devices_after_us = fresh->forget_devices_after_us;
+  /* Dossiers finishing from now on are kept for the new time; those already
+   * finished keep the drop time they were given. */
+  self->config->keep_finished_dossiers_us = fresh->keep_finished_dossiers_us;
+  self->config->remember_dropped_dossiers_us = fresh->remember_dropped_dossiers_us;
+  ioc_dossier_tracker_set_retention (self->dossiers, fresh->keep_finished_dossiers_us,
+                                     fresh->remember_dropped_dossiers_us);
+  ioc_device_health_set_max_per_unit (self->devices, fresh->max_devices_per_unit);
+  /* The scorecard's weights and targets: the book lets go of the old ones
+   * (and of every result computed with them) before they are freed. */
+  IocScoreConfig *old_score = self->config->scorecard;
+  gchar *old_score_path = self->config->scorecard_path;
+  self->config->scorecard = g_steal_pointer (&fresh->scorecard);
+  self->config->scorecard_path = g_steal_pointer (&fresh->scorecard_path);
+  fresh->scorecard = old_score;
+  fresh->scorecard_path = old_score_path;
+  ioc_score_book_set_config (self->score, self->config->scorecard);
+  /* Screen and operator tokens are revocable in the config: the lists are
+   * swapped in place, so every reader of the config sees the new ones from
+   * now on. */
+  gchar **old = self->config->display_tokens;
+  self->config->display_tokens = g_steal_pointer (&fresh->display_tokens);
+  fresh->display_tokens = old;
+  old = self->config->operator_tokens;
+  self->config->operator_tokens = g_steal_pointer (&fresh->operator_tokens);
+  fresh->operator_tokens = old;
+  /* What HTTP clients may take applies to the next connections. */
+  self->config->http_header_timeout_us = fresh->http_header_timeout_us;
+  self->config->http_idle_timeout_us = fresh->http_idle_timeout_us;
+  self->config->http_max_connections = fresh->http_max_connections;
+  self->config->http_max_per_client = fresh->http_max_per_client;
+  self->config->http_max_feed_clients = fresh->http_max_feed_clients;
+  self->config->http_fd_reserve = fresh->http_fd_reserve;
+  self->config->http_max_body = fresh->http_max_body;
+  /* The communes' map: its path (checked with the rest of the file) is
+   * swapped; the API reads the file again in its reload. */
+  gchar *old_map = self->config->commune_map;
+  self->config->commune_map = g_steal_pointer (&fresh->commune_map);
+  fresh->commune_map = old_map;
+}
+
 gboolean
 ioc_hub_reload (IocHub *self, GError **error)
 {
@@ -149,46 +201,9 @@ ioc_hub_reload (IocHub *self, GError **error)
   /* The declared connectors: added ones are expected from now on, removed
    * ones no longer are. */
   ioc_hub_apply_inventory (self, fresh, inventory);
-  gchar *old_dir = self->config->connectors_dir;
-  self->config->connectors_dir = g_steal_pointer (&fresh->connectors_dir);
-  fresh->connectors_dir = old_dir;
-  self->config->connector_cadence_us = fresh->connector_cadence_us;
-  self->config->max_devices_per_unit = fresh->max_devices_per_unit;
-  self->config->forget_devices_after_us = fresh->forget_devices_after_us;
-  ioc_device_health_set_max_per_unit (self->devices, fresh->max_devices_per_unit);
-  /* Screen and operator tokens are revocable in the config: the lists are
-   * swapped in place, so every reader of the config sees the new ones from
-   * now on. */
-  /* The scorecard's weights and targets: the book lets go of the old ones
-   * (and of every result computed with them) before they are freed. */
-  IocScoreConfig *old_score = self->config->scorecard;
-  gchar *old_score_path = self->config->scorecard_path;
-  self->config->scorecard = g_steal_pointer (&fresh->scorecard);
-  self->config->scorecard_path = g_steal_pointer (&fresh->scorecard_path);
-  fresh->scorecard = old_score;
-  fresh->scorecard_path = old_score_path;
-  ioc_score_book_set_config (self->score, self->config->scorecard);
   guint n_display = fresh->display_tokens ? g_strv_length (fresh->display_tokens) : 0;
   guint n_operator = fresh->operator_tokens ? g_strv_length (fresh->operator_tokens) : 0;
-  gchar **old = self->config->display_tokens;
-  self->config->display_tokens = g_steal_pointer (&fresh->display_tokens);
-  fresh->display_tokens = old;
-  old = self->config->operator_tokens;
-  self->config->operator_tokens = g_steal_pointer (&fresh->operator_tokens);
-  fresh->operator_tokens = old;
-  /* What HTTP clients may take applies to the next connections. */
-  self->config->http_header_timeout_us = fresh->http_header_timeout_us;
-  self->config->http_idle_timeout_us = fresh->http_idle_timeout_us;
-  self->config->http_max_connections = fresh->http_max_connections;
-  self->config->http_max_per_client = fresh->http_max_per_client;
-  self->config->http_max_feed_clients = fresh->http_max_feed_clients;
-  self->config->http_fd_reserve = fresh->http_fd_reserve;
-  self->config->http_max_body = fresh->http_max_body;
-  /* The communes' map: its path (checked with the rest of the file) is
-   * swapped; the API reads the file again in its reload. */
-  gchar *old_map = self->config->commune_map;
-  self->config->commune_map = g_steal_pointer (&fresh->commune_map);
-  fresh->commune_map = old_map;
+  adopt_settings (self, fresh);
   IocHttpLimits limits;
   ioc_hub_http_limits (self->config, &limits);
   ioc_http_server_set_limits (self->http, &limits);

@@ -65,6 +65,61 @@ hub_rewrite_from (IocHub *self, gint64 at_us)
   return MIN (self->rewrite_month_from, floor_us);
 }
 
+/* The sequence check of a record that carries one: a duplicate is dropped
+ * without a dead letter, a jump is rejected.  TRUE when the record goes on. */
+static gboolean
+admit_seq (IocHub *self, const IocRecord *record, gboolean remapped, const gchar *topic, gsize topic_len,
+           const guint8 *payload, gsize len, gint64 arrival_us)
+{
+  gint64 highest = 0;
+  IocSeqVerdict v = ioc_dedup_check_epoch (self->dedup, record->kind, record->device, record->seq,
+                                           record->epoch, &highest);
+  if (v == IOC_SEQ_DUPLICATE)
+    return FALSE;
+  if (v == IOC_SEQ_JUMP)
+    {
+      gchar jump[160];
+      g_snprintf (jump, sizeof jump, "seq: %" G_GINT64_FORMAT " is more than %d above the highest seen, %"
+                  G_GINT64_FORMAT, record->seq, IOC_DEDUP_MAX_JUMP, highest);
+      reject (self, IOC_REJECT_SEQ_JUMP, jump, topic, topic_len, payload, len, arrival_us);
+      return FALSE;
+    }
+  if (G_UNLIKELY (remapped))
+    ioc_dedup_count_remapped (self->dedup, record->kind, record->device);
+  return TRUE;
+}
+
+/* A valid record into the stages that keep state from it: device health,
+ * then dossiers or queue statistics.  FALSE when the dossier tracker
+ * refuses it (a dead letter is sent). */
+static gboolean
+record_to_stages (IocHub *self, const IocRecord *record, const gchar *unit, const gchar *topic, gsize topic_len,
+                  const guint8 *payload, gsize len, gint64 arrival_us)
+{
+  ioc_device_health_record (self->devices, record, unit, arrival_us);
+  if (record->msg_type == IOC_MSG_EVENT)
+    {
+      if (record->type == IOC_EV_DOSSIER)
+        {
+          IocReject r = ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us);
+          if (r != IOC_REJECT_NONE)
+            {
+              gchar why[200];
+              g_snprintf (why, sizeof why, "state: %d for dossier %.80s, completed (state 10) before this ts",
+                          record->state, record->dossier);
+              reject (self, r, why, topic, topic_len, payload, len, arrival_us);
+              return FALSE;
+            }
+          ioc_score_book_touch (self->score);
+        }
+      else if (record->kind == IOC_KIND_DESK || record->kind == IOC_KIND_KIOSK)
+        ioc_queue_stats_record (self->queue_stats, record, unit);
+    }
+  else if (record->msg_type == IOC_MSG_STATUS && record->kind == IOC_KIND_DESK)
+    ioc_queue_stats_record (self->queue_stats, record, unit); /* the desks' waiting count */
+  return TRUE;
+}
+
 /* TRUE when the message was accepted (it changed what the hub knows). */
 gboolean
 ioc_hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8 *payload, gsize len,
@@ -109,24 +164,8 @@ ioc_hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8
       return FALSE;
     }
 
-  if (record->seq > 0)
-    {
-      gint64 highest = 0;
-      IocSeqVerdict v = ioc_dedup_check_epoch (self->dedup, record->kind, record->device, record->seq,
-                                               record->epoch, &highest);
-      if (v == IOC_SEQ_DUPLICATE)
-        return FALSE;
-      if (v == IOC_SEQ_JUMP)
-        {
-          gchar jump[160];
-          g_snprintf (jump, sizeof jump, "seq: %" G_GINT64_FORMAT " is more than %d above the highest seen, %"
-                      G_GINT64_FORMAT, record->seq, IOC_DEDUP_MAX_JUMP, highest);
-          reject (self, IOC_REJECT_SEQ_JUMP, jump, topic, topic_len, payload, len, arrival_us);
-          return FALSE;
-        }
-      if (G_UNLIKELY (remapped))
-        ioc_dedup_count_remapped (self->dedup, record->kind, record->device);
-    }
+  if (record->seq > 0 && !admit_seq (self, record, remapped, topic, topic_len, payload, len, arrival_us))
+    return FALSE;
   /* An event before the rewrite horizon could not correct its minute
    * (dossier events included: accepted, they would change dossiers and
    * scores but not the minutes).  Decided on the arrival time, so a replay
@@ -139,27 +178,8 @@ ioc_hub_process (IocHub *self, const gchar *topic, gsize topic_len, const guint8
       return FALSE;
     }
 
-  ioc_device_health_record (self->devices, record, unit, arrival_us);
-  if (record->msg_type == IOC_MSG_EVENT)
-    {
-      if (record->type == IOC_EV_DOSSIER)
-        {
-          r = ioc_dossier_tracker_record (self->dossiers, record, unit, arrival_us);
-          if (r != IOC_REJECT_NONE)
-            {
-              gchar why[200];
-              g_snprintf (why, sizeof why, "state: %d for dossier %.80s, completed (state 10) before this ts",
-                          record->state, record->dossier);
-              reject (self, r, why, topic, topic_len, payload, len, arrival_us);
-              return FALSE;
-            }
-          ioc_score_book_touch (self->score);
-        }
-      else if (record->kind == IOC_KIND_DESK || record->kind == IOC_KIND_KIOSK)
-        ioc_queue_stats_record (self->queue_stats, record, unit);
-    }
-  else if (record->msg_type == IOC_MSG_STATUS && record->kind == IOC_KIND_DESK)
-    ioc_queue_stats_record (self->queue_stats, record, unit); /* the desks' waiting count */
+  if (!record_to_stages (self, record, unit, topic, topic_len, payload, len, arrival_us))
+    return FALSE;
   ioc_stat_add (self->stat_accepted, 1);
   return TRUE;
 }
@@ -487,6 +507,8 @@ hub_build_stages (IocHub *self, const IocHubConfig *config)
    * restored snapshot brings an earlier one back. */
   ioc_device_health_set_started (self->devices, ioc_clock_now (self->clock));
   self->dossiers = ioc_dossier_tracker_new (self->calendar, self->procedures, fact_to_rollup_cb, self);
+  ioc_dossier_tracker_set_retention (self->dossiers, config->keep_finished_dossiers_us,
+                                     config->remember_dropped_dossiers_us);
   self->score = ioc_score_book_new ();
   ioc_score_book_set_config (self->score, config->scorecard);
   ioc_rollup_add_gauge_sampler (self->rollup, ioc_device_health_sample, self->devices);

@@ -1,7 +1,9 @@
 /* mqtt-client-private.h — the state the files of the MQTT client share:
- * mqtt-client.c (the sessions' state machine, construction, the API),
- * mqtt-store.c (Paho's persistence hook: durable before PUBREC) and
- * mqtt-records.c (the subscription record files).  io/ only. */
+ * mqtt-client.c (construction, the API, the publishing connection),
+ * mqtt-session.c (the sessions' state machine on the main context),
+ * mqtt-store.c (the message path and Paho's persistence hook: durable
+ * before PUBREC) and mqtt-records.c (the subscription record files).
+ * io/ only. */
 #pragma once
 
 #include <MQTTAsync.h>
@@ -99,8 +101,34 @@ struct _Session
   IocStat *stat_received;
 };
 
+static inline gboolean
+ioc_mqtt_is_v5 (IocMqttClient *self)
+{
+  return self->opts.protocol == MQTTVERSION_5;
+}
+
+/* mqtt-client.c: drops a reference (the owner's, or a posted event's); the
+ * last one frees the client and its sessions. */
+void ioc_mqtt_client_unref (IocMqttClient *self);
+
+/* mqtt-session.c, main context.  A new session (PHASE_DOWN; handle NULL and
+ * error set if Paho refused it) and its end; connect (reconnects are
+ * scheduled on failure); bring the broker's subscriptions in line with the
+ * configured filters; DISCONNECT keeping the session; after any phase change,
+ * the gauges and on_state; the timer that ends drained retired sessions. */
+Session *ioc_mqtt_session_new (IocMqttClient *self, guint index, gboolean retired, GError **error);
+void     ioc_mqtt_session_free (Session *s);
+void     ioc_mqtt_session_connect (Session *s);
+void     ioc_mqtt_session_sync (Session *s);
+void     ioc_mqtt_session_disconnect (Session *s);
+void     ioc_mqtt_update_state (IocMqttClient *self);
+gboolean ioc_mqtt_retired_check_cb (gpointer data);
+
 /* mqtt-store.c: points the session's Paho persistence at the store. */
 void   ioc_mqtt_store_attach (Session *s);
+/* mqtt-store.c, Paho's receive thread: a QoS 0/1 message (QoS 2 ones were
+ * handed over in the store already); Paho's messageArrived callback. */
+int    ioc_mqtt_message_arrived (void *context, char *topic, int topic_len, MQTTAsync_message *message);
 /* mqtt-records.c: the session's record file, written from s->held (no-op
  * without a path) and read into it; the path of session index's file. */
 void   ioc_mqtt_record_write (Session *s);

@@ -265,8 +265,40 @@ new_password (void)
   return b64;
 }
 
-/* Long on purpose: options, read the connectors, write, report, in the
- * order a reader of the output expects them. */
+/* The hub's broker account where the options left it out: the hub
+ * config's [mqtt] username and password (config may be NULL), then the
+ * password from IOCCTL_HUB_PASSWORD. */
+static void
+hub_account_defaults (const IocHubConfig *config, gchar **hub_user, gchar **hub_password)
+{
+  if (config != NULL)
+    {
+      if (*hub_user == NULL && config->mqtt_username != NULL && *config->mqtt_username)
+        *hub_user = g_strdup (config->mqtt_username);
+      if (*hub_password == NULL && config->mqtt_password != NULL && *config->mqtt_password)
+        *hub_password = g_strdup (config->mqtt_password);
+    }
+  if (*hub_password == NULL && g_getenv ("IOCCTL_HUB_PASSWORD") != NULL)
+    *hub_password = g_strdup (g_getenv ("IOCCTL_HUB_PASSWORD"));
+}
+
+/* OUT/hub.password (mode 0600) with the generated password, and the line
+ * of the report that says where it is. */
+static gboolean
+save_generated_password (const gchar *out_dir, const gchar *hub_user, const gchar *hub_password,
+                         GString *report, GError **error)
+{
+  g_autofree gchar *pw_path = g_build_filename (out_dir, "hub.password", NULL);
+  g_autofree gchar *text = g_strconcat (hub_password, "\n", NULL);
+  if (!g_file_set_contents_full (pw_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, error))
+    return FALSE;
+  g_string_append_printf (report, "%s: generated password of the hub account %s: put it in hub.conf [mqtt] "
+                                  "password\n", pw_path, hub_user);
+  return TRUE;
+}
+
+/* Options, read the connectors, write, report, in the order a reader of
+ * the output expects them. */
 int
 ioc_ctl_broker_config (int argc, char **argv)
 {
@@ -291,20 +323,12 @@ ioc_ctl_broker_config (int argc, char **argv)
     }
   g_autoptr (GError) error = NULL;
   g_autoptr (IocHubConfig) config = NULL;
-  if (config_path != NULL)
+  if (config_path != NULL && (config = ioc_hub_config_load (config_path, &error)) == NULL)
     {
-      if ((config = ioc_hub_config_load (config_path, &error)) == NULL)
-        {
-          g_printerr ("iocctl broker-config: %s\n", error->message);
-          return EXIT_CHECK;
-        }
-      if (hub_user == NULL && config->mqtt_username != NULL && *config->mqtt_username)
-        hub_user = g_strdup (config->mqtt_username);
-      if (hub_password == NULL && config->mqtt_password != NULL && *config->mqtt_password)
-        hub_password = g_strdup (config->mqtt_password);
+      g_printerr ("iocctl broker-config: %s\n", error->message);
+      return EXIT_CHECK;
     }
-  if (hub_password == NULL && g_getenv ("IOCCTL_HUB_PASSWORD") != NULL)
-    hub_password = g_strdup (g_getenv ("IOCCTL_HUB_PASSWORD"));
+  hub_account_defaults (config, &hub_user, &hub_password);
   g_autoptr (GPtrArray) errors = g_ptr_array_new_with_free_func (g_free);
   g_autoptr (GPtrArray) list = ioc_ctl_connectors_load_dir (connectors_dir, errors, &error);
   if (list == NULL)
@@ -334,17 +358,10 @@ ioc_ctl_broker_config (int argc, char **argv)
       g_printerr ("iocctl broker-config: %s\n", error->message);
       return EXIT_CHECK;
     }
-  if (generated)
+  if (generated && !save_generated_password (out_dir, hub_user, hub_password, report, &error))
     {
-      g_autofree gchar *pw_path = g_build_filename (out_dir, "hub.password", NULL);
-      g_autofree gchar *text = g_strconcat (hub_password, "\n", NULL);
-      if (!g_file_set_contents_full (pw_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT, 0600, &error))
-        {
-          g_printerr ("iocctl broker-config: %s\n", error->message);
-          return EXIT_USAGE;
-        }
-      g_string_append_printf (report, "%s: generated password of the hub account %s: put it in hub.conf [mqtt] "
-                                      "password\n", pw_path, hub_user);
+      g_printerr ("iocctl broker-config: %s\n", error->message);
+      return EXIT_USAGE;
     }
   if (hub_user == NULL)
     g_string_append (report, "note: no hub account (--hub-user or --config with [mqtt] username): only connectors "

@@ -518,8 +518,73 @@ print_summary (DryRun *d, guint n_samples)
   ioc_ctl_print_json (b, FALSE);
 }
 
-/* Long on purpose: options, samples, an offline hub, the clock walked over
- * the samples, the summary; each step is a call, in the order of a run. */
+/* The offline hub, with the alerts, fed the samples in order of arrival on
+ * a manual clock walked over them and then to `until` (else until the
+ * last sample's minute has closed); prints the summary.  Owns config. */
+static int
+play (IocHubConfig *config, GPtrArray *samples, gboolean json, const gchar *until, gint64 until_us)
+{
+  g_autoptr (GError) error = NULL;
+  const Sample *first = samples->pdata[0];
+  const Sample *last = samples->pdata[samples->len - 1];
+  gint64 start = first->received_us / G_USEC_PER_SEC * G_USEC_PER_SEC;
+  gint64 lateness = config->lateness_us;
+  g_autoptr (IocClock) clock = ioc_clock_new_manual (start);
+  DryRun d = { 0 };
+  d.json = json;
+  d.clock = clock;
+  d.lines = g_string_new (NULL);
+  d.pending_dl = g_ptr_array_new_with_free_func (g_free);
+  d.tick_us = start;
+  d.last_arrival_us = start;
+  int rc = EXIT_USAGE;
+  /* The hub is freed before the alerts (its stop ticks once more). */
+  IocAlerts *alerts = NULL;
+  IocHub *hub = ioc_hub_new (config, clock, &error);
+  if (hub == NULL)
+    {
+      g_printerr ("iocctl dry-run: %s\n", error->message);
+      goto out;
+    }
+  d.hub = hub;
+  d.province = ioc_hub_config (hub)->province;
+  d.hub_id = ioc_hub_config (hub)->hub_id;
+  ioc_hub_capture_publishes (hub, capture_cb, &d);
+  alerts = ioc_alerts_attach (hub, &error);
+  if (alerts == NULL)
+    {
+      g_printerr ("iocctl dry-run: %s\n", error->message);
+      goto out;
+    }
+  static const IocSinkVTable sink = { .name = "dry-run", .point = sink_point };
+  ioc_hub_add_sink (hub, &sink, &d);
+
+  ioc_hub_tick (hub); /* as ioc_hub_start() does */
+  for (guint i = 0; i < samples->len; i++)
+    {
+      const Sample *s = samples->pdata[i];
+      advance_to (&d, s->received_us);
+      feed (&d, s);
+    }
+  gint64 end = ioc_time_minute_start (last->received_us) + G_TIME_SPAN_MINUTE + lateness + G_USEC_PER_SEC;
+  advance_to (&d, until != NULL ? MAX (until_us, ioc_clock_now (clock)) : end);
+
+  print_summary (&d, samples->len);
+  rc = d.deadlettered > 0 ? EXIT_CHECK : EXIT_GOOD;
+
+out:
+  /* ioc_hub_new() owns config, also when it fails.  Not ioc_hub_stop(): nothing was started, and its last tick would run
+   * on the real clock's terms. */
+  ioc_hub_free (hub);
+  if (alerts != NULL)
+    ioc_alerts_free (alerts);
+  g_string_free (d.lines, TRUE);
+  g_ptr_array_unref (d.pending_dl);
+  return rc;
+}
+
+/* Options, samples, the configuration and a temporary state directory;
+ * then play() runs the hub over them.  The temporary state goes after. */
 int
 ioc_ctl_dry_run (int argc, char **argv)
 {
@@ -575,62 +640,7 @@ ioc_ctl_dry_run (int argc, char **argv)
       ioc_hub_config_free (config);
       return EXIT_USAGE;
     }
-
-  const Sample *first = samples->pdata[0];
-  const Sample *last = samples->pdata[samples->len - 1];
-  gint64 start = first->received_us / G_USEC_PER_SEC * G_USEC_PER_SEC;
-  gint64 lateness = config->lateness_us;
-  g_autoptr (IocClock) clock = ioc_clock_new_manual (start);
-  DryRun d = { 0 };
-  d.json = json;
-  d.clock = clock;
-  d.lines = g_string_new (NULL);
-  d.pending_dl = g_ptr_array_new_with_free_func (g_free);
-  d.tick_us = start;
-  d.last_arrival_us = start;
-  int rc = EXIT_USAGE;
-  /* The hub is freed before the alerts (its stop ticks once more). */
-  IocAlerts *alerts = NULL;
-  IocHub *hub = ioc_hub_new (config, clock, &error);
-  if (hub == NULL)
-    {
-      g_printerr ("iocctl dry-run: %s\n", error->message);
-      goto out;
-    }
-  d.hub = hub;
-  d.province = ioc_hub_config (hub)->province;
-  d.hub_id = ioc_hub_config (hub)->hub_id;
-  ioc_hub_capture_publishes (hub, capture_cb, &d);
-  alerts = ioc_alerts_attach (hub, &error);
-  if (alerts == NULL)
-    {
-      g_printerr ("iocctl dry-run: %s\n", error->message);
-      goto out;
-    }
-  static const IocSinkVTable sink = { .name = "dry-run", .point = sink_point };
-  ioc_hub_add_sink (hub, &sink, &d);
-
-  ioc_hub_tick (hub); /* as ioc_hub_start() does */
-  for (guint i = 0; i < samples->len; i++)
-    {
-      const Sample *s = samples->pdata[i];
-      advance_to (&d, s->received_us);
-      feed (&d, s);
-    }
-  gint64 end = ioc_time_minute_start (last->received_us) + G_TIME_SPAN_MINUTE + lateness + G_USEC_PER_SEC;
-  advance_to (&d, until != NULL ? MAX (until_us, ioc_clock_now (clock)) : end);
-
-  print_summary (&d, samples->len);
-  rc = d.deadlettered > 0 ? EXIT_CHECK : EXIT_GOOD;
-
-out:
-  /* ioc_hub_new() owns config, also when it fails.  Not ioc_hub_stop(): nothing was started, and its last tick would run
-   * on the real clock's terms.  The temporary state goes with it. */
-  ioc_hub_free (hub);
-  if (alerts != NULL)
-    ioc_alerts_free (alerts);
-  g_string_free (d.lines, TRUE);
-  g_ptr_array_unref (d.pending_dl);
+  int rc = play (config, samples, json, until, until_us);
   rm_rf (state);
   return rc;
 }

@@ -262,6 +262,51 @@ connector_row (JsonObject *o, GPtrArray *declared, const gchar *connectors_dir, 
   return down;
 }
 
+/* The declared connectors the hub has no row for (not in seen, keyed
+ * "kind/device"): their ids into unknown, a DOWN line each unless json.
+ * Returns how many. */
+static guint
+declared_unknown (GPtrArray *declared, GHashTable *seen, gboolean json, GPtrArray *unknown)
+{
+  guint n = 0;
+  for (guint i = 0; declared && i < declared->len; i++)
+    {
+      IocCtlConnector *c = declared->pdata[i];
+      g_autofree gchar *key = g_strconcat (c->kind, "/", c->device, NULL);
+      if (!g_hash_table_contains (seen, key))
+        {
+          g_ptr_array_add (unknown, c->id);
+          n++;
+          if (!json)
+            g_print ("%-8s %-24s %-12s %-8s (declared in %s as %s, unknown to the hub)   DOWN\n", c->kind, c->device,
+                     c->unit ? c->unit : "*", "missing", c->path, c->id);
+        }
+    }
+  return n;
+}
+
+/* --json: the API's rows as they are, with the count down and the
+ * declared ids the hub does not know. */
+static void
+print_api_json (JsonNode *list, guint n_down, GPtrArray *unknown)
+{
+  g_autoptr (JsonBuilder) b = json_builder_new ();
+  json_builder_begin_object (b);
+  json_builder_set_member_name (b, "source");
+  json_builder_add_string_value (b, "api");
+  json_builder_set_member_name (b, "down");
+  json_builder_add_int_value (b, n_down);
+  json_builder_set_member_name (b, "connectors");
+  json_builder_add_value (b, json_node_copy (list));
+  json_builder_set_member_name (b, "missing");
+  json_builder_begin_array (b);
+  for (guint i = 0; i < unknown->len; i++)
+    json_builder_add_string_value (b, unknown->pdata[i]);
+  json_builder_end_array (b);
+  json_builder_end_object (b);
+  ioc_ctl_print_json (b, TRUE);
+}
+
 int
 ioc_ctl_connectors_health (int argc, char **argv)
 {
@@ -315,37 +360,9 @@ ioc_ctl_connectors_health (int argc, char **argv)
         n_down += connector_row (o, declared, connectors_dir, json, seen);
     }
   g_autoptr (GPtrArray) unknown = g_ptr_array_new ();
-  for (guint i = 0; declared && i < declared->len; i++)
-    {
-      IocCtlConnector *c = declared->pdata[i];
-      g_autofree gchar *key = g_strconcat (c->kind, "/", c->device, NULL);
-      if (!g_hash_table_contains (seen, key))
-        {
-          g_ptr_array_add (unknown, c->id);
-          n_down++;
-          if (!json)
-            g_print ("%-8s %-24s %-12s %-8s (declared in %s as %s, unknown to the hub)   DOWN\n", c->kind, c->device,
-                     c->unit ? c->unit : "*", "missing", c->path, c->id);
-        }
-    }
+  n_down += declared_unknown (declared, seen, json, unknown);
   if (json)
-    {
-      g_autoptr (JsonBuilder) b = json_builder_new ();
-      json_builder_begin_object (b);
-      json_builder_set_member_name (b, "source");
-      json_builder_add_string_value (b, "api");
-      json_builder_set_member_name (b, "down");
-      json_builder_add_int_value (b, n_down);
-      json_builder_set_member_name (b, "connectors");
-      json_builder_add_value (b, json_node_copy (list));
-      json_builder_set_member_name (b, "missing");
-      json_builder_begin_array (b);
-      for (guint i = 0; i < unknown->len; i++)
-        json_builder_add_string_value (b, unknown->pdata[i]);
-      json_builder_end_array (b);
-      json_builder_end_object (b);
-      ioc_ctl_print_json (b, TRUE);
-    }
+    print_api_json (list, n_down, unknown);
   else
     g_print ("%u connector(s) down\n", n_down);
   return n_down > 0 ? EXIT_CHECK : EXIT_GOOD;

@@ -574,8 +574,10 @@ html_unit_groups (GString *out, JsonObject *month)
   g_string_append (out, "</tbody></table>\n");
 }
 
-void
-ioc_report_html (JsonObject *month, JsonObject *ytd, const gchar *generated_at, GString *out)
+/* The document's head and title block: the period, the scoring table's
+ * version and, for a month not closed or without its stock, a note. */
+static void
+html_head (GString *out, JsonObject *month, JsonObject *ytd, const gchar *generated_at)
 {
   JsonObject *period = obj (month, "period"), *config = obj (month, "config"), *pm = obj (month, "province");
   g_autofree gchar *mlabel = month_vi (str (period, "at"));
@@ -608,6 +610,36 @@ ioc_report_html (JsonObject *month, JsonObject *ytd, const gchar *generated_at, 
     g_string_append (out, "<p class=\"note\" data-testid=\"stock\">Hệ thống không ghi nhận được số hồ sơ đang xử lý "
                           "tại thời điểm cuối tháng: chỉ số 2.1 và 5.4 của tháng chỉ tính hồ sơ đã giải quyết "
                           "xong.</p>\n");
+}
+
+/* The appendix: each unit with data, its indicators for the month. */
+static void
+html_appendix (GString *out, JsonObject *month)
+{
+  g_string_append (out, "<section class=\"appendix\">\n<h2>Phụ lục. Chi tiết chỉ số của từng đơn vị (tháng)</h2>\n");
+  JsonArray *units = arr (month, "units");
+  for (guint i = 0; units != NULL && i < json_array_get_length (units); i++)
+    {
+      JsonObject *u = json_array_get_object_element (units, i);
+      if (!has_data (u))
+        continue;
+      g_autofree gchar *score = dec (num (u, "score"));
+      g_string_append (out, "<div class=\"unit\"><h3>");
+      esc (out, str (u, "unit"));
+      g_string_append (out, " — ");
+      esc (out, str (u, "name"));
+      g_string_append_printf (out, ": %s điểm</h3>\n", score);
+      html_indicators (out, month, NULL, str (u, "unit"));
+      g_string_append (out, "</div>\n");
+    }
+  g_string_append (out, "</section>\n");
+}
+
+void
+ioc_report_html (JsonObject *month, JsonObject *ytd, const gchar *generated_at, GString *out)
+{
+  html_head (out, month, ytd, generated_at);
+  JsonObject *config = obj (month, "config");
 
   g_string_append (out, "<h2>I. Kết quả của tỉnh</h2>\n");
   html_summary (out, month, ytd);
@@ -637,23 +669,8 @@ ioc_report_html (JsonObject *month, JsonObject *ytd, const gchar *generated_at, 
   g_string_append (out, "<h2>III. Điểm theo nhóm của từng đơn vị (tháng)</h2>\n");
   html_unit_groups (out, month);
 
-  g_string_append (out, "<section class=\"appendix\">\n<h2>Phụ lục. Chi tiết chỉ số của từng đơn vị (tháng)</h2>\n");
-  JsonArray *units = arr (month, "units");
-  for (guint i = 0; units != NULL && i < json_array_get_length (units); i++)
-    {
-      JsonObject *u = json_array_get_object_element (units, i);
-      if (!has_data (u))
-        continue;
-      g_autofree gchar *score = dec (num (u, "score"));
-      g_string_append (out, "<div class=\"unit\"><h3>");
-      esc (out, str (u, "unit"));
-      g_string_append (out, " — ");
-      esc (out, str (u, "name"));
-      g_string_append_printf (out, ": %s điểm</h3>\n", score);
-      html_indicators (out, month, NULL, str (u, "unit"));
-      g_string_append (out, "</div>\n");
-    }
-  g_string_append (out, "</section>\n<p class=\"note\">Quy tắc chấm: có chỉ tiêu T thì đạt tối đa khi R ≥ T, nếu không "
+  html_appendix (out, month);
+  g_string_append (out, "<p class=\"note\">Quy tắc chấm: có chỉ tiêu T thì đạt tối đa khi R ≥ T, nếu không "
                         "được R × tối đa / T; không có chỉ tiêu thì R × tối đa / 100. Chỉ số có mẫu số bằng 0 (N/A) "
                         "hoặc chưa quan sát được không tính vào điểm tối đa; điểm (thang 100) = điểm đạt × 100 / "
                         "điểm tối đa đã chấm. R tính từ tổng tử số và tổng mẫu số, không lấy bình quân các tỷ lệ.</p>\n"

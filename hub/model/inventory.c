@@ -85,6 +85,92 @@ get_string (IocKeyFile *kf, const gchar *path, const gchar *group, const gchar *
   return v;
 }
 
+/* The steps of ioc_connector_decl_load_data(); each returns FALSE with
+ * error set ("FILE:LINE: [group] key: expected …"). */
+
+/* A connector kind that is not a SPEC kind (jsonl) publishes as one: that
+ * is the kind of its topics, its ACL and its (kind, device), so self->kind
+ * becomes that SPEC kind. */
+static gboolean
+decl_spec_kind (IocConnectorDecl *self, IocKeyFile *kf, const gchar *path, GError **error)
+{
+  IocKind spec_kind;
+  if (ioc_kind_from_string (self->kind, strlen (self->kind), &spec_kind))
+    return TRUE;
+  gchar *as = NULL;
+  if (ioc_topic_is_device_id (self->kind, strlen (self->kind)) && g_key_file_has_group (kf->kf, self->kind))
+    as = ioc_keyfile_string (kf, self->kind, "publish_as", NULL, FALSE, NULL);
+  if (as == NULL)
+    return bad_value (error, kf, path, "connector", "kind",
+                      "one of desk, kiosk, camera, portal, or jsonl with [jsonl] publish_as", self->kind);
+  g_strstrip (as);
+  if (!ioc_kind_from_string (as, strlen (as), &spec_kind))
+    {
+      g_autofree gchar *group = g_strdup (self->kind);
+      bad_value (error, kf, path, group, "publish_as", "one of desk, kiosk, camera, portal", as);
+      g_free (as);
+      return FALSE;
+    }
+  g_free (self->kind);
+  self->kind = as;
+  return TRUE;
+}
+
+/* device, id, province and unit (which a portal may leave out). */
+static gboolean
+decl_check_ids (IocConnectorDecl *self, IocKeyFile *kf, const gchar *path, GError **error)
+{
+  gboolean portal = g_str_equal (self->kind, "portal");
+  if (!ioc_topic_is_device_id (self->device, strlen (self->device)))
+    return bad_value (error, kf, path, "connector", "device", "[a-z0-9_-]{1,64} (SPEC §3)", self->device);
+  if (!ioc_topic_is_device_id (self->id, strlen (self->id)))
+    return bad_value (error, kf, path, "connector", "id", "[a-z0-9_-]{1,64}", self->id);
+  if (!is_province (self->province))
+    return bad_value (error, kf, path, "connector", "province", "a 2-digit province code", self->province);
+  self->unit = get_string (kf, path, "connector", "unit", NULL, !portal, error);
+  if (!portal && self->unit == NULL)
+    return FALSE;
+  if (self->unit != NULL && !ioc_topic_is_unit_code (self->unit, strlen (self->unit)))
+    return bad_value (error, kf, path, "connector", "unit", "a registry code [a-z0-9-]{1,32}", self->unit);
+  /* The hub publishes under these (SPEC §3); no unit takes their names. */
+  static const gchar *const reserved[] = { "alerts", "deadletter", "config", "rollup", NULL };
+  if (self->unit != NULL && g_strv_contains (reserved, self->unit))
+    return bad_value (error, kf, path, "connector", "unit",
+                      "a registry code, not one of the hub's topics alerts, deadletter, config, rollup", self->unit);
+  return TRUE;
+}
+
+/* [mqtt] url, username and password, as the connector itself reads them
+ * (connectors/lib/connector-config.c). */
+static gboolean
+decl_read_mqtt (IocConnectorDecl *self, IocKeyFile *kf, const gchar *path, GError **error)
+{
+  static const gchar *const mqtt_schemes[] = { "tcp", "ssl", "mqtt", "mqtts", NULL };
+  if (!(self->mqtt_url = ioc_keyfile_url (kf, "mqtt", "url", "tcp://127.0.0.1:1883", mqtt_schemes, error)))
+    return with_line (error, kf, path, "mqtt", "url");
+  g_autoptr (GError) local = NULL;
+  self->username = get_string (kf, path, "mqtt", "username", NULL, FALSE, &local);
+  if (local == NULL)
+    self->password = get_string (kf, path, "mqtt", "password", NULL, FALSE, &local);
+  if (local != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  if (self->username != NULL && *self->username == '\0')
+    g_clear_pointer (&self->username, g_free);
+  if (self->username != NULL && (strchr (self->username, ':') || strchr (self->username, ' ')))
+    return bad_value (error, kf, path, "mqtt", "username", "a name without ':' or spaces", self->username);
+  if (self->username != NULL && (self->password == NULL || *self->password == '\0'))
+    {
+      g_autofree gchar *at = where (kf, path, "mqtt", "password");
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s: [mqtt] password: expected a password for username '%s', got none", at, self->username);
+      return FALSE;
+    }
+  return TRUE;
+}
+
 IocConnectorDecl *
 ioc_connector_decl_load_data (const gchar *path, const gchar *data, gsize len, GError **error)
 {
@@ -105,71 +191,9 @@ ioc_connector_decl_load_data (const gchar *path, const gchar *data, gsize len, G
   g_autofree gchar *def_id = g_strdup_printf ("%s-%s", self->kind, self->device);
   if (!(self->id = get_string (kf, path, "connector", "id", def_id, FALSE, error)))
     return NULL;
-  IocKind spec_kind;
-  if (!ioc_kind_from_string (self->kind, strlen (self->kind), &spec_kind))
-    {
-      /* A connector kind that is not a SPEC kind (jsonl) publishes as one:
-       * that is the kind of its topics, its ACL and its (kind, device). */
-      gchar *as = NULL;
-      if (ioc_topic_is_device_id (self->kind, strlen (self->kind)) && g_key_file_has_group (kf->kf, self->kind))
-        as = ioc_keyfile_string (kf, self->kind, "publish_as", NULL, FALSE, NULL);
-      if (as == NULL)
-        return bad_value (error, kf, path, "connector", "kind",
-                          "one of desk, kiosk, camera, portal, or jsonl with [jsonl] publish_as", self->kind),
-               NULL;
-      g_strstrip (as);
-      if (!ioc_kind_from_string (as, strlen (as), &spec_kind))
-        {
-          g_autofree gchar *group = g_strdup (self->kind);
-          bad_value (error, kf, path, group, "publish_as", "one of desk, kiosk, camera, portal", as);
-          g_free (as);
-          return NULL;
-        }
-      g_free (self->kind);
-      self->kind = as;
-    }
-  gboolean portal = g_str_equal (self->kind, "portal");
-  if (!ioc_topic_is_device_id (self->device, strlen (self->device)))
-    return bad_value (error, kf, path, "connector", "device", "[a-z0-9_-]{1,64} (SPEC §3)", self->device), NULL;
-  if (!ioc_topic_is_device_id (self->id, strlen (self->id)))
-    return bad_value (error, kf, path, "connector", "id", "[a-z0-9_-]{1,64}", self->id), NULL;
-  if (!is_province (self->province))
-    return bad_value (error, kf, path, "connector", "province", "a 2-digit province code", self->province), NULL;
-  self->unit = get_string (kf, path, "connector", "unit", NULL, !portal, error);
-  if (!portal && self->unit == NULL)
+  if (!decl_spec_kind (self, kf, path, error) || !decl_check_ids (self, kf, path, error)
+      || !decl_read_mqtt (self, kf, path, error))
     return NULL;
-  if (self->unit != NULL && !ioc_topic_is_unit_code (self->unit, strlen (self->unit)))
-    return bad_value (error, kf, path, "connector", "unit", "a registry code [a-z0-9-]{1,32}", self->unit), NULL;
-  /* The hub publishes under these (SPEC §3); no unit takes their names. */
-  static const gchar *const reserved[] = { "alerts", "deadletter", "config", "rollup", NULL };
-  if (self->unit != NULL && g_strv_contains (reserved, self->unit))
-    return bad_value (error, kf, path, "connector", "unit",
-                      "a registry code, not one of the hub's topics alerts, deadletter, config, rollup", self->unit),
-           NULL;
-  /* As the connector itself reads it (connectors/lib/connector-config.c). */
-  static const gchar *const mqtt_schemes[] = { "tcp", "ssl", "mqtt", "mqtts", NULL };
-  if (!(self->mqtt_url = ioc_keyfile_url (kf, "mqtt", "url", "tcp://127.0.0.1:1883", mqtt_schemes, error)))
-    return with_line (error, kf, path, "mqtt", "url"), NULL;
-  g_autoptr (GError) local = NULL;
-  self->username = get_string (kf, path, "mqtt", "username", NULL, FALSE, &local);
-  if (local == NULL)
-    self->password = get_string (kf, path, "mqtt", "password", NULL, FALSE, &local);
-  if (local != NULL)
-    {
-      g_propagate_error (error, g_steal_pointer (&local));
-      return NULL;
-    }
-  if (self->username != NULL && *self->username == '\0')
-    g_clear_pointer (&self->username, g_free);
-  if (self->username != NULL && (strchr (self->username, ':') || strchr (self->username, ' ')))
-    return bad_value (error, kf, path, "mqtt", "username", "a name without ':' or spaces", self->username), NULL;
-  if (self->username != NULL && (self->password == NULL || *self->password == '\0'))
-    {
-      g_autofree gchar *at = where (kf, path, "mqtt", "password");
-      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
-                   "%s: [mqtt] password: expected a password for username '%s', got none", at, self->username);
-      return NULL;
-    }
   self->id_line = ioc_keyfile_key_line (kf, "connector", "id");
   self->device_line = ioc_keyfile_key_line (kf, "connector", "device");
   self->username_line = ioc_keyfile_key_line (kf, "mqtt", "username");

@@ -95,27 +95,10 @@ ioc_influx_query_error_member (JsonObject *obj)
   return NULL;
 }
 
-/* Long on purpose: one blocking request from URL to parsed answer, each
- * failure turned into its own error message where it happens. */
-JsonNode *
-ioc_influx_query_run (IocInfluxQuery *self, const gchar *influxql, GError **error)
+/* One blocking GET of url into self->body; its HTTP status in *status. */
+static gboolean
+ioc_influx_query_get (IocInfluxQuery *self, const gchar *url, long *status, GError **error)
 {
-  g_return_val_if_fail (self != NULL && influxql != NULL, NULL);
-  if (self->curl == NULL)
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_HTTP, "InfluxDB query: libcurl could not be initialised");
-      return NULL;
-    }
-
-  g_autofree gchar *q = curl_easy_escape (self->curl, influxql, 0) ?: NULL;
-  g_autofree gchar *db = curl_easy_escape (self->curl, self->database, 0) ?: NULL;
-  if (q == NULL || db == NULL)
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_HTTP, "InfluxDB query: out of memory escaping the statement");
-      return NULL;
-    }
-  g_autofree gchar *url = g_strdup_printf ("%s/query?db=%s&epoch=s&q=%s", self->url, db, q);
-
   char errbuf[CURL_ERROR_SIZE] = "";
   g_string_truncate (self->body, 0);
   self->body_too_large = FALSE;
@@ -145,11 +128,17 @@ ioc_influx_query_run (IocInfluxQuery *self, const gchar *influxql, GError **erro
       else
         g_set_error (error, IOC_ERROR, IOC_ERROR_HTTP, "InfluxDB query to %s: %s", self->url,
                      *errbuf ? errbuf : curl_easy_strerror (rc));
-      return NULL;
+      return FALSE;
     }
-  long status = 0;
-  curl_easy_getinfo (self->curl, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_getinfo (self->curl, CURLINFO_RESPONSE_CODE, status);
+  return TRUE;
+}
 
+/* The answer in self->body, checked: HTTP status, a JSON object, no "error"
+ * at the top or in any result.  Its "results" array, copied. */
+static JsonNode *
+ioc_influx_query_parse (IocInfluxQuery *self, long status, GError **error)
+{
   g_autoptr (JsonParser) parser = json_parser_new ();
   g_autoptr (GError) parse_error = NULL;
   gboolean parsed = json_parser_load_from_data (parser, self->body->str, (gssize) self->body->len, &parse_error);
@@ -192,6 +181,35 @@ ioc_influx_query_run (IocInfluxQuery *self, const gchar *influxql, GError **erro
         }
     }
   return json_node_copy (results);
+}
+
+
+/* One blocking request from statement to parsed answer: the URL here, the
+ * GET and the checks of the answer in the two steps above, each failure
+ * turned into its own error message where it happens. */
+JsonNode *
+ioc_influx_query_run (IocInfluxQuery *self, const gchar *influxql, GError **error)
+{
+  g_return_val_if_fail (self != NULL && influxql != NULL, NULL);
+  if (self->curl == NULL)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_HTTP, "InfluxDB query: libcurl could not be initialised");
+      return NULL;
+    }
+
+  g_autofree gchar *q = curl_easy_escape (self->curl, influxql, 0) ?: NULL;
+  g_autofree gchar *db = curl_easy_escape (self->curl, self->database, 0) ?: NULL;
+  if (q == NULL || db == NULL)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_HTTP, "InfluxDB query: out of memory escaping the statement");
+      return NULL;
+    }
+  g_autofree gchar *url = g_strdup_printf ("%s/query?db=%s&epoch=s&q=%s", self->url, db, q);
+
+  long status = 0;
+  if (!ioc_influx_query_get (self, url, &status, error))
+    return NULL;
+  return ioc_influx_query_parse (self, status, error);
 }
 
 /* json-glib 1.6 (Debian 12) has no array/object *_with_default getters. */

@@ -241,22 +241,16 @@ ioc_spool_compare_ids (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-/* Long on purpose: segments, commit file and the repair of a torn tail in
- * the one order that makes the spool safe to open after SIGKILL. */
-static gboolean
-ioc_spool_load (IocSpool *self, GError **error)
+/* The ids of the segment files (seg-<20 digits>.spool) in the directory,
+ * oldest first; NULL when it cannot be read. */
+static GArray *
+ioc_spool_list_segments (IocSpool *self, GError **error)
 {
   g_autoptr(GDir) d = g_dir_open (self->dir, 0, error);
-  g_autoptr(GArray) ids = g_array_new (FALSE, FALSE, sizeof (guint64));
-  g_autofree gchar *commit_path = g_build_filename (self->dir, "commit", NULL);
-  g_autofree gchar *commit_text = NULL;
-  gboolean has_commit = FALSE;
-  guint64 commit_id = 0;
-  guint64 commit_off = 0;
   const gchar *name;
-
   if (d == NULL)
-    return FALSE;
+    return NULL;
+  GArray *ids = g_array_new (FALSE, FALSE, sizeof (guint64));
   while ((name = g_dir_read_name (d)) != NULL)
     {
       if (strlen (name) != 4 + 20 + 6 || !g_str_has_prefix (name, "seg-") || !g_str_has_suffix (name, ".spool"))
@@ -268,20 +262,45 @@ ioc_spool_load (IocSpool *self, GError **error)
       g_array_append_val (ids, id);
     }
   g_array_sort (ids, ioc_spool_compare_ids);
+  return ids;
+}
 
-  if (g_file_get_contents (commit_path, &commit_text, NULL, NULL))
+/* The read position stored in the commit file ("<segment id> <offset>").
+ * FALSE when there is none or it is unreadable (then everything is sent
+ * again). */
+static gboolean
+ioc_spool_read_commit (IocSpool *self, guint64 *commit_id, guint64 *commit_off)
+{
+  g_autofree gchar *commit_path = g_build_filename (self->dir, "commit", NULL);
+  g_autofree gchar *commit_text = NULL;
+  gboolean has_commit = FALSE;
+  if (!g_file_get_contents (commit_path, &commit_text, NULL, NULL))
+    return FALSE;
+  gchar *end = NULL;
+  *commit_id = g_ascii_strtoull (commit_text, &end, 10);
+  if (end != commit_text && *end == ' ')
     {
-      gchar *end = NULL;
-      commit_id = g_ascii_strtoull (commit_text, &end, 10);
-      if (end != commit_text && *end == ' ')
-        {
-          gchar *end2 = NULL;
-          commit_off = g_ascii_strtoull (end + 1, &end2, 10);
-          has_commit = end2 != end + 1;
-        }
-      if (!has_commit)
-        g_warning ("spool: %s is unreadable; sending the whole spool again", commit_path);
+      gchar *end2 = NULL;
+      *commit_off = g_ascii_strtoull (end + 1, &end2, 10);
+      has_commit = end2 != end + 1;
     }
+  if (!has_commit)
+    g_warning ("spool: %s is unreadable; sending the whole spool again", commit_path);
+  return has_commit;
+}
+
+/* Segments, commit file and the repair of a torn tail, in the one order
+ * that makes the spool safe to open after SIGKILL. */
+static gboolean
+ioc_spool_load (IocSpool *self, GError **error)
+{
+  g_autoptr(GArray) ids = ioc_spool_list_segments (self, error);
+  guint64 commit_id = 0;
+  guint64 commit_off = 0;
+
+  if (ids == NULL)
+    return FALSE;
+  gboolean has_commit = ioc_spool_read_commit (self, &commit_id, &commit_off);
 
   for (guint i = 0; i < ids->len; i++)
     {

@@ -76,18 +76,18 @@ cmp_u64 (gconstpointer a, gconstpointer b)
   return x < y ? -1 : x > y;
 }
 
-/* Long on purpose: list, sort, check and open the segments in one place,
- * so the repair rules at start-up read top to bottom. */
-gboolean
-ioc_journal_load_segments (IocJournal *self, GError **error)
+/* The numbers of the segment files in the journal's directory, oldest
+ * first; NULL when it cannot be read. */
+static GArray *
+list_segments (IocJournal *self, GError **error)
 {
   g_autoptr (GDir) d = g_dir_open (self->dir, 0, error);
   if (d == NULL)
     {
       g_prefix_error (error, "journal: ");
-      return FALSE;
+      return NULL;
     }
-  g_autoptr (GArray) nums = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GArray *nums = g_array_new (FALSE, FALSE, sizeof (guint64));
   const gchar *name;
   while ((name = g_dir_read_name (d)) != NULL)
     {
@@ -96,7 +96,39 @@ ioc_journal_load_segments (IocJournal *self, GError **error)
         g_array_append_val (nums, v);
     }
   g_array_sort (nums, cmp_u64);
+  return nums;
+}
 
+/* After the chain is checked: the newest segment's torn tail cut, the
+ * segment opened for appends, the sealed ones' bytes counted. */
+static gboolean
+open_newest (IocJournal *self, GError **error)
+{
+  IocSegment *last = &g_array_index (self->segments, IocSegment, self->segments->len - 1);
+  if (!recover_tail (self, last, error))
+    return FALSE;
+  g_autofree gchar *path = ioc_journal_segment_path (self, last->segment);
+  self->fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (self->fd < 0)
+    {
+      int saved = errno;
+      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: %s: %s", path, g_strerror (saved));
+      return FALSE;
+    }
+  for (guint i = 0; i + 1 < self->segments->len; i++)
+    self->sealed_bytes += g_array_index (self->segments, IocSegment, i).size;
+  return TRUE;
+}
+
+/* List the segments (list_segments), check each one's header and its link
+ * to the one before, then open the newest (open_newest): the repair rules
+ * at start-up read top to bottom here. */
+gboolean
+ioc_journal_load_segments (IocJournal *self, GError **error)
+{
+  g_autoptr (GArray) nums = list_segments (self, error);
+  if (nums == NULL)
+    return FALSE;
   if (nums->len == 0)
     return ioc_journal_create_segment (self, 1, 0, 0, error);
 
@@ -147,53 +179,21 @@ ioc_journal_load_segments (IocJournal *self, GError **error)
       g_array_append_val (self->segments, seg);
     }
 
-  IocSegment *last = &g_array_index (self->segments, IocSegment, self->segments->len - 1);
-  if (!recover_tail (self, last, error))
-    return FALSE;
-  g_autofree gchar *path = ioc_journal_segment_path (self, last->segment);
-  self->fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (self->fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: %s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
-  for (guint i = 0; i + 1 < self->segments->len; i++)
-    self->sealed_bytes += g_array_index (self->segments, IocSegment, i).size;
-  return TRUE;
+  return open_newest (self, error);
 }
 
-/* Long on purpose: one pass over segments and records with every way a
- * torn or corrupt tail is told apart, kept together so the rules are seen
- * at once. */
-gboolean
-ioc_journal_replay (IocJournal *self,
-                    IocJournalPos from,
-                    IocJournalReplayFunc cb,
-                    gpointer user_data,
-                    guint64 *n_replayed,
-                    GError **error)
+/* Where a replay from `from` starts: *idx in segs and *start in that
+ * segment.  Every way a position can be wrong is told apart here: compacted
+ * away, ahead of the journal, or not a record boundary. */
+static gboolean
+replay_start (IocJournal *self, GArray *segs, IocJournalPos from, guint *idx, gsize *start, GError **error)
 {
-  g_return_val_if_fail (self != NULL, FALSE);
-  g_return_val_if_fail (cb != NULL, FALSE);
-  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
-
-  if (n_replayed != NULL)
-    *n_replayed = 0;
-
-  /* Replay what is there now; appends made meanwhile reach the main thread
-   * the normal way. */
-  g_mutex_lock (&self->lock);
-  g_autoptr (GArray) segs = g_array_copy (self->segments);
-  g_mutex_unlock (&self->lock);
-
+  *idx = 0;
   const IocSegment *oldest = &g_array_index (segs, IocSegment, 0);
   const IocSegment *newest = &g_array_index (segs, IocSegment, segs->len - 1);
-  guint idx = 0;
-  gsize start;
   if (from.segment == oldest->prev_segment && from.offset == oldest->prev_end)
     {
-      start = SEG_HDR;
+      *start = SEG_HDR;
     }
   else if (from.segment < oldest->segment)
     {
@@ -217,8 +217,8 @@ ioc_journal_replay (IocJournal *self,
     }
   else
     {
-      idx = (guint) (from.segment - oldest->segment);
-      const IocSegment *seg = &g_array_index (segs, IocSegment, idx);
+      *idx = (guint) (from.segment - oldest->segment);
+      const IocSegment *seg = &g_array_index (segs, IocSegment, *idx);
       g_assert (seg->segment == from.segment); /* the chain has no holes */
       /* offset SEG_HDR is the start of a segment: ioc_journal_end() of a
        * journal with nothing in its newest segment. */
@@ -230,45 +230,89 @@ ioc_journal_replay (IocJournal *self,
                        self->dir, from.segment, from.offset, seg->size);
           return FALSE;
         }
-      start = (gsize) from.offset;
+      *start = (gsize) from.offset;
     }
+  return TRUE;
+}
 
+/* Feeds one segment's records from offset start to cb.  FALSE (error set) on
+ * a corrupt record; *stopped when cb asked to stop. */
+static gboolean
+replay_segment (IocJournal *self, const IocSegment *seg, gsize start, IocJournalReplayFunc cb, gpointer user_data,
+                guint64 *n_replayed, gboolean *stopped, GError **error)
+{
+  g_autofree gchar *path = ioc_journal_segment_path (self, seg->segment);
+  IocMap m;
+  if (!ioc_journal_map_file (path, seg->size, &m, error))
+    return FALSE;
+  gsize off = start;
+  while (off < m.size)
+    {
+      gsize n = ioc_journal_record_check (m.base, m.size, off);
+      if (n == 0)
+        {
+          g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT,
+                       "journal: %s: corrupt record at offset %" G_GSIZE_FORMAT, path, off);
+          ioc_journal_map_release (&m);
+          return FALSE;
+        }
+      const guint8 *p = m.base + off;
+      guint32 body = get_u32 (p + 8);
+      gint64 arrival_us = (gint64) get_u64 (p + 12);
+      guint32 tl = get_u32 (p + 20);
+      guint32 topic_len = tl & TOPIC_LEN_MASK;
+      guint32 flags = tl >> FLAGS_SHIFT;
+      IocJournalPos pos = { seg->segment, off + n };
+      off += n;
+      if (n_replayed != NULL)
+        (*n_replayed)++;
+      if (!cb ((const gchar *) p + REC_MIN, topic_len, p + REC_MIN + topic_len,
+               body - REC_FIXED - topic_len, flags, arrival_us, pos, user_data))
+        {
+          ioc_journal_map_release (&m);
+          *stopped = TRUE;
+          return TRUE;
+        }
+    }
+  ioc_journal_map_release (&m);
+  return TRUE;
+}
+
+/* Where to start (replay_start), then one segment after another
+ * (replay_segment) on a copy of the segment list. */
+gboolean
+ioc_journal_replay (IocJournal *self,
+                    IocJournalPos from,
+                    IocJournalReplayFunc cb,
+                    gpointer user_data,
+                    guint64 *n_replayed,
+                    GError **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (cb != NULL, FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  if (n_replayed != NULL)
+    *n_replayed = 0;
+
+  /* Replay what is there now; appends made meanwhile reach the main thread
+   * the normal way. */
+  g_mutex_lock (&self->lock);
+  g_autoptr (GArray) segs = g_array_copy (self->segments);
+  g_mutex_unlock (&self->lock);
+
+  guint idx;
+  gsize start;
+  if (!replay_start (self, segs, from, &idx, &start, error))
+    return FALSE;
   for (; idx < segs->len; idx++, start = SEG_HDR)
     {
-      const IocSegment *seg = &g_array_index (segs, IocSegment, idx);
-      g_autofree gchar *path = ioc_journal_segment_path (self, seg->segment);
-      IocMap m;
-      if (!ioc_journal_map_file (path, seg->size, &m, error))
+      gboolean stopped = FALSE;
+      if (!replay_segment (self, &g_array_index (segs, IocSegment, idx), start, cb, user_data, n_replayed,
+                           &stopped, error))
         return FALSE;
-      gsize off = start;
-      while (off < m.size)
-        {
-          gsize n = ioc_journal_record_check (m.base, m.size, off);
-          if (n == 0)
-            {
-              g_set_error (error, IOC_ERROR, IOC_ERROR_CORRUPT,
-                           "journal: %s: corrupt record at offset %" G_GSIZE_FORMAT, path, off);
-              ioc_journal_map_release (&m);
-              return FALSE;
-            }
-          const guint8 *p = m.base + off;
-          guint32 body = get_u32 (p + 8);
-          gint64 arrival_us = (gint64) get_u64 (p + 12);
-          guint32 tl = get_u32 (p + 20);
-          guint32 topic_len = tl & TOPIC_LEN_MASK;
-          guint32 flags = tl >> FLAGS_SHIFT;
-          IocJournalPos pos = { seg->segment, off + n };
-          off += n;
-          if (n_replayed != NULL)
-            (*n_replayed)++;
-          if (!cb ((const gchar *) p + REC_MIN, topic_len, p + REC_MIN + topic_len,
-                   body - REC_FIXED - topic_len, flags, arrival_us, pos, user_data))
-            {
-              ioc_journal_map_release (&m);
-              return TRUE;
-            }
-        }
-      ioc_journal_map_release (&m);
+      if (stopped)
+        return TRUE;
     }
   return TRUE;
 }

@@ -254,8 +254,101 @@ ioc_journal_free (IocJournal *self)
   g_free (self);
 }
 
-/* Long on purpose: the whole durable append (frame, write, rotate, sync)
- * under one lock, in the order the crash analysis relies on. */
+/* The limits a record must keep: its topic and its whole frame. */
+static gboolean
+check_record_size (gsize topic_len, gsize len, GError **error)
+{
+  if (topic_len > IOC_JOURNAL_MAX_TOPIC)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED,
+                   "journal: topic of %" G_GSIZE_FORMAT " bytes is over the limit of %u", topic_len,
+                   IOC_JOURNAL_MAX_TOPIC);
+      return FALSE;
+    }
+  if (len > IOC_JOURNAL_MAX_RECORD
+      || REC_FIXED + topic_len + len > IOC_JOURNAL_MAX_RECORD)
+    {
+      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED,
+                   "journal: record of %" G_GSIZE_FORMAT " bytes is over the limit of %u",
+                   REC_FIXED + topic_len + len, IOC_JOURNAL_MAX_RECORD);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* Before a record that does not fit in the active segment: a new one.  A
+ * record never spans segments; one larger than a segment gets its own.  No
+ * roll while low (a new segment needs new blocks), and a failed one leaves
+ * the record in the active segment.  FALSE only when the roll broke the
+ * journal (error set). */
+static gboolean
+roll_if_full_locked (IocJournal *self, gsize frame, GError **error)
+{
+  if (self->offset > SEG_HDR && self->offset + frame > self->opts.segment_bytes
+      && !g_atomic_int_get (&self->low))
+    {
+      gboolean rolled = FALSE;
+      if (!roll_locked (self, &rolled, error))
+        return FALSE;
+      if (rolled)
+        {
+          guint64 n = 0;
+          gdouble secs = 0;
+          if (ioc_complaint_resolve (&self->roll_failing, &n, &secs))
+            g_message ("journal: %s: a new segment was made again after %" G_GUINT64_FORMAT " failed tries in %.0f s",
+                       self->dir, n, secs);
+          ioc_journal_refill_locked (self, TRUE);
+        }
+    }
+  return TRUE;
+}
+
+/* The record's frame in self->buf: magic, CRC, body length, arrival time,
+ * topic length and flags, topic, payload. */
+static void
+encode_frame_locked (IocJournal *self, gsize frame, gsize body, const gchar *topic, gsize topic_len,
+                     const guint8 *payload, gsize len, guint32 flags, gint64 arrival_us)
+{
+  if (self->buf_size < frame)
+    {
+      self->buf_size = MAX (frame, 4096);
+      self->buf = g_realloc (self->buf, self->buf_size);
+    }
+  guint8 *p = self->buf;
+  put_u32 (p, REC_MAGIC);
+  put_u32 (p + 8, (guint32) body);
+  put_u64 (p + 12, (guint64) arrival_us);
+  put_u32 (p + 20, (guint32) topic_len | (flags << FLAGS_SHIFT));
+  if (topic_len > 0)
+    memcpy (p + REC_MIN, topic, topic_len);
+  if (len > 0)
+    memcpy (p + REC_MIN + topic_len, payload, len);
+  put_u32 (p + 4, ioc_journal_crc_of (p + 8, 4 + body));
+}
+
+/* One pwrite of the frame at the end of the active segment; on failure no
+ * partial frame is left behind for the next append to follow (or, when
+ * that cannot be made sure, the journal is broken). */
+static gboolean
+write_frame_locked (IocJournal *self, gsize frame, GError **error)
+{
+  if (!ioc_journal_pwrite_all (self->fd, self->buf, frame, self->offset))
+    {
+      int saved = errno;
+      if (ftruncate (self->fd, (off_t) self->offset) < 0)
+        {
+          g_free (self->broken);
+          self->broken = g_strdup_printf ("cannot remove a partial write: %s", g_strerror (errno));
+        }
+      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: append to %s: %s", self->dir,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* The whole durable append under one lock, in the order the crash analysis
+ * relies on: roll if full, blocks, frame, one write, accounting, sync. */
 gboolean
 ioc_journal_append (IocJournal *self,
                     const gchar *topic,
@@ -272,21 +365,8 @@ ioc_journal_append (IocJournal *self,
   g_return_val_if_fail (payload != NULL || len == 0, FALSE);
   g_return_val_if_fail ((flags & ~IOC_JOURNAL_FLAGS_KNOWN) == 0, FALSE);
 
-  if (topic_len > IOC_JOURNAL_MAX_TOPIC)
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED,
-                   "journal: topic of %" G_GSIZE_FORMAT " bytes is over the limit of %u", topic_len,
-                   IOC_JOURNAL_MAX_TOPIC);
-      return FALSE;
-    }
-  if (len > IOC_JOURNAL_MAX_RECORD
-      || REC_FIXED + topic_len + len > IOC_JOURNAL_MAX_RECORD)
-    {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_FAILED,
-                   "journal: record of %" G_GSIZE_FORMAT " bytes is over the limit of %u",
-                   REC_FIXED + topic_len + len, IOC_JOURNAL_MAX_RECORD);
-      return FALSE;
-    }
+  if (!check_record_size (topic_len, len, error))
+    return FALSE;
   gsize body = REC_FIXED + topic_len + len;
   gsize frame = REC_HDR + body;
 
@@ -298,59 +378,18 @@ ioc_journal_append (IocJournal *self,
       g_mutex_unlock (&self->lock);
       return FALSE;
     }
-  /* A record never spans segments; one larger than a segment gets its own.
-   * No roll while low (a new segment needs new blocks), and a failed one
-   * leaves the record in the active segment. */
-  if (self->offset > SEG_HDR && self->offset + frame > self->opts.segment_bytes
-      && !g_atomic_int_get (&self->low))
+  if (!roll_if_full_locked (self, frame, error))
     {
-      gboolean rolled = FALSE;
-      if (!roll_locked (self, &rolled, error))
-        {
-          g_mutex_unlock (&self->lock);
-          return FALSE;
-        }
-      if (rolled)
-        {
-          guint64 n = 0;
-          gdouble secs = 0;
-          if (ioc_complaint_resolve (&self->roll_failing, &n, &secs))
-            g_message ("journal: %s: a new segment was made again after %" G_GUINT64_FORMAT " failed tries in %.0f s",
-                       self->dir, n, secs);
-          ioc_journal_refill_locked (self, TRUE);
-        }
+      g_mutex_unlock (&self->lock);
+      return FALSE;
     }
   /* Normally the reserve covers it; a record larger than what is left
    * gets its blocks now, or is written anyway (and may fail). */
   if (self->offset + frame > self->alloc_end)
     (void) ioc_journal_extend_locked (self, self->offset + frame + self->opts.reserve_bytes);
-  if (self->buf_size < frame)
+  encode_frame_locked (self, frame, body, topic, topic_len, payload, len, flags, arrival_us);
+  if (!write_frame_locked (self, frame, error))
     {
-      self->buf_size = MAX (frame, 4096);
-      self->buf = g_realloc (self->buf, self->buf_size);
-    }
-  guint8 *p = self->buf;
-  put_u32 (p, REC_MAGIC);
-  put_u32 (p + 8, (guint32) body);
-  put_u64 (p + 12, (guint64) arrival_us);
-  put_u32 (p + 20, (guint32) topic_len | (flags << FLAGS_SHIFT));
-  if (topic_len > 0)
-    memcpy (p + REC_MIN, topic, topic_len);
-  if (len > 0)
-    memcpy (p + REC_MIN + topic_len, payload, len);
-  put_u32 (p + 4, ioc_journal_crc_of (p + 8, 4 + body));
-
-  if (!ioc_journal_pwrite_all (self->fd, p, frame, self->offset))
-    {
-      int saved = errno;
-      /* Leave no partial frame behind for the next append to follow. */
-      if (ftruncate (self->fd, (off_t) self->offset) < 0)
-        {
-          g_free (self->broken);
-          self->broken = g_strdup_printf ("cannot remove a partial write: %s", g_strerror (errno));
-        }
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: append to %s: %s", self->dir,
-                   g_strerror (saved));
       g_mutex_unlock (&self->lock);
       return FALSE;
     }

@@ -106,6 +106,26 @@ fixture_tear_down (Fixture *fx, gconstpointer data)
   g_free (fx->conf_path);
 }
 
+/* Adds KEYS (lines) to hub.conf's [hub] group. */
+static void
+add_hub_keys (Fixture *fx, const gchar *keys)
+{
+  g_autofree gchar *conf = NULL;
+  g_assert_true (g_file_get_contents (fx->conf_path, &conf, NULL, NULL));
+  g_autofree gchar *with_keys = g_strconcat ("[hub]\n", keys, conf + strlen ("[hub]\n"), NULL);
+  g_assert_true (g_file_set_contents (fx->conf_path, with_keys, -1, NULL));
+}
+
+/* Stops the hub, adds KEYS to [hub] and starts it again on the same state. */
+static void
+reopen_with_hub_keys (Fixture *fx, const gchar *keys)
+{
+  add_hub_keys (fx, keys);
+  ioc_hub_stop (fx->hub);
+  g_clear_pointer (&fx->hub, ioc_hub_free);
+  open_hub (fx);
+}
+
 /* One message, arriving at T0 (events are dated at or before it). */
 static void
 send (Fixture *fx, const gchar *topic, const gchar *payload)
@@ -385,13 +405,7 @@ send_ticket_at (Fixture *fx, const gchar *device, gint64 seq, gint64 arrival_us)
 static void
 test_silent_devices_forgotten (Fixture *fx, gconstpointer data)
 {
-  g_autofree gchar *conf = NULL;
-  g_assert_true (g_file_get_contents (fx->conf_path, &conf, NULL, NULL));
-  g_autofree gchar *with_forget = g_strconcat ("[hub]\nforget_devices_after = 2d\n", conf + strlen ("[hub]\n"), NULL);
-  g_assert_true (g_file_set_contents (fx->conf_path, with_forget, -1, NULL));
-  ioc_hub_stop (fx->hub);
-  g_clear_pointer (&fx->hub, ioc_hub_free);
-  open_hub (fx);
+  reopen_with_hub_keys (fx, "forget_devices_after = 2d\n");
 
   for (guint i = 0; i < 64; i++)
     {
@@ -424,6 +438,47 @@ test_silent_devices_forgotten (Fixture *fx, gconstpointer data)
   g_assert_cmpuint (ioc_dedup_n_devices (fx->view->dedup), ==, 3);
 }
 
+/* [hub] keep_finished_dossiers bounds how long a finished dossier stays in
+ * memory (the soak's steady state depends on it); its id is then remembered
+ * for remember_dropped_dossiers, so a late event for it stays stale. */
+static void
+test_finished_dossier_retention (Fixture *fx, gconstpointer data)
+{
+  reopen_with_hub_keys (fx, "keep_finished_dossiers = 1h\n");
+  IocDossierInfo info;
+  send_dossier (fx, 1, "H40-9", 4, "2026-11-22T07:00:00+07:00");
+  send_dossier (fx, 2, "H40-9", 10, "2026-11-22T07:30:00+07:00");
+  ioc_clock_set (fx->clock, T0_US + 50 * G_TIME_SPAN_MINUTE);
+  ioc_hub_tick (fx->hub);
+  g_assert_true (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-9", &info));
+  g_assert_cmpint (stat_value ("iochub_dossiers_tracked"), ==, 1);
+  ioc_clock_set (fx->clock, T0_US + 70 * G_TIME_SPAN_MINUTE);
+  ioc_hub_tick (fx->hub);
+  g_assert_false (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-9", &info));
+  g_assert_cmpint (stat_value ("iochub_dossiers_tracked"), ==, 0);
+  gint64 stale0 = stat_value ("iochub_dossier_stale_events_total");
+  send_dossier (fx, 3, "H40-9", 4, "2026-11-22T07:10:00+07:00");
+  g_assert_cmpint (stat_value ("iochub_dossier_stale_events_total") - stale0, ==, 1);
+  g_assert_false (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-9", &info));
+}
+
+/* A reload (SIGHUP) changes the retention for dossiers finishing from then
+ * on, without a restart. */
+static void
+test_finished_dossier_retention_reloads (Fixture *fx, gconstpointer data)
+{
+  add_hub_keys (fx, "keep_finished_dossiers = 1h\n");
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_hub_reload (fx->hub, &error));
+  g_assert_no_error (error);
+  IocDossierInfo info;
+  send_dossier (fx, 1, "H40-10", 4, "2026-11-22T07:00:00+07:00");
+  send_dossier (fx, 2, "H40-10", 10, "2026-11-22T07:30:00+07:00");
+  ioc_clock_set (fx->clock, T0_US + 70 * G_TIME_SPAN_MINUTE);
+  ioc_hub_tick (fx->hub);
+  g_assert_false (ioc_dossier_tracker_lookup (fx->view->dossiers, "H40-10", &info));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -435,6 +490,8 @@ main (int argc, char **argv)
   ADD ("/ioc/ingest-edges/seq/jump-dead-lettered", test_seq_jump);
   ADD ("/ioc/ingest-edges/units/retired-code-remapped", test_retired_unit);
   ADD ("/ioc/ingest-edges/dossier/completed-stays-completed", test_dossier_transition);
+  ADD ("/ioc/ingest-edges/dossier/finished-kept-as-configured", test_finished_dossier_retention);
+  ADD ("/ioc/ingest-edges/dossier/finished-kept-reloads", test_finished_dossier_retention_reloads);
   ADD ("/ioc/ingest-edges/values/out-of-range", test_ranges);
   ADD ("/ioc/ingest-edges/devices/forged-ids-capped", test_forged_devices);
   ADD ("/ioc/ingest-edges/devices/silent-ones-forgotten", test_silent_devices_forgotten);
