@@ -22,12 +22,11 @@ ioc_dossier_counts_unit_free (gpointer p)
   g_free (u);
 }
 
+/* Past the one-entry cache (consecutive calls are mostly for one unit: one
+ * event's buckets). */
 UnitState *
-ioc_dossier_counts_unit (IocDossierTracker *self, const gchar *unit)
+ioc_dossier_counts_unit_lookup (IocDossierTracker *self, const gchar *unit)
 {
-  /* Consecutive calls are mostly for one unit (one event's buckets). */
-  if (self->last_unit != NULL && strcmp (unit, self->last_unit->unit) == 0)
-    return self->last_unit;
   UnitState *u = g_hash_table_lookup (self->units, unit);
   if (u == NULL)
     {
@@ -41,10 +40,8 @@ ioc_dossier_counts_unit (IocDossierTracker *self, const gchar *unit)
 }
 
 gint64 *
-ioc_dossier_counts_day (UnitState *u, gint32 day, gboolean create)
+ioc_dossier_counts_day_lookup (UnitState *u, gint32 day, gboolean create)
 {
-  if (u->cached_counts != NULL && u->cached_day == day)
-    return u->cached_counts;
   gint64 *c = g_hash_table_lookup (u->days, GINT_TO_POINTER (day));
   if (c == NULL && create)
     {
@@ -71,7 +68,7 @@ bucket_add (IocDossierTracker *self, const gchar *unit, gint64 ts, guint idx, gi
 
 /* One counted fact of e: the ioc_dossier field emitted at ts, and the same
  * delta in bucket idx of ts's day. */
-static void
+static inline void
 apply_count (IocDossierTracker *self, const Emitted *e, guint field, gint64 ts, guint idx, gint sign)
 {
   if (self->emit != NULL)

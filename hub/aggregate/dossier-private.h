@@ -16,6 +16,8 @@
  * the public ones (dossier-tracker.h).  Rules: docs/DOSSIERS.md. */
 #pragma once
 
+#include <string.h>
+
 #include "aggregate/dossier-tracker.h"
 
 #include "protocol/ioc-stats.h"
@@ -211,11 +213,30 @@ void     ioc_dossier_rules_derive (IocDossierTracker *self, const Dossier *d, gi
 
 /* ---- dossier-counts.c ---- */
 
-/* The counters of unit (a registry code or "all"), made when missing. */
-UnitState *ioc_dossier_counts_unit (IocDossierTracker *self, const gchar *unit);
+UnitState *ioc_dossier_counts_unit_lookup (IocDossierTracker *self, const gchar *unit);
 void       ioc_dossier_counts_unit_free (gpointer p);
+gint64    *ioc_dossier_counts_day_lookup (UnitState *u, gint32 day, gboolean create);
+
+/* The counters of unit (a registry code or "all"), made when missing.
+ * Inline, as the one-entry caches below were before the tracker was split
+ * into files: every dossier event takes several buckets of one unit and
+ * day, and a call per bucket showed in bench-decode's instructions. */
+static inline UnitState *
+ioc_dossier_counts_unit (IocDossierTracker *self, const gchar *unit)
+{
+  if (self->last_unit != NULL && strcmp (unit, self->last_unit->unit) == 0)
+    return self->last_unit;
+  return ioc_dossier_counts_unit_lookup (self, unit);
+}
+
 /* The unit's buckets of a local day; NULL when missing and !create. */
-gint64    *ioc_dossier_counts_day (UnitState *u, gint32 day, gboolean create);
+static inline gint64 *
+ioc_dossier_counts_day (UnitState *u, gint32 day, gboolean create)
+{
+  if (u->cached_counts != NULL && u->cached_day == day)
+    return u->cached_counts;
+  return ioc_dossier_counts_day_lookup (u, day, create);
+}
 /* Adds (sign +1) or takes back (-1) e's open / overdue / due-soon stock. */
 void       ioc_dossier_counts_stock (IocDossierTracker *self, const Emitted *e, gint sign);
 /* Emits and counts the difference between what was emitted (old) and what

@@ -79,6 +79,7 @@ typedef struct
 struct _IocRollup
 {
   IocRollupOptions opts;
+  guint8 n_sketches[IOC_MEAS_COUNT]; /* ioc_rollup_n_sketches(), looked up once: add() checks it per sample */
   IocPointFunc emit;
   gpointer user_data;
   GArray *samplers; /* IocRollupSampler */

@@ -243,6 +243,8 @@ IocRollup *
 ioc_rollup_new (const IocRollupOptions *opts, IocPointFunc emit, gpointer user_data)
 {
   IocRollup *self = g_new0 (IocRollup, 1);
+  for (guint m = 0; m < IOC_MEAS_COUNT; m++)
+    self->n_sketches[m] = (guint8) ioc_rollup_n_sketches (m);
   self->opts.live_window_us = IOC_ROLLUP_DEFAULT_LIVE_WINDOW_US;
   self->opts.lateness_us = IOC_ROLLUP_DEFAULT_LATENESS_US;
   self->opts.horizon_us = IOC_ROLLUP_DEFAULT_HORIZON_US;
@@ -333,7 +335,7 @@ ioc_rollup_add (IocRollup *self, const IocFact *fact)
   g_return_if_fail (fact->channel <= IOC_ROLLUP_MAX_CHANNEL);
   g_return_if_fail (fact->unit != NULL && fact->unit != self->all_unit);
   if (fact->kind == IOC_FACT_SAMPLE)
-    g_return_if_fail (fact->field < ioc_rollup_n_sketches (fact->measurement));
+    g_return_if_fail (fact->field < self->n_sketches[fact->measurement]);
   else
     g_return_if_fail (fact->field < ioc_measurement_n_ints (fact->measurement));
 
