@@ -229,7 +229,7 @@ main (int argc, char **argv)
   g_autofree gchar *units_path = NULL;
   g_autofree gchar *province = g_strdup ("40");
   g_autofree gchar *client_id = g_strdup ("ioc-load");
-  gint rate = 100, devices = 500, seed = 1, qos = 1, window = 1000;
+  gint rate = 100, devices = 500, seed = 1, qos = 1, window = 1000, first_device = 0;
   gint64 count = 0;
   gboolean tally = FALSE;
   GOptionEntry entries[] = {
@@ -241,6 +241,8 @@ main (int argc, char **argv)
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "Messages to publish (0: until SIGINT/SIGTERM)", "N" },
     { "devices", 0, 0, G_OPTION_ARG_INT, &devices, "Number of devices", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed", "N" },
+    { "first-device", 0, 0, G_OPTION_ARG_INT, &first_device,
+      "Number the devices from N (publishers run side by side with disjoint devices)", "N" },
     { "qos", 0, 0, G_OPTION_ARG_INT, &qos, "QoS (connectors publish 1)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "Unacknowledged messages in flight at most", "N" },
     { "new-dossiers", 0, 0, G_OPTION_ARG_DOUBLE, &new_dossier_share,
@@ -254,6 +256,12 @@ main (int argc, char **argv)
   if (!g_option_context_parse (ctx, &argc, &argv, &error) || units_path == NULL)
     {
       g_printerr ("ioc-load: %s\n", error ? error->message : "--units FILE is required");
+      return 2;
+    }
+  if (first_device < 0 || first_device > 99999 - devices)
+    {
+      g_printerr ("ioc-load: --first-device: expected 0 to %d for %d devices, got %d\n", 99999 - devices, devices,
+                  first_device);
       return 2;
     }
   if (!(new_dossier_share >= 0.0 && new_dossier_share <= 1.0))
@@ -274,7 +282,7 @@ main (int argc, char **argv)
     {
       devs[i].unit = units->pdata[i % units->len];
       devs[i].kind = (gchar *) pick_kind (rand);
-      g_snprintf (devs[i].id, sizeof devs[i].id, "%s-%05d", devs[i].kind, i);
+      g_snprintf (devs[i].id, sizeof devs[i].id, "%s-%05d", devs[i].kind, first_device + i);
       /* Continue seqs across runs of the same seed: a restart of the demo
        * must not look like duplicates to the hub. */
       devs[i].seq = g_get_real_time () / 1000;

@@ -2,7 +2,7 @@
 # peer-node-red.sh — the hub against what an operator would otherwise build:
 # Node-RED (from npm) doing the same job on the same stream in one run.
 #
-#   bench/peer-node-red.sh [RATES="1000 2000 4000 8000"] [STEP_S=60]
+#   [PUBLISHERS=N] bench/peer-node-red.sh [RATES="1000 2000 4000 8000"] [STEP_S=60]
 #
 # Node-RED's flow: MQTT in (QoS 1, persistent session) → JSON parse →
 # count per unit and minute (a function node keeping the counts, so that a
@@ -17,7 +17,10 @@
 # is still missing is lost; InfluxDB's totals are compared with the counts.
 # Node-RED 4.1 (5.x needs Node.js 22; Debian 12 has 20) is installed by npm
 # into bench/node-red (ignored by git) on first
-# use.  Environment: BUILD (default build).
+# use.  Environment: BUILD (default build); PUBLISHERS (default 1): ioc-load
+# processes side by side, each with RATE/PUBLISHERS msg/s and its own 5,000
+# devices (one Paho connection tops out at ~1,500–10,000 msg/s here,
+# BENCHMARKS §6.2, below the ceilings this looks for).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 lib_init
@@ -119,10 +122,17 @@ published=0; seed=1
 for rate in $RATES; do
   h0=$(metric iochub_messages_received_total); n0=$(nr_count)
   hc0=$(ticks "$hub_pid"); nc0=$(ticks "$nr_pid")
-  out=$("$B/bench/ioc-load" --url "$broker_url" --units "$units" --rate "$rate" --count $((rate * STEP_S)) \
-          --devices 5000 --client-id "peer-pub-$rate" --window 2000 --seed "$seed" 2>/dev/null | tail -1)
-  seed=$((seed + 1))
-  step=$(echo "$out" | sed -nE 's/^ioc-load: ([0-9]+) sent.*/\1/p')
+  pubs=${PUBLISHERS:-1}; t0=$(date +%s.%N); pub_pids=()
+  for p in $(seq 0 $((pubs - 1))); do
+    "$B/bench/ioc-load" --url "$broker_url" --units "$units" --rate $((rate / pubs)) --count $((rate / pubs * STEP_S)) \
+      --devices 5000 --first-device $((p * 5000)) --client-id "peer-pub-$rate-$p" --window 2000 --seed "$seed" \
+      2>/dev/null | tail -1 > "$work/pub-$p.out" & pub_pids+=("$!")
+    seed=$((seed + 1))
+  done
+  for j in "${pub_pids[@]}"; do wait "$j" 2>/dev/null || true; done
+  step=$(cat "$work"/pub-*.out | sed -nE 's/^ioc-load: ([0-9]+) sent.*/\1/p' | awk '{ s += $1 } END { print s + 0 }')
+  got_rate=$(awk -v n="$step" -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", n / (b - a) }')
+  rm -f "$work"/pub-*.out
   published=$((published + step))
   deadline=$(( $(date +%s) + 15 ))
   while [ "$(date +%s)" -lt "$deadline" ]; do
@@ -133,7 +143,7 @@ for rate in $RATES; do
   hc1=$(ticks "$hub_pid"); nc1=$(ticks "$nr_pid")
   hd=$((h1 - h0)); nd=$((n1 - n0))
   us() { awk -v a="$1" -v b="$2" -v d="$3" -v hz="$hz" 'BEGIN { if (d > 0) printf "%.1f", (b - a) / hz * 1e6 / d; else print "-" }'; }
-  echo "| $rate (got $(echo "$out" | sed -nE 's/.*\(([0-9]+) msg\/s\).*/\1/p')) | $step | $hd | $(us "$hc0" "$hc1" "$hd") | $([ "$hd" -ge "$step" ] && echo yes || echo NO) | $nd | $(us "$nc0" "$nc1" "$nd") | $([ "$nd" -ge "$step" ] && echo yes || echo NO) | $(( $(rss_kib "$nr_pid") / 1024 )) | $(loadavg) |"
+  echo "| $rate (got $got_rate) | $step | $hd | $(us "$hc0" "$hc1" "$hd") | $([ "$hd" -ge "$step" ] && echo yes || echo NO) | $nd | $(us "$nc0" "$nc1" "$nd") | $([ "$nd" -ge "$step" ] && echo yes || echo NO) | $(( $(rss_kib "$nr_pid") / 1024 )) | $(loadavg) |"
 done
 # Whatever is still missing after 120 s more is lost.
 deadline=$(( $(date +%s) + 120 ))
