@@ -4,6 +4,10 @@
  * forgetting of silent devices just before a snapshot.  Main context. */
 #include "hub-internal.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 #include "protocol/ioc-error.h"
 #include "state/snapshot.h"
 
@@ -57,8 +61,23 @@ hub_forget_silent_devices (IocHub *self)
   g_message ("devices: forgot %u undeclared device(s) silent for more than [hub] forget_devices_after", n);
 }
 
-gboolean
-ioc_hub_save_snapshot (IocHub *self, GError **error)
+/* glibc keeps what is freed in its heap for later allocations, and hands
+ * back only the heap's top.  A snapshot's sections (tens of MB at a
+ * province's peak) and a restore's snapshot are freed all at once, right
+ * after: the pages they leave free in the middle of the heap stayed in the
+ * hub's RSS (a soak at 20x peak held 29 MB of free memory after an hour,
+ * and RSS went up in steps while the live state was flat).  Handing them
+ * back there costs one walk of the heap a snapshot. */
+static void
+release_free_memory (void)
+{
+#ifdef __GLIBC__
+  malloc_trim (0);
+#endif
+}
+
+static gboolean
+save_snapshot (IocHub *self, GError **error)
 {
   hub_forget_silent_devices (self);
   g_autoptr (IocSnapshot) snap = ioc_snapshot_new (self->processed_pos);
@@ -87,6 +106,14 @@ ioc_hub_save_snapshot (IocHub *self, GError **error)
   self->last_snapshot_us = g_get_monotonic_time ();
   ioc_stat_add (self->stat_snapshots, 1);
   return TRUE;
+}
+
+gboolean
+ioc_hub_save_snapshot (IocHub *self, GError **error)
+{
+  gboolean ok = save_snapshot (self, error);
+  release_free_memory ();
+  return ok;
 }
 
 static gboolean
@@ -120,8 +147,8 @@ replay_cb (const gchar *topic, gsize topic_len, const guint8 *payload, gsize len
   return TRUE;
 }
 
-gboolean
-ioc_hub_restore (IocHub *self, GError **error)
+static gboolean
+restore (IocHub *self, GError **error)
 {
   g_autoptr (IocSnapshot) snap = ioc_snapshot_load (self->config->state_dir, error);
   if (snap == NULL && error != NULL && *error != NULL)
@@ -158,5 +185,13 @@ ioc_hub_restore (IocHub *self, GError **error)
   self->journal_bytes_at_snapshot = ioc_journal_disk_bytes (self->journal);
   self->last_snapshot_us = g_get_monotonic_time ();
   return TRUE;
+}
+
+gboolean
+ioc_hub_restore (IocHub *self, GError **error)
+{
+  gboolean ok = restore (self, error);
+  release_free_memory ();
+  return ok;
 }
 
