@@ -64,6 +64,10 @@ wait_for_sum (Fixture *f, const gchar *unit, gint64 expected, gint64 timeout_s)
         return got;
       g_usleep (250 * 1000);
     }
+  /* The sum a failing assertion shows says little on its own. */
+  g_test_message ("no sum of %s equal to %" G_GINT64_FORMAT " in %" G_GINT64_FORMAT " s: last %" G_GINT64_FORMAT
+                  "%s%s", unit, expected, timeout_s, got, got < 0 ? ", query failed: " : "",
+                  got < 0 && f->stack.last_query_error != NULL ? f->stack.last_query_error : "");
   return got;
 }
 

@@ -145,8 +145,16 @@ ioc_test_broker_free (IocTestBroker *self)
   if (g_test_failed () && self->log_path != NULL)
     {
       g_autofree gchar *log = NULL;
+      /* The tail only: a test's own messages and the hub's log come before
+       * it, and a CI report shows the end of the output. */
       if (g_file_get_contents (self->log_path, &log, NULL, NULL))
-        g_printerr ("---- mosquitto log (%s) ----\n%s\n----\n", self->log_path, log);
+        {
+          const gchar *tail = log + strlen (log);
+          for (guint lines = 0; tail > log && lines <= 30; lines += tail[0] == '\n')
+            tail--;
+          g_printerr ("---- mosquitto log (%s)%s ----\n%s\n----\n", self->log_path,
+                      tail > log ? ", its last 30 lines" : "", tail);
+        }
     }
   if (self->dir != NULL && !g_test_failed ())
     ioc_test_rm_rf (self->dir);

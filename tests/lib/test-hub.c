@@ -139,6 +139,16 @@ ioc_test_hub_stop (IocTestHub *self)
     g_subprocess_force_exit (self->proc);
   g_subprocess_wait (self->proc, NULL, NULL);
   gboolean clean = ok && g_subprocess_get_if_exited (self->proc) && g_subprocess_get_exit_status (self->proc) == 0;
+  /* Said here, near the assertion that fails on it: the hub's log (a
+   * sanitizer's report, say) is printed only when the hub is freed. */
+  if (!clean)
+    g_test_message ("iochub (%s) did not stop cleanly: %s %d (log: %s)", self->conf_path,
+                    !ok                                       ? "still running 20 s after SIGTERM, killed; status"
+                    : g_subprocess_get_if_signaled (self->proc) ? "killed by signal"
+                                                                : "exit status",
+                    g_subprocess_get_if_signaled (self->proc) ? g_subprocess_get_term_sig (self->proc)
+                                                              : g_subprocess_get_exit_status (self->proc),
+                    self->log_path);
   g_clear_object (&self->proc);
   return clean;
 }

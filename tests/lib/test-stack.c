@@ -41,8 +41,13 @@ ioc_test_stack_queue_sum (IocTestStack *self, const gchar *field, const gchar *u
 {
   g_autofree gchar *q = g_strdup_printf ("SELECT sum(\"%s\") FROM \"ioc_queue\" WHERE \"unit\"='%s'", field, unit);
   gint64 value = -1;
-  if (!ioc_test_influx_query_int (self->influx, "ioc", q, &value, NULL))
-    return -1;
+  g_autoptr (GError) error = NULL;
+  if (!ioc_test_influx_query_int (self->influx, "ioc", q, &value, &error))
+    {
+      g_free (self->last_query_error);
+      self->last_query_error = g_strdup (error->message);
+      return -1;
+    }
   return value;
 }
 
@@ -54,4 +59,5 @@ ioc_test_stack_clear (IocTestStack *self)
   g_clear_pointer (&self->hub, ioc_test_hub_free);
   g_clear_pointer (&self->influx, ioc_test_influx_free);
   g_clear_pointer (&self->broker, ioc_test_broker_free);
+  g_clear_pointer (&self->last_query_error, g_free);
 }

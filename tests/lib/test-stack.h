@@ -20,6 +20,7 @@ typedef struct
   IocTestBroker *broker;
   IocTestInflux *influx;
   IocTestHub *hub; /* NULL until ioc_test_stack_start_hub() */
+  gchar *last_query_error; /* why the last ioc_test_stack_queue_sum() failed */
 } IocTestStack;
 
 /* Starts the broker and influxd; FALSE when either did not start. */
@@ -32,7 +33,8 @@ gboolean ioc_test_stack_start_hub (IocTestStack *self, const gchar *extra);
  * failed) when it could not connect. */
 IocTestPublisher *ioc_test_stack_publisher (IocTestStack *self);
 /* sum(field) of unit's ioc_queue points in database ioc, all time; -1 when
- * the query failed. */
+ * the query failed (why: last_query_error, for the test's message when a
+ * wait for a sum times out). */
 gint64   ioc_test_stack_queue_sum (IocTestStack *self, const gchar *field, const gchar *unit);
 /* Stops the hub if it runs (asserting it exits 0), then frees the hub,
  * influxd and the broker; the stack can be started again. */
