@@ -2,8 +2,11 @@
 # long.sh — every libFuzzer target for a stated time, outside CI; records
 # executions and coverage in docs/FUZZING.md ("Long runs").
 #
-#   tests/fuzz/long.sh [SECONDS_PER_TARGET=600] [TARGET...]
+#   tests/fuzz/long.sh [SECONDS_PER_TARGET=600] [TARGET[:SECONDS]...]
 #
+# A target named with :SECONDS runs for that long instead (the envelope
+# decoder wants longer than the others to reach its 10 M executions):
+#   tests/fuzz/long.sh 200 fuzz-envelope:1800 fuzz-json-scan fuzz-topic …
 # Builds the targets with clang, -Dfuzzing=true and ASan/UBSan in build-fuzz
 # (as ops/test.sh does; only the fuzz targets and what they link), then runs
 # each one (every tests/fuzz/fuzz-*.c unless named) for SECONDS_PER_TARGET on
@@ -24,11 +27,16 @@ fi
 if [ $# -gt 0 ]; then targets=("$@"); else
   targets=(); for f in tests/fuzz/fuzz-*.c; do targets+=("$(basename "$f" .c)"); done
 fi
-ninja -C "$B" $(printf "tests/fuzz/%s " "${targets[@]}") >/dev/null || { echo "long.sh: build failed"; exit 1; }
+for t in "${targets[@]}"; do
+  [ -f "tests/fuzz/${t%%:*}.c" ] || { echo "long.sh: no target ${t%%:*} (tests/fuzz/fuzz-*.c)"; exit 1; }
+  case "$t" in *:*) [[ "${t#*:}" =~ ^[0-9]+$ ]] || { echo "long.sh: $t: expected TARGET:SECONDS"; exit 1; } ;; esac
+done
+ninja -C "$B" $(for t in "${targets[@]}"; do printf "tests/fuzz/%s " "${t%%:*}"; done) >/dev/null || { echo "long.sh: build failed"; exit 1; }
 
 status=0
 rows=()
-for t in "${targets[@]}"; do
+for spec in "${targets[@]}"; do
+  t=${spec%%:*}; secs=$SECS; [ "$spec" = "$t" ] || secs=${spec#*:}
   name=${t#fuzz-}
   corpus="$B/tests/fuzz/long-corpus-$name"; mkdir -p "$corpus"
   log="$B/tests/fuzz/long-$name.log"
@@ -37,7 +45,7 @@ for t in "${targets[@]}"; do
   asan="${ASAN_OPTIONS:-}"; case "$name" in http-request|sections) asan="${asan:+$asan:}fast_unwind_on_malloc=0" ;; esac
   start=$(date -u +%FT%TZ)
   ASAN_OPTIONS="$asan" LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$PWD/tests/lsan.supp:print_suppressions=0}" \
-  "$B/tests/fuzz/$t" -max_total_time="$SECS" -timeout=5 -rss_limit_mb=2048 -max_len="$maxlen" \
+  "$B/tests/fuzz/$t" -max_total_time="$secs" -timeout=5 -rss_limit_mb=2048 -max_len="$maxlen" \
     -print_final_stats=1 -artifact_prefix="$B/" "$corpus" "tests/fuzz/corpus/$name" >"$log" 2>&1
   rc=$?
   runs=$(sed -nE 's/^stat::number_of_executed_units: *([0-9]+).*/\1/p' "$log" | tail -1)
@@ -49,7 +57,7 @@ for t in "${targets[@]}"; do
   verdict="no findings"
   if [ $rc -ne 0 ]; then verdict="**FAILED** (exit $rc, see $log)"; status=1; fi
   if [ "$name" = envelope ] && [ "${runs:-0}" -lt 10000000 ]; then verdict="$verdict; short of 10 M executions"; fi
-  rows+=("| $t | $start | $SECS s | $(printf "%'d" "${runs:-0}") | $(printf "%'d" $(( ${runs:-0} / (SECS > 0 ? SECS : 1) ))) | ${cov:-?} | ${ft:-?} | ${corp:-?} | $verdict |")
+  rows+=("| $t | $start | $secs s | $(printf "%'d" "${runs:-0}") | $(printf "%'d" $(( ${runs:-0} / (secs > 0 ? secs : 1) ))) | ${cov:-?} | ${ft:-?} | ${corp:-?} | $verdict |")
   echo "${rows[-1]}"
 done
 
