@@ -342,9 +342,13 @@ ioc_dossier_tracker_record (IocDossierTracker *self, const IocRecord *rec, const
     return IOC_REJECT_TRANSITION;
   gboolean newer = d->n_hist == 0 || ts >= d->fields_ts_us;
   /* Fields: the newest event wins; an older one only fills gaps. */
+  /* unit comes interned (the header's contract); a procedure code is
+   * interned only when it changes, a dossier's events mostly repeat it
+   * (interning is a locked lookup in GLib's table of every quark). */
   if (newer || d->unit == NULL)
-    d->unit = ioc_intern (unit);
-  if (rec->procedure != NULL && (newer || d->procedure == NULL))
+    d->unit = unit;
+  if (rec->procedure != NULL && (newer || d->procedure == NULL)
+      && (d->procedure == NULL || strcmp (d->procedure, rec->procedure) != 0))
     d->procedure = ioc_intern (rec->procedure);
   if (rec->channel >= 1 && rec->channel <= 3 && (newer || d->channel == 0))
     d->channel = (guint8) rec->channel;

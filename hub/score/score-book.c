@@ -148,7 +148,7 @@ ioc_score_book_fact (IocScoreBook *self, const IocFact *fact)
   if (fact->measurement == IOC_MEAS_RATING && fact->unit != NULL)
     {
       gint day = ioc_calendar_day_of (fact->ts_us);
-      const gchar *units[2] = { ioc_intern (fact->unit), self->all };
+      const gchar *units[2] = { fact->unit, self->all }; /* IocFact's unit is interned */
       for (guint i = 0; i < 2; i++)
         {
           RatingDay *d = inner_slot (self->ratings, units[i], day, sizeof (RatingDay), TRUE);
