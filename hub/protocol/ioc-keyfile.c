@@ -106,6 +106,23 @@ index_lines (const gchar *data, gsize len, GPtrArray *repeats)
 IocKeyFile *
 ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError **error)
 {
+  /* GKeyFile takes any bytes in a value, and GLib's string functions
+   * assume UTF-8 (g_pattern_match_simple aborted on a unit pattern with a
+   * broken sequence: fuzz-alert-rules, tests/fuzz/long.sh). */
+  const gchar *bad = NULL;
+  if (!g_utf8_validate_len (data, len, &bad))
+    {
+      guint line = 1, column = 1;
+      for (const gchar *p = data; p < bad; p++)
+        {
+          column = *p == '\n' ? 1 : column + 1;
+          line += *p == '\n';
+        }
+      g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
+                   "%s:%u: not UTF-8 text (byte 0x%02x at column %u); save the file as UTF-8", path, line,
+                   (guint) (guchar) *bad, column);
+      return NULL;
+    }
   g_autoptr (GKeyFile) kf = g_key_file_new ();
   g_autoptr (GError) local = NULL;
   if (!g_key_file_load_from_data (kf, data, len, G_KEY_FILE_NONE, &local))

@@ -60,6 +60,10 @@ static const struct
   { "[rule a]\nkind = threshold\nmetric = ioc_device.cameras_recording\ndenominator = cameras\nop = <\nvalue = 1\n",
     "t.conf:4: [rule a] denominator: expected MEASUREMENT.FIELD" },
   { "[rule a]\nkind = zero_tolerance\n[rule a]\nkind = zero_tolerance\n", "" },
+  /* a broken UTF-8 sequence in a unit pattern aborted the hub at the first
+   * match (g_pattern_match_simple); found by tests/fuzz/long.sh */
+  { "[rule a]\nkind = overdue_spike_unit\nunits = xa-\355\227*\n",
+    "t.conf:3: not UTF-8 text (byte 0xed at column 12); save the file as UTF-8" },
 };
 
 static void

@@ -83,6 +83,28 @@ test_syntax_error_names_line (void)
   g_assert_nonnull (strstr (error->message, "broken.conf:3: "));
 }
 
+/* Vietnamese names are welcome; bytes that are not UTF-8 (a file saved in
+ * a legacy code page, a stray NUL) are refused at their line and column. */
+static void
+test_not_utf8_names_line (void)
+{
+  g_autoptr (GError) error = NULL;
+  const gchar ok[] = "[a]\nname = Ph\xc6\xb0\xe1\xbb\x9dng Th\xc3\xa0nh Vinh\n";
+  g_autoptr (IocKeyFile) good = ioc_keyfile_load_data ("ok.conf", ok, sizeof ok - 1, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (good);
+  const gchar latin1[] = "[a]\nx = 1\nname = Ph\xf9\n";
+  g_autoptr (IocKeyFile) kf = ioc_keyfile_load_data ("legacy.conf", latin1, sizeof latin1 - 1, &error);
+  g_assert_null (kf);
+  g_assert_error (error, IOC_ERROR, IOC_ERROR_CONFIG);
+  g_assert_cmpstr (error->message, ==, "legacy.conf:3: not UTF-8 text (byte 0xf9 at column 10); save the file as UTF-8");
+  g_clear_error (&error);
+  const gchar nul[] = "[a]\nx = 1\0\n";
+  g_autoptr (IocKeyFile) kf2 = ioc_keyfile_load_data ("nul.conf", nul, sizeof nul - 1, &error);
+  g_assert_null (kf2);
+  g_assert_nonnull (strstr (error->message, "nul.conf:2: not UTF-8 text (byte 0x00 at column 6)"));
+}
+
 static void
 test_lines (void)
 {
@@ -264,6 +286,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/keyfile/lines", test_lines);
   g_test_add_func ("/ioc/keyfile/collect-every-error", test_collect_every_error);
   g_test_add_func ("/ioc/keyfile/problem-forms", test_problem_forms);
+  g_test_add_func ("/ioc/keyfile/not-utf8-names-line", test_not_utf8_names_line);
   g_test_add_func ("/ioc/keyfile/suggest", test_suggest);
   g_test_add_func ("/ioc/keyfile/check-keys-suggests", test_check_keys_suggests);
   g_test_add_func ("/ioc/keyfile/repeats", test_repeats);
