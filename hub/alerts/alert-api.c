@@ -53,7 +53,24 @@ body_object (SoupServerMessage *msg, JsonParser *parser)
       reply_error (msg, SOUP_STATUS_BAD_REQUEST, "expected a JSON object");
       return NULL;
     }
-  return json_node_get_object (json_parser_get_root (parser));
+  /* json-glib turns an escaped lone surrogate ("\ud800") into bytes that
+   * are not UTF-8; a silence's glob made of them would abort the hub at its
+   * first match (g_pattern_match_simple), and a note would break the JSON
+   * the wall reads. */
+  JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+  JsonObjectIter it;
+  const gchar *name;
+  JsonNode *value;
+  json_object_iter_init (&it, o);
+  while (json_object_iter_next (&it, &name, &value))
+    if (JSON_NODE_HOLDS_VALUE (value) && json_node_get_value_type (value) == G_TYPE_STRING
+        && !g_utf8_validate (json_node_get_string (value), -1, NULL))
+      {
+        g_autofree gchar *text = g_strdup_printf ("%s: expected UTF-8 text (no lone surrogate escapes)", name);
+        reply_error (msg, SOUP_STATUS_BAD_REQUEST, text);
+        return NULL;
+      }
+  return o;
 }
 
 
