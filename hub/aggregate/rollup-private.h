@@ -107,7 +107,7 @@ struct _IocRollup
   gchar *archive_dir;
   gint64 archive_from;      /* minutes before this are never looked up */
   gchar *index_path;        /* the day file whose index is cached */
-  GHashTable *index;        /* "m/c/start/unit" → offset of its last record */
+  GHashTable *index;        /* hash of (m, c, start, unit) → offset + 1 of its last record */
   gint64 index_scanned;     /* bytes of index_path indexed (good prefix) */
   gint64 index_size;        /* its size then: a torn tail is reported once */
   IocStat *stat_archive_rewrites;

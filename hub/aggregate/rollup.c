@@ -286,7 +286,7 @@ ioc_rollup_new (const IocRollupOptions *opts, IocPointFunc emit, gpointer user_d
                                        "Bytes of the rollup's archive of minutes past the horizon");
   self->stat_archive_errors = ioc_stat ("iochub_rollup_archive_errors_total", NULL, IOC_STAT_COUNTER,
                                         "Torn or unreadable records met in the rollup archive");
-  self->index = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->index = g_hash_table_new (g_direct_hash, g_direct_equal); /* see archive_key() */
   return self;
 }
 

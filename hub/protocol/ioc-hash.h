@@ -24,9 +24,9 @@ ioc_hash_mix (guint64 h)
   return h;
 }
 
-/* Hash of len bytes at p (need not be NUL-terminated). */
-static inline guint
-ioc_hash_bytes (const void *p, gsize len)
+/* 64-bit hash of len bytes at p (need not be NUL-terminated). */
+static inline guint64
+ioc_hash_bytes64 (const void *p, gsize len)
 {
   const guint8 *s = p;
   guint64 h = G_GUINT64_CONSTANT (0x9e3779b97f4a7c15) ^ len;
@@ -45,7 +45,14 @@ ioc_hash_bytes (const void *p, gsize len)
       memcpy (&w, s, len);
       h = (h ^ w) * G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
     }
-  return (guint) ioc_hash_mix (h);
+  return ioc_hash_mix (h);
+}
+
+/* Hash of len bytes at p (need not be NUL-terminated). */
+static inline guint
+ioc_hash_bytes (const void *p, gsize len)
+{
+  return (guint) ioc_hash_bytes64 (p, len);
 }
 
 /* A GHashFunc for NUL-terminated keys, used with g_str_equal. */
