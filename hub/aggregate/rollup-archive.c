@@ -115,7 +115,7 @@ archive_get_header (IocSnapReader *r, const guint8 **body, guint32 *body_len, gu
   *start = ioc_snap_get_i64 (&b);
   *unit = ioc_snap_get_str (&b);
   if (!ioc_snap_reader_ok (&b) || *unit == NULL || *m >= IOC_MEAS_COUNT || *c > IOC_ROLLUP_MAX_CHANNEL
-      || *start != ioc_rollup_minute_start (*start))
+      || !ioc_rollup_is_minute_start (*start))
     {
       g_clear_pointer (unit, g_free);
       return FALSE;

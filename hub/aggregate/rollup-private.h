@@ -131,6 +131,15 @@ ioc_rollup_minute_start (gint64 ts_us)
   return ioc_rollup_floor_div (ts_us, IOC_ROLLUP_MINUTE_US) * IOC_ROLLUP_MINUTE_US;
 }
 
+/* Whether t is a minute's start, for any t: the check to make on a time read
+ * from a file, where ioc_rollup_minute_start() of one within a minute of
+ * G_MININT64 overflows (fuzz-sections, tests/fuzz/long.sh). */
+static inline gboolean
+ioc_rollup_is_minute_start (gint64 t)
+{
+  return t % IOC_ROLLUP_MINUTE_US == 0;
+}
+
 /* ---- rollup.c ---- */
 
 /* The series (m, unit, channel); unit interned (the rollup's all_unit for

@@ -122,7 +122,7 @@ load_series (IocRollup *self, IocSnapReader *r, GError **error)
       guint8 gauge_set = ioc_snap_get_u8 (r);
       if (!ioc_snap_reader_ok (r))
         return load_corrupt (error, "truncated window");
-      if (start != ioc_rollup_minute_start (start) || start <= prev
+      if (!ioc_rollup_is_minute_start (start) || start <= prev
           || (flags & ~(IOC_ROLLUP_WIN_EMITTED | IOC_ROLLUP_WIN_PENDING)))
         return load_corrupt (error, "window out of order or not on a minute");
       prev = start;
