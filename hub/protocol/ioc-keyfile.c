@@ -115,7 +115,8 @@ ioc_keyfile_load_data (const gchar *path, const gchar *data, gsize len, GError *
       guint line = 1, column = 1;
       for (const gchar *p = data; p < bad; p++)
         {
-          column = *p == '\n' ? 1 : column + 1;
+          /* characters, as an editor counts them: what precedes is UTF-8 */
+          column = *p == '\n' ? 1 : column + ((*p & 0xC0) != 0x80);
           line += *p == '\n';
         }
       g_set_error (error, IOC_ERROR, IOC_ERROR_CONFIG,
