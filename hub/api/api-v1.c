@@ -157,8 +157,7 @@ typedef struct
 
 /* FALSE with the reply sent (400, 404). */
 static gboolean
-series_query (IocHub *hub, GHashTable *query, gint64 now, guint ring_minutes, SeriesQuery *q,
-              SoupServerMessage *msg)
+series_query (IocHub *hub, GHashTable *query, gint64 now, SeriesQuery *q, SoupServerMessage *msg)
 {
   const gchar *message = NULL;
   if (!ioc_api_query_field (query, &q->m, &q->field, &message))
@@ -175,13 +174,10 @@ series_query (IocHub *hub, GHashTable *query, gint64 now, guint ring_minutes, Se
       return FALSE;
     }
   if (!ioc_api_query_int (query, "step", 60, 60, 86400, &q->step_s) || q->step_s % 60 != 0
-      || !ioc_api_query_int (query, "minutes", MIN (360, ring_minutes), 1, ring_minutes, &q->minutes)
+      || !ioc_api_query_int (query, "minutes", 360, 1, IOC_HUB_SERIES_MINUTES_MAX, &q->minutes)
       || !ioc_api_query_int (query, "channel", -1, -1, IOC_HUB_MAX_CHANNEL, &q->channel))
     {
-      g_autofree gchar *text = g_strdup_printf (
-          "step: a multiple of 60 s up to 86400; minutes: 1..%u ([http] series_minutes); channel: 0..3",
-          ring_minutes);
-      ioc_api_reply_error (msg, 400, text);
+      ioc_api_reply_error (msg, 400, "step: a multiple of 60 s up to 86400; minutes: 1..1440; channel: 0..3");
       return FALSE;
     }
   return TRUE;
@@ -231,7 +227,7 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
     return;
   gint64 now = ioc_hub_now (self->hub);
   SeriesQuery q;
-  if (!series_query (self->hub, query, now, ioc_minute_ring_minutes (self->ring), &q, msg))
+  if (!series_query (self->hub, query, now, &q, msg))
     return;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);

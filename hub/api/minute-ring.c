@@ -92,12 +92,6 @@ ioc_minute_ring_free (IocMinuteRing *self)
 }
 
 guint
-ioc_minute_ring_minutes (IocMinuteRing *self)
-{
-  return self->minutes;
-}
-
-guint
 ioc_minute_ring_n_series (IocMinuteRing *self)
 {
   return g_hash_table_size (self->series);

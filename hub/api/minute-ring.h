@@ -46,7 +46,6 @@ gboolean ioc_minute_ring_value (IocMinuteRing *self, IocMeasurement m, const gch
  * minute; a block is otherwise reused in place when the ring comes round. */
 void ioc_minute_ring_expire (IocMinuteRing *self, gint32 now_minute);
 
-guint ioc_minute_ring_minutes (IocMinuteRing *self);
 guint ioc_minute_ring_n_series (IocMinuteRing *self);
 /* What the series and their blocks take, as counted against max_bytes. */
 gsize ioc_minute_ring_bytes (IocMinuteRing *self);
