@@ -260,7 +260,8 @@ test_timers_follow_dossiers (Fx *fx, gconstpointer data)
     {
       g_autofree gchar *id = g_strdup_printf ("T%u", i);
       ev (fx, id, 2, t, t, 0);
-      ev (fx, id, 10, t += G_USEC_PER_SEC, t - G_USEC_PER_SEC, 0);
+      ev (fx, id, 10, t + G_USEC_PER_SEC, t, 0);
+      t += G_USEC_PER_SEC;
       if (i % 100 == 99)
         sweep_at (fx, t);
     }
