@@ -77,16 +77,7 @@ ioc_minute_ring_free (IocMinuteRing *self)
 {
   if (self == NULL)
     return;
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init (&it, self->series);
-  while (g_hash_table_iter_next (&it, NULL, &value))
-    {
-      Series *s = value;
-      for (guint i = 0; i < self->n_blocks; i++)
-        g_free (s->blocks[i]);
-      g_free (s);
-    }
+  ioc_minute_ring_expire (self, G_MAXINT32); /* every block is past that */
   g_hash_table_unref (self->series);
   g_free (self);
 }
