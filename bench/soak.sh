@@ -120,8 +120,11 @@ lib_hub_conf soak "${HUB_MQTT:-}"
 [ -n "${HUB_CONF:-}" ] && echo "$HUB_CONF" | tr ';' '\n' >> "$hub_dir/hub.conf"
 lib_hub_start
 echo "# soak: $DURATION s at $RATE msg/s${HUB_CONF:+, hub.conf + $HUB_CONF}${LOAD_ARGS:+, ioc-load $LOAD_ARGS}, hub SIGKILL at 45 %, InfluxDB down 60 s at 55 %; started $(date -u +%FT%TZ), load $(loadavg)"
+# Not "soak-pub": that is the hub's own publishing connection (its client id
+# + "-pub"), and two clients with one id take the connection from each other
+# every few seconds, failing the publishes in flight each time.
 "$B/bench/ioc-load" --url "$broker_url" --units "$units" --rate "$RATE" --count 0 --devices 5000 \
-  --client-id soak-pub --window 2000 --tally ${LOAD_ARGS:-} > "$work/ioc-load.out" 2>"$work/ioc-load.err" & load_pid=$!; lib_pids+=("$load_pid")
+  --client-id soak-load --window 2000 --tally ${LOAD_ARGS:-} > "$work/ioc-load.out" 2>"$work/ioc-load.err" & load_pid=$!; lib_pids+=("$load_pid")
 
 echo "minute,t_s,event,hub_rss_kib,hub_cpu_us_per_msg,msg_per_s,spool_bytes,journal_bytes,broker_rss_kib,awaiting_pubrel,load1" > "$csv"
 t_start=$(date +%s)
