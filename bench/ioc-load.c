@@ -53,6 +53,7 @@ typedef struct
   GString *payload;
   gint type; /* index into type_names, or -1 */
   gboolean retained;
+  gboolean sending; /* handed to Paho, no callback yet (under slots_lock) */
 } Pending;
 
 static volatile gint acked;
@@ -60,6 +61,7 @@ static volatile gint failed;
 static volatile gint resent;
 static volatile gint send_retries; /* sendMessage refusals, each retried */
 static volatile gint lost;         /* connections lost */
+static volatile gint stray;        /* callbacks for a publish not in flight, ignored */
 static volatile gint connected;
 static volatile gint stop_requested;
 static volatile gint closing; /* the end: a failed publish is no longer sent again */
@@ -142,13 +144,27 @@ now_text (void)
   return g_date_time_format (t, "%FT%T.%fZ");
 }
 
-static void
-slot_release (Pending *p)
+/* Gives a slot back, free (to_resend FALSE) or to be sent again.  FALSE if
+ * it was not in flight: a second callback for one publish must not put a
+ * slot on the stack twice (two messages in one slot, one of them lost). */
+static gboolean
+slot_return (Pending *p, gboolean to_resend)
 {
   g_mutex_lock (&slots_lock);
-  free_slots[free_n++] = p;
-  g_cond_signal (&slots_cond);
+  gboolean was_sending = p->sending;
+  if (was_sending)
+    {
+      p->sending = FALSE;
+      if (to_resend)
+        g_queue_push_tail (&resend_queue, p);
+      else
+        free_slots[free_n++] = p;
+      g_cond_signal (&slots_cond);
+    }
   g_mutex_unlock (&slots_lock);
+  if (!was_sending)
+    g_atomic_int_inc (&stray);
+  return was_sending;
 }
 
 static gint
@@ -164,10 +180,12 @@ static void
 on_sent (void *context, MQTTAsync_successData *response)
 {
   Pending *p = context;
+  gint type = p->type;
+  if (!slot_return (p, FALSE))
+    return;
   g_atomic_int_inc (&acked);
-  if (p->type >= 0)
-    g_atomic_int_inc (&type_acked[p->type]);
-  slot_release (p);
+  if (type >= 0)
+    g_atomic_int_inc (&type_acked[type]);
 }
 
 /* Paho's threads.  Logs the first failure after each (re)connect and each
@@ -177,9 +195,14 @@ on_failed (void *context, MQTTAsync_failureData *response)
 {
   Pending *p = context;
   gint code = response != NULL ? response->code : 0;
-  g_atomic_int_inc (&failed);
   if (g_atomic_int_get (&closing))
+    {
+      g_atomic_int_inc (&failed);
+      return;
+    }
+  if (!slot_return (p, TRUE))
     return;
+  g_atomic_int_inc (&failed);
   g_mutex_lock (&codes_lock);
   count_code (&failure_codes, code);
   failed_since_lost++;
@@ -195,10 +218,6 @@ on_failed (void *context, MQTTAsync_failureData *response)
                   response != NULL && response->message != NULL ? response->message : "",
                   g_atomic_int_get (&connected) ? "" : " after the reconnect");
     }
-  g_mutex_lock (&slots_lock);
-  g_queue_push_tail (&resend_queue, p);
-  g_cond_signal (&slots_cond);
-  g_mutex_unlock (&slots_lock);
 }
 
 static void
@@ -551,6 +570,8 @@ main (int argc, char **argv)
       /* A failed publish goes again before anything new. */
       g_mutex_lock (&slots_lock);
       Pending *p = g_queue_pop_head (&resend_queue);
+      if (p != NULL)
+        p->sending = TRUE;
       g_mutex_unlock (&slots_lock);
       gboolean again = p != NULL;
       if (p == NULL)
@@ -570,6 +591,7 @@ main (int argc, char **argv)
               if (can_make && now >= due)
                 {
                   p = free_slots[--free_n];
+                  p->sending = TRUE;
                   break;
                 }
               if (now >= give_up)
@@ -630,7 +652,7 @@ main (int argc, char **argv)
         }
       if (rc != MQTTASYNC_SUCCESS)
         {
-          slot_release (p); /* stopping, and Paho would not take it */
+          slot_return (p, FALSE); /* stopping, and Paho would not take it */
           break;
         }
       if (again)
@@ -650,10 +672,13 @@ main (int argc, char **argv)
   gint unacked = in_flight ();
   if (tally)
     {
+      g_autofree gchar *stray_text = g_atomic_int_get (&stray) == 0 ? g_strdup ("")
+                                     : g_strdup_printf (", %d callbacks for a publish not in flight ignored",
+                                                        g_atomic_int_get (&stray));
       printf ("ioc-load tally (acknowledged; %d publishes failed and were sent again [%s], %d sends refused by Paho"
-              " and retried [%s], %d connections lost, %d never acknowledged):",
+              " and retried [%s], %d connections lost, %d never acknowledged%s):",
               g_atomic_int_get (&failed), failure_text, g_atomic_int_get (&send_retries), refusal_text,
-              g_atomic_int_get (&lost), unacked);
+              g_atomic_int_get (&lost), unacked, stray_text);
       for (gint i = 0; i < MAX_TYPES && type_names[i] != NULL; i++)
         printf (" %s=%d", type_names[i], g_atomic_int_get (&type_acked[i]));
       printf ("\n");
@@ -662,9 +687,9 @@ main (int argc, char **argv)
           secs, sent / secs);
   fflush (stdout);
   g_printerr ("ioc-load: %d connections lost; %d publishes failed [%s], %d sent again; %d sends refused [%s]; %d never"
-              " acknowledged\n",
+              " acknowledged; %d callbacks from Paho for a publish not in flight (ignored)\n",
               g_atomic_int_get (&lost), g_atomic_int_get (&failed), failure_text, g_atomic_int_get (&resent),
-              g_atomic_int_get (&send_retries), refusal_text, unacked);
+              g_atomic_int_get (&send_retries), refusal_text, unacked, g_atomic_int_get (&stray));
   /* Paho fails what is still in flight when it is destroyed: those are only
    * counted now.  The slots stay valid until Paho is gone. */
   g_atomic_int_set (&closing, 1);
