@@ -10,7 +10,7 @@
 #     LOAD_ARGS="--new-dossiers 0.3"  more ioc-load options
 # A run whose state the hub keeps by design reaches its steady size within
 # the soak (a leak then shows as growth after it):
-#   HUB_CONF="[hub];keep_finished_dossiers=10m;remember_dropped_dossiers=0;[windows];horizon=10m" \
+#   HUB_CONF="[hub];keep_finished_dossiers=10m;remember_dropped_dossiers=0;[windows];horizon=10m;[http];series_minutes=10" \
 #   LOAD_ARGS="--new-dossiers 0.3" bench/soak.sh 7200 2000 docs/soak-bounded
 #
 # ioc-load plays RATE msg/s (5,000 devices over the province's units).  The

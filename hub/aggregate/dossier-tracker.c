@@ -43,12 +43,10 @@ ioc_dossier_heap_push (Heap *h, gint64 key, guint32 idx, guint32 gen)
   h->v[i] = (HeapEntry){ key, idx, gen };
 }
 
-static HeapEntry
-heap_pop (Heap *h)
+/* Puts e at i or below, where the heap's order wants it. */
+static void
+heap_sift_down (Heap *h, gsize i, HeapEntry e)
 {
-  HeapEntry top = h->v[0];
-  HeapEntry last = h->v[--h->n];
-  gsize i = 0;
   for (;;)
     {
       gsize c = 2 * i + 1;
@@ -56,13 +54,21 @@ heap_pop (Heap *h)
         break;
       if (c + 1 < h->n && h->v[c + 1].key < h->v[c].key)
         c++;
-      if (last.key <= h->v[c].key)
+      if (e.key <= h->v[c].key)
         break;
       h->v[i] = h->v[c];
       i = c;
     }
+  h->v[i] = e;
+}
+
+static HeapEntry
+heap_pop (Heap *h)
+{
+  HeapEntry top = h->v[0];
+  HeapEntry last = h->v[--h->n];
   if (h->n > 0)
-    h->v[i] = last;
+    heap_sift_down (h, 0, last);
   return top;
 }
 
@@ -419,6 +425,31 @@ prune (IocDossierTracker *self, gint64 now_us)
       g_hash_table_iter_remove (&it);
 }
 
+/* An entry goes stale when its dossier's deadline moves or the dossier
+ * leaves (its gen changes); it is skipped when it comes up, which for a
+ * deadline is days away.  So that a heap follows the dossiers held and not
+ * the events they had, one with far more entries than dossiers is rebuilt
+ * from the entries still current. */
+static void
+heap_compact (IocDossierTracker *self, Heap *h)
+{
+  gsize held = g_hash_table_size (self->ids);
+  if (h->n <= 2 * held + 4096)
+    return;
+  gsize k = 0;
+  for (gsize i = 0; i < h->n; i++)
+    if (entry_valid (self, &h->v[i]))
+      h->v[k++] = h->v[i];
+  h->n = k;
+  for (gsize i = h->n / 2; i-- > 0;)
+    heap_sift_down (h, i, h->v[i]);
+  if (h->cap > 1024 && h->n < h->cap / 4)
+    {
+      h->cap = MAX (1024, 2 * h->n);
+      h->v = g_renew (HeapEntry, h->v, h->cap);
+    }
+}
+
 void
 ioc_dossier_tracker_sweep (IocDossierTracker *self, gint64 now_us)
 {
@@ -446,6 +477,9 @@ ioc_dossier_tracker_sweep (IocDossierTracker *self, gint64 now_us)
       if (entry_valid (self, &e) && ioc_dossier_slot (self, e.idx)->drop_at_us == e.key)
         slot_drop (self, e.idx);
     }
+  heap_compact (self, &self->deadlines);
+  heap_compact (self, &self->soon);
+  heap_compact (self, &self->drops);
   ioc_dossier_tracker_update_gauges (self);
 }
 

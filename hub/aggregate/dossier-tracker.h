@@ -101,6 +101,9 @@ void ioc_dossier_tracker_set_overdue_func (IocDossierTracker *self, IocDossierOv
 gboolean ioc_dossier_tracker_lookup (IocDossierTracker *self, const gchar *dossier,
                                      IocDossierInfo *out);
 guint ioc_dossier_tracker_n_tracked (IocDossierTracker *self);
+/* Deadline, due-soon and drop timers waiting, stale ones included: they
+ * stay within a small multiple of the dossiers held. */
+gsize ioc_dossier_tracker_n_timers (IocDossierTracker *self);
 
 void     ioc_dossier_tracker_save (IocDossierTracker *self, GByteArray *out);
 /* Replaces the tracker's state; emits nothing. */

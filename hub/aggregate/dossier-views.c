@@ -175,3 +175,10 @@ ioc_dossier_tracker_n_tracked (IocDossierTracker *self)
   g_return_val_if_fail (self != NULL, 0);
   return g_hash_table_size (self->ids);
 }
+
+gsize
+ioc_dossier_tracker_n_timers (IocDossierTracker *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->deadlines.n + self->soon.n + self->drops.n;
+}

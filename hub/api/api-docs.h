@@ -5,14 +5,12 @@
  * /api/v1/alerts without the alert engine's routes, the feed's "alerts").
  *
  * Read at request time through the hub's read functions (hub.h: dossier
- * indicators, live windows, device health) and the API's minute ring;
- * nothing is kept here.  Internal to hub/api/.  Main context only. */
+ * indicators, live windows, device health); nothing is kept here.  Internal to hub/api/.  Main context only. */
 #pragma once
 
 #include <json-glib/json-glib.h>
 
 #include "api/api-v1.h"
-#include "api/minute-ring.h"
 #include "hub.h"
 
 G_BEGIN_DECLS
@@ -26,7 +24,6 @@ G_BEGIN_DECLS
 typedef struct
 {
   IocHub *hub;
-  IocMinuteRing *ring;
   IocApiAlertsFunc alerts_fn;
   gpointer alerts_data;
 } IocApiDocs;
@@ -59,7 +56,7 @@ typedef struct
 
 /* Every current unit's row (GArray of IocUnitEntry, transfer full), in
  * registry order: one pass over the devices, one lookup per unit in the
- * dossier tracker and the minute ring.  province (may be NULL): the
+ * dossier tracker.  province (may be NULL): the
  * devices of the whole province, added up from that one pass, equal to
  * ioc_hub_device_summary (…, "all", …). */
 GArray *ioc_api_docs_unit_rows (const IocApiDocs *docs, IocPeriod period, gint64 now_us,

@@ -18,17 +18,23 @@
 #include "api/static-files.h"
 #include "protocol/ioc-stats.h"
 
+G_STATIC_ASSERT (IOC_HUB_SERIES_MINUTES_MIN >= IOC_MINUTE_RING_MIN_MINUTES
+                 && IOC_HUB_SERIES_MINUTES_MAX <= IOC_MINUTE_RING_MAX_MINUTES);
+
 struct _IocApiV1
 {
   IocHub *hub;
   IocFeedEvents *events;
   IocStaticFiles *files;
-  IocApiDocs docs;       /* its ring: charts and today's queue and rating totals */
+  IocApiDocs docs;
+  IocMinuteRing *ring;   /* the charts' minutes (GET /api/v1/series) */
+  gint32 expired_minute; /* the ring's last expiry */
 
   GBytes *commune_map;   /* [http] commune_map, read at start and reload; NULL: none */
 
   IocStat *stat_requests;
   IocStat *stat_series_full;
+  IocStat *stat_series_bytes;
 };
 
 /* ---- small helpers ---- */
@@ -168,7 +174,7 @@ series_query (IocHub *hub, GHashTable *query, gint64 now, SeriesQuery *q, SoupSe
       return FALSE;
     }
   if (!ioc_api_query_int (query, "step", 60, 60, 86400, &q->step_s) || q->step_s % 60 != 0
-      || !ioc_api_query_int (query, "minutes", 360, 1, IOC_MINUTE_RING_MINUTES, &q->minutes)
+      || !ioc_api_query_int (query, "minutes", 360, 1, IOC_HUB_SERIES_MINUTES_MAX, &q->minutes)
       || !ioc_api_query_int (query, "channel", -1, -1, IOC_HUB_MAX_CHANNEL, &q->channel))
     {
       ioc_api_reply_error (msg, 400, "step: a multiple of 60 s up to 86400; minutes: 1..1440; channel: 0..3");
@@ -233,7 +239,7 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   ioc_api_json_string (b, "aggregate", q.gauge ? "last" : "sum");
   ioc_api_json_int (b, "now_ms", now / 1000);
   json_builder_set_member_name (b, "points");
-  write_points (b, self->docs.ring, &q, now);
+  write_points (b, self->ring, &q, now);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   ioc_api_reply_json (msg, 200, root);
@@ -528,8 +534,9 @@ static void
 sink_point (gpointer data, const IocPoint *point)
 {
   IocApiV1 *self = data;
-  if (!ioc_minute_ring_add (self->docs.ring, point))
+  if (!ioc_minute_ring_add (self->ring, point))
     ioc_stat_add (self->stat_series_full, 1);
+  ioc_stat_set (self->stat_series_bytes, (gint64) ioc_minute_ring_bytes (self->ring));
 }
 
 static void
@@ -544,6 +551,13 @@ sink_tick (gpointer data, gint64 now_us)
 {
   IocApiV1 *self = data;
   ioc_feed_events_tick (self->events);
+  gint32 minute = (gint32) (now_us / G_TIME_SPAN_MINUTE);
+  if (minute != self->expired_minute)
+    {
+      ioc_minute_ring_expire (self->ring, minute);
+      ioc_stat_set (self->stat_series_bytes, (gint64) ioc_minute_ring_bytes (self->ring));
+      self->expired_minute = minute;
+    }
 }
 
 /* [http] commune_map, read whole (at start and at each reload), so that a
@@ -599,11 +613,13 @@ ioc_api_v1_attach (IocHub *hub)
   IocApiV1 *self = g_new0 (IocApiV1, 1);
   self->hub = hub;
   self->docs.hub = hub;
-  self->docs.ring = ioc_minute_ring_new (IOC_API_MAX_SERIES);
+  self->ring = ioc_minute_ring_new ((guint) config->http_series_minutes, IOC_API_SERIES_MAX_BYTES);
   self->events = ioc_feed_events_new (&self->docs);
   self->stat_requests = ioc_stat ("iochub_api_requests_total", NULL, IOC_STAT_COUNTER, "Requests to /api/v1/");
   self->stat_series_full = ioc_stat ("iochub_api_series_full_total", NULL, IOC_STAT_COUNTER,
-                                     "Minute points not kept for charts because the series table is full");
+                                     "Minute points not kept for charts: their memory is at its bound");
+  self->stat_series_bytes = ioc_stat ("iochub_api_series_bytes", NULL, IOC_STAT_GAUGE,
+                                      "Memory the charts' minute series take ([http] series_minutes)");
 
   ioc_api_gate_bodies (hub);
   ioc_hub_add_route (hub, "/api/v1/summary", summary_cb, self);
@@ -645,7 +661,7 @@ ioc_api_v1_free (IocApiV1 *self)
     return;
   g_clear_pointer (&self->events, ioc_feed_events_free);
   g_clear_pointer (&self->files, ioc_static_files_free);
-  g_clear_pointer (&self->docs.ring, ioc_minute_ring_free);
+  g_clear_pointer (&self->ring, ioc_minute_ring_free);
   g_clear_pointer (&self->commune_map, g_bytes_unref);
   g_free (self);
 }

@@ -17,10 +17,11 @@ G_BEGIN_DECLS
 
 typedef struct _IocApiV1 IocApiV1;
 
-/* The number of chart series (measurement, unit, channel) held at most,
- * 24 h of minutes each (api/minute-ring.h): memory stays bounded at about
- * IOC_API_MAX_SERIES × 46 KiB whatever the traffic. */
-#define IOC_API_MAX_SERIES 2048
+/* The most memory the chart series (api/minute-ring.h) take, whatever the
+ * traffic: a day of every minute of ~2,000 series at 8 fields each.  The
+ * series a province fills take far less: a block of an hour exists only
+ * once a point falls in it. */
+#define IOC_API_SERIES_MAX_BYTES (96u << 20)
 
 /* Adds the alerts currently known, as objects of docs/API.md "alerts", to
  * an array that b has open.  The alert engine plugs in here. */

@@ -1,13 +1,15 @@
-/* minute-ring.h — the last 24 hours of minute points, per series
- * (measurement, unit, channel), in memory: what the wall's charts
- * (GET /api/v1/series) and today's queue and rating totals read.
+/* minute-ring.h — the last minutes of minute points, per series
+ * (measurement, unit, channel), in memory: what the wall's charts read
+ * (GET /api/v1/series).  History older than the ring is in InfluxDB.
  *
- * Fixed size: IOC_MINUTE_RING_MINUTES slots of a series' integer fields,
- * and at most max_series series, so memory stays bounded (about 46 KiB a
- * series with 8 fields) whatever the traffic; the points of a series past
- * the limit are not kept.  Slot i holds the minute whose index (ts / 1 min)
- * is ≡ i mod IOC_MINUTE_RING_MINUTES, if the slot says so.  Fed by the
- * API's sink (its point, api-v1.c).  Main context only. */
+ * Memory follows the data held, not the number of series: a series keeps
+ * its points in blocks of an hour (or of the whole ring, when it holds
+ * less than an hour), and a block exists only once a point falls in it.
+ * A commune that had a dossier at 9:00 and one at 15:00 holds two small
+ * blocks, not a day of empty minutes.  Blocks wholly older than the ring
+ * are freed by ioc_minute_ring_expire(), and so is a series left with none.
+ * All of it stays within max_bytes whatever the traffic: a point that
+ * would need more is not kept (the caller counts it).  Main context only. */
 #pragma once
 
 #include <glib.h>
@@ -16,19 +18,22 @@
 
 G_BEGIN_DECLS
 
-#define IOC_MINUTE_RING_MINUTES 1440
+#define IOC_MINUTE_RING_MIN_MINUTES 10
+#define IOC_MINUTE_RING_MAX_MINUTES 1440
 
 typedef struct _IocMinuteRing IocMinuteRing;
 
-IocMinuteRing *ioc_minute_ring_new (guint max_series);
+/* Holds at least the last `minutes` minutes (IOC_MINUTE_RING_MIN_MINUTES ..
+ * IOC_MINUTE_RING_MAX_MINUTES) of every series, in at most max_bytes. */
+IocMinuteRing *ioc_minute_ring_new (guint minutes, gsize max_bytes);
 void           ioc_minute_ring_free (IocMinuteRing *self);
 
-/* Keeps point's integer fields (clamped to 32 bits) in its minute's slot.
- * A re-emitted minute (late data) carries the corrected values: it
- * replaces the slot; a minute older than the one the slot holds is out of
- * reach and dropped.  FALSE only when the point's series is new and
- * max_series series exist: the caller counts that.  (A unit code too long
- * to be a registry code has no series either; that is not counted.) */
+/* Keeps point's integer fields (clamped to 32 bits) in its minute.  A
+ * re-emitted minute (late data) carries the corrected values: it replaces
+ * the minute's; a minute older than the ring holds is dropped.  FALSE only
+ * when keeping the point would take the ring over max_bytes: the caller
+ * counts that.  (A unit code too long to be a registry code has no series
+ * either; that is not counted.) */
 gboolean ioc_minute_ring_add (IocMinuteRing *self, const IocPoint *point);
 
 /* Field f of minute index `minute` summed over the channels asked for
@@ -36,15 +41,14 @@ gboolean ioc_minute_ring_add (IocMinuteRing *self, const IocPoint *point);
 gboolean ioc_minute_ring_value (IocMinuteRing *self, IocMeasurement m, const gchar *unit, gint channel, guint f,
                                 gint32 minute, gint64 *out);
 
-/* Every integer field of m summed over the minute indexes from..to
- * (inclusive) and over all channels, into out[0 .. the number of integer
- * fields of m).  Each series caches its sums until a point arrives or the
- * range moves: a wall asks for every commune's sums every second, and most
- * series did not change in between. */
-void ioc_minute_ring_sums (IocMinuteRing *self, IocMeasurement m, const gchar *unit, gint32 from_minute,
-                           gint32 to_minute, gint64 *out);
+/* Frees the blocks whose minutes are all older than the ring's `minutes`
+ * before now_minute, and the series left without a block.  Called once a
+ * minute; a block is otherwise reused in place when the ring comes round. */
+void ioc_minute_ring_expire (IocMinuteRing *self, gint32 now_minute);
 
 guint ioc_minute_ring_n_series (IocMinuteRing *self);
+/* What the series and their blocks take, as counted against max_bytes. */
+gsize ioc_minute_ring_bytes (IocMinuteRing *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (IocMinuteRing, ioc_minute_ring_free)
 

@@ -19,7 +19,7 @@ static const gchar *const influx_keys[] = { "url", "database", "username", "pass
 static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_tokens", "operator_tokens",
                                           "header_timeout", "idle_timeout", "max_connections",
                                           "max_connections_per_client", "max_feed_clients", "fd_reserve",
-                                          "max_body", "commune_map", NULL };
+                                          "max_body", "commune_map", "series_minutes", NULL };
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", "rewrite_back", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
                                              "snapshot_journal_size", "reserve_size", NULL };
@@ -375,7 +375,9 @@ load_http_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
       || !ioc_keyfile_int (kf, "http", "max_connections_per_client", 64, 0, 65536, &c->http_max_per_client, error)
       || !ioc_keyfile_int (kf, "http", "max_feed_clients", 100, 1, 65536, &c->http_max_feed_clients, error)
       || !ioc_keyfile_int (kf, "http", "fd_reserve", 128, 0, 65536, &c->http_fd_reserve, error)
-      || !ioc_keyfile_size (kf, "http", "max_body", 64 * 1024, 1024, 64 * 1024 * 1024, &c->http_max_body, error))
+      || !ioc_keyfile_size (kf, "http", "max_body", 64 * 1024, 1024, 64 * 1024 * 1024, &c->http_max_body, error)
+      || !ioc_keyfile_int (kf, "http", "series_minutes", IOC_HUB_SERIES_MINUTES_MAX, IOC_HUB_SERIES_MINUTES_MIN,
+                           IOC_HUB_SERIES_MINUTES_MAX, &c->http_series_minutes, error))
     return FALSE;
   if (c->http_max_feed_clients >= c->http_max_connections)
     {

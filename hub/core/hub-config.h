@@ -11,6 +11,11 @@
 
 G_BEGIN_DECLS
 
+/* [http] series_minutes: how far back the charts' minutes reach in memory
+ * (GET /api/v1/series); older ones are in InfluxDB. */
+#define IOC_HUB_SERIES_MINUTES_MIN 10
+#define IOC_HUB_SERIES_MINUTES_MAX 1440
+
 typedef struct
 {
   gchar *path; /* the file this came from */
@@ -69,6 +74,7 @@ typedef struct
   gint64 http_max_feed_clients;    /* live-feed streams (wall screens) at once */
   gint64 http_fd_reserve;          /* descriptors HTTP never takes */
   guint64 http_max_body;           /* request bodies over this are refused (413) unread */
+  gint64 http_series_minutes;      /* the charts' minutes kept in memory (a restart applies it) */
 
   /* [windows] */
   gint64 live_window_us;

@@ -347,6 +347,15 @@ test_connectors_alerts_series (void)
       = get_json ("/api/v1/series?measurement=ioc_dossier&field=received&unit=all&step=300&minutes=60");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (json_node_get_object (s), "points")),
                     ==, 12);
+  /* The wall asks for the day so far whatever [http] series_minutes (10
+   * here): the minutes the ring does not reach are null, not a 400, and
+   * the page fills those hours from /history. */
+  g_autoptr (JsonNode) day
+      = get_json ("/api/v1/series?measurement=ioc_dossier&field=received&unit=all&step=3600&minutes=1440");
+  g_assert_nonnull (day);
+  if (day != NULL)
+    g_assert_cmpuint (
+        json_array_get_length (json_object_get_array_member (json_node_get_object (day), "points")), ==, 24);
   glong status = 0;
   g_autofree gchar *bad = http ("GET", "/api/v1/series?measurement=ioc_nothing", &as_display, &status);
   g_assert_cmpint (status, ==, 400);
@@ -858,7 +867,7 @@ main (int argc, char **argv)
   g_assert_no_error (error);
   g_autofree gchar *extra
       = g_strdup_printf ("[http]\ndisplay_tokens = " DISPLAY ", " DISPLAY_REVOKED
-                         "\noperator_tokens = " OPERATOR "\ndashboard_dir = %s/dashboards/www\n",
+                         "\noperator_tokens = " OPERATOR "\ndashboard_dir = %s/dashboards/www\nseries_minutes = 10\n",
                          IOC_SOURCE_ROOT);
   fx.hub = ioc_test_hub_new (ioc_test_broker_url (fx.broker), NULL, extra, &error);
   g_assert_no_error (error);

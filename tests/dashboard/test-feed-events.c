@@ -10,7 +10,6 @@
 
 #include "api/api-docs.h"
 #include "api/feed-events.h"
-#include "api/minute-ring.h"
 #include "hub.h"
 #include "hub-private.h" /* white-box: stage pointers */
 #include "test-util.h"
@@ -27,16 +26,6 @@ typedef struct
   IocFeedEvents *events;
   gint64 seq;
 } Fixture;
-
-static void
-point_cb (gpointer user_data, const IocPoint *point)
-{
-  Fixture *fx = user_data;
-  ioc_minute_ring_add (fx->docs.ring, point);
-}
-
-/* The minute ring as the API fills it: a sink of the hub's points. */
-static const IocSinkVTable ring_sink = { .name = "test ring", .point = point_cb };
 
 static void
 fixture_setup (Fixture *fx, gconstpointer data)
@@ -58,9 +47,8 @@ fixture_setup (Fixture *fx, gconstpointer data)
   fx->clock = ioc_clock_new_manual (T0);
   fx->hub = ioc_hub_new (config, fx->clock, &error);
   g_assert_no_error (error);
-  fx->docs = (IocApiDocs) { .hub = fx->hub, .ring = ioc_minute_ring_new (64) };
+  fx->docs = (IocApiDocs) { .hub = fx->hub };
   fx->events = ioc_feed_events_new (&fx->docs);
-  ioc_hub_add_sink (fx->hub, &ring_sink, fx);
   ioc_hub_tick (fx->hub);
 }
 
@@ -68,7 +56,6 @@ static void
 fixture_teardown (Fixture *fx, gconstpointer data)
 {
   ioc_feed_events_free (fx->events);
-  ioc_minute_ring_free (fx->docs.ring);
   ioc_hub_free (fx->hub);
   ioc_clock_free (fx->clock);
   ioc_test_rm_rf (fx->dir);

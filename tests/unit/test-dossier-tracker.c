@@ -245,6 +245,34 @@ test_due_from_procedure (Fx *fx, gconstpointer data)
   g_assert_cmpint (info.due_us, ==, vn (2025, 3, 17, 10, 0));
 }
 
+/* A dossier that finishes leaves its deadline timers behind, due days
+ * later; it leaves memory sooner (keep_finished_dossiers).  20,000 dossiers
+ * received and finished a second later must not leave 40,000 timers (the
+ * soak's creep): the timers follow the dossiers held, and the deadline of
+ * one still open still fires. */
+static void
+test_timers_follow_dossiers (Fx *fx, gconstpointer data)
+{
+  ioc_dossier_tracker_set_retention (fx->t, MIN_US, 0);
+  gint64 t = vn (2025, 3, 10, 8, 0);
+  ev (fx, "OPEN", 2, t, t, 0);
+  for (guint i = 0; i < 20000; i++)
+    {
+      g_autofree gchar *id = g_strdup_printf ("T%u", i);
+      ev (fx, id, 2, t, t, 0);
+      ev (fx, id, 10, t + G_USEC_PER_SEC, t, 0);
+      t += G_USEC_PER_SEC;
+      if (i % 100 == 99)
+        sweep_at (fx, t);
+    }
+  g_assert_cmpuint (ioc_dossier_tracker_n_tracked (fx->t), <, 200);
+  g_assert_cmpuint (ioc_dossier_tracker_n_timers (fx->t), <, 8000);
+  IocDossierInfo info;
+  g_assert_true (ioc_dossier_tracker_lookup (fx->t, "OPEN", &info));
+  sweep_at (fx, info.due_us + 1);
+  g_assert_cmpint (sum_field (fx, IOC_F_DOSSIER_OVERDUE_ENTERED, NULL, NULL), ==, 1);
+}
+
 /* One supplement request pauses the clock: received Mon 10/3 08:00, 3 wd →
  * Thu 13/3 08:00.  Request Tue 08:00, supplement in Thu 10:00: paused
  * 7 + 7.5 + 2.5 = 17 working hours → due Mon 17/3 10:00. */
@@ -721,6 +749,7 @@ main (int argc, char **argv)
   ADD ("completion-classes", test_completion_classes);
   ADD ("due-from-procedure", test_due_from_procedure);
   ADD ("supplement-pause", test_supplement_pause);
+  ADD ("timers-follow-dossiers", test_timers_follow_dossiers);
   ADD ("second-supplement-overdue", test_second_supplement);
   ADD ("holiday-tet-across-deadline", test_holiday_tet);
   ADD ("makeup-saturday", test_makeup_saturday);

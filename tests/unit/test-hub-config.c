@@ -39,6 +39,7 @@ test_defaults (void)
   g_assert_cmpint (c->http_max_feed_clients, ==, 100);
   g_assert_cmpint (c->http_fd_reserve, ==, 128);
   g_assert_cmpuint (c->http_max_body, ==, 64 * 1024);
+  g_assert_cmpint (c->http_series_minutes, ==, 1440);
   g_assert_cmpint (c->lateness_us, ==, 10 * G_TIME_SPAN_SECOND);
   g_assert_cmpint (c->live_window_us, ==, 10 * G_TIME_SPAN_SECOND);
   /* Relative paths are relative to the config file. */
@@ -84,6 +85,8 @@ test_errors (void)
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nidle_timeout=5s\n", "[http] idle_timeout: expected" },
     { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nmax_connections=100\nmax_feed_clients=100\n",
       "[http] max_feed_clients: expected fewer than max_connections (100)" },
+    { "[hub]\nprovince=40\nunits=u\nstate_dir=s\n[mqtt]\nclient_id=a\n[http]\nseries_minutes=2000\n",
+      "[http] series_minutes" },
   };
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-conf-XXXXXX", NULL);
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
