@@ -36,6 +36,13 @@ struct _IocMqttClient
   IocMqttOptions opts;
   MQTTAsync pub_handle; /* publishes (dead letters, alerts, configs): clean session, no persistence */
   gchar *pub_client_id;
+  /* The publishing connection's losses, for its log (Paho's threads). */
+  GMutex pub_log_lock;
+  gint64 pub_connected_us;  /* 0: not connected */
+  gint64 pub_logged_us;     /* the last loss logged */
+  guint pub_short_lives;    /* losses in a row within 30 s of connecting */
+  guint pub_unlogged;       /* losses since the last one logged */
+  IocStat *stat_pub_lost;
   GMainContext *main_context;
   IocHandoff *handoff; /* Paho threads → main context: connection and subscription results */
   IocMqttMessageFunc on_message;

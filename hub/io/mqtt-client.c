@@ -31,6 +31,7 @@ ioc_mqtt_client_unref (IocMqttClient *self)
     ioc_mqtt_session_free (self->sessions[i]);
   g_free (self->sessions);
   g_free (self->pub_client_id);
+  g_mutex_clear (&self->pub_log_lock);
   g_main_context_unref (self->main_context);
   g_free (self->opts.url);
   g_free (self->opts.client_id);
@@ -80,6 +81,8 @@ register_stats (IocMqttClient *self)
                                      "Messages delivered with QoS < 2, acknowledged by Paho before the journal write");
   self->stat_refused = ioc_stat ("iochub_mqtt_refused_messages_total", NULL, IOC_STAT_COUNTER, "Messages the journal could not take (the hub stops; redelivered to the next run)");
   self->stat_publish_failed = ioc_stat ("iochub_mqtt_publish_failures_total", NULL, IOC_STAT_COUNTER, "Publishes Paho refused");
+  self->stat_pub_lost = ioc_stat ("iochub_mqtt_publisher_lost_total", NULL, IOC_STAT_COUNTER,
+                                  "Times the hub's publishing connection (client id + \"-pub\") was lost");
   self->stat_awaiting_pubrel = ioc_stat ("iochub_mqtt_awaiting_pubrel", NULL, IOC_STAT_GAUGE,
                                          "Received QoS 2 messages (journaled) whose PUBREL has not come yet");
   self->stat_awaiting_pubrel_max = ioc_stat ("iochub_mqtt_awaiting_pubrel_max", NULL, IOC_STAT_GAUGE,
@@ -106,6 +109,7 @@ ioc_mqtt_client_new (const IocMqttOptions *opts, IocMqttMessageFunc on_message, 
   self->opts.username = g_strdup (opts->username);
   self->opts.password = g_strdup (opts->password);
   self->pub_client_id = g_strdup_printf ("%s-pub", opts->client_id);
+  g_mutex_init (&self->pub_log_lock);
   if (self->opts.keepalive_s <= 0)
     self->opts.keepalive_s = 20;
   if (self->opts.qos < 0 || self->opts.qos > 2)
@@ -323,6 +327,65 @@ ioc_mqtt_client_capture (IocMqttClient *self, IocMqttCaptureFunc fn, gpointer us
   self->capture_data = user_data;
 }
 
+/* A lost publishing connection was silent: what the hub published while it
+ * was down waited in Paho's buffer, and nothing said why.  The usual cause
+ * that is not the network is a second client with the same id (the broker
+ * keeps one connection per id and closes the older): both then lose the
+ * connection every few seconds.  So: a warning, at most one a minute with
+ * the losses since the last, and a hint once losses come soon after each
+ * connect. */
+static void
+on_pub_connected (void *context, char *cause)
+{
+  IocMqttClient *self = context;
+  g_mutex_lock (&self->pub_log_lock);
+  self->pub_connected_us = g_get_monotonic_time ();
+  g_mutex_unlock (&self->pub_log_lock);
+}
+
+static void
+on_pub_lost (void *context, char *cause)
+{
+  IocMqttClient *self = context;
+  if (g_atomic_int_get (&self->stopping))
+    return;
+  ioc_stat_add (self->stat_pub_lost, 1);
+  gint64 now = g_get_monotonic_time ();
+  g_mutex_lock (&self->pub_log_lock);
+  gboolean short_life = self->pub_connected_us != 0 && now - self->pub_connected_us < 30 * G_TIME_SPAN_SECOND;
+  self->pub_short_lives = short_life ? self->pub_short_lives + 1 : 0;
+  self->pub_connected_us = 0;
+  self->pub_unlogged++;
+  gboolean log = self->pub_logged_us == 0 || now - self->pub_logged_us >= 60 * G_TIME_SPAN_SECOND
+                 || self->pub_short_lives == 3; /* the pattern of a shared id, said when first seen */
+  guint n = self->pub_unlogged, short_lives = self->pub_short_lives;
+  if (log)
+    {
+      self->pub_logged_us = now;
+      self->pub_unlogged = 0;
+    }
+  g_mutex_unlock (&self->pub_log_lock);
+  if (!log)
+    return;
+  if (short_lives >= 3)
+    g_warning ("mqtt: %s: publishing connection to %s lost (%u time(s) since the last report, each within 30 s "
+               "of connecting): is another client using the client id %s? The broker keeps one connection per id",
+               self->pub_client_id, self->opts.url, n, self->pub_client_id);
+  else
+    g_warning ("mqtt: %s: publishing connection to %s lost (%u time(s) since the last report); "
+               "publishes wait for the reconnect",
+               self->pub_client_id, self->opts.url, n);
+}
+
+/* The publishing connection subscribes to nothing; Paho wants the callback. */
+static int
+on_pub_message (void *context, char *topic, int len, MQTTAsync_message *msg)
+{
+  MQTTAsync_freeMessage (&msg);
+  MQTTAsync_free (topic);
+  return 1;
+}
+
 /* The hub publishes on its own connection.  Paho persists the publish
  * commands of a client that has persistence and reads them back (pget) as
  * it sends them; keeping the ingest sessions subscribe-only keeps our
@@ -341,6 +404,8 @@ start_publisher (IocMqttClient *self)
       self->pub_handle = NULL;
       return;
     }
+  MQTTAsync_setCallbacks (self->pub_handle, self, on_pub_lost, on_pub_message, NULL);
+  MQTTAsync_setConnected (self->pub_handle, self, on_pub_connected);
   MQTTAsync_connectOptions opts = MQTTAsync_connectOptions_initializer;
   opts.keepAliveInterval = self->opts.keepalive_s;
   opts.cleansession = 1;
