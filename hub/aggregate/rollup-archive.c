@@ -15,7 +15,11 @@
  * same window replaces an earlier one.  A torn or corrupt tail (a crash
  * while appending) ends the file: it is ignored on lookup and cut off
  * before the next append, like the journal's.  The writer and the reader
- * share this file because they share the format.  The files are untrusted
+ * share this file because they share the format.  A lookup reads only its
+ * minute's records: the index holds, for each minute of the day, the byte
+ * runs its records fill (each append writes a minute's records together),
+ * so it does not grow with the windows a day archives (issue 18: a hash of
+ * every window grew the soak's RSS through the day).  The files are untrusted
  * input to the reader (tests/fuzz/fuzz-rollup-archive.c).  Main context
  * only. */
 #include "aggregate/rollup-private.h"
@@ -53,12 +57,11 @@ archive_path (IocRollup *self, gint64 start_us)
   return g_build_filename (self->archive_dir, name, NULL);
 }
 
-/* The index's key for a window: a 64-bit hash of its identity, held in the
- * table's pointer itself.  The index covers every window the day archived
- * (~1,400 a minute on a province); a string key cost 69 heap bytes a window
- * (~140 MB by local midnight, the soak's RSS creep), this costs 21.  Two
- * windows that share a hash are told apart when the record is read
- * (archive_bring_back), which then scans the file for the right one. */
+/* The key of a window in the one minute's table (minute_keys): a 64-bit
+ * hash of its identity, held in the table's pointer itself.  Two windows
+ * that share a hash are told apart when the record is read
+ * (archive_bring_back), which then scans the minute's runs for the right
+ * one. */
 static guint64 archive_key_mask = G_MAXUINT64;
 
 void
@@ -141,6 +144,71 @@ archive_read_at (const gchar *path, gint64 offset, gsize len, guint8 *buf)
   return done == len;
 }
 
+#define ARCHIVE_DAY_MINUTES 1440
+/* A minute's runs are merged into one when they reach this many: a lookup
+ * then reads some other minutes' records too (and skips them), and the
+ * index stays under 1440 × 32 runs whatever late facts re-archive. */
+#define ARCHIVE_MAX_RUNS 32
+
+typedef struct
+{
+  gint64 from, to; /* [from, to) of the day file: whole records */
+} ArchiveRun;
+
+/* The minute of its local day a window starts in, 0..1439. */
+static guint
+archive_day_minute (gint64 start_us)
+{
+  gint64 local = start_us + IOC_TIME_LOCAL_OFFSET_US;
+  return (guint) (ioc_rollup_floor_div (local, IOC_ROLLUP_MINUTE_US)
+                  - ioc_rollup_floor_div (local, G_TIME_SPAN_DAY) * ARCHIVE_DAY_MINUTES);
+}
+
+void
+ioc_rollup_archive_forget_index (IocRollup *self)
+{
+  g_clear_pointer (&self->index_path, g_free);
+  if (self->index_runs != NULL)
+    for (guint k = 0; k < ARCHIVE_DAY_MINUTES; k++)
+      g_clear_pointer (&self->index_runs[k], g_array_unref);
+  g_clear_pointer (&self->index_runs, g_free);
+  self->index_scanned = self->index_size = 0;
+  g_hash_table_remove_all (self->minute_keys);
+  self->minute_keys_start = G_MININT64;
+}
+
+guint
+ioc_rollup_archive_index_entries (IocRollup *self)
+{
+  guint n = g_hash_table_size (self->minute_keys);
+  if (self->index_runs != NULL)
+    for (guint k = 0; k < ARCHIVE_DAY_MINUTES; k++)
+      n += self->index_runs[k] != NULL ? self->index_runs[k]->len : 0;
+  return n;
+}
+
+static void
+archive_index_add (IocRollup *self, gint64 start, gint64 from, gint64 to)
+{
+  guint k = archive_day_minute (start);
+  GArray *runs = self->index_runs[k];
+  if (runs == NULL)
+    runs = self->index_runs[k] = g_array_new (FALSE, FALSE, sizeof (ArchiveRun));
+  if (runs->len > 0 && g_array_index (runs, ArchiveRun, runs->len - 1).to == from)
+    {
+      g_array_index (runs, ArchiveRun, runs->len - 1).to = to;
+      return;
+    }
+  if (runs->len == ARCHIVE_MAX_RUNS)
+    {
+      g_array_index (runs, ArchiveRun, 0).to = to;
+      g_array_set_size (runs, 1);
+      return;
+    }
+  ArchiveRun run = { from, to };
+  g_array_append_val (runs, run);
+}
+
 /* Brings the cached index up to date with path: only the bytes appended
  * since the last scan are read.  The index covers one file at a time. */
 static void
@@ -148,10 +216,9 @@ archive_index (IocRollup *self, const gchar *path)
 {
   if (g_strcmp0 (self->index_path, path) != 0)
     {
-      g_free (self->index_path);
+      ioc_rollup_archive_forget_index (self);
       self->index_path = g_strdup (path);
-      g_hash_table_remove_all (self->index);
-      self->index_scanned = self->index_size = 0;
+      self->index_runs = g_new0 (GArray *, ARCHIVE_DAY_MINUTES);
     }
   GStatBuf st;
   if (g_stat (path, &st) != 0 || st.st_size <= self->index_scanned || st.st_size == self->index_size)
@@ -170,13 +237,11 @@ archive_index (IocRollup *self, const gchar *path)
       guint32 body_len;
       guint8 m, c;
       gint64 start;
-      gchar *unit = NULL;
+      g_autofree gchar *unit = NULL;
       if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &m, &c, &start, &unit))
         break;
       gsize next = (gsize) (r.pos - buf); /* past the record's CRC */
-      g_hash_table_insert (self->index, archive_key (m, c, start, unit),
-                           GSIZE_TO_POINTER ((gsize) self->index_scanned + good + 1));
-      g_free (unit);
+      archive_index_add (self, start, self->index_scanned + (gint64) good, self->index_scanned + (gint64) next);
       good = next;
     }
   if (good < len)
@@ -186,6 +251,98 @@ archive_index (IocRollup *self, const gchar *path)
                  path, self->index_scanned + (gint64) good);
     }
   self->index_scanned += (gint64) good;
+}
+
+/* Calls found(offset) for every record of minute start in the runs the
+ * index holds for it, in file order.  FALSE when a run cannot be read. */
+typedef void (*ArchiveRecordFunc) (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_data);
+
+static gboolean
+archive_walk_minute (IocRollup *self, gint64 start, ArchiveRecordFunc found, gpointer user_data)
+{
+  GArray *runs = self->index_runs != NULL ? self->index_runs[archive_day_minute (start)] : NULL;
+  for (guint i = 0; runs != NULL && i < runs->len; i++)
+    {
+      ArchiveRun run = g_array_index (runs, ArchiveRun, i);
+      gsize len = (gsize) (run.to - run.from);
+      g_autofree guint8 *buf = g_malloc (len);
+      if (!archive_read_at (self->index_path, run.from, len, buf))
+        return FALSE;
+      IocSnapReader r;
+      ioc_snap_reader_init (&r, buf, len);
+      for (;;)
+        {
+          gint64 at = run.from + (gint64) (r.pos - buf);
+          const guint8 *body;
+          guint32 body_len;
+          guint8 m, c;
+          gint64 rstart;
+          g_autofree gchar *unit = NULL;
+          if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &m, &c, &rstart, &unit))
+            break;
+          if (rstart == start)
+            found (at, m, c, unit, user_data);
+        }
+    }
+  return TRUE;
+}
+
+typedef struct
+{
+  IocRollup *self;
+  gint64 start;
+} MinuteKeysWalk;
+
+static void
+minute_keys_add_cb (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_data)
+{
+  MinuteKeysWalk *walk = user_data;
+  g_hash_table_insert (walk->self->minute_keys, archive_key (m, c, walk->start, unit),
+                       GSIZE_TO_POINTER ((gsize) at + 1));
+}
+
+/* The offset + 1 of the last record whose key is the window's, or 0.  The
+ * table holds one minute at a time: late facts come in bursts for the same
+ * few minutes, and one minute's records are read once per burst. */
+static gsize
+archive_lookup (IocRollup *self, const IocRollupSeries *s, gint64 start)
+{
+  if (self->minute_keys_start != start || self->minute_keys_upto != self->index_scanned)
+    {
+      g_hash_table_remove_all (self->minute_keys);
+      self->minute_keys_start = G_MININT64;
+      MinuteKeysWalk walk = { self, start };
+      if (!archive_walk_minute (self, start, minute_keys_add_cb, &walk))
+        return 0;
+      self->minute_keys_start = start;
+      self->minute_keys_upto = self->index_scanned;
+    }
+  return GPOINTER_TO_SIZE (g_hash_table_lookup (self->minute_keys, archive_key (s->measurement, s->channel, start, s->unit)));
+}
+
+typedef struct
+{
+  const IocRollupSeries *s;
+  gint64 found;
+} ScanWalk;
+
+static void
+scan_for_cb (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_data)
+{
+  ScanWalk *walk = user_data;
+  if (m == walk->s->measurement && c == walk->s->channel && strcmp (unit, walk->s->unit) == 0)
+    walk->found = at;
+}
+
+/* The offset of the last record of the window (s, start), or -1.  The slow
+ * way, taken only when the table's hash led to another window. */
+static gint64
+archive_scan_for (IocRollup *self, const IocRollupSeries *s, gint64 start)
+{
+  ScanWalk walk = { s, -1 };
+  if (!archive_walk_minute (self, start, scan_for_cb, &walk))
+    return -1;
+  return walk.found;
 }
 
 /* ---- reading: a late fact for an archived minute ---- */
@@ -213,42 +370,12 @@ archive_load_record (const gchar *path, gsize at, guint8 **rec, const guint8 **b
   return archive_get_header (&r, body, body_len, m, c, start, unit);
 }
 
-/* The offset of the last record of the window (m, c, start, unit) in the
- * first upto bytes of path (all indexed, so whole records), or -1.  The slow
- * way, taken only when the index's hash led to another window. */
-static gint64
-archive_scan_for (const gchar *path, gint64 upto, guint m, guint c, gint64 start, const gchar *unit)
-{
-  if (upto <= 0)
-    return -1;
-  g_autofree guint8 *buf = g_malloc ((gsize) upto);
-  if (!archive_read_at (path, 0, (gsize) upto, buf))
-    return -1;
-  IocSnapReader r;
-  ioc_snap_reader_init (&r, buf, (gsize) upto);
-  gint64 found = -1;
-  for (;;)
-    {
-      gsize at = (gsize) (r.pos - buf);
-      const guint8 *body;
-      guint32 body_len;
-      guint8 rm, rc;
-      gint64 rstart;
-      g_autofree gchar *runit = NULL;
-      if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &rm, &rc, &rstart, &runit))
-        break;
-      if (rm == m && rc == c && rstart == start && strcmp (runit, unit) == 0)
-        found = (gint64) at;
-    }
-  return found;
-}
-
 static gboolean
 archive_bring_back (IocRollup *self, IocRollupSeries *s, gint64 start, const gchar *path)
 {
   if (ioc_rollup_series_find (s, start) != NULL)
     return TRUE;
-  gsize at = GPOINTER_TO_SIZE (g_hash_table_lookup (self->index, archive_key (s->measurement, s->channel, start, s->unit)));
+  gsize at = archive_lookup (self, s, start);
   if (at == 0)
     {
       ioc_rollup_series_window (self, s, start);
@@ -267,7 +394,7 @@ archive_bring_back (IocRollup *self, IocRollupSeries *s, gint64 start, const gch
       /* Another window with the same 64-bit hash: find this one's record. */
       g_clear_pointer (&rec, g_free);
       g_clear_pointer (&unit, g_free);
-      gint64 found = archive_scan_for (path, self->index_scanned, s->measurement, s->channel, start, s->unit);
+      gint64 found = archive_scan_for (self, s, start);
       if (found < 0)
         {
           ioc_rollup_series_window (self, s, start);
@@ -351,9 +478,23 @@ ioc_rollup_set_archive_from (IocRollup *self, gint64 archive_from_us)
 
 typedef struct
 {
-  GHashTable *days; /* day file name → GByteArray */
+  GTree *minutes; /* window start → GByteArray of its records */
   gint64 before;
 } ArchiveWalk;
+
+static gint
+archive_cmp_start (gconstpointer a, gconstpointer b, gpointer user_data)
+{
+  gint64 x = *(const gint64 *) a, y = *(const gint64 *) b;
+  return (x > y) - (x < y);
+}
+
+static gboolean
+archive_list_cb (gpointer key, gpointer value, gpointer user_data)
+{
+  g_ptr_array_add (user_data, key);
+  return FALSE;
+}
 
 static gboolean
 archive_collect_cb (IocRollup *self, IocRollupSeries *s, gpointer user_data)
@@ -364,12 +505,9 @@ archive_collect_cb (IocRollup *self, IocRollupSeries *s, gpointer user_data)
       IocRollupWindow *w = s->windows[i];
       if (w->flags & IOC_ROLLUP_WIN_PENDING)
         continue; /* not emitted yet: archived at a later call */
-      gchar *name = archive_day_name (w->start_us);
-      GByteArray *buf = g_hash_table_lookup (walk->days, name);
+      GByteArray *buf = g_tree_lookup (walk->minutes, &w->start_us);
       if (buf == NULL)
-        g_hash_table_insert (walk->days, name, buf = g_byte_array_new ());
-      else
-        g_free (name);
+        g_tree_insert (walk->minutes, g_memdup2 (&w->start_us, sizeof w->start_us), buf = g_byte_array_new ());
       archive_put_window (buf, s, w);
     }
   return FALSE;
@@ -451,11 +589,7 @@ archive_sweep (IocRollup *self)
             {
               deleted++;
               if (g_strcmp0 (self->index_path, path) == 0)
-                {
-                  g_clear_pointer (&self->index_path, g_free);
-                  g_hash_table_remove_all (self->index);
-                  self->index_scanned = self->index_size = 0;
-                }
+                ioc_rollup_archive_forget_index (self);
               continue;
             }
         }
@@ -478,19 +612,28 @@ ioc_rollup_archive (IocRollup *self, GError **error)
                    self->archive_dir, g_strerror (errno));
       return FALSE;
     }
-  g_autoptr (GHashTable) days = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                                       (GDestroyNotify) g_byte_array_unref);
-  ArchiveWalk walk = { days, self->dropped_before };
+  g_autoptr (GTree) minutes = g_tree_new_full (archive_cmp_start, NULL, g_free, (GDestroyNotify) g_byte_array_unref);
+  ArchiveWalk walk = { minutes, self->dropped_before };
   ioc_rollup_foreach_series (self, archive_collect_cb, &walk);
 
-  GHashTableIter it;
-  gpointer key, value;
-  g_hash_table_iter_init (&it, days);
-  while (g_hash_table_iter_next (&it, &key, &value))
+  /* In order of minute, one append per day file: each minute's records
+   * are then one run of its file (the index's unit). */
+  g_autoptr (GPtrArray) starts = g_ptr_array_new ();
+  g_tree_foreach (minutes, archive_list_cb, starts);
+  g_autoptr (GByteArray) day = g_byte_array_new ();
+  for (guint i = 0; i < starts->len; i++)
     {
-      g_autofree gchar *path = g_build_filename (self->archive_dir, key, NULL);
-      if (!archive_append (self, path, value, error))
+      const gint64 *start = starts->pdata[i];
+      GByteArray *records = g_tree_lookup (minutes, start);
+      g_byte_array_append (day, records->data, records->len);
+      g_autofree gchar *name = archive_day_name (*start);
+      g_autofree gchar *next = i + 1 < starts->len ? archive_day_name (*(const gint64 *) starts->pdata[i + 1]) : NULL;
+      if (g_strcmp0 (name, next) == 0)
+        continue;
+      g_autofree gchar *path = g_build_filename (self->archive_dir, name, NULL);
+      if (!archive_append (self, path, day, error))
         return FALSE; /* nothing freed: the windows stay in memory */
+      g_byte_array_set_size (day, 0);
     }
 
   /* Every window before the horizon is on disk: free them, and the unit

@@ -107,9 +107,12 @@ struct _IocRollup
   gchar *archive_dir;
   gint64 archive_from;      /* minutes before this are never looked up */
   gchar *index_path;        /* the day file whose index is cached */
-  GHashTable *index;        /* hash of (m, c, start, unit) → offset + 1 of its last record */
+  GArray **index_runs;      /* per minute of its day: the byte runs holding that minute's records */
   gint64 index_scanned;     /* bytes of index_path indexed (good prefix) */
   gint64 index_size;        /* its size then: a torn tail is reported once */
+  GHashTable *minute_keys;  /* one minute's windows: hash of (m, c, start, unit) → offset + 1 */
+  gint64 minute_keys_start; /* the minute they are of (G_MININT64: none) */
+  gint64 minute_keys_upto;  /* index_scanned when they were read */
   IocStat *stat_archive_rewrites;
   IocStat *stat_archive_bytes;
   IocStat *stat_archive_errors;
@@ -191,5 +194,7 @@ void             ioc_rollup_put_window_values (GByteArray *out, const IocRollupS
  * no archive, the minute is before archive_from, or a record is
  * unreadable (warned and counted): the fact is then too late. */
 gboolean         ioc_rollup_archive_restore (IocRollup *self, const IocFact *fact, gint64 start);
+/* Forgets the cached index of a day file (at free, and when its day goes). */
+void             ioc_rollup_archive_forget_index (IocRollup *self);
 
 G_END_DECLS

@@ -290,6 +290,73 @@ test_time_near_int64_min (Fixture *fx, gconstpointer data)
   expect_day_file_refused (fx);
 }
 
+/* 00:00 of 2025-07-02 in Vietnam: the first minute of a day file. */
+#define DAY (T0 + 9 * HOUR)
+#define DAY_UNITS 10
+
+static gint64
+all_called (Fixture *fx, gint64 ts)
+{
+  const IocPoint *p = latest (fx, "all", ts);
+  g_assert_nonnull (p);
+  return p->ints[IOC_F_QUEUE_CALLED];
+}
+
+/* A whole local day archived as the hub does it (every few minutes, just
+ * past the horizon): the index in memory stays a few entries a minute, not
+ * one per window (15,840 windows here; a hash of each was the soak's RSS
+ * creep), and a late fact for any minute still finds its own window. */
+static void
+test_day_index_bounded (Fixture *fx, gconstpointer data)
+{
+  for (gint64 i = 0; i < 1440 + 7 * 60; i++)
+    {
+      if (i < 1440)
+        for (guint u = 0; u < DAY_UNITS; u++)
+          {
+            g_autofree gchar *unit = g_strdup_printf ("xa-%05u", 17001 + u);
+            called (fx->rollup, unit, DAY + i * MINUTE + 10 * SEC, 1);
+          }
+      ioc_rollup_tick (fx->rollup, DAY + (i + 1) * MINUTE);
+      if (i % 10 == 9)
+        g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+    }
+  g_assert_cmpuint (ioc_rollup_n_windows (fx->rollup), <, (6 * 60 + 20) * (DAY_UNITS + 1));
+  guint archived = 1440 * (DAY_UNITS + 1);
+  gint64 now = DAY + (1440 + 7 * 60) * MINUTE;
+  for (gint64 i = 0; i < 1440; i += 97)
+    {
+      called (fx->rollup, "xa-17004", DAY + i * MINUTE + 30 * SEC, 1);
+      ioc_rollup_tick (fx->rollup, now += SEC);
+      g_assert_cmpint (all_called (fx, DAY + i * MINUTE), ==, DAY_UNITS + 1);
+      g_assert_cmpuint (ioc_rollup_archive_index_entries (fx->rollup), <, 1440 * 2 + 2 * (DAY_UNITS + 1));
+    }
+  g_assert_cmpuint (ioc_rollup_archive_index_entries (fx->rollup), <, archived / 4);
+}
+
+/* Two minutes brought back and archived again 40 times, alternately: each
+ * append splits their records, more runs than the index keeps per minute;
+ * merged runs still find the latest record of each window. */
+static void
+test_many_rewrites (Fixture *fx, gconstpointer data)
+{
+  fill_and_archive (fx, fx->rollup, NULL);
+  called (fx->rollup, "xa-17001", T0 + MINUTE + SEC, 1);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + MINUTE);
+  g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+  gint64 now = T0 + 8 * HOUR + MINUTE;
+  for (guint round = 1; round <= 40; round++)
+    {
+      called (fx->rollup, "xa-17003", T0 + 20 * SEC, 1);
+      called (fx->rollup, "xa-17003", T0 + MINUTE + 20 * SEC, 2);
+      ioc_rollup_tick (fx->rollup, now += SEC);
+      g_assert_cmpint (all_called (fx, T0), ==, 7 + round);
+      g_assert_cmpint (all_called (fx, T0 + MINUTE), ==, 1 + 2 * round);
+      g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+      g_assert_cmpuint (ioc_rollup_n_windows (fx->rollup), ==, 0);
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -301,6 +368,10 @@ main (int argc, char **argv)
   ADD ("torn-tail", test_torn_tail);
   ADD ("garbage", test_garbage);
   ADD ("time-near-int64-min", test_time_near_int64_min);
+  ADD ("day-index-bounded", test_day_index_bounded);
+  ADD ("many-rewrites", test_many_rewrites);
+  g_test_add ("/ioc/rollup-archive/many-rewrites-keys-collide", Fixture, GINT_TO_POINTER (1), fixture_setup,
+              test_many_rewrites, fixture_teardown);
   g_test_add ("/ioc/rollup-archive/rewrite-keys-collide", Fixture, GINT_TO_POINTER (1), fixture_setup, test_rewrite,
               fixture_teardown);
   g_test_add ("/ioc/rollup-archive/crash-replay-keys-collide", Fixture, GINT_TO_POINTER (1), fixture_setup,
