@@ -57,7 +57,7 @@ archive_path (IocRollup *self, gint64 start_us)
   return g_build_filename (self->archive_dir, name, NULL);
 }
 
-/* The key of a window in the one minute's table (minute_keys): a 64-bit
+/* The key of a window in a cached minute's table: a 64-bit
  * hash of its identity, held in the table's pointer itself.  Two windows
  * that share a hash are told apart when the record is read
  * (archive_bring_back), which then scans the minute's runs for the right
@@ -164,36 +164,62 @@ archive_day_minute (gint64 start_us)
                   - ioc_rollup_floor_div (local, G_TIME_SPAN_DAY) * ARCHIVE_DAY_MINUTES);
 }
 
+/* The index of one day file: per minute of its day, the byte runs of the
+ * file holding that minute's records. */
+typedef struct
+{
+  gchar *path;
+  GArray *runs[ARCHIVE_DAY_MINUTES]; /* of ArchiveRun; NULL: none */
+  gint64 scanned;                    /* bytes indexed (good prefix) */
+  gint64 size;                       /* the file's size then: a torn tail is reported once */
+} ArchiveDay;
+
+static void
+archive_day_free (gpointer data)
+{
+  ArchiveDay *day = data;
+  for (guint k = 0; k < ARCHIVE_DAY_MINUTES; k++)
+    g_clear_pointer (&day->runs[k], g_array_unref);
+  g_free (day->path);
+  g_free (day);
+}
+
+static void
+archive_forget_cached_minutes (IocRollup *self)
+{
+  for (guint i = 0; i < IOC_ROLLUP_ARCHIVE_CACHED_MINUTES; i++)
+    g_clear_pointer (&self->cached_minutes[i].keys, g_hash_table_unref);
+}
+
 void
 ioc_rollup_archive_forget_index (IocRollup *self)
 {
-  g_clear_pointer (&self->index_path, g_free);
-  if (self->index_runs != NULL)
-    for (guint k = 0; k < ARCHIVE_DAY_MINUTES; k++)
-      g_clear_pointer (&self->index_runs[k], g_array_unref);
-  g_clear_pointer (&self->index_runs, g_free);
-  self->index_scanned = self->index_size = 0;
-  g_hash_table_remove_all (self->minute_keys);
-  self->minute_keys_start = G_MININT64;
+  g_clear_pointer (&self->archive_days, g_hash_table_unref);
+  archive_forget_cached_minutes (self);
 }
 
 guint
 ioc_rollup_archive_index_entries (IocRollup *self)
 {
-  guint n = g_hash_table_size (self->minute_keys);
-  if (self->index_runs != NULL)
-    for (guint k = 0; k < ARCHIVE_DAY_MINUTES; k++)
-      n += self->index_runs[k] != NULL ? self->index_runs[k]->len : 0;
+  guint n = 0;
+  for (guint i = 0; i < IOC_ROLLUP_ARCHIVE_CACHED_MINUTES; i++)
+    n += self->cached_minutes[i].keys != NULL ? g_hash_table_size (self->cached_minutes[i].keys) : 0;
+  GHashTableIter it;
+  gpointer day;
+  if (self->archive_days != NULL)
+    for (g_hash_table_iter_init (&it, self->archive_days); g_hash_table_iter_next (&it, NULL, &day);)
+      for (guint k = 0; k < ARCHIVE_DAY_MINUTES; k++)
+        n += ((ArchiveDay *) day)->runs[k] != NULL ? ((ArchiveDay *) day)->runs[k]->len : 0;
   return n;
 }
 
 static void
-archive_index_add (IocRollup *self, gint64 start, gint64 from, gint64 to)
+archive_index_add (ArchiveDay *day, gint64 start, gint64 from, gint64 to)
 {
   guint k = archive_day_minute (start);
-  GArray *runs = self->index_runs[k];
+  GArray *runs = day->runs[k];
   if (runs == NULL)
-    runs = self->index_runs[k] = g_array_new (FALSE, FALSE, sizeof (ArchiveRun));
+    runs = day->runs[k] = g_array_new (FALSE, FALSE, sizeof (ArchiveRun));
   if (runs->len > 0 && g_array_index (runs, ArchiveRun, runs->len - 1).to == from)
     {
       g_array_index (runs, ArchiveRun, runs->len - 1).to = to;
@@ -209,25 +235,31 @@ archive_index_add (IocRollup *self, gint64 start, gint64 from, gint64 to)
   g_array_append_val (runs, run);
 }
 
-/* Brings the cached index up to date with path: only the bytes appended
- * since the last scan are read.  The index covers one file at a time. */
-static void
+/* The index of path, brought up to date: only the bytes appended since the
+ * last scan are read.  Every day file looked up keeps its index (a few KB)
+ * until the file is deleted: replays that cross local midnight go back and
+ * forth between two files, and reading a whole file again at each change
+ * cost ~0.7 ms a late fact (bench-rollup, section 3). */
+static ArchiveDay *
 archive_index (IocRollup *self, const gchar *path)
 {
-  if (g_strcmp0 (self->index_path, path) != 0)
+  if (self->archive_days == NULL)
+    self->archive_days = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, archive_day_free);
+  ArchiveDay *day = g_hash_table_lookup (self->archive_days, path);
+  if (day == NULL)
     {
-      ioc_rollup_archive_forget_index (self);
-      self->index_path = g_strdup (path);
-      self->index_runs = g_new0 (GArray *, ARCHIVE_DAY_MINUTES);
+      day = g_new0 (ArchiveDay, 1);
+      day->path = g_strdup (path);
+      g_hash_table_insert (self->archive_days, day->path, day);
     }
   GStatBuf st;
-  if (g_stat (path, &st) != 0 || st.st_size <= self->index_scanned || st.st_size == self->index_size)
-    return;
-  self->index_size = st.st_size;
-  gsize len = (gsize) (st.st_size - self->index_scanned);
+  if (g_stat (path, &st) != 0 || st.st_size <= day->scanned || st.st_size == day->size)
+    return day;
+  day->size = st.st_size;
+  gsize len = (gsize) (st.st_size - day->scanned);
   g_autofree guint8 *buf = g_malloc (len);
-  if (!archive_read_at (path, self->index_scanned, len, buf))
-    return;
+  if (!archive_read_at (path, day->scanned, len, buf))
+    return day;
   IocSnapReader r;
   ioc_snap_reader_init (&r, buf, len);
   gsize good = 0;
@@ -241,16 +273,17 @@ archive_index (IocRollup *self, const gchar *path)
       if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &m, &c, &start, &unit))
         break;
       gsize next = (gsize) (r.pos - buf); /* past the record's CRC */
-      archive_index_add (self, start, self->index_scanned + (gint64) good, self->index_scanned + (gint64) next);
+      archive_index_add (day, start, day->scanned + (gint64) good, day->scanned + (gint64) next);
       good = next;
     }
   if (good < len)
     {
       ioc_stat_add (self->stat_archive_errors, 1);
       g_warning ("rollup archive %s: torn or corrupt record at byte %" G_GINT64_FORMAT ", the rest is ignored",
-                 path, self->index_scanned + (gint64) good);
+                 path, day->scanned + (gint64) good);
     }
-  self->index_scanned += (gint64) good;
+  day->scanned += (gint64) good;
+  return day;
 }
 
 /* Calls found(offset) for every record of minute start in the runs the
@@ -258,15 +291,15 @@ archive_index (IocRollup *self, const gchar *path)
 typedef void (*ArchiveRecordFunc) (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_data);
 
 static gboolean
-archive_walk_minute (IocRollup *self, gint64 start, ArchiveRecordFunc found, gpointer user_data)
+archive_walk_minute (const ArchiveDay *day, gint64 start, ArchiveRecordFunc found, gpointer user_data)
 {
-  GArray *runs = self->index_runs != NULL ? self->index_runs[archive_day_minute (start)] : NULL;
+  GArray *runs = day->runs[archive_day_minute (start)];
   for (guint i = 0; runs != NULL && i < runs->len; i++)
     {
       ArchiveRun run = g_array_index (runs, ArchiveRun, i);
       gsize len = (gsize) (run.to - run.from);
       g_autofree guint8 *buf = g_malloc (len);
-      if (!archive_read_at (self->index_path, run.from, len, buf))
+      if (!archive_read_at (day->path, run.from, len, buf))
         return FALSE;
       IocSnapReader r;
       ioc_snap_reader_init (&r, buf, len);
@@ -287,37 +320,48 @@ archive_walk_minute (IocRollup *self, gint64 start, ArchiveRecordFunc found, gpo
   return TRUE;
 }
 
-typedef struct
-{
-  IocRollup *self;
-  gint64 start;
-} MinuteKeysWalk;
-
 static void
 minute_keys_add_cb (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_data)
 {
-  MinuteKeysWalk *walk = user_data;
-  g_hash_table_insert (walk->self->minute_keys, archive_key (m, c, walk->start, unit),
-                       GSIZE_TO_POINTER ((gsize) at + 1));
+  IocRollupArchiveMinute *slot = user_data;
+  g_hash_table_insert (slot->keys, archive_key (m, c, slot->start, unit), GSIZE_TO_POINTER ((gsize) at + 1));
 }
 
-/* The offset + 1 of the last record whose key is the window's, or 0.  The
- * table holds one minute at a time: late facts come in bursts for the same
- * few minutes, and one minute's records are read once per burst. */
-static gsize
-archive_lookup (IocRollup *self, const IocRollupSeries *s, gint64 start)
+/* *at: the offset + 1 of the last record whose key is the window's, or 0.
+ * FALSE when the minute's records cannot be read.  A
+ * minute's records are read once into a cached table, again only after an
+ * append (they may have moved) or when it was the least recently used of
+ * the cached minutes. */
+static gboolean
+archive_lookup (IocRollup *self, const ArchiveDay *day, const IocRollupSeries *s, gint64 start, gsize *at)
 {
-  if (self->minute_keys_start != start || self->minute_keys_upto != self->index_scanned)
+  IocRollupArchiveMinute *slot = NULL, *oldest = &self->cached_minutes[0];
+  for (guint i = 0; i < IOC_ROLLUP_ARCHIVE_CACHED_MINUTES && slot == NULL; i++)
     {
-      g_hash_table_remove_all (self->minute_keys);
-      self->minute_keys_start = G_MININT64;
-      MinuteKeysWalk walk = { self, start };
-      if (!archive_walk_minute (self, start, minute_keys_add_cb, &walk))
-        return 0;
-      self->minute_keys_start = start;
-      self->minute_keys_upto = self->index_scanned;
+      IocRollupArchiveMinute *c = &self->cached_minutes[i];
+      if (c->keys != NULL && c->start == start)
+        slot = c;
+      else if (c->keys == NULL || (oldest->keys != NULL && c->used < oldest->used))
+        oldest = c;
     }
-  return GPOINTER_TO_SIZE (g_hash_table_lookup (self->minute_keys, archive_key (s->measurement, s->channel, start, s->unit)));
+  if (slot == NULL || slot->upto != day->scanned)
+    {
+      if (slot == NULL)
+        slot = oldest;
+      if (slot->keys == NULL)
+        slot->keys = g_hash_table_new (g_direct_hash, g_direct_equal); /* see archive_key() */
+      g_hash_table_remove_all (slot->keys);
+      slot->start = start;
+      slot->upto = day->scanned;
+      if (!archive_walk_minute (day, start, minute_keys_add_cb, slot))
+        {
+          g_clear_pointer (&slot->keys, g_hash_table_unref);
+          return FALSE;
+        }
+    }
+  slot->used = ++self->cached_clock;
+  *at = GPOINTER_TO_SIZE (g_hash_table_lookup (slot->keys, archive_key (s->measurement, s->channel, start, s->unit)));
+  return TRUE;
 }
 
 typedef struct
@@ -334,15 +378,17 @@ scan_for_cb (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_dat
     walk->found = at;
 }
 
-/* The offset of the last record of the window (s, start), or -1.  The slow
- * way, taken only when the table's hash led to another window. */
-static gint64
-archive_scan_for (IocRollup *self, const IocRollupSeries *s, gint64 start)
+/* *found: the offset of the last record of the window (s, start), or -1.
+ * FALSE when unreadable.  The slow way, taken only when the table's hash
+ * led to another window. */
+static gboolean
+archive_scan_for (const ArchiveDay *day, const IocRollupSeries *s, gint64 start, gint64 *found)
 {
   ScanWalk walk = { s, -1 };
-  if (!archive_walk_minute (self, start, scan_for_cb, &walk))
-    return -1;
-  return walk.found;
+  if (!archive_walk_minute (day, start, scan_for_cb, &walk))
+    return FALSE;
+  *found = walk.found;
+  return TRUE;
 }
 
 /* ---- reading: a late fact for an archived minute ---- */
@@ -371,11 +417,14 @@ archive_load_record (const gchar *path, gsize at, guint8 **rec, const guint8 **b
 }
 
 static gboolean
-archive_bring_back (IocRollup *self, IocRollupSeries *s, gint64 start, const gchar *path)
+archive_bring_back (IocRollup *self, const ArchiveDay *day, IocRollupSeries *s, gint64 start)
 {
   if (ioc_rollup_series_find (s, start) != NULL)
     return TRUE;
-  gsize at = archive_lookup (self, s, start);
+  const gchar *path = day->path;
+  gsize at = 0;
+  if (!archive_lookup (self, day, s, start, &at))
+    return FALSE;
   if (at == 0)
     {
       ioc_rollup_series_window (self, s, start);
@@ -394,7 +443,9 @@ archive_bring_back (IocRollup *self, IocRollupSeries *s, gint64 start, const gch
       /* Another window with the same 64-bit hash: find this one's record. */
       g_clear_pointer (&rec, g_free);
       g_clear_pointer (&unit, g_free);
-      gint64 found = archive_scan_for (self, s, start);
+      gint64 found = -1;
+      if (!archive_scan_for (day, s, start, &found))
+        return FALSE;
       if (found < 0)
         {
           ioc_rollup_series_window (self, s, start);
@@ -446,8 +497,8 @@ ioc_rollup_archive_restore (IocRollup *self, const IocFact *fact, gint64 start)
   if (ioc_rollup_series_find (s, start) != NULL && ioc_rollup_series_find (s->all, start) != NULL)
     return TRUE;
   g_autofree gchar *path = archive_path (self, start);
-  archive_index (self, path);
-  if (!archive_bring_back (self, s->all, start, path) || !archive_bring_back (self, s, start, path))
+  const ArchiveDay *day = archive_index (self, path);
+  if (!archive_bring_back (self, day, s->all, start) || !archive_bring_back (self, day, s, start))
     {
       ioc_stat_add (self->stat_archive_errors, 1);
       g_warning ("rollup archive %s: unreadable record for minute %" G_GINT64_FORMAT " s; fact not counted",
@@ -517,10 +568,10 @@ static gboolean
 archive_append (IocRollup *self, const gchar *path, GByteArray *buf, GError **error)
 {
   /* Cut a torn tail first, so the new records start on a boundary. */
-  archive_index (self, path);
+  ArchiveDay *day = archive_index (self, path);
   GStatBuf st;
   gboolean existed = g_stat (path, &st) == 0;
-  if (existed && st.st_size > self->index_scanned && truncate (path, self->index_scanned) != 0)
+  if (existed && st.st_size > day->scanned && truncate (path, day->scanned) != 0)
     goto fail;
   int fd = g_open (path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0)
@@ -548,8 +599,7 @@ archive_append (IocRollup *self, const gchar *path, GByteArray *buf, GError **er
       goto fail;
     }
   close (fd);
-  if (g_strcmp0 (self->index_path, path) == 0)
-    self->index_size = -1; /* rescan the appended bytes at the next lookup */
+  day->size = -1; /* index the appended bytes at the next lookup */
   if (!existed)
     {
       int dfd = g_open (self->archive_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
@@ -588,8 +638,8 @@ archive_sweep (IocRollup *self)
           if (g_unlink (path) == 0)
             {
               deleted++;
-              if (g_strcmp0 (self->index_path, path) == 0)
-                ioc_rollup_archive_forget_index (self);
+              if (self->archive_days != NULL && g_hash_table_remove (self->archive_days, path))
+                archive_forget_cached_minutes (self);
               continue;
             }
         }

@@ -76,6 +76,19 @@ typedef struct
   gpointer user_data;
 } IocRollupSampler;
 
+/* The windows of one archived minute a late fact asked for, read from the
+ * day file (rollup-archive.c): hash of (m, c, start, unit) → offset + 1 of
+ * its last record.  A few minutes are kept, the least recently used goes:
+ * connectors replaying outages interleave a few minutes at a time. */
+#define IOC_ROLLUP_ARCHIVE_CACHED_MINUTES 16
+typedef struct
+{
+  GHashTable *keys; /* NULL: empty */
+  gint64 start;
+  gint64 upto;      /* bytes of its day file indexed when read: stale after an append */
+  guint64 used;
+} IocRollupArchiveMinute;
+
 struct _IocRollup
 {
   IocRollupOptions opts;
@@ -106,13 +119,9 @@ struct _IocRollup
   /* The archive (NULL dir: none, windows past the horizon are freed). */
   gchar *archive_dir;
   gint64 archive_from;      /* minutes before this are never looked up */
-  gchar *index_path;        /* the day file whose index is cached */
-  GArray **index_runs;      /* per minute of its day: the byte runs holding that minute's records */
-  gint64 index_scanned;     /* bytes of index_path indexed (good prefix) */
-  gint64 index_size;        /* its size then: a torn tail is reported once */
-  GHashTable *minute_keys;  /* one minute's windows: hash of (m, c, start, unit) → offset + 1 */
-  gint64 minute_keys_start; /* the minute they are of (G_MININT64: none) */
-  gint64 minute_keys_upto;  /* index_scanned when they were read */
+  GHashTable *archive_days; /* day file path → its index (rollup-archive.c), made at first use */
+  IocRollupArchiveMinute cached_minutes[IOC_ROLLUP_ARCHIVE_CACHED_MINUTES];
+  guint64 cached_clock;     /* stamps cached_minutes[].used */
   IocStat *stat_archive_rewrites;
   IocStat *stat_archive_bytes;
   IocStat *stat_archive_errors;
@@ -194,7 +203,7 @@ void             ioc_rollup_put_window_values (GByteArray *out, const IocRollupS
  * no archive, the minute is before archive_from, or a record is
  * unreadable (warned and counted): the fact is then too late. */
 gboolean         ioc_rollup_archive_restore (IocRollup *self, const IocFact *fact, gint64 start);
-/* Forgets the cached index of a day file (at free, and when its day goes). */
+/* Forgets the indexes of the day files and the cached minutes (at free). */
 void             ioc_rollup_archive_forget_index (IocRollup *self);
 
 G_END_DECLS

@@ -286,8 +286,6 @@ ioc_rollup_new (const IocRollupOptions *opts, IocPointFunc emit, gpointer user_d
                                        "Bytes of the rollup's archive of minutes past the horizon");
   self->stat_archive_errors = ioc_stat ("iochub_rollup_archive_errors_total", NULL, IOC_STAT_COUNTER,
                                         "Torn or unreadable records met in the rollup archive");
-  self->minute_keys = g_hash_table_new (g_direct_hash, g_direct_equal); /* see archive_key() */
-  self->minute_keys_start = G_MININT64;
   return self;
 }
 
@@ -322,7 +320,6 @@ ioc_rollup_free (IocRollup *self)
   g_tree_unref (self->pending);
   g_hash_table_unref (self->units);
   ioc_rollup_archive_forget_index (self);
-  g_hash_table_unref (self->minute_keys);
   g_free (self->archive_dir);
   g_array_unref (self->samplers);
   g_free (self);

@@ -93,9 +93,9 @@ void       ioc_rollup_set_archive_from (IocRollup *self, gint64 archive_from_us)
  * window's hash (all of them by default), so that windows share keys and
  * the reader's way around a shared key is exercised.  Process-wide. */
 void       ioc_rollup_archive_set_key_mask_for_tests (guint64 mask);
-/* Entries the archive's index holds in memory: byte runs of the day file
- * plus the windows of the one minute last looked up.  Bounded through the
- * day (at most 1440 × 32 runs), whatever it archives. */
+/* Entries the archive's index holds in memory: byte runs of the day files
+ * looked up (at most 1440 × 32 each, whatever a day archived) plus the
+ * windows of the 16 minutes last looked up. */
 guint      ioc_rollup_archive_index_entries (IocRollup *self);
 /* FALSE with error when a file cannot be written: the windows then stay in
  * memory and the next call tries again. */

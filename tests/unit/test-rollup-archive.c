@@ -306,8 +306,11 @@ all_called (Fixture *fx, gint64 ts)
  * past the horizon): the index in memory stays a few entries a minute, not
  * one per window (15,840 windows here; a hash of each was the soak's RSS
  * creep), and a late fact for any minute still finds its own window. */
-static void
-test_day_index_bounded (Fixture *fx, gconstpointer data)
+/* DAY_UNITS units, one call each a minute through the local day, archived
+ * every ten minutes as the hub does after its snapshots; returns the time
+ * reached, 7 h after the day (all of it archived). */
+static gint64
+archive_a_day (Fixture *fx)
 {
   for (gint64 i = 0; i < 1440 + 7 * 60; i++)
     {
@@ -322,16 +325,42 @@ test_day_index_bounded (Fixture *fx, gconstpointer data)
         g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
     }
   g_assert_cmpuint (ioc_rollup_n_windows (fx->rollup), <, (6 * 60 + 20) * (DAY_UNITS + 1));
+  return DAY + (1440 + 7 * 60) * MINUTE;
+}
+
+static void
+test_day_index_bounded (Fixture *fx, gconstpointer data)
+{
+  gint64 now = archive_a_day (fx);
   guint archived = 1440 * (DAY_UNITS + 1);
-  gint64 now = DAY + (1440 + 7 * 60) * MINUTE;
   for (gint64 i = 0; i < 1440; i += 97)
     {
       called (fx->rollup, "xa-17004", DAY + i * MINUTE + 30 * SEC, 1);
       ioc_rollup_tick (fx->rollup, now += SEC);
       g_assert_cmpint (all_called (fx, DAY + i * MINUTE), ==, DAY_UNITS + 1);
-      g_assert_cmpuint (ioc_rollup_archive_index_entries (fx->rollup), <, 1440 * 2 + 2 * (DAY_UNITS + 1));
     }
+  /* Runs (one per minute here) and the cached minutes' windows. */
+  g_assert_cmpuint (ioc_rollup_archive_index_entries (fx->rollup), <=, 1440 + 16 * (DAY_UNITS + 1));
   g_assert_cmpuint (ioc_rollup_archive_index_entries (fx->rollup), <, archived / 4);
+}
+
+/* Connectors replaying outages side by side: late facts for 20 minutes of
+ * the day interleaved, more minutes than the index caches, three rounds;
+ * every fact lands on its own minute's window, read back from the file. */
+static void
+test_interleaved_replays (Fixture *fx, gconstpointer data)
+{
+  gint64 now = archive_a_day (fx);
+  for (guint round = 0; round < 3; round++)
+    {
+      g_autofree gchar *unit = g_strdup_printf ("xa-%05u", 17001 + round);
+      for (gint64 i = 0; i < 20; i++)
+        called (fx->rollup, unit, DAY + (i * 71) * MINUTE + 40 * SEC, 1);
+      ioc_rollup_tick (fx->rollup, now += SEC);
+      for (gint64 i = 0; i < 20; i++)
+        g_assert_cmpint (all_called (fx, DAY + (i * 71) * MINUTE), ==, DAY_UNITS + 1 + round);
+      g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+    }
 }
 
 /* Two minutes brought back and archived again 40 times, alternately: each
@@ -370,6 +399,7 @@ main (int argc, char **argv)
   ADD ("time-near-int64-min", test_time_near_int64_min);
   ADD ("day-index-bounded", test_day_index_bounded);
   ADD ("many-rewrites", test_many_rewrites);
+  ADD ("interleaved-replays", test_interleaved_replays);
   g_test_add ("/ioc/rollup-archive/many-rewrites-keys-collide", Fixture, GINT_TO_POINTER (1), fixture_setup,
               test_many_rewrites, fixture_teardown);
   g_test_add ("/ioc/rollup-archive/rewrite-keys-collide", Fixture, GINT_TO_POINTER (1), fixture_setup, test_rewrite,
