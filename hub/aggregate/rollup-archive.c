@@ -213,9 +213,40 @@ ioc_rollup_archive_index_entries (IocRollup *self)
   return n;
 }
 
-static void
-archive_index_add (ArchiveDay *day, gint64 start, gint64 from, gint64 to)
+/* A record of a day file, whole and checked: at and next are its offset
+ * and the offset past it. */
+typedef void (*ArchiveRecordFunc) (gint64 at, gint64 next, guint8 m, guint8 c, gint64 start, const gchar *unit,
+                                   gpointer user_data);
+
+/* Calls found() for each record of buf, which holds the file's bytes from
+ * offset base, up to the first torn or corrupt one; returns the length of
+ * the good prefix. */
+static gsize
+archive_each_record (const guint8 *buf, gsize len, gint64 base, ArchiveRecordFunc found, gpointer user_data)
 {
+  IocSnapReader r;
+  ioc_snap_reader_init (&r, buf, len);
+  gsize good = 0;
+  for (;;)
+    {
+      const guint8 *body;
+      guint32 body_len;
+      guint8 m, c;
+      gint64 start;
+      g_autofree gchar *unit = NULL;
+      if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &m, &c, &start, &unit))
+        return good;
+      gsize next = (gsize) (r.pos - buf); /* past the record's CRC */
+      found (base + (gint64) good, base + (gint64) next, m, c, start, unit, user_data);
+      good = next;
+    }
+}
+
+static void
+archive_index_add_cb (gint64 from, gint64 to, guint8 m, guint8 c, gint64 start, const gchar *unit,
+                      gpointer user_data)
+{
+  ArchiveDay *day = user_data;
   guint k = archive_day_minute (start);
   GArray *runs = day->runs[k];
   if (runs == NULL)
@@ -260,22 +291,7 @@ archive_index (IocRollup *self, const gchar *path)
   g_autofree guint8 *buf = g_malloc (len);
   if (!archive_read_at (path, day->scanned, len, buf))
     return day;
-  IocSnapReader r;
-  ioc_snap_reader_init (&r, buf, len);
-  gsize good = 0;
-  for (;;)
-    {
-      const guint8 *body;
-      guint32 body_len;
-      guint8 m, c;
-      gint64 start;
-      g_autofree gchar *unit = NULL;
-      if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &m, &c, &start, &unit))
-        break;
-      gsize next = (gsize) (r.pos - buf); /* past the record's CRC */
-      archive_index_add (day, start, day->scanned + (gint64) good, day->scanned + (gint64) next);
-      good = next;
-    }
+  gsize good = archive_each_record (buf, len, day->scanned, archive_index_add_cb, day);
   if (good < len)
     {
       ioc_stat_add (self->stat_archive_errors, 1);
@@ -286,10 +302,24 @@ archive_index (IocRollup *self, const gchar *path)
   return day;
 }
 
-/* Calls found(offset) for every record of minute start in the runs the
- * index holds for it, in file order.  FALSE when a run cannot be read. */
-typedef void (*ArchiveRecordFunc) (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_data);
+typedef struct
+{
+  gint64 start;
+  ArchiveRecordFunc found;
+  gpointer user_data;
+} MinuteFilter;
 
+static void
+archive_minute_filter_cb (gint64 at, gint64 next, guint8 m, guint8 c, gint64 start, const gchar *unit,
+                          gpointer user_data)
+{
+  MinuteFilter *f = user_data;
+  if (start == f->start)
+    f->found (at, next, m, c, start, unit, f->user_data);
+}
+
+/* Calls found() for every record of minute start in the runs the index
+ * holds for it, in file order.  FALSE when a run cannot be read. */
 static gboolean
 archive_walk_minute (const ArchiveDay *day, gint64 start, ArchiveRecordFunc found, gpointer user_data)
 {
@@ -301,30 +331,18 @@ archive_walk_minute (const ArchiveDay *day, gint64 start, ArchiveRecordFunc foun
       g_autofree guint8 *buf = g_malloc (len);
       if (!archive_read_at (day->path, run.from, len, buf))
         return FALSE;
-      IocSnapReader r;
-      ioc_snap_reader_init (&r, buf, len);
-      for (;;)
-        {
-          gint64 at = run.from + (gint64) (r.pos - buf);
-          const guint8 *body;
-          guint32 body_len;
-          guint8 m, c;
-          gint64 rstart;
-          g_autofree gchar *unit = NULL;
-          if (ioc_snap_reader_at_end (&r) || !archive_get_header (&r, &body, &body_len, &m, &c, &rstart, &unit))
-            break;
-          if (rstart == start)
-            found (at, m, c, unit, user_data);
-        }
+      MinuteFilter filter = { start, found, user_data };
+      archive_each_record (buf, len, run.from, archive_minute_filter_cb, &filter);
     }
   return TRUE;
 }
 
 static void
-minute_keys_add_cb (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_data)
+minute_keys_add_cb (gint64 at, gint64 next, guint8 m, guint8 c, gint64 start, const gchar *unit,
+                    gpointer user_data)
 {
   IocRollupArchiveMinute *slot = user_data;
-  g_hash_table_insert (slot->keys, archive_key (m, c, slot->start, unit), GSIZE_TO_POINTER ((gsize) at + 1));
+  g_hash_table_insert (slot->keys, archive_key (m, c, start, unit), GSIZE_TO_POINTER ((gsize) at + 1));
 }
 
 /* *at: the offset + 1 of the last record whose key is the window's, or 0.
@@ -371,7 +389,7 @@ typedef struct
 } ScanWalk;
 
 static void
-scan_for_cb (gint64 at, guint8 m, guint8 c, const gchar *unit, gpointer user_data)
+scan_for_cb (gint64 at, gint64 next, guint8 m, guint8 c, gint64 start, const gchar *unit, gpointer user_data)
 {
   ScanWalk *walk = user_data;
   if (m == walk->s->measurement && c == walk->s->channel && strcmp (unit, walk->s->unit) == 0)
