@@ -18,8 +18,8 @@
  * share this file because they share the format.  A lookup reads only its
  * minute's records: the index holds, for each minute of the day, the byte
  * runs its records fill (each append writes a minute's records together),
- * so it does not grow with the windows a day archives (issue 18: a hash of
- * every window grew the soak's RSS through the day).  The files are untrusted
+ * so it does not grow with the windows a day archives (a hash of every
+ * window grew the soak's RSS through the day).  The files are untrusted
  * input to the reader (tests/fuzz/fuzz-rollup-archive.c).  Main context
  * only. */
 #include "aggregate/rollup-private.h"
@@ -127,41 +127,57 @@ archive_get_header (IocSnapReader *r, const guint8 **body, guint32 *body_len, gu
 }
 
 static gboolean
+archive_pread (int fd, gint64 offset, gsize len, guint8 *buf)
+{
+  gsize done = 0;
+  while (done < len)
+    {
+      ssize_t n = pread (fd, buf + done, len - done, offset + (off_t) done);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n <= 0)
+        break;
+      done += (gsize) n;
+    }
+  return done == len;
+}
+
+static gboolean
 archive_read_at (const gchar *path, gint64 offset, gsize len, guint8 *buf)
 {
   int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0)
     return FALSE;
-  gsize done = 0;
-  while (done < len)
-    {
-      ssize_t n = pread (fd, buf + done, len - done, offset + (off_t) done);
-      if (n <= 0)
-        break;
-      done += (gsize) n;
-    }
+  gboolean ok = archive_pread (fd, offset, len, buf);
   close (fd);
-  return done == len;
+  return ok;
 }
 
 #define ARCHIVE_DAY_MINUTES 1440
-/* A minute's runs are merged into one when they reach this many: a lookup
- * then reads some other minutes' records too (and skips them), and the
- * index stays under 1440 × 32 runs whatever late facts re-archive. */
+/* When a minute has this many runs, its two closest runs become one: a
+ * lookup then reads the other minutes' records between them too (and skips
+ * them), and the index stays under 1440 × 32 runs whatever late facts
+ * re-archive. */
 #define ARCHIVE_MAX_RUNS 32
+/* Records are read this much at a time: more than the largest record
+ * (ARCHIVE_MAX_BODY), so memory stays bounded however long a run is. */
+#define ARCHIVE_READ_CHUNK (4u << 20)
 
 typedef struct
 {
   gint64 from, to; /* [from, to) of the day file: whole records */
 } ArchiveRun;
 
-/* The minute of its local day a window starts in, 0..1439. */
+/* The minute of its local day a window starts in, 0..1439.  Any start a
+ * record passes the header's checks with: minutes first, so that the
+ * offset cannot overflow near G_MAXINT64. */
 static guint
 archive_day_minute (gint64 start_us)
 {
-  gint64 local = start_us + IOC_TIME_LOCAL_OFFSET_US;
-  return (guint) (ioc_rollup_floor_div (local, IOC_ROLLUP_MINUTE_US)
-                  - ioc_rollup_floor_div (local, G_TIME_SPAN_DAY) * ARCHIVE_DAY_MINUTES);
+  gint64 local = ioc_rollup_floor_div (start_us, IOC_ROLLUP_MINUTE_US)
+                 + IOC_TIME_LOCAL_OFFSET_US / IOC_ROLLUP_MINUTE_US;
+  gint64 k = local % ARCHIVE_DAY_MINUTES;
+  return (guint) (k < 0 ? k + ARCHIVE_DAY_MINUTES : k);
 }
 
 /* The index of one day file: per minute of its day, the byte runs of the
@@ -247,6 +263,7 @@ archive_index_add_cb (gint64 from, gint64 to, guint8 m, guint8 c, gint64 start, 
                       gpointer user_data)
 {
   ArchiveDay *day = user_data;
+  day->scanned = to; /* records come in file order from the last indexed byte */
   guint k = archive_day_minute (start);
   GArray *runs = day->runs[k];
   if (runs == NULL)
@@ -258,19 +275,56 @@ archive_index_add_cb (gint64 from, gint64 to, guint8 m, guint8 c, gint64 start, 
     }
   if (runs->len == ARCHIVE_MAX_RUNS)
     {
-      g_array_index (runs, ArchiveRun, 0).to = to;
-      g_array_set_size (runs, 1);
-      return;
+      guint closest = 0;
+      for (guint i = 1; i + 1 < runs->len; i++)
+        if (g_array_index (runs, ArchiveRun, i + 1).from - g_array_index (runs, ArchiveRun, i).to
+            < g_array_index (runs, ArchiveRun, closest + 1).from - g_array_index (runs, ArchiveRun, closest).to)
+          closest = i;
+      g_array_index (runs, ArchiveRun, closest).to = g_array_index (runs, ArchiveRun, closest + 1).to;
+      g_array_remove_index (runs, closest + 1);
     }
   ArchiveRun run = { from, to };
   g_array_append_val (runs, run);
 }
 
+/* Calls found() for each record of path in [from, to), read a chunk at a
+ * time, up to the first torn or corrupt one; *good_end: the offset past the
+ * last good record.  FALSE when the file cannot be read. */
+static gboolean
+archive_read_records (const gchar *path, gint64 from, gint64 to, ArchiveRecordFunc found, gpointer user_data,
+                      gint64 *good_end)
+{
+  *good_end = from;
+  if (to <= from)
+    return TRUE;
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  if (fd < 0)
+    return FALSE;
+  g_autofree guint8 *buf = g_malloc ((gsize) MIN (to - from, (gint64) ARCHIVE_READ_CHUNK));
+  gboolean ok = TRUE;
+  while (*good_end < to)
+    {
+      gsize len = (gsize) MIN (to - *good_end, (gint64) ARCHIVE_READ_CHUNK);
+      if (!(ok = archive_pread (fd, *good_end, len, buf)))
+        break;
+      gsize good = archive_each_record (buf, len, *good_end, found, user_data);
+      *good_end += (gint64) good;
+      /* Short of the chunk: a record cut by its end, read whole next time,
+       * unless the chunk held nothing whole or was the last one. */
+      if (good < len && (good == 0 || *good_end + (gint64) (len - good) == to))
+        break;
+    }
+  close (fd);
+  return ok;
+}
+
 /* The index of path, brought up to date: only the bytes appended since the
- * last scan are read.  Every day file looked up keeps its index (a few KB)
+ * last scan are read.  Every day file looked up keeps its index (~150 KB)
  * until the file is deleted: replays that cross local midnight go back and
  * forth between two files, and reading a whole file again at each change
- * cost ~0.7 ms a late fact (bench-rollup, section 3). */
+ * cost ~0.7 ms a late fact (bench-rollup, section 3).  NULL when the file
+ * cannot be read: the index then holds what it could read, and the rest is
+ * read at the next call (never taken for a file that ends there). */
 static ArchiveDay *
 archive_index (IocRollup *self, const gchar *path)
 {
@@ -286,19 +340,17 @@ archive_index (IocRollup *self, const gchar *path)
   GStatBuf st;
   if (g_stat (path, &st) != 0 || st.st_size <= day->scanned || st.st_size == day->size)
     return day;
-  day->size = st.st_size;
-  gsize len = (gsize) (st.st_size - day->scanned);
-  g_autofree guint8 *buf = g_malloc (len);
-  if (!archive_read_at (path, day->scanned, len, buf))
-    return day;
-  gsize good = archive_each_record (buf, len, day->scanned, archive_index_add_cb, day);
-  if (good < len)
+  gint64 good_end;
+  if (!archive_read_records (path, day->scanned, st.st_size, archive_index_add_cb, day, &good_end))
+    return NULL;
+  g_assert (good_end == day->scanned);
+  day->size = st.st_size; /* a torn tail is reported once */
+  if (good_end < st.st_size)
     {
       ioc_stat_add (self->stat_archive_errors, 1);
       g_warning ("rollup archive %s: torn or corrupt record at byte %" G_GINT64_FORMAT ", the rest is ignored",
-                 path, day->scanned + (gint64) good);
+                 path, good_end);
     }
-  day->scanned += (gint64) good;
   return day;
 }
 
@@ -319,7 +371,9 @@ archive_minute_filter_cb (gint64 at, gint64 next, guint8 m, guint8 c, gint64 sta
 }
 
 /* Calls found() for every record of minute start in the runs the index
- * holds for it, in file order.  FALSE when a run cannot be read. */
+ * holds for it, in file order.  FALSE when a run cannot be read whole: its
+ * records were whole when indexed, so the file was damaged since, and a
+ * late fact must not land on an older record of its window. */
 static gboolean
 archive_walk_minute (const ArchiveDay *day, gint64 start, ArchiveRecordFunc found, gpointer user_data)
 {
@@ -327,12 +381,11 @@ archive_walk_minute (const ArchiveDay *day, gint64 start, ArchiveRecordFunc foun
   for (guint i = 0; runs != NULL && i < runs->len; i++)
     {
       ArchiveRun run = g_array_index (runs, ArchiveRun, i);
-      gsize len = (gsize) (run.to - run.from);
-      g_autofree guint8 *buf = g_malloc (len);
-      if (!archive_read_at (day->path, run.from, len, buf))
-        return FALSE;
       MinuteFilter filter = { start, found, user_data };
-      archive_each_record (buf, len, run.from, archive_minute_filter_cb, &filter);
+      gint64 good_end;
+      if (!archive_read_records (day->path, run.from, run.to, archive_minute_filter_cb, &filter, &good_end)
+          || good_end != run.to)
+        return FALSE;
     }
   return TRUE;
 }
@@ -348,7 +401,7 @@ minute_keys_add_cb (gint64 at, gint64 next, guint8 m, guint8 c, gint64 start, co
 /* *at: the offset + 1 of the last record whose key is the window's, or 0.
  * FALSE when the minute's records cannot be read.  A
  * minute's records are read once into a cached table, again only after an
- * append (they may have moved) or when it was the least recently used of
+ * append (a later record may replace one) or when it was the least recently used of
  * the cached minutes. */
 static gboolean
 archive_lookup (IocRollup *self, const ArchiveDay *day, const IocRollupSeries *s, gint64 start, gsize *at)
@@ -516,7 +569,7 @@ ioc_rollup_archive_restore (IocRollup *self, const IocFact *fact, gint64 start)
     return TRUE;
   g_autofree gchar *path = archive_path (self, start);
   const ArchiveDay *day = archive_index (self, path);
-  if (!archive_bring_back (self, day, s->all, start) || !archive_bring_back (self, day, s, start))
+  if (day == NULL || !archive_bring_back (self, day, s->all, start) || !archive_bring_back (self, day, s, start))
     {
       ioc_stat_add (self->stat_archive_errors, 1);
       g_warning ("rollup archive %s: unreadable record for minute %" G_GINT64_FORMAT " s; fact not counted",
@@ -585,8 +638,14 @@ archive_collect_cb (IocRollup *self, IocRollupSeries *s, gpointer user_data)
 static gboolean
 archive_append (IocRollup *self, const gchar *path, GByteArray *buf, GError **error)
 {
-  /* Cut a torn tail first, so the new records start on a boundary. */
+  /* Cut a torn tail first, so the new records start on a boundary; not
+   * knowing where the good records end, append nothing. */
   ArchiveDay *day = archive_index (self, path);
+  if (day == NULL)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_IO, "rollup archive %s: cannot be read to find its end", path);
+      return FALSE;
+    }
   GStatBuf st;
   gboolean existed = g_stat (path, &st) == 0;
   if (existed && st.st_size > day->scanned && truncate (path, day->scanned) != 0)
@@ -696,6 +755,7 @@ ioc_rollup_archive (IocRollup *self, GError **error)
       g_byte_array_append (day, records->data, records->len);
       g_autofree gchar *name = archive_day_name (*start);
       g_autofree gchar *next = i + 1 < starts->len ? archive_day_name (*(const gint64 *) starts->pdata[i + 1]) : NULL;
+      g_tree_remove (minutes, start); /* its bytes are in day now: not held twice */
       if (g_strcmp0 (name, next) == 0)
         continue;
       g_autofree gchar *path = g_build_filename (self->archive_dir, name, NULL);

@@ -501,8 +501,11 @@ free_before_step (IocRollup *self, IocRollupSeries *s, gpointer before_p)
         }
     }
   guint32 rest = s->n_windows - i;
-  memmove (&s->windows[kept], &s->windows[i], rest * sizeof (IocRollupWindow *));
-  memmove (&s->starts[kept], &s->starts[i], rest * sizeof (gint64));
+  if (rest > 0) /* a series made for a fact the archive could not take has no arrays */
+    {
+      memmove (&s->windows[kept], &s->windows[i], rest * sizeof (IocRollupWindow *));
+      memmove (&s->starts[kept], &s->starts[i], rest * sizeof (gint64));
+    }
   s->n_windows = kept + rest;
   return s->n_windows == 0;
 }

@@ -3,8 +3,11 @@
  * (unit and "all", same timestamp); a crash between the snapshot and a late
  * fact replays exactly; facts before the archive horizon are refused; a
  * torn or garbage day file is reported and does not crash. */
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <zlib.h>
@@ -244,6 +247,48 @@ test_torn_tail (Fixture *fx, gconstpointer data)
   g_assert_cmpint (metric ("iochub_rollup_archive_errors_total") - errors, ==, 1);
 }
 
+/* The day file cannot be read when a late fact comes (no file descriptor
+ * left): the fact is refused with a warning, never counted on an empty
+ * minute; once the file reads again, the archived counts are all there and
+ * the next append does not cut the file back to what was read. */
+static void
+test_unreadable (Fixture *fx, gconstpointer data)
+{
+  fill_and_archive (fx, fx->rollup, NULL);
+  g_autofree gchar *file = day_file (fx);
+  GStatBuf st;
+  g_assert_cmpint (g_stat (file, &st), ==, 0);
+  gint64 archived_size = st.st_size;
+  gint64 errors = metric ("iochub_rollup_archive_errors_total");
+
+  struct rlimit saved, low;
+  g_assert_cmpint (getrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  low = saved;
+  low.rlim_cur = 256;
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &low), ==, 0);
+  int fds[256];
+  guint n_fds = 0;
+  while (n_fds < G_N_ELEMENTS (fds) && (fds[n_fds] = open ("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0)
+    n_fds++;
+  g_assert_cmpint (errno, ==, EMFILE);
+  g_test_expect_message ("ioc-aggregate", G_LOG_LEVEL_WARNING, "*unreadable record*fact not counted*");
+  called (fx->rollup, "xa-17001", T0 + 30 * SEC, 2);
+  g_test_assert_expected_messages ();
+  while (n_fds > 0)
+    close (fds[--n_fds]);
+  g_assert_cmpint (setrlimit (RLIMIT_NOFILE, &saved), ==, 0);
+  g_assert_cmpint (metric ("iochub_rollup_archive_errors_total") - errors, ==, 1);
+
+  g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+  called (fx->rollup, "xa-17003", T0 + 50 * SEC, 1);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + SEC);
+  g_assert_cmpint (latest (fx, "all", T0)->ints[IOC_F_QUEUE_CALLED], ==, 8);
+  g_assert_cmpint (latest (fx, "xa-17003", T0)->ints[IOC_F_QUEUE_CALLED], ==, 5);
+  g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+  g_assert_cmpint (g_stat (file, &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, archived_size);
+}
+
 /* The day file holds only a record the reader refuses: a late fact for
  * its minute warns, and starts the minute afresh. */
 static void
@@ -386,6 +431,30 @@ test_many_rewrites (Fixture *fx, gconstpointer data)
     }
 }
 
+/* A well-formed record dated at the last minute an int64 of µs holds: a
+ * valid record of some other day, indexed without overflow (UBSan), and a
+ * late fact for T0 does not find it. */
+static void
+test_time_near_int64_max (Fixture *fx, gconstpointer data)
+{
+  g_assert_cmpint (g_mkdir_with_parents (fx->dir, 0755), ==, 0);
+  g_autoptr (GByteArray) body = g_byte_array_new ();
+  ioc_snap_put_u8 (body, IOC_MEAS_QUEUE);
+  ioc_snap_put_u8 (body, 0);
+  ioc_snap_put_i64 (body, G_MAXINT64 / MINUTE * MINUTE);
+  ioc_snap_put_str (body, "xa-17001");
+  g_autoptr (GByteArray) rec = g_byte_array_new ();
+  ioc_snap_put_u32 (rec, 0x31415249u);
+  ioc_snap_put_bytes (rec, body->data, body->len);
+  ioc_snap_put_u32 (rec, (guint32) crc32 (0L, body->data, body->len));
+  g_autofree gchar *file = day_file (fx);
+  g_assert_true (g_file_set_contents (file, (const gchar *) rec->data, rec->len, NULL));
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR);
+  called (fx->rollup, "xa-17001", T0 + 30 * SEC, 2);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + SEC);
+  g_assert_cmpint (latest (fx, "all", T0)->ints[IOC_F_QUEUE_CALLED], ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -397,6 +466,8 @@ main (int argc, char **argv)
   ADD ("torn-tail", test_torn_tail);
   ADD ("garbage", test_garbage);
   ADD ("time-near-int64-min", test_time_near_int64_min);
+  ADD ("time-near-int64-max", test_time_near_int64_max);
+  ADD ("unreadable", test_unreadable);
   ADD ("day-index-bounded", test_day_index_bounded);
   ADD ("many-rewrites", test_many_rewrites);
   ADD ("interleaved-replays", test_interleaved_replays);
