@@ -161,7 +161,13 @@ archive_read_at (const gchar *path, gint64 offset, gsize len, guint8 *buf)
 #define ARCHIVE_MAX_RUNS 32
 /* Records are read this much at a time: more than the largest record
  * (ARCHIVE_MAX_BODY), so memory stays bounded however long a run is. */
-#define ARCHIVE_READ_CHUNK (4u << 20)
+static gsize archive_read_chunk = 4u << 20;
+
+void
+ioc_rollup_archive_set_read_chunk_for_tests (gsize bytes)
+{
+  archive_read_chunk = bytes;
+}
 
 typedef struct
 {
@@ -300,11 +306,11 @@ archive_read_records (const gchar *path, gint64 from, gint64 to, ArchiveRecordFu
   int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
   if (fd < 0)
     return FALSE;
-  g_autofree guint8 *buf = g_malloc ((gsize) MIN (to - from, (gint64) ARCHIVE_READ_CHUNK));
+  g_autofree guint8 *buf = g_malloc ((gsize) MIN (to - from, (gint64) archive_read_chunk));
   gboolean ok = TRUE;
   while (*good_end < to)
     {
-      gsize len = (gsize) MIN (to - *good_end, (gint64) ARCHIVE_READ_CHUNK);
+      gsize len = (gsize) MIN (to - *good_end, (gint64) archive_read_chunk);
       if (!(ok = archive_pread (fd, *good_end, len, buf)))
         break;
       gsize good = archive_each_record (buf, len, *good_end, found, user_data);

@@ -93,6 +93,9 @@ void       ioc_rollup_set_archive_from (IocRollup *self, gint64 archive_from_us)
  * window's hash (all of them by default), so that windows share keys and
  * the reader's way around a shared key is exercised.  Process-wide. */
 void       ioc_rollup_archive_set_key_mask_for_tests (guint64 mask);
+/* Tests only: the archive reads its files this many bytes at a time (4 MiB
+ * by default; at least the largest record the test writes).  Process-wide. */
+void       ioc_rollup_archive_set_read_chunk_for_tests (gsize bytes);
 /* Entries the archive's index holds in memory: byte runs of the day files
  * looked up (at most 1440 × 32 each, whatever a day archived) plus the
  * windows of the 16 minutes last looked up. */
