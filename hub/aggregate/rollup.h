@@ -89,9 +89,10 @@ gboolean   ioc_rollup_load (IocRollup *self, const guint8 *data, gsize len, GErr
  * next append.  Day files wholly before archive_from are deleted. */
 void       ioc_rollup_set_archive (IocRollup *self, const gchar *dir, gint64 archive_from_us);
 void       ioc_rollup_set_archive_from (IocRollup *self, gint64 archive_from_us);
-/* Tests only: the archive's index keeps just the bits of mask of each
- * window's hash (all of them by default), so that windows share keys and
- * the reader's way around a shared key is exercised.  Process-wide. */
+/* Tests only: the tables of the archived minutes a late fact read keep just
+ * the bits of mask of each window's hash (all of them by default), so that
+ * windows share keys and the reader's way around a shared key is
+ * exercised.  Process-wide. */
 void       ioc_rollup_archive_set_key_mask_for_tests (guint64 mask);
 /* Tests only: the archive reads its files this many bytes at a time (4 MiB
  * by default; at least the largest record the test writes).  Process-wide. */
