@@ -63,6 +63,7 @@ ioc_test_broker_start (GError **error)
 IocTestBroker *
 ioc_test_broker_start_with (const gchar *extra, GError **error)
 {
+  ioc_test_recap_failures_at_exit ();
   g_autofree gchar *ops_conf = g_build_filename (IOC_SOURCE_ROOT, "ops", "mosquitto", "iochub.conf", NULL);
   g_autofree gchar *shipped = NULL;
   if (!g_file_get_contents (ops_conf, &shipped, NULL, error))

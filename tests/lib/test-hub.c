@@ -22,6 +22,7 @@ struct _IocTestHub
 IocTestHub *
 ioc_test_hub_new (const gchar *mqtt_url, const gchar *influx_url, const gchar *extra, GError **error)
 {
+  ioc_test_recap_failures_at_exit ();
   IocTestHub *self = g_new0 (IocTestHub, 1);
   self->dir = g_dir_make_tmp ("ioc-hub-XXXXXX", error);
   if (self->dir == NULL)

@@ -2,6 +2,7 @@
 #include "test-util.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -66,4 +67,71 @@ ioc_test_fuzz_tmp_dir (const gchar *name)
   if (g_mkdtemp (dir) == NULL)
     abort ();
   return dir;
+}
+
+/* ---- the failure recap ---- */
+
+#define RECAP_LINES 40
+
+static GMutex recap_lock;
+static GQueue recap_lines = G_QUEUE_INIT; /* what the tests said, oldest first */
+static gboolean recap_failed;
+static GPrintFunc recap_next_print;
+
+/* g_print's handler: TAP output (a test's "# " messages, a non-fatal
+ * assertion's "# ERROR:…", the "not ok" result lines) passes through to
+ * standard output as before, and is kept. */
+static void
+recap_print (const gchar *string)
+{
+  if (recap_next_print != NULL)
+    recap_next_print (string);
+  else
+    {
+      fputs (string, stdout);
+      fflush (stdout);
+    }
+  gboolean failed = g_str_has_prefix (string, "not ok") || g_str_has_prefix (string, "Bail out!");
+  if (!failed && !g_str_has_prefix (string, "# "))
+    return;
+  g_mutex_lock (&recap_lock);
+  recap_failed |= failed;
+  g_queue_push_tail (&recap_lines, g_strdup (string));
+  while (recap_lines.length > RECAP_LINES)
+    g_free (g_queue_pop_head (&recap_lines));
+  g_mutex_unlock (&recap_lock);
+}
+
+static void
+recap_write (void)
+{
+  g_mutex_lock (&recap_lock);
+  if (recap_failed)
+    {
+      g_autofree gchar *name = g_path_get_basename (g_get_prgname () != NULL ? g_get_prgname () : "test");
+      fprintf (stderr, "---- %s failed: its last %u messages and results, again ----\n", name,
+               recap_lines.length);
+      for (GList *l = recap_lines.head; l != NULL; l = l->next)
+        {
+          const gchar *line = l->data;
+          fputs (line, stderr);
+          if (!g_str_has_suffix (line, "\n"))
+            fputc ('\n', stderr);
+        }
+      fputs ("----\n", stderr);
+      fflush (stderr);
+    }
+  g_queue_clear_full (&recap_lines, g_free);
+  g_mutex_unlock (&recap_lock);
+}
+
+void
+ioc_test_recap_failures_at_exit (void)
+{
+  static gsize installed = 0;
+  if (!g_once_init_enter (&installed))
+    return;
+  recap_next_print = g_set_print_handler (recap_print);
+  atexit (recap_write);
+  g_once_init_leave (&installed, 1);
 }
