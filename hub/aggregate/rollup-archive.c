@@ -194,14 +194,24 @@ typedef struct
   GArray *runs[ARCHIVE_DAY_MINUTES]; /* of ArchiveRun; NULL: none */
   gint64 scanned;                    /* bytes indexed (good prefix) */
   gint64 size;                       /* the file's size then: a torn tail is reported once */
+  dev_t dev;                         /* the file indexed: another one at the path (a */
+  ino_t ino;                         /* restored copy) is indexed again */
 } ArchiveDay;
+
+static void
+archive_day_clear (ArchiveDay *day)
+{
+  for (guint k = 0; k < ARCHIVE_DAY_MINUTES; k++)
+    g_clear_pointer (&day->runs[k], g_array_unref);
+  day->scanned = 0;
+  day->size = 0;
+}
 
 static void
 archive_day_free (gpointer data)
 {
   ArchiveDay *day = data;
-  for (guint k = 0; k < ARCHIVE_DAY_MINUTES; k++)
-    g_clear_pointer (&day->runs[k], g_array_unref);
+  archive_day_clear (day);
   g_free (day->path);
   g_free (day);
 }
@@ -344,7 +354,24 @@ archive_index (IocRollup *self, const gchar *path)
       g_hash_table_insert (self->archive_days, day->path, day);
     }
   GStatBuf st;
-  if (g_stat (path, &st) != 0 || st.st_size <= day->scanned || st.st_size == day->size)
+  if (g_stat (path, &st) != 0)
+    return day;
+  /* Only the hub writes these files, but a day file cut short or put back
+   * from a copy under it would leave offsets that are no longer the file's:
+   * the next append would land after records the index does not know, or
+   * cut good ones off as a torn tail.  Index it again from its start. */
+  if (day->scanned > 0 && (st.st_size < day->scanned || st.st_ino != day->ino || st.st_dev != day->dev))
+    {
+      ioc_stat_add (self->stat_archive_errors, 1);
+      g_warning ("rollup archive %s: %s while the hub ran (%" G_GINT64_FORMAT " bytes, %" G_GINT64_FORMAT
+                 " indexed); indexing it again from its start",
+                 path, st.st_size < day->scanned ? "cut short" : "replaced", (gint64) st.st_size, day->scanned);
+      archive_day_clear (day);
+      archive_forget_cached_minutes (self);
+    }
+  day->dev = st.st_dev;
+  day->ino = st.st_ino;
+  if (st.st_size <= day->scanned || st.st_size == day->size)
     return day;
   gint64 good_end;
   if (!archive_read_records (path, day->scanned, st.st_size, archive_index_add_cb, day, &good_end))

@@ -251,6 +251,50 @@ test_torn_tail (Fixture *fx, gconstpointer data)
   g_assert_cmpint (metric ("iochub_rollup_archive_errors_total") - errors, ==, 1);
 }
 
+/* A day file put back from a copy while the hub runs (a state_dir restored
+ * from a backup): fewer bytes than were indexed, another file at the path.
+ * The index is built again from the file, with a warning, so that what is
+ * archived into it afterwards is found again, and the minutes it holds read
+ * as the copy has them. */
+static void
+test_file_replaced (Fixture *fx, gconstpointer data)
+{
+  fill_and_archive (fx, fx->rollup, NULL); /* minute T0: 3 + 4 called */
+  g_autofree gchar *file = day_file (fx);
+  g_autofree gchar *backup = NULL;
+  gsize backup_len = 0;
+  g_assert_true (g_file_get_contents (file, &backup, &backup_len, NULL));
+
+  /* Minute T0 + 1 min comes 8 h late and is archived; a late fact for T0
+   * then reads those records into the index, and T0 is archived again. */
+  called (fx->rollup, "xa-17002", T0 + MINUTE + 5 * SEC, 6);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + SEC);
+  g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+  called (fx->rollup, "xa-17001", T0 + 30 * SEC, 2);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 2 * SEC);
+  g_assert_cmpint (latest (fx, "all", T0)->ints[IOC_F_QUEUE_CALLED], ==, 9);
+  g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+
+  g_assert_true (g_file_set_contents (file, backup, (gssize) backup_len, NULL));
+  gint64 errors = metric ("iochub_rollup_archive_errors_total");
+  g_test_expect_message ("ioc-aggregate", G_LOG_LEVEL_WARNING, "*while the hub ran*indexing it again*");
+  called (fx->rollup, "xa-17004", T0 + 2 * MINUTE + 5 * SEC, 7);
+  g_test_assert_expected_messages ();
+  g_assert_cmpint (metric ("iochub_rollup_archive_errors_total") - errors, ==, 1);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 3 * SEC);
+  g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+
+  /* Archived into the restored file, and found there by the next late fact. */
+  called (fx->rollup, "xa-17004", T0 + 2 * MINUTE + 9 * SEC, 1);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 4 * SEC);
+  g_assert_cmpint (latest (fx, "xa-17004", T0 + 2 * MINUTE)->ints[IOC_F_QUEUE_CALLED], ==, 8);
+  /* Minute T0 as the copy holds it (7), not as it was before (9). */
+  called (fx->rollup, "xa-17003", T0 + 50 * SEC, 1);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 5 * SEC);
+  g_assert_cmpint (latest (fx, "all", T0)->ints[IOC_F_QUEUE_CALLED], ==, 8);
+  g_assert_cmpint (metric ("iochub_rollup_archive_errors_total") - errors, ==, 1);
+}
+
 /* The day file cannot be read when a late fact comes (no file descriptor
  * left): the fact is refused with a warning, never counted on an empty
  * minute; once the file reads again, the archived counts are all there and
@@ -474,6 +518,7 @@ main (int argc, char **argv)
   ADD ("time-near-int64-min", test_time_near_int64_min);
   ADD ("time-near-int64-max", test_time_near_int64_max);
   ADD ("unreadable", test_unreadable);
+  ADD ("file-replaced", test_file_replaced);
   ADD ("day-index-bounded", test_day_index_bounded);
   ADD ("many-rewrites", test_many_rewrites);
   ADD ("interleaved-replays", test_interleaved_replays);
@@ -487,6 +532,7 @@ main (int argc, char **argv)
   ADD_SMALL_READS ("torn-tail", test_torn_tail);
   ADD_SMALL_READS ("many-rewrites", test_many_rewrites);
   ADD_SMALL_READS ("interleaved-replays", test_interleaved_replays);
+  ADD_SMALL_READS ("file-replaced", test_file_replaced);
   g_test_add ("/ioc/rollup-archive/rewrite-keys-collide", Fixture, GINT_TO_POINTER (1), fixture_setup, test_rewrite,
               fixture_teardown);
   g_test_add ("/ioc/rollup-archive/crash-replay-keys-collide", Fixture, GINT_TO_POINTER (1), fixture_setup,
