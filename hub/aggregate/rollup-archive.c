@@ -194,8 +194,9 @@ typedef struct
   GArray *runs[ARCHIVE_DAY_MINUTES]; /* of ArchiveRun; NULL: none */
   gint64 scanned;                    /* bytes indexed (good prefix) */
   gint64 size;                       /* the file's size then: a torn tail is reported once */
-  dev_t dev;                         /* the file indexed: another one at the path (a */
-  ino_t ino;                         /* restored copy) is indexed again */
+  gboolean seen;                     /* the file was there at the last lookup, as: */
+  dev_t dev;                         /* another one at the path (a restored copy) */
+  ino_t ino;                         /* is indexed again */
 } ArchiveDay;
 
 static void
@@ -205,6 +206,7 @@ archive_day_clear (ArchiveDay *day)
     g_clear_pointer (&day->runs[k], g_array_unref);
   day->scanned = 0;
   day->size = 0;
+  day->seen = FALSE;
 }
 
 static void
@@ -354,21 +356,30 @@ archive_index (IocRollup *self, const gchar *path)
       g_hash_table_insert (self->archive_days, day->path, day);
     }
   GStatBuf st;
-  if (g_stat (path, &st) != 0)
+  gboolean exists = g_stat (path, &st) == 0;
+  if (!exists && errno != ENOENT)
     return day;
-  /* Only the hub writes these files, but a day file cut short or put back
-   * from a copy under it would leave offsets that are no longer the file's:
-   * the next append would land after records the index does not know, or
-   * cut good ones off as a torn tail.  Index it again from its start. */
-  if (day->scanned > 0 && (st.st_size < day->scanned || st.st_ino != day->ino || st.st_dev != day->dev))
+  /* Only the hub writes these files, but a day file deleted, cut short or
+   * put back from a copy under it would leave offsets that are no longer
+   * the file's: the next append would land after records the index does
+   * not know, or cut good ones off as a torn tail.  Index it again. */
+  const gchar *changed = !day->seen                                          ? NULL
+                         : !exists                                           ? "deleted"
+                         : st.st_size < day->scanned                         ? "cut short"
+                         : st.st_ino != day->ino || st.st_dev != day->dev ? "replaced"
+                                                                             : NULL;
+  if (changed != NULL)
     {
       ioc_stat_add (self->stat_archive_errors, 1);
-      g_warning ("rollup archive %s: %s while the hub ran (%" G_GINT64_FORMAT " bytes, %" G_GINT64_FORMAT
-                 " indexed); indexing it again from its start",
-                 path, st.st_size < day->scanned ? "cut short" : "replaced", (gint64) st.st_size, day->scanned);
+      g_warning ("rollup archive %s: %s while the hub ran (%" G_GINT64_FORMAT " bytes were indexed); indexing it"
+                 " again from its start",
+                 path, changed, day->scanned);
       archive_day_clear (day);
       archive_forget_cached_minutes (self);
     }
+  if (!exists)
+    return day;
+  day->seen = TRUE;
   day->dev = st.st_dev;
   day->ino = st.st_ino;
   if (st.st_size <= day->scanned || st.st_size == day->size)

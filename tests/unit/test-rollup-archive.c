@@ -251,13 +251,19 @@ test_torn_tail (Fixture *fx, gconstpointer data)
   g_assert_cmpint (metric ("iochub_rollup_archive_errors_total") - errors, ==, 1);
 }
 
-/* A day file put back from a copy while the hub runs (a state_dir restored
- * from a backup): fewer bytes than were indexed, another file at the path.
- * The index is built again from the file, with a warning, so that what is
- * archived into it afterwards is found again, and the minutes it holds read
- * as the copy has them. */
+typedef enum
+{
+  DAY_FILE_CUT_SHORT, /* truncated in place to an earlier copy's length */
+  DAY_FILE_REPLACED,  /* a copy renamed over it */
+  DAY_FILE_DELETED,
+} DayFileChange;
+
+/* A day file changed under the running hub (a state_dir restored from a
+ * backup, say): the index is built again from what the file holds, with a
+ * warning, so that what is archived into it afterwards is found again and
+ * the minutes it holds read as the file has them. */
 static void
-test_file_replaced (Fixture *fx, gconstpointer data)
+check_day_file_changed (Fixture *fx, DayFileChange how)
 {
   fill_and_archive (fx, fx->rollup, NULL); /* minute T0: 3 + 4 called */
   g_autofree gchar *file = day_file (fx);
@@ -265,8 +271,8 @@ test_file_replaced (Fixture *fx, gconstpointer data)
   gsize backup_len = 0;
   g_assert_true (g_file_get_contents (file, &backup, &backup_len, NULL));
 
-  /* Minute T0 + 1 min comes 8 h late and is archived; a late fact for T0
-   * then reads those records into the index, and T0 is archived again. */
+  /* Minute T0 + 1 min comes 8 h late and is archived; late facts for T0,
+   * then for T0 + 1 min, read every record appended into the index. */
   called (fx->rollup, "xa-17002", T0 + MINUTE + 5 * SEC, 6);
   ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + SEC);
   g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
@@ -274,25 +280,70 @@ test_file_replaced (Fixture *fx, gconstpointer data)
   ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 2 * SEC);
   g_assert_cmpint (latest (fx, "all", T0)->ints[IOC_F_QUEUE_CALLED], ==, 9);
   g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
+  called (fx->rollup, "xa-17002", T0 + MINUTE + 6 * SEC, 1);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 3 * SEC);
+  g_assert_cmpint (latest (fx, "xa-17002", T0 + MINUTE)->ints[IOC_F_QUEUE_CALLED], ==, 7);
+  g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
 
-  g_assert_true (g_file_set_contents (file, backup, (gssize) backup_len, NULL));
+  const gchar *said = NULL;
+  switch (how)
+    {
+    case DAY_FILE_CUT_SHORT: /* the file only appends: the copy is its start */
+      g_assert_cmpint (truncate (file, (off_t) backup_len), ==, 0);
+      said = "*cut short while the hub ran*indexing it again*";
+      break;
+    case DAY_FILE_REPLACED: /* by a copy of itself: the same bytes, another inode */
+      {
+        g_autofree gchar *now = NULL;
+        gsize now_len = 0;
+        g_assert_true (g_file_get_contents (file, &now, &now_len, NULL));
+        g_assert_true (g_file_set_contents (file, now, (gssize) now_len, NULL));
+        said = "*replaced while the hub ran*indexing it again*";
+        break;
+      }
+    case DAY_FILE_DELETED:
+      g_assert_cmpint (g_unlink (file), ==, 0);
+      said = "*deleted while the hub ran*indexing it again*";
+      break;
+    }
   gint64 errors = metric ("iochub_rollup_archive_errors_total");
-  g_test_expect_message ("ioc-aggregate", G_LOG_LEVEL_WARNING, "*while the hub ran*indexing it again*");
+  g_test_expect_message ("ioc-aggregate", G_LOG_LEVEL_WARNING, said);
   called (fx->rollup, "xa-17004", T0 + 2 * MINUTE + 5 * SEC, 7);
   g_test_assert_expected_messages ();
   g_assert_cmpint (metric ("iochub_rollup_archive_errors_total") - errors, ==, 1);
-  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 3 * SEC);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 4 * SEC);
   g_assert_true (ioc_rollup_archive (fx->rollup, NULL));
 
-  /* Archived into the restored file, and found there by the next late fact. */
+  /* Archived into the file as it now is, and found there by the next late fact. */
   called (fx->rollup, "xa-17004", T0 + 2 * MINUTE + 9 * SEC, 1);
-  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 4 * SEC);
-  g_assert_cmpint (latest (fx, "xa-17004", T0 + 2 * MINUTE)->ints[IOC_F_QUEUE_CALLED], ==, 8);
-  /* Minute T0 as the copy holds it (7), not as it was before (9). */
-  called (fx->rollup, "xa-17003", T0 + 50 * SEC, 1);
   ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 5 * SEC);
-  g_assert_cmpint (latest (fx, "all", T0)->ints[IOC_F_QUEUE_CALLED], ==, 8);
+  g_assert_cmpint (latest (fx, "xa-17004", T0 + 2 * MINUTE)->ints[IOC_F_QUEUE_CALLED], ==, 8);
+  /* Minute T0 as the file holds it: the 7 of the start it was cut to (not
+   * the 9 archived after it), the 9 of a whole copy, or nothing once the
+   * file was deleted. */
+  called (fx->rollup, "xa-17003", T0 + 50 * SEC, 1);
+  ioc_rollup_tick (fx->rollup, T0 + 8 * HOUR + 6 * SEC);
+  const gint64 before[] = { [DAY_FILE_CUT_SHORT] = 7, [DAY_FILE_REPLACED] = 9, [DAY_FILE_DELETED] = 0 };
+  g_assert_cmpint (latest (fx, "all", T0)->ints[IOC_F_QUEUE_CALLED], ==, before[how] + 1);
   g_assert_cmpint (metric ("iochub_rollup_archive_errors_total") - errors, ==, 1);
+}
+
+static void
+test_file_cut_short (Fixture *fx, gconstpointer data)
+{
+  check_day_file_changed (fx, DAY_FILE_CUT_SHORT);
+}
+
+static void
+test_file_replaced (Fixture *fx, gconstpointer data)
+{
+  check_day_file_changed (fx, DAY_FILE_REPLACED);
+}
+
+static void
+test_file_deleted (Fixture *fx, gconstpointer data)
+{
+  check_day_file_changed (fx, DAY_FILE_DELETED);
 }
 
 /* The day file cannot be read when a late fact comes (no file descriptor
@@ -518,7 +569,9 @@ main (int argc, char **argv)
   ADD ("time-near-int64-min", test_time_near_int64_min);
   ADD ("time-near-int64-max", test_time_near_int64_max);
   ADD ("unreadable", test_unreadable);
+  ADD ("file-cut-short", test_file_cut_short);
   ADD ("file-replaced", test_file_replaced);
+  ADD ("file-deleted", test_file_deleted);
   ADD ("day-index-bounded", test_day_index_bounded);
   ADD ("many-rewrites", test_many_rewrites);
   ADD ("interleaved-replays", test_interleaved_replays);
