@@ -26,12 +26,15 @@ void ioc_test_random_decimal (GRand *rng, gchar *num);
 gchar *ioc_test_fuzz_tmp_dir (const gchar *name);
 
 /* Once per process (later calls do nothing): when a test of this program
- * failed, its last messages and failed assertions are written again to
- * standard error as the program exits.  meson's --print-errorlogs shows only
- * a TAP test's standard error, where the hub's and the brokers' logs are
- * printed at teardown; the assertion that failed went to standard output
- * and was never shown.  This puts it last, where a CI log's tail has it.
- * The process-starting helpers (test-broker, test-hub) call it. */
+ * failed and the program still exits normally (non-fatal assertions), the
+ * program's last 40 TAP messages ("# …": what the test said, the failed
+ * assertions) and "not ok" lines are written again to standard error as it
+ * exits.  meson's --print-errorlogs shows only a TAP test's standard error;
+ * there the failed assertion comes before the hubs' and brokers' logs
+ * printed at teardown, and the test's own messages not at all.  A CI log's
+ * tail then has both.  A fatal assertion aborts at once, after which its
+ * message is already last.  The process-starting helpers (test-broker,
+ * test-hub) call it. */
 void ioc_test_recap_failures_at_exit (void);
 
 G_END_DECLS
