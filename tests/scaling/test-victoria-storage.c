@@ -6,7 +6,12 @@
  *     (duplicates included in the stream, dropped by the hub);
  *   - vmagent shards the lines across two nodes (each series on exactly one
  *     node): the sum over both nodes is exact, both nodes hold series, and
- *     no series is on both. */
+ *     no series is on both.
+ * Each minute point is written once here: the stream's events are of the
+ * last seconds and the hub waits 20 s past a minute's end before it writes
+ * it.  A point written again with corrected values (late data) is not what
+ * this can check: Debian 12's VictoriaMetrics (1.79) keeps any one of the
+ * copies of a series' timestamp, not the last (docs/SCALING.md). */
 #include <gio/gio.h>
 #include <string.h>
 
@@ -56,13 +61,12 @@ fixture_setup (Fixture *f, gconstpointer data)
         return;
     }
   const gchar *store = ioc_test_victoria_url (f->agent != NULL ? f->agent : f->nodes[0]);
-  f->hub = ioc_test_hub_new (ioc_test_broker_url (f->broker), store, NULL, &error);
+  f->hub = ioc_test_hub_new (ioc_test_broker_url (f->broker), store, "[windows]\nlateness = 20s\n", &error);
   g_assert_no_error (error);
   if (f->hub == NULL)
     return;
   ioc_test_hub_start (f->hub, &error);
   g_assert_no_error (error);
-  f->base_ms = g_get_real_time () / 1000 - 60 * 1000;
 }
 
 static void
@@ -77,15 +81,16 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->broker, ioc_test_broker_free);
 }
 
-/* Message i: a ticket issued on kiosk k-(i % n_devices), spread over three
- * closed minutes, so the hub writes (and re-writes) several minute points. */
+/* Message i: a ticket issued on kiosk k-(i % n_devices), in the last five
+ * seconds (one minute or two), all of it before the hub writes them. */
 static void
 publish_stream (Fixture *f, IocTestPublisher *pub, guint n, guint n_devices)
 {
+  f->base_ms = g_get_real_time () / 1000;
   for (guint i = 0; i < n; i++)
     {
       guint device = i % n_devices;
-      gint64 ts = f->base_ms - (gint64) (i % 180) * 1000;
+      gint64 ts = f->base_ms - (gint64) (i % 5) * 1000;
       g_autofree gchar *topic = g_strdup_printf ("ioc/v1/40/%s/kiosk/k-%02u/event", units[device % N_UNITS], device);
       g_autofree gchar *payload = g_strdup_printf (
           "{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"ticket.issued\",\"ticket\":\"A-%u\"}",
@@ -144,7 +149,11 @@ test_exact_counts (Fixture *f, gconstpointer data)
   publish_stream (f, pub, n, n_devices);
   g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
 
-  g_assert_cmpfloat (wait_for_sum (f, "{__name__=\"ioc_queue_issued\",unit=\"all\"}", n, 60), ==, n);
+  /* Written 20 s after the end of the events' minute: up to 80 s from now. */
+  g_assert_cmpfloat (wait_for_sum (f, "{__name__=\"ioc_queue_issued\",unit=\"all\"}", n, 120), ==, n);
+  /* Each point was written once (see the top): no fact came after its
+   * minute was written. */
+  g_assert_cmpfloat (ioc_test_hub_metric (f->hub, "iochub_rollup_late_facts_total"), ==, 0);
   /* Waited for too: with two shards, a unit's series may sit on the node
    * that makes fresh data searchable a moment after the other. */
   for (guint u = 0; u < N_UNITS; u++)
