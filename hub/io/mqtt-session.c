@@ -143,6 +143,16 @@ request_free (Request *req)
   g_free (req);
 }
 
+/* A (un)subscribe the broker answered: refused holds the indexes of the
+ * filters it refused (NULL for an unsubscribe), whichever protocol said so. */
+static void
+request_granted (Request *req, GArray *refused)
+{
+  post (req->session, req->unsubscribe ? EV_UNSUBSCRIBED : EV_SUBSCRIBED, FALSE, 0, g_ptr_array_ref (req->filters),
+        refused);
+  request_free (req);
+}
+
 static void
 on_request_success (void *context, MQTTAsync_successData *response)
 {
@@ -162,9 +172,7 @@ on_request_success (void *context, MQTTAsync_successData *response)
           if (response->alt.qosList[i] == 0x80)
             g_array_append_val (refused, i);
     }
-  post (req->session, req->unsubscribe ? EV_UNSUBSCRIBED : EV_SUBSCRIBED, FALSE, 0, g_ptr_array_ref (req->filters),
-        refused);
-  request_free (req);
+  request_granted (req, refused);
 }
 
 static void
@@ -182,9 +190,7 @@ on_request_success5 (void *context, MQTTAsync_successData5 *response)
             g_array_append_val (refused, idx);
           }
     }
-  post (req->session, req->unsubscribe ? EV_UNSUBSCRIBED : EV_SUBSCRIBED, FALSE, 0, g_ptr_array_ref (req->filters),
-        refused);
-  request_free (req);
+  request_granted (req, refused);
 }
 
 static void

@@ -399,22 +399,72 @@ ioc_score_feed_get (IocScoreFeed *self, const gchar *unit, const gchar *indicato
     }
 }
 
+/* Calls fn for each (indicator, unit) the feed holds, with that unit's
+ * months (month key → FeedEntry*): the one walk of the nested tables. */
+typedef void (*FeedUnitFn) (const gchar *indicator, const gchar *unit, GHashTable *months, gpointer user_data);
+
+static void
+feed_foreach_unit_months (IocScoreFeed *self, FeedUnitFn fn, gpointer user_data)
+{
+  GHashTableIter it;
+  gpointer indicator, units;
+  g_hash_table_iter_init (&it, self->by_indicator);
+  while (g_hash_table_iter_next (&it, &indicator, &units))
+    {
+      GHashTableIter ui;
+      gpointer unit, months;
+      g_hash_table_iter_init (&ui, units);
+      while (g_hash_table_iter_next (&ui, &unit, &months))
+        fn (indicator, unit, months, user_data);
+    }
+}
+
+typedef struct
+{
+  GHashTable *seen;
+  void (*fn) (const gchar *unit, gpointer);
+  gpointer user_data;
+} UnitVisit;
+
+static void
+visit_unit_once (const gchar *indicator, const gchar *unit, GHashTable *months, gpointer data)
+{
+  UnitVisit *v = data;
+  if (g_hash_table_add (v->seen, (gpointer) unit))
+    v->fn (unit, v->user_data);
+}
+
 void
 ioc_score_feed_foreach_unit (IocScoreFeed *self, void (*fn) (const gchar *unit, gpointer), gpointer user_data)
 {
   g_return_if_fail (self != NULL && fn != NULL);
   g_autoptr (GHashTable) seen = g_hash_table_new (g_str_hash, g_str_equal);
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, self->by_indicator);
-  while (g_hash_table_iter_next (&it, &k, &v))
+  UnitVisit v = { seen, fn, user_data };
+  feed_foreach_unit_months (self, visit_unit_once, &v);
+}
+
+static void
+count_months (const gchar *indicator, const gchar *unit, GHashTable *months, gpointer data)
+{
+  *(guint *) data += g_hash_table_size (months);
+}
+
+static void
+save_months (const gchar *indicator, const gchar *unit, GHashTable *months, gpointer data)
+{
+  GByteArray *out = data;
+  GHashTableIter mi;
+  gpointer key, e;
+  g_hash_table_iter_init (&mi, months);
+  while (g_hash_table_iter_next (&mi, &key, &e))
     {
-      GHashTableIter ui;
-      gpointer unit, months;
-      g_hash_table_iter_init (&ui, v);
-      while (g_hash_table_iter_next (&ui, &unit, &months))
-        if (g_hash_table_add (seen, unit))
-          fn (unit, user_data);
+      const FeedEntry *f = e;
+      ioc_snap_put_str (out, indicator);
+      ioc_snap_put_str (out, unit);
+      ioc_snap_put_u32 (out, (guint32) GPOINTER_TO_INT (key));
+      ioc_snap_put_i64 (out, f->num);
+      ioc_snap_put_i64 (out, f->den);
+      ioc_snap_put_i64 (out, f->ts_us);
     }
 }
 
@@ -423,41 +473,9 @@ ioc_score_feed_save (IocScoreFeed *self, GByteArray *out)
 {
   g_return_if_fail (self != NULL && out != NULL);
   guint n = 0;
-  GHashTableIter it;
-  gpointer k, v;
-  g_hash_table_iter_init (&it, self->by_indicator);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      GHashTableIter ui;
-      gpointer unit, months;
-      g_hash_table_iter_init (&ui, v);
-      while (g_hash_table_iter_next (&ui, &unit, &months))
-        n += g_hash_table_size (months);
-    }
+  feed_foreach_unit_months (self, count_months, &n);
   ioc_snap_put_u32 (out, n);
-  g_hash_table_iter_init (&it, self->by_indicator);
-  while (g_hash_table_iter_next (&it, &k, &v))
-    {
-      GHashTableIter ui;
-      gpointer unit, months;
-      g_hash_table_iter_init (&ui, v);
-      while (g_hash_table_iter_next (&ui, &unit, &months))
-        {
-          GHashTableIter mi;
-          gpointer key, e;
-          g_hash_table_iter_init (&mi, months);
-          while (g_hash_table_iter_next (&mi, &key, &e))
-            {
-              const FeedEntry *f = e;
-              ioc_snap_put_str (out, k);
-              ioc_snap_put_str (out, unit);
-              ioc_snap_put_u32 (out, (guint32) GPOINTER_TO_INT (key));
-              ioc_snap_put_i64 (out, f->num);
-              ioc_snap_put_i64 (out, f->den);
-              ioc_snap_put_i64 (out, f->ts_us);
-            }
-        }
-    }
+  feed_foreach_unit_months (self, save_months, out);
 }
 
 gboolean
