@@ -20,6 +20,16 @@ static const gchar *const http_keys[] = { "listen", "dashboard_dir", "display_to
                                           "header_timeout", "idle_timeout", "max_connections",
                                           "max_connections_per_client", "max_feed_clients", "fd_reserve",
                                           "max_body", "commune_map", "series_minutes", NULL };
+/* The keys a reload applies: the files it reads again (hub-reload.c) and
+ * the settings it adopts (adopt_settings there).  Any other key waits for
+ * a restart. */
+static const gchar *const reloadable_keys[] = {
+  "[hub] units", "[hub] calendar", "[hub] procedures", "[hub] connectors", "[hub] connector_cadence",
+  "[hub] max_devices_per_unit", "[hub] forget_devices_after", "[hub] keep_finished_dossiers",
+  "[hub] remember_dropped_dossiers", "[hub] scorecard", "[http] display_tokens", "[http] operator_tokens",
+  "[http] header_timeout", "[http] idle_timeout", "[http] max_connections", "[http] max_connections_per_client",
+  "[http] max_feed_clients", "[http] fd_reserve", "[http] max_body", "[http] commune_map", NULL
+};
 static const gchar *const windows_keys[] = { "live", "lateness", "horizon", "rewrite_back", NULL };
 static const gchar *const journal_keys[] = { "segment_size", "sync_interval", "snapshot_interval",
                                              "snapshot_journal_size", "reserve_size", NULL };
@@ -95,6 +105,7 @@ ioc_hub_config_free (IocHubConfig *self)
   g_free (self->hub_id);
   g_free (self->units_path);
   g_strfreev (self->calendar_paths);
+  g_strfreev (self->restart_settings);
   g_free (self->procedures_path);
   g_free (self->state_dir);
   g_free (self->alerts_path);
@@ -465,6 +476,34 @@ load_federation_group (IocKeyFile *kf, IocHubConfig *c, GError **error)
   return TRUE;
 }
 
+static gint
+cmp_setting (gconstpointer a, gconstpointer b)
+{
+  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
+}
+
+static gchar **
+restart_settings (IocKeyFile *kf)
+{
+  GPtrArray *out = g_ptr_array_new ();
+  g_auto (GStrv) groups = g_key_file_get_groups (kf->kf, NULL);
+  for (guint g = 0; groups[g] != NULL; g++)
+    {
+      g_auto (GStrv) keys = g_key_file_get_keys (kf->kf, groups[g], NULL, NULL);
+      for (guint k = 0; keys != NULL && keys[k] != NULL; k++)
+        {
+          g_autofree gchar *name = g_strdup_printf ("[%s] %s", groups[g], keys[k]);
+          if (g_strv_contains (reloadable_keys, name))
+            continue;
+          g_autofree gchar *value = g_key_file_get_value (kf->kf, groups[g], keys[k], NULL);
+          g_ptr_array_add (out, g_strdup_printf ("%s\n%s", name, value != NULL ? value : ""));
+        }
+    }
+  g_ptr_array_sort (out, cmp_setting);
+  g_ptr_array_add (out, NULL);
+  return (gchar **) g_ptr_array_free (out, FALSE);
+}
+
 IocHubConfig *
 ioc_hub_config_load (const gchar *path, GError **error)
 {
@@ -482,7 +521,54 @@ ioc_hub_config_load (const gchar *path, GError **error)
       || !load_influx_group (kf, c, error) || !load_http_group (kf, c, error) || !load_windows_group (kf, c, error)
       || !load_journal_group (kf, c, error) || !load_federation_group (kf, c, error))
     return NULL;
+  c->restart_settings = restart_settings (kf);
   return g_steal_pointer (&c);
+}
+
+/* The name part of a restart_settings entry, up to its newline. */
+static gsize
+setting_name_len (const gchar *entry)
+{
+  return (gsize) (strchr (entry, '\n') - entry);
+}
+
+static const gchar *
+find_setting (gchar **settings, const gchar *entry)
+{
+  gsize n = setting_name_len (entry);
+  for (guint i = 0; settings != NULL && settings[i] != NULL; i++)
+    if (setting_name_len (settings[i]) == n && strncmp (settings[i], entry, n) == 0)
+      return settings[i];
+  return NULL;
+}
+
+/* Names the settings of from that to lacks or, unless only_missing,
+ * holds with another value. */
+static void
+add_changes (GString *out, gchar **from, gchar **to, gboolean only_missing)
+{
+  for (guint i = 0; from != NULL && from[i] != NULL; i++)
+    {
+      const gchar *other = find_setting (to, from[i]);
+      if (other != NULL && (only_missing || strcmp (other, from[i]) == 0))
+        continue;
+      g_string_append_printf (out, "%s%.*s", out->len > 0 ? ", " : "", (int) setting_name_len (from[i]), from[i]);
+    }
+}
+
+gchar *
+ioc_hub_config_restart_changes (const IocHubConfig *running, const IocHubConfig *fresh)
+{
+  g_return_val_if_fail (running != NULL && fresh != NULL, NULL);
+  GString *out = g_string_new (NULL);
+  add_changes (out, running->restart_settings, fresh->restart_settings, FALSE); /* changed or removed */
+  add_changes (out, fresh->restart_settings, running->restart_settings, TRUE);  /* added */
+  if (out->len == 0)
+    {
+      g_string_free (out, TRUE);
+      return NULL;
+    }
+  return g_string_free (out, FALSE);
 }
 
 /* The file as served; checked to be a GeoJSON FeatureCollection (an object

@@ -93,9 +93,18 @@ typedef struct
   gboolean federation;           /* publish our rollup, merge the other hubs' */
   gboolean national;             /* merge every province's rollups (a national hub) */
   gint64 federation_interval_us; /* how often our rollup is published */
+
+  /* Every key a reload does not apply, as "[group] key\nvalue", sorted:
+   * what ioc_hub_config_restart_changes compares. */
+  gchar **restart_settings;
 } IocHubConfig;
 
 IocHubConfig *ioc_hub_config_load (const gchar *path, GError **error);
+/* The keys whose values differ between the running config and a fresh one
+ * (added, removed or changed) among those a reload does not apply, as
+ * "[group] key, [group] key"; NULL when there are none.  A reload says them,
+ * so that a change to, say, [windows] rewrite_back is not believed applied. */
+gchar        *ioc_hub_config_restart_changes (const IocHubConfig *running, const IocHubConfig *fresh);
 void          ioc_hub_config_free (IocHubConfig *self);
 /* (transfer full) [http] commune_map's bytes, checked to be a GeoJSON
  * FeatureCollection; NULL with an error naming the file otherwise.  The

@@ -209,6 +209,10 @@ ioc_hub_reload (IocHub *self, GError **error)
   ioc_http_server_set_limits (self->http, &limits);
   g_message ("reload: %s: %u units, calendar and procedures reloaded; %u display and %u operator token(s)",
              fresh->path, ioc_units_size (units), n_display, n_operator);
+  g_autofree gchar *waiting = ioc_hub_config_restart_changes (self->config, fresh);
+  if (waiting != NULL)
+    g_warning ("reload: %s: changed, but a reload does not apply it (restart the hub to): %s", fresh->path,
+               waiting);
   FOREACH_SINK (self, sink)
     if (sink->vt->reload != NULL)
       sink->vt->reload (sink->self);

@@ -3,7 +3,8 @@
  *
  * A stream of kiosk events is published while the hub is sent SIGHUP twice:
  * first with a valid, changed config (a unit registry with one more unit:
- * messages for it, dead-lettered before, are accepted after), then with an
+ * messages for it, dead-lettered before, are accepted after; and a
+ * [windows] key, which the log names as waiting for a restart), then with an
  * invalid one (a calendar that does not parse: the hub keeps running with
  * the previous config and its log says which file and why).  The count of
  * accepted messages in /metrics must be exact: nothing lost or doubled by a
@@ -105,6 +106,8 @@ test_reload_under_load (void)
       if (i == n / 3)
         {
           rewrite_conf (hub, orig_units, new_units);
+          /* A key the reload cannot apply: the log must say so. */
+          rewrite_conf (hub, "lateness = 2s", "lateness = 3s");
           ioc_test_hub_signal (hub, SIGHUP);
         }
       if (i == 2 * n / 3)
@@ -112,6 +115,10 @@ test_reload_under_load (void)
           g_autofree gchar *done = wait_log (hub, "reload: ", 1, 30);
           g_assert_nonnull (done);
           g_test_message ("first reload: %s", done);
+          g_autofree gchar *waiting = wait_log (hub, "a reload does not apply it", 1, 30);
+          g_assert_nonnull (waiting);
+          g_assert_nonnull (strstr (waiting, "(restart the hub to): [windows] lateness"));
+          g_assert_null (strstr (waiting, "[hub] units")); /* applied: not named */
           /* The new unit is known now, and stays known after the refused reload. */
           send_event (pub, "xa-99001", "k-new", ++new_seq, ts);
           expected++;

@@ -203,6 +203,46 @@ test_commune_map (void)
   g_rmdir (dir);
 }
 
+static IocHubConfig *
+load_text (const gchar *dir, const gchar *text)
+{
+  g_autofree gchar *path = write_conf (dir, text);
+  g_autoptr (GError) error = NULL;
+  IocHubConfig *c = ioc_hub_config_load (path, &error);
+  g_assert_no_error (error);
+  g_unlink (path);
+  return c;
+}
+
+/* What a reload cannot apply is named, so that an operator who edits
+ * [windows] rewrite_back before an outage and reloads is told to restart;
+ * what it does apply (tokens, limits, the files) is not. */
+static void
+test_restart_changes (void)
+{
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-conf-XXXXXX", NULL);
+  const gchar *base = "[hub]\nprovince = 40\nunits = units.csv\nstate_dir = /var/lib/iochub\n"
+                      "[mqtt]\nclient_id = iochub-1\n[http]\nlisten = 127.0.0.1:8080\n";
+  g_autoptr (IocHubConfig) running = load_text (dir, base);
+
+  const gchar *reloadable = "[hub]\nprovince = 40\nunits = other.csv\nstate_dir = /var/lib/iochub\n"
+                            "keep_finished_dossiers = 1h\n[mqtt]\nclient_id = iochub-1\n"
+                            "[http]\nlisten = 127.0.0.1:8080\ndisplay_tokens = abc\nmax_body = 1MiB\n";
+  g_autoptr (IocHubConfig) same = load_text (dir, reloadable);
+  g_assert_null (ioc_hub_config_restart_changes (running, same));
+
+  g_autofree gchar *restart = g_strconcat ("[windows]\nrewrite_back = 40d\n", base, NULL);
+  g_auto (GStrv) parts = g_strsplit (restart, "listen = 127.0.0.1:8080", -1);
+  g_autofree gchar *listen_changed = g_strjoinv ("listen = 0.0.0.0:8080", parts);
+  g_autoptr (IocHubConfig) fresh = load_text (dir, listen_changed);
+  g_autofree gchar *changes = ioc_hub_config_restart_changes (running, fresh);
+  g_assert_cmpstr (changes, ==, "[http] listen, [windows] rewrite_back");
+  /* Removed: named from the running side. */
+  g_autofree gchar *back = ioc_hub_config_restart_changes (fresh, running);
+  g_assert_cmpstr (back, ==, "[http] listen, [windows] rewrite_back");
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -211,5 +251,6 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/hub-config/errors", test_errors);
   g_test_add_func ("/ioc/hub-config/scorecard", test_scorecard);
   g_test_add_func ("/ioc/hub-config/commune-map", test_commune_map);
+  g_test_add_func ("/ioc/hub-config/restart-changes", test_restart_changes);
   return g_test_run ();
 }
