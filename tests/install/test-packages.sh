@@ -124,10 +124,13 @@ mount -t proc proc "$r/proc"
 ip link set lo up
 in_root() { chroot "$r" "$@"; }
 # A command of the runbook, exactly as written there, run in the root.
+# The runbook's commands run in one shell there: what an `export` line
+# sets (runbook_env) goes before each later command.
+runbook_env=""
 runbook() {
   grep -qxF -- "$1" "$work/OPERATIONS.md" || fail "not in docs/OPERATIONS.md as a line: $1"
   echo "# $1"
-  chroot "$r" sh -c "$1"
+  chroot "$r" sh -c "$runbook_env$1"
 }
 wait_for_ok() {  # command…: true once it succeeds, within 30 s
   for _ in $(seq 1 300); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
@@ -231,13 +234,28 @@ if ! wait_for_ok chroot "$r" iocctl connectors --connectors /etc/iochub/connecto
 fi
 runbook 'iocctl connectors --connectors /etc/iochub/connectors' 
 grep -q 'connected' "$work/connector.log" || { cat "$work/connector.log"; fail "the connector did not connect with its account"; }
+# The screens: every address and a display token; from here on reads need a token.
+runbook 'sed -i "s|^listen = 127.0.0.1:8080|listen = 0.0.0.0:8080\ndisplay_tokens = $(tr -dc A-Za-z0-9 </dev/urandom | head -c 32)|" /etc/iochub/hub.conf'
+grep -q '^listen = 0.0.0.0:8080$' "$r/etc/iochub/hub.conf" || fail "listen was not changed"
+# systemctl restart iochub
+kill -TERM "$hub"; wait "$hub" || { cat "$work/hub.log"; fail "the hub did not stop cleanly"; }
+HOME=/var/lib/iochub chroot --userspec=iochub:iochub "$r" iochub --config /etc/iochub/hub.conf >>"$work/hub.log" 2>&1 &
+hub=$!
+wait_for "the restarted hub did not answer /healthz" curl -fs http://127.0.0.1:8080/healthz
+display_token="$(runbook 'sed -n "s/^display_tokens = //p" /etc/iochub/hub.conf' | grep -v '^#')"
+[ "${#display_token}" = 32 ] || fail "no display token printed: '$display_token'"
+curl -fs "http://127.0.0.1:8080/api/v1/summary?token=$display_token" >/dev/null || fail "the wall's token does not read"
+chroot "$r" iocctl alerts >/dev/null 2>&1 && fail "iocctl alerts without a token read a hub with display_tokens"
 
 echo "-- 8. an operator token"
-runbook 'sed -i "s|^listen = 127.0.0.1:8080|&\noperator_tokens = $(tr -dc A-Za-z0-9 </dev/urandom | head -c 32)|" /etc/iochub/hub.conf'
+runbook 'sed -i "/^\[http\]$/a operator_tokens = $(tr -dc A-Za-z0-9 </dev/urandom | head -c 32)" /etc/iochub/hub.conf'
 grep -qE '^operator_tokens = [A-Za-z0-9]{32}$' "$r/etc/iochub/hub.conf" || fail "the operator token was not added"
-# systemctl reload iochub
+# systemctl reload iochub; journalctl -u iochub -n 20 | grep 'operator token'
 kill -HUP "$hub"
-wait_for "the hub did not reload" bash -c "[ \$(grep -c 'reload: .* 1 operator token' '$work/hub.log') -gt 0 ]"
+wait_for "the hub did not reload" bash -c "[ \$(grep -c 'reload: .* 1 display and 1 operator token' '$work/hub.log') -gt 0 ]"
+token_line='export IOCCTL_TOKEN="$(sed -n "s/^operator_tokens = //p" /etc/iochub/hub.conf)"'
+runbook "$token_line"
+runbook_env="$token_line; "
 runbook 'iocctl alerts'
 
 echo "-- 9. change the site's config while it runs"
@@ -250,14 +268,14 @@ grep -q '^desk-xa-16681: applied' "$work/push.out" || fail "the connector did no
 [ -f "$r/var/lib/ioc-connector/desk-xa-16681/pushed-config.json" ] || fail "the connector did not keep the pushed config"
 
 echo "-- 10. silence, acknowledge"
-runbook 'IOCCTL_TOKEN="$(sed -n "s/^operator_tokens = //p" /etc/iochub/hub.conf)" iocctl silence --rule connector-down --scope desk/q-xa-16681 --for 2h --note "bảo trì hệ thống xếp hàng"'
+runbook 'iocctl silence --rule connector-down --scope desk/q-xa-16681 --for 2h --note "bảo trì hệ thống xếp hàng"'
 runbook 'iocctl silences' > "$work/silences.out"
 cat "$work/silences.out"
 grep -q '^s1 .*connector-down.*desk/q-xa-16681' "$work/silences.out" || fail "iocctl silences does not list s1"
 runbook 'iocctl alerts'
 # Nothing fires on a fresh install: ack answers exit 1, "no pending or firing alert".
 set +e
-runbook 'IOCCTL_TOKEN="$(sed -n "s/^operator_tokens = //p" /etc/iochub/hub.conf)" iocctl ack connector-down/desk/q-xa-16681 --note "đã gọi xã"' \
+runbook 'iocctl ack connector-down/desk/q-xa-16681 --note "đã gọi xã"' \
   > "$work/ack.out" 2>&1
 ack_rc=$?
 set -e
@@ -273,7 +291,7 @@ wait_for "the restarted hub did not answer /healthz" curl -fs http://127.0.0.1:8
 runbook 'iocctl alerts'
 runbook 'iocctl silences' > "$work/silences.out"
 grep -q '^s1 .*connector-down' "$work/silences.out" || { cat "$work/silences.out"; fail "the silence did not survive the restart"; }
-runbook 'IOCCTL_TOKEN="$(sed -n "s/^operator_tokens = //p" /etc/iochub/hub.conf)" iocctl silences --delete s1'
+runbook 'iocctl silences --delete s1'
 runbook 'iocctl silences' > "$work/silences.out"
 grep -q '^s1 ' "$work/silences.out" && fail "s1 is still listed after --delete"
 
