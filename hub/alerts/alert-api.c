@@ -28,6 +28,32 @@ reply_error (SoupServerMessage *msg, guint status, const gchar *text)
   ioc_api_reply_json_pretty (msg, status, n);
 }
 
+static void
+refuse_read_only (SoupServerMessage *msg, guint status, const gchar *text, gpointer user_data)
+{
+  reply_error (msg, status, text);
+}
+
+/* A method the route does not take.  Anyone but an operator is refused
+ * first (401/403), as ioc_api_authorize_read does for the other routes, so
+ * that a 405 tells nothing to someone who may not write; an operator gets
+ * 405 with the methods the route takes. */
+static void
+refuse_method (SoupServerMessage *msg, GHashTable *query, const IocHubConfig *config, const gchar *allow)
+{
+  if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_OPERATE))
+    return;
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  g_autofree gchar *text = g_strdup_printf ("this resource takes %s", allow);
+  reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, text);
+}
+
+static gboolean
+is_read (const gchar *method)
+{
+  return g_str_equal (method, "GET") || g_str_equal (method, "HEAD");
+}
+
 static const gchar *
 member_str (JsonObject *o, const gchar *name)
 {
@@ -106,12 +132,7 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
 
   if (g_str_equal (path, "/api/v1/alerts") || g_str_equal (path, "/api/v1/alerts/"))
     {
-      if (!g_str_equal (method, "GET"))
-        {
-          reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET only");
-          return;
-        }
-      if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_READ))
+      if (!ioc_api_authorize_read (msg, query, config, refuse_read_only, NULL))
         return;
       gboolean all = query != NULL && g_strcmp0 (g_hash_table_lookup (query, "all"), "1") == 0;
       g_autoptr (JsonNode) n = ioc_alert_engine_alerts_json (api->engine, all);
@@ -136,7 +157,7 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
     }
   if (!g_str_equal (method, "POST"))
     {
-      reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "POST only");
+      refuse_method (msg, query, config, "POST");
       return;
     }
   g_autoptr (JsonParser) parser = json_parser_new ();
@@ -166,7 +187,7 @@ silences_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHash
   gint64 now = api->now (api->data);
   gboolean is_root = g_str_equal (path, "/api/v1/silences") || g_str_equal (path, "/api/v1/silences/");
 
-  if (is_root && g_str_equal (method, "GET"))
+  if (is_root && is_read (method))
     {
       if (!ioc_api_authorize (msg, query, config, IOC_ACCESS_READ))
         return;
@@ -190,7 +211,7 @@ silences_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHash
     }
   if (!is_root || !g_str_equal (method, "POST"))
     {
-      reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "GET or POST /api/v1/silences, DELETE /api/v1/silences/{id}");
+      refuse_method (msg, query, config, is_root ? "GET, HEAD, POST" : "DELETE");
       return;
     }
   g_autoptr (JsonParser) parser = json_parser_new ();

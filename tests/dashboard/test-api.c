@@ -4,8 +4,7 @@
  *
  * Tokens are configured, so: no token → 401, a display token reads, a
  * display token may not POST (403), an operator's POST to a read-only
- * resource is 405.  Skips (does not fail) while /api/v1 is not wired into
- * hub/main.c yet. */
+ * resource is 405.  A hub that does not serve /api/v1 fails every case. */
 #include <curl/curl.h>
 #include <glib/gstdio.h>
 #include <json-glib/json-glib.h>
@@ -91,11 +90,25 @@ typedef struct
   SseFunc on_event;         /* a stream: called per event; FALSE hangs up */
   gpointer on_event_data;
   glong timeout_s;          /* 0: 10 s */
+  gchar **allow;            /* out (transfer full): the Allow header, NULL if none */
 } HttpOptions;
 
 static const HttpOptions as_display = { .bearer = DISPLAY };
 static const HttpOptions as_operator = { .bearer = OPERATOR };
 static const HttpOptions as_revoked = { .bearer = DISPLAY_REVOKED };
+
+static size_t
+allow_header (char *data, size_t size, size_t nmemb, void *user)
+{
+  gchar **allow = user;
+  gsize n = size * nmemb;
+  if (n > 6 && g_ascii_strncasecmp (data, "Allow:", 6) == 0)
+    {
+      g_free (*allow);
+      *allow = g_strstrip (g_strndup (data + 6, n - 6));
+    }
+  return n;
+}
 
 /* (transfer full) the body of METHOD path (a POST sends "{}"); *status is
  * the HTTP status, 0 when there was no answer.  opts may be NULL. */
@@ -123,6 +136,14 @@ http (const gchar *method, const gchar *path, const HttpOptions *opts, glong *st
   curl_easy_setopt (c, CURLOPT_PATH_AS_IS, 1L);
   if (g_strcmp0 (method, "POST") == 0)
     curl_easy_setopt (c, CURLOPT_POSTFIELDS, "{}");
+  if (g_strcmp0 (method, "HEAD") == 0)
+    curl_easy_setopt (c, CURLOPT_NOBODY, 1L);
+  if (opts->allow != NULL)
+    {
+      *opts->allow = NULL;
+      curl_easy_setopt (c, CURLOPT_HEADERFUNCTION, allow_header);
+      curl_easy_setopt (c, CURLOPT_HEADERDATA, opts->allow);
+    }
   CURLcode rc = curl_easy_perform (c);
   if (rc != CURLE_OK && rc != CURLE_WRITE_ERROR)
     g_test_message ("%s %s: %s", method, path, curl_easy_strerror (rc));
@@ -402,6 +423,38 @@ test_auth (void)
   g_assert_cmpint (status, ==, 401);
   g_autofree gchar *g = http ("GET", "/api/v1/nothing", &as_display, &status);
   g_assert_cmpint (status, ==, 404);
+
+  /* The alert routes keep the same rules as the others: reads are GET and
+   * HEAD; a method a route does not take is 401/403 to anyone but an
+   * operator, and 405 naming what it takes to an operator. */
+  const struct
+  {
+    const gchar *method, *path;
+    const HttpOptions *as;
+    glong status;
+    const gchar *allow;
+  } cases[] = {
+    { "HEAD", "/api/v1/alerts", &as_display, 200, NULL },
+    { "HEAD", "/api/v1/silences", &as_display, 200, NULL },
+    { "POST", "/api/v1/alerts", NULL, 401, NULL },
+    { "POST", "/api/v1/alerts", &as_display, 403, NULL },
+    { "POST", "/api/v1/alerts", &as_operator, 405, "GET, HEAD" },
+    { "GET", "/api/v1/alerts/1/ack", &as_display, 403, NULL },
+    { "GET", "/api/v1/alerts/1/ack", &as_operator, 405, "POST" },
+    { "PUT", "/api/v1/silences", NULL, 401, NULL },
+    { "PUT", "/api/v1/silences", &as_operator, 405, "GET, HEAD, POST" },
+    { "GET", "/api/v1/silences/s1", &as_operator, 405, "DELETE" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *allow = NULL;
+      HttpOptions o = { .bearer = cases[i].as != NULL ? cases[i].as->bearer : NULL, .allow = &allow };
+      g_autofree gchar *body = http (cases[i].method, cases[i].path, &o, &status);
+      g_test_message ("%s %s as %s: %ld, Allow: %s", cases[i].method, cases[i].path,
+                      o.bearer != NULL ? o.bearer : "nobody", status, allow != NULL ? allow : "-");
+      g_assert_cmpint (status, ==, cases[i].status);
+      g_assert_cmpstr (allow, ==, cases[i].allow);
+    }
 }
 
 static void
