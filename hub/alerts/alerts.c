@@ -9,7 +9,11 @@
  * retained through the hub's MQTT client; a publish that the client does not
  * take (not connected yet, e.g. the resolves owed at start) is kept, latest
  * per topic, and sent again on a later tick.  The webhook runs on
- * alert-notify's worker thread.  Everything here runs on the main context. */
+ * alert-notify's worker thread.  Everything here runs on the main context.
+ *
+ * Saved before sent: the engine's notifications are held until the store
+ * that records them is on disk (release_held), so a SIGKILL between the
+ * two never hands out an alert id again or pages a firing alert twice. */
 #include "alerts/alerts.h"
 
 #include <string.h>
@@ -44,8 +48,53 @@ struct _IocAlerts
   gint64 last_save_us;
   gint64 now_us;    /* during a tick */
   GHashTable *gaps; /* "portal/device" → missing seqs, during a tick */
+  GPtrArray *held;  /* of HeldAlert: notified by the engine, not sent until saved */
   IocStat *stat_evaluations;
 };
+
+/* A notification as the engine gave it, its strings copied: the engine's
+ * are borrowed for the callback only. */
+typedef struct
+{
+  IocAlert alert;
+  gboolean page;
+  GStringChunk *strings;
+} HeldAlert;
+
+static void
+held_alert_free (gpointer data)
+{
+  HeldAlert *h = data;
+  g_string_chunk_free (h->strings);
+  g_free (h);
+}
+
+static const gchar *
+held_str (HeldAlert *h, const gchar *s)
+{
+  return s != NULL ? g_string_chunk_insert (h->strings, s) : NULL;
+}
+
+/* The engine's IocAlertFunc. */
+static void
+hold_alert (const IocAlert *alert, gboolean should_page, gpointer data)
+{
+  IocAlerts *self = data;
+  HeldAlert *h = g_new0 (HeldAlert, 1);
+  h->strings = g_string_chunk_new (256);
+  h->alert = *alert;
+  h->page = should_page;
+  h->alert.id = held_str (h, alert->id);
+  h->alert.rule = held_str (h, alert->rule);
+  h->alert.scope = held_str (h, alert->scope);
+  h->alert.kind = held_str (h, alert->kind);
+  h->alert.summary = held_str (h, alert->summary);
+  h->alert.detail = held_str (h, alert->detail);
+  h->alert.group = held_str (h, alert->group);
+  h->alert.acked_by = held_str (h, alert->acked_by);
+  h->alert.ack_note = held_str (h, alert->ack_note);
+  g_ptr_array_add (self->held, h);
+}
 
 static gboolean
 publish_cb (const gchar *topic, const gchar *payload, gsize len, gboolean retained, gpointer data)
@@ -82,6 +131,22 @@ save (IocAlerts *self, gint64 now_us)
     g_warning ("alerts: %s", error->message);
   self->dirty = FALSE;
   self->last_save_us = now_us;
+}
+
+/* Saves the store if any notification waits for it, then sends them in
+ * the engine's order. */
+static void
+release_held (IocAlerts *self, gint64 now_us)
+{
+  if (self->held->len == 0)
+    return;
+  save (self, now_us);
+  for (guint i = 0; i < self->held->len; i++)
+    {
+      HeldAlert *h = g_ptr_array_index (self->held, i);
+      ioc_alert_notify_alert (&h->alert, h->page, self->notify);
+    }
+  g_ptr_array_set_size (self->held, 0);
 }
 
 static void
@@ -145,6 +210,7 @@ tick_cb (gpointer data, gint64 now_us)
   if (ioc_alert_engine_evaluate (self->engine, now_us))
     self->dirty = TRUE;
   ioc_stat_add (self->stat_evaluations, 1);
+  release_held (self, now_us);
   if (self->dirty && now_us - self->last_save_us >= IOC_ALERTS_SAVE_INTERVAL_US)
     save (self, now_us);
   flush_owed (self);
@@ -186,7 +252,9 @@ static void
 api_changed (gpointer data)
 {
   IocAlerts *self = data;
-  save (self, ioc_hub_now (self->hub));
+  gint64 now = ioc_hub_now (self->hub);
+  save (self, now);
+  release_held (self, now);
 }
 
 static const gchar *
@@ -316,6 +384,7 @@ ioc_alerts_attach (IocHub *hub, GError **error)
   self->rules = g_steal_pointer (&rules);
   self->owed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->gaps = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->held = g_ptr_array_new_with_free_func (held_alert_free);
   self->stat_evaluations = ioc_stat ("iochub_alert_evaluations_total", NULL, IOC_STAT_COUNTER,
                                      "Rounds of alert rule evaluation (one a hub tick)");
   IocAlertNotifyOptions nopts = {
@@ -329,8 +398,7 @@ ioc_alerts_attach (IocHub *hub, GError **error)
   };
   self->notify = ioc_alert_notify_new (&nopts, publish_cb, self);
   gint64 now = ioc_hub_now (hub);
-  self->engine = ioc_alert_engine_new (self->rules, ioc_hub_calendar (hub), now, ioc_alert_notify_alert,
-                                       self->notify);
+  self->engine = ioc_alert_engine_new (self->rules, ioc_hub_calendar (hub), now, hold_alert, self);
   ioc_alert_engine_set_unit_names (self->engine, unit_name_cb, self);
   self->store_path = g_build_filename (config->state_dir, IOC_ALERT_STORE_FILE, NULL);
   g_autoptr (GError) local = NULL;
@@ -388,11 +456,13 @@ ioc_alerts_free (IocAlerts *self)
   if (self == NULL)
     return;
   save (self, self->last_save_us);
+  release_held (self, self->last_save_us);
   ioc_alert_engine_free (self->engine);
   ioc_alert_notify_free (self->notify);
   ioc_alert_rules_free (self->rules);
   g_hash_table_unref (self->owed);
   g_hash_table_unref (self->gaps);
+  g_ptr_array_unref (self->held);
   g_free (self->store_path);
   g_free (self);
 }

@@ -284,10 +284,67 @@ test_restart_keeps_alerts (void)
   ioc_test_rm_rf (dir);
 }
 
+/* SIGKILL the moment an alert's firing is seen on MQTT.  The store must
+ * already hold it: the restarted hub neither publishes nor pages it again,
+ * and it keeps the id first published.  An operator's silence just before
+ * makes the store's last save recent, so a store saved on its own cadence
+ * (at most every 2 s) would not hold the alert yet. */
+static void
+test_kill_right_after_firing (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
+  g_assert_no_error (error);
+  g_autoptr (IocAlertWatch) w = ioc_alert_watch_new (ioc_test_broker_url (broker), "40", &error);
+  g_assert_no_error (error);
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-kill-XXXXXX", NULL);
+  g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
+  g_autofree gchar *rules = g_strdup_printf (
+      "[alerts]\nwebhook_url = %s\nretry_min = 100ms\n"
+      "[rule connector-down]\nkind = dead_source\ncadence = 1h\nfor = 0s\nsource_kinds = desk\n",
+      ioc_alert_watch_hook_url (w));
+  g_assert_true (g_file_set_contents (rules_path, rules, -1, NULL));
+  g_autofree gchar *extra = g_strdup_printf ("[hub]\nalerts = %s\n[http]\noperator_tokens = op-secret\n", rules_path);
+  g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL, extra, &error);
+  g_assert_no_error (error);
+  g_assert_true (ioc_test_hub_start (hub, &error));
+  g_assert_no_error (error);
+  guint port = ioc_test_hub_http_port (hub);
+  g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (broker), "kill-connectors", &error);
+  g_assert_no_error (error);
+  g_assert_true (wait_rounds (w, hub, 2));
+
+  guint status = 0;
+  g_autofree gchar *r = http (port, "POST", "/api/v1/silences",
+                              "{\"rule\":\"another-rule\",\"duration\":\"1h\",\"by\":\"Bình\"}", &status);
+  g_assert_cmpuint (status, ==, 201);
+  ioc_test_publisher_send (pub, "ioc/v1/40/xa-16681/desk/desk-1/state", "offline", TRUE);
+  g_assert_true (ioc_test_publisher_flush (pub, 10 * G_USEC_PER_SEC));
+  g_assert_true (ioc_alert_watch_wait_message (w, DEAD " firing", 0, WAIT_US));
+  ioc_test_hub_kill (hub);
+  g_autoptr (JsonObject) fired = ioc_alert_watch_latest (w, DEAD);
+  g_autofree gchar *fired_id = g_strdup (json_object_get_string_member (fired, "id"));
+  guint n_messages = ioc_alert_watch_n_messages (w), n_hooks = ioc_alert_watch_n_hooks (w);
+
+  g_assert_true (ioc_test_hub_start (hub, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_rounds (w, hub, 3));
+  g_autofree gchar *published = ioc_alert_watch_messages_since (w, n_messages);
+  g_autofree gchar *paged = ioc_alert_watch_hooks_since (w, n_hooks);
+  g_test_message ("fired as id %s; after the restart published '%s', paged '%s'", fired_id, published, paged);
+  g_assert_cmpstr (published, ==, "");
+  g_assert_cmpstr (paged, ==, "");
+  g_autofree gchar *id = id_of (port, DEAD);
+  g_assert_cmpstr (id, ==, fired_id);
+  g_assert_true (ioc_test_hub_stop (hub));
+  ioc_test_rm_rf (dir);
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/ioc/alert-restart/keeps-identity-ack-and-silence", test_restart_keeps_alerts);
+  g_test_add_func ("/ioc/alert-restart/killed-right-after-firing", test_kill_right_after_firing);
   return g_test_run ();
 }
