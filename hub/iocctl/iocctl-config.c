@@ -129,12 +129,20 @@ validate_hub_config (Findings *f, const gchar *config_path, IocHubConfig **confi
   else
     g_ptr_array_add (f->checked, g_strdup_printf ("%s: unit registry, %u entries", c->units_path,
                                                   ioc_units_size (*units)));
-  g_autoptr (IocCalendar) cal = ioc_calendar_load ((const gchar *const *) c->calendar_paths, &error);
-  if (cal == NULL)
-    found_error (f, error), g_clear_error (&error);
+  if (c->calendar_paths == NULL || c->calendar_paths[0] == NULL)
+    /* The hub starts on a built-in weekends-only calendar then; say so, as it does. */
+    g_ptr_array_add (f->warnings, g_strdup_printf ("%s: [hub] calendar is empty: deadlines skip weekends but no "
+                                                   "public holidays",
+                                                   config_path));
   else
-    for (gchar **p = c->calendar_paths; p && *p; p++)
-      g_ptr_array_add (f->checked, g_strdup_printf ("%s: calendar", *p));
+    {
+      g_autoptr (IocCalendar) cal = ioc_calendar_load ((const gchar *const *) c->calendar_paths, &error);
+      if (cal == NULL)
+        found_error (f, error), g_clear_error (&error);
+      else
+        for (gchar **p = c->calendar_paths; *p; p++)
+          g_ptr_array_add (f->checked, g_strdup_printf ("%s: calendar", *p));
+    }
   if (c->procedures_path != NULL)
     {
       g_autoptr (IocProcedures) procs = ioc_procedures_load (c->procedures_path, &error);

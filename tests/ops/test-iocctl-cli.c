@@ -111,6 +111,19 @@ test_validate_errors (void)
   g_assert_cmpint (run (&out, "validate", "--config", conf, NULL), ==, 1);
   g_assert_nonnull (strstr (out, "hub.conf"));
   g_assert_nonnull (strstr (out, "INVALID"));
+
+  /* A hub config without [hub] calendar is valid: the hub starts on a
+   * weekends-only calendar, and validate warns as the hub does (it used to
+   * crash here). */
+  g_autofree gchar *units = g_build_filename (IOC_SOURCE_ROOT, "ops", "units", "nghe-an.csv", NULL);
+  g_autofree gchar *minimal = g_strdup_printf ("[hub]\nprovince = 40\nunits = %s\nstate_dir = /tmp\n"
+                                               "[mqtt]\nclient_id = x\n", units);
+  g_assert_true (g_file_set_contents (conf, minimal, -1, NULL));
+  g_autofree gchar *out2 = NULL;
+  g_assert_cmpint (run (&out2, "validate", "--config", conf, NULL), ==, 0);
+  g_test_message ("%s", out2);
+  g_assert_nonnull (strstr (out2, "[hub] calendar is empty: deadlines skip weekends but no public holidays"));
+  g_assert_nonnull (strstr (out2, "valid: 0 error(s), 1 warning(s)"));
   g_unlink (conf);
   g_rmdir (dir);
 }
