@@ -124,12 +124,10 @@ test_lifecycle_through_mosquitto (void)
   g_assert_cmpuint (hook_port, !=, 0);
 
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-hub-XXXXXX", NULL);
-  g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
   g_autofree gchar *rules = g_strdup_printf ("[alerts]\nwebhook_url = http://127.0.0.1:%u/hook\nretry_min = 100ms\n"
                                              "[rule connector-down]\nkind = dead_source\ncadence = 1h\nfor = 0s\n",
                                              hook_port);
-  g_assert_true (g_file_set_contents (rules_path, rules, -1, NULL));
-  g_autofree gchar *extra = g_strdup_printf ("[hub]\nalerts = %s\n[http]\noperator_tokens = op-secret\n", rules_path);
+  g_autofree gchar *extra = ioc_test_alerts_conf (dir, rules, FALSE, "[http]\noperator_tokens = op-secret\n");
   g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL, extra, &error);
   g_assert_no_error (error);
   g_assert_true (ioc_test_hub_start (hub, &error));

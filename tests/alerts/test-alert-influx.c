@@ -157,16 +157,12 @@ test_cold_start_baseline (void)
   g_assert_cmpint (ioc_test_influx_write (influx, "ioc", lines->str, &answer), ==, 204);
 
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-influx-XXXXXX", NULL);
-  g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
-  g_assert_true (g_file_set_contents (rules_path,
-                                      "[rule overdue-spike-unit]\nkind = overdue_spike_unit\nmin_count = 3\n"
-                                      "min_share = 0.10\n"
-                                      "[rule overdue-spike-province]\nkind = overdue_spike_province\n"
-                                      "units_in_spike = 0\n",
-                                      -1, NULL));
-  g_autofree gchar *cal_path = g_build_filename (dir, "calendar.conf", NULL);
-  g_assert_true (g_file_set_contents (cal_path, "[calendar]\nweekend =\nhours = 00:00-24:00\n", -1, NULL));
-  g_autofree gchar *extra = g_strdup_printf ("[hub]\nalerts = %s\ncalendar = %s\n", rules_path, cal_path);
+  g_autofree gchar *extra = ioc_test_alerts_conf (dir,
+                                                  "[rule overdue-spike-unit]\nkind = overdue_spike_unit\nmin_count = 3\n"
+                                                  "min_share = 0.10\n"
+                                                  "[rule overdue-spike-province]\nkind = overdue_spike_province\n"
+                                                  "units_in_spike = 0\n",
+                                                  TRUE, NULL);
 
   /* Without InfluxDB and with no history: the fallback, stated. */
   g_autoptr (IocTestHub) bare = ioc_test_hub_new (ioc_test_broker_url (broker), NULL, extra, &error);

@@ -129,13 +129,10 @@ test_operators_address_alerts (void)
   g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
   g_assert_no_error (error);
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-iocctl-XXXXXX", NULL);
-  g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
-  g_assert_true (g_file_set_contents (rules_path,
-                                      "[rule connector-down]\nkind = dead_source\ncadence = 1h\nfor = 0s\n"
-                                      "summary = Bàn một cửa mất kết nối\n",
-                                      -1, NULL));
-  g_autofree gchar *extra = g_strdup_printf (
-      "[hub]\nalerts = %s\n[http]\ndisplay_tokens = disp\noperator_tokens = op\n", rules_path);
+  g_autofree gchar *extra = ioc_test_alerts_conf (dir,
+                                                  "[rule connector-down]\nkind = dead_source\ncadence = 1h\nfor = 0s\n"
+                                                  "summary = Bàn một cửa mất kết nối\n",
+                                                  FALSE, "[http]\ndisplay_tokens = disp\noperator_tokens = op\n");
   g_autoptr (IocTestHub) hub = ioc_test_hub_new_started (ioc_test_broker_url (broker), NULL, extra);
   g_assert_nonnull (hub);
   guint port = ioc_test_hub_http_port (hub);

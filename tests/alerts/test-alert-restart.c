@@ -179,7 +179,6 @@ test_restart_keeps_alerts (void)
   g_assert_no_error (error);
 
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-restart-XXXXXX", NULL);
-  g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
   g_autofree gchar *rules = g_strdup_printf (
       "[alerts]\nwebhook_url = %s\nretry_min = 100ms\n"
       "[rule satisfaction-low]\nkind = threshold\nmetric = ioc_rating.satisfied\n"
@@ -187,12 +186,7 @@ test_restart_keeps_alerts (void)
       "[rule overdue-spike-unit]\nkind = overdue_spike_unit\nmin_count = 3\nmin_share = 0.10\n"
       "[rule connector-down]\nkind = dead_source\ncadence = 1h\nfor = 0s\nsource_kinds = desk\n",
       ioc_alert_watch_hook_url (w));
-  g_assert_true (g_file_set_contents (rules_path, rules, -1, NULL));
-  /* Every day and hour is working time: the spike rule runs whenever the test does. */
-  g_autofree gchar *cal_path = g_build_filename (dir, "calendar.conf", NULL);
-  g_assert_true (g_file_set_contents (cal_path, "[calendar]\nweekend =\nhours = 00:00-24:00\n", -1, NULL));
-  g_autofree gchar *extra = g_strdup_printf ("[hub]\nalerts = %s\ncalendar = %s\n[http]\noperator_tokens = op-secret\n",
-                                             rules_path, cal_path);
+  g_autofree gchar *extra = ioc_test_alerts_conf (dir, rules, TRUE, "[http]\noperator_tokens = op-secret\n");
   g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL, extra, &error);
   g_assert_no_error (error);
   g_assert_true (ioc_test_hub_start (hub, &error));
@@ -298,13 +292,11 @@ test_kill_right_after_firing (void)
   g_autoptr (IocAlertWatch) w = ioc_alert_watch_new (ioc_test_broker_url (broker), "40", &error);
   g_assert_no_error (error);
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-kill-XXXXXX", NULL);
-  g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
   g_autofree gchar *rules = g_strdup_printf (
       "[alerts]\nwebhook_url = %s\nretry_min = 100ms\n"
       "[rule connector-down]\nkind = dead_source\ncadence = 1h\nfor = 0s\nsource_kinds = desk\n",
       ioc_alert_watch_hook_url (w));
-  g_assert_true (g_file_set_contents (rules_path, rules, -1, NULL));
-  g_autofree gchar *extra = g_strdup_printf ("[hub]\nalerts = %s\n[http]\noperator_tokens = op-secret\n", rules_path);
+  g_autofree gchar *extra = ioc_test_alerts_conf (dir, rules, FALSE, "[http]\noperator_tokens = op-secret\n");
   g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL, extra, &error);
   g_assert_no_error (error);
   g_assert_true (ioc_test_hub_start (hub, &error));

@@ -315,7 +315,6 @@ test_labelled_scenario (void)
 
   /* Rules and calendar of the test (see the top), and the history. */
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-scenario-XXXXXX", NULL);
-  g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
   g_autofree gchar *rules_text = g_strdup_printf (
       "[alerts]\nwebhook_url = http://127.0.0.1:%u/hook\nretry_min = 100ms\n"
       "[rule overdue-spike-unit]\nkind = overdue_spike_unit\nmin_count = 3\nmin_share = 0.10\nmad_factor = 3\n"
@@ -329,14 +328,12 @@ test_labelled_scenario (void)
       "denominator = ioc_rating.ratings\nop = <\nvalue = 0.5\nfor = 0s\nflap_changes = 4\nflap_window = 1h\n"
       "units = " UNIT_FLAP "\n",
       hook_port);
-  g_assert_true (g_file_set_contents (rules_path, rules_text, -1, NULL));
-  g_autofree gchar *cal_path = g_build_filename (dir, "calendar.conf", NULL);
-  g_assert_true (g_file_set_contents (cal_path, "[calendar]\nweekend =\nhours = 00:00-24:00\n", -1, NULL));
+  g_autofree gchar *extra = ioc_test_alerts_conf (dir, rules_text, TRUE, NULL);
+  g_autofree gchar *rules_path = g_build_filename (dir, "alerts.conf", NULL);
   g_autoptr (IocAlertRules) rules = ioc_alert_rules_load (rules_path, &error);
   g_assert_no_error (error);
   g_autofree gchar *store = history_store (rules, today_start, now_hour);
 
-  g_autofree gchar *extra = g_strdup_printf ("[hub]\nalerts = %s\ncalendar = %s\n", rules_path, cal_path);
   g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL, extra, &error);
   g_assert_no_error (error);
   g_autofree gchar *state_dir = g_build_filename (ioc_test_hub_dir (hub), "state", NULL);

@@ -66,6 +66,22 @@ ioc_test_hub_new_started (const gchar *mqtt_url, const gchar *influx_url, const 
   return hub;
 }
 
+gchar *
+ioc_test_alerts_conf (const gchar *dir, const gchar *rules_text, gboolean all_hours_working, const gchar *more)
+{
+  g_autofree gchar *path = g_build_filename (dir, "alerts.conf", NULL);
+  g_assert_true (g_file_set_contents (path, rules_text, -1, NULL));
+  g_autofree gchar *calendar = NULL;
+  if (all_hours_working)
+    {
+      g_autofree gchar *cal_path = g_build_filename (dir, "calendar.conf", NULL);
+      g_assert_true (g_file_set_contents (cal_path, "[calendar]\nweekend =\nhours = 00:00-24:00\n", -1, NULL));
+      calendar = g_strdup_printf ("calendar = %s\n", cal_path);
+    }
+  return g_strdup_printf ("[hub]\nalerts = %s\n%s%s", path, calendar != NULL ? calendar : "",
+                          more != NULL ? more : "");
+}
+
 gboolean
 ioc_test_hub_start (IocTestHub *self, GError **error)
 {

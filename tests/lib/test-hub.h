@@ -19,6 +19,14 @@ IocTestHub *ioc_test_hub_new (const gchar *mqtt_url, const gchar *influx_url, co
 gboolean    ioc_test_hub_start (IocTestHub *self, GError **error);
 /* new + start, failing the test on an error; NULL when it could not start. */
 IocTestHub *ioc_test_hub_new_started (const gchar *mqtt_url, const gchar *influx_url, const gchar *extra);
+/* (transfer full) hub.conf lines for a hub with alert rules: writes
+ * rules_text to DIR/alerts.conf and returns "[hub]\nalerts = …\n", then,
+ * with all_hours_working, a calendar (DIR/calendar.conf) in which every day
+ * and hour is working time, so that rules bound to working hours run
+ * whenever the test does; then more (more [hub] keys first, then other
+ * groups; may be NULL). */
+gchar      *ioc_test_alerts_conf (const gchar *dir, const gchar *rules_text, gboolean all_hours_working,
+                                  const gchar *more);
 void        ioc_test_hub_kill (IocTestHub *self);      /* SIGKILL, reaped */
 gboolean    ioc_test_hub_stop (IocTestHub *self);      /* SIGTERM; TRUE when it exited 0 */
 gboolean    ioc_test_hub_is_running (IocTestHub *self);
