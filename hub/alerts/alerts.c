@@ -443,7 +443,16 @@ ioc_alerts_reload (IocAlerts *self, GError **error)
   if (rules == NULL)
     return FALSE;
   /* Alerts of removed rules resolve at the next evaluation.  The webhook
-   * settings apply from the next start. */
+   * settings apply from the next start (its worker took them): say so
+   * rather than let a new URL be believed in use. */
+  if (g_strcmp0 (rules->webhook_url, self->rules->webhook_url) != 0
+      || g_strcmp0 (rules->webhook_token, self->rules->webhook_token) != 0
+      || rules->webhook_timeout_us != self->rules->webhook_timeout_us
+      || rules->webhook_attempts != self->rules->webhook_attempts || rules->retry_min_us != self->rules->retry_min_us
+      || rules->retry_max_us != self->rules->retry_max_us)
+    g_warning ("alerts: reload: %s: [alerts] changed, but a reload does not apply it (restart the hub to); "
+               "the rules were reloaded",
+               rules->path != NULL ? rules->path : "(no rule file)");
   ioc_alert_engine_set_rules (self->engine, rules);
   ioc_alert_rules_free (self->rules);
   self->rules = rules;

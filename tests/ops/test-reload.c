@@ -18,6 +18,7 @@
 #include "test-broker.h"
 #include "test-hub.h"
 #include "test-publisher.h"
+#include "test-util.h"
 
 static const gchar *const units[] = { "xa-16681", "xa-16690", "xa-16702" };
 
@@ -71,8 +72,12 @@ test_reload_under_load (void)
   g_autoptr (GError) error = NULL;
   g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
   g_assert_no_error (error);
-  g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL,
-                                                         "[http]\noperator_tokens = op-token\n", &error);
+  /* Alert rules with a webhook (nothing fires: no rule), whose URL the
+   * first reload changes. */
+  g_autofree gchar *alerts_dir = g_dir_make_tmp ("ioc-reload-alerts-XXXXXX", NULL);
+  g_autofree gchar *extra = ioc_test_alerts_conf (alerts_dir, "[alerts]\nwebhook_url = http://127.0.0.1:9/first\n", FALSE,
+                                                  "[http]\noperator_tokens = op-token\n");
+  g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL, extra, &error);
   g_assert_no_error (error);
   g_assert_true (ioc_test_hub_start (hub, &error));
   g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (broker), "reload-pub", &error);
@@ -108,6 +113,9 @@ test_reload_under_load (void)
           rewrite_conf (hub, orig_units, new_units);
           /* A key the reload cannot apply: the log must say so. */
           rewrite_conf (hub, "lateness = 2s", "lateness = 3s");
+          g_autofree gchar *alerts_path = g_build_filename (alerts_dir, "alerts.conf", NULL);
+          g_assert_true (g_file_set_contents (alerts_path, "[alerts]\nwebhook_url = http://127.0.0.1:9/second\n", -1,
+                                              NULL));
           ioc_test_hub_signal (hub, SIGHUP);
         }
       if (i == 2 * n / 3)
@@ -119,6 +127,9 @@ test_reload_under_load (void)
           g_assert_nonnull (waiting);
           g_assert_nonnull (strstr (waiting, "(restart the hub to): [windows] lateness"));
           g_assert_null (strstr (waiting, "[hub] units")); /* applied: not named */
+          g_autofree gchar *webhook = wait_log (hub, "alerts: reload: ", 1, 30);
+          g_assert_nonnull (webhook);
+          g_assert_nonnull (strstr (webhook, "alerts.conf: [alerts] changed, but a reload does not apply it"));
           /* The new unit is known now, and stays known after the refused reload. */
           send_event (pub, "xa-99001", "k-new", ++new_seq, ts);
           expected++;
@@ -193,6 +204,7 @@ test_reload_under_load (void)
   g_assert_cmpint (WEXITSTATUS (status), ==, 1);
 
   g_assert_true (ioc_test_hub_stop (hub));
+  ioc_test_rm_rf (alerts_dir);
 }
 
 int
