@@ -297,10 +297,8 @@ test_kill_right_after_firing (void)
       "[rule connector-down]\nkind = dead_source\ncadence = 1h\nfor = 0s\nsource_kinds = desk\n",
       ioc_alert_watch_hook_url (w));
   g_autofree gchar *extra = ioc_test_alerts_conf (dir, rules, FALSE, "[http]\noperator_tokens = op-secret\n");
-  g_autoptr (IocTestHub) hub = ioc_test_hub_new (ioc_test_broker_url (broker), NULL, extra, &error);
-  g_assert_no_error (error);
-  g_assert_true (ioc_test_hub_start (hub, &error));
-  g_assert_no_error (error);
+  g_autoptr (IocTestHub) hub = ioc_test_hub_new_started (ioc_test_broker_url (broker), NULL, extra);
+  g_assert_nonnull (hub);
   guint port = ioc_test_hub_http_port (hub);
   g_autoptr (IocTestPublisher) pub = ioc_test_publisher_new (ioc_test_broker_url (broker), "kill-connectors", &error);
   g_assert_no_error (error);
