@@ -280,23 +280,29 @@ is_kind (const gchar *s)
   return TRUE;
 }
 
+/* The header of a registry with its successor column, and of one without
+ * (SPEC §2: a registry of six columns stays valid). */
+static const gchar header_7[] = "code,name,kind,parent,valid_from,valid_to,successor";
+static const gchar header_6[] = "code,name,kind,parent,valid_from,valid_to";
+
+/* n_columns: the header's, 6 or 7; every row has as many. */
 static gboolean
-add_row (IocUnitRegistry *self, const gchar *path, guint line, GPtrArray *f, GError **error)
+add_row (IocUnitRegistry *self, const gchar *path, guint line, GPtrArray *f, guint n_columns, GError **error)
 {
   const gchar *code, *name, *kind, *parent, *from, *to, *successor;
   UnitEntry *e;
   GPtrArray *list;
 
-  if (f->len != N_COLUMNS)
-    return fail (error, path, line, 0, "expected %u columns (%s), got %u", N_COLUMNS,
-                 "code,name,kind,parent,valid_from,valid_to,successor", f->len);
+  if (f->len != n_columns)
+    return fail (error, path, line, 0, "expected %u columns (%s), got %u", n_columns,
+                 n_columns == N_COLUMNS ? header_7 : header_6, f->len);
   code = g_ptr_array_index (f, COL_CODE);
   name = g_ptr_array_index (f, COL_NAME);
   kind = g_ptr_array_index (f, COL_KIND);
   parent = g_ptr_array_index (f, COL_PARENT);
   from = g_ptr_array_index (f, COL_FROM);
   to = g_ptr_array_index (f, COL_TO);
-  successor = g_ptr_array_index (f, COL_SUCCESSOR);
+  successor = n_columns > COL_SUCCESSOR ? g_ptr_array_index (f, COL_SUCCESSOR) : "";
   if (!ioc_topic_is_unit_code (code, strlen (code)))
     return fail (error, path, line, COL_CODE + 1, "expected a code of [a-z0-9-]{1,32}, got '%s'", code);
   if (*name == '\0')
@@ -372,15 +378,17 @@ ioc_units_load_data (const gchar *path_for_errors, const gchar *data, gsize len,
 
   if (!read_record (path_for_errors, &p, end, &line, fields, error))
     return NULL;
+  guint n_columns = N_COLUMNS;
   {
     g_autofree gchar *header = NULL;
     g_ptr_array_add (fields, NULL);
     header = g_strjoinv (",", (gchar **) fields->pdata);
     g_ptr_array_set_size (fields, fields->len - 1);
-    if (g_strcmp0 (header, "code,name,kind,parent,valid_from,valid_to,successor") != 0)
+    if (g_strcmp0 (header, header_6) == 0)
+      n_columns = N_COLUMNS - 1;
+    else if (g_strcmp0 (header, header_7) != 0)
       {
-        fail (error, path_for_errors, 1, 0,
-              "expected the header 'code,name,kind,parent,valid_from,valid_to,successor'");
+        fail (error, path_for_errors, 1, 0, "expected the header '%s' (or without ',successor')", header_7);
         return NULL;
       }
   }
@@ -396,7 +404,7 @@ ioc_units_load_data (const gchar *path_for_errors, const gchar *data, gsize len,
         }
       if (!read_record (path_for_errors, &p, end, &line, fields, error))
         return NULL;
-      if (!add_row (self, path_for_errors, row_line, fields, error))
+      if (!add_row (self, path_for_errors, row_line, fields, n_columns, error))
         return NULL;
     }
   if (!check_links (self, path_for_errors, error))

@@ -140,7 +140,8 @@ test_csv_errors (void)
     const gchar *data;
     const gchar *want; /* substring of the message */
   } cases[] = {
-    { "code,name,kind,parent,valid_from,valid_to\n", "units.csv:1: expected the header" },
+    { "code,name,kind,parent,valid_from\n", "units.csv:1: expected the header" },
+    { "code,name,kind,parent,valid_from,valid_to\nxa-1,A,xa,,,,\n", "units.csv:2: expected 6 columns" },
     { HEADER "xa-1,A,xa,,,\n", "units.csv:2: expected 7 columns" },
     { HEADER "xa-1,A,xa,,,,\nXA-2,B,xa,,,,\n", "units.csv:3: column 1 (code): expected a code" },
     { HEADER "xa-1,,xa,,,,\n", "units.csv:2: column 2 (name): expected a name" },
@@ -195,6 +196,26 @@ test_csv_forms (void)
   u = ioc_units_lookup (reg, "xa-1", LOCAL (2025, 7, 1, 0, 0));
   g_assert_cmpstr (u->name, ==, "Xã\nMột");
   g_assert_null (u->successor);
+}
+
+/* SPEC §2: a registry without the successor column stays valid. */
+static void
+test_six_columns (void)
+{
+  const gchar data[] = "code,name,kind,parent,valid_from,valid_to\n"
+                       "tinh-40,Tỉnh Nghệ An,tinh,,,\n"
+                       "xa-1,Xã Một,xa,tinh-40,,2025-06-30\n"
+                       "xa-2,Phường Hai,phuong,tinh-40,2025-07-01,\n";
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocUnitRegistry) reg = ioc_units_load_data ("six.csv", data, strlen (data), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (ioc_units_size (reg), ==, 3);
+  const IocUnit *u = ioc_units_lookup (reg, "xa-1", LOCAL (2025, 6, 30, 12, 0));
+  g_assert_nonnull (u);
+  g_assert_cmpstr (u->parent, ==, "tinh-40");
+  g_assert_null (u->successor);
+  g_assert_null (ioc_units_lookup (reg, "xa-1", LOCAL (2025, 7, 1, 0, 0)));
+  g_assert_nonnull (ioc_units_lookup (reg, "xa-2", LOCAL (2025, 7, 1, 0, 0)));
 }
 
 static void
@@ -268,6 +289,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/units/current", test_current);
   g_test_add_func ("/ioc/units/csv-errors", test_csv_errors);
   g_test_add_func ("/ioc/units/csv-forms", test_csv_forms);
+  g_test_add_func ("/ioc/units/six-columns", test_six_columns);
   g_test_add_func ("/ioc/units/missing-file", test_missing_file);
   g_test_add_func ("/ioc/units/nghe-an", test_nghe_an);
   return g_test_run ();
