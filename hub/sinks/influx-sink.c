@@ -22,7 +22,18 @@ struct _IocInfluxSink
   IocInfluxSinkRejectFunc on_reject;
   gpointer user_data;
   IocStat *stat_spool_failures;
+  IocStat *stat_held_bytes;
+  gsize hold_max;         /* what a failed append may keep in memory */
+  gint64 held_since_us;   /* monotonic; 0: nothing held */
+  gint64 last_warning_us; /* monotonic */
 };
+
+/* A spool append that fails (the disk full, an I/O error) keeps its points
+ * in memory and tries again at the next tick, so that freeing space loses
+ * nothing (SPEC §7: nothing owed to InfluxDB is dropped).  At most this
+ * much, or half the spool's bound: past it the held points are dropped,
+ * counted and logged. */
+#define IOC_INFLUX_SINK_HOLD_MAX ((gsize) 64 << 20)
 
 /* A refused line on its way from the writer thread: one allocation, freed
  * with g_free. */
@@ -76,7 +87,10 @@ ioc_influx_sink_new (const IocInfluxSinkOptions *opts, IocInfluxSinkRejectFunc o
   self->on_reject = on_reject;
   self->user_data = user_data;
   self->stat_spool_failures = ioc_stat ("iochub_spool_append_failures_total", NULL, IOC_STAT_COUNTER,
-                                        "Point batches the spool could not store");
+                                        "Attempts to store a tick's points in the spool that failed");
+  self->stat_held_bytes = ioc_stat ("iochub_spool_held_bytes", NULL, IOC_STAT_GAUGE,
+                                    "Points the spool could not store yet, held in memory and tried again each tick");
+  self->hold_max = (gsize) MIN ((guint64) IOC_INFLUX_SINK_HOLD_MAX, opts->spool_max_bytes / 2);
   self->spool = ioc_spool_open (opts->spool_dir, opts->spool_max_bytes, error);
   if (self->spool == NULL)
     return NULL;
@@ -109,21 +123,42 @@ ioc_influx_sink_append_lines (IocInfluxSink *self, const gchar *lines, gsize len
   g_string_append_len (self->batch, lines, (gssize) len);
 }
 
-/* The points of one tick become one spool batch. */
+/* The points of one tick become one spool batch (with any held from
+ * earlier ticks in front of them, in order). */
 static void
 flush_batch (IocInfluxSink *self)
 {
   if (self->batch->len == 0)
     return;
   g_autoptr (GError) error = NULL;
-  if (!ioc_spool_append (self->spool, self->batch->str, self->batch->len, &error))
+  gint64 now = g_get_monotonic_time ();
+  if (ioc_spool_append (self->spool, self->batch->str, self->batch->len, &error))
     {
-      /* Not dropped silently: counted, logged; the points are re-emitted
-       * after a restart because the snapshot still says "not written". */
-      ioc_stat_add (self->stat_spool_failures, 1);
-      g_warning ("spool: cannot store %zu bytes of points: %s", self->batch->len, error->message);
+      if (self->held_since_us != 0)
+        g_message ("spool: stored the points held in memory for %" G_GINT64_FORMAT " s (%zu bytes)",
+                   (now - self->held_since_us) / G_USEC_PER_SEC, self->batch->len);
+      self->held_since_us = 0;
+      g_string_truncate (self->batch, 0);
+      ioc_stat_set (self->stat_held_bytes, 0);
+      return;
     }
-  g_string_truncate (self->batch, 0);
+  ioc_stat_add (self->stat_spool_failures, 1);
+  gboolean keep = self->batch->len <= self->hold_max;
+  if (self->held_since_us == 0 || !keep || now - self->last_warning_us >= G_TIME_SPAN_MINUTE)
+    {
+      g_warning ("spool: cannot store %zu bytes of points: %s; %s", self->batch->len, error->message,
+                 keep ? "they are held in memory and tried again each second"
+                      : "dropped: more are held than the hub keeps in memory");
+      self->last_warning_us = now;
+    }
+  if (!keep)
+    {
+      g_string_truncate (self->batch, 0);
+      self->held_since_us = 0;
+    }
+  else if (self->held_since_us == 0)
+    self->held_since_us = now;
+  ioc_stat_set (self->stat_held_bytes, (gint64) self->batch->len);
 }
 
 static void

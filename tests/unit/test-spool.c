@@ -5,11 +5,13 @@
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
+#include "sinks/influx-sink.h"
 #include "sinks/spool.h"
 #include "test-util.h"
 
@@ -439,6 +441,67 @@ test_many_segments (Fixture *f, gconstpointer data)
   g_assert_cmpuint (ioc_spool_pending_bytes (spool), ==, 0);
 }
 
+/* The spool's one segment file (seg-….spool): its size and (transfer full)
+ * bytes. */
+static gchar *
+segment_contents (const gchar *dir, gsize *len)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  g_assert_nonnull (d);
+  const gchar *name;
+  gchar *data = NULL;
+  while ((name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      if (!g_str_has_suffix (name, ".spool"))
+        continue; /* the commit file */
+      g_assert_null (data); /* one segment */
+      g_assert_true (g_file_get_contents (path, &data, len, NULL));
+    }
+  g_assert_nonnull (data);
+  return data;
+}
+
+/* A tick's points that the spool cannot store (a full disk; here a file
+ * size limit, which fails the write with EFBIG) are kept and stored, in
+ * order with the next tick's, once the spool can take them again: freeing
+ * space loses nothing.  Before, they were counted and dropped. */
+static void
+test_sink_holds_failed_points (Fixture *f, gconstpointer data)
+{
+  IocInfluxSinkOptions o = { .province = "40", .hub_id = "h", .spool_dir = f->dir, .spool_max_bytes = 1 << 20 };
+  g_autoptr (GError) error = NULL;
+  IocInfluxSink *sink = ioc_influx_sink_new (&o, NULL, NULL, &error);
+  g_assert_no_error (error);
+  const IocSinkVTable *vt = ioc_influx_sink_vtable ();
+  ioc_influx_sink_append_lines (sink, "m a=1i 1\n", 9);
+  vt->tick (sink, 0);
+  gsize before = 0;
+  g_autofree gchar *first = segment_contents (f->dir, &before);
+  g_assert_nonnull (memmem (first, before, "m a=1i 1\n", 9));
+
+  struct rlimit saved;
+  g_assert_cmpint (getrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  void (*old_handler) (int) = signal (SIGXFSZ, SIG_IGN);
+  struct rlimit small = { .rlim_cur = before, .rlim_max = saved.rlim_max };
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &small), ==, 0);
+  ioc_influx_sink_append_lines (sink, "m a=2i 2\n", 9);
+  vt->tick (sink, 0); /* fails: held */
+  g_assert_cmpint (setrlimit (RLIMIT_FSIZE, &saved), ==, 0);
+  signal (SIGXFSZ, old_handler);
+  gsize mid = 0;
+  g_autofree gchar *second = segment_contents (f->dir, &mid);
+  g_assert_cmpuint (mid, ==, before);
+
+  ioc_influx_sink_append_lines (sink, "m a=3i 3\n", 9);
+  vt->tick (sink, 0); /* stores the held points, then this tick's */
+  gsize after = 0;
+  g_autofree gchar *third = segment_contents (f->dir, &after);
+  g_assert_cmpuint (after, >, before);
+  g_assert_nonnull (memmem (third, after, "m a=2i 2\nm a=3i 3\n", 18));
+  ioc_influx_sink_free (sink);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -456,6 +519,7 @@ main (int argc, char **argv)
   ADD ("/ioc/spool/oversize-batch-refused-and-counted", test_oversize);
   ADD ("/ioc/spool/peek-blocks-until-append-or-wake", test_peek_blocks);
   ADD ("/ioc/spool/finished-segments-deleted", test_many_segments);
+  ADD ("/ioc/spool/sink-holds-points-it-cannot-store", test_sink_holds_failed_points);
 #undef ADD
   return g_test_run ();
 }
