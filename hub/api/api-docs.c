@@ -164,6 +164,9 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
   ioc_api_json_int (b, "ratings", q.ratings);
   ioc_api_json_int (b, "satisfied", q.satisfied);
   ioc_api_json_rate (b, "satisfied_rate", q.satisfied, q.ratings);
+  /* Rating coverage (SPEC §5, DOMAIN's "độ phủ đánh giá"): ratings per
+   * counter service completed. */
+  ioc_api_json_rate (b, "coverage_rate", q.ratings, q.counts[IOC_F_QUEUE_SERVED]);
   json_builder_end_object (b);
 
   add_live (b, docs->hub, unit, now_us);

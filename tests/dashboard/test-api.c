@@ -693,7 +693,7 @@ test_token_revoked (void)
 
 /* What test_queue_today published, as /api/v1/summary shows it for the
  * unit and the province; with_live: the live window must agree. */
-enum { QUEUE_N = 20 };
+enum { QUEUE_N = 20, QUEUE_SERVED = 25 };
 
 static void
 check_queue_today (gboolean with_live)
@@ -712,6 +712,9 @@ check_queue_today (gboolean with_live)
           g_assert_cmpint (path_int (s, "$.queue_today.issued"), ==, path_int (s, "$.live.queue.issued"));
         }
       g_assert_cmpint (path_int (s, "$.queue_today.called"), ==, 3);
+      /* Rating coverage: 20 ratings for 25 services done. */
+      g_assert_cmpint (path_int (s, "$.queue_today.served"), ==, QUEUE_SERVED);
+      g_assert_cmpfloat_with_epsilon (path_double (s, "$.rating_today.coverage_rate"), 0.8, 1e-9);
       g_assert_cmpint (path_int (s, "$.queue_today.waiting"), ==, 7);
       g_assert_cmpint (path_int (s, "$.queue_today.waiting_desks"), ==, 1);
       g_assert_cmpfloat_with_epsilon (path_double (s, "$.queue_today.wait_avg_s"), 160.0, 1e-9);
@@ -758,6 +761,14 @@ test_queue_today (void)
   g_autofree gchar *status = g_strdup_printf (
       "{\"v\":1,\"seq\":4,\"ts\":%" G_GINT64_FORMAT ",\"counters_open\":2,\"waiting\":7}", ts);
   publish ("desk", "dq", "status", status);
+  for (guint i = 0; i < QUEUE_SERVED; i++)
+    {
+      g_autofree gchar *done = g_strdup_printf (
+          "{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"service.done\",\"ticket\":\"A%03u\","
+          "\"counter\":\"1\",\"service_s\":240}",
+          5 + i, ts, i);
+      publish ("desk", "dq", "event", done);
+    }
   g_assert_true (ioc_test_publisher_flush (fx.pub, 10 * G_USEC_PER_SEC));
 
   /* Bounded wait for ingestion (the live window's count), not for the
