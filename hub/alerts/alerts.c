@@ -464,8 +464,9 @@ ioc_alerts_free (IocAlerts *self)
 {
   if (self == NULL)
     return;
+  /* The hub is freed first (its stop ticked once more, which sent what
+   * was held): nothing can be published from here. */
   save (self, self->last_save_us);
-  release_held (self, self->last_save_us);
   ioc_alert_engine_free (self->engine);
   ioc_alert_notify_free (self->notify);
   ioc_alert_rules_free (self->rules);
