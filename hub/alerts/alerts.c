@@ -49,6 +49,7 @@ struct _IocAlerts
   gint64 now_us;    /* during a tick */
   GHashTable *gaps; /* "portal/device" → missing seqs, during a tick */
   GPtrArray *held;  /* of HeldAlert: notified by the engine, not sent until saved */
+  gchar *webhook_started; /* the [alerts] settings the notifier took at start */
   IocStat *stat_evaluations;
 };
 
@@ -123,14 +124,25 @@ flush_owed (IocAlerts *self)
       g_hash_table_iter_remove (&it);
 }
 
-static void
+static gboolean
 save (IocAlerts *self, gint64 now_us)
 {
   g_autoptr (GError) error = NULL;
-  if (!ioc_alert_store_save (self->engine, self->store_path, &error))
+  gboolean ok = ioc_alert_store_save (self->engine, self->store_path, &error);
+  if (!ok)
     g_warning ("alerts: %s", error->message);
   self->dirty = FALSE;
   self->last_save_us = now_us;
+  return ok;
+}
+
+/* The [alerts] settings the notifier works with, as one string to compare. */
+static gchar *
+webhook_settings (const IocAlertRules *r)
+{
+  return g_strdup_printf ("%s\n%s\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT "\n%" G_GINT64_FORMAT,
+                          r->webhook_url ? r->webhook_url : "", r->webhook_token ? r->webhook_token : "",
+                          r->webhook_timeout_us, r->webhook_attempts, r->retry_min_us, r->retry_max_us);
 }
 
 /* Saves the store if any notification waits for it, then sends them in
@@ -140,7 +152,12 @@ release_held (IocAlerts *self, gint64 now_us)
 {
   if (self->held->len == 0)
     return;
-  save (self, now_us);
+  /* An alert is still sent when the store cannot be written (a full
+   * disk): a page matters more than the promise not to repeat it. */
+  if (!save (self, now_us))
+    g_warning ("alerts: sending %u notification(s) that the store could not record: after a restart they "
+               "may be sent again",
+               self->held->len);
   for (guint i = 0; i < self->held->len; i++)
     {
       HeldAlert *h = g_ptr_array_index (self->held, i);
@@ -397,6 +414,7 @@ ioc_alerts_attach (IocHub *hub, GError **error)
     .webhook_attempts = (guint) self->rules->webhook_attempts,
   };
   self->notify = ioc_alert_notify_new (&nopts, publish_cb, self);
+  self->webhook_started = webhook_settings (self->rules);
   gint64 now = ioc_hub_now (hub);
   self->engine = ioc_alert_engine_new (self->rules, ioc_hub_calendar (hub), now, hold_alert, self);
   ioc_alert_engine_set_unit_names (self->engine, unit_name_cb, self);
@@ -445,11 +463,8 @@ ioc_alerts_reload (IocAlerts *self, GError **error)
   /* Alerts of removed rules resolve at the next evaluation.  The webhook
    * settings apply from the next start (its worker took them): say so
    * rather than let a new URL be believed in use. */
-  if (g_strcmp0 (rules->webhook_url, self->rules->webhook_url) != 0
-      || g_strcmp0 (rules->webhook_token, self->rules->webhook_token) != 0
-      || rules->webhook_timeout_us != self->rules->webhook_timeout_us
-      || rules->webhook_attempts != self->rules->webhook_attempts || rules->retry_min_us != self->rules->retry_min_us
-      || rules->retry_max_us != self->rules->retry_max_us)
+  g_autofree gchar *webhook = webhook_settings (rules);
+  if (g_strcmp0 (webhook, self->webhook_started) != 0)
     g_warning ("alerts: reload: %s: [alerts] changed, but a reload does not apply it (restart the hub to); "
                "the rules were reloaded",
                rules->path != NULL ? rules->path : "(no rule file)");
@@ -464,8 +479,10 @@ ioc_alerts_free (IocAlerts *self)
 {
   if (self == NULL)
     return;
-  /* The hub is freed first (its stop ticked once more, which sent what
-   * was held): nothing can be published from here. */
+  /* The hub is freed first: nothing could be published from here.  Nothing
+   * is held either: the tick or the API call that made a notification
+   * releases it before returning. */
+  g_warn_if_fail (self->held->len == 0);
   save (self, self->last_save_us);
   ioc_alert_engine_free (self->engine);
   ioc_alert_notify_free (self->notify);
@@ -473,6 +490,7 @@ ioc_alerts_free (IocAlerts *self)
   g_hash_table_unref (self->owed);
   g_hash_table_unref (self->gaps);
   g_ptr_array_unref (self->held);
+  g_free (self->webhook_started);
   g_free (self->store_path);
   g_free (self);
 }

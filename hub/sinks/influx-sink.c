@@ -23,6 +23,7 @@ struct _IocInfluxSink
   gpointer user_data;
   IocStat *stat_spool_failures;
   IocStat *stat_held_bytes;
+  IocStat *stat_held_dropped;
   gsize hold_max;         /* what a failed append may keep in memory */
   gint64 held_since_us;   /* monotonic; 0: nothing held */
   gint64 last_warning_us; /* monotonic */
@@ -90,6 +91,9 @@ ioc_influx_sink_new (const IocInfluxSinkOptions *opts, IocInfluxSinkRejectFunc o
                                         "Attempts to store a tick's points in the spool that failed");
   self->stat_held_bytes = ioc_stat ("iochub_spool_held_bytes", NULL, IOC_STAT_GAUGE,
                                     "Points the spool could not store yet, held in memory and tried again each tick");
+  self->stat_held_dropped = ioc_stat ("iochub_spool_held_dropped_bytes_total", NULL, IOC_STAT_COUNTER,
+                                      "Points held for the spool that were lost: more than the hub holds, or "
+                                      "still held at its stop");
   self->hold_max = (gsize) MIN ((guint64) IOC_INFLUX_SINK_HOLD_MAX, opts->spool_max_bytes / 2);
   self->spool = ioc_spool_open (opts->spool_dir, opts->spool_max_bytes, error);
   if (self->spool == NULL)
@@ -124,9 +128,10 @@ ioc_influx_sink_append_lines (IocInfluxSink *self, const gchar *lines, gsize len
 }
 
 /* The points of one tick become one spool batch (with any held from
- * earlier ticks in front of them, in order). */
+ * earlier ticks in front of them, in order).  stopping: the last chance,
+ * what cannot be stored now is lost (and said so). */
 static void
-flush_batch (IocInfluxSink *self)
+flush_batch (IocInfluxSink *self, gboolean stopping)
 {
   if (self->batch->len == 0)
     return;
@@ -143,16 +148,18 @@ flush_batch (IocInfluxSink *self)
       return;
     }
   ioc_stat_add (self->stat_spool_failures, 1);
-  gboolean keep = self->batch->len <= self->hold_max;
+  gboolean keep = !stopping && self->batch->len <= self->hold_max;
   if (self->held_since_us == 0 || !keep || now - self->last_warning_us >= G_TIME_SPAN_MINUTE)
     {
       g_warning ("spool: cannot store %zu bytes of points: %s; %s", self->batch->len, error->message,
-                 keep ? "they are held in memory and tried again each second"
-                      : "dropped: more are held than the hub keeps in memory");
+                 keep       ? "they are held in memory and tried again each second"
+                 : stopping ? "lost: the hub stops"
+                            : "lost: more are held than the hub keeps in memory");
       self->last_warning_us = now;
     }
   if (!keep)
     {
+      ioc_stat_add (self->stat_held_dropped, (gint64) self->batch->len);
       g_string_truncate (self->batch, 0);
       self->held_since_us = 0;
     }
@@ -164,13 +171,13 @@ flush_batch (IocInfluxSink *self)
 static void
 sink_tick (gpointer data, gint64 now_us)
 {
-  flush_batch (data);
+  flush_batch (data, FALSE);
 }
 
 static void
 sink_stop (gpointer data)
 {
-  flush_batch (data);
+  flush_batch (data, TRUE);
 }
 
 void
