@@ -81,16 +81,19 @@ for i, (title, get, colour) in enumerate(panels):
     out.append(f'<text x="{L}" y="{top - 6}">{title}</text>')
     out.append(f'<line x1="{L}" y1="{top + ph}" x2="{W - R}" y2="{top + ph}" stroke="#888"/>')
     out.append(f'<line x1="{L}" y1="{top}" x2="{L}" y2="{top + ph}" stroke="#888"/>')
+    digits = 1 if ymax >= 4 else 2 if ymax >= 0.4 else 3  # ticks that read apart
     for k in range(5):
         v = ymax * k / 4
-        out.append(f'<text x="{L - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#555">{v:.1f}</text>')
+        out.append(f'<text x="{L - 6}" y="{y(v) + 4:.1f}" text-anchor="end" fill="#555">{v:.{digits}f}</text>')
         out.append(f'<line x1="{L}" y1="{y(v):.1f}" x2="{W - R}" y2="{y(v):.1f}" stroke="#eee"/>')
+    n_event = 0
     for r in rows:
         if r["event"]:
             m = int(r["minute"])
             out.append(f'<line x1="{x(m):.1f}" y1="{top}" x2="{x(m):.1f}" y2="{top + ph}" stroke="#f90" stroke-dasharray="3,3"/>')
-            if i == 0:
-                out.append(f'<text x="{x(m) + 3:.1f}" y="{top + 12}" fill="#c60" font-size="10">{r["event"]}</text>')
+            if i == 0:  # one label a line, each a row lower: events minutes apart do not overwrite
+                out.append(f'<text x="{x(m) + 3:.1f}" y="{top + 12 + 12 * n_event}" fill="#c60" font-size="10">{r["event"]}</text>')
+            n_event += 1
     pts = " ".join(f"{x(m):.1f},{y(v):.1f}" for m, v in zip(mins, vals) if v is not None)
     out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{pts}"/>')
 step = max(1, xmax // 12)
