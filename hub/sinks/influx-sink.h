@@ -6,11 +6,12 @@
  *   writer thread (influx-writer.h) ─► POST /write, commit, retry, split
  *   a line InfluxDB refuses alone ─► on_reject, on the main context
  *
- * Nothing owed to InfluxDB lives only in memory for longer than one tick;
- * a batch the spool cannot store is counted
- * (iochub_spool_append_failures_total) and logged, and its points are
- * emitted again after a restart because the snapshot still says "not
- * written".
+ * Nothing owed to InfluxDB lives only in memory for longer than one tick
+ * while the spool takes it.  A batch the spool cannot store (a full disk)
+ * is counted (iochub_spool_append_failures_total), logged, held in memory
+ * (iochub_spool_held_bytes, bounded) and stored in order at a later tick;
+ * what is held past the bound or at the stop is lost and counted
+ * (iochub_spool_held_dropped_bytes_total).
  *
  * Threads: everything here on the main context; the writer thread only
  * hands refused lines over, through the sink's IocHandoff. */
