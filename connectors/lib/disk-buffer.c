@@ -96,8 +96,7 @@ write_all (int fd, const guint8 *p, gsize len, GError **error, const gchar *path
         continue;
       if (n < 0)
         {
-          g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: write: %s", path, g_strerror (errno));
-          return FALSE;
+          return ioc_io_error (error, errno, "%s: write", path);
         }
       p += n;
       len -= (gsize) n;
@@ -270,9 +269,7 @@ ioc_disk_buffer_sync (IocDiskBuffer *self, const gchar *cursor, GError **error)
     }
   if (fdatasync (self->fd) != 0)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: fdatasync: %s", self->path,
-                   g_strerror (errno));
-      return FALSE;
+      return ioc_io_error (error, errno, "%s: fdatasync", self->path);
     }
   return TRUE;
 }
@@ -285,8 +282,7 @@ compact (IocDiskBuffer *self, GError **error)
   int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: %s", tmp, g_strerror (errno));
-      return FALSE;
+      return ioc_io_error (error, errno, "%s", tmp);
     }
   guint64 saved_bytes = self->file_bytes;
   self->file_bytes = 0;

@@ -147,14 +147,6 @@ write_all (int fd, const gchar *data, gsize len)
   return TRUE;
 }
 
-static gboolean
-io_error (GError **error, const gchar *what, const gchar *path)
-{
-  int saved = errno;
-  g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s %s: %s", what, path, g_strerror (saved));
-  return FALSE;
-}
-
 gboolean
 ioc_remote_config_persist (const IocConnectorConfig *applied, const void *data, gsize len,
                            const gchar *version, GError **error)
@@ -187,33 +179,33 @@ ioc_remote_config_persist (const IocConnectorConfig *applied, const void *data, 
   g_autofree gchar *tmp = g_strconcat (path, ".tmp", NULL);
   int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0)
-    return io_error (error, "cannot create", tmp);
+    return ioc_io_error (error, errno, "cannot create %s", tmp);
   if (!write_all (fd, json, strlen (json)) || fsync (fd) != 0)
     {
-      io_error (error, "cannot write", tmp);
+      ioc_io_error (error, errno, "cannot write %s", tmp);
       close (fd);
       g_unlink (tmp);
       return FALSE;
     }
   if (close (fd) != 0)
     {
-      io_error (error, "cannot write", tmp);
+      ioc_io_error (error, errno, "cannot write %s", tmp);
       g_unlink (tmp);
       return FALSE;
     }
   if (g_rename (tmp, path) != 0)
     {
-      io_error (error, "cannot rename into", path);
+      ioc_io_error (error, errno, "cannot rename into %s", path);
       g_unlink (tmp);
       return FALSE;
     }
   /* The rename itself is durable only once the directory is. */
   int dfd = open (applied->state_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dfd < 0)
-    return io_error (error, "cannot open", applied->state_dir);
+    return ioc_io_error (error, errno, "cannot open %s", applied->state_dir);
   gboolean ok = fsync (dfd) == 0;
   if (!ok)
-    io_error (error, "cannot sync", applied->state_dir);
+    ioc_io_error (error, errno, "cannot sync %s", applied->state_dir);
   close (dfd);
   return ok;
 }

@@ -63,8 +63,7 @@ ioc_file_replace_durable (const gchar *path, const gchar *data, gsize len, GErro
   int fd = open (tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: %s", tmp, g_strerror (errno));
-      return FALSE;
+      return ioc_io_error (error, errno, "%s", tmp);
     }
   gsize done = 0;
   while (done < len)
@@ -89,8 +88,7 @@ ioc_file_replace_durable (const gchar *path, const gchar *data, gsize len, GErro
   close (fd);
   if (rename (tmp, path) != 0)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: rename: %s", path, g_strerror (errno));
-      return FALSE;
+      return ioc_io_error (error, errno, "%s: rename", path);
     }
   /* The rename itself must survive a power cut too. */
   g_autofree gchar *dir = g_path_get_dirname (path);

@@ -466,9 +466,7 @@ hub_open_journal (IocHub *self, const IocHubConfig *config, GError **error)
 {
   if (g_mkdir_with_parents (config->state_dir, 0750) != 0)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: [hub] state_dir: cannot create %s: %s", config->path,
-                   config->state_dir, g_strerror (errno));
-      return FALSE;
+      return ioc_io_error (error, errno, "%s: [hub] state_dir: cannot create %s", config->path, config->state_dir);
     }
   g_autofree gchar *journal_dir = g_build_filename (config->state_dir, "journal", NULL);
   IocJournalOptions jopts = { 0 };

@@ -340,9 +340,7 @@ ioc_ctl_broker_write (GPtrArray *connectors, const IocCtlBrokerOptions *opts, GS
       && (g_mkdir_with_parents (opts->out_dir, set_group ? 0750 : 0755) != 0
           || (set_group && chown (opts->out_dir, (uid_t) -1, group) != 0)))
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: cannot create it for group %s: %s", opts->out_dir,
-                   set_group ? opts->group : "(own)", g_strerror (errno));
-      return FALSE;
+      return ioc_io_error (error, errno, "%s: cannot create it for group %s", opts->out_dir, set_group ? opts->group : "(own)");
     }
   g_autoptr (GString) files = g_string_new (NULL);
   g_autofree gchar *passwd_out = g_build_filename (opts->out_dir, "passwd", NULL);

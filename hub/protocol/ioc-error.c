@@ -3,6 +3,17 @@
 
 G_DEFINE_QUARK (ioc-error-quark, ioc_error)
 
+gboolean
+ioc_io_error (GError **error, int errsv, const gchar *fmt, ...)
+{
+  va_list ap;
+  va_start (ap, fmt);
+  g_autofree gchar *what = g_strdup_vprintf (fmt, ap);
+  va_end (ap);
+  g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: %s", what, g_strerror (errsv));
+  return FALSE;
+}
+
 static const gchar *const reject_names[IOC_REJECT_COUNT] = {
   [IOC_REJECT_NONE] = "none",
   [IOC_REJECT_TOO_LARGE] = "too_large",

@@ -19,6 +19,12 @@ typedef enum
   IOC_ERROR_HTTP,    /* a remote HTTP peer failed or refused */
 } IocErrorCode;
 
+/* A failed system call as an IOC_ERROR_IO error, "<fmt…>: <strerror>", and
+ * FALSE, so that it is one line: return ioc_io_error (error, errno, "create
+ * %s", path).  errsv is errno as the call left it: save it first when a
+ * close() or unlink() runs before, or when another argument calls out. */
+gboolean ioc_io_error (GError **error, int errsv, const gchar *fmt, ...) G_GNUC_PRINTF (3, 4);
+
 /* Why a message was dead-lettered (SPEC §4).  Append only; never renumber. */
 typedef enum
 {

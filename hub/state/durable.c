@@ -16,8 +16,7 @@ ioc_durable_sync_dir (const gchar *dir, GError **error)
       int saved = errno;
       if (fd >= 0)
         close (fd);
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "fsync of directory %s: %s", dir, g_strerror (saved));
-      return FALSE;
+      return ioc_io_error (error, saved, "fsync of directory %s", dir);
     }
   close (fd);
   return TRUE;

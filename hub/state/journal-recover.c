@@ -110,11 +110,7 @@ open_newest (IocJournal *self, GError **error)
   g_autofree gchar *path = ioc_journal_segment_path (self, last->segment);
   self->fd = open (path, O_WRONLY | O_CLOEXEC);
   if (self->fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: %s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
+    return ioc_io_error (error, errno, "journal: %s", path);
   for (guint i = 0; i + 1 < self->segments->len; i++)
     self->sealed_bytes += g_array_index (self->segments, IocSegment, i).size;
   return TRUE;
@@ -150,12 +146,7 @@ ioc_journal_load_segments (IocJournal *self, GError **error)
               g_warning ("journal: %s: removing a segment whose creation a crash cut short", path);
               ioc_stat_add (self->st_torn, 1);
               if (unlink (path) < 0)
-                {
-                  int saved = errno;
-                  g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: unlink %s: %s", path,
-                               g_strerror (saved));
-                  return FALSE;
-                }
+                return ioc_io_error (error, errno, "journal: unlink %s", path);
               if (i == 0)
                 return ioc_journal_create_segment (self, 1, 0, 0, error);
               break;

@@ -149,18 +149,13 @@ ioc_journal_map_file (const gchar *path, gsize size, IocMap *out, GError **error
     return TRUE;
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: %s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
+    return ioc_io_error (error, errno, "journal: %s", path);
   void *p = mmap (NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
   int saved = errno;
   close (fd);
   if (p == MAP_FAILED)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: mmap %s: %s", path, g_strerror (saved));
-      return FALSE;
+      return ioc_io_error (error, saved, "journal: mmap %s", path);
     }
   madvise (p, size, MADV_SEQUENTIAL);
   out->base = p;
@@ -186,19 +181,14 @@ ioc_journal_read_header (const gchar *path, guint64 segment, IocSegment *seg, GE
   guint8 h[SEG_HDR];
   int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: %s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
+    return ioc_io_error (error, errno, "journal: %s", path);
   struct stat st;
   ssize_t n = fstat (fd, &st) == 0 ? pread (fd, h, SEG_HDR, 0) : -1;
   int saved = errno;
   close (fd);
   if (n < 0)
     {
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: %s: %s", path, g_strerror (saved));
-      return FALSE;
+      return ioc_io_error (error, saved, "journal: %s", path);
     }
   seg->segment = segment;
   seg->size = (guint64) st.st_size;

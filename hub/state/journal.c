@@ -71,11 +71,7 @@ ioc_journal_create_segment (IocJournal *self, guint64 segment, guint64 prev_segm
   g_autofree gchar *path = ioc_journal_segment_path (self, segment);
   int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: create %s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
+    return ioc_io_error (error, errno, "journal: create %s", path);
   guint8 h[SEG_HDR];
   ioc_journal_build_header (h, segment, prev_segment, prev_end);
   if (!ioc_journal_pwrite_all (fd, h, SEG_HDR, 0) || fdatasync (fd) < 0)
@@ -83,8 +79,7 @@ ioc_journal_create_segment (IocJournal *self, guint64 segment, guint64 prev_segm
       int saved = errno;
       close (fd);
       unlink (path);
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: write %s: %s", path, g_strerror (saved));
-      return FALSE;
+      return ioc_io_error (error, saved, "journal: write %s", path);
     }
   if (!ioc_durable_sync_dir (self->dir, error))
     {
@@ -155,9 +150,7 @@ ioc_journal_open (const gchar *dir, const IocJournalOptions *opts, GError **erro
 
   if (g_mkdir_with_parents (dir, 0700) < 0)
     {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: create directory %s: %s", dir,
-                   g_strerror (saved));
+      ioc_io_error (error, errno, "journal: create directory %s", dir);
       return NULL;
     }
 
@@ -197,9 +190,11 @@ ioc_journal_open (const gchar *dir, const IocJournalOptions *opts, GError **erro
   if (self->lock_fd < 0 || flock (self->lock_fd, LOCK_EX | LOCK_NB) < 0)
     {
       int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: lock %s: %s", lock_path,
-                   saved == EWOULDBLOCK ? "held by another process (is another iochub running?)"
-                                        : g_strerror (saved));
+      if (saved == EWOULDBLOCK)
+        g_set_error (error, IOC_ERROR, IOC_ERROR_IO,
+                     "journal: lock %s: held by another process (is another iochub running?)", lock_path);
+      else
+        ioc_io_error (error, saved, "journal: lock %s", lock_path);
       return NULL;
     }
 
@@ -340,9 +335,7 @@ write_frame_locked (IocJournal *self, gsize frame, GError **error)
           g_free (self->broken);
           self->broken = g_strdup_printf ("cannot remove a partial write: %s", g_strerror (errno));
         }
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "journal: append to %s: %s", self->dir,
-                   g_strerror (saved));
-      return FALSE;
+      return ioc_io_error (error, saved, "journal: append to %s", self->dir);
     }
   return TRUE;
 }

@@ -124,19 +124,10 @@ static gboolean
 write_file_synced (const gchar *path, const guint8 *data, gsize len, GError **error)
 {
   if (unlink (path) < 0 && errno != ENOENT)
-    {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: remove stale %s: %s", path,
-                   g_strerror (saved));
-      return FALSE;
-    }
+    return ioc_io_error (error, errno, "snapshot: remove stale %s", path);
   int fd = open (path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
   if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: create %s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
+    return ioc_io_error (error, errno, "snapshot: create %s", path);
   while (len > 0)
     {
       ssize_t n = write (fd, data, len);
@@ -147,9 +138,7 @@ write_file_synced (const gchar *path, const guint8 *data, gsize len, GError **er
           int saved = n < 0 ? errno : EIO;
           close (fd);
           unlink (path);
-          g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: write %s: %s", path,
-                       g_strerror (saved));
-          return FALSE;
+          return ioc_io_error (error, saved, "snapshot: write %s", path);
         }
       data += n;
       len -= (gsize) n;
@@ -159,8 +148,7 @@ write_file_synced (const gchar *path, const guint8 *data, gsize len, GError **er
       int saved = errno;
       close (fd);
       unlink (path);
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: fsync %s: %s", path, g_strerror (saved));
-      return FALSE;
+      return ioc_io_error (error, saved, "snapshot: fsync %s", path);
     }
   close (fd);
   return TRUE;
@@ -188,18 +176,14 @@ ioc_snapshot_save (IocSnapshot *self, const gchar *dir, GError **error)
         {
           int saved = errno;
           unlink (tmp);
-          g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: keep %s as %s: %s", cur, prev,
-                       g_strerror (saved));
-          return FALSE;
+          return ioc_io_error (error, saved, "snapshot: keep %s as %s", cur, prev);
         }
     }
   if (rename (tmp, cur) < 0)
     {
       int saved = errno;
       unlink (tmp);
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "snapshot: rename %s to %s: %s", tmp, cur,
-                   g_strerror (saved));
-      return FALSE;
+      return ioc_io_error (error, saved, "snapshot: rename %s to %s", tmp, cur);
     }
   if (!ioc_durable_sync_dir (dir, error))
     {
