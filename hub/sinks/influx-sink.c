@@ -232,5 +232,5 @@ ioc_influx_sink_is_healthy (IocInfluxSink *self)
 guint64
 ioc_influx_sink_pending_bytes (IocInfluxSink *self)
 {
-  return ioc_spool_pending_bytes (self->spool);
+  return ioc_spool_pending (self->spool).bytes;
 }

@@ -307,9 +307,9 @@ ioc_influx_writer_write_lines (IocInfluxWriter *self, const guint8 *data, const 
       if (self->failure_streak++ % 20 == 0)
         {
           g_autofree gchar *what = status != 0 ? g_strdup_printf ("HTTP %ld", status) : g_strdup ("no answer");
+          IocSpoolPending waiting = ioc_spool_pending (self->spool);
           g_warning ("influx: write failed (%s): %s; retrying, %u batches (%" G_GUINT64_FORMAT " bytes) waiting",
-                     what, g_strstrip (detail), ioc_spool_pending_batches (self->spool),
-                     ioc_spool_pending_bytes (self->spool));
+                     what, g_strstrip (detail), waiting.batches, waiting.bytes);
         }
       if (ioc_influx_writer_wait (self, ioc_backoff_next (&self->backoff)))
         return IOC_INFLUX_STOPPED;

@@ -137,11 +137,7 @@ ioc_spool_rotate (IocSpool *self, GError **error)
   int fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 
   if (fd < 0)
-    {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: %s", path, g_strerror (saved));
-      return FALSE;
-    }
+    return ioc_io_error (error, errno, "%s", path);
   if (self->write_fd >= 0)
     close (self->write_fd);
   self->write_fd = fd;
@@ -149,6 +145,24 @@ ioc_spool_rotate (IocSpool *self, GError **error)
   seg->id = id;
   g_queue_push_tail (&self->segments, seg);
   return TRUE;
+}
+
+/* head, just popped, is gone: the read position moves to the next segment
+ * and is stored before the file is deleted, so a crash between the two
+ * only leaves a file that open deletes. */
+static void
+ioc_spool_delete_head (IocSpool *self, IocSpoolSegment *head)
+{
+  self->disk_bytes -= head->size;
+  self->total_records -= head->n_records;
+  self->read_off = 0;
+  self->read_records = 0;
+  if (self->read_fd_id == head->id)
+    ioc_spool_close_read_fd (self);
+  ioc_spool_write_commit (self);
+  g_autofree gchar *path = ioc_spool_segment_path (self, head->id);
+  g_unlink (path);
+  g_free (head);
 }
 
 /* Drops the head segment with whatever is still unread in it, counting the
@@ -169,17 +183,7 @@ ioc_spool_drop_head (IocSpool *self, const gchar *why)
       g_warning ("spool: %s: dropped %u batches (%" G_GUINT64_FORMAT " bytes) not yet written to InfluxDB",
                  why, lost_batches, lost_bytes);
     }
-  self->disk_bytes -= head->size;
-  self->total_records -= head->n_records;
-  self->read_off = 0;
-  self->read_records = 0;
-  if (self->read_fd_id == head->id)
-    ioc_spool_close_read_fd (self);
-  ioc_spool_write_commit (self);
-
-  g_autofree gchar *path = ioc_spool_segment_path (self, head->id);
-  g_unlink (path);
-  g_free (head);
+  ioc_spool_delete_head (self, head);
   ioc_spool_update_gauge (self);
 }
 
@@ -223,11 +227,7 @@ ioc_spool_scan_segment (IocSpool *self, IocSpoolSegment *seg, guint64 commit_off
     {
       g_message ("spool: %s: cutting %" G_GSIZE_FORMAT " bytes of a torn or corrupt tail", path, len - off);
       if (truncate (path, (off_t) off) != 0)
-        {
-          int saved = errno;
-          g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: %s", path, g_strerror (saved));
-          return FALSE;
-        }
+        return ioc_io_error (error, errno, "%s", path);
     }
   seg->size = off;
   return TRUE;
@@ -357,8 +357,7 @@ ioc_spool_open (const gchar *dir, guint64 max_bytes, GError **error)
 
   if (g_mkdir_with_parents (dir, 0700) != 0)
     {
-      int saved = errno;
-      g_set_error (error, IOC_ERROR, IOC_ERROR_IO, "%s: %s", dir, g_strerror (saved));
+      ioc_io_error (error, errno, "%s", dir);
       return NULL;
     }
 
@@ -607,20 +606,9 @@ ioc_spool_commit (IocSpool *self)
   self->read_records++;
   if (self->read_off >= head->size && self->segments.length > 1)
     {
-      /* Fully read and no longer appended to: store the position in the
-       * next segment first, then delete, so a crash between the two only
-       * leaves a file that open deletes. */
+      /* Fully read and no longer appended to. */
       g_queue_pop_head (&self->segments);
-      self->disk_bytes -= head->size;
-      self->total_records -= head->n_records;
-      self->read_off = 0;
-      self->read_records = 0;
-      if (self->read_fd_id == head->id)
-        ioc_spool_close_read_fd (self);
-      ioc_spool_write_commit (self);
-      g_autofree gchar *path = ioc_spool_segment_path (self, head->id);
-      g_unlink (path);
-      g_free (head);
+      ioc_spool_delete_head (self, head);
     }
   else
     ioc_spool_write_commit (self);
@@ -628,24 +616,16 @@ ioc_spool_commit (IocSpool *self)
   g_mutex_unlock (&self->lock);
 }
 
-guint64
-ioc_spool_pending_bytes (IocSpool *self)
+IocSpoolPending
+ioc_spool_pending (IocSpool *self)
 {
-  g_return_val_if_fail (self != NULL, 0);
+  IocSpoolPending p = { 0, 0 };
+  g_return_val_if_fail (self != NULL, p);
   g_mutex_lock (&self->lock);
-  guint64 n = self->disk_bytes - self->read_off;
+  p.bytes = self->disk_bytes - self->read_off;
+  p.batches = self->total_records - self->read_records;
   g_mutex_unlock (&self->lock);
-  return n;
-}
-
-guint
-ioc_spool_pending_batches (IocSpool *self)
-{
-  g_return_val_if_fail (self != NULL, 0);
-  g_mutex_lock (&self->lock);
-  guint n = self->total_records - self->read_records;
-  g_mutex_unlock (&self->lock);
-  return n;
+  return p;
 }
 
 void

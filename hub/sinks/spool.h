@@ -48,8 +48,14 @@ GBytes   *ioc_spool_peek (IocSpool *self, gint64 timeout_us);
  * byte bound in the meantime. */
 void      ioc_spool_commit (IocSpool *self);
 
-guint64   ioc_spool_pending_bytes (IocSpool *self);   /* payload + framing */
-guint     ioc_spool_pending_batches (IocSpool *self);
+/* What waits to be sent, both taken at one moment. */
+typedef struct
+{
+  guint64 bytes; /* payload + framing */
+  guint   batches;
+} IocSpoolPending;
+
+IocSpoolPending ioc_spool_pending (IocSpool *self);
 
 /* Makes a blocked (or the next) ioc_spool_peek() return NULL at once. */
 void      ioc_spool_wake (IocSpool *self);

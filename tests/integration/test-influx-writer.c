@@ -116,9 +116,9 @@ static gboolean
 wait_drained (Fixture *f)
 {
   gint64 deadline = g_get_monotonic_time () + WAIT_US;
-  while (ioc_spool_pending_batches (f->spool) > 0 && g_get_monotonic_time () < deadline)
+  while (ioc_spool_pending (f->spool).batches > 0 && g_get_monotonic_time () < deadline)
     g_usleep (20 * 1000);
-  return ioc_spool_pending_batches (f->spool) == 0;
+  return ioc_spool_pending (f->spool).batches == 0;
 }
 
 static gint64
@@ -293,7 +293,7 @@ test_outage (Fixture *f, gconstpointer data)
   /* The writer noticed, reports it, and kept everything. */
   g_assert_cmpint (ioc_stats_lookup ("iochub_influx_write_failures_total", NULL), >, failures0);
   g_assert_false (ioc_influx_writer_is_healthy (f->writer));
-  g_assert_cmpuint (ioc_spool_pending_batches (f->spool), ==, during);
+  g_assert_cmpuint (ioc_spool_pending (f->spool).batches, ==, during);
   g_assert_cmpint (ioc_stats_lookup ("iochub_spool_bytes", NULL), >, 0);
 
   g_assert_true (ioc_test_influx_restart (f->influx, &error));
@@ -385,7 +385,7 @@ test_stop_mid_request (Fixture *f, gconstpointer data)
   gint64 start = g_get_monotonic_time ();
   g_clear_pointer (&f->writer, ioc_influx_writer_free);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 3 * G_USEC_PER_SEC);
-  g_assert_cmpuint (ioc_spool_pending_batches (f->spool), ==, 1);
+  g_assert_cmpuint (ioc_spool_pending (f->spool).batches, ==, 1);
   close (fd);
 }
 
@@ -410,7 +410,7 @@ test_stop_mid_backoff (Fixture *f, gconstpointer data)
   gint64 start = g_get_monotonic_time ();
   g_clear_pointer (&f->writer, ioc_influx_writer_free);
   g_assert_cmpint (g_get_monotonic_time () - start, <, 2 * G_USEC_PER_SEC);
-  g_assert_cmpuint (ioc_spool_pending_batches (f->spool), ==, 1);
+  g_assert_cmpuint (ioc_spool_pending (f->spool).batches, ==, 1);
 }
 
 typedef struct

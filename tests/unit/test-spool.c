@@ -81,8 +81,8 @@ test_fifo (Fixture *f, gconstpointer data)
   append_str (spool, "m f=1i 1\n");
   append_str (spool, "m f=2i 2\n");
   append_str (spool, "m f=3i 3\n");
-  g_assert_cmpuint (ioc_spool_pending_batches (spool), ==, 3);
-  g_assert_cmpuint (ioc_spool_pending_bytes (spool), ==, 3 * (8 + 9));
+  g_assert_cmpuint (ioc_spool_pending (spool).batches, ==, 3);
+  g_assert_cmpuint (ioc_spool_pending (spool).bytes, ==, 3 * (8 + 9));
   g_assert_cmpint (ioc_stats_lookup ("iochub_spool_bytes", NULL), ==, 3 * (8 + 9));
 
   /* Until committed, the writer sees the same batch again. */
@@ -96,7 +96,7 @@ test_fifo (Fixture *f, gconstpointer data)
   assert_peek (spool, "m f=3i 3\n");
   ioc_spool_commit (spool);
   assert_peek (spool, NULL);
-  g_assert_cmpuint (ioc_spool_pending_bytes (spool), ==, 0);
+  g_assert_cmpuint (ioc_spool_pending (spool).bytes, ==, 0);
   g_assert_cmpint (ioc_stats_lookup ("iochub_spool_bytes", NULL), ==, 0);
 }
 
@@ -118,7 +118,7 @@ test_reopen (Fixture *f, gconstpointer data)
   {
     g_autoptr(IocSpool) spool = ioc_spool_open (f->dir, 1 << 20, &error);
     g_assert_no_error (error);
-    g_assert_cmpuint (ioc_spool_pending_batches (spool), ==, 2);
+    g_assert_cmpuint (ioc_spool_pending (spool).batches, ==, 2);
     append_str (spool, "d");
     assert_peek (spool, "b");
     ioc_spool_commit (spool);
@@ -130,7 +130,7 @@ test_reopen (Fixture *f, gconstpointer data)
     /* Reopening again sends "d" again, and never "a", "b" or "c". */
     g_autoptr(IocSpool) spool = ioc_spool_open (f->dir, 1 << 20, &error);
     g_assert_no_error (error);
-    g_assert_cmpuint (ioc_spool_pending_batches (spool), ==, 1);
+    g_assert_cmpuint (ioc_spool_pending (spool).batches, ==, 1);
     assert_peek (spool, "d");
     ioc_spool_commit (spool);
   }
@@ -138,7 +138,7 @@ test_reopen (Fixture *f, gconstpointer data)
     g_autoptr(IocSpool) spool = ioc_spool_open (f->dir, 1 << 20, &error);
     g_assert_no_error (error);
     assert_peek (spool, NULL);
-    g_assert_cmpuint (ioc_spool_pending_bytes (spool), ==, 0);
+    g_assert_cmpuint (ioc_spool_pending (spool).bytes, ==, 0);
   }
 }
 
@@ -178,7 +178,7 @@ test_sigkill (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(IocSpool) spool = ioc_spool_open (f->dir, 1 << 16, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (ioc_spool_pending_batches (spool), ==, 100);
+  g_assert_cmpuint (ioc_spool_pending (spool).batches, ==, 100);
   for (guint i = 100; i < 200; i++)
     {
       gchar buf[64];
@@ -254,7 +254,7 @@ test_torn_tail (Fixture *f, gconstpointer data)
       guint whole = 0;
       while (whole < G_N_ELEMENTS (batches) && ends[whole] <= cut)
         whole++;
-      g_assert_cmpuint (ioc_spool_pending_batches (spool), ==, whole);
+      g_assert_cmpuint (ioc_spool_pending (spool).batches, ==, whole);
       append_str (spool, "after");
       for (guint i = 0; i < whole; i++)
         {
@@ -285,7 +285,7 @@ test_corrupt_record (Fixture *f, gconstpointer data)
 
   g_autoptr(IocSpool) spool = ioc_spool_open (f->dir, 1 << 20, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (ioc_spool_pending_batches (spool), ==, 1);
+  g_assert_cmpuint (ioc_spool_pending (spool).batches, ==, 1);
   assert_peek (spool, "good");
 }
 
@@ -308,16 +308,16 @@ test_bound (Fixture *f, gconstpointer data)
       memset (buf, 'x', sizeof buf);
       g_snprintf (buf, sizeof buf, "%03u", i);
       g_assert_true (ioc_spool_append (spool, buf, sizeof buf, &error));
-      g_assert_cmpuint (ioc_spool_pending_bytes (spool), <=, max_bytes);
+      g_assert_cmpuint (ioc_spool_pending (spool).bytes, <=, max_bytes);
     }
   gint64 dropped_batches = ioc_stats_lookup ("iochub_spool_dropped_batches_total", NULL) - dropped_batches0;
   gint64 dropped_bytes = ioc_stats_lookup ("iochub_spool_dropped_bytes_total", NULL) - dropped_bytes0;
-  guint pending = ioc_spool_pending_batches (spool);
+  guint pending = ioc_spool_pending (spool).batches;
   g_assert_cmpint (dropped_batches, >, 0);
   g_assert_cmpint (dropped_batches + pending, ==, n);
   g_assert_cmpint (dropped_bytes, ==, dropped_batches * 508);
   /* At least three quarters of the bound is still in use. */
-  g_assert_cmpuint (ioc_spool_pending_bytes (spool), >=, max_bytes * 3 / 4 - 508);
+  g_assert_cmpuint (ioc_spool_pending (spool).bytes, >=, max_bytes * 3 / 4 - 508);
 
   /* What is left is the newest data, in order. */
   for (guint i = (guint) dropped_batches; i < n; i++)
@@ -355,7 +355,7 @@ test_bound_drops_peeked (Fixture *f, gconstpointer data)
   ioc_spool_commit (spool);
   g_autoptr(GBytes) next = ioc_spool_peek (spool, 0);
   g_assert_nonnull (next);
-  guint left = ioc_spool_pending_batches (spool);
+  guint left = ioc_spool_pending (spool).batches;
   /* Whatever survived is a suffix of the appends and is all still there. */
   g_assert_cmpint (((const gchar *) g_bytes_get_data (next, NULL))[0], ==, 'a' + (20 - left));
 }
@@ -438,7 +438,7 @@ test_many_segments (Fixture *f, gconstpointer data)
       ioc_spool_commit (spool);
     }
   g_assert_cmpuint (count_segments (f->dir), ==, 1);
-  g_assert_cmpuint (ioc_spool_pending_bytes (spool), ==, 0);
+  g_assert_cmpuint (ioc_spool_pending (spool).bytes, ==, 0);
 }
 
 /* The spool's one segment file (seg-….spool): its size and (transfer full)
