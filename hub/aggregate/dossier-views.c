@@ -9,6 +9,7 @@
  * apart so that the periods' arithmetic reads on its own.  Main context
  * only. */
 #include "aggregate/dossier-private.h"
+#include "protocol/ioc-keys.h"
 
 #include <string.h>
 
@@ -119,12 +120,6 @@ ioc_dossier_tracker_indicators_range (IocDossierTracker *self, const gchar *unit
   return TRUE;
 }
 
-static gint
-cmp_str (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
 void
 ioc_dossier_tracker_foreach_unit (IocDossierTracker *self, void (*fn) (const gchar *unit, gpointer),
                                   gpointer user_data)
@@ -137,7 +132,7 @@ ioc_dossier_tracker_foreach_unit (IocDossierTracker *self, void (*fn) (const gch
   while (g_hash_table_iter_next (&it, &k, &v))
     if (v != self->all)
       g_ptr_array_add (names, k);
-  g_ptr_array_sort (names, cmp_str);
+  g_ptr_array_sort (names, ioc_keys_cmp);
   for (guint i = 0; i < names->len; i++)
     fn (g_ptr_array_index (names, i), user_data);
 }

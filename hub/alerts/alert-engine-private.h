@@ -151,8 +151,6 @@ gint64   ioc_alert_engine_working_us_between (IocAlertEngine *self, gint64 a, gi
  * units, up to IOC_ALERT_ZERO_TOLERANCE_MAX a unit a day. */
 void     ioc_alert_engine_add_overdue (IocAlertEngine *self, const gchar *unit, const gchar *dossier,
                                        gint64 overdue_us);
-/* strcmp for g_ptr_array_sort over strings. */
-gint     ioc_alert_engine_cmp_strp (gconstpointer a, gconstpointer b);
 
 /* ---- alert-history.c ---- */
 

@@ -156,12 +156,6 @@ ioc_alert_engine_set_unit_names (IocAlertEngine *self, IocAlertUnitNameFunc fn, 
   self->unit_name_data = user_data;
 }
 
-gint
-ioc_alert_engine_cmp_strp (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
 /* ---- time helpers ---- */
 
 gboolean

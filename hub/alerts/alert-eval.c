@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "protocol/ioc-keys.h"
 #include "protocol/ioc-time.h"
 
 static int
@@ -71,21 +72,6 @@ ioc_alert_engine_unit_is_stale (IocAlertEngine *self, const gchar *unit)
          != NULL;
 }
 
-/* Keys of a string-keyed table in order: evaluation (and so notification)
- * order must not depend on hashing. */
-static GPtrArray *
-sorted_keys (GHashTable *t)
-{
-  GPtrArray *keys = g_ptr_array_new ();
-  GHashTableIter it;
-  gpointer k;
-  g_hash_table_iter_init (&it, t);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    g_ptr_array_add (keys, k);
-  g_ptr_array_sort (keys, ioc_alert_engine_cmp_strp);
-  return keys;
-}
-
 /* The units of today's table that r lists, sorted; today_only: only those
  * with counts for today.  A unit whose dossier data is stale is stepped
  * "unknown" and left out: missing completions must look neither like a
@@ -94,7 +80,7 @@ static GPtrArray *
 rule_units (IocAlertEngine *self, const IocAlertRule *r, gboolean today_only, gint64 now_us)
 {
   gint32 today = ioc_calendar_day_of (now_us);
-  g_autoptr (GPtrArray) keys = sorted_keys (self->today);
+  g_autoptr (GPtrArray) keys = ioc_keys_sorted (self->today);
   GPtrArray *units = g_ptr_array_new ();
   for (guint q = 0; q < keys->len; q++)
     {
@@ -319,7 +305,7 @@ static void
 eval_zero_tolerance (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
   gint32 today = ioc_calendar_day_of (now_us);
-  g_autoptr (GPtrArray) keys = sorted_keys (self->overdue);
+  g_autoptr (GPtrArray) keys = ioc_keys_sorted (self->overdue);
   for (guint q = 0; q < keys->len; q++)
     {
       const gchar *scope = g_ptr_array_index (keys, q);
@@ -356,7 +342,7 @@ keep_unlisted_source (IocAlertEngine *self, const IocAlertRule *r, const IocAler
 static void
 eval_dead_source (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
-  g_autoptr (GPtrArray) keys = sorted_keys (self->sources);
+  g_autoptr (GPtrArray) keys = ioc_keys_sorted (self->sources);
   for (guint q = 0; q < keys->len; q++)
     {
       gpointer k = g_ptr_array_index (keys, q);
@@ -419,7 +405,7 @@ static void
 eval_threshold (IocAlertEngine *self, const IocAlertRule *r, gint64 now_us)
 {
   g_autofree gchar *prefix = g_strdup_printf ("%s|", r->metric);
-  g_autoptr (GPtrArray) keys = sorted_keys (self->values);
+  g_autoptr (GPtrArray) keys = ioc_keys_sorted (self->values);
   for (guint q = 0; q < keys->len; q++)
     {
       gpointer k = g_ptr_array_index (keys, q);

@@ -31,6 +31,7 @@
 #include "model/calendar.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-keyfile.h"
+#include "protocol/ioc-keys.h"
 #include "protocol/ioc-time.h"
 
 typedef enum
@@ -119,12 +120,6 @@ cmp_expect (gconstpointer a, gconstpointer b)
   return x->at_us < y->at_us ? -1 : x->at_us > y->at_us;
 }
 
-static gint
-cmp_str (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
 static gboolean
 get_time (IocKeyFile *kf, const gchar *group, const gchar *key, gint64 *out, GError **error)
 {
@@ -155,7 +150,7 @@ get_keys (IocKeyFile *kf, const gchar *group, const gchar *key, GError **error)
       if (*t != '\0')
         g_ptr_array_add (out, g_strdup (t));
     }
-  g_ptr_array_sort (out, cmp_str);
+  g_ptr_array_sort (out, ioc_keys_cmp);
   g_ptr_array_add (out, NULL);
   return (gchar **) g_ptr_array_free (out, FALSE);
 }
@@ -368,8 +363,8 @@ check (IocAlertEngine *engine, const Expect *x, GString *report)
       const gchar *colon = strrchr (k, ':');
       g_ptr_array_add (g_str_equal (colon + 1, "firing") ? firing : pending, g_strndup (k, colon - k));
     }
-  g_ptr_array_sort (firing, cmp_str);
-  g_ptr_array_sort (pending, cmp_str);
+  g_ptr_array_sort (firing, ioc_keys_cmp);
+  g_ptr_array_sort (pending, ioc_keys_cmp);
   g_autoptr (GString) d = g_string_new (NULL);
   gboolean ok = diff (d, "firing", x->firing, firing);
   if (x->pending != NULL)

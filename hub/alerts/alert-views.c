@@ -10,6 +10,7 @@
 
 #include <string.h>
 
+#include "protocol/ioc-keys.h"
 #include "protocol/ioc-time.h"
 
 void
@@ -261,6 +262,6 @@ ioc_alert_engine_active_keys (IocAlertEngine *self)
       IocAlertInst *i = v;
       g_ptr_array_add (out, g_strdup_printf ("%s:%s", i->key, ioc_alert_state_name (i->state)));
     }
-  g_ptr_array_sort (out, ioc_alert_engine_cmp_strp);
+  g_ptr_array_sort (out, ioc_keys_cmp);
   return out;
 }

@@ -4,27 +4,16 @@
  * unsubscribes what the configuration dropped (a persistent session keeps
  * its subscriptions across the hub's restarts).  Main context. */
 #include "io/mqtt-client-private.h"
+#include "protocol/ioc-keys.h"
 
 #include <string.h>
-
-static gint
-cmp_filter (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
-}
 
 void
 ioc_mqtt_record_write (Session *s)
 {
   if (s->record_path == NULL)
     return;
-  g_autoptr (GPtrArray) sorted = g_ptr_array_sized_new (g_hash_table_size (s->held));
-  GHashTableIter iter;
-  gpointer key;
-  g_hash_table_iter_init (&iter, s->held);
-  while (g_hash_table_iter_next (&iter, &key, NULL))
-    g_ptr_array_add (sorted, key);
-  g_ptr_array_sort (sorted, cmp_filter);
+  g_autoptr (GPtrArray) sorted = ioc_keys_sorted (s->held);
   g_autoptr (GString) text = g_string_new (NULL);
   g_string_append_printf (text, "# MQTT topic filters session %s is subscribed to (written by iochub)\n", s->client_id);
   for (guint i = 0; i < sorted->len; i++)

@@ -13,6 +13,7 @@
 
 #include "model/record.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-keys.h"
 #include "protocol/ioc-time.h"
 #include "protocol/ioc-topic.h"
 #include "protocol/ioc-hash.h"
@@ -50,11 +51,7 @@ ioc_units_free (IocUnitRegistry *self)
   g_free (self);
 }
 
-static gboolean
-fail (GError **error, const gchar *path, guint line, guint col, const gchar *fmt, ...)
-  G_GNUC_PRINTF (5, 6);
-
-static gboolean
+static G_GNUC_PRINTF (5, 6) gboolean
 fail (GError **error, const gchar *path, guint line, guint col, const gchar *fmt, ...)
 {
   va_list ap;
@@ -517,24 +514,11 @@ ioc_units_current (const IocUnitRegistry *self, gint64 now_us)
   return out;
 }
 
-static gint
-cmp_str_ptr (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
 GPtrArray *
 ioc_units_codes (const IocUnitRegistry *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
-  GPtrArray *out = g_ptr_array_sized_new (g_hash_table_size (self->by_code));
-  GHashTableIter iter;
-  gpointer code;
-  g_hash_table_iter_init (&iter, self->by_code);
-  while (g_hash_table_iter_next (&iter, &code, NULL))
-    g_ptr_array_add (out, code);
-  g_ptr_array_sort (out, cmp_str_ptr);
-  return out;
+  return ioc_keys_sorted (self->by_code);
 }
 
 guint

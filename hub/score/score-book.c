@@ -8,6 +8,7 @@
 
 #include "model/calendar.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-keys.h"
 #include "protocol/ioc-time.h"
 #include "state/snapcodec.h"
 
@@ -377,12 +378,6 @@ add_unit_cb (const gchar *unit, gpointer data)
     g_hash_table_add (data, (gpointer) ioc_intern (unit));
 }
 
-static gint
-code_cmp (gconstpointer a, gconstpointer b)
-{
-  return strcmp (*(const gchar *const *) a, *(const gchar *const *) b);
-}
-
 /* Every unit the scorecard lists, sorted by code. */
 static GPtrArray *
 unit_list (IocScoreBook *self, IocDossierTracker *tracker, const gchar *const *extra)
@@ -397,12 +392,7 @@ unit_list (IocScoreBook *self, IocDossierTracker *tracker, const gchar *const *e
     add_unit_cb (k, set);
   for (guint i = 0; extra != NULL && extra[i] != NULL; i++)
     add_unit_cb (extra[i], set);
-  GPtrArray *units = g_ptr_array_new ();
-  g_hash_table_iter_init (&it, set);
-  while (g_hash_table_iter_next (&it, &k, NULL))
-    g_ptr_array_add (units, k);
-  g_ptr_array_sort (units, code_cmp);
-  return units;
+  return ioc_keys_sorted (set);
 }
 
 static void
