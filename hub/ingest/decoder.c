@@ -42,10 +42,7 @@ static IocJsonKeys keys;
 static const IocFieldPrograms *progs;
 static IocRecord absent_record;
 
-static IocReject
-reject (IocDecoder *self, IocReject reason, const gchar *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-static IocReject
+static G_GNUC_PRINTF (3, 4) IocReject
 reject (IocDecoder *self, IocReject reason, const gchar *fmt, ...)
 {
   va_list ap;

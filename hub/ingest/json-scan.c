@@ -16,11 +16,8 @@
  * are not exact. */
 #define MAX_EXACT_DOUBLE 9007199254740992.0
 
-static void
-fail (IocJsonScanner *self, IocJsonError error, const gchar *fmt, ...) G_GNUC_PRINTF (3, 4);
-
 /* Records the first error with the byte it was found at. */
-static void
+static G_GNUC_PRINTF (3, 4) void
 fail (IocJsonScanner *self, IocJsonError error, const gchar *fmt, ...)
 {
   va_list ap;

@@ -325,11 +325,7 @@ set_value (IocKeyFile *self, const gchar *group, const gchar *key)
 
 /* A bad value: a GError (collect FALSE) or a recorded problem (collect TRUE),
  * "expected <what fmt says>, got '<got>'". */
-static gboolean
-bad_value (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, const gchar *got,
-           GError **error, const gchar *fmt, ...) G_GNUC_PRINTF (7, 8);
-
-static gboolean
+static G_GNUC_PRINTF (7, 8) gboolean
 bad_value (IocKeyFile *self, gboolean collect, const gchar *group, const gchar *key, const gchar *got,
            GError **error, const gchar *fmt, ...)
 {

@@ -363,10 +363,7 @@ join_or (GString *out, const gchar *const *words, guint n)
     }
 }
 
-static IocReject
-out_of_range (gchar *detail, gsize size, const gchar *fmt, ...) G_GNUC_PRINTF (3, 4);
-
-static IocReject
+static G_GNUC_PRINTF (3, 4) IocReject
 out_of_range (gchar *detail, gsize size, const gchar *fmt, ...)
 {
   va_list ap;
