@@ -143,11 +143,20 @@ request_free (Request *req)
   g_free (req);
 }
 
-/* A (un)subscribe the broker answered: refused holds the indexes of the
- * filters it refused (NULL for an unsubscribe), whichever protocol said so. */
+/* A (un)subscribe the broker answered.  codes[i] is what it said of filter
+ * i, a granted QoS (3.1.1) or a reason code (5): 0x80 and above is a
+ * refusal, e.g. by an ACL.  An unsubscribe posts no refusals. */
 static void
-request_granted (Request *req, GArray *refused)
+request_granted (Request *req, const gint *codes, guint n_codes)
 {
+  GArray *refused = NULL;
+  if (!req->unsubscribe)
+    {
+      refused = g_array_new (FALSE, FALSE, sizeof (guint));
+      for (guint i = 0; i < n_codes && i < req->filters->len; i++)
+        if (codes[i] >= 0x80)
+          g_array_append_val (refused, i);
+    }
   post (req->session, req->unsubscribe ? EV_UNSUBSCRIBED : EV_SUBSCRIBED, FALSE, 0, g_ptr_array_ref (req->filters),
         refused);
   request_free (req);
@@ -157,58 +166,50 @@ static void
 on_request_success (void *context, MQTTAsync_successData *response)
 {
   Request *req = context;
-  GArray *refused = NULL;
-  if (!req->unsubscribe && response != NULL)
-    {
-      /* Granted QoS per filter; 0x80 is a refusal (e.g. an ACL). */
-      refused = g_array_new (FALSE, FALSE, sizeof (guint));
-      if (req->filters->len == 1 && response->alt.qos == 0x80)
-        {
-          guint i = 0;
-          g_array_append_val (refused, i);
-        }
-      else if (req->filters->len > 1 && response->alt.qosList != NULL)
-        for (guint i = 0; i < req->filters->len; i++)
-          if (response->alt.qosList[i] == 0x80)
-            g_array_append_val (refused, i);
-    }
-  request_granted (req, refused);
+  /* 3.1.1 answers a single filter in alt.qos and several in alt.qosList. */
+  if (req->unsubscribe || response == NULL)
+    request_granted (req, NULL, 0);
+  else if (req->filters->len == 1)
+    request_granted (req, &response->alt.qos, 1);
+  else if (response->alt.qosList != NULL)
+    request_granted (req, response->alt.qosList, req->filters->len);
+  else
+    request_granted (req, NULL, 0);
 }
 
 static void
 on_request_success5 (void *context, MQTTAsync_successData5 *response)
 {
   Request *req = context;
-  GArray *refused = NULL;
-  if (!req->unsubscribe && response != NULL)
+  guint n = 0;
+  g_autofree gint *codes = NULL;
+  if (!req->unsubscribe && response != NULL && response->alt.sub.reasonCodeCount > 0)
     {
-      refused = g_array_new (FALSE, FALSE, sizeof (guint));
-      for (gint i = 0; i < response->alt.sub.reasonCodeCount && (guint) i < req->filters->len; i++)
-        if (response->alt.sub.reasonCodes[i] >= 0x80)
-          {
-            guint idx = (guint) i;
-            g_array_append_val (refused, idx);
-          }
+      n = (guint) response->alt.sub.reasonCodeCount;
+      codes = g_new (gint, n);
+      for (guint i = 0; i < n; i++)
+        codes[i] = (gint) response->alt.sub.reasonCodes[i];
     }
-  request_granted (req, refused);
+  request_granted (req, codes, n);
+}
+
+static void
+request_failed (Request *req, gint code)
+{
+  post (req->session, EV_REQUEST_FAILED, req->unsubscribe, code, g_ptr_array_ref (req->filters), NULL);
+  request_free (req);
 }
 
 static void
 on_request_failure (void *context, MQTTAsync_failureData *response)
 {
-  Request *req = context;
-  post (req->session, EV_REQUEST_FAILED, req->unsubscribe, response ? response->code : 0,
-        g_ptr_array_ref (req->filters), NULL);
-  request_free (req);
+  request_failed (context, response ? response->code : 0);
 }
 
 static void
 on_request_failure5 (void *context, MQTTAsync_failureData5 *response)
 {
-  Request *req = context;
-  post (req->session, EV_REQUEST_FAILED, req->unsubscribe, response ? response->code : 0,
-        g_ptr_array_ref (req->filters), NULL);
-  request_free (req);
+  request_failed (context, response ? response->code : 0);
 }
 
 
