@@ -24,8 +24,7 @@
 static void
 add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolean for_feed)
 {
-  json_builder_set_member_name (b, "freshness");
-  json_builder_begin_object (b);
+  ioc_api_json_begin_object (b, "freshness");
   gint64 newest = 0;
   for (guint k = 0; k <= IOC_KIND_COUNT; k++)
     {
@@ -55,10 +54,8 @@ add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolea
 static void
 add_indicators (JsonBuilder *b, const gchar *name, const IocDossierIndicators *d)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
-  json_builder_set_member_name (b, "received");
-  json_builder_begin_object (b);
+  ioc_api_json_begin_object (b, name);
+  ioc_api_json_begin_object (b, "received");
   ioc_api_json_int (b, "total", d->received[0]);
   ioc_api_json_int (b, "in_person", d->received[1]);
   ioc_api_json_int (b, "online", d->received[2]);
@@ -84,8 +81,7 @@ add_indicators (JsonBuilder *b, const gchar *name, const IocDossierIndicators *d
 static void
 add_devices (JsonBuilder *b, const IocDeviceSummary *s)
 {
-  json_builder_set_member_name (b, "devices");
-  json_builder_begin_object (b);
+  ioc_api_json_begin_object (b, "devices");
   ioc_api_json_int (b, "cameras", s->cameras);
   ioc_api_json_int (b, "cameras_online", s->cameras_online);
   ioc_api_json_int (b, "cameras_recording", s->cameras_recording);
@@ -102,8 +98,7 @@ static void
 add_live (JsonBuilder *b, IocHub *hub, const gchar *unit, gint64 now_us)
 {
   IocPoint p;
-  json_builder_set_member_name (b, "live");
-  json_builder_begin_object (b);
+  ioc_api_json_begin_object (b, "live");
   ioc_api_json_int (b, "window_s", ioc_hub_config (hub)->live_window_us / G_USEC_PER_SEC);
   gint64 received = 0;
   for (guint ch = 0; ch <= IOC_HUB_MAX_CHANNEL; ch++)
@@ -148,8 +143,7 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
    * moment the live window counts them. */
   IocQueueToday q;
   ioc_hub_queue_today (docs->hub, unit, now_us, TRUE, &q);
-  json_builder_set_member_name (b, "queue_today");
-  json_builder_begin_object (b);
+  ioc_api_json_begin_object (b, "queue_today");
   for (guint f = 0; f < IOC_F_QUEUE_N; f++)
     ioc_api_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), q.counts[f]);
   ioc_api_json_int_or_null (b, "waiting", q.waiting >= 0, q.waiting);
@@ -159,8 +153,7 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
   ioc_api_json_double_or_null (b, "wait_max_s", q.waits > 0, q.wait_max_s);
   ioc_api_json_string (b, "wait_max_unit", q.waits > 0 ? q.wait_max_unit : NULL);
   json_builder_end_object (b);
-  json_builder_set_member_name (b, "rating_today");
-  json_builder_begin_object (b);
+  ioc_api_json_begin_object (b, "rating_today");
   ioc_api_json_int (b, "ratings", q.ratings);
   ioc_api_json_int (b, "satisfied", q.satisfied);
   ioc_api_json_rate (b, "satisfied_rate", q.satisfied, q.ratings);

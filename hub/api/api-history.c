@@ -295,8 +295,7 @@ ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_
   json_builder_begin_object (b);
   write_answer_head (b, req, &f, now_us);
   gint64 today = bucket_start (now_us / G_USEC_PER_SEC, DAY_S);
-  json_builder_set_member_name (b, "points");
-  json_builder_begin_array (b);
+  ioc_api_json_begin_array (b, "points");
   g_autofree gdouble *vals = g_new0 (gdouble, weeks);
   for (gint64 i = 0; i < req->n_buckets; i++)
     {

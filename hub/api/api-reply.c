@@ -99,6 +99,20 @@ json_null (JsonBuilder *b, const gchar *name)
 }
 
 void
+ioc_api_json_begin_array (JsonBuilder *b, const gchar *name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_array (b);
+}
+
+void
+ioc_api_json_begin_object (JsonBuilder *b, const gchar *name)
+{
+  json_builder_set_member_name (b, name);
+  json_builder_begin_object (b);
+}
+
+void
 ioc_api_json_int_or_null (JsonBuilder *b, const gchar *name, gboolean have, gint64 v)
 {
   if (have)

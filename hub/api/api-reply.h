@@ -38,6 +38,10 @@ void ioc_api_json_rate (JsonBuilder *b, const gchar *name, gint64 num, gint64 de
 void ioc_api_json_string (JsonBuilder *b, const gchar *name, const gchar *v);
 void ioc_api_json_bool (JsonBuilder *b, const gchar *name, gboolean v);
 void ioc_api_json_double (JsonBuilder *b, const gchar *name, gdouble v);
+/* A member that is an array or an object, left open for its elements
+ * (json_builder_end_array / _end_object closes it). */
+void ioc_api_json_begin_array (JsonBuilder *b, const gchar *name);
+void ioc_api_json_begin_object (JsonBuilder *b, const gchar *name);
 /* v when have, else null (a time never seen, an average of nothing). */
 void ioc_api_json_int_or_null (JsonBuilder *b, const gchar *name, gboolean have, gint64 v);
 void ioc_api_json_double_or_null (JsonBuilder *b, const gchar *name, gboolean have, gdouble v);

@@ -130,8 +130,7 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   ioc_api_json_string (b, "period", ioc_api_query_string (query, "period", "today"));
   ioc_api_json_int (b, "min_volume", min_volume);
   ioc_api_json_string (b, "sort", sort);
-  json_builder_set_member_name (b, "units");
-  json_builder_begin_array (b);
+  ioc_api_json_begin_array (b, "units");
   for (guint i = 0; i < rows->len; i++)
     {
       const IocUnitEntry *e = &g_array_index (rows, IocUnitEntry, i);
@@ -425,8 +424,7 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
   ioc_api_json_int (b, "now_ms", now / 1000);
-  json_builder_set_member_name (b, "connectors");
-  json_builder_begin_array (b);
+  ioc_api_json_begin_array (b, "connectors");
   guint i = 0;
   while (after != NULL && i < rows->len && strcmp (g_array_index (rows, ConnectorRow, i).key, after) <= 0)
     i++;
@@ -437,8 +435,7 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
     next = g_array_index (rows, ConnectorRow, i - 1).key;
   json_builder_end_array (b);
   ioc_api_json_string (b, "next", next);
-  json_builder_set_member_name (b, "totals");
-  json_builder_begin_object (b);
+  ioc_api_json_begin_object (b, "totals");
   ioc_api_json_int (b, "connectors", rows->len);
   ioc_api_json_int (b, "missing", ioc_hub_dedup_missing_total (self->hub));
   ioc_api_json_int (b, "duplicates", ioc_hub_dedup_duplicates_total (self->hub));

@@ -5,6 +5,7 @@
 #include <json-glib/json-glib.h>
 #include <string.h>
 
+#include "api/api-reply.h"
 #include "api/auth.h"
 #include "federation/fed-ledger.h"
 #include "io/handoff.h"
@@ -396,8 +397,7 @@ add_provinces (JsonBuilder *b, GPtrArray *list, gint64 day, gint64 mono, IocFedT
 {
   IocFedTotals province = { 0 };
   const gchar *current_province = NULL;
-  json_builder_set_member_name (b, "provinces");
-  json_builder_begin_array (b);
+  ioc_api_json_begin_array (b, "provinces");
   for (guint i = 0; i < list->len; i++)
     {
       Remote *r = g_ptr_array_index (list, i);
@@ -410,8 +410,7 @@ add_provinces (JsonBuilder *b, GPtrArray *list, gint64 day, gint64 mono, IocFedT
           json_builder_begin_object (b);
           json_builder_set_member_name (b, "province");
           json_builder_add_string_value (b, r->province);
-          json_builder_set_member_name (b, "hubs");
-          json_builder_begin_array (b);
+          ioc_api_json_begin_array (b, "hubs");
         }
       /* Yesterday's totals of a hub that has not spoken today count for nothing today. */
       gboolean current = r->day_start_us == day;
