@@ -28,6 +28,7 @@ static const struct
   { IOC_MEAS_QUEUE, IOC_S_QUEUE_WAIT, 0.5 },    /* wait_p50_s */
   { IOC_MEAS_QUEUE, IOC_S_QUEUE_WAIT, 0.9 },    /* wait_p90_s */
   { IOC_MEAS_QUEUE, IOC_S_QUEUE_SERVICE, 0.5 }, /* service_p50_s */
+  { IOC_MEAS_QUEUE, IOC_S_QUEUE_SERVICE, 0.9 }, /* service_p90_s */
 };
 
 guint

@@ -192,6 +192,10 @@ typedef struct
 
 typedef void (*IocFactFunc) (const IocFact *fact, gpointer user_data);
 
+/* The float fields of ioc_queue (SPEC §5: wait and service time, median
+ * and p90), in the order IocPoint holds them. */
+#define IOC_QUEUE_N_FLOATS 4
+
 /* One point of SPEC §6, ready for the line-protocol encoder. */
 typedef struct
 {
@@ -200,8 +204,8 @@ typedef struct
   guint8 channel;    /* 0: no channel tag */
   gint64 ts_us;      /* start of the minute */
   gint64 ints[IOC_MAX_INT_FIELDS];
-  gdouble floats[3]; /* ioc_queue: wait_p50_s, wait_p90_s, service_p50_s */
-  gboolean has_floats[3]; /* a percentile of an empty sketch is not written */
+  gdouble floats[IOC_QUEUE_N_FLOATS]; /* ioc_queue: wait_p50_s, wait_p90_s, service_p50_s, service_p90_s */
+  gboolean has_floats[IOC_QUEUE_N_FLOATS]; /* a percentile of an empty sketch is not written */
 } IocPoint;
 
 typedef void (*IocPointFunc) (const IocPoint *point, gpointer user_data);

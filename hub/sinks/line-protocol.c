@@ -84,7 +84,8 @@ ioc_lp_append_double (GString *out, gdouble v)
   g_string_append (out, buf);
 }
 
-static const gchar *const queue_float_names[3] = { "wait_p50_s", "wait_p90_s", "service_p50_s" };
+static const gchar *const queue_float_names[IOC_QUEUE_N_FLOATS] = { "wait_p50_s", "wait_p90_s", "service_p50_s",
+                                                                    "service_p90_s" };
 
 void
 ioc_lp_append_point (GString *out, const IocPoint *point, const gchar *province, const gchar *hub_id)

@@ -36,7 +36,7 @@ void ioc_lp_escape_field_string (GString *out, const gchar *s);
 /* Appends one line ending in '\n' for point: tags channel (only when
  * point->channel != 0), hub, province, unit, in that (sorted) order; the
  * integer fields of the measurement with the 'i' suffix; for ioc_queue the
- * floats wait_p50_s, wait_p90_s, service_p50_s where has_floats[k] (a NaN or
+ * floats wait_p50_s, wait_p90_s, service_p50_s, service_p90_s where has_floats[k] (a NaN or
  * infinite value, which the protocol cannot carry, is left out too); and the
  * timestamp in whole seconds (the writer posts with precision=s). */
 void ioc_lp_append_point (GString *out, const IocPoint *point, const gchar *province, const gchar *hub_id);

@@ -100,7 +100,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   point.channel = data[1] % 4;
   gdouble fv;
   memcpy (&fv, data + 2, sizeof fv);
-  for (guint k = 0; k < 3; k++)
+  for (guint k = 0; k < IOC_QUEUE_N_FLOATS; k++)
     {
       point.has_floats[k] = (data[0] >> (2 + k)) & 1;
       point.floats[k] = k == 0 ? fv : (gdouble) k / 3;
@@ -158,8 +158,9 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       g_autofree gchar *want = g_strdup_printf ("%s=%" G_GINT64_FORMAT "i", name, point.ints[i]);
       g_assert_cmpstr (pairs[i], ==, want);
     }
-  static const gchar *const float_names[3] = { "wait_p50_s", "wait_p90_s", "service_p50_s" };
-  for (guint k = 0; k < 3 && point.measurement == IOC_MEAS_QUEUE; k++)
+  static const gchar *const float_names[IOC_QUEUE_N_FLOATS] = { "wait_p50_s", "wait_p90_s", "service_p50_s",
+                                                               "service_p90_s" };
+  for (guint k = 0; k < IOC_QUEUE_N_FLOATS && point.measurement == IOC_MEAS_QUEUE; k++)
     {
       if (!point.has_floats[k] || !isfinite (point.floats[k]))
         continue;

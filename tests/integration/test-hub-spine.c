@@ -4,6 +4,7 @@
  * survive: duplicates and bad messages, SIGKILL of the hub, an InfluxDB
  * outage, a broker restart. */
 #include <gio/gio.h>
+#include <math.h>
 #include <string.h>
 
 #include "test-publisher.h"
@@ -199,6 +200,62 @@ test_broker_restart (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (ioc_test_hub_metric (f->stack.hub, "iochub_mqtt_reconnects_total"), >=, 1.0);
 }
 
+/* SPEC §5: wait and service time, median and p90, per unit and for the
+ * province, from desk events through the broker into InfluxDB. */
+static gdouble
+queue_field (Fixture *f, const gchar *field, const gchar *unit)
+{
+  g_autofree gchar *q = g_strdup_printf ("SELECT last(\"%s\") FROM \"ioc_queue\" WHERE \"unit\"='%s'", field, unit);
+  gdouble v = -1;
+  if (!ioc_test_influx_query_double (f->stack.influx, "ioc", q, &v, NULL))
+    return -1; /* not yet: the database is made with the first write */
+  return v;
+}
+
+static void
+test_wait_and_service_percentiles (Fixture *f, gconstpointer data)
+{
+  g_autoptr (IocTestPublisher) pub = ioc_test_stack_publisher (&f->stack);
+  /* 100 tickets at one desk within one closed minute: waits 1..100 s,
+   * services 201..300 s. */
+  gint64 minute_ms = (f->base_ms / 60000 - 1) * 60000;
+  guint seq = 0;
+  for (guint i = 1; i <= 100; i++)
+    {
+      gint64 ts = minute_ms + (gint64) (i % 50) * 1000;
+      g_autofree gchar *called = g_strdup_printf (
+          "{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"ticket.called\",\"ticket\":\"A%03u\","
+          "\"counter\":\"c1\",\"wait_s\":%u}", ++seq, ts, i, i);
+      g_autofree gchar *done = g_strdup_printf (
+          "{\"v\":1,\"seq\":%u,\"ts\":%" G_GINT64_FORMAT ",\"type\":\"service.done\",\"ticket\":\"A%03u\","
+          "\"counter\":\"c1\",\"service_s\":%u}", ++seq, ts + 500, i, 200 + i);
+      ioc_test_publisher_send (pub, "ioc/v1/40/xa-16681/desk/d-01/event", called, FALSE);
+      ioc_test_publisher_send (pub, "ioc/v1/40/xa-16681/desk/d-01/event", done, FALSE);
+    }
+  g_assert_true (ioc_test_publisher_flush (pub, 30 * G_TIME_SPAN_SECOND));
+
+  /* Bounded wait for the minute to close and be written (an empty answer
+   * reads as 0). */
+  gint64 deadline = g_get_monotonic_time () + 90 * G_TIME_SPAN_SECOND;
+  while (queue_field (f, "service_p50_s", "all") <= 0 && g_get_monotonic_time () < deadline)
+    g_usleep (250 * 1000);
+
+  static const struct { const gchar *field; gdouble want; } fields[] = {
+    { "wait_p50_s", 50 }, { "wait_p90_s", 90 }, { "service_p50_s", 250 }, { "service_p90_s", 290 },
+  };
+  const gchar *const scopes[] = { "xa-16681", "all" };
+  for (guint u = 0; u < G_N_ELEMENTS (scopes); u++)
+    for (guint i = 0; i < G_N_ELEMENTS (fields); i++)
+      {
+        gdouble got = queue_field (f, fields[i].field, scopes[u]);
+        g_test_message ("%s %s = %g (want %g)", scopes[u], fields[i].field, got, fields[i].want);
+        /* The sketch's relative error is 1 %. */
+        g_assert_cmpfloat (fabs (got - fields[i].want), <=, 0.01 * fields[i].want);
+      }
+  g_assert_cmpint (ioc_test_stack_queue_sum (&f->stack, "called", "xa-16681"), ==, 100);
+  g_assert_cmpint (ioc_test_stack_queue_sum (&f->stack, "served", "xa-16681"), ==, 100);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -211,5 +268,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/ioc/hub-spine/broker-restart-exact", Fixture, NULL, fixture_setup, test_broker_restart,
               fixture_teardown);
+  g_test_add ("/ioc/hub-spine/wait-and-service-median-and-p90", Fixture, NULL, fixture_setup,
+              test_wait_and_service_percentiles, fixture_teardown);
   return g_test_run ();
 }

@@ -109,6 +109,12 @@ static const PointCase point_cases[] = {
     "42", "h",
     "ioc_queue,hub=h,province=42,unit=xa-1 issued=4i,called=3i,served=2i,no_show=1i,wait_p50_s=0.1,service_p50_s=7 "
     "1751328000\n" },
+  { "queue-wait-and-service-median-and-p90",
+    { .measurement = IOC_MEAS_QUEUE, .unit = "xa-1", .ts_us = TS_US, .ints = { 4, 3, 2, 1 },
+      .floats = { 30.5, 120.5, 240.75, 600.25 }, .has_floats = { TRUE, TRUE, TRUE, TRUE } },
+    "42", "h",
+    "ioc_queue,hub=h,province=42,unit=xa-1 issued=4i,called=3i,served=2i,no_show=1i,wait_p50_s=30.5,wait_p90_s=120.5,"
+    "service_p50_s=240.75,service_p90_s=600.25 1751328000\n" },
   { "queue-nan-left-out",
     { .measurement = IOC_MEAS_QUEUE, .unit = "xa-1", .ts_us = TS_US, .ints = { 0 },
       .floats = { NAN, INFINITY, 1.5 }, .has_floats = { TRUE, TRUE, TRUE } },
