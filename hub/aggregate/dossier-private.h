@@ -93,7 +93,8 @@ typedef struct
   gint64 *hist; /* (ts_us << 4) | state, ascending */
   gint64 received_us;
   gint64 due_src_us;
-  gint64 fields_ts_us;
+  gint64 due_field_ts_us;  /* time of the event due_src_us came from */
+  gint64 fields_ts_us;     /* time of the newest event */
   gint64 sup2_field_ts_us; /* earliest event whose `supplements` was >= 2 */
   gint64 armed_due_us;     /* deadline heap entry pushed for this instant */
   gint64 drop_at_us;       /* finished: leaves memory then */

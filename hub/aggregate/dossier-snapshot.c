@@ -17,7 +17,8 @@
 #include "state/snapcodec.h"
 
 #define SNAP_MAGIC 0x31544449u /* "IDT1" */
-#define SNAP_VERSION 1u
+/* 2: each dossier's due_field_ts_us.  A version 1 section still loads. */
+#define SNAP_VERSION 2u
 
 static const gchar *
 intern_or_null (gchar *s)
@@ -93,6 +94,7 @@ save_dossier (const Dossier *d, GByteArray *out)
   ioc_snap_put_str (out, d->procedure);
   ioc_snap_put_i64 (out, d->received_us);
   ioc_snap_put_i64 (out, d->due_src_us);
+  ioc_snap_put_i64 (out, d->due_field_ts_us);
   ioc_snap_put_i64 (out, d->fields_ts_us);
   ioc_snap_put_i64 (out, d->sup2_field_ts_us);
   ioc_snap_put_i64 (out, d->armed_due_us);
@@ -116,10 +118,10 @@ save_dossier (const Dossier *d, GByteArray *out)
   ioc_snap_put_u8 (out, d->em.stock);
 }
 
-/* Reads one dossier into a new slot and re-arms its timers; FALSE (error
- * set) when it is out of range. */
+/* Reads one dossier of a version section into a new slot and re-arms its
+ * timers; FALSE (error set) when it is out of range. */
 static gboolean
-load_dossier (IocDossierTracker *self, IocSnapReader *r, GError **error)
+load_dossier (IocDossierTracker *self, IocSnapReader *r, guint32 version, GError **error)
 {
   g_autofree gchar *id = ioc_snap_get_str (r);
   if (id == NULL || g_hash_table_contains (self->ids, id))
@@ -130,7 +132,13 @@ load_dossier (IocDossierTracker *self, IocSnapReader *r, GError **error)
   d->procedure = intern_or_null (ioc_snap_get_str (r));
   d->received_us = ioc_snap_get_i64 (r);
   d->due_src_us = ioc_snap_get_i64 (r);
+  if (version >= 2)
+    d->due_field_ts_us = ioc_snap_get_i64 (r);
   d->fields_ts_us = ioc_snap_get_i64 (r);
+  /* Version 1 kept no time for due_at: an event older than the newest
+   * then keeps it, as that version did. */
+  if (version < 2)
+    d->due_field_ts_us = d->due_src_us > 0 ? d->fields_ts_us : 0;
   d->sup2_field_ts_us = ioc_snap_get_i64 (r);
   d->armed_due_us = ioc_snap_get_i64 (r);
   d->drop_at_us = ioc_snap_get_i64 (r);
@@ -218,13 +226,14 @@ ioc_dossier_tracker_load (IocDossierTracker *self, const guint8 *data, gsize len
   ioc_snap_reader_init (&r, data, len);
   if (ioc_snap_get_u32 (&r) != SNAP_MAGIC)
     return corrupt (error, "bad magic");
-  if (ioc_snap_get_u32 (&r) != SNAP_VERSION)
+  guint32 version = ioc_snap_get_u32 (&r);
+  if (version < 1 || version > SNAP_VERSION)
     return corrupt (error, "unsupported version");
   ioc_dossier_tracker_clear (self);
   load_units (self, &r);
   guint32 n_dossiers = ioc_snap_get_u32 (&r);
   for (guint32 i = 0; i < n_dossiers && ioc_snap_reader_ok (&r); i++)
-    if (!load_dossier (self, &r, error))
+    if (!load_dossier (self, &r, version, error))
       {
         ioc_dossier_tracker_clear (self);
         return FALSE;

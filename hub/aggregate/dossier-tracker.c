@@ -360,8 +360,14 @@ ioc_dossier_tracker_record (IocDossierTracker *self, const IocRecord *rec, const
     d->channel = (guint8) rec->channel;
   if (rec->received_at_us > 0 && (newer || d->received_us == 0))
     d->received_us = rec->received_at_us;
-  if (rec->due_at_us > 0 && (newer || d->due_src_us == 0))
-    d->due_src_us = rec->due_at_us;
+  /* due_at moves (an extension, a supplement): it comes from the newest
+   * event that carries it, whatever the arrival order; newer-than-all
+   * would keep an older value when a newer event without it came between. */
+  if (rec->due_at_us > 0 && (d->due_src_us == 0 || ts >= d->due_field_ts_us))
+    {
+      d->due_src_us = rec->due_at_us;
+      d->due_field_ts_us = ts;
+    }
   merge_tri (&d->fee, rec->fee, newer);
   merge_tri (&d->paid_online, rec->paid_online, newer);
   merge_tri (&d->digitized, rec->digitized, newer);

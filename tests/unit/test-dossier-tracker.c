@@ -9,6 +9,7 @@
 #include "model/clock.h"
 #include "protocol/ioc-error.h"
 #include "protocol/ioc-stats.h"
+#include "state/snapcodec.h"
 
 static const gchar test_cal[] =
   "[calendar]\nweekend = sat,sun\nhours = 07:30-11:30,13:30-17:00\n"
@@ -676,6 +677,116 @@ test_save_load (Fx *fx, gconstpointer data)
   g_assert_error (e2, IOC_ERROR, IOC_ERROR_CORRUPT);
 }
 
+/* An event that carries due_at, on a dossier seen at ts. */
+static void
+ev_due (Fx *fx, IocDossierTracker *t, const gchar *id, gint state, gint64 ts, gint64 received, gint64 due)
+{
+  IocRecord r = { 0 };
+  r.kind = IOC_KIND_PORTAL;
+  r.type = IOC_EV_DOSSIER;
+  r.unit = UNIT_A;
+  r.dossier = id;
+  r.procedure = "P-3WD";
+  r.state = state;
+  r.channel = 2;
+  r.ts_us = ts;
+  r.received_at_us = received;
+  r.due_at_us = due;
+  r.supplements = -1;
+  r.fee = r.paid_online = r.digitized = r.e_result = IOC_TRI_UNSET;
+  ioc_dossier_tracker_record (t, &r, ioc_intern (UNIT_A), vn (2025, 3, 10, 12, 0));
+}
+
+static gint64
+due_of (IocDossierTracker *t, const gchar *id)
+{
+  IocDossierInfo info;
+  g_assert_true (ioc_dossier_tracker_lookup (t, id, &info));
+  return info.due_us;
+}
+
+/* due_at comes from the newest event that carries it, whatever the
+ * arrival order (docs/DOSSIERS.md), also across a snapshot. */
+static void
+test_due_out_of_order (Fx *fx, gconstpointer data)
+{
+  gint64 recv = vn (2025, 3, 10, 9, 0);
+  gint64 due_x = vn (2025, 3, 13, 17, 0), due_y = vn (2025, 3, 14, 17, 0);
+  ev_due (fx, fx->t, "D1", 2, recv, recv, due_x);
+  ev_due (fx, fx->t, "D1", 4, vn (2025, 3, 10, 11, 0), recv, 0); /* newest, without due_at */
+  /* Arrives last, dated between the two: its due_at is the newest. */
+  ev_due (fx, fx->t, "D1", 3, vn (2025, 3, 10, 10, 0), recv, due_y);
+  g_assert_cmpint (due_of (fx->t, "D1"), ==, due_y);
+  /* An event older than the one due_y came from does not move it. */
+  ev_due (fx, fx->t, "D1", 3, vn (2025, 3, 10, 9, 30), recv, vn (2025, 3, 20, 17, 0));
+  g_assert_cmpint (due_of (fx->t, "D1"), ==, due_y);
+
+  /* The time due_at came from survives a snapshot. */
+  g_autoptr (GByteArray) snap = g_byte_array_new ();
+  ioc_dossier_tracker_save (fx->t, snap);
+  g_autoptr (IocDossierTracker) t2 = ioc_dossier_tracker_new (fx->cal, fx->procs, NULL, NULL);
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_dossier_tracker_load (t2, snap->data, snap->len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (due_of (t2, "D1"), ==, due_y);
+  ev_due (fx, t2, "D1", 3, vn (2025, 3, 10, 9, 45), recv, vn (2025, 3, 21, 17, 0));
+  g_assert_cmpint (due_of (t2, "D1"), ==, due_y);
+  gint64 due_z = vn (2025, 3, 17, 17, 0);
+  ev_due (fx, t2, "D1", 3, vn (2025, 3, 10, 10, 30), recv, due_z);
+  g_assert_cmpint (due_of (t2, "D1"), ==, due_z);
+}
+
+/* A section written by the version before due_at had its own time loads,
+ * and keeps that version's rule for the dossiers in it. */
+static void
+test_load_version_1 (Fx *fx, gconstpointer data)
+{
+  gint64 recv = vn (2025, 3, 10, 9, 0), newest = vn (2025, 3, 10, 11, 0);
+  gint64 due = vn (2025, 3, 13, 17, 0);
+  g_autoptr (GByteArray) v1 = g_byte_array_new ();
+  ioc_snap_put_u32 (v1, 0x31544449u); /* "IDT1" */
+  ioc_snap_put_u32 (v1, 1);
+  ioc_snap_put_u32 (v1, 0); /* units */
+  ioc_snap_put_u32 (v1, 1); /* dossiers */
+  ioc_snap_put_str (v1, "V1");
+  ioc_snap_put_str (v1, UNIT_A);
+  ioc_snap_put_str (v1, "P-3WD");
+  ioc_snap_put_i64 (v1, recv);   /* received */
+  ioc_snap_put_i64 (v1, due);    /* due_at */
+  ioc_snap_put_i64 (v1, newest); /* newest event */
+  for (guint i = 0; i < 3; i++)  /* second supplement, armed deadline, drop time */
+    ioc_snap_put_i64 (v1, 0);
+  ioc_snap_put_u8 (v1, 2); /* channel */
+  ioc_snap_put_u8 (v1, 0); /* supplements */
+  for (guint i = 0; i < 4; i++)
+    ioc_snap_put_u8 (v1, 0); /* fee … e_result unset */
+  ioc_snap_put_u8 (v1, 2);   /* history */
+  ioc_snap_put_i64 (v1, (recv << 4) | 2);
+  ioc_snap_put_i64 (v1, (newest << 4) | 4);
+  ioc_snap_put_str (v1, NULL); /* nothing emitted */
+  for (guint i = 0; i < 3; i++)
+    ioc_snap_put_i64 (v1, 0);
+  for (guint i = 0; i < 4; i++)
+    ioc_snap_put_u8 (v1, 0);
+  ioc_snap_put_u32 (v1, 0); /* tombstones */
+
+  g_autoptr (GError) error = NULL;
+  g_assert_true (ioc_dossier_tracker_load (fx->t, v1->data, v1->len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (due_of (fx->t, "V1"), ==, due);
+  /* Older than the newest event: version 1's rule, due_at stays. */
+  ev_due (fx, fx->t, "V1", 3, vn (2025, 3, 10, 10, 0), recv, vn (2025, 3, 20, 17, 0));
+  g_assert_cmpint (due_of (fx->t, "V1"), ==, due);
+  gint64 moved = vn (2025, 3, 18, 17, 0);
+  ev_due (fx, fx->t, "V1", 4, vn (2025, 3, 10, 11, 30), recv, moved);
+  g_assert_cmpint (due_of (fx->t, "V1"), ==, moved);
+  /* A version this hub does not know yet is refused. */
+  v1->data[4] = 9; /* the version, little-endian after the magic */
+  g_clear_error (&error);
+  g_assert_false (ioc_dossier_tracker_load (fx->t, v1->data, v1->len, &error));
+  g_assert_error (error, IOC_ERROR, IOC_ERROR_CORRUPT);
+}
+
 static void
 test_reload_calendar (Fx *fx, gconstpointer data)
 {
@@ -762,6 +873,8 @@ main (int argc, char **argv)
   ADD ("sample-gauges", test_sample_gauges);
   ADD ("retention", test_retention);
   ADD ("save-load", test_save_load);
+  ADD ("due-at-out-of-order", test_due_out_of_order);
+  ADD ("load-version-1", test_load_version_1);
   ADD ("reload-calendar", test_reload_calendar);
   return g_test_run ();
 }
