@@ -12,6 +12,7 @@
 #include "api/api-reply.h"
 #include "api/auth.h"
 #include "alerts/alert-rules.h"
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-time.h"
 
 /* Indented JSON, errors too: operators read these routes with curl. */
@@ -253,8 +254,7 @@ silences_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHash
   api->changed (api->data);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "id");
-  json_builder_add_string_value (b, id);
+  ioc_json_string (b, "id", id);
   json_builder_end_object (b);
   g_autoptr (JsonNode) n = json_builder_get_root (b);
   reply_json (msg, SOUP_STATUS_CREATED, n);

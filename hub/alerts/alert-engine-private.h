@@ -15,6 +15,7 @@
 #include <json-glib/json-glib.h>
 
 #include "alerts/alert-engine.h"
+#include "protocol/ioc-json.h"
 
 G_BEGIN_DECLS
 
@@ -235,9 +236,6 @@ const gchar *ioc_alert_eval_stale_reason (IocAlertEngine *self, const gchar *uni
 
 /* ---- alert-views.c ---- */
 
-/* A member holding an RFC 3339 time (us 0: null), or a string (NULL: null). */
-void ioc_alert_json_add_time (JsonBuilder *b, const gchar *name, gint64 us);
-void ioc_alert_json_add_str (JsonBuilder *b, const gchar *name, const gchar *s);
 /* A silence's id, rule, scope, by and comment (its times differ: RFC 3339
  * for people, raw µs in the store). */
 void ioc_alert_json_silence_texts (JsonBuilder *b, const IocAlertSilence *s);

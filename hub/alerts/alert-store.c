@@ -15,6 +15,7 @@
 
 #include "alerts/alert-engine-private.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-json.h"
 
 /* ---- the file ---- */
 
@@ -64,42 +65,36 @@ static void
 save_inst (JsonBuilder *b, const IocAlertInst *i)
 {
   json_builder_begin_object (b);
-  ioc_alert_json_add_str (b, "rule", i->rule);
-  ioc_alert_json_add_str (b, "scope", i->scope);
-  ioc_alert_json_add_str (b, "id", i->id);
-  json_builder_set_member_name (b, "state");
-  json_builder_add_int_value (b, i->state);
+  ioc_json_string (b, "rule", i->rule);
+  ioc_json_string (b, "scope", i->scope);
+  ioc_json_string (b, "id", i->id);
+  ioc_json_int (b, "state", i->state);
   const gint64 t[] = { i->started_us, i->fired_us, i->resolved_us, i->last_true_us, i->last_notified_us,
                        i->acked_us };
-  json_builder_set_member_name (b, "t");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "t");
   for (guint k = 0; k < G_N_ELEMENTS (t); k++)
     json_builder_add_int_value (b, t[k]);
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_double_value (b, i->value);
-  json_builder_set_member_name (b, "threshold");
-  json_builder_add_double_value (b, i->threshold);
-  ioc_alert_json_add_str (b, "detail", i->detail);
-  ioc_alert_json_add_str (b, "group", i->group);
-  ioc_alert_json_add_str (b, "unit", i->unit);
-  ioc_alert_json_add_str (b, "acked_by", i->acked_by);
-  ioc_alert_json_add_str (b, "ack_note", i->ack_note);
+  ioc_json_double (b, "value", i->value);
+  ioc_json_double (b, "threshold", i->threshold);
+  ioc_json_string (b, "detail", i->detail);
+  ioc_json_string (b, "group", i->group);
+  ioc_json_string (b, "unit", i->unit);
+  ioc_json_string (b, "acked_by", i->acked_by);
+  ioc_json_string (b, "ack_note", i->ack_note);
   json_builder_end_object (b);
 }
 
 static void
 save_days (JsonBuilder *b, const gchar *name, GHashTable *outer)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
+  ioc_json_begin_object (b, name);
   GHashTableIter it, it2;
   gpointer k, v, dk, dv;
   g_hash_table_iter_init (&it, outer);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
-      json_builder_set_member_name (b, k);
-      json_builder_begin_array (b);
+      ioc_json_begin_array (b, k);
       g_hash_table_iter_init (&it2, v);
       while (g_hash_table_iter_next (&it2, &dk, &dv))
         {
@@ -114,16 +109,14 @@ save_days (JsonBuilder *b, const gchar *name, GHashTable *outer)
 static void
 save_alerts (JsonBuilder *b, IocAlertEngine *self)
 {
-  json_builder_set_member_name (b, "alerts");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "alerts");
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init (&it, self->insts);
   while (g_hash_table_iter_next (&it, NULL, &v))
     save_inst (b, v);
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "recent");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "recent");
   for (GList *l = self->recent->head; l; l = l->next)
     save_inst (b, l->data);
   json_builder_end_array (b);
@@ -132,17 +125,14 @@ save_alerts (JsonBuilder *b, IocAlertEngine *self)
 static void
 save_silences (JsonBuilder *b, IocAlertEngine *self)
 {
-  json_builder_set_member_name (b, "silences");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "silences");
   for (guint i = 0; i < self->silences->len; i++)
     {
       IocAlertSilence *s = g_ptr_array_index (self->silences, i);
       json_builder_begin_object (b);
       ioc_alert_json_silence_texts (b, s);
-      json_builder_set_member_name (b, "created");
-      json_builder_add_int_value (b, s->created_us);
-      json_builder_set_member_name (b, "expires");
-      json_builder_add_int_value (b, s->expires_us);
+      ioc_json_int (b, "created", s->created_us);
+      ioc_json_int (b, "expires", s->expires_us);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -152,16 +142,14 @@ save_silences (JsonBuilder *b, IocAlertEngine *self)
 static void
 save_flaps (JsonBuilder *b, IocAlertEngine *self)
 {
-  json_builder_set_member_name (b, "flaps");
-  json_builder_begin_object (b);
+  ioc_json_begin_object (b, "flaps");
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init (&it, self->flaps);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
       IocAlertFlap *f = v;
-      json_builder_set_member_name (b, k);
-      json_builder_begin_array (b);
+      ioc_json_begin_array (b, k);
       json_builder_add_int_value (b, f->flapping);
       for (guint i = 0; i < f->changes->len; i++)
         json_builder_add_int_value (b, g_array_index (f->changes, gint64, i));
@@ -174,16 +162,14 @@ save_flaps (JsonBuilder *b, IocAlertEngine *self)
 static void
 save_today (JsonBuilder *b, IocAlertEngine *self)
 {
-  json_builder_set_member_name (b, "today");
-  json_builder_begin_object (b);
+  ioc_json_begin_object (b, "today");
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init (&it, self->today);
   while (g_hash_table_iter_next (&it, &k, &v))
     {
       IocAlertUnitDay *ud = v;
-      json_builder_set_member_name (b, k);
-      json_builder_begin_array (b);
+      ioc_json_begin_array (b, k);
       json_builder_add_int_value (b, ud->day);
       json_builder_add_int_value (b, ud->overdue);
       json_builder_add_int_value (b, ud->due);
@@ -199,8 +185,7 @@ save_today (JsonBuilder *b, IocAlertEngine *self)
 static void
 save_day_set (JsonBuilder *b, const gchar *name, GHashTable *days)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, name);
   GHashTableIter it;
   gpointer k;
   g_hash_table_iter_init (&it, days);
@@ -219,8 +204,7 @@ save_history (JsonBuilder *b, IocAlertEngine *self)
   save_days (b, "unit_daily", self->unit_daily);
   save_days (b, "unit_stock", self->unit_stock);
 
-  json_builder_set_member_name (b, "hours");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "hours");
   GHashTableIter it;
   gpointer k, v;
   g_hash_table_iter_init (&it, self->hours);
@@ -230,8 +214,7 @@ save_history (JsonBuilder *b, IocAlertEngine *self)
       json_builder_add_int_value (b, (gint64) GPOINTER_TO_SIZE (v) - 1);
     }
   json_builder_end_array (b);
-  json_builder_set_member_name (b, "hour");
-  json_builder_add_int_value (b, self->cur_hour);
+  ioc_json_int (b, "hour", self->cur_hour);
 }
 
 /* The tracker does not tell again after a restart which dossiers went
@@ -239,8 +222,7 @@ save_history (JsonBuilder *b, IocAlertEngine *self)
 static void
 save_overdue (JsonBuilder *b, IocAlertEngine *self)
 {
-  json_builder_set_member_name (b, "overdue_dossiers");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "overdue_dossiers");
   GHashTableIter it;
   gpointer v;
   g_hash_table_iter_init (&it, self->overdue);
@@ -261,16 +243,12 @@ ioc_alert_engine_save (IocAlertEngine *self)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "version");
-  json_builder_add_int_value (b, 1);
-  json_builder_set_member_name (b, "next_id");
-  json_builder_add_int_value (b, (gint64) self->next_id);
+  ioc_json_int (b, "version", 1);
+  ioc_json_int (b, "next_id", (gint64) self->next_id);
   /* A source never seen is down a cadence after the hub first started, not
    * after every restart (no resolve-and-refire at each start). */
-  json_builder_set_member_name (b, "started");
-  json_builder_add_int_value (b, self->started_us);
-  json_builder_set_member_name (b, "next_silence");
-  json_builder_add_int_value (b, (gint64) self->next_silence);
+  ioc_json_int (b, "started", self->started_us);
+  ioc_json_int (b, "next_silence", (gint64) self->next_silence);
   save_alerts (b, self);
   save_silences (b, self);
   save_flaps (b, self);

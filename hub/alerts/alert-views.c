@@ -10,67 +10,40 @@
 
 #include <string.h>
 
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-keys.h"
 #include "protocol/ioc-time.h"
-
-void
-ioc_alert_json_add_time (JsonBuilder *b, const gchar *name, gint64 us)
-{
-  json_builder_set_member_name (b, name);
-  if (us == 0)
-    {
-      json_builder_add_null_value (b);
-      return;
-    }
-  gchar buf[IOC_TIME_BUF];
-  ioc_time_format (us, buf);
-  json_builder_add_string_value (b, buf);
-}
-
-void
-ioc_alert_json_add_str (JsonBuilder *b, const gchar *name, const gchar *s)
-{
-  json_builder_set_member_name (b, name);
-  if (s == NULL)
-    json_builder_add_null_value (b);
-  else
-    json_builder_add_string_value (b, s);
-}
 
 static void
 build_alert_members (JsonBuilder *b, const IocAlert *a)
 {
-  ioc_alert_json_add_str (b, "id", a->id);
-  ioc_alert_json_add_str (b, "rule", a->rule);
-  ioc_alert_json_add_str (b, "scope", a->scope);
-  ioc_alert_json_add_str (b, "kind", a->kind);
-  ioc_alert_json_add_str (b, "severity", ioc_alert_severity_name (a->severity));
-  ioc_alert_json_add_str (b, "state", ioc_alert_state_name (a->state));
-  ioc_alert_json_add_str (b, "summary", a->summary);
-  ioc_alert_json_add_str (b, "detail", a->detail);
-  json_builder_set_member_name (b, "value");
-  json_builder_add_double_value (b, a->value);
-  json_builder_set_member_name (b, "threshold");
-  json_builder_add_double_value (b, a->threshold);
-  ioc_alert_json_add_time (b, "started_at", a->started_us);
-  ioc_alert_json_add_time (b, "fired_at", a->fired_us);
-  ioc_alert_json_add_time (b, "resolved_at", a->resolved_us);
-  ioc_alert_json_add_str (b, "group", a->group);
+  ioc_json_string (b, "id", a->id);
+  ioc_json_string (b, "rule", a->rule);
+  ioc_json_string (b, "scope", a->scope);
+  ioc_json_string (b, "kind", a->kind);
+  ioc_json_string (b, "severity", ioc_alert_severity_name (a->severity));
+  ioc_json_string (b, "state", ioc_alert_state_name (a->state));
+  ioc_json_string (b, "summary", a->summary);
+  ioc_json_string (b, "detail", a->detail);
+  ioc_json_double (b, "value", a->value);
+  ioc_json_double (b, "threshold", a->threshold);
+  ioc_json_time (b, "started_at", a->started_us);
+  ioc_json_time (b, "fired_at", a->fired_us);
+  ioc_json_time (b, "resolved_at", a->resolved_us);
+  ioc_json_string (b, "group", a->group);
   json_builder_set_member_name (b, "ack");
   if (a->acked_by == NULL)
     json_builder_add_null_value (b);
   else
     {
       json_builder_begin_object (b);
-      ioc_alert_json_add_str (b, "by", a->acked_by);
-      ioc_alert_json_add_time (b, "at", a->acked_us);
-      ioc_alert_json_add_str (b, "note", a->ack_note);
+      ioc_json_string (b, "by", a->acked_by);
+      ioc_json_time (b, "at", a->acked_us);
+      ioc_json_string (b, "note", a->ack_note);
       json_builder_end_object (b);
     }
-  json_builder_set_member_name (b, "silenced");
-  json_builder_add_boolean_value (b, a->is_silenced);
-  json_builder_set_member_name (b, "reminder");
-  json_builder_add_boolean_value (b, a->is_reminder);
+  ioc_json_bool (b, "silenced", a->is_silenced);
+  ioc_json_bool (b, "reminder", a->is_reminder);
 }
 
 static void
@@ -136,17 +109,13 @@ build_baselines (JsonBuilder *b, IocAlertEngine *self, gint64 now_us)
       else
         continue;
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "rule");
-      json_builder_add_string_value (b, r->name);
+      ioc_json_string (b, "rule", r->name);
       json_builder_set_member_name (b, "source");
       json_builder_add_string_value (
           b, n < (guint) r->min_history ? "fallback" : ioc_alert_history_baseline_source (n, n_influx));
-      json_builder_set_member_name (b, "samples");
-      json_builder_add_int_value (b, n);
-      json_builder_set_member_name (b, "from_influxdb");
-      json_builder_add_int_value (b, n_influx);
-      json_builder_set_member_name (b, "min_history");
-      json_builder_add_int_value (b, r->min_history);
+      ioc_json_int (b, "samples", n);
+      ioc_json_int (b, "from_influxdb", n_influx);
+      ioc_json_int (b, "min_history", r->min_history);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -167,8 +136,7 @@ alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnos
   g_ptr_array_sort (all, cmp_inst_id);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "alerts");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "alerts");
   for (guint i = 0; i < all->len; i++)
     {
       IocAlertInst *in = g_ptr_array_index (all, i);
@@ -179,8 +147,8 @@ alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnos
       json_builder_begin_object (b);
       build_alert_members (b, &a);
       g_autofree gchar *unit = inst_unit (self, in);
-      ioc_alert_json_add_str (b, "unit", unit);
-      ioc_alert_json_add_str (b, "unit_name",
+      ioc_json_string (b, "unit", unit);
+      ioc_json_string (b, "unit_name",
                               unit != NULL && self->unit_name != NULL ? self->unit_name (unit, self->unit_name_data)
                                                                       : NULL);
       json_builder_end_object (b);
@@ -191,8 +159,7 @@ alerts_json (IocAlertEngine *self, gboolean with_resolved, gboolean with_diagnos
       json_builder_end_object (b);
       return json_builder_get_root (b);
     }
-  json_builder_set_member_name (b, "stale_units");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "stale_units");
   g_autoptr (GList) units = g_hash_table_get_keys (self->today);
   units = g_list_sort (units, (GCompareFunc) g_strcmp0);
   for (GList *l = units; l; l = l->next)
@@ -220,11 +187,11 @@ ioc_alert_engine_active_alerts_json (IocAlertEngine *self)
 void
 ioc_alert_json_silence_texts (JsonBuilder *b, const IocAlertSilence *s)
 {
-  ioc_alert_json_add_str (b, "id", s->id);
-  ioc_alert_json_add_str (b, "rule", s->rule);
-  ioc_alert_json_add_str (b, "scope", s->scope);
-  ioc_alert_json_add_str (b, "by", s->by);
-  ioc_alert_json_add_str (b, "comment", s->comment);
+  ioc_json_string (b, "id", s->id);
+  ioc_json_string (b, "rule", s->rule);
+  ioc_json_string (b, "scope", s->scope);
+  ioc_json_string (b, "by", s->by);
+  ioc_json_string (b, "comment", s->comment);
 }
 
 JsonNode *
@@ -232,8 +199,7 @@ ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "silences");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "silences");
   for (guint i = 0; i < self->silences->len; i++)
     {
       IocAlertSilence *s = g_ptr_array_index (self->silences, i);
@@ -241,8 +207,8 @@ ioc_alert_engine_silences_json (IocAlertEngine *self, gint64 now_us)
         continue;
       json_builder_begin_object (b);
       ioc_alert_json_silence_texts (b, s);
-      ioc_alert_json_add_time (b, "created_at", s->created_us);
-      ioc_alert_json_add_time (b, "expires_at", s->expires_us);
+      ioc_json_time (b, "created_at", s->created_us);
+      ioc_json_time (b, "expires_at", s->expires_us);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

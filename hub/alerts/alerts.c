@@ -24,6 +24,7 @@
 #include "alerts/alert-rules.h"
 #include "alerts/alert-store.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
 #include "sinks/influx-query.h"
@@ -509,8 +510,7 @@ iso_to_ms (JsonObject *o, const gchar *member)
 static void
 copy_str (JsonBuilder *b, JsonObject *a, const gchar *name)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, json_object_get_string_member_with_default (a, name, ""));
+  ioc_json_string (b, name, json_object_get_string_member_with_default (a, name, ""));
 }
 
 void
@@ -527,8 +527,7 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
       json_builder_begin_object (b);
       copy_str (b, a, "id");
       copy_str (b, a, "rule");
-      json_builder_set_member_name (b, "scope");
-      json_builder_add_string_value (b, scope);
+      ioc_json_string (b, "scope", scope);
       /* The unit the engine says the alert is about (null: province-wide). */
       json_builder_set_member_name (b, "unit");
       json_builder_add_value (b, json_node_copy (json_object_get_member (a, "unit")));
@@ -536,27 +535,13 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
       json_builder_add_value (b, json_node_copy (json_object_get_member (a, "unit_name")));
       copy_str (b, a, "severity");
       copy_str (b, a, "state");
-      json_builder_set_member_name (b, "since_ms");
-      json_builder_add_int_value (b, fired ? fired : iso_to_ms (a, "started_at"));
-      json_builder_set_member_name (b, "value");
-      json_builder_add_double_value (b, json_object_get_double_member_with_default (a, "value", 0));
-      json_builder_set_member_name (b, "message");
-      json_builder_add_string_value (b, json_object_get_string_member_with_default (a, "summary", ""));
+      ioc_json_int (b, "since_ms", fired ? fired : iso_to_ms (a, "started_at"));
+      ioc_json_double (b, "value", json_object_get_double_member_with_default (a, "value", 0));
+      ioc_json_string (b, "message", json_object_get_string_member_with_default (a, "summary", ""));
       JsonNode *ack = json_object_get_member (a, "ack");
       JsonObject *ack_o = ack && JSON_NODE_HOLDS_OBJECT (ack) ? json_node_get_object (ack) : NULL;
-      json_builder_set_member_name (b, "acked_by");
-      if (ack_o == NULL)
-        {
-          json_builder_add_null_value (b);
-          json_builder_set_member_name (b, "acked_at_ms");
-          json_builder_add_null_value (b);
-        }
-      else
-        {
-          json_builder_add_string_value (b, json_object_get_string_member_with_default (ack_o, "by", ""));
-          json_builder_set_member_name (b, "acked_at_ms");
-          json_builder_add_int_value (b, iso_to_ms (ack_o, "at"));
-        }
+      ioc_json_string (b, "acked_by", ack_o != NULL ? json_object_get_string_member_with_default (ack_o, "by", "") : NULL);
+      ioc_json_int_or_null (b, "acked_at_ms", ack_o != NULL, ack_o != NULL ? iso_to_ms (ack_o, "at") : 0);
       json_builder_end_object (b);
     }
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api/api-reply.h"
+#include "protocol/ioc-json.h"
 
 #define STALE_AFTER_US IOC_DEVICE_REPORTING_WINDOW_US
 /* The feed's summary gives freshness floored to this step: the province
@@ -24,7 +25,7 @@
 static void
 add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolean for_feed)
 {
-  ioc_api_json_begin_object (b, "freshness");
+  ioc_json_begin_object (b, "freshness");
   gint64 newest = 0;
   for (guint k = 0; k <= IOC_KIND_COUNT; k++)
     {
@@ -33,19 +34,15 @@ add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolea
         newest = MAX (newest, last);
       json_builder_set_member_name (b, k < IOC_KIND_COUNT ? ioc_kind_name ((IocKind) k) : "any");
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "last_seen_ms");
       gint64 ms = last / 1000;
       if (for_feed)
         ms -= ms % FEED_FRESH_STEP_MS;
-      if (last > 0)
-        json_builder_add_int_value (b, ms);
-      else
-        json_builder_add_null_value (b);
+      ioc_json_int_or_null (b, "last_seen_ms", last > 0, ms);
       if (!for_feed)
         {
-          ioc_api_json_double_or_null (b, "age_s", last > 0, (now_us - last) / 1e6);
+          ioc_json_double_or_null (b, "age_s", last > 0, (now_us - last) / 1e6);
         }
-      ioc_api_json_bool (b, "stale", last <= 0 || now_us - last > STALE_AFTER_US);
+      ioc_json_bool (b, "stale", last <= 0 || now_us - last > STALE_AFTER_US);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -54,43 +51,43 @@ add_freshness (JsonBuilder *b, const IocDeviceSummary *s, gint64 now_us, gboolea
 static void
 add_indicators (JsonBuilder *b, const gchar *name, const IocDossierIndicators *d)
 {
-  ioc_api_json_begin_object (b, name);
-  ioc_api_json_begin_object (b, "received");
-  ioc_api_json_int (b, "total", d->received[0]);
-  ioc_api_json_int (b, "in_person", d->received[1]);
-  ioc_api_json_int (b, "online", d->received[2]);
-  ioc_api_json_int (b, "postal", d->received[3]);
+  ioc_json_begin_object (b, name);
+  ioc_json_begin_object (b, "received");
+  ioc_json_int (b, "total", d->received[0]);
+  ioc_json_int (b, "in_person", d->received[1]);
+  ioc_json_int (b, "online", d->received[2]);
+  ioc_json_int (b, "postal", d->received[3]);
   json_builder_end_object (b);
-  ioc_api_json_int (b, "completed_early", d->completed_early);
-  ioc_api_json_int (b, "completed_ontime", d->completed_ontime);
-  ioc_api_json_int (b, "completed_late", d->completed_late);
-  ioc_api_json_int (b, "completed", d->completed_early + d->completed_ontime + d->completed_late);
-  ioc_api_json_int (b, "open", d->open);
-  ioc_api_json_int (b, "open_overdue", d->open_overdue);
-  ioc_api_json_int (b, "overdue_entered", d->overdue_entered);
-  ioc_api_json_int (b, "due_soon", d->due_soon);
-  ioc_api_json_rate (b, "ontime_rate", d->ontime_num, d->ontime_den);
-  ioc_api_json_rate (b, "online_rate", d->online_num, d->online_den);
-  ioc_api_json_rate (b, "paid_online_rate", d->paid_online_num, d->paid_online_den);
-  ioc_api_json_rate (b, "digitized_rate", d->digitized_num, d->digitized_den);
-  ioc_api_json_rate (b, "e_result_rate", d->e_result_num, d->e_result_den);
-  ioc_api_json_int (b, "ontime_den", d->ontime_den);
+  ioc_json_int (b, "completed_early", d->completed_early);
+  ioc_json_int (b, "completed_ontime", d->completed_ontime);
+  ioc_json_int (b, "completed_late", d->completed_late);
+  ioc_json_int (b, "completed", d->completed_early + d->completed_ontime + d->completed_late);
+  ioc_json_int (b, "open", d->open);
+  ioc_json_int (b, "open_overdue", d->open_overdue);
+  ioc_json_int (b, "overdue_entered", d->overdue_entered);
+  ioc_json_int (b, "due_soon", d->due_soon);
+  ioc_json_rate (b, "ontime_rate", d->ontime_num, d->ontime_den);
+  ioc_json_rate (b, "online_rate", d->online_num, d->online_den);
+  ioc_json_rate (b, "paid_online_rate", d->paid_online_num, d->paid_online_den);
+  ioc_json_rate (b, "digitized_rate", d->digitized_num, d->digitized_den);
+  ioc_json_rate (b, "e_result_rate", d->e_result_num, d->e_result_den);
+  ioc_json_int (b, "ontime_den", d->ontime_den);
   json_builder_end_object (b);
 }
 
 static void
 add_devices (JsonBuilder *b, const IocDeviceSummary *s)
 {
-  ioc_api_json_begin_object (b, "devices");
-  ioc_api_json_int (b, "cameras", s->cameras);
-  ioc_api_json_int (b, "cameras_online", s->cameras_online);
-  ioc_api_json_int (b, "cameras_recording", s->cameras_recording);
-  ioc_api_json_int (b, "kiosks", s->kiosks);
-  ioc_api_json_int (b, "kiosks_online", s->kiosks_online);
-  ioc_api_json_int (b, "connectors_expected", s->connectors_expected);
-  ioc_api_json_int (b, "connectors_reporting", s->connectors_reporting);
-  ioc_api_json_rate (b, "cameras_recording_rate", s->cameras_recording, s->cameras);
-  ioc_api_json_rate (b, "kiosks_online_rate", s->kiosks_online, s->kiosks);
+  ioc_json_begin_object (b, "devices");
+  ioc_json_int (b, "cameras", s->cameras);
+  ioc_json_int (b, "cameras_online", s->cameras_online);
+  ioc_json_int (b, "cameras_recording", s->cameras_recording);
+  ioc_json_int (b, "kiosks", s->kiosks);
+  ioc_json_int (b, "kiosks_online", s->kiosks_online);
+  ioc_json_int (b, "connectors_expected", s->connectors_expected);
+  ioc_json_int (b, "connectors_reporting", s->connectors_reporting);
+  ioc_json_rate (b, "cameras_recording_rate", s->cameras_recording, s->cameras);
+  ioc_json_rate (b, "kiosks_online_rate", s->kiosks_online, s->kiosks);
   json_builder_end_object (b);
 }
 
@@ -98,13 +95,13 @@ static void
 add_live (JsonBuilder *b, IocHub *hub, const gchar *unit, gint64 now_us)
 {
   IocPoint p;
-  ioc_api_json_begin_object (b, "live");
-  ioc_api_json_int (b, "window_s", ioc_hub_config (hub)->live_window_us / G_USEC_PER_SEC);
+  ioc_json_begin_object (b, "live");
+  ioc_json_int (b, "window_s", ioc_hub_config (hub)->live_window_us / G_USEC_PER_SEC);
   gint64 received = 0;
   for (guint ch = 0; ch <= IOC_HUB_MAX_CHANNEL; ch++)
     if (ioc_hub_live (hub, IOC_MEAS_DOSSIER, unit, (guint8) ch, now_us, &p))
       received += p.ints[IOC_F_DOSSIER_RECEIVED];
-  ioc_api_json_int (b, "dossiers_received", received);
+  ioc_json_int (b, "dossiers_received", received);
   const IocMeasurement ms[] = { IOC_MEAS_QUEUE, IOC_MEAS_RATING };
   for (guint i = 0; i < G_N_ELEMENTS (ms); i++)
     {
@@ -112,7 +109,7 @@ add_live (JsonBuilder *b, IocHub *hub, const gchar *unit, gint64 now_us)
       json_builder_set_member_name (b, ms[i] == IOC_MEAS_QUEUE ? "queue" : "rating");
       json_builder_begin_object (b);
       for (guint f = 0; f < ioc_measurement_n_ints (ms[i]); f++)
-        ioc_api_json_int (b, ioc_measurement_int_name (ms[i], f), have ? p.ints[f] : 0);
+        ioc_json_int (b, ioc_measurement_int_name (ms[i], f), have ? p.ints[f] : 0);
       json_builder_end_object (b);
     }
   json_builder_end_object (b);
@@ -125,10 +122,10 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
                       const IocDeviceSummary *devices, gint64 now_us, gboolean for_feed)
 {
   json_builder_begin_object (b);
-  ioc_api_json_string (b, "unit", unit);
-  ioc_api_json_string (b, "name", u != NULL ? u->name : NULL);
+  ioc_json_string (b, "unit", unit);
+  ioc_json_string (b, "name", u != NULL ? u->name : NULL);
   if (!for_feed)
-    ioc_api_json_int (b, "now_ms", now_us / 1000);
+    ioc_json_int (b, "now_ms", now_us / 1000);
 
   static const struct { IocPeriod p; const gchar *name; } periods[] = {
     { IOC_PERIOD_DAY, "today" }, { IOC_PERIOD_MONTH, "month" }, { IOC_PERIOD_YEAR, "ytd" } };
@@ -143,23 +140,23 @@ ioc_api_docs_summary (const IocApiDocs *docs, JsonBuilder *b, const gchar *unit,
    * moment the live window counts them. */
   IocQueueToday q;
   ioc_hub_queue_today (docs->hub, unit, now_us, TRUE, &q);
-  ioc_api_json_begin_object (b, "queue_today");
+  ioc_json_begin_object (b, "queue_today");
   for (guint f = 0; f < IOC_F_QUEUE_N; f++)
-    ioc_api_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), q.counts[f]);
-  ioc_api_json_int_or_null (b, "waiting", q.waiting >= 0, q.waiting);
-  ioc_api_json_int (b, "waiting_desks", q.desks_reporting);
-  ioc_api_json_int (b, "waits", q.waits);
-  ioc_api_json_double_or_null (b, "wait_avg_s", q.waits > 0, round (q.wait_sum_s / (gdouble) q.waits * 10) / 10);
-  ioc_api_json_double_or_null (b, "wait_max_s", q.waits > 0, q.wait_max_s);
-  ioc_api_json_string (b, "wait_max_unit", q.waits > 0 ? q.wait_max_unit : NULL);
+    ioc_json_int (b, ioc_measurement_int_name (IOC_MEAS_QUEUE, f), q.counts[f]);
+  ioc_json_int_or_null (b, "waiting", q.waiting >= 0, q.waiting);
+  ioc_json_int (b, "waiting_desks", q.desks_reporting);
+  ioc_json_int (b, "waits", q.waits);
+  ioc_json_double_or_null (b, "wait_avg_s", q.waits > 0, round (q.wait_sum_s / (gdouble) q.waits * 10) / 10);
+  ioc_json_double_or_null (b, "wait_max_s", q.waits > 0, q.wait_max_s);
+  ioc_json_string (b, "wait_max_unit", q.waits > 0 ? q.wait_max_unit : NULL);
   json_builder_end_object (b);
-  ioc_api_json_begin_object (b, "rating_today");
-  ioc_api_json_int (b, "ratings", q.ratings);
-  ioc_api_json_int (b, "satisfied", q.satisfied);
-  ioc_api_json_rate (b, "satisfied_rate", q.satisfied, q.ratings);
+  ioc_json_begin_object (b, "rating_today");
+  ioc_json_int (b, "ratings", q.ratings);
+  ioc_json_int (b, "satisfied", q.satisfied);
+  ioc_json_rate (b, "satisfied_rate", q.satisfied, q.ratings);
   /* Rating coverage (SPEC §5, DOMAIN's "độ phủ đánh giá"): ratings per
    * counter service completed. */
-  ioc_api_json_rate (b, "coverage_rate", q.ratings, q.counts[IOC_F_QUEUE_SERVED]);
+  ioc_json_rate (b, "coverage_rate", q.ratings, q.counts[IOC_F_QUEUE_SERVED]);
   json_builder_end_object (b);
 
   add_live (b, docs->hub, unit, now_us);
@@ -250,26 +247,26 @@ ioc_api_docs_unit_row (JsonBuilder *b, const IocUnitEntry *e)
   const IocUnit *u = e->unit;
   const IocUnitRow *r = &e->row;
   json_builder_begin_object (b);
-  ioc_api_json_string (b, "code", u->code);
-  ioc_api_json_string (b, "name", u->name);
-  ioc_api_json_string (b, "kind", u->kind);
-  ioc_api_json_string (b, "parent", u->parent);
-  ioc_api_json_int (b, "received", r->received);
-  ioc_api_json_int (b, "completed", r->completed);
-  ioc_api_json_int (b, "completed_late", r->completed_late);
-  ioc_api_json_int (b, "open", r->open);
-  ioc_api_json_int (b, "open_overdue", r->open_overdue);
-  ioc_api_json_int (b, "due_soon", r->due_soon);
-  ioc_api_json_rate (b, "ontime_rate", r->ontime_num, r->ontime_den);
-  ioc_api_json_rate (b, "online_rate", r->online_num, r->online_den);
-  ioc_api_json_int (b, "ratings", r->ratings);
-  ioc_api_json_rate (b, "satisfied_rate", r->satisfied, r->ratings);
-  ioc_api_json_int (b, "cameras", r->cameras);
-  ioc_api_json_int (b, "cameras_recording", r->cameras_recording);
-  ioc_api_json_int (b, "kiosks", r->kiosks);
-  ioc_api_json_int (b, "kiosks_online", r->kiosks_online);
-  ioc_api_json_int_or_null (b, "last_seen_ms", r->last_seen_us > 0, r->last_seen_us / 1000);
-  ioc_api_json_bool (b, "stale", r->stale);
+  ioc_json_string (b, "code", u->code);
+  ioc_json_string (b, "name", u->name);
+  ioc_json_string (b, "kind", u->kind);
+  ioc_json_string (b, "parent", u->parent);
+  ioc_json_int (b, "received", r->received);
+  ioc_json_int (b, "completed", r->completed);
+  ioc_json_int (b, "completed_late", r->completed_late);
+  ioc_json_int (b, "open", r->open);
+  ioc_json_int (b, "open_overdue", r->open_overdue);
+  ioc_json_int (b, "due_soon", r->due_soon);
+  ioc_json_rate (b, "ontime_rate", r->ontime_num, r->ontime_den);
+  ioc_json_rate (b, "online_rate", r->online_num, r->online_den);
+  ioc_json_int (b, "ratings", r->ratings);
+  ioc_json_rate (b, "satisfied_rate", r->satisfied, r->ratings);
+  ioc_json_int (b, "cameras", r->cameras);
+  ioc_json_int (b, "cameras_recording", r->cameras_recording);
+  ioc_json_int (b, "kiosks", r->kiosks);
+  ioc_json_int (b, "kiosks_online", r->kiosks_online);
+  ioc_json_int_or_null (b, "last_seen_ms", r->last_seen_us > 0, r->last_seen_us / 1000);
+  ioc_json_bool (b, "stale", r->stale);
   json_builder_end_object (b);
 }
 
@@ -313,8 +310,8 @@ ioc_api_docs_ranking (JsonBuilder *b, const GArray *rows, gint64 min_volume, con
     {
       RankEntry *e = &g_array_index (rank, RankEntry, i);
       json_builder_begin_object (b);
-      ioc_api_json_string (b, "code", e->code);
-      ioc_api_json_double (b, "value", e->value);
+      ioc_json_string (b, "code", e->code);
+      ioc_json_double (b, "value", e->value);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api/api-reply.h"
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
 #include "sinks/influx-query.h"
@@ -232,24 +233,24 @@ static void
 write_answer_head (JsonBuilder *b, const IocHistoryRequest *req, const Fold *f, gint64 now_us)
 {
   IocMeasurement m = (IocMeasurement) req->measurement;
-  ioc_api_json_string (b, "measurement", ioc_measurement_name (m));
-  ioc_api_json_string (b, "unit", req->unit);
-  ioc_api_json_string (b, "field", ioc_measurement_int_name (m, req->field));
-  ioc_api_json_int_or_null (b, "channel", req->channel >= 0, req->channel);
-  ioc_api_json_int (b, "step_s", req->step_s);
-  ioc_api_json_string (b, "aggregate", req->gauge ? "last" : "sum");
-  ioc_api_json_string (b, "source", "influxdb");
-  ioc_api_json_int (b, "from_ms", req->from_s * 1000);
-  ioc_api_json_int (b, "to_ms", query_to_s (req) * 1000);
-  ioc_api_json_int (b, "generated_ms", now_us / 1000);
+  ioc_json_string (b, "measurement", ioc_measurement_name (m));
+  ioc_json_string (b, "unit", req->unit);
+  ioc_json_string (b, "field", ioc_measurement_int_name (m, req->field));
+  ioc_json_int_or_null (b, "channel", req->channel >= 0, req->channel);
+  ioc_json_int (b, "step_s", req->step_s);
+  ioc_json_string (b, "aggregate", req->gauge ? "last" : "sum");
+  ioc_json_string (b, "source", "influxdb");
+  ioc_json_int (b, "from_ms", req->from_s * 1000);
+  ioc_json_int (b, "to_ms", query_to_s (req) * 1000);
+  ioc_json_int (b, "generated_ms", now_us / 1000);
   if (req->profile)
     {
       gint64 seen = 0;
       for (gint64 w = 0; w < req->weeks; w++)
         seen += f->week_seen[w] ? 1 : 0;
-      ioc_api_json_string (b, "profile", "weekday");
-      ioc_api_json_int (b, "weeks", req->weeks);
-      ioc_api_json_int (b, "weeks_with_data", seen);
+      ioc_json_string (b, "profile", "weekday");
+      ioc_json_int (b, "weeks", req->weeks);
+      ioc_json_int (b, "weeks_with_data", seen);
     }
 }
 
@@ -295,7 +296,7 @@ ioc_history_answer (const IocHistoryRequest *req, JsonNode *results, gint64 now_
   json_builder_begin_object (b);
   write_answer_head (b, req, &f, now_us);
   gint64 today = bucket_start (now_us / G_USEC_PER_SEC, DAY_S);
-  ioc_api_json_begin_array (b, "points");
+  ioc_json_begin_array (b, "points");
   g_autofree gdouble *vals = g_new0 (gdouble, weeks);
   for (gint64 i = 0; i < req->n_buckets; i++)
     {

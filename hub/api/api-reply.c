@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "api/auth.h"
+#include "protocol/ioc-json.h"
 
 gchar *
 ioc_api_json_text (JsonNode *node)
@@ -49,8 +50,7 @@ ioc_api_error_node (const gchar *message)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "error");
-  json_builder_add_string_value (b, message);
+  ioc_json_string (b, "error", message);
   json_builder_end_object (b);
   return json_builder_get_root (b);
 }
@@ -60,80 +60,6 @@ ioc_api_reply_error (SoupServerMessage *msg, guint status, const gchar *message)
 {
   g_autoptr (JsonNode) root = ioc_api_error_node (message);
   ioc_api_reply_json (msg, status, root);
-}
-
-void
-ioc_api_json_int (JsonBuilder *b, const gchar *name, gint64 v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_int_value (b, v);
-}
-
-void
-ioc_api_json_string (JsonBuilder *b, const gchar *name, const gchar *v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, v);
-}
-
-void
-ioc_api_json_bool (JsonBuilder *b, const gchar *name, gboolean v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_boolean_value (b, v);
-}
-
-void
-ioc_api_json_double (JsonBuilder *b, const gchar *name, gdouble v)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_double_value (b, v);
-}
-
-/* A member whose value is not known: JSON null. */
-static void
-json_null (JsonBuilder *b, const gchar *name)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_add_null_value (b);
-}
-
-void
-ioc_api_json_begin_array (JsonBuilder *b, const gchar *name)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
-}
-
-void
-ioc_api_json_begin_object (JsonBuilder *b, const gchar *name)
-{
-  json_builder_set_member_name (b, name);
-  json_builder_begin_object (b);
-}
-
-void
-ioc_api_json_int_or_null (JsonBuilder *b, const gchar *name, gboolean have, gint64 v)
-{
-  if (have)
-    ioc_api_json_int (b, name, v);
-  else
-    json_null (b, name);
-}
-
-void
-ioc_api_json_double_or_null (JsonBuilder *b, const gchar *name, gboolean have, gdouble v)
-{
-  if (have)
-    ioc_api_json_double (b, name, v);
-  else
-    json_null (b, name);
-}
-
-void
-ioc_api_json_rate (JsonBuilder *b, const gchar *name, gint64 num, gint64 den)
-{
-  ioc_api_json_double_or_null (b, name, den > 0, den > 0 ? (gdouble) num / (gdouble) den : 0);
 }
 
 const gchar *

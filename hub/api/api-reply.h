@@ -11,6 +11,7 @@
 #include <libsoup/soup.h>
 
 #include "hub-config.h"
+#include "protocol/ioc-json.h"
 #include "model/record.h"
 
 G_BEGIN_DECLS
@@ -27,24 +28,6 @@ JsonNode *ioc_api_error_node (const gchar *message);
 void      ioc_api_reply_error (SoupServerMessage *msg, guint status, const gchar *message);
 /* (transfer full) node as compact JSON text. */
 gchar    *ioc_api_json_text (JsonNode *node);
-
-/* Members of the object b has open: an integer, and a rate num / den
- * that is null when den is 0 (never 0: the wall must not paint an empty
- * commune red). */
-void ioc_api_json_int (JsonBuilder *b, const gchar *name, gint64 v);
-void ioc_api_json_rate (JsonBuilder *b, const gchar *name, gint64 num, gint64 den);
-/* A member of each JSON type, as json-glib's builder adds it (a NULL
- * string as json-glib writes one). */
-void ioc_api_json_string (JsonBuilder *b, const gchar *name, const gchar *v);
-void ioc_api_json_bool (JsonBuilder *b, const gchar *name, gboolean v);
-void ioc_api_json_double (JsonBuilder *b, const gchar *name, gdouble v);
-/* A member that is an array or an object, left open for its elements
- * (json_builder_end_array / _end_object closes it). */
-void ioc_api_json_begin_array (JsonBuilder *b, const gchar *name);
-void ioc_api_json_begin_object (JsonBuilder *b, const gchar *name);
-/* v when have, else null (a time never seen, an average of nothing). */
-void ioc_api_json_int_or_null (JsonBuilder *b, const gchar *name, gboolean have, gint64 v);
-void ioc_api_json_double_or_null (JsonBuilder *b, const gchar *name, gboolean have, gdouble v);
 
 /* A query parameter; absent or empty → fallback.  query may be NULL. */
 const gchar *ioc_api_query_string (GHashTable *query, const gchar *key, const gchar *fallback);

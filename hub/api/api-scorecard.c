@@ -8,6 +8,7 @@
 #include "api/api-reply.h"
 #include "model/calendar.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
 #include "sinks/line-protocol.h"
@@ -47,9 +48,8 @@ period_kind_name (IocScorePeriodKind k)
 static void
 add_double_or_null (JsonBuilder *b, const gchar *name, gboolean has, gdouble v)
 {
-  ioc_api_json_double_or_null (b, name, has && isfinite (v), v);
+  ioc_json_double_or_null (b, name, has && isfinite (v), v);
 }
-
 
 /* One unit's (or the province's) card. */
 static void
@@ -58,35 +58,35 @@ add_card (JsonBuilder *b, IocHub *hub, const IocScoreResult *r, const IocScoreUn
   const IocScoreConfig *c = r->config;
   const IocScoreCard *card = u->card;
   json_builder_begin_object (b);
-  ioc_api_json_string (b, "unit", u->unit);
+  ioc_json_string (b, "unit", u->unit);
   /* The province goes by its provincial centre's name (tinh-<code>). */
   const gchar *province = ioc_hub_config (hub)->province;
   g_autofree gchar *centre = g_strconcat ("tinh-", province, NULL);
   gboolean is_all = strcmp (u->unit, "all") == 0;
   const IocUnit *entry = ioc_hub_unit_lookup (hub, is_all ? centre : u->unit, now_us);
   if (is_all)
-    ioc_api_json_string (b, "province", province);
-  ioc_api_json_string (b, "name", entry != NULL ? entry->name : NULL);
-  ioc_api_json_string (b, "kind", entry != NULL && !is_all ? entry->kind : NULL);
+    ioc_json_string (b, "province", province);
+  ioc_json_string (b, "name", entry != NULL ? entry->name : NULL);
+  ioc_json_string (b, "kind", entry != NULL && !is_all ? entry->kind : NULL);
   add_double_or_null (b, "score", card->has_score, card->score);
   add_double_or_null (b, "points", TRUE, card->points);
   add_double_or_null (b, "max", TRUE, card->max);
   add_double_or_null (b, "coverage", c->total > 0, card->max / c->total);
-  ioc_api_json_int (b, "volume", card->volume);
-  ioc_api_json_int (b, "ratings", u->ratings);
-  ioc_api_json_int (b, "satisfied", u->satisfied);
-  ioc_api_json_begin_array (b, "groups");
+  ioc_json_int (b, "volume", card->volume);
+  ioc_json_int (b, "ratings", u->ratings);
+  ioc_json_int (b, "satisfied", u->satisfied);
+  ioc_json_begin_array (b, "groups");
   for (guint g = 0; g < c->n_groups; g++)
     {
       json_builder_begin_object (b);
-      ioc_api_json_string (b, "id", c->groups[g].id);
+      ioc_json_string (b, "id", c->groups[g].id);
       add_double_or_null (b, "points", TRUE, card->groups[g].points);
       add_double_or_null (b, "max", TRUE, card->groups[g].max);
       add_double_or_null (b, "full_max", TRUE, card->groups[g].full_max);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
-  ioc_api_json_begin_array (b, "indicators");
+  ioc_json_begin_array (b, "indicators");
   for (guint i = 0; i < c->n_indicators; i++)
     {
       const IocScoreIndicatorDef *d = &c->indicators[i];
@@ -94,10 +94,10 @@ add_card (JsonBuilder *b, IocHub *hub, const IocScoreResult *r, const IocScoreUn
       gboolean observed = it->status != IOC_SCORE_NOT_OBSERVED;
       gboolean scored = it->status == IOC_SCORE_SCORED;
       json_builder_begin_object (b);
-      ioc_api_json_string (b, "id", d->id);
-      ioc_api_json_string (b, "status", ioc_score_status_name (it->status));
-      ioc_api_json_int_or_null (b, "numerator", observed, it->num);
-      ioc_api_json_int_or_null (b, "denominator", observed, it->den);
+      ioc_json_string (b, "id", d->id);
+      ioc_json_string (b, "status", ioc_score_status_name (it->status));
+      ioc_json_int_or_null (b, "numerator", observed, it->num);
+      ioc_json_int_or_null (b, "denominator", observed, it->den);
       add_double_or_null (b, "rate", scored, it->rate);
       add_double_or_null (b, "target", d->has_target, d->target);
       add_double_or_null (b, "points", scored, it->points);
@@ -111,44 +111,44 @@ add_card (JsonBuilder *b, IocHub *hub, const IocScoreResult *r, const IocScoreUn
 static void
 add_definitions (JsonBuilder *b, const IocScoreConfig *c)
 {
-  ioc_api_json_begin_object (b, "config");
-  ioc_api_json_string (b, "version", c->version);
-  ioc_api_json_string (b, "title", c->title);
-  ioc_api_json_string (b, "source", c->source);
-  ioc_api_json_string (b, "path", c->path);
+  ioc_json_begin_object (b, "config");
+  ioc_json_string (b, "version", c->version);
+  ioc_json_string (b, "title", c->title);
+  ioc_json_string (b, "source", c->source);
+  ioc_json_string (b, "path", c->path);
   add_double_or_null (b, "total", TRUE, c->total);
-  ioc_api_json_int (b, "min_volume", c->min_volume);
+  ioc_json_int (b, "min_volume", c->min_volume);
   json_builder_end_object (b);
 
-  ioc_api_json_begin_array (b, "groups");
+  ioc_json_begin_array (b, "groups");
   for (guint g = 0; g < c->n_groups; g++)
     {
       json_builder_begin_object (b);
-      ioc_api_json_string (b, "id", c->groups[g].id);
-      ioc_api_json_string (b, "name", c->groups[g].name);
-      ioc_api_json_string (b, "name_en", c->groups[g].name_en);
+      ioc_json_string (b, "id", c->groups[g].id);
+      ioc_json_string (b, "name", c->groups[g].name);
+      ioc_json_string (b, "name_en", c->groups[g].name_en);
       add_double_or_null (b, "max", TRUE, c->groups[g].max);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
 
-  ioc_api_json_begin_array (b, "indicators");
+  ioc_json_begin_array (b, "indicators");
   for (guint i = 0; i < c->n_indicators; i++)
     {
       const IocScoreIndicatorDef *d = &c->indicators[i];
       json_builder_begin_object (b);
-      ioc_api_json_string (b, "id", d->id);
-      ioc_api_json_string (b, "group", c->groups[d->group].id);
-      ioc_api_json_string (b, "name", d->name);
-      ioc_api_json_string (b, "name_en", d->name_en);
+      ioc_json_string (b, "id", d->id);
+      ioc_json_string (b, "group", c->groups[d->group].id);
+      ioc_json_string (b, "name", d->name);
+      ioc_json_string (b, "name_en", d->name_en);
       add_double_or_null (b, "max", TRUE, d->max);
       add_double_or_null (b, "target", d->has_target, d->target);
-      ioc_api_json_string (b, "input", ioc_score_input_name (d->input));
-      ioc_api_json_string (b, "aggregate",
+      ioc_json_string (b, "input", ioc_score_input_name (d->input));
+      ioc_json_string (b, "aggregate",
                   d->input == IOC_SCORE_INPUT_CONNECTOR ? (d->aggregate == IOC_SCORE_AGG_LATEST ? "latest" : "sum")
                                                         : NULL);
-      ioc_api_json_string (b, "source", d->source);
-      ioc_api_json_string (b, "formula", d->formula);
+      ioc_json_string (b, "source", d->source);
+      ioc_json_string (b, "formula", d->formula);
       json_builder_end_object (b);
     }
   json_builder_end_array (b);
@@ -157,7 +157,7 @@ add_definitions (JsonBuilder *b, const IocScoreConfig *c)
 static void
 add_period (JsonBuilder *b, const IocScoreResult *r)
 {
-  ioc_api_json_begin_object (b, "period");
+  ioc_json_begin_object (b, "period");
   gint32 first, last;
   ioc_score_period_days (&r->period, &first, &last);
   g_autofree gchar *at = month_text (ioc_score_period_last_month (&r->period));
@@ -166,38 +166,37 @@ add_period (JsonBuilder *b, const IocScoreResult *r)
   g_autofree gchar *to = day_text (last);
   IocScorePeriod prev = ioc_score_period_previous (&r->period);
   g_autofree gchar *prev_at = month_text (ioc_score_period_last_month (&prev));
-  ioc_api_json_string (b, "kind", period_kind_name (r->period.kind));
-  ioc_api_json_string (b, "at", at);
-  ioc_api_json_string (b, "label", label);
-  ioc_api_json_string (b, "from", from);
-  ioc_api_json_string (b, "to", to);
-  ioc_api_json_string (b, "stock", ioc_score_stock_name (r->stock));
-  ioc_api_json_string (b, "previous_at", prev_at);
+  ioc_json_string (b, "kind", period_kind_name (r->period.kind));
+  ioc_json_string (b, "at", at);
+  ioc_json_string (b, "label", label);
+  ioc_json_string (b, "from", from);
+  ioc_json_string (b, "to", to);
+  ioc_json_string (b, "stock", ioc_score_stock_name (r->stock));
+  ioc_json_string (b, "previous_at", prev_at);
   json_builder_end_object (b);
 }
 
 static void
 add_ranking (JsonBuilder *b, IocHub *hub, const IocScoreResult *r, gint64 now_us)
 {
-  ioc_api_json_begin_object (b, "ranking");
+  ioc_json_begin_object (b, "ranking");
   for (guint k = 0; k < r->rankings->len; k++)
     {
       const IocScoreRanking *rk = &g_array_index (r->rankings, IocScoreRanking, k);
-      json_builder_set_member_name (b, rk->prefix);
-      json_builder_begin_array (b);
+      ioc_json_begin_array (b, rk->prefix);
       for (guint i = 0; i < rk->rows->len; i++)
         {
           const IocRankRow *row = &g_array_index (rk->rows, IocRankRow, i);
           const IocUnit *entry = ioc_hub_unit_lookup (hub, row->unit, now_us);
           json_builder_begin_object (b);
-          ioc_api_json_string (b, "unit", row->unit);
-          ioc_api_json_string (b, "name", entry != NULL ? entry->name : NULL);
-          ioc_api_json_int_or_null (b, "rank", row->rank > 0, row->rank);
-          ioc_api_json_int_or_null (b, "prev_rank", row->prev_rank > 0, row->prev_rank);
-          ioc_api_json_int_or_null (b, "change", row->has_change, row->change);
+          ioc_json_string (b, "unit", row->unit);
+          ioc_json_string (b, "name", entry != NULL ? entry->name : NULL);
+          ioc_json_int_or_null (b, "rank", row->rank > 0, row->rank);
+          ioc_json_int_or_null (b, "prev_rank", row->prev_rank > 0, row->prev_rank);
+          ioc_json_int_or_null (b, "change", row->has_change, row->change);
           add_double_or_null (b, "score", row->state != IOC_RANK_NO_SCORE, row->score);
-          ioc_api_json_int (b, "volume", row->volume);
-          ioc_api_json_string (b, "state", ioc_rank_state_name (row->state));
+          ioc_json_int (b, "volume", row->volume);
+          ioc_json_string (b, "state", ioc_rank_state_name (row->state));
           json_builder_end_object (b);
         }
       json_builder_end_array (b);
@@ -208,13 +207,13 @@ add_ranking (JsonBuilder *b, IocHub *hub, const IocScoreResult *r, gint64 now_us
 static void
 add_trend (JsonBuilder *b, const IocScoreResult *r)
 {
-  ioc_api_json_begin_array (b, "trend");
+  ioc_json_begin_array (b, "trend");
   for (guint i = 0; i < r->trend->len; i++)
     {
       const IocScoreTrendPoint *t = &g_array_index (r->trend, IocScoreTrendPoint, i);
       g_autofree gchar *m = month_text (t->month);
       json_builder_begin_object (b);
-      ioc_api_json_string (b, "at", m);
+      ioc_json_string (b, "at", m);
       add_double_or_null (b, "score", t->has_score, t->score);
       add_double_or_null (b, "points", TRUE, t->points);
       add_double_or_null (b, "max", TRUE, t->max);
@@ -229,14 +228,14 @@ ioc_api_scorecard_json (IocHub *hub, const IocScoreResult *r, const gchar *unit,
   g_return_val_if_fail (hub != NULL && r != NULL, NULL);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  ioc_api_json_int (b, "now_ms", now_us / 1000);
+  ioc_json_int (b, "now_ms", now_us / 1000);
   add_definitions (b, r->config);
   add_period (b, r);
 
   json_builder_set_member_name (b, "province");
   add_card (b, hub, r, &r->province, now_us);
 
-  ioc_api_json_begin_array (b, "units");
+  ioc_json_begin_array (b, "units");
   for (guint i = 0; i < r->units->len; i++)
     {
       const IocScoreUnitCard *u = &g_array_index (r->units, IocScoreUnitCard, i);

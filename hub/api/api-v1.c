@@ -16,6 +16,7 @@
 #include "api/feed-events.h"
 #include "api/minute-ring.h"
 #include "api/static-files.h"
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-stats.h"
 
 G_STATIC_ASSERT (IOC_HUB_SERIES_MINUTES_MIN >= IOC_MINUTE_RING_MIN_MINUTES
@@ -126,11 +127,11 @@ units_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTab
   g_autoptr (GArray) rows = ioc_api_docs_unit_rows (&self->docs, period, now, NULL);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  ioc_api_json_int (b, "now_ms", now / 1000);
-  ioc_api_json_string (b, "period", ioc_api_query_string (query, "period", "today"));
-  ioc_api_json_int (b, "min_volume", min_volume);
-  ioc_api_json_string (b, "sort", sort);
-  ioc_api_json_begin_array (b, "units");
+  ioc_json_int (b, "now_ms", now / 1000);
+  ioc_json_string (b, "period", ioc_api_query_string (query, "period", "today"));
+  ioc_json_int (b, "min_volume", min_volume);
+  ioc_json_string (b, "sort", sort);
+  ioc_json_begin_array (b, "units");
   for (guint i = 0; i < rows->len; i++)
     {
       const IocUnitEntry *e = &g_array_index (rows, IocUnitEntry, i);
@@ -230,13 +231,13 @@ series_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
     return;
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  ioc_api_json_string (b, "measurement", ioc_measurement_name (q.m));
-  ioc_api_json_string (b, "unit", q.unit);
-  ioc_api_json_string (b, "field", ioc_measurement_int_name (q.m, q.field));
-  ioc_api_json_int_or_null (b, "channel", q.channel >= 0, q.channel);
-  ioc_api_json_int (b, "step_s", q.step_s);
-  ioc_api_json_string (b, "aggregate", q.gauge ? "last" : "sum");
-  ioc_api_json_int (b, "now_ms", now / 1000);
+  ioc_json_string (b, "measurement", ioc_measurement_name (q.m));
+  ioc_json_string (b, "unit", q.unit);
+  ioc_json_string (b, "field", ioc_measurement_int_name (q.m, q.field));
+  ioc_json_int_or_null (b, "channel", q.channel >= 0, q.channel);
+  ioc_json_int (b, "step_s", q.step_s);
+  ioc_json_string (b, "aggregate", q.gauge ? "last" : "sum");
+  ioc_json_int (b, "now_ms", now / 1000);
   json_builder_set_member_name (b, "points");
   write_points (b, self->ring, &q, now);
   json_builder_end_object (b);
@@ -325,26 +326,26 @@ add_connector (JsonBuilder *b, const ConnectorRow *r, gint64 now_us)
 {
   const DeviceCounts *c = r->counts;
   json_builder_begin_object (b);
-  ioc_api_json_string (b, "kind", r->kind);
-  ioc_api_json_string (b, "device", r->device);
-  ioc_api_json_string (b, "unit", r->unit);
-  ioc_api_json_string (b, "state", r->state);
-  ioc_api_json_bool (b, "declared", r->declared);
+  ioc_json_string (b, "kind", r->kind);
+  ioc_json_string (b, "device", r->device);
+  ioc_json_string (b, "unit", r->unit);
+  ioc_json_string (b, "state", r->state);
+  ioc_json_bool (b, "declared", r->declared);
   /* Heard, but not in the declared inventory ([hub] connectors). */
-  ioc_api_json_bool (b, "undeclared", r->undeclared);
-  ioc_api_json_bool (b, "reporting", r->reporting);
-  ioc_api_json_bool (b, "down", r->down);
-  ioc_api_json_int_or_null (b, "last_seen_ms", r->last_seen_us > 0, r->last_seen_us / 1000);
-  ioc_api_json_double_or_null (b, "age_s", r->last_seen_us > 0, (now_us - r->last_seen_us) / 1e6);
-  ioc_api_json_int (b, "last_seq", c ? c->last_seq : 0);
-  ioc_api_json_int (b, "missing", c ? c->missing : 0);
-  ioc_api_json_int (b, "duplicates", c ? c->duplicates : 0);
-  ioc_api_json_int (b, "deadletters", c ? c->dead : 0);
-  ioc_api_json_int (b, "seq_resets", c ? c->seq_resets : 0);
-  ioc_api_json_int (b, "remapped", c ? c->remapped : 0);
-  ioc_api_json_string (b, "last_reject_reason", c ? c->last_reason : NULL);
+  ioc_json_bool (b, "undeclared", r->undeclared);
+  ioc_json_bool (b, "reporting", r->reporting);
+  ioc_json_bool (b, "down", r->down);
+  ioc_json_int_or_null (b, "last_seen_ms", r->last_seen_us > 0, r->last_seen_us / 1000);
+  ioc_json_double_or_null (b, "age_s", r->last_seen_us > 0, (now_us - r->last_seen_us) / 1e6);
+  ioc_json_int (b, "last_seq", c ? c->last_seq : 0);
+  ioc_json_int (b, "missing", c ? c->missing : 0);
+  ioc_json_int (b, "duplicates", c ? c->duplicates : 0);
+  ioc_json_int (b, "deadletters", c ? c->dead : 0);
+  ioc_json_int (b, "seq_resets", c ? c->seq_resets : 0);
+  ioc_json_int (b, "remapped", c ? c->remapped : 0);
+  ioc_json_string (b, "last_reject_reason", c ? c->last_reason : NULL);
   /* The config it says it runs (its status), to check a push took. */
-  ioc_api_json_string (b, "config_version", r->config_version);
+  ioc_json_string (b, "config_version", r->config_version);
   json_builder_end_object (b);
 }
 
@@ -423,8 +424,8 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  ioc_api_json_int (b, "now_ms", now / 1000);
-  ioc_api_json_begin_array (b, "connectors");
+  ioc_json_int (b, "now_ms", now / 1000);
+  ioc_json_begin_array (b, "connectors");
   guint i = 0;
   while (after != NULL && i < rows->len && strcmp (g_array_index (rows, ConnectorRow, i).key, after) <= 0)
     i++;
@@ -434,19 +435,19 @@ connectors_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
   if (i < rows->len && i > 0)
     next = g_array_index (rows, ConnectorRow, i - 1).key;
   json_builder_end_array (b);
-  ioc_api_json_string (b, "next", next);
-  ioc_api_json_begin_object (b, "totals");
-  ioc_api_json_int (b, "connectors", rows->len);
-  ioc_api_json_int (b, "missing", ioc_hub_dedup_missing_total (self->hub));
-  ioc_api_json_int (b, "duplicates", ioc_hub_dedup_duplicates_total (self->hub));
-  ioc_api_json_int (b, "deadletters", ioc_hub_deadletter_total (self->hub));
-  ioc_api_json_int (b, "seq_resets", ioc_hub_dedup_resets_total (self->hub));
-  ioc_api_json_int (b, "remapped", ioc_hub_dedup_remapped_total (self->hub));
+  ioc_json_string (b, "next", next);
+  ioc_json_begin_object (b, "totals");
+  ioc_json_int (b, "connectors", rows->len);
+  ioc_json_int (b, "missing", ioc_hub_dedup_missing_total (self->hub));
+  ioc_json_int (b, "duplicates", ioc_hub_dedup_duplicates_total (self->hub));
+  ioc_json_int (b, "deadletters", ioc_hub_deadletter_total (self->hub));
+  ioc_json_int (b, "seq_resets", ioc_hub_dedup_resets_total (self->hub));
+  ioc_json_int (b, "remapped", ioc_hub_dedup_remapped_total (self->hub));
   /* What the wall shows as "connectors reporting / expected". */
-  ioc_api_json_int (b, "expected", w.expected);
-  ioc_api_json_int (b, "reporting", w.reporting);
-  ioc_api_json_int (b, "down", w.down);
-  ioc_api_json_int (b, "undeclared", w.undeclared);
+  ioc_json_int (b, "expected", w.expected);
+  ioc_json_int (b, "reporting", w.reporting);
+  ioc_json_int (b, "down", w.down);
+  ioc_json_int (b, "undeclared", w.undeclared);
   json_builder_end_object (b);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
@@ -462,7 +463,7 @@ alerts_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHashTa
   gint64 now = ioc_hub_now (self->hub);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  ioc_api_json_int (b, "now_ms", now / 1000);
+  ioc_json_int (b, "now_ms", now / 1000);
   json_builder_set_member_name (b, "alerts");
   ioc_api_docs_alerts (&self->docs, b, now);
   json_builder_end_object (b);

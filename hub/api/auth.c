@@ -6,6 +6,7 @@
 #include <json-glib/json-glib.h>
 
 #include "io/http-server.h"
+#include "protocol/ioc-json.h"
 
 const gchar *
 ioc_api_request_token (SoupServerMessage *msg, GHashTable *query)
@@ -74,8 +75,7 @@ refusal_body (const gchar *token, IocAccess need)
                                                 need == IOC_ACCESS_READ ? " or operator_tokens" : "");
       json_builder_add_string_value (b, text);
     }
-  json_builder_set_member_name (b, "need");
-  json_builder_add_string_value (b, kind);
+  ioc_json_string (b, "need", kind);
   json_builder_end_object (b);
   g_autoptr (JsonNode) root = json_builder_get_root (b);
   g_autofree gchar *text = json_to_string (root, FALSE);

@@ -11,6 +11,7 @@
 #include "io/handoff.h"
 #include "io/http-server.h"
 #include "protocol/ioc-error.h"
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-stats.h"
 #include "protocol/ioc-time.h"
 
@@ -92,16 +93,11 @@ own_message (IocFederation *self, gint64 now_us, gsize *len)
   ioc_fed_ledger_totals (self->ledger, day, G_MAXINT64, &today);
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "v");
-  json_builder_add_int_value (b, 1);
-  json_builder_set_member_name (b, "province");
-  json_builder_add_string_value (b, config->province);
-  json_builder_set_member_name (b, "hub");
-  json_builder_add_string_value (b, config->hub_id);
-  json_builder_set_member_name (b, "sent_ms");
-  json_builder_add_int_value (b, g_get_real_time () / 1000);
-  json_builder_set_member_name (b, "day_start_ms");
-  json_builder_add_int_value (b, day / 1000);
+  ioc_json_int (b, "v", 1);
+  ioc_json_string (b, "province", config->province);
+  ioc_json_string (b, "hub", config->hub_id);
+  ioc_json_int (b, "sent_ms", g_get_real_time () / 1000);
+  ioc_json_int (b, "day_start_ms", day / 1000);
   json_builder_set_member_name (b, "today");
   ioc_fed_totals_to_json (&today, b);
   json_builder_end_object (b);
@@ -337,12 +333,9 @@ static void
 add_hub (JsonBuilder *b, const gchar *hub, gdouble age_s, gboolean current, const IocFedTotals *today)
 {
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "hub");
-  json_builder_add_string_value (b, hub);
-  json_builder_set_member_name (b, "age_s");
-  json_builder_add_double_value (b, age_s);
-  json_builder_set_member_name (b, "current");
-  json_builder_add_boolean_value (b, current);
+  ioc_json_string (b, "hub", hub);
+  ioc_json_double (b, "age_s", age_s);
+  ioc_json_bool (b, "current", current);
   if (current)
     {
       json_builder_set_member_name (b, "today");
@@ -397,7 +390,7 @@ add_provinces (JsonBuilder *b, GPtrArray *list, gint64 day, gint64 mono, IocFedT
 {
   IocFedTotals province = { 0 };
   const gchar *current_province = NULL;
-  ioc_api_json_begin_array (b, "provinces");
+  ioc_json_begin_array (b, "provinces");
   for (guint i = 0; i < list->len; i++)
     {
       Remote *r = g_ptr_array_index (list, i);
@@ -408,9 +401,8 @@ add_provinces (JsonBuilder *b, GPtrArray *list, gint64 day, gint64 mono, IocFedT
           memset (&province, 0, sizeof province);
           current_province = r->province;
           json_builder_begin_object (b);
-          json_builder_set_member_name (b, "province");
-          json_builder_add_string_value (b, r->province);
-          ioc_api_json_begin_array (b, "hubs");
+          ioc_json_string (b, "province", r->province);
+          ioc_json_begin_array (b, "hubs");
         }
       /* Yesterday's totals of a hub that has not spoken today count for nothing today. */
       gboolean current = r->day_start_us == day;
@@ -441,14 +433,10 @@ federation_cb (SoupServer *server, SoupServerMessage *msg, const char *path, GHa
 
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "now_ms");
-  json_builder_add_int_value (b, now / 1000);
-  json_builder_set_member_name (b, "hub");
-  json_builder_add_string_value (b, config->hub_id);
-  json_builder_set_member_name (b, "mode");
-  json_builder_add_string_value (b, config->national ? "national" : "province");
-  json_builder_set_member_name (b, "day_start_ms");
-  json_builder_add_int_value (b, day / 1000);
+  ioc_json_int (b, "now_ms", now / 1000);
+  ioc_json_string (b, "hub", config->hub_id);
+  ioc_json_string (b, "mode", config->national ? "national" : "province");
+  ioc_json_int (b, "day_start_ms", day / 1000);
   IocFedTotals total = { 0 };
   add_provinces (b, list, day, mono, &total);
   json_builder_set_member_name (b, "total");

@@ -1,5 +1,6 @@
 /* iocctl-cli.c — see iocctl-cli.h.  Single-threaded tool code. */
 #include "iocctl-cli.h"
+#include "protocol/ioc-json.h"
 
 #include <string.h>
 
@@ -42,8 +43,7 @@ ioc_ctl_add_member (JsonBuilder *b, const gchar *name, const gchar *value)
 {
   if (value == NULL)
     return;
-  json_builder_set_member_name (b, name);
-  json_builder_add_string_value (b, value);
+  ioc_json_string (b, name, value);
 }
 
 gchar *

@@ -17,6 +17,7 @@
 #include "lib/connector.h"
 #include "model/calendar.h"
 #include "model/units.h"
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-time.h"
 
 /* ───────────────────────── validate ───────────────────────── */
@@ -160,8 +161,7 @@ validate_hub_config (Findings *f, const gchar *config_path, IocHubConfig **confi
 static void
 add_string_array (JsonBuilder *b, const gchar *name, GPtrArray *strings)
 {
-  json_builder_set_member_name (b, name);
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, name);
   for (guint i = 0; i < strings->len; i++)
     json_builder_add_string_value (b, strings->pdata[i]);
   json_builder_end_array (b);
@@ -176,8 +176,7 @@ print_findings (const Findings *f, gboolean ok, gboolean json)
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
       json_builder_begin_object (b);
-      json_builder_set_member_name (b, "ok");
-      json_builder_add_boolean_value (b, ok);
+      ioc_json_bool (b, "ok", ok);
       add_string_array (b, "errors", f->errors);
       add_string_array (b, "warnings", f->warnings);
       add_string_array (b, "checked", f->checked);

@@ -25,6 +25,7 @@
 #include "alerts/alert-rules.h"
 #include "hub.h"
 #include "iocctl-cli.h"
+#include "protocol/ioc-json.h"
 #include "protocol/ioc-time.h"
 #include "sinks/line-protocol.h"
 
@@ -215,20 +216,8 @@ begin_entry (JsonBuilder *b, const gchar *what, gint64 at_us)
   gchar at[IOC_TIME_BUF];
   ioc_time_format (at_us, at);
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "at");
-  json_builder_add_string_value (b, at);
-  json_builder_set_member_name (b, "what");
-  json_builder_add_string_value (b, what);
-}
-
-static void
-add_str (JsonBuilder *b, const gchar *name, const gchar *value)
-{
-  json_builder_set_member_name (b, name);
-  if (value)
-    json_builder_add_string_value (b, value);
-  else
-    json_builder_add_null_value (b);
+  ioc_json_string (b, "at", at);
+  ioc_json_string (b, "what", what);
 }
 
 static void
@@ -239,15 +228,14 @@ print_message (DryRun *d, const Sample *s, const gchar *decision, const gchar *r
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
       begin_entry (b, "message", at);
-      add_str (b, "file", s->file);
-      json_builder_set_member_name (b, "line");
-      json_builder_add_int_value (b, s->line);
-      add_str (b, "topic", s->topic);
-      add_str (b, "decision", decision);
+      ioc_json_string (b, "file", s->file);
+      ioc_json_int (b, "line", s->line);
+      ioc_json_string (b, "topic", s->topic);
+      ioc_json_string (b, "decision", decision);
       if (reason)
-        add_str (b, "reason", reason);
+        ioc_json_string (b, "reason", reason);
       if (detail)
-        add_str (b, "detail", detail);
+        ioc_json_string (b, "detail", detail);
       json_builder_end_object (b);
       ioc_ctl_print_json (b, FALSE);
       return;
@@ -284,11 +272,9 @@ capture_cb (const gchar *topic, const void *payload, gsize len, gint qos, gboole
     {
       g_autoptr (JsonBuilder) b = json_builder_new ();
       begin_entry (b, "publish", at);
-      add_str (b, "topic", topic);
-      json_builder_set_member_name (b, "retained");
-      json_builder_add_boolean_value (b, retained);
-      json_builder_set_member_name (b, "qos");
-      json_builder_add_int_value (b, qos);
+      ioc_json_string (b, "topic", topic);
+      ioc_json_bool (b, "retained", retained);
+      ioc_json_int (b, "qos", qos);
       json_builder_set_member_name (b, "payload");
       g_autoptr (JsonParser) p = json_parser_new ();
       if (json_parser_load_from_data (p, text, -1, NULL))
@@ -324,7 +310,7 @@ sink_point (gpointer user_data, const IocPoint *point)
         {
           g_autoptr (JsonBuilder) b = json_builder_new ();
           begin_entry (b, "write", at);
-          add_str (b, "line", lines[i]);
+          ioc_json_string (b, "line", lines[i]);
           json_builder_end_object (b);
           ioc_ctl_print_json (b, FALSE);
         }
@@ -511,8 +497,7 @@ print_summary (DryRun *d, guint n_samples)
   begin_entry (b, "summary", ioc_clock_now (d->clock));
   for (guint i = 0; i < G_N_ELEMENTS (counts); i++)
     {
-      json_builder_set_member_name (b, counts[i].name);
-      json_builder_add_int_value (b, counts[i].value);
+      ioc_json_int (b, counts[i].name, counts[i].value);
     }
   json_builder_end_object (b);
   ioc_ctl_print_json (b, FALSE);

@@ -10,6 +10,7 @@
 #include "iocctl-cli.h"
 #include "iocctl-connector.h"
 #include "iocctl-http.h"
+#include "protocol/ioc-json.h"
 
 /* The first of names (ended by NULL) that o holds as a value, as text
  * (a number is formatted into buf); "-" when none. */
@@ -78,8 +79,7 @@ connectors_from_metrics (const gchar *url, GPtrArray *declared, gboolean json)
                                          "iochub_connectors_expected", "iochub_connectors_reporting", NULL };
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, "metrics");
+  ioc_json_string (b, "source", "metrics");
   json_builder_set_member_name (b, "note");
   json_builder_add_string_value (b, "/api/v1/connectors is not available on this hub; per-connector health unknown");
   if (!json)
@@ -104,8 +104,7 @@ connectors_from_metrics (const gchar *url, GPtrArray *declared, gboolean json)
   g_strfreev (lines);
   if (declared != NULL)
     {
-      json_builder_set_member_name (b, "declared");
-      json_builder_begin_array (b);
+      ioc_json_begin_array (b, "declared");
       for (guint i = 0; i < declared->len; i++)
         {
           IocCtlConnector *c = declared->pdata[i];
@@ -292,14 +291,11 @@ print_api_json (JsonNode *list, guint n_down, GPtrArray *unknown)
 {
   g_autoptr (JsonBuilder) b = json_builder_new ();
   json_builder_begin_object (b);
-  json_builder_set_member_name (b, "source");
-  json_builder_add_string_value (b, "api");
-  json_builder_set_member_name (b, "down");
-  json_builder_add_int_value (b, n_down);
+  ioc_json_string (b, "source", "api");
+  ioc_json_int (b, "down", n_down);
   json_builder_set_member_name (b, "connectors");
   json_builder_add_value (b, json_node_copy (list));
-  json_builder_set_member_name (b, "missing");
-  json_builder_begin_array (b);
+  ioc_json_begin_array (b, "missing");
   for (guint i = 0; i < unknown->len; i++)
     json_builder_add_string_value (b, unknown->pdata[i]);
   json_builder_end_array (b);
