@@ -85,7 +85,8 @@ for (const [h, v] of Object.entries(hubs))
     for (const ch of [1, 2])
       L.push(`ioc_dossier,channel=${ch},hub=${h},province=40,unit=all received=${v.rec}i,completed_early=4i,completed_ontime=1i,completed_late=1i,` +
         `overdue_entered=0i,open=${v.open[i]}i,open_overdue=${v.ov[i]}i ${s(t)}`);
-    L.push(`ioc_queue,hub=${h},province=40,unit=all issued=${v.q[0]}i,called=${v.q[1]}i,no_show=${v.q[2]}i,served=${v.q[3]}i,wait_p50_s=60,wait_p90_s=300 ${s(t)}`);
+    L.push(`ioc_queue,hub=${h},province=40,unit=all issued=${v.q[0]}i,called=${v.q[1]}i,no_show=${v.q[2]}i,served=${v.q[3]}i,wait_p50_s=60,wait_p90_s=300,` +
+      `service_p50_s=${h === 'a' ? 240 : 200},service_p90_s=${h === 'a' ? 600 : 900} ${s(t)}`);
     L.push(`ioc_rating,hub=${h},province=40,unit=all ratings=${v.r[0]}i,satisfied=${v.r[1]}i ${s(t)}`);
     L.push(`ioc_device,hub=${h},province=40,unit=all cameras=${v.cam[0]}i,cameras_online=${v.cam[0]}i,cameras_recording=${v.cam[i + 1]}i,` +
       `kiosks=${v.k[0]}i,kiosks_online=${v.k[1]}i,connectors_expected=${v.c[0]}i,connectors_reporting=${v.c[1]}i ${s(t)}`);
@@ -134,6 +135,13 @@ for (const p of dash.panels) {
     if (gauges[p.id]) {
       const bucket = r.series.flatMap((x) => x.values).find((v) => v[0] <= t1 && v[0] + HOUR > t2);
       ok(bucket && near(bucket[1], gauges[p.id][t.refId]), `panel ${p.id} "${p.title}" ${t.refId}: the hour's value sums the two hubs (${gauges[p.id][t.refId]})`,
+        JSON.stringify(r.series.map((x) => x.values.filter((v) => v[1] != null))) + '\n' + r.q);
+    }
+    /* percentiles of two hubs cannot be added: the panel shows the larger */
+    const percentiles = { 6: { A: 60, B: 300 }, 9: { A: 240, B: 900 } };
+    if (percentiles[p.id]) {
+      const bucket = r.series.flatMap((x) => x.values).find((v) => v[0] <= t1 && v[0] + HOUR > t2);
+      ok(bucket && near(bucket[1], percentiles[p.id][t.refId]), `panel ${p.id} "${p.title}" ${t.refId}: the hour's value is the larger hub's (${percentiles[p.id][t.refId]})`,
         JSON.stringify(r.series.map((x) => x.values.filter((v) => v[1] != null))) + '\n' + r.q);
     }
     if (p.id === 113) {
