@@ -81,9 +81,10 @@ typedef struct
   IocTri fee, paid, digitized, e_result;
 } Ev;
 
-/* One dossier event at ts, seen by the hub at ts (the clock is set to it). */
+/* One dossier event at ts into tracker t, seen by the hub at ts (the
+ * clock is set to it when that is later). */
 static void
-ev_full (Fx *fx, const gchar *id, gint state, gint64 ts, const Ev *e)
+ev_into (Fx *fx, IocDossierTracker *t, const gchar *id, gint state, gint64 ts, const Ev *e)
 {
   IocRecord *r = g_new0 (IocRecord, 1);
   r->kind = IOC_KIND_PORTAL;
@@ -103,8 +104,14 @@ ev_full (Fx *fx, const gchar *id, gint state, gint64 ts, const Ev *e)
   r->e_result = e->e_result;
   if (ioc_clock_now (fx->clock) < ts)
     ioc_clock_set (fx->clock, ts);
-  ioc_dossier_tracker_record (fx->t, r, ioc_intern (r->unit), ioc_clock_now (fx->clock));
+  ioc_dossier_tracker_record (t, r, ioc_intern (r->unit), ioc_clock_now (fx->clock));
   g_free (r);
+}
+
+static void
+ev_full (Fx *fx, const gchar *id, gint state, gint64 ts, const Ev *e)
+{
+  ev_into (fx, fx->t, id, state, ts, e);
 }
 
 static void
@@ -677,24 +684,13 @@ test_save_load (Fx *fx, gconstpointer data)
   g_assert_error (e2, IOC_ERROR, IOC_ERROR_CORRUPT);
 }
 
-/* An event that carries due_at, on a dossier seen at ts. */
+/* An event that carries due_at (0: none) into tracker t. */
 static void
 ev_due (Fx *fx, IocDossierTracker *t, const gchar *id, gint state, gint64 ts, gint64 received, gint64 due)
 {
-  IocRecord r = { 0 };
-  r.kind = IOC_KIND_PORTAL;
-  r.type = IOC_EV_DOSSIER;
-  r.unit = UNIT_A;
-  r.dossier = id;
-  r.procedure = "P-3WD";
-  r.state = state;
-  r.channel = 2;
-  r.ts_us = ts;
-  r.received_at_us = received;
-  r.due_at_us = due;
-  r.supplements = -1;
-  r.fee = r.paid_online = r.digitized = r.e_result = IOC_TRI_UNSET;
-  ioc_dossier_tracker_record (t, &r, ioc_intern (UNIT_A), vn (2025, 3, 10, 12, 0));
+  Ev e = { .received = received, .due = due, .supplements = -1, .fee = IOC_TRI_UNSET, .paid = IOC_TRI_UNSET,
+           .digitized = IOC_TRI_UNSET, .e_result = IOC_TRI_UNSET };
+  ev_into (fx, t, id, state, ts, &e);
 }
 
 static gint64
