@@ -166,15 +166,23 @@ static void
 on_request_success (void *context, MQTTAsync_successData *response)
 {
   Request *req = context;
+  const gint *codes = NULL;
+  guint n = 0;
   /* 3.1.1 answers a single filter in alt.qos and several in alt.qosList. */
-  if (req->unsubscribe || response == NULL)
-    request_granted (req, NULL, 0);
-  else if (req->filters->len == 1)
-    request_granted (req, &response->alt.qos, 1);
-  else if (response->alt.qosList != NULL)
-    request_granted (req, response->alt.qosList, req->filters->len);
-  else
-    request_granted (req, NULL, 0);
+  if (!req->unsubscribe && response != NULL)
+    {
+      if (req->filters->len == 1)
+        {
+          codes = &response->alt.qos;
+          n = 1;
+        }
+      else if (response->alt.qosList != NULL)
+        {
+          codes = response->alt.qosList;
+          n = req->filters->len;
+        }
+    }
+  request_granted (req, codes, n);
 }
 
 static void
