@@ -7,7 +7,8 @@
 # the rest of the province's devices.  Installs and builds what is missing
 # first.  Ctrl-C stops everything it started (by PID), in order: the
 # connectors and simulators, then the hub (it writes its last points and a
-# final snapshot), then InfluxDB, then the broker.
+# final snapshot), then InfluxDB, then the broker.  A hub that dies is
+# started again (as systemd would), one that exits 0 stops the run.
 #   MQTT_PORT=18830 INFLUX_PORT=18086 HTTP_PORT=8080 SIM_PORT=18081 \
 #   SITES=4 SPEED=60 RATE=100 DEVICES=1500 ops/run.sh
 #   RUN_FOR=120 ops/run.sh   # run 120 s, check the hub heard every kind, stop
@@ -152,7 +153,10 @@ listen = 127.0.0.1:$HTTP_PORT
 dashboard_dir = $PWD/dashboards/www
 CONF
 "$build/hub/iochub" --check --config "$run/hub/hub.conf"
-setsid "$build/hub/iochub" --config "$run/hub/hub.conf" >>"$run/hub/hub.log" 2>&1 & hub_pid=$!
+start_hub() {
+  setsid "$build/hub/iochub" --config "$run/hub/hub.conf" >>"$run/hub/hub.log" 2>&1 & hub_pid=$!
+}
+start_hub
 wait_port "$HTTP_PORT" iochub
 
 # ---- the sites played through real connectors ----
@@ -270,4 +274,21 @@ if [ "$RUN_FOR" -gt 0 ]; then
   [ "$ok" = 1 ] && echo "run: self-check passed" || { echo "run: self-check FAILED"; exit 1; }
   exit 0
 fi
-wait "$hub_pid"
+# A hub that dies (a crash, or a SIGKILL to try recovery) is started again,
+# as systemd's Restart=on-failure does on a server: it restores its snapshot,
+# replays its journal and the broker hands it what came meanwhile.  One that
+# exits 0 was stopped on purpose: then everything stops.
+restarts=0
+while true; do
+  status=0
+  wait "$hub_pid" 2>/dev/null || status=$?
+  [ "$status" != 0 ] || { echo "run: the hub stopped (exit 0)"; exit 0; }
+  restarts=$((restarts + 1))
+  if [ "$restarts" -gt 5 ]; then
+    echo "run: the hub died $restarts times; giving up (see $run/hub/hub.log)"
+    exit 1
+  fi
+  echo "run: the hub died (status $status$( [ "$status" -gt 128 ] && echo ", signal $((status - 128))")); starting it again in 2 s"
+  sleep 2
+  start_hub
+done

@@ -5,8 +5,9 @@
 #   2. the user adds a connector file and a line to hub.conf;
 #   3. a second run with other ports asked for is refused (RUN_DIR's files
 #      name the first ones) and starts nothing;
-#   4. a second run, stopped with Ctrl-C (SIGINT to its process group, as a
-#      terminal sends it): the added connector was started, both additions
+#   4. a second run: its hub, killed with SIGKILL, is started again and
+#      restores its state; then the run is stopped with Ctrl-C (SIGINT to its
+#      process group, as a terminal sends it): the added connector was started, both additions
 #      survived, the stop went connectors → hub → InfluxDB → mosquitto, the
 #      hub disconnected before the broker went down, wrote its final
 #      snapshot, and nothing run.sh started is left running.
@@ -90,6 +91,21 @@ for _ in $(seq 1 600); do
 done
 [ "$started" = 1 ] || fail "second run: not up, or the added connector did not connect"
 grep -q "keeping $demo" "$run/out-2.log" || fail "second run did not say it keeps RUN_DIR"
+
+echo "# 4a. the hub killed (SIGKILL) is started again, as systemd would"
+hub_pid="$(pgrep -f -- "hub/iochub --config $demo/hub/hub.conf" | head -1)"
+[ -n "$hub_pid" ] || fail "second run: no hub running"
+starts=$(grep -c 'state: restored' "$demo/hub/hub.log" || true)
+kill -KILL "$hub_pid"
+back=0
+for _ in $(seq 1 300); do
+  grep -q 'run: the hub died (status 137, signal 9)' "$run/out-2.log" \
+    && [ "$(grep -c 'state: restored' "$demo/hub/hub.log")" -gt "$starts" ] \
+    && ! port_free "$HTTP_PORT" && { back=1; break; }
+  alive "$runner" || break
+  sleep 0.1
+done
+[ "$back" = 1 ] || fail "the killed hub was not started again"
 t_int=$(date +%s)
 kill -INT -- "-$runner_pgid"
 for _ in $(seq 1 1200); do alive "$runner" || break; sleep 0.1; done
