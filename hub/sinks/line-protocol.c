@@ -70,6 +70,15 @@ ioc_lp_append_double (GString *out, gdouble v)
 {
   gchar buf[G_ASCII_DTOSTR_BUF_SIZE];
 
+  /* A whole number of seconds (a 30 s wait) reads as 30, not as the 3e+01
+   * the shortest %g gives; below 10^15 every whole double prints exactly.
+   * Without an 'i' suffix InfluxDB still takes it as a float. */
+  if (v == floor (v) && fabs (v) < 1e15)
+    {
+      g_string_append_printf (out, "%.0f", v == 0.0 ? 0.0 : v);
+      return;
+    }
+
   /* %.17g always round-trips but prints 0.1 as 0.10000000000000001; the
    * first shorter precision that reads back exactly is what a person (and
    * a Grafana panel) expects to see. */

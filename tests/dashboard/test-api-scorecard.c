@@ -344,18 +344,18 @@ test_lines (Fixture *fx, gconstpointer data)
   ioc_score_lines_append (out, r, "40", "test-hub");
   gint64 ts = vn (2026, 11, 1, 0) / G_USEC_PER_SEC;
   g_autofree gchar *b_line = g_strdup_printf (
-      "ioc_score,hub=test-hub,period=month,province=40,unit=xa-16690 score=%s,points=%s,max=3e+01,coverage=0.3,"
-      "volume=2i,rank=2i,g_cong-khai=0,g_tien-do=1e+01,g_truc-tuyen=0,g_thanh-toan=0,g_so-hoa=2.5,g_hai-long=%s %"
+      "ioc_score,hub=test-hub,period=month,province=40,unit=xa-16690 score=%s,points=%s,max=30,coverage=0.3,"
+      "volume=2i,rank=2i,g_cong-khai=0,g_tien-do=10,g_truc-tuyen=0,g_thanh-toan=0,g_so-hoa=2.5,g_hai-long=%s %"
       G_GINT64_FORMAT "\n",
       "52.777777777777786", "15.833333333333334", "3.3333333333333335", ts);
   if (strstr (out->str, b_line) == NULL)
     g_error ("want %s in\n%s", b_line, strstr (out->str, "unit=xa-16690"));
   g_autofree gchar *ind = g_strdup_printf ("ioc_score_indicator,hub=test-hub,indicator=4.2,period=month,province=40,"
-                                           "unit=xa-16690 numerator=1i,denominator=2i,rate=5e+01,points=2.5 %" G_GINT64_FORMAT
+                                           "unit=xa-16690 numerator=1i,denominator=2i,rate=50,points=2.5 %" G_GINT64_FORMAT
                                            "\n",
                                            ts);
   g_assert_nonnull (strstr (out->str, ind));
-  /* (The encoder writes the shortest exact form: 30 is 3e+01.)  N/A and not observed are not written; the province is unit=all. */
+  /* Whole numbers read as such (max=30).  N/A and not observed are not written; the province is unit=all. */
   g_assert_null (strstr (out->str, "indicator=3.6,period=month,province=40,unit=xa-16690"));
   g_assert_null (strstr (out->str, "indicator=1.1,"));
   g_assert_nonnull (strstr (out->str, "ioc_score,hub=test-hub,period=month,province=40,unit=all score="));
