@@ -125,6 +125,39 @@ print_table (GPtrArray *rows, guint ncols)
   g_print ("%s", out->str);
 }
 
+/* Firing first, then pending, then (--all) resolved, as the wall shows
+ * them. */
+static guint
+state_rank (const gchar *state)
+{
+  return g_str_equal (state, "firing") ? 0 : g_str_equal (state, "pending") ? 1 : 2;
+}
+
+/* One alert as a row of ID, RULE, SCOPE, STATE, AGE, ACK. */
+static gchar **
+alert_row (JsonObject *a, gint64 now)
+{
+  const gchar *state = json_object_get_string_member_with_default (a, "state", "?");
+  gint64 since = iso_us (a, "fired_at");
+  if (since == 0)
+    since = iso_us (a, "started_at");
+  if (g_str_equal (state, "resolved"))
+    since = iso_us (a, "resolved_at");
+  JsonNode *ack = json_object_get_member (a, "ack");
+  const gchar *by = ack != NULL && JSON_NODE_HOLDS_OBJECT (ack)
+                        ? json_object_get_string_member_with_default (json_node_get_object (ack), "by", "?")
+                        : "-";
+  gboolean silenced = json_object_get_boolean_member_with_default (a, "silenced", FALSE);
+  gchar **row = g_new0 (gchar *, 7);
+  row[0] = g_strdup (json_object_get_string_member_with_default (a, "id", "?"));
+  row[1] = g_strdup (json_object_get_string_member_with_default (a, "rule", "?"));
+  row[2] = scope_text (a);
+  row[3] = g_strdup_printf ("%s%s", state, silenced ? " (silenced)" : "");
+  row[4] = age_text (since, now);
+  row[5] = g_strdup (by);
+  return row;
+}
+
 int
 ioc_ctl_alerts (int argc, char **argv)
 {
@@ -150,29 +183,14 @@ ioc_ctl_alerts (int argc, char **argv)
   gint64 now = g_get_real_time ();
   static const gchar *const head[] = { "ID", "RULE", "SCOPE", "STATE", "AGE", "ACK", NULL };
   g_autoptr (GPtrArray) rows = table_new (head);
-  for (guint i = 0; i < json_array_get_length (alerts); i++)
-    {
-      JsonObject *a = json_array_get_object_element (alerts, i);
-      const gchar *state = json_object_get_string_member_with_default (a, "state", "?");
-      gint64 since = iso_us (a, "fired_at");
-      if (since == 0)
-        since = iso_us (a, "started_at");
-      if (g_str_equal (state, "resolved"))
-        since = iso_us (a, "resolved_at");
-      JsonNode *ack = json_object_get_member (a, "ack");
-      const gchar *by = ack != NULL && JSON_NODE_HOLDS_OBJECT (ack)
-                            ? json_object_get_string_member_with_default (json_node_get_object (ack), "by", "?")
-                            : "-";
-      gboolean silenced = json_object_get_boolean_member_with_default (a, "silenced", FALSE);
-      gchar **row = g_new0 (gchar *, 7);
-      row[0] = g_strdup (json_object_get_string_member_with_default (a, "id", "?"));
-      row[1] = g_strdup (json_object_get_string_member_with_default (a, "rule", "?"));
-      row[2] = scope_text (a);
-      row[3] = g_strdup_printf ("%s%s", state, silenced ? " (silenced)" : "");
-      row[4] = age_text (since, now);
-      row[5] = g_strdup (by);
-      g_ptr_array_add (rows, row);
-    }
+  /* Newest first within each state, as the API gives them. */
+  for (guint rank = 0; rank < 3; rank++)
+    for (guint i = 0; i < json_array_get_length (alerts); i++)
+      {
+        JsonObject *a = json_array_get_object_element (alerts, i);
+        if (state_rank (json_object_get_string_member_with_default (a, "state", "?")) == rank)
+          g_ptr_array_add (rows, alert_row (a, now));
+      }
   if (rows->len == 1)
     g_print (all ? "no alerts, active or recently resolved\n" : "no active alerts\n");
   else

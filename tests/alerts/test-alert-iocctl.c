@@ -31,8 +31,8 @@ typedef struct
 static void
 run_clear (Run *r)
 {
-  g_free (r->out);
-  g_free (r->err);
+  g_clear_pointer (&r->out, g_free);
+  g_clear_pointer (&r->err, g_free);
 }
 
 /* iocctl ARGS… against the hub at port; IOCCTL_TOKEN unset. */
@@ -131,7 +131,9 @@ test_operators_address_alerts (void)
   g_autofree gchar *dir = g_dir_make_tmp ("ioc-alert-iocctl-XXXXXX", NULL);
   g_autofree gchar *extra = ioc_test_alerts_conf (dir,
                                                   "[rule connector-down]\nkind = dead_source\ncadence = 1h\nfor = 0s\n"
-                                                  "summary = Bàn một cửa mất kết nối\n",
+                                                  "source_kinds = desk\nsummary = Bàn một cửa mất kết nối\n"
+                                                  "[rule kiosk-down]\nkind = dead_source\ncadence = 1h\nfor = 1h\n"
+                                                  "source_kinds = kiosk\nsummary = Kiosk mất kết nối\n",
                                                   FALSE, "[http]\ndisplay_tokens = disp\noperator_tokens = op\n");
   g_autoptr (IocTestHub) hub = ioc_test_hub_new_started (ioc_test_broker_url (broker), NULL, extra);
   g_assert_nonnull (hub);
@@ -246,6 +248,26 @@ test_operators_address_alerts (void)
   g_autofree gchar *feed_got = object_members (fa);
   g_autofree gchar *feed_doc = documented_fields ("## `GET /api/v1/alerts`", "in a shorter form");
   g_assert_cmpstr (feed_got, ==, feed_doc);
+
+  /* A kiosk goes quiet later: its alert is newer and only pending, so
+   * iocctl lists it after the firing one, as the wall does. */
+  ioc_test_publisher_send (pub, "ioc/v1/40/xa-16681/kiosk/kiosk-1/state", "offline", TRUE);
+  g_assert_true (ioc_test_publisher_flush (pub, 10 * G_USEC_PER_SEC));
+  end = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;
+  do
+    {
+      run_clear (&r);
+      r = IOCCTL (port, "alerts", "--token", "disp");
+    }
+  while (strstr (r.out, "kiosk-down") == NULL && g_get_monotonic_time () < end);
+  g_assert_cmpint (r.status, ==, 0);
+  const gchar *firing = strstr (r.out, "connector-down"), *pending = strstr (r.out, "kiosk-down");
+  g_assert_nonnull (pending);
+  g_assert_true (g_regex_match_simple ("kiosk-down +kiosk/kiosk-1 .* pending ", r.out, 0, 0));
+  g_assert_nonnull (firing);
+  if (firing > pending)
+    g_error ("a pending alert listed before a firing one:\n%s", r.out);
+  run_clear (&r);
 
   g_assert_true (ioc_test_hub_stop (hub));
   ioc_test_rm_rf (dir);
