@@ -8,6 +8,7 @@
 
 #include <MQTTAsync.h>
 #include <glib-unix.h>
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,6 +30,7 @@ typedef struct
   const gchar *unit;
   gchar id[48];
   gint64 seq;
+  guint site; /* index into sites; not for portals */
 } Dev;
 
 typedef struct
@@ -143,14 +145,14 @@ load_build (Load *l, GPtrArray *units, guint connectors)
       site->n_desks = (guint) g_rand_int_range (l->rand, 1, (gint) (2 * avg_desks));
       for (guint d = 0; d < site->n_desks; d++, n++)
         {
-          l->devs[n] = (Dev) { DEV_DESK, site->unit, "", seq0 };
+          l->devs[n] = (Dev) { DEV_DESK, site->unit, "", seq0, i };
           g_snprintf (l->devs[n].id, sizeof l->devs[n].id, "sim-q-%u-%u", i, d + 1);
         }
       site->kiosk = n;
-      l->devs[n] = (Dev) { DEV_KIOSK, site->unit, "", seq0 };
+      l->devs[n] = (Dev) { DEV_KIOSK, site->unit, "", seq0, i };
       g_snprintf (l->devs[n++].id, sizeof l->devs[0].id, "sim-kiosk-%u", i);
       site->camera = n;
-      l->devs[n] = (Dev) { DEV_CAMERA, site->unit, "", seq0 };
+      l->devs[n] = (Dev) { DEV_CAMERA, site->unit, "", seq0, i };
       g_snprintf (l->devs[n++].id, sizeof l->devs[0].id, "sim-nvr-%u", i);
       g_queue_init (&site->waiting);
       g_queue_init (&site->serving);
@@ -180,26 +182,29 @@ static void
 load_status (Load *l, Dev *d, gint64 now_ms)
 {
   g_autofree gchar *body = NULL;
+  LoadSite *site = d->kind == DEV_PORTAL ? NULL : &l->sites[d->site];
+  /* The queue the desks and the kiosk report is the site's own, so that
+   * "waiting" on the wall agrees with tickets issued less those called. */
+  guint waiting = site ? g_queue_get_length (&site->waiting) : 0;
   switch (d->kind)
     {
     case DEV_DESK:
-      body = g_strdup_printf ("\"counters_open\":1,\"waiting\":%d", g_rand_int_range (l->rand, 0, 25));
-      break;
+      {
+        guint desk = (guint) (d - l->devs) - site->first_desk;
+        body = g_strdup_printf ("\"counters_open\":1,\"waiting\":%u",
+                                waiting / site->n_desks + (desk < waiting % site->n_desks));
+        break;
+      }
     case DEV_KIOSK:
-      body = g_strdup_printf ("\"online\":true,\"queue_length\":%d,\"paper_low\":%s",
-                              g_rand_int_range (l->rand, 0, 30),
+      body = g_strdup_printf ("\"online\":true,\"queue_length\":%u,\"paper_low\":%s", waiting,
                               g_rand_double (l->rand) < 0.05 ? "true" : "false");
       break;
     case DEV_CAMERA:
       {
-        LoadSite *site = NULL;
-        for (guint i = 0; i < l->n_sites && !site; i++)
-          if (l->sites[i].camera == (guint) (d - l->devs))
-            site = &l->sites[i];
         g_autoptr (GString) b = g_string_new ("\"cameras\":[");
         for (guint c = 0; c < SIM_CAMS; c++)
           {
-            guint bad = site ? site->cam_bad[c] : 0;
+            guint bad = site->cam_bad[c];
             g_string_append_printf (b, "%s{\"camera\":\"cam-%02u\",\"online\":%s,\"recording\":%s,"
                                     "\"fps\":%d,\"bitrate_kbps\":%d}", c ? "," : "", c + 1,
                                     bad == 1 ? "false" : "true",
@@ -269,9 +274,10 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
   guint off = (guint) g_rand_int_range (l->rand, 0, (gint) site->n_desks);
   if (g_queue_get_length (&site->serving) < 64)
     g_queue_push_tail (&site->serving, GUINT_TO_POINTER (t << 8 | off));
+  /* Waits as a busy desk has them: most a few minutes, a few over an hour. */
+  gint wait_s = (gint) CLAMP (-600.0 * log (1.0 - g_rand_double (l->rand)), 30.0, 7200.0);
   g_autofree gchar *b = g_strdup_printf ("\"type\":\"ticket.called\",\"ticket\":\"A%03u\","
-                                         "\"counter\":\"q%u\",\"wait_s\":%d", t, off + 1,
-                                         g_rand_int_range (l->rand, 30, 1800));
+                                         "\"counter\":\"q%u\",\"wait_s\":%d", t, off + 1, wait_s);
   load_queue (l, &l->devs[site->first_desk + off], NULL, FALSE, now_ms, b);
 }
 
