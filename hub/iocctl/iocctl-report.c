@@ -11,6 +11,7 @@
 
 #include "iocctl-cli.h"
 #include "iocctl-http.h"
+#include "protocol/ioc-time.h"
 
 /* ---- reading the API's JSON ---- */
 
@@ -742,10 +743,9 @@ ioc_ctl_report (int argc, char **argv)
     }
   if (month == NULL)
     {
-      g_autoptr (GDateTime) now = g_date_time_new_now_utc ();
-      g_autoptr (GDateTime) vn = g_date_time_add_hours (now, 7);
-      gint y = g_date_time_get_year (vn), m = g_date_time_get_month (vn) - 1;
-      if (m == 0)
+      gint y, m;
+      ioc_time_local_date (g_get_real_time (), &y, &m, NULL, NULL, NULL);
+      if (--m == 0)
         {
           m = 12;
           y--;
@@ -773,8 +773,11 @@ ioc_ctl_report (int argc, char **argv)
       g_printerr ("iocctl report: %s\n", error->message);
       return EXIT_CHECK;
     }
-  g_autoptr (GDateTime) now = g_date_time_new_now_local ();
-  g_autofree gchar *generated = g_date_time_format (now, "%H:%M ngày %d/%m/%Y");
+  /* Vietnam's time, as every date in the report, whatever the zone of the
+   * machine iocctl runs on (servers often keep UTC). */
+  gint gy, gm, gd, gmin;
+  ioc_time_local_date (g_get_real_time (), &gy, &gm, &gd, NULL, &gmin);
+  g_autofree gchar *generated = g_strdup_printf ("%02d:%02d ngày %02d/%02d/%04d", gmin / 60, gmin % 60, gd, gm, gy);
   g_autoptr (GString) csv = g_string_new (NULL);
   g_autoptr (GString) html = g_string_new (NULL);
   ioc_report_csv (json_node_get_object (m), json_node_get_object (y), csv);

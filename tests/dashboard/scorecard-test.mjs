@@ -310,7 +310,18 @@ try {
 
   // ---- the monthly report ----
   const rdir = path.join(dir, 'report');
-  const r = spawnSync(iocctl, ['report', '--month', AT, '--out', rdir, '--url', base, '--token', TOKEN], { encoding: 'utf8', timeout: 30000 });
+  // Run where the machine's zone is far from Vietnam's (a server kept on
+  // UTC, or here): the report still says when it was made in Vietnam's time.
+  const vnStamp = (d) => {
+    const parts = new Intl.DateTimeFormat('en-GB', { timeZone: 'Asia/Ho_Chi_Minh', hourCycle: 'h23', hour: '2-digit', minute: '2-digit',
+      day: '2-digit', month: '2-digit', year: 'numeric' }).formatToParts(d);
+    const g = (t) => parts.find((x) => x.type === t).value;
+    return `${g('hour')}:${g('minute')} ngày ${g('day')}/${g('month')}/${g('year')}`;
+  };
+  const madeFrom = vnStamp(new Date());
+  const r = spawnSync(iocctl, ['report', '--month', AT, '--out', rdir, '--url', base, '--token', TOKEN],
+    { encoding: 'utf8', timeout: 30000, env: { ...process.env, TZ: 'America/Los_Angeles' } });
+  const madeTo = vnStamp(new Date());
   ok(r.status === 0, 'iocctl report writes the report', r.stdout + r.stderr);
   const htmlPath = path.join(rdir, `scorecard-${AT}.html`);
   const csvPath = path.join(rdir, `scorecard-${AT}.csv`);
@@ -355,6 +366,8 @@ try {
   }
   ok(probs.length === 0 && cells > 300, `the report's figures are the API's (${cells} indicator cells, the province, groups and ranking)`, probs.slice(0, 15).join('\n'));
   ok((await cell('h1')).toLowerCase().includes('bộ chỉ số phục vụ người dân'), 'the report is in Vietnamese', await cell('h1'));
+  const made = (fs.readFileSync(htmlPath, 'utf8').match(/lập lúc (\d\d:\d\d ngày \d\d\/\d\d\/\d{4})/) || [])[1];
+  ok(made === madeFrom || made === madeTo, `the report was made at ${made}: Vietnam's time (${madeFrom}), with TZ=America/Los_Angeles`);
   await rp.screenshot({ path: path.join(shots, 'report-screen.png') });
 
   const csv = fs.readFileSync(csvPath, 'utf8');
