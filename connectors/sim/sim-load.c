@@ -289,7 +289,9 @@ load_dossier_step (Load *l, gint64 now_ms)
   if (l->dossiers->len < 50 || g_rand_double (l->rand) < 0.35)
     {
       ds = g_new0 (LoadDossier, 1);
-      ds->code = g_strdup_printf ("H40.%08u", ++l->dossier_no);
+      /* The run's epoch in the code: a demo started again on the same state
+       * must not reuse the codes of dossiers it completed last time. */
+      ds->code = g_strdup_printf ("H40.%.6s-%06u", l->epoch, ++l->dossier_no);
       ds->unit = l->sites[g_rand_int_range (l->rand, 0, (gint) l->n_sites)].unit;
       ds->portal = l->first_portal + (guint) g_rand_int_range (l->rand, 0, (gint) l->n_portals);
       gboolean late = g_rand_double (l->rand) < l->late_share;
