@@ -233,7 +233,11 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
 {
   gdouble r = g_rand_double (l->rand);
   Dev *kiosk = &l->devs[site->kiosk];
-  if (g_queue_is_empty (&site->waiting) || r < 0.34)
+  /* A few people per desk waiting: tickets come a little faster than calls
+   * below that, a little slower above, so the queue the desks report keeps
+   * its size instead of drifting up day after day. */
+  gdouble issue = g_queue_get_length (&site->waiting) < 2 * site->n_desks ? 0.40 : 0.25;
+  if (g_queue_is_empty (&site->waiting) || r < issue)
     {
       guint t = ++site->ticket % 1000;
       g_queue_push_tail (&site->waiting, GUINT_TO_POINTER (t));
@@ -244,7 +248,7 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
       load_queue (l, kiosk, NULL, FALSE, now_ms, b);
       return;
     }
-  if (!g_queue_is_empty (&site->serving) && r < 0.67)
+  if (!g_queue_is_empty (&site->serving) && r < issue + (1.0 - issue) / 2)
     {
       guint v = GPOINTER_TO_UINT (g_queue_pop_head (&site->serving));
       guint t = v >> 8, off = v & 0xff;
