@@ -125,8 +125,8 @@ print_table (GPtrArray *rows, guint ncols)
   g_print ("%s", out->str);
 }
 
-/* Firing first, then pending, then (--all) resolved, as the wall shows
- * them. */
+/* Firing first, then pending, as the wall puts them; then (--all)
+ * resolved. */
 static guint
 state_rank (const gchar *state)
 {

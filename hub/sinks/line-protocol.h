@@ -42,7 +42,9 @@ void ioc_lp_escape_field_string (GString *out, const gchar *s);
 void ioc_lp_append_point (GString *out, const IocPoint *point, const gchar *province, const gchar *hub_id);
 
 /* Appends the shortest decimal form of v that reads back as exactly v
- * (locale independent).  Exposed for tests. */
+ * (locale independent); whole numbers below 10^15 as plain digits, and
+ * -0 as 0.  v must be finite (the callers leave NaN and infinities out).
+ * Exposed for tests. */
 void ioc_lp_append_double (GString *out, gdouble v);
 
 G_END_DECLS
