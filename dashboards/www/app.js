@@ -41,6 +41,8 @@
   /* Minimum type sizes, in vw, that fitting may shrink to (app.css). */
   const VALUE_MIN_VW = 1.9, TEXT_MIN_VW = 0.66;
 
+  /* English plural "s" for a formatted count ("1" is the only singular the wall shows). */
+  const plural = (n) => (String(n) === '1' ? '' : 's');
   const T = {
     vi: { title: 'Giám sát dịch vụ hành chính công', connecting: 'Đang kết nối…', live: 'Trực tiếp', lost: 'Mất kết nối',
       denied: 'Mã màn hình không còn hiệu lực',
@@ -98,12 +100,12 @@
       no_data: 'no data yet', stale: 'stale', ago: 'ago', s: 's', m: 'min', h: 'h', since: 'since',
       vs_last_week: 'vs last week', pp: 'pts',
       acked_by: 'acknowledged:', silenced: 'silenced', worst: 'worst',
-      units_word: (n, communes) => n + (communes ? ' communes' : ' units'), n_alerts: (n) => '(' + n + ' alerts)',
-      more_alerts: (n) => '+ ' + n + ' more alert groups', just_now: '< 1 min',
+      units_word: (n, communes) => n + (communes ? ' commune' : ' unit') + plural(n), n_alerts: (n) => '(' + n + ' alert' + plural(n) + ')',
+      more_alerts: (n) => '+ ' + n + ' more alert group' + plural(n), just_now: '< 1 min',
       alerts_count: (f, p) => '· ' + f + ' firing, ' + p + ' pending',
       states: { pending: 'pending', firing: 'firing', resolved: 'resolved' },
       state_n: { pending: 'pending', firing: 'firing' },
-      spike_hourly: (v) => v + ' dossiers newly overdue this hour', spike_units: (v) => v + ' units in a spike',
+      spike_hourly: (v) => v + ' dossier' + plural(v) + ' newly overdue this hour', spike_units: (v) => v + ' unit' + plural(v) + ' in a spike',
       province_wide: 'province-wide', and: 'and', connector: 'connector',
       ind: { ontime_rate: 'On-time rate', open_overdue: 'Overdue dossiers', satisfied_rate: 'Satisfaction', online_rate: 'Online share', received: 'Dossiers received today' },
       legend: ['good', 'watch', 'poor', 'no data'], lang: 'VI', locale: 'en-GB',
@@ -648,6 +650,8 @@
     const min = Math.max(0, Math.floor((serverNow() - ms) / 60000));
     return tr().since + '\u00a0' + fmt.hm(ms) + ' (' + (min < 1 ? tr().just_now : min < 120 ? min + ' ' + tr().m : Math.floor(min / 60) + ' ' + tr().h) + ')';
   }
+  /* The rule's summary: its English one on the English wall, where the rule has it. */
+  const alertText = (a) => (lang === 'en' && a.message_en) || a.message || a.rule;
   let alertsHtml = '', bannerHtml = '';
   function renderAlerts() {
     const t = tr(), now = serverNow();
@@ -661,7 +665,7 @@
     if (spikes.length) {
       const a = spikes[0];
       const what = a.scope === 'hourly' ? t.spike_hourly(fmt.int(a.value)) : a.scope === 'units' ? t.spike_units(fmt.int(a.value)) : '';
-      banner = '<span class="b-icon">⚠</span><div class="b-body"><div class="b-text">' + escapeHtml(a.message || a.rule) + '</div>' +
+      banner = '<span class="b-icon">⚠</span><div class="b-body"><div class="b-text">' + escapeHtml(alertText(a)) + '</div>' +
         '<div class="b-meta">' + escapeHtml([what, t.states[a.state] || a.state, sinceText(a.since_ms)].filter(Boolean).join(' · ')) +
         (a.acked_by ? ' · ✓ ' + escapeHtml(t.acked_by + ' ' + a.acked_by) : '') + (a.silenced ? ' · ' + escapeHtml(t.silenced) : '') +
         (spikes.length > 1 ? ' · +' + fmt.int(spikes.length - 1) : '') + '</div></div>';
@@ -704,7 +708,7 @@
       if (m.length === 1) {
         const a = a0;
         return '<li class="' + cls + '" data-id="' + escapeHtml(a.id) + '" data-rule="' + escapeHtml(a.rule) + '" data-count="1">' +
-          '<div class="a-head">' + escapeHtml(a.message || a.rule) + '</div>' +
+          '<div class="a-head">' + escapeHtml(alertText(a)) + '</div>' +
           '<div class="a-meta"><span class="badge ' + escapeHtml(a.state) + '">' + escapeHtml(t.states[a.state] || a.state) + '</span>' +
           escapeHtml(whereOf(a)) + (a.kind === 'threshold' ? ' · ' + escapeHtml(alertValue(a)) : '') + ' · ' + escapeHtml(sinceText(a.since_ms)) +
           (a.acked_by ? ' <span class="badge acked">✓ ' + escapeHtml(t.acked_by + ' ' + a.acked_by) + '</span>' : '') +
@@ -724,7 +728,7 @@
       for (const a of m) byState[a.state] = (byState[a.state] || 0) + 1;
       const acked = m.filter((a) => a.acked_by).length, silenced = m.filter((a) => a.silenced).length;
       return '<li class="' + cls + '" data-rule="' + escapeHtml(g.rule) + '" data-count="' + m.length + '">' +
-        '<div class="a-head">' + escapeHtml((a0.message || a0.rule) + ': ' + (province ? t.province_wide + (local.length ? ' ' + t.and + ' ' : '') : '') +
+        '<div class="a-head">' + escapeHtml(alertText(a0) + ': ' + (province ? t.province_wide + (local.length ? ' ' + t.and + ' ' : '') : '') +
           (local.length ? t.units_word(fmt.int(nUnits), allCommunes) + (local.length > nUnits ? ' ' + t.n_alerts(fmt.int(local.length)) : '') : '')) + '</div>' +
         '<div class="a-worst">' + escapeHtml(t.worst + ': ' + worst.map((a) => shortName(whereOf(a)) + ' (' + alertValue(a) + ')').join(', ')) + '</div>' +
         '<div class="a-meta">' + ['firing', 'pending'].filter((s) => byState[s]).map((s) =>

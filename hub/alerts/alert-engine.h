@@ -37,6 +37,7 @@ typedef struct
   IocAlertSeverity severity;
   IocAlertState state;      /* what is announced */
   const gchar *summary;
+  const gchar *summary_en;  /* NULL: the rule has none */
   const gchar *detail;      /* why: value, threshold, baseline or its fallback */
   gdouble value;
   gdouble threshold;

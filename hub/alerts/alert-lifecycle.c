@@ -56,6 +56,7 @@ ioc_alert_lifecycle_fill (IocAlertEngine *self, const IocAlertInst *i, IocAlert 
   a->severity = r ? r->severity : IOC_ALERT_SEVERITY_WARNING;
   a->state = i->state;
   a->summary = r ? r->summary : NULL;
+  a->summary_en = r ? r->summary_en : NULL;
   a->detail = i->detail;
   a->value = i->value;
   a->threshold = i->threshold;

@@ -42,6 +42,7 @@ rule_free (IocAlertRule *r)
 {
   g_free (r->name);
   g_free (r->summary);
+  g_free (r->summary_en);
   g_strfreev (r->units);
   g_free (r->unit_rule);
   g_strfreev (r->source_kinds);
@@ -139,7 +140,7 @@ opt_list (IocKeyFile *kf, const gchar *group, const gchar *key, gchar ***out, GE
 }
 
 static const gchar *const common_keys[] = {
-  "kind", "severity", "summary", "for", "keep_firing_for", "reminder", "flap_changes",
+  "kind", "severity", "summary", "summary_en", "for", "keep_firing_for", "reminder", "flap_changes",
   "flap_window", "working_hours_only", "units", NULL,
 };
 static const gchar *const spike_unit_keys[] = {
@@ -399,6 +400,7 @@ parse_rule (IocKeyFile *kf, const gchar *group, const gchar *name, IocAlertRule 
 {
   if (!parse_kind (kf, group, r, error) || !parse_severity (kf, group, r, error)
       || !opt_string (kf, group, "summary", &r->summary, error)
+      || !opt_string (kf, group, "summary_en", &r->summary_en, error)
       || !opt_list (kf, group, "units", &r->units, error) || !parse_numbers (kf, group, r, error))
     return FALSE;
   if (r->kind == IOC_ALERT_KIND_SPIKE_PROVINCE && !opt_string (kf, group, "unit_rule", &r->unit_rule, error))

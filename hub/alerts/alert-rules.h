@@ -32,6 +32,7 @@ typedef struct
   IocAlertKind kind;
   IocAlertSeverity severity;
   gchar *summary;          /* free text for people; may be NULL */
+  gchar *summary_en;       /* the same in English, for the wall in English; may be NULL */
 
   /* Lifecycle, every kind. */
   gint64 for_us;           /* condition must hold this long before firing */

@@ -24,6 +24,7 @@ build_alert_members (JsonBuilder *b, const IocAlert *a)
   ioc_json_string (b, "severity", ioc_alert_severity_name (a->severity));
   ioc_json_string (b, "state", ioc_alert_state_name (a->state));
   ioc_json_string (b, "summary", a->summary);
+  ioc_json_string (b, "summary_en", a->summary_en);
   ioc_json_string (b, "detail", a->detail);
   ioc_json_double (b, "value", a->value);
   ioc_json_double (b, "threshold", a->threshold);

@@ -91,6 +91,7 @@ hold_alert (const IocAlert *alert, gboolean should_page, gpointer data)
   h->alert.scope = held_str (h, alert->scope);
   h->alert.kind = held_str (h, alert->kind);
   h->alert.summary = held_str (h, alert->summary);
+  h->alert.summary_en = held_str (h, alert->summary_en);
   h->alert.detail = held_str (h, alert->detail);
   h->alert.group = held_str (h, alert->group);
   h->alert.acked_by = held_str (h, alert->acked_by);
@@ -538,6 +539,8 @@ ioc_alerts_add_api_json (JsonBuilder *b, gint64 now_us, gpointer user_data)
       ioc_json_int (b, "since_ms", fired ? fired : iso_to_ms (a, "started_at"));
       ioc_json_double (b, "value", json_object_get_double_member_with_default (a, "value", 0));
       ioc_json_string (b, "message", json_object_get_string_member_with_default (a, "summary", ""));
+      /* The wall in English shows this one where the rule has it. */
+      ioc_json_string (b, "message_en", json_object_get_string_member_with_default (a, "summary_en", NULL));
       JsonNode *ack = json_object_get_member (a, "ack");
       JsonObject *ack_o = ack && JSON_NODE_HOLDS_OBJECT (ack) ? json_node_get_object (ack) : NULL;
       ioc_json_string (b, "acked_by", ack_o != NULL ? json_object_get_string_member_with_default (ack_o, "by", "") : NULL);

@@ -21,6 +21,14 @@ test_shipped_loads (void)
   g_assert_cmpfloat (r->value, ==, 0.95);
   g_assert_cmpfloat (r->clear, ==, 0.97);
   g_assert_cmpint (r->for_us, ==, 10 * G_TIME_SPAN_MINUTE);
+  /* Every shipped rule speaks both of the wall's languages. */
+  for (guint i = 0; i < rules->rules->len; i++)
+    {
+      const IocAlertRule *each = g_ptr_array_index (rules->rules, i);
+      g_assert_nonnull (each->summary);
+      g_assert_nonnull (each->summary_en);
+    }
+  g_assert_cmpstr (r->summary_en, ==, "Cameras recording below 95 %");
   r = ioc_alert_rules_find (rules, "zero-tolerance-police");
   g_assert_true (ioc_alert_rule_has_unit (r, "ca-16681"));
   g_assert_false (ioc_alert_rule_has_unit (r, "xa-16681"));

@@ -162,6 +162,7 @@ min_count = 50
 kind = overdue_spike_province
 severity = critical
 summary = Trễ hẹn tăng đột biến toàn tỉnh: có thể do sự cố hệ thống
+summary_en = Province-wide spike in overdue dossiers: possibly a system fault
 unit_rule = overdue-spike-unit
 min_count = 6
 [rule zero-tolerance-test]
@@ -173,6 +174,7 @@ units = ${ZERO_UNIT}
 kind = threshold
 severity = warning
 summary = Tỷ lệ camera đang ghi hình dưới 95%
+summary_en = Cameras recording below 95 %
 metric = ioc_device.cameras_recording
 denominator = ioc_device.cameras
 op = <
@@ -424,6 +426,12 @@ try {
       const recEn = await text(page, '[data-v="received"]'), pctEn = await text(page, '[data-v="ontime_rate"]');
       ok((await text(page, '.title')).includes('Nghe An') || (await text(page, '.title')).includes('Nghệ An Province'), 'the English title names the province', await text(page, '.title'));
       ok(/^\d{1,3}(,\d{3})*$/.test(recEn) && /^\d{1,3}\.\d\u00a0%$/.test(pctEn), `English number format on the en page: "${recEn}", "${pctEn}"`);
+      /* The rules' English summaries; a rule without one keeps its Vietnamese text. */
+      const bannerEn = await text(page, '#banner'), railEn = await text(page, '#alerts');
+      ok(bannerEn.includes('Province-wide spike in overdue dossiers') && railEn.includes('Cameras recording below 95 %')
+        && !railEn.includes('Tỷ lệ camera') && railEn.includes('Hồ sơ trễ hẹn tại đơn vị không được phép'),
+        'in English the banner and the rail show the rules\' English summaries', bannerEn + '\n' + railEn);
+      ok(/: 1 commune\b/.test(railEn) && !/\b1 communes\b/.test(railEn), 'English counts agree in number ("1 commune", not "1 communes")', railEn);
       await checkLayout(page, size, 'map page (en)');
       await page.click('#lang');
     }
