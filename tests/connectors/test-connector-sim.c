@@ -193,6 +193,28 @@ all_arrived (gpointer data)
   return n >= w->want;
 }
 
+/* ioc-sim's MQTT mode as fast as it goes: `count` messages from `connectors`
+ * devices over `connections` connections; waits for it to exit 0 and for
+ * the collector to hold them all.  Returns what it printed. */
+static gchar *
+run_sim_mqtt (IocTestCollector *col, const gchar *url, guint connectors, guint count, guint connections, guint seed)
+{
+  g_autofree gchar *n_dev = g_strdup_printf ("%u", connectors), *n_msg = g_strdup_printf ("%u", count),
+                   *n_conn = g_strdup_printf ("%u", connections), *sd = g_strdup_printf ("%u", seed);
+  const gchar *argv[] = { IOC_SIM_BIN, "--mqtt", url, "--connectors", n_dev, "--rate", "0", "--count", n_msg,
+                          "--connections", n_conn, "--seed", sd, NULL };
+  g_autoptr (GError) error = NULL;
+  gint status = -1;
+  gchar *out = NULL;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  WantEv w = { col, count };
+  g_assert_true (ioc_test_wait (all_arrived, &w, 30 * G_TIME_SPAN_SECOND));
+  return out;
+}
+
 static void
 test_sim_mqtt_connections_keep_order (void)
 {
@@ -201,18 +223,9 @@ test_sim_mqtt_connections_keep_order (void)
   g_assert_no_error (error);
   g_autoptr (IocTestCollector) col = ioc_test_collector_new (ioc_test_broker_url (broker), &error);
   g_assert_no_error (error);
-  const guint count = 3000;
-  const gchar *argv[] = { IOC_SIM_BIN, "--mqtt", ioc_test_broker_url (broker), "--connectors", "60",
-                          "--rate", "0", "--count", "3000", "--connections", "3", "--seed", "5", NULL };
-  gint status = -1;
-  g_autofree gchar *out = NULL;
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                               &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
+const guint count = 3000;
+  g_autofree gchar *out = run_sim_mqtt (col, ioc_test_broker_url (broker), 60, count, 3, 5);
   g_assert_nonnull (strstr (out, "3000 sent, 3000 acknowledged"));
-  WantEv w = { col, count };
-  g_assert_true (ioc_test_wait (all_arrived, &w, 30 * G_TIME_SPAN_SECOND));
 
   g_autoptr (GPtrArray) recs = ioc_test_decode_all (col); /* every one valid */
   g_autoptr (GHashTable) last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
@@ -253,16 +266,7 @@ test_sim_mqtt_queue_agrees (void)
   g_assert_no_error (error);
   g_autoptr (IocTestCollector) col = ioc_test_collector_new (ioc_test_broker_url (broker), &error);
   g_assert_no_error (error);
-  const guint count = 40000;
-  const gchar *argv[] = { IOC_SIM_BIN, "--mqtt", ioc_test_broker_url (broker), "--connectors", "40",
-                          "--rate", "0", "--count", "40000", "--connections", "1", "--seed", "7", NULL };
-  gint status = -1;
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_STDOUT_TO_DEV_NULL,
-                               NULL, NULL, NULL, NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
-  WantEv w = { col, count };
-  g_assert_true (ioc_test_wait (all_arrived, &w, 30 * G_TIME_SPAN_SECOND));
+  g_free (run_sim_mqtt (col, ioc_test_broker_url (broker), 40, 40000, 1, 7));
 
   g_autoptr (GPtrArray) recs = ioc_test_decode_all (col);
   g_autoptr (GHashTable) queue = g_hash_table_new (g_str_hash, g_str_equal); /* unit -> tickets waiting */
@@ -329,15 +333,7 @@ sim_run_dossiers (const gchar *url)
   g_autoptr (GError) error = NULL;
   g_autoptr (IocTestCollector) col = ioc_test_collector_new (url, &error);
   g_assert_no_error (error);
-  const gchar *argv[] = { IOC_SIM_BIN, "--mqtt", url, "--connectors", "20", "--rate", "0", "--count", "600",
-                          "--connections", "1", "--seed", "1", NULL };
-  gint status = -1;
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL | G_SPAWN_STDOUT_TO_DEV_NULL,
-                               NULL, NULL, NULL, NULL, &status, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
-  WantEv w = { col, 600 };
-  g_assert_true (ioc_test_wait (all_arrived, &w, 30 * G_TIME_SPAN_SECOND));
+  g_free (run_sim_mqtt (col, url, 20, 600, 1, 1));
   g_autoptr (GPtrArray) recs = ioc_test_decode_all (col);
   GHashTable *codes = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   for (guint i = 0; i < recs->len; i++)
