@@ -30,10 +30,11 @@
  *
  * MQTT mode plays --connectors devices spread over the registry's current
  * units (per site: 1–4 desks, a kiosk, an NVR; plus a few province-wide
- * portal back-ends) and publishes their realistic mix at --rate msg/s
+ * portal back-ends) and publishes their mix at --rate msg/s
  * (0: as fast as the broker acknowledges): retained statuses, ticket
  * lifecycles (issued → called → done → rating), dossier lifecycles on the
- * handling unit's topic, camera outages.  The sequence of messages is a
+ * handling unit's topic, camera outages; heavier in events than a real
+ * province (sim-load.c says how much).  The sequence of messages is a
  * function of --seed alone; timestamps are the wall clock, and each run
  * draws a new epoch (SPEC §4), its devices counting seq from 1.
  *

@@ -356,9 +356,11 @@ load_camera_step (Load *l, LoadSite *site, gint64 now_ms)
   load_queue (l, nvr, NULL, FALSE, now_ms, b);
 }
 
-/* Fills l->pending with the next message(s) of the mix: about half are
- * statuses (SPEC §1: "mostly status"), then queue events, dossiers and the
- * odd camera event. */
+/* Fills l->pending with the next message(s) of the mix: half statuses, a
+ * third queue events, a sixth dossier events, 2 % camera events.  Richer in
+ * events than SPEC §1's "mostly status" province, to load the pipeline: at
+ * 100 msg/s that is ~20,000 new dossiers an hour, where a province has
+ * ~12,000 a working day. */
 static void
 load_next (Load *l, gint64 now_ms)
 {
