@@ -326,6 +326,10 @@ test_labelled_scenario (void)
       "[rule connector-down]\nkind = dead_source\ncadence = 3m\nfor = 0s\nflap_changes = 6\n"
       "[rule satisfaction-low]\nkind = threshold\nmetric = ioc_rating.satisfied\n"
       "denominator = ioc_rating.ratings\nop = <\nvalue = 0.5\nfor = 0s\nflap_changes = 4\nflap_window = 1h\n"
+      /* The flapping ratings are dated up to 5 minutes back (below): with
+       * the default max_age of 5m, the first one is already "no data" if the
+       * clock minute turns between dating it and the hub's next evaluation. */
+      "max_age = 10m\n"
       "units = " UNIT_FLAP "\n",
       hook_port);
   g_autofree gchar *extra = ioc_test_alerts_conf (dir, rules_text, TRUE, NULL);
