@@ -165,6 +165,9 @@ summary = Trễ hẹn tăng đột biến toàn tỉnh: có thể do sự cố h
 summary_en = Province-wide spike in overdue dossiers: possibly a system fault
 unit_rule = overdue-spike-unit
 min_count = 6
+# The hourly count starts again at the next clock hour: without this, an
+# hour turning during the test resolves the acknowledged spike.
+keep_firing_for = 2h
 [rule zero-tolerance-test]
 kind = zero_tolerance
 severity = info
