@@ -232,8 +232,9 @@ for conf in "$conf_dir"/*.conf; do
 done
 
 # ---- the rest of the province, straight onto MQTT ----
+# A normal day's volumes; the open dossiers are carried on across restarts.
 setsid "$build/connectors/ioc-sim" --mqtt "tcp://127.0.0.1:$MQTT_PORT" --connectors "$DEVICES" \
-  --rate "$RATE" --seed 1 >"$run/sim-mqtt.log" 2>&1 & feeders+=($!)
+  --rate "$RATE" --seed 1 --mix province --state "$run/sim-mqtt.state" >"$run/sim-mqtt.log" 2>&1 & feeders+=($!)
 
 n_conn=$(ls "$conf_dir"/*.conf | wc -l)
 cat <<TXT
@@ -241,7 +242,7 @@ cat <<TXT
 iochub is running with a simulated Nghệ An:
   $n_conn real connectors (desk, kiosk, camera per site; one portal) on ${#sites[@]} sites: ${sites[*]}
   fed by ioc-sim on 127.0.0.1:$SIM_PORT (simulated day from $START at ${SPEED}x, then real time),
-  plus ioc-sim MQTT mode: $DEVICES devices, $RATE msg/s
+  plus ioc-sim MQTT mode: $DEVICES devices, $RATE msg/s, a normal day's volumes (--mix province)
   wall display  http://127.0.0.1:$HTTP_PORT/
   health        http://127.0.0.1:$HTTP_PORT/healthz
   metrics       http://127.0.0.1:$HTTP_PORT/metrics

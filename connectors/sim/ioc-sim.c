@@ -5,6 +5,7 @@
  *   ioc-sim --seed 1 --speed 60 --port 8081 [--sites 20] [--surge]
  *           [--post-to URL | --post-to UNIT=URL …] [--list-sites]
  *   ioc-sim --mqtt tcp://127.0.0.1:1883 --connectors 3000 --rate 100 --seed 1 [--count N] [--connections N]
+ *           [--mix load|province] [--state FILE]
  *
  * Source mode serves on 127.0.0.1:PORT
  *   GET /api/queue/events?unit=CODE&after=N     desk events of one site (SPEC names)
@@ -33,10 +34,12 @@
  * portal back-ends) and publishes their mix at --rate msg/s
  * (0: as fast as the broker acknowledges): retained statuses, ticket
  * lifecycles (issued → called → done → rating), dossier lifecycles on the
- * handling unit's topic, camera outages; heavier in events than a real
- * province (sim-load.c says how much).  The sequence of messages is a
- * function of --seed alone; timestamps are the wall clock, and each run
- * draws a new epoch (SPEC §4), its devices counting seq from 1.
+ * handling unit's topic, camera outages.  --mix load (the default, for
+ * benchmarks) is far heavier in events than a real province; --mix province
+ * has a normal day's volumes (sim-load.h says both).  The sequence of
+ * messages is a function of --seed alone; timestamps are the wall clock, and
+ * each run draws a new epoch (SPEC §4), its devices counting seq from 1.
+ * --state keeps the open dossiers across runs.
  *
  * This file is the command line.  Source mode: sim-province.c (the model)
  * and sim-source.c (its clock and what it serves); MQTT mode: sim-load.c.
@@ -77,7 +80,7 @@ int
 main (int argc, char **argv)
 {
   gint seed = 1, port = 8081, sites = 20, window = 1000, n_conn = 1;
-  gdouble speed = 60, late_share = 0.05, rate = 100;
+  gdouble speed = 60, late_share = -1, rate = 100;
   gboolean surge = FALSE, list_sites = FALSE, version = FALSE;
   gint connectors = 3000;
   gint64 count = 0;
@@ -87,6 +90,8 @@ main (int argc, char **argv)
   g_autofree gchar *start = NULL;
   g_autofree gchar *date = NULL;
   g_autofree gchar *mqtt = NULL;
+  g_autofree gchar *mix = NULL;
+  g_autofree gchar *state = NULL;
   g_auto (GStrv) post_to = NULL;
   GOptionEntry entries[] = {
     { "seed", 0, 0, G_OPTION_ARG_INT, &seed, "Random seed (default 1)", "N" },
@@ -98,13 +103,18 @@ main (int argc, char **argv)
     { "sites", 0, 0, G_OPTION_ARG_INT, &sites, "Commune sites to play (default 20)", "N" },
     { "list-sites", 0, 0, G_OPTION_ARG_NONE, &list_sites, "Print the sites' unit codes and exit", NULL },
     { "units", 0, 0, G_OPTION_ARG_FILENAME, &units_path, "Unit registry CSV", "PATH" },
-    { "late-share", 0, 0, G_OPTION_ARG_DOUBLE, &late_share, "Share of dossiers already overdue (0.05)", "F" },
+    { "late-share", 0, 0, G_OPTION_ARG_DOUBLE, &late_share,
+      "Share of dossiers already overdue (0.05; 0.003 with --mix province)", "F" },
     { "surge", 0, 0, G_OPTION_ARG_NONE, &surge, "An overdue surge 14:00–15:00 (exercises alerts)", NULL },
     { "post-to", 0, 0, G_OPTION_ARG_STRING_ARRAY, &post_to,
       "Kiosk webhook to POST tickets and ratings to: URL (every site) or UNIT=URL (repeatable)", "URL" },
     { "mqtt", 0, 0, G_OPTION_ARG_STRING, &mqtt, "MQTT mode: publish SPEC traffic to this broker", "URL" },
     { "connectors", 0, 0, G_OPTION_ARG_INT, &connectors, "MQTT mode: devices to play (3000)", "N" },
     { "rate", 0, 0, G_OPTION_ARG_DOUBLE, &rate, "MQTT mode: messages per second, 0 = the broker's limit (100)", "R" },
+    { "mix", 0, 0, G_OPTION_ARG_STRING, &mix,
+      "MQTT mode: load (events-heavy, the default) or province (a normal day's volumes)", "MIX" },
+    { "state", 0, 0, G_OPTION_ARG_FILENAME, &state,
+      "MQTT mode: keep the open dossiers in this file and carry them on at the next start", "FILE" },
     { "count", 0, 0, G_OPTION_ARG_INT64, &count, "MQTT mode: stop after N messages (0: until SIGTERM)", "N" },
     { "window", 0, 0, G_OPTION_ARG_INT, &window, "MQTT mode: unacknowledged messages at most, per connection (1000)", "N" },
     { "connections", 0, 0, G_OPTION_ARG_INT, &n_conn,
@@ -130,11 +140,20 @@ main (int argc, char **argv)
     units_path = g_strdup (IOC_DEFAULT_UNITS);
   if (start == NULL)
     start = g_strdup ("07:30");
+  IocSimMix load_mix = IOC_SIM_MIX_LOAD;
+  if (mix != NULL && !ioc_sim_mix_parse (mix, &load_mix))
+    {
+      g_printerr ("ioc-sim: --mix %s: expected load or province\n", mix);
+      return 2;
+    }
+  if (late_share < 0)
+    late_share = load_mix == IOC_SIM_MIX_PROVINCE ? 0.003 : 0.05;
   if (sites < 1 || sites > 5000 || speed <= 0 || connectors < 10 || connectors > 1000000 || rate < 0
-      || port < 1 || port > 65534 || window < 1 || window > 65535 || count < 0 || n_conn < 1 || n_conn > 64)
+      || port < 1 || port > 65534 || window < 1 || window > 65535 || count < 0 || n_conn < 1 || n_conn > 64
+      || late_share > 1)
     {
       g_printerr ("ioc-sim: --sites 1…5000, --speed > 0, --connectors 10…1000000, --rate ≥ 0, "
-                  "--port 1…65534, --window 1…65535, --count ≥ 0, --connections 1…64\n");
+                  "--port 1…65534, --window 1…65535, --count ≥ 0, --connections 1…64, --late-share 0…1\n");
       return 2;
     }
   g_autoptr (GPtrArray) units = load_units (units_path, mqtt ? 100000 : (guint) sites, !mqtt, &error);
@@ -150,7 +169,10 @@ main (int argc, char **argv)
       return 0;
     }
   if (mqtt)
-    return ioc_sim_run_mqtt (mqtt, units, connectors, rate, seed, count, late_share, window, n_conn);
+    {
+      IocSimLoadOptions load = { mqtt, connectors, rate, seed, count, late_share, window, n_conn, load_mix, state };
+      return ioc_sim_run_mqtt (units, &load);
+    }
   IocSimSourceOptions source = { seed, speed, surge, late_share, port, start, date, (const gchar *const *) post_to };
   return ioc_sim_run_source (units, &source);
 }

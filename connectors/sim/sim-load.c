@@ -1,6 +1,6 @@
 /* sim-load.c — ioc-sim's MQTT mode (sim-load.h): thousands of devices
- * publishing SPEC traffic straight to a broker, paced, for load tests and
- * benchmarks.
+ * publishing SPEC traffic straight to a broker, paced: the load mix for
+ * load tests and benchmarks, the province mix for the demo's wall.
  *
  * Threads: the calling thread generates and publishes; Paho's threads only
  * count acknowledgements and connections (atomics). */
@@ -42,6 +42,7 @@ typedef struct
   GQueue waiting; /* ticket numbers (GUINT_TO_POINTER) */
   GQueue serving; /* ticket<<8 | desk offset */
   guint8 cam_bad[SIM_CAMS]; /* 0 fine, else the trouble (1 offline 2 video loss 3 tamper 4 no rec) */
+  gint64 cam_until_ms[SIM_CAMS]; /* province mix: when the trouble ends */
 } LoadSite;
 
 typedef struct
@@ -63,6 +64,10 @@ typedef struct
   guint first_portal, n_portals;
   GPtrArray *dossiers; /* LoadDossier*, open */
   guint dossier_no;
+  guint next_open;     /* province mix: the open dossier advanced next */
+  IocSimMix mix;
+  gdouble p_queue, p_dossier, p_camera; /* province mix: shares of the steps; the rest statuses */
+  gint64 cam_check_ms; /* province mix: next look for outages that ended */
   GQueue pending; /* gchar* "topic\npayload\nretained" made by a lifecycle, sent next */
   gdouble late_share;
   gchar *province;
@@ -285,12 +290,43 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
   load_queue (l, &l->devs[site->first_desk + off], NULL, FALSE, now_ms, b);
 }
 
+/* Province mix: open dossiers the province keeps in hand.  Below it a new
+ * dossier comes a little more often than one completes (a dossier takes 3–4
+ * steps after it is received), above it a little less often.  At 1.25
+ * dossier events a second, a round of 5,000 takes under 2 hours, so a
+ * dossier is returned within hours (a few supplement loops: within 12),
+ * before its deadline of 1–9 days. */
+#define PROVINCE_OPEN_DOSSIERS 5000
+
+static gdouble
+load_new_dossier_share (Load *l)
+{
+  if (l->mix == IOC_SIM_MIX_LOAD)
+    return 0.35;
+  return l->dossiers->len < PROVINCE_OPEN_DOSSIERS ? 0.30 : 0.20;
+}
+
+/* The open dossier a step moves on.  Province mix: each in turn, so every
+ * one is done within a few rounds (hours at the demo's pace, not the days
+ * to its deadline): on a normal day only those born late go overdue.  Load
+ * mix: any one, at random. */
+static guint
+load_pick_open (Load *l)
+{
+  if (l->mix == IOC_SIM_MIX_LOAD)
+    return (guint) g_rand_int_range (l->rand, 0, (gint) l->dossiers->len);
+  if (l->next_open >= l->dossiers->len)
+    l->next_open = 0;
+  return l->next_open++;
+}
+
 static void
 load_dossier_step (Load *l, gint64 now_ms)
 {
   LoadDossier *ds;
   gboolean tracked = TRUE;
-  if (l->dossiers->len < 50 || g_rand_double (l->rand) < 0.35)
+  guint idx = G_MAXUINT;
+  if (l->dossiers->len < 50 || g_rand_double (l->rand) < load_new_dossier_share (l))
     {
       ds = g_new0 (LoadDossier, 1);
       /* The run's epoch in the code: a demo started again on the same state
@@ -310,7 +346,7 @@ load_dossier_step (Load *l, gint64 now_ms)
     }
   else
     {
-      guint idx = (guint) g_rand_int_range (l->rand, 0, (gint) l->dossiers->len);
+      idx = load_pick_open (l);
       ds = l->dossiers->pdata[idx];
       /* received → processing (→ supplement → processing) → processed → returned */
       ds->state = ds->state == 2 ? 4
@@ -326,45 +362,93 @@ load_dossier_step (Load *l, gint64 now_ms)
   load_queue (l, &l->devs[ds->portal], ds->unit, FALSE, now_ms, b);
   if (ds->state == 10 || !tracked)
     {
-      if (tracked)
-        g_ptr_array_remove_fast (l->dossiers, ds);
+      if (tracked) /* an open one, moved on to its end: idx is its place */
+        {
+          /* the last one takes its place, and its turn */
+          g_ptr_array_remove_index_fast (l->dossiers, idx);
+          if (l->next_open > idx)
+            l->next_open = idx;
+        }
       g_free (ds->code);
       g_free (ds);
     }
 }
 
+/* A camera's trouble starts (trouble 1 offline, 2 video loss, 3 tamper,
+ * 4 not recording) or, with trouble 0, ends: one NVR event. */
+static void
+load_camera_change (Load *l, LoadSite *site, guint c, guint8 trouble, gint64 now_ms)
+{
+  static const gchar *const start[] = { NULL, "camera.offline", "video.loss", "tamper", "recording.stopped" };
+  /* offline → online, no recording → recording */
+  const gchar *type = trouble ? start[trouble] : site->cam_bad[c] == 1 ? "camera.online" : "recording.started";
+  site->cam_bad[c] = trouble;
+  g_autofree gchar *b = g_strdup_printf ("\"type\":\"%s\",\"camera\":\"cam-%02u\",\"counter\":\"q%u\"",
+                                         type, c + 1, c + 1);
+  load_queue (l, &l->devs[site->camera], NULL, FALSE, now_ms, b);
+}
+
+/* Load mix: a camera picked at random changes, its trouble starting or ending. */
 static void
 load_camera_step (Load *l, LoadSite *site, gint64 now_ms)
 {
-  static const gchar *const start[] = { NULL, "camera.offline", "video.loss", "tamper", "recording.stopped" };
   guint c = (guint) g_rand_int_range (l->rand, 0, SIM_CAMS);
-  Dev *nvr = &l->devs[site->camera];
-  const gchar *type;
-  if (site->cam_bad[c])
-    {
-      /* the trouble ends: offline → online, no recording → recording */
-      type = site->cam_bad[c] == 1 ? "camera.online" : "recording.started";
-      site->cam_bad[c] = 0;
-    }
-  else
-    {
-      site->cam_bad[c] = (guint8) g_rand_int_range (l->rand, 1, 5);
-      type = start[site->cam_bad[c]];
-    }
-  g_autofree gchar *b = g_strdup_printf ("\"type\":\"%s\",\"camera\":\"cam-%02u\",\"counter\":\"q%u\"",
-                                         type, c + 1, c + 1);
-  load_queue (l, nvr, NULL, FALSE, now_ms, b);
+  load_camera_change (l, site, c, site->cam_bad[c] ? 0 : (guint8) g_rand_int_range (l->rand, 1, 5), now_ms);
 }
 
-/* Fills l->pending with the next message(s) of the mix: half statuses, a
- * third queue events, a sixth dossier events, 2 % camera events.  Richer in
- * events than SPEC §1's "mostly status" province, to load the pipeline: at
- * 100 msg/s that is ~20,000 new dossiers an hour, where a province has
- * ~12,000 a working day. */
+/* Province mix: a trouble starts at a camera that works and lasts 2–20
+ * minutes (load_camera_ends ends it); a camera already down sends its
+ * status instead, so that every step sends something. */
+static void
+load_camera_outage (Load *l, LoadSite *site, gint64 now_ms)
+{
+  guint c = (guint) g_rand_int_range (l->rand, 0, SIM_CAMS);
+  if (site->cam_bad[c])
+    {
+      load_status (l, &l->devs[site->camera], now_ms);
+      return;
+    }
+  site->cam_until_ms[c] = now_ms + (gint64) g_rand_int_range (l->rand, 2, 21) * 60000;
+  load_camera_change (l, site, c, (guint8) g_rand_int_range (l->rand, 1, 5), now_ms);
+}
+
+/* Province mix: the troubles that are over end, looked for once a second. */
+static void
+load_camera_ends (Load *l, gint64 now_ms)
+{
+  if (now_ms < l->cam_check_ms)
+    return;
+  l->cam_check_ms = now_ms + 1000;
+  for (guint i = 0; i < l->n_sites; i++)
+    for (guint c = 0; c < SIM_CAMS; c++)
+      if (l->sites[i].cam_bad[c] && l->sites[i].cam_until_ms[c] <= now_ms)
+        load_camera_change (l, &l->sites[i], c, 0, now_ms);
+}
+
+/* Fills l->pending with the next message(s) of the mix (sim-load.h). */
 static void
 load_next (Load *l, gint64 now_ms)
 {
+  if (l->mix == IOC_SIM_MIX_PROVINCE)
+    {
+      load_camera_ends (l, now_ms);
+      if (!g_queue_is_empty (&l->pending))
+        return;
+    }
   gdouble r = g_rand_double (l->rand);
+  if (l->mix == IOC_SIM_MIX_PROVINCE)
+    {
+      LoadSite *site = &l->sites[g_rand_int_range (l->rand, 0, (gint) l->n_sites)];
+      if (r < l->p_dossier)
+        load_dossier_step (l, now_ms);
+      else if (r < l->p_dossier + l->p_queue)
+        load_ticket_step (l, site, now_ms);
+      else if (r < l->p_dossier + l->p_queue + l->p_camera)
+        load_camera_outage (l, site, now_ms);
+      else
+        load_status (l, &l->devs[g_rand_int_range (l->rand, 0, (gint) l->n_devs)], now_ms);
+      return;
+    }
   if (r < 0.5)
     load_status (l, &l->devs[g_rand_int_range (l->rand, 0, (gint) l->n_devs)], now_ms);
   else if (r < 0.82)
@@ -373,6 +457,33 @@ load_next (Load *l, gint64 now_ms)
     load_dossier_step (l, now_ms);
   else
     load_camera_step (l, &l->sites[g_rand_int_range (l->rand, 0, (gint) l->n_sites)], now_ms);
+}
+
+/* Province mix, per second (DOMAIN §4, a working hour's pace, around the
+ * clock): ~12,000 new dossiers a working day of 9 hours, each received and
+ * then moved on 3–4 times; 20–40k queue events a day; a camera trouble
+ * every 15 minutes somewhere.  Statuses fill the rest of the rate. */
+#define PROVINCE_DOSSIER_EVENTS_PER_S 1.25
+#define PROVINCE_TICKET_STEPS_PER_S 0.9
+#define PROVINCE_CAMERA_TROUBLES_PER_S (1.0 / 900)
+
+static void
+load_set_mix (Load *l, IocSimMix mix, gdouble rate)
+{
+  l->mix = mix;
+  /* As fast as acknowledged: the shares of 100 msg/s. */
+  gdouble per_s = rate > 0 ? rate : 100;
+  l->p_dossier = PROVINCE_DOSSIER_EVENTS_PER_S / per_s;
+  l->p_queue = PROVINCE_TICKET_STEPS_PER_S / per_s;
+  l->p_camera = PROVINCE_CAMERA_TROUBLES_PER_S / per_s;
+  /* Below ~5 msg/s events would crowd out the statuses: keep half. */
+  gdouble events = l->p_dossier + l->p_queue + l->p_camera;
+  if (events > 0.5)
+    {
+      l->p_dossier *= 0.5 / events;
+      l->p_queue *= 0.5 / events;
+      l->p_camera *= 0.5 / events;
+    }
 }
 
 /* A device's messages go out on one connection, so the broker keeps their
@@ -455,6 +566,103 @@ load_clear (Load *l)
   g_rand_free (l->rand);
 }
 
+/* The open dossiers, kept across runs (--state) so that a simulator
+ * started again carries on with them, as a portal would, instead of leaving
+ * them open at the hub until their deadlines pass.  A header line, then a
+ * line a dossier, tab-separated:
+ *   code unit portal received_ms due_ms state channel procedure */
+#define LOAD_STATE_HEADER "# ioc-sim open dossiers, version 1"
+
+static gboolean
+load_topic_level_ok (const gchar *s)
+{
+  if (*s == '\0')
+    return FALSE;
+  for (; *s; s++)
+    if (!(g_ascii_isalnum (*s) || *s == '-' || *s == '_' || *s == '.'))
+      return FALSE;
+  return TRUE;
+}
+
+static gboolean
+load_state_read (Load *l, const gchar *path, GError **error)
+{
+  g_autofree gchar *text = NULL;
+  g_autoptr (GError) local = NULL;
+  if (!g_file_get_contents (path, &text, NULL, &local))
+    {
+      if (g_error_matches (local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
+        return TRUE; /* the first run */
+      g_propagate_error (error, g_steal_pointer (&local));
+      return FALSE;
+    }
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  if (g_strcmp0 (lines[0], LOAD_STATE_HEADER) != 0)
+    {
+      g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL, "%s:1: expected the line '%s'", path, LOAD_STATE_HEADER);
+      return FALSE;
+    }
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      if (lines[i][0] == '\0')
+        continue;
+      g_auto (GStrv) f = g_strsplit (lines[i], "\t", -1);
+      guint64 portal;
+      gint64 received, due, state, channel, procedure;
+      if (g_strv_length (f) != 8 || !load_topic_level_ok (f[0]) || !load_topic_level_ok (f[1])
+          || !g_ascii_string_to_unsigned (f[2], 10, 0, 63, &portal, NULL)
+          || !g_ascii_string_to_signed (f[3], 10, 0, G_MAXINT64, &received, NULL)
+          || !g_ascii_string_to_signed (f[4], 10, 0, G_MAXINT64, &due, NULL)
+          || !g_ascii_string_to_signed (f[5], 10, 2, 9, &state, NULL) || state == 3
+          || !g_ascii_string_to_signed (f[6], 10, 1, 3, &channel, NULL)
+          || !g_ascii_string_to_signed (f[7], 10, 1, 99, &procedure, NULL))
+        {
+          g_set_error (error, G_FILE_ERROR, G_FILE_ERROR_INVAL,
+                       "%s:%u: expected 8 fields separated by tabs: dossier code, unit, portal (0-63), "
+                       "received_ms, due_ms, state (2, 4, 5 or 9), channel (1-3), procedure (1-99)",
+                       path, i + 1);
+          return FALSE;
+        }
+      LoadDossier *ds = g_new0 (LoadDossier, 1);
+      ds->code = g_strdup (f[0]);
+      ds->unit = g_intern_string (f[1]);
+      ds->portal = l->first_portal + (guint) portal % l->n_portals;
+      ds->received_ms = received;
+      ds->due_ms = due;
+      ds->state = (gint) state;
+      ds->channel = (gint) channel;
+      ds->procedure = (gint) procedure;
+      g_ptr_array_add (l->dossiers, ds);
+    }
+  return TRUE;
+}
+
+static gboolean
+load_state_write (Load *l, const gchar *path, GError **error)
+{
+  g_autoptr (GString) s = g_string_new (LOAD_STATE_HEADER "\n");
+  for (guint i = 0; i < l->dossiers->len; i++)
+    {
+      const LoadDossier *ds = l->dossiers->pdata[i];
+      g_string_append_printf (s, "%s\t%s\t%u\t%" G_GINT64_FORMAT "\t%" G_GINT64_FORMAT "\t%d\t%d\t%d\n", ds->code,
+                              ds->unit, ds->portal - l->first_portal, ds->received_ms, ds->due_ms, ds->state,
+                              ds->channel, ds->procedure);
+    }
+  return g_file_set_contents (path, s->str, (gssize) s->len, error);
+}
+
+gboolean
+ioc_sim_mix_parse (const gchar *text, IocSimMix *out)
+{
+  if (g_strcmp0 (text, "load") == 0)
+    *out = IOC_SIM_MIX_LOAD;
+  else if (g_strcmp0 (text, "province") == 0)
+    *out = IOC_SIM_MIX_PROVINCE;
+  else
+    return FALSE;
+  return TRUE;
+}
+
 /* Publishes the next pending message ("topic\npayload\nretained") on the
  * connection its device uses.  FALSE when Paho did not queue it: it is put
  * back at the head, so seq order holds. */
@@ -488,29 +696,44 @@ load_send_one (Load *l, MQTTAsync *handles, gint n_conn)
 /* A benchmark driver: set-up, the paced loop and the report stay together
  * so that a run reads as one story; sending one message is load_send_one(). */
 int
-ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble rate, gint seed,
-          gint64 count, gdouble late_share, gint window, gint n_conn)
+ioc_sim_run_mqtt (GPtrArray *units, const IocSimLoadOptions *o)
 {
+  const gchar *url = o->url;
+  gdouble rate = o->rate;
+  gint64 count = o->count;
+  gint window = o->window, n_conn = o->n_conn;
   Load l = { 0 };
-  l.rand = g_rand_new_with_seed ((guint32) seed);
+  l.rand = g_rand_new_with_seed ((guint32) o->seed);
   l.dossiers = g_ptr_array_new ();
-  l.late_share = late_share;
+  l.late_share = o->late_share;
   l.province = g_strdup ("40");
   g_queue_init (&l.pending);
-  load_build (&l, units, (guint) connectors);
+  load_build (&l, units, (guint) o->connectors);
+  load_set_mix (&l, o->mix, rate);
+  g_autoptr (GError) error = NULL;
+  if (o->state != NULL && !load_state_read (&l, o->state, &error))
+    {
+      g_printerr ("ioc-sim: --state %s\n", error->message);
+      load_clear (&l);
+      return 1;
+    }
 
   /* One connection cannot reach the broker's limit here (docs/BENCHMARKS.md
    * §6.2): --connections spreads the devices over several. */
   g_autofree MQTTAsync *handles = g_new0 (MQTTAsync, n_conn);
-  int rc = load_connect (handles, n_conn, url, seed, window);
+  int rc = load_connect (handles, n_conn, url, o->seed, window);
   if (rc != 0)
-    return rc;
+    {
+      load_clear (&l);
+      return rc;
+    }
   g_unix_signal_add (SIGINT, load_on_signal, NULL);
   g_unix_signal_add (SIGTERM, load_on_signal, NULL);
-  g_message ("ioc-sim: MQTT mode, %u devices (%u sites, %u portals) at %.0f msg/s to %s",
-             l.n_devs, l.n_sites, l.n_portals, rate, url);
+  g_message ("ioc-sim: MQTT mode, %u devices (%u sites, %u portals) at %.0f msg/s to %s, %s mix, "
+             "%u open dossiers carried on", l.n_devs, l.n_sites, l.n_portals, rate, url,
+             o->mix == IOC_SIM_MIX_PROVINCE ? "province" : "load", l.dossiers->len);
 
-  gint64 start = g_get_monotonic_time (), last_report = start;
+  gint64 start = g_get_monotonic_time (), last_report = start, last_save = start;
   gint64 sent = 0;
   while ((count == 0 || sent < count) && !g_atomic_int_get (&load_stop))
     {
@@ -545,6 +768,25 @@ ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble r
                      g_atomic_int_get (&load_acked));
           last_report = now;
         }
+      /* Against a SIGKILL: at most a minute of steps is replayed. */
+      if (o->state != NULL && now - last_save > G_TIME_SPAN_MINUTE)
+        {
+          if (!load_state_write (&l, o->state, &error))
+            {
+              g_printerr ("ioc-sim: --state %s\n", error->message);
+              g_clear_error (&error);
+            }
+          last_save = now;
+        }
+    }
+  /* Stopped by a signal: what the last step made is sent too, so that the
+   * state written below is what the hub was told. */
+  for (int i = 0; i < 100 && count == 0 && !g_queue_is_empty (&l.pending); i++)
+    {
+      if (load_send_one (&l, handles, n_conn))
+        sent++;
+      else
+        g_usleep (10000);
     }
   for (int i = 0; i < 600 && g_atomic_int_get (&load_inflight) > 0; i++)
     g_usleep (50 * 1000);
@@ -560,6 +802,12 @@ ioc_sim_run_mqtt (const gchar *url, GPtrArray *units, gint connectors, gdouble r
   g_usleep (100000);
   for (gint k = 0; k < n_conn; k++)
     MQTTAsync_destroy (&handles[k]);
+  rc = 0;
+  if (o->state != NULL && !load_state_write (&l, o->state, &error))
+    {
+      g_printerr ("ioc-sim: --state %s\n", error->message);
+      rc = 1;
+    }
   load_clear (&l);
-  return 0;
+  return rc;
 }

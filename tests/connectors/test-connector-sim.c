@@ -3,6 +3,7 @@
  * by ioc-sim publish valid SPEC messages with rising seq.  Real processes on
  * loopback, stopped by PID. */
 #include <gio/gio.h>
+#include <glib/gstdio.h>
 #include <libsoup/soup.h>
 #include <signal.h>
 #include <string.h>
@@ -194,25 +195,39 @@ all_arrived (gpointer data)
 }
 
 /* ioc-sim's MQTT mode as fast as it goes: `count` messages from `connectors`
- * devices over `connections` connections; waits for it to exit 0 and for
- * the collector to hold them all.  Returns what it printed. */
+ * devices over `connections` connections, with the options in `more`
+ * (NULL-terminated, or NULL); waits for it to exit 0 and for the collector
+ * to hold them all.  Returns what it printed. */
 static gchar *
-run_sim_mqtt (IocTestCollector *col, const gchar *url, guint connectors, guint count, guint connections, guint seed)
+run_sim_mqtt_with (IocTestCollector *col, const gchar *url, guint connectors, guint count, guint connections,
+                   guint seed, const gchar *const *more)
 {
   g_autofree gchar *n_dev = g_strdup_printf ("%u", connectors), *n_msg = g_strdup_printf ("%u", count),
                    *n_conn = g_strdup_printf ("%u", connections), *sd = g_strdup_printf ("%u", seed);
-  const gchar *argv[] = { IOC_SIM_BIN, "--mqtt", url, "--connectors", n_dev, "--rate", "0", "--count", n_msg,
-                          "--connections", n_conn, "--seed", sd, NULL };
+  const gchar *base[] = { IOC_SIM_BIN, "--mqtt", url, "--connectors", n_dev, "--rate", "0", "--count", n_msg,
+                          "--connections", n_conn, "--seed", sd };
+  g_autoptr (GPtrArray) argv = g_ptr_array_new ();
+  for (guint i = 0; i < G_N_ELEMENTS (base); i++)
+    g_ptr_array_add (argv, (gpointer) base[i]);
+  for (guint i = 0; more != NULL && more[i] != NULL; i++)
+    g_ptr_array_add (argv, (gpointer) more[i]);
+  g_ptr_array_add (argv, NULL);
   g_autoptr (GError) error = NULL;
   gint status = -1;
   gchar *out = NULL;
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out, NULL,
-                               &status, &error));
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_STDERR_TO_DEV_NULL, NULL, NULL, &out,
+                               NULL, &status, &error));
   g_assert_no_error (error);
   g_assert_cmpint (status, ==, 0);
   WantEv w = { col, count };
   g_assert_true (ioc_test_wait (all_arrived, &w, 30 * G_TIME_SPAN_SECOND));
   return out;
+}
+
+static gchar *
+run_sim_mqtt (IocTestCollector *col, const gchar *url, guint connectors, guint count, guint connections, guint seed)
+{
+  return run_sim_mqtt_with (col, url, connectors, count, connections, seed, NULL);
 }
 
 static void
@@ -363,6 +378,161 @@ test_sim_mqtt_runs_new_dossiers (void)
       g_error ("dossier %s again in the second run", (const gchar *) code);
 }
 
+/* --mix province is a province on a normal day, what ops/run.sh plays for
+ * the wall: DOMAIN §4's dossier volume and mostly statuses.  The load mix
+ * brought ~20,000 new dossiers an hour at the demo's 100 msg/s, a thousand
+ * of them born overdue: with no history yet, every commune's spike alert
+ * and the province's critical one fired within minutes of the start. */
+static void
+test_sim_mqtt_province_mix (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
+  g_assert_no_error (error);
+  g_autoptr (IocTestCollector) col = ioc_test_collector_new (ioc_test_broker_url (broker), &error);
+  g_assert_no_error (error);
+  const guint count = 40000; /* at 100 msg/s: 400 s, a ninth of an hour */
+  const gchar *const province[] = { "--mix", "province", NULL };
+  g_free (run_sim_mqtt_with (col, ioc_test_broker_url (broker), 1500, count, 1, 11, province));
+
+  g_autoptr (GPtrArray) recs = ioc_test_decode_all (col);
+  g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  guint statuses = 0, dossier_events = 0, new_dossiers = 0, born_overdue = 0;
+  for (guint i = 0; i < recs->len; i++)
+    {
+      IocTestRecord *r = recs->pdata[i];
+      if (r->type == NULL)
+        {
+          statuses++;
+          continue;
+        }
+      if (!g_str_equal (r->type, "dossier"))
+        continue;
+      dossier_events++;
+      g_autofree gchar *code = g_strndup (r->key, strrchr (r->key, '/') - r->key); /* key: CODE/STATE */
+      if (!g_hash_table_add (seen, g_steal_pointer (&code)))
+        continue;
+      new_dossiers++;
+      g_autoptr (JsonParser) parser = json_parser_new ();
+      g_assert_true (json_parser_load_from_data (parser, r->payload, -1, NULL));
+      JsonObject *o = json_node_get_object (json_parser_get_root (parser));
+      born_overdue += json_object_get_int_member (o, "due_at") < json_object_get_int_member (o, "ts");
+    }
+  guint per_hour = 100 * 3600 / count; /* these messages are this share of an hour at 100 msg/s */
+  g_test_message ("%u statuses, %u dossier events, %u new dossiers (%u an hour), %u born overdue", statuses,
+                  dossier_events, new_dossiers, new_dossiers * per_hour, born_overdue);
+  g_assert_cmpuint (statuses, >=, count * 95 / 100);
+  /* ~12,000 a working day of 9 hours is ~1,330 an hour */
+  g_assert_cmpuint (new_dossiers * per_hour, >=, 900);
+  g_assert_cmpuint (new_dossiers * per_hour, <=, 1800);
+  /* a few newly overdue an hour in the whole province, not a thousand */
+  g_assert_cmpuint (born_overdue * per_hour, <, 40);
+}
+
+/* --state: the open dossiers of one run are carried on by the next, each
+ * from the state it had reached; none that was returned comes back.  A
+ * state file that is not one is refused with its line. */
+typedef struct
+{
+  GHashTable *last;  /* code → last state seen */
+  GHashTable *first; /* code → first state seen */
+} DossierStates;
+
+static void
+dossier_states (IocTestCollector *col, guint from, DossierStates *out)
+{
+  g_autoptr (GPtrArray) recs = ioc_test_decode_all (col);
+  out->last = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  out->first = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  for (guint i = from; i < recs->len; i++)
+    {
+      IocTestRecord *r = recs->pdata[i];
+      if (r->type == NULL || !g_str_equal (r->type, "dossier"))
+        continue;
+      const gchar *slash = strrchr (r->key, '/');
+      gsize state = (gsize) g_ascii_strtoull (slash + 1, NULL, 10);
+      g_autofree gchar *code = g_strndup (r->key, slash - r->key);
+      if (!g_hash_table_contains (out->first, code))
+        g_hash_table_insert (out->first, g_strdup (code), GSIZE_TO_POINTER (state));
+      g_hash_table_replace (out->last, g_steal_pointer (&code), GSIZE_TO_POINTER (state));
+    }
+}
+
+static gboolean
+is_next_state (gsize before, gsize after)
+{
+  /* received → processing (→ supplement → processing) → processed → returned */
+  return (before == 2 && after == 4) || (before == 4 && (after == 5 || after == 9)) || (before == 5 && after == 4)
+         || (before == 9 && after == 10);
+}
+
+static void
+test_sim_mqtt_state_carries_dossiers (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (IocTestBroker) broker = ioc_test_broker_start (&error);
+  g_assert_no_error (error);
+  g_autoptr (IocTestCollector) col = ioc_test_collector_new (ioc_test_broker_url (broker), &error);
+  g_assert_no_error (error);
+  g_autofree gchar *dir = g_dir_make_tmp ("ioc-sim-state-XXXXXX", NULL);
+  g_autofree gchar *state = g_build_filename (dir, "sim.state", NULL);
+  const gchar *const keep[] = { "--state", state, NULL };
+  const guint count = 3000;
+
+  g_free (run_sim_mqtt_with (col, ioc_test_broker_url (broker), 40, count, 1, 3, keep));
+  DossierStates one;
+  dossier_states (col, 0, &one);
+  GHashTableIter it;
+  gpointer code, st;
+  guint open = 0;
+  g_hash_table_iter_init (&it, one.last);
+  while (g_hash_table_iter_next (&it, &code, &st))
+    open += GPOINTER_TO_SIZE (st) != 10;
+  g_autofree gchar *text = NULL;
+  g_assert_true (g_file_get_contents (state, &text, NULL, NULL));
+  g_auto (GStrv) lines = g_strsplit (text, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, open + 2); /* a header, the dossiers, the end */
+  g_assert_cmpuint (open, >, 20);
+
+  g_autoptr (GPtrArray) before = ioc_test_decode_all (col);
+  g_free (run_sim_mqtt_with (col, ioc_test_broker_url (broker), 40, 2 * count, 1, 3, keep));
+  DossierStates two;
+  dossier_states (col, before->len, &two);
+  guint carried = 0;
+  g_hash_table_iter_init (&it, two.first);
+  while (g_hash_table_iter_next (&it, &code, &st))
+    {
+      if (!g_hash_table_lookup_extended (one.last, code, NULL, NULL))
+        continue;
+      gsize was = GPOINTER_TO_SIZE (g_hash_table_lookup (one.last, code));
+      if (!is_next_state (was, GPOINTER_TO_SIZE (st)))
+        g_error ("dossier %s: state %zu in the first run, then %zu in the second", (const gchar *) code, was,
+                 GPOINTER_TO_SIZE (st));
+      carried++;
+    }
+  g_test_message ("%u open after the first run, %u carried on in the second", open, carried);
+  g_assert_cmpuint (carried, >, open / 2);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_hash_table_destroy (i ? two.first : one.first);
+      g_hash_table_destroy (i ? two.last : one.last);
+    }
+
+  /* not a state file: refused, with the file and line */
+  g_assert_true (g_file_set_contents (state, "# ioc-sim open dossiers, version 1\nH40.x-1\txa-16681\t0\n", -1, NULL));
+  const gchar *argv[] = { IOC_SIM_BIN, "--mqtt", ioc_test_broker_url (broker), "--count", "10", "--state", state, NULL };
+  g_autofree gchar *err = NULL;
+  gint status = 0;
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_STDOUT_TO_DEV_NULL, NULL, NULL, NULL, &err,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_false (g_spawn_check_wait_status (status, NULL));
+  g_autofree gchar *where = g_strdup_printf ("%s:2: expected 8 fields", state);
+  g_assert_nonnull (strstr (err, where));
+  g_assert_cmpint (g_unlink (state), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -372,5 +542,7 @@ main (int argc, char **argv)
   g_test_add_func ("/ioc/connector/sim/mqtt-connections-keep-order", test_sim_mqtt_connections_keep_order);
   g_test_add_func ("/ioc/connector/sim/mqtt-queue-agrees", test_sim_mqtt_queue_agrees);
   g_test_add_func ("/ioc/connector/sim/mqtt-runs-new-dossiers", test_sim_mqtt_runs_new_dossiers);
+  g_test_add_func ("/ioc/connector/sim/mqtt-province-mix", test_sim_mqtt_province_mix);
+  g_test_add_func ("/ioc/connector/sim/mqtt-state-carries-dossiers", test_sim_mqtt_state_carries_dossiers);
   return g_test_run ();
 }
