@@ -67,6 +67,7 @@ typedef struct
   guint next_open;     /* province mix: the open dossier advanced next */
   IocSimMix mix;
   gdouble p_queue, p_dossier, p_camera; /* province mix: shares of the steps; the rest statuses */
+  gdouble *site_weight_sum; /* province mix: site i's dossiers ∝ 1/(i+1), summed up to i */
   gint64 cam_check_ms; /* province mix: next look for outages that ended */
   GQueue pending; /* gchar* "topic\npayload\nretained" made by a lifecycle, sent next */
   gdouble late_share;
@@ -306,6 +307,27 @@ load_new_dossier_share (Load *l)
   return l->dossiers->len < PROVINCE_OPEN_DOSSIERS ? 0.30 : 0.20;
 }
 
+/* The site a new dossier is received at.  Province mix: a few busy wards
+ * and many quiet communes (site i gets a share ∝ 1/(i+1)), so that the wall's
+ * ranking, which waits for 30 dossiers a unit, fills from the first hour. */
+static guint
+load_pick_dossier_site (Load *l)
+{
+  if (l->site_weight_sum == NULL)
+    return (guint) g_rand_int_range (l->rand, 0, (gint) l->n_sites);
+  gdouble x = g_rand_double (l->rand) * l->site_weight_sum[l->n_sites - 1];
+  guint lo = 0, hi = l->n_sites - 1;
+  while (lo < hi)
+    {
+      guint mid = (lo + hi) / 2;
+      if (l->site_weight_sum[mid] <= x)
+        lo = mid + 1;
+      else
+        hi = mid;
+    }
+  return lo;
+}
+
 /* The open dossier a step moves on.  Province mix: each in turn, so every
  * one is done within a few rounds (hours at the demo's pace, not the days
  * to its deadline): on a normal day only those born late go overdue.  Load
@@ -332,7 +354,7 @@ load_dossier_step (Load *l, gint64 now_ms)
       /* The run's epoch in the code: a demo started again on the same state
        * must not reuse the codes of dossiers it completed last time. */
       ds->code = g_strdup_printf ("H40.%.6s-%06u", l->epoch, ++l->dossier_no);
-      ds->unit = l->sites[g_rand_int_range (l->rand, 0, (gint) l->n_sites)].unit;
+      ds->unit = l->sites[load_pick_dossier_site (l)].unit;
       ds->portal = l->first_portal + (guint) g_rand_int_range (l->rand, 0, (gint) l->n_portals);
       gboolean late = g_rand_double (l->rand) < l->late_share;
       ds->received_ms = now_ms - (late ? 20 * 86400000LL : 0);
@@ -471,6 +493,13 @@ static void
 load_set_mix (Load *l, IocSimMix mix, gdouble rate)
 {
   l->mix = mix;
+  if (mix == IOC_SIM_MIX_PROVINCE)
+    {
+      l->site_weight_sum = g_new (gdouble, l->n_sites);
+      gdouble sum = 0;
+      for (guint i = 0; i < l->n_sites; i++)
+        l->site_weight_sum[i] = sum += 1.0 / (i + 1);
+    }
   /* As fast as acknowledged: the shares of 100 msg/s. */
   gdouble per_s = rate > 0 ? rate : 100;
   l->p_dossier = PROVINCE_DOSSIER_EVENTS_PER_S / per_s;
@@ -561,6 +590,7 @@ load_clear (Load *l)
     }
   g_ptr_array_unref (l->dossiers);
   g_free (l->sites);
+  g_free (l->site_weight_sum);
   g_free (l->devs);
   g_free (l->province);
   g_rand_free (l->rand);

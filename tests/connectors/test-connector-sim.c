@@ -397,6 +397,7 @@ test_sim_mqtt_province_mix (void)
 
   g_autoptr (GPtrArray) recs = ioc_test_decode_all (col);
   g_autoptr (GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr (GHashTable) per_unit = g_hash_table_new (g_str_hash, g_str_equal); /* unit → new dossiers */
   guint statuses = 0, dossier_events = 0, new_dossiers = 0, born_overdue = 0;
   for (guint i = 0; i < recs->len; i++)
     {
@@ -413,6 +414,8 @@ test_sim_mqtt_province_mix (void)
       if (!g_hash_table_add (seen, g_steal_pointer (&code)))
         continue;
       new_dossiers++;
+      g_hash_table_replace (per_unit, r->unit,
+                            GSIZE_TO_POINTER (GPOINTER_TO_SIZE (g_hash_table_lookup (per_unit, r->unit)) + 1));
       g_autoptr (JsonParser) parser = json_parser_new ();
       g_assert_true (json_parser_load_from_data (parser, r->payload, -1, NULL));
       JsonObject *o = json_node_get_object (json_parser_get_root (parser));
@@ -427,6 +430,17 @@ test_sim_mqtt_province_mix (void)
   g_assert_cmpuint (new_dossiers * per_hour, <=, 1800);
   /* a few newly overdue an hour in the whole province, not a thousand */
   g_assert_cmpuint (born_overdue * per_hour, <, 40);
+  /* Busy wards and quiet communes: the wall ranks a unit from 30 dossiers,
+   * and some units have that within the hour (spread evenly over the 130
+   * communes, none had more than ~15). */
+  guint ranked_within_hour = 0;
+  GHashTableIter it;
+  gpointer n;
+  g_hash_table_iter_init (&it, per_unit);
+  while (g_hash_table_iter_next (&it, NULL, &n))
+    ranked_within_hour += GPOINTER_TO_SIZE (n) * per_hour >= 30;
+  g_test_message ("%u units with 30 new dossiers within the hour", ranked_within_hour);
+  g_assert_cmpuint (ranked_within_hour, >=, 5);
 }
 
 /* --state: the open dossiers of one run are carried on by the next, each
