@@ -234,6 +234,15 @@ load_status (Load *l, Dev *d, gint64 now_ms)
   load_queue (l, d, NULL, TRUE, now_ms, body);
 }
 
+static gboolean
+load_desk_busy (LoadSite *site, guint off)
+{
+  for (GList *s = site->serving.head; s != NULL; s = s->next)
+    if ((GPOINTER_TO_UINT (s->data) & 0xff) == off)
+      return TRUE;
+  return FALSE;
+}
+
 static void
 load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
 {
@@ -243,7 +252,10 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
    * below that, a little slower above, so the queue the desks report keeps
    * its size instead of drifting up day after day. */
   gdouble issue = g_queue_get_length (&site->waiting) < 2 * site->n_desks ? 0.40 : 0.25;
-  if (g_queue_is_empty (&site->waiting) || r < issue)
+  /* A desk serves one person at a time: with every desk busy, the next
+   * step ends a service, so called and served keep step on the wall. */
+  gboolean all_busy = g_queue_get_length (&site->serving) >= site->n_desks;
+  if (!all_busy && (g_queue_is_empty (&site->waiting) || r < issue))
     {
       guint t = ++site->ticket % 1000;
       g_queue_push_tail (&site->waiting, GUINT_TO_POINTER (t));
@@ -254,7 +266,7 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
       load_queue (l, kiosk, NULL, FALSE, now_ms, b);
       return;
     }
-  if (!g_queue_is_empty (&site->serving) && r < issue + (1.0 - issue) / 2)
+  if (all_busy || (!g_queue_is_empty (&site->serving) && r < issue + (1.0 - issue) / 2))
     {
       guint v = GPOINTER_TO_UINT (g_queue_pop_head (&site->serving));
       guint t = v >> 8, off = v & 0xff;
@@ -281,9 +293,11 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
       load_queue (l, kiosk, NULL, FALSE, now_ms, b);
       return;
     }
+  /* a free desk calls (one is: not all_busy) */
   guint off = (guint) g_rand_int_range (l->rand, 0, (gint) site->n_desks);
-  if (g_queue_get_length (&site->serving) < 64)
-    g_queue_push_tail (&site->serving, GUINT_TO_POINTER (t << 8 | off));
+  for (guint k = 0; k < site->n_desks && load_desk_busy (site, off); k++)
+    off = (off + 1) % site->n_desks;
+  g_queue_push_tail (&site->serving, GUINT_TO_POINTER (t << 8 | off));
   /* Waits as a busy desk has them: most a few minutes, a few over an hour. */
   gint wait_s = (gint) CLAMP (-600.0 * log (1.0 - g_rand_double (l->rand)), 30.0, 7200.0);
   g_autofree gchar *b = g_strdup_printf ("\"type\":\"ticket.called\",\"ticket\":\"A%03u\","

@@ -286,7 +286,8 @@ test_sim_mqtt_queue_agrees (void)
   g_autoptr (GPtrArray) recs = ioc_test_decode_all (col);
   g_autoptr (GHashTable) queue = g_hash_table_new (g_str_hash, g_str_equal); /* unit -> tickets waiting */
   g_autoptr (GHashTable) qmax = g_hash_table_new (g_str_hash, g_str_equal);     /* unit -> most waiting */
-  guint desk_statuses = 0, kiosk_statuses = 0, nonzero = 0, calls = 0, long_waits = 0;
+  g_autoptr (GHashTable) at_desk = g_hash_table_new (g_str_hash, g_str_equal);  /* topic -> people served */
+  guint desk_statuses = 0, kiosk_statuses = 0, nonzero = 0, calls = 0, long_waits = 0, done = 0;
   for (guint i = 0; i < recs->len; i++)
     {
       IocTestRecord *r = recs->pdata[i];
@@ -294,6 +295,16 @@ test_sim_mqtt_queue_agrees (void)
       g_assert_true (json_parser_load_from_data (parser, r->payload, -1, NULL));
       JsonObject *o = json_node_get_object (json_parser_get_root (parser));
       gint64 q = GPOINTER_TO_SIZE (g_hash_table_lookup (queue, r->unit));
+      /* A desk serves one person at a time: called, then done, then called. */
+      if (r->type != NULL && (g_str_equal (r->type, "ticket.called") || g_str_equal (r->type, "service.done")))
+        {
+          gboolean call = g_str_equal (r->type, "ticket.called");
+          gsize serving = GPOINTER_TO_SIZE (g_hash_table_lookup (at_desk, r->topic));
+          if (call ? serving != 0 : serving != 1)
+            g_error ("%s: %s while serving %zu", r->topic, r->type, serving);
+          g_hash_table_replace (at_desk, r->topic, GSIZE_TO_POINTER (call ? 1 : 0));
+          done += !call;
+        }
       if (r->type != NULL && g_str_equal (r->type, "ticket.issued"))
         q++;
       else if (r->type != NULL && (g_str_equal (r->type, "ticket.called") || g_str_equal (r->type, "ticket.no_show")))
@@ -335,6 +346,7 @@ test_sim_mqtt_queue_agrees (void)
       g_error ("%s: %zu tickets waiting at one time", (const gchar *) unit, GPOINTER_TO_SIZE (most));
   g_assert_cmpuint (desk_statuses, >, 10);
   g_assert_cmpuint (calls, >, 50);
+  g_assert_cmpuint (done, >, calls / 2);
   g_assert_cmpuint (long_waits, >, 0);
 }
 
