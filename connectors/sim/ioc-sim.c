@@ -36,9 +36,11 @@
  * lifecycles (issued → called → done → rating), dossier lifecycles on the
  * handling unit's topic, camera outages.  --mix load (the default, for
  * benchmarks) is far heavier in events than a real province; --mix province
- * has a normal day's volumes (sim-load.h says both).  The sequence of
- * messages is a function of --seed alone; timestamps are the wall clock, and
- * each run draws a new epoch (SPEC §4), its devices counting seq from 1.
+ * has a normal day's volumes (sim-load.h says both).  In the load mix the
+ * sequence of messages is a function of --seed alone (in the province mix,
+ * services and camera troubles also end by the clock); timestamps are the
+ * wall clock, and each run draws a new epoch (SPEC §4), its devices
+ * counting seq from 1.
  * --state keeps the open dossiers across runs.
  *
  * This file is the command line.  Source mode: sim-province.c (the model)

@@ -40,10 +40,17 @@ typedef struct
   guint kiosk, camera;
   guint ticket;
   GQueue waiting; /* ticket numbers (GUINT_TO_POINTER) */
-  GQueue serving; /* ticket<<8 | desk offset */
+  GQueue serving; /* LoadService*, one a busy desk, longest first */
   guint8 cam_bad[SIM_CAMS]; /* 0 fine, else the trouble (1 offline 2 video loss 3 tamper 4 no rec) */
   gint64 cam_until_ms[SIM_CAMS]; /* province mix: when the trouble ends */
 } LoadSite;
+
+typedef struct
+{
+  guint ticket, desk; /* desk: offset from the site's first */
+  gint service_s;
+  gint64 done_ms;     /* when the service is over */
+} LoadService;
 
 typedef struct
 {
@@ -133,7 +140,7 @@ load_build (Load *l, GPtrArray *units, guint connectors)
   guint per_site = 5; /* 3 desks on average + kiosk + NVR */
   l->n_sites = MAX (1u, MIN (site_units->len, (connectors - l->n_portals) / per_site));
   /* more devices than the registry has sites at 5 each: bigger sites */
-  guint avg_desks = CLAMP ((connectors - l->n_portals) / l->n_sites, 3u, 130u) - 2; /* ≤ 255: 8 bits in serving */
+  guint avg_desks = CLAMP ((connectors - l->n_portals) / l->n_sites, 3u, 130u) - 2;
   l->sites = g_new0 (LoadSite, l->n_sites);
   l->devs = g_new0 (Dev, (gsize) l->n_sites * (2 * avg_desks + 2) + l->n_portals);
   /* Every run is a new epoch (SPEC §4): seq starts at 1 and the hub
@@ -238,24 +245,54 @@ static gboolean
 load_desk_busy (LoadSite *site, guint off)
 {
   for (GList *s = site->serving.head; s != NULL; s = s->next)
-    if ((GPOINTER_TO_UINT (s->data) & 0xff) == off)
+    if (((LoadService *) s->data)->desk == off)
       return TRUE;
   return FALSE;
 }
 
 static void
+load_service_done (Load *l, LoadSite *site, GList *link, gint64 now_ms)
+{
+  g_autofree LoadService *sv = link->data;
+  g_queue_delete_link (&site->serving, link);
+  Dev *desk = &l->devs[site->first_desk + sv->desk];
+  g_autofree gchar *b = g_strdup_printf ("\"type\":\"service.done\",\"ticket\":\"A%03u\","
+                                         "\"counter\":\"q%u\",\"service_s\":%d", sv->ticket, sv->desk + 1, sv->service_s);
+  load_queue (l, desk, NULL, FALSE, now_ms, b);
+  if (g_rand_double (l->rand) < 0.4)
+    {
+      gint scale = g_rand_double (l->rand) < 0.8 ? 5 : 3;
+      g_autofree gchar *rb = g_strdup_printf (
+        "\"type\":\"rating\",\"level\":%d,\"scale\":%d,\"channel\":\"%s\",\"counter\":\"q%u\"",
+        g_rand_int_range (l->rand, MAX (1, scale - 2), scale + 1), scale,
+        g_rand_boolean (l->rand) ? "device" : "qr", sv->desk + 1);
+      load_queue (l, &l->devs[site->kiosk], NULL, FALSE, now_ms, rb);
+    }
+}
+
+/* One step of a site's queue.  A desk serves one person at a time.  In the
+ * province mix, for the service time drawn when it called them: a service
+ * whose time is up ends first, so served follows called by about a
+ * service's length, as on a real floor (and the clock, not only the seed,
+ * decides the sequence).  In either mix, with every desk busy and people
+ * waiting, the longest service ends early: at the load mix's pace steps
+ * come faster than services end. */
+static void
 load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
 {
   gdouble r = g_rand_double (l->rand);
   Dev *kiosk = &l->devs[site->kiosk];
+  for (GList *s = site->serving.head; l->mix == IOC_SIM_MIX_PROVINCE && s != NULL; s = s->next)
+    if (((LoadService *) s->data)->done_ms <= now_ms)
+      {
+        load_service_done (l, site, s, now_ms);
+        return;
+      }
   /* A few people per desk waiting: tickets come a little faster than calls
    * below that, a little slower above, so the queue the desks report keeps
    * its size instead of drifting up day after day. */
   gdouble issue = g_queue_get_length (&site->waiting) < 2 * site->n_desks ? 0.40 : 0.25;
-  /* A desk serves one person at a time: with every desk busy, the next
-   * step ends a service, so called and served keep step on the wall. */
-  gboolean all_busy = g_queue_get_length (&site->serving) >= site->n_desks;
-  if (!all_busy && (g_queue_is_empty (&site->waiting) || r < issue))
+  if (g_queue_is_empty (&site->waiting) || r < issue)
     {
       guint t = ++site->ticket % 1000;
       g_queue_push_tail (&site->waiting, GUINT_TO_POINTER (t));
@@ -266,24 +303,9 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
       load_queue (l, kiosk, NULL, FALSE, now_ms, b);
       return;
     }
-  if (all_busy || (!g_queue_is_empty (&site->serving) && r < issue + (1.0 - issue) / 2))
+  if (g_queue_get_length (&site->serving) >= site->n_desks)
     {
-      guint v = GPOINTER_TO_UINT (g_queue_pop_head (&site->serving));
-      guint t = v >> 8, off = v & 0xff;
-      Dev *desk = &l->devs[site->first_desk + off];
-      g_autofree gchar *b = g_strdup_printf ("\"type\":\"service.done\",\"ticket\":\"A%03u\","
-                                             "\"counter\":\"q%u\",\"service_s\":%d", t, off + 1,
-                                             g_rand_int_range (l->rand, 60, 1200));
-      load_queue (l, desk, NULL, FALSE, now_ms, b);
-      if (g_rand_double (l->rand) < 0.4)
-        {
-          gint scale = g_rand_double (l->rand) < 0.8 ? 5 : 3;
-          g_autofree gchar *rb = g_strdup_printf (
-            "\"type\":\"rating\",\"level\":%d,\"scale\":%d,\"channel\":\"%s\",\"counter\":\"q%u\"",
-            g_rand_int_range (l->rand, MAX (1, scale - 2), scale + 1), scale,
-            g_rand_boolean (l->rand) ? "device" : "qr", off + 1);
-          load_queue (l, kiosk, NULL, FALSE, now_ms, rb);
-        }
+      load_service_done (l, site, site->serving.head, now_ms);
       return;
     }
   guint t = GPOINTER_TO_UINT (g_queue_pop_head (&site->waiting));
@@ -293,11 +315,14 @@ load_ticket_step (Load *l, LoadSite *site, gint64 now_ms)
       load_queue (l, kiosk, NULL, FALSE, now_ms, b);
       return;
     }
-  /* a free desk calls (one is: not all_busy) */
+  /* a free desk calls (there is one: checked above) */
   guint off = (guint) g_rand_int_range (l->rand, 0, (gint) site->n_desks);
   for (guint k = 0; k < site->n_desks && load_desk_busy (site, off); k++)
     off = (off + 1) % site->n_desks;
-  g_queue_push_tail (&site->serving, GUINT_TO_POINTER (t << 8 | off));
+  LoadService *sv = g_new (LoadService, 1);
+  *sv = (LoadService) { t, off, g_rand_int_range (l->rand, 60, 1200), 0 };
+  sv->done_ms = now_ms + (gint64) sv->service_s * 1000;
+  g_queue_push_tail (&site->serving, sv);
   /* Waits as a busy desk has them: most a few minutes, a few over an hour. */
   gint wait_s = (gint) CLAMP (-600.0 * log (1.0 - g_rand_double (l->rand)), 30.0, 7200.0);
   g_autofree gchar *b = g_strdup_printf ("\"type\":\"ticket.called\",\"ticket\":\"A%03u\","
@@ -594,7 +619,7 @@ load_clear (Load *l)
   for (guint i = 0; i < l->n_sites; i++)
     {
       g_queue_clear (&l->sites[i].waiting);
-      g_queue_clear (&l->sites[i].serving);
+      g_queue_clear_full (&l->sites[i].serving, g_free);
     }
   for (guint i = 0; i < l->dossiers->len; i++)
     {
