@@ -36,7 +36,7 @@
  * lifecycles (issued → called → done → rating), dossier lifecycles on the
  * handling unit's topic, camera outages.  --mix load (the default, for
  * benchmarks) is far heavier in events than a real province; --mix province
- * has a normal day's volumes (sim-load.h says both).  In the load mix the
+ * has a normal day's volumes (sim-traffic.h says both).  In the load mix the
  * sequence of messages is a function of --seed alone (in the province mix,
  * services and camera troubles also end by the clock); timestamps are the
  * wall clock, and each run draws a new epoch (SPEC §4), its devices
@@ -44,7 +44,8 @@
  * --state keeps the open dossiers across runs.
  *
  * This file is the command line.  Source mode: sim-province.c (the model)
- * and sim-source.c (its clock and what it serves); MQTT mode: sim-load.c.
+ * and sim-source.c (its clock and what it serves); MQTT mode: sim-traffic.c
+ * (the model) and sim-load.c (what sends it).
  * Threads: see each of those files. */
 #include <locale.h>
 #include <stdio.h>

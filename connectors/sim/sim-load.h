@@ -3,17 +3,7 @@
 
 #include <glib.h>
 
-/* What the devices send, and how much of it. */
-typedef enum
-{
-  /* Events-heavy, to load the pipeline: half statuses, a third queue
-   * events, a sixth dossier events, 2 % camera events, whatever the rate. */
-  IOC_SIM_MIX_LOAD,
-  /* A province on a normal day: dossier, queue and camera events at the
-   * volumes of DOMAIN §4 (about 12,000 new dossiers a working day), the rest
-   * of --rate statuses; dossiers complete oldest first, within hours. */
-  IOC_SIM_MIX_PROVINCE,
-} IocSimMix;
+#include "sim-traffic.h"
 
 typedef struct
 {
@@ -29,12 +19,9 @@ typedef struct
   const gchar *state; /* where the open dossiers are kept across runs; NULL: nowhere */
 } IocSimLoadOptions;
 
-/* Parses a --mix value ("load" or "province"). */
-gboolean ioc_sim_mix_parse (const gchar *text, IocSimMix *out);
-
-/* Publishes the mix of o->connectors devices spread over units (unit codes)
- * to the broker.  With o->state, the open dossiers of the last run are read
- * from it at the start (and carried on), and written to it at the end and
- * every minute.  The exit status: 0, 1 when the broker cannot be reached or
- * the state file cannot be read or written, 2 for a bad URL. */
+/* Publishes the traffic of o->connectors devices spread over units (unit
+ * codes) to the broker.  With o->state, the open dossiers of the last run
+ * are read from it at the start (and carried on), and written to it at the
+ * end and every minute.  The exit status: 0, 1 when the broker cannot be
+ * reached or the state file cannot be read or written, 2 for a bad URL. */
 int ioc_sim_run_mqtt (GPtrArray *units, const IocSimLoadOptions *o);

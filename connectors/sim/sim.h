@@ -1,4 +1,4 @@
-/* sim.h — what ioc-sim's two modes (sim-source.c, sim-load.c) share. */
+/* sim.h — what ioc-sim's two modes (sim-source.c, sim-traffic.c) share. */
 #pragma once
 
 #include <glib.h>
